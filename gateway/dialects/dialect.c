@@ -1,0 +1,44 @@
+/* dialect.c: the registry of carrier dialects, and helpers they share. */
+#include "gateway/dialects/dialect.h"
+#include "gateway/gw.h"
+
+#include <string.h>
+
+extern const struct gw_dialect gw_dialect_at;
+
+static const struct gw_dialect *const registry[] = {
+    &gw_dialect_at,
+};
+
+const struct gw_dialect *gw_dialect_find(const char *name)
+{
+  for (size_t i = 0; name && i < GW_ARRAY_LEN(registry); i++)
+    if (strcmp(registry[i]->name, name) == 0) return registry[i];
+  return NULL;
+}
+
+void gw_ussd_step_cleanup(struct gw_ussd_step *step)
+{
+  gw_form_cleanup(&step->form);
+}
+
+int gw_ussd_split_path(struct gw_ussd_step *step, const char *text)
+{
+  size_t len = strlen(text);
+  char *p;
+
+  step->n_inputs = 0;
+  if (len >= sizeof(step->path)) return GW_E2BIG;
+  memcpy(step->path, text, len + 1);
+  if (len == 0) return GW_OK;
+  p = step->path;
+  for (;;) {
+    char *star = strchr(p, '*');
+    if (step->n_inputs == SESS_MAX_INPUTS) return GW_E2BIG;
+    step->inputs[step->n_inputs++] = p;
+    if (!star) break;
+    *star = '\0';
+    p = star + 1;
+  }
+  return GW_OK;
+}

@@ -1,0 +1,87 @@
+/* dl_at.c: the Africa's Talking USSD dialect (protocols.md), the most copied HTTP USSD format.
+ *
+ * Request: a form with sessionId, serviceCode, phoneNumber, networkCode and text, where text is
+ * every input of the session joined by '*'. Reply: 200 text/plain, "CON " or "END " + screen.
+ */
+#include "gateway/dialects/dialect.h"
+#include "gateway/gw.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int field(const struct gw_form *f, const char *key, int required, const char **out,
+                 char *err, size_t errlen)
+{
+  const char *v = gw_form_get(f, key);
+
+  if (!v) {
+    if (!required) {
+      *out = "";
+      return GW_OK;
+    }
+    snprintf(err, errlen, "missing field '%s'", key);
+    return GW_EBADREQ;
+  }
+  if (required && *v == '\0') {
+    snprintf(err, errlen, "field '%s' is empty", key);
+    return GW_EBADREQ;
+  }
+  if (strlen(v) > GW_USSD_ID_MAX) {
+    snprintf(err, errlen, "field '%s' is longer than %d bytes", key, GW_USSD_ID_MAX);
+    return GW_E2BIG;
+  }
+  *out = v;
+  return GW_OK;
+}
+
+static int at_parse_ussd(const char *body, size_t len, struct gw_ussd_step *step, char *err,
+                         size_t errlen)
+{
+  const char *text;
+  int rc;
+
+  memset(step, 0, sizeof(*step));
+  rc = gw_form_parse(&step->form, body, len, NULL);
+  if (rc) {
+    snprintf(err, errlen, "%s", step->form.err);
+    return rc;
+  }
+  if ((rc = field(&step->form, "sessionId", 1, &step->session_id, err, errlen)) ||
+      (rc = field(&step->form, "serviceCode", 1, &step->service_code, err, errlen)) ||
+      (rc = field(&step->form, "phoneNumber", 1, &step->raw_phone, err, errlen)) ||
+      (rc = field(&step->form, "networkCode", 0, &step->network_code, err, errlen)))
+    return rc;
+  text = gw_form_get(&step->form, "text");
+  if (!text) {
+    snprintf(err, errlen, "missing field 'text'");
+    return GW_EBADREQ;
+  }
+  rc = gw_ussd_split_path(step, text);
+  if (rc) {
+    snprintf(err, errlen, "field 'text' has more than %d inputs or is too long", SESS_MAX_INPUTS);
+    return rc;
+  }
+  if (gw_phone_normalize(step->raw_phone, strlen(step->raw_phone), step->msisdn)) {
+    snprintf(err, errlen, "phoneNumber is not a Kazakhstan mobile number");
+    return GW_EPHONE;
+  }
+  return GW_OK;
+}
+
+static int at_render_ussd(int end, const char *text, struct gw_dialect_reply *out)
+{
+  int n = snprintf(out->body, sizeof(out->body), "%s %s", end ? "END" : "CON", text);
+
+  if (n < 0 || (size_t)n >= sizeof(out->body)) return GW_E2BIG;
+  out->status = 200;
+  out->content_type = "text/plain; charset=utf-8";
+  out->len = (size_t)n;
+  return GW_OK;
+}
+
+const struct gw_dialect gw_dialect_at = {
+    "at",          /* name */
+    1,             /* version */
+    at_parse_ussd, /* parse_ussd */
+    at_render_ussd /* render_ussd */
+};

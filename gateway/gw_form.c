@@ -1,0 +1,261 @@
+/* gw_form.c: decodes a urlencoded body in one pass into one buffer, refusing anything ambiguous
+ * (bad escapes, NUL, invalid UTF-8, duplicate keys) so that no handler ever has to re-check it. */
+#include "gateway/gw_form.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/gw.h"
+
+const struct gw_form_limits gw_form_default_limits = {8192, GW_FORM_MAX_FIELDS, 64, 2048};
+
+/* Incremental UTF-8 check after RFC 3629, table of well-formed byte sequences. The range allowed
+ * for the next continuation byte is what refuses overlongs (E0 needs A0.., F0 needs 90..),
+ * surrogates (ED allows only ..9F) and code points above U+10FFFF (F4 allows only ..8F), so we
+ * never need to assemble a code point, and we can report the exact offending byte. */
+struct form_utf8 {
+  unsigned need;        /* continuation bytes still expected */
+  unsigned char lo, hi; /* range allowed for the next continuation byte */
+};
+
+static int form_utf8_feed(struct form_utf8 *u, unsigned char b)
+{
+  if (u->need > 0) {
+    if (b < u->lo || b > u->hi) return 0;
+    u->need--;
+    u->lo = 0x80;
+    u->hi = 0xBF;
+    return 1;
+  }
+  u->lo = 0x80;
+  u->hi = 0xBF;
+  if (b < 0x80) return 1;
+  if (b >= 0xC2 && b <= 0xDF) {
+    u->need = 1;
+  } else if (b == 0xE0) {
+    u->need = 2;
+    u->lo = 0xA0;
+  } else if (b == 0xED) {
+    u->need = 2;
+    u->hi = 0x9F;
+  } else if (b >= 0xE1 && b <= 0xEF) {
+    u->need = 2;
+  } else if (b == 0xF0) {
+    u->need = 3;
+    u->lo = 0x90;
+  } else if (b >= 0xF1 && b <= 0xF3) {
+    u->need = 3;
+  } else if (b == 0xF4) {
+    u->need = 3;
+    u->hi = 0x8F;
+  } else {
+    return 0; /* 80..BF without a lead, C0/C1 (always overlong), F5..FF (beyond U+10FFFF) */
+  }
+  return 1;
+}
+
+static int form_hex(char c)
+{
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+struct form_parser {
+  struct gw_form *form;
+  const char *body; /* borrowed */
+  size_t len;
+  size_t pos;    /* next body byte to read */
+  char *out;     /* next byte to write in form->buf */
+  char what[48]; /* "field 3 key" or "value of \"text\"", for messages */
+};
+
+static int form_fail(struct gw_form *form, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int form_fail(struct gw_form *form, int rc, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(form->err, sizeof(form->err), fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+/* Writes a decoded key into dst for an error message. Keys come from the network, and err goes to
+ * an HTTP body and a log line, so only plain printable ASCII is copied and the rest becomes '?';
+ * long keys are cut, since the offset in the message already locates them. */
+static void form_key_for_msg(char *dst, size_t dstlen, const char *key)
+{
+  size_t i = 0;
+  size_t max = dstlen - 4; /* room for "..." and NUL */
+
+  for (; key[i] && i < max; i++) {
+    unsigned char c = (unsigned char)key[i];
+    dst[i] = (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') ? (char)c : '?';
+  }
+  if (key[i]) {
+    memcpy(dst + i, "...", 3);
+    i += 3;
+  }
+  dst[i] = '\0';
+}
+
+/* Decodes body bytes from p->pos up to the next '&' (and '=' too when is_key) or the end into
+ * p->out, NUL-terminated. On GW_OK, *dlen is the decoded length and p->pos is on the stop byte;
+ * otherwise form->err names p->what and the body offset of the offending byte. */
+static int form_decode(struct form_parser *p, int is_key, size_t max, size_t *dlen)
+{
+  struct form_utf8 u = {0, 0x80, 0xBF};
+  size_t n = 0;
+
+  while (p->pos < p->len) {
+    size_t at = p->pos;
+    unsigned char c = (unsigned char)p->body[at];
+
+    if (c == '&' || (is_key && c == '=')) break;
+    if (c == '%') {
+      int hi = p->len - at >= 3 ? form_hex(p->body[at + 1]) : -1;
+      int lo = p->len - at >= 3 ? form_hex(p->body[at + 2]) : -1;
+
+      if (hi < 0 || lo < 0)
+        return form_fail(p->form, GW_EBADREQ,
+                         "%s: '%%' at offset %zu is not followed by two hex digits", p->what, at);
+      c = (unsigned char)(hi << 4 | lo);
+      /* A NUL would silently cut the value for every C consumer downstream. */
+      if (c == 0)
+        return form_fail(p->form, GW_EBADREQ, "%s: %%00 (NUL) at offset %zu", p->what, at);
+      p->pos += 3;
+    } else if (c == 0) {
+      return form_fail(p->form, GW_EBADREQ, "%s: NUL byte at offset %zu", p->what, at);
+    } else {
+      if (c == '+') c = ' ';
+      p->pos++;
+    }
+    if (n == max)
+      return form_fail(p->form, GW_E2BIG, "%s: longer than %zu bytes (offset %zu)", p->what, max,
+                       at);
+    if (!form_utf8_feed(&u, c))
+      return form_fail(p->form, GW_EBADREQ, "%s: invalid UTF-8 at offset %zu", p->what, at);
+    p->out[n++] = (char)c;
+  }
+  if (u.need > 0)
+    return form_fail(p->form, GW_EBADREQ, "%s: truncated UTF-8 sequence before offset %zu", p->what,
+                     p->pos);
+  p->out[n] = '\0';
+  *dlen = n;
+  return GW_OK;
+}
+
+/* The loop of gw_form_parse(); form->buf is allocated, errors leave it for the caller to free. */
+static int form_parse_pairs(struct form_parser *p, const struct gw_form_limits *lim)
+{
+  struct gw_form *form = p->form;
+  size_t max_fields = lim->max_fields < GW_FORM_MAX_FIELDS ? lim->max_fields : GW_FORM_MAX_FIELDS;
+  int rc;
+
+  while (p->pos < p->len) {
+    size_t start = p->pos;
+    size_t klen, vlen;
+    char *key;
+    char shown[28];
+
+    if (p->body[start] == '&') {
+      p->pos++;
+      continue;
+    }
+    if (form->n == max_fields)
+      return form_fail(form, GW_E2BIG, "too many fields: more than %zu (field %zu at offset %zu)",
+                       max_fields, form->n + 1, start);
+
+    snprintf(p->what, sizeof(p->what), "field %zu key", form->n + 1);
+    key = p->out;
+    rc = form_decode(p, 1, lim->max_key, &klen);
+    if (rc) return rc;
+    if (klen == 0)
+      return form_fail(form, GW_EBADREQ, "field %zu: empty key at offset %zu", form->n + 1, start);
+    p->out += klen + 1;
+    form_key_for_msg(shown, sizeof(shown), key);
+    for (size_t i = 0; i < form->n; i++) {
+      if (strcmp(form->f[i].key, key) == 0)
+        return form_fail(form, GW_EDUP, "duplicate key \"%s\" at offset %zu", shown, start);
+    }
+
+    form->f[form->n].key = key;
+    if (p->pos < p->len && p->body[p->pos] == '=') {
+      p->pos++;
+      snprintf(p->what, sizeof(p->what), "value of \"%s\"", shown);
+      form->f[form->n].value = p->out;
+      rc = form_decode(p, 0, lim->max_value, &vlen);
+      if (rc) return rc;
+      p->out += vlen + 1;
+    } else {
+      /* No '=': an empty value. A static "" rather than buf keeps the size bound simple. */
+      form->f[form->n].value = "";
+      vlen = 0;
+    }
+    form->f[form->n].value_len = vlen;
+    form->n++;
+    if (p->pos < p->len) p->pos++; /* the '&' that stopped the decoder */
+  }
+  return GW_OK;
+}
+
+int gw_form_parse(struct gw_form *form, const char *body, size_t len,
+                  const struct gw_form_limits *lim)
+{
+  struct form_parser p;
+  int rc;
+
+  if (form == NULL) return GW_EINVAL;
+  memset(form, 0, sizeof(*form));
+  if (lim == NULL) lim = &gw_form_default_limits;
+  if (body == NULL && len > 0)
+    return form_fail(form, GW_EINVAL, "no body buffer for %zu bytes", len);
+  /* SIZE_MAX too, so that len + 1 below cannot wrap with a caller-supplied limit of SIZE_MAX. */
+  if (len > lim->max_body || len == SIZE_MAX)
+    return form_fail(form, GW_E2BIG, "body too large: %zu bytes, limit %zu", len, lim->max_body);
+  if (len == 0) return GW_OK;
+
+  /* Decoding never grows a pair: "k=v" (L bytes) becomes at most L-1 bytes plus two NULs, "k"
+   * at most L bytes plus one NUL, and each pair but the last is followed by a '&' we drop. So
+   * len + 1 bytes hold everything. */
+  form->buf = malloc(len + 1);
+  if (form->buf == NULL)
+    return form_fail(form, GW_ENOMEM, "out of memory for a %zu-byte body", len);
+
+  memset(&p, 0, sizeof(p));
+  p.form = form;
+  p.body = body;
+  p.len = len;
+  p.out = form->buf;
+  rc = form_parse_pairs(&p, lim);
+  if (rc || form->n == 0) {
+    free(form->buf);
+    form->buf = NULL;
+    form->n = 0;
+    memset(form->f, 0, sizeof(form->f));
+  }
+  return rc;
+}
+
+void gw_form_cleanup(struct gw_form *form)
+{
+  if (form == NULL) return;
+  free(form->buf);
+  memset(form, 0, sizeof(*form));
+}
+
+const char *gw_form_get(const struct gw_form *form, const char *key)
+{
+  if (form == NULL || key == NULL) return NULL;
+  for (size_t i = 0; i < form->n && i < GW_FORM_MAX_FIELDS; i++) {
+    if (strcmp(form->f[i].key, key) == 0) return form->f[i].value;
+  }
+  return NULL;
+}

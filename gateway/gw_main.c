@@ -1,0 +1,93 @@
+/* gw_main.c: the `aulgate` command: serve, migrate, config-doc. */
+#include "gateway/gw.h"
+#include "gateway/gw_config.h"
+#include "gateway/gw_server.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+  fputs("usage: aulgate serve   [-c CONFIG]          run the gateway in the foreground\n"
+        "       aulgate migrate [-c CONFIG] [-d DIR] apply sql/migrations to the database\n"
+        "       aulgate config-doc                   print the configuration reference\n"
+        "CONFIG defaults to etc/aulgate.conf when it exists; AULGATE_DB and AULGATE_LISTEN\n"
+        "override the db and listen keys.\n",
+        out);
+}
+
+struct args {
+  const char *config;
+  const char *dir;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+  FILE *probe;
+
+  a->config = NULL;
+  a->dir = "sql/migrations";
+  for (int i = 2; i < argc; i++) {
+    if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+      a->config = argv[++i];
+    } else if ((strcmp(argv[i], "-d") == 0 || strcmp(argv[i], "--dir") == 0) && i + 1 < argc) {
+      a->dir = argv[++i];
+    } else {
+      fprintf(stderr, "aulgate: unexpected argument '%s'\n", argv[i]);
+      usage(stderr);
+      return GW_EINVAL;
+    }
+  }
+  if (!a->config && (probe = fopen("etc/aulgate.conf", "r")) != NULL) {
+    fclose(probe);
+    a->config = "etc/aulgate.conf";
+  }
+  return GW_OK;
+}
+
+static int load_config(const struct args *a, struct gw_config *cfg)
+{
+  char err[512];
+  int rc = gw_config_init(cfg);
+
+  if (rc == GW_OK) rc = gw_config_load(cfg, a->config, err, sizeof(err));
+  if (rc) {
+    fprintf(stderr, "aulgate: %s\n", err);
+    gw_config_cleanup(cfg);
+  }
+  return rc;
+}
+
+int main(int argc, char **argv)
+{
+  struct gw_config cfg;
+  struct args a;
+  int status;
+
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  if (strcmp(argv[1], "config-doc") == 0) {
+    gw_config_doc(stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "migrate") != 0) {
+    fprintf(stderr, "aulgate: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+  }
+  if (parse_args(argc, argv, &a) || load_config(&a, &cfg)) return 2;
+  if (strcmp(argv[1], "serve") == 0)
+    status = gw_server_run(&cfg);
+  else
+    status = store_migrate(cfg.db, a.dir, stdout) == GW_OK ? 0 : 1;
+  gw_config_cleanup(&cfg);
+  return status;
+}

@@ -1,0 +1,60 @@
+/* gw_secret.c: loading the server secret, and the keyed hash of phone numbers. */
+#include "gateway/gw_secret.h"
+#include "gateway/gw.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <string.h>
+
+static int hexval(int c)
+{
+  if (c >= '0' && c <= '9') return c - '0';
+  c = tolower(c);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int gw_secret_load(const char *path, struct gw_secret *out, char *err, size_t errlen)
+{
+  FILE *f = fopen(path, "r");
+  int c, hi = -1;
+
+  memset(out, 0, sizeof(*out));
+  if (!f) {
+    snprintf(err, errlen, "cannot read respondent_secret_file %s: %s", path, strerror(errno));
+    return GW_EIO;
+  }
+  while ((c = fgetc(f)) != EOF) {
+    int v;
+    if (isspace(c)) continue;
+    v = hexval(c);
+    if (v < 0 || (hi < 0 && out->len == GW_SECRET_MAX)) {
+      fclose(f);
+      snprintf(err, errlen, "respondent_secret_file %s: expected %d to %d hex-encoded bytes", path,
+               GW_SECRET_MIN, GW_SECRET_MAX);
+      return GW_ECONFIG;
+    }
+    if (hi < 0) {
+      hi = v;
+    } else {
+      out->key[out->len++] = (uint8_t)(hi << 4 | v);
+      hi = -1;
+    }
+  }
+  fclose(f);
+  if (hi >= 0 || out->len < GW_SECRET_MIN) {
+    snprintf(err, errlen, "respondent_secret_file %s: expected %d to %d hex-encoded bytes", path,
+             GW_SECRET_MIN, GW_SECRET_MAX);
+    return GW_ECONFIG;
+  }
+  return GW_OK;
+}
+
+void gw_respondent_key(const struct gw_secret *s, const char *e164, uint8_t out[32])
+{
+  unsigned int len = 32;
+
+  HMAC(EVP_sha256(), s->key, (int)s->len, (const unsigned char *)e164, strlen(e164), out, &len);
+}

@@ -1,0 +1,170 @@
+/* gw_server.c: `aulgate serve`: set-up, /healthz, signals and a graceful stop.
+ *
+ * On SIGTERM or SIGINT the server stops accepting connections, waits (up to shutdown_grace_ms)
+ * until every answer being committed has committed and its hop has been answered, then exits 0.
+ */
+#include "gateway/gw_server.h"
+#include "gateway/gw.h"
+#include "gateway/gw_log.h"
+
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+static long long now_us(void)
+{
+  struct timeval tv;
+
+  gettimeofday(&tv, NULL);
+  return (long long)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+static int healthz(void *ctx, struct gw_req *req)
+{
+  struct gw_server *srv = ctx;
+  enum store_state st = store_state(srv->store);
+  struct store_stats stats;
+  char body[512];
+  int n;
+
+  store_stats(srv->store, &stats);
+  n = snprintf(body, sizeof(body),
+               "{\"status\":\"%s\",\"db\":\"%s\",\"pending_answers\":%zu,"
+               "\"waiting_requests\":%zu,\"answers_committed\":%llu,\"batches\":%llu,"
+               "\"db_reconnects\":%llu,\"uptime_s\":%lld}\n",
+               st == STORE_UP ? "ok" : "degraded", store_state_name(st), store_pending(srv->store),
+               gw_http_suspended(srv->http), (unsigned long long)stats.answers,
+               (unsigned long long)stats.batches, (unsigned long long)stats.reconnects,
+               (now_us() - srv->started_us) / 1000000);
+  gw_req_reply(req, st == STORE_UP ? 200 : 503, "application/json", body, (size_t)n);
+  return GW_OK;
+}
+
+static const struct gw_route routes[] = {
+    {"GET", "/healthz", healthz, 0},
+    {"POST", "/ussd/at", gw_ussd_at, 1},
+};
+
+static void on_drain(evutil_socket_t fd, short what, void *arg)
+{
+  struct gw_server *srv = arg;
+  size_t pending = store_pending(srv->store), waiting = gw_http_suspended(srv->http);
+
+  (void)fd;
+  (void)what;
+  if ((pending == 0 && waiting == 0) || now_us() >= srv->drain_deadline_us) {
+    GW_LOGI("server.stopped", "pending_answers=%zu waiting_requests=%zu", pending, waiting);
+    event_base_loopbreak(srv->base);
+  }
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+  struct gw_server *srv = arg;
+  struct timeval tick = {0, 20000};
+
+  (void)what;
+  if (srv->stopping) return;
+  srv->stopping = 1;
+  GW_LOGI("server.stopping", "signal=%d pending_answers=%zu", (int)sig, store_pending(srv->store));
+  gw_http_quiesce(srv->http);
+  srv->drain_deadline_us = now_us() + srv->cfg.shutdown_grace_ms * 1000;
+  srv->ev_drain = event_new(srv->base, -1, EV_PERSIST, on_drain, srv);
+  if (!srv->ev_drain || event_add(srv->ev_drain, &tick) != 0) event_base_loopbreak(srv->base);
+}
+
+static int entry_ok(const struct gw_server *srv)
+{
+  struct sess_reply first;
+
+  return sess_replay(srv->content, srv->cfg.ussd_entry, NULL, 0, &first) == GW_OK;
+}
+
+static int setup(struct gw_server *srv)
+{
+  struct sess_budget budget = {srv->cfg.ussd_budget_ucs2, srv->cfg.ussd_budget_gsm7};
+  struct store_config scfg = {srv->cfg.db, srv->cfg.db_batch_max, srv->cfg.db_queue_max,
+                              srv->cfg.db_reconnect_ms, srv->cfg.db_connect_timeout_ms};
+  struct gw_http_config hcfg = {srv->cfg.listen_host,
+                                srv->cfg.listen_port,
+                                (size_t)srv->cfg.max_body_bytes,
+                                (unsigned)srv->cfg.max_connections,
+                                30,
+                                &srv->cfg.carrier_allow_ips};
+  char err[512], q[600];
+  int rc;
+
+  rc = gw_secret_load(srv->cfg.respondent_secret_file, &srv->secret, err, sizeof(err));
+  if (rc == GW_OK)
+    rc = sess_content_load(srv->cfg.content_dir, &budget, &srv->content, err, sizeof(err));
+  if (rc == GW_OK && !entry_ok(srv)) {
+    snprintf(err, sizeof(err), "ussd_entry '%s' is not a survey or menu in %s", srv->cfg.ussd_entry,
+             srv->cfg.content_dir);
+    rc = GW_ECONFIG;
+  }
+  if (rc) {
+    GW_LOGE("server.config", "error=%s", gw_log_quote(err, q, sizeof(q)));
+    fprintf(stderr, "aulgate: %s\n", err);
+    return rc;
+  }
+#ifdef GW_DEBUG
+  event_enable_debug_mode(); /* catches misuse of events; must come before the first base */
+#endif
+  srv->base = event_base_new();
+  if (!srv->base) return GW_ENOMEM;
+  srv->store = store_create(srv->base, &scfg);
+  if (!srv->store) return GW_ENOMEM;
+  srv->http = gw_http_create(srv->base, &hcfg, routes, GW_ARRAY_LEN(routes), srv, err, sizeof(err));
+  if (!srv->http) {
+    GW_LOGE("server.listen", "error=%s", gw_log_quote(err, q, sizeof(q)));
+    fprintf(stderr, "aulgate: %s\n", err);
+    return GW_EIO;
+  }
+  srv->ev_term = evsignal_new(srv->base, SIGTERM, on_signal, srv);
+  srv->ev_int = evsignal_new(srv->base, SIGINT, on_signal, srv);
+  if (!srv->ev_term || !srv->ev_int || evsignal_add(srv->ev_term, NULL) ||
+      evsignal_add(srv->ev_int, NULL))
+    return GW_ENOMEM;
+  return GW_OK;
+}
+
+static void teardown(struct gw_server *srv)
+{
+  /* Whatever is still pending fails with ECANCELED and its hop gets the polite END; a few
+   * non-blocking loop turns let MHD send those replies before the daemon stops. */
+  if (srv->store) {
+    store_destroy(srv->store);
+    srv->store = NULL;
+    for (int i = 0; i < 10 && srv->http; i++)
+      event_base_loop(srv->base, EVLOOP_NONBLOCK);
+  }
+  gw_http_destroy(srv->http);
+  if (srv->ev_drain) event_free(srv->ev_drain);
+  if (srv->ev_term) event_free(srv->ev_term);
+  if (srv->ev_int) event_free(srv->ev_int);
+  if (srv->base) event_base_free(srv->base);
+  sess_content_unref(srv->content);
+}
+
+int gw_server_run(struct gw_config *cfg)
+{
+  struct gw_server srv;
+  int rc;
+
+  memset(&srv, 0, sizeof(srv));
+  srv.cfg = *cfg; /* the caller keeps ownership of the strings */
+  srv.started_us = now_us();
+  signal(SIGPIPE, SIG_IGN);
+  gw_log_set_level((enum gw_log_level)cfg->log_level);
+  rc = setup(&srv);
+  if (rc == GW_OK) {
+    GW_LOGI("server.listening", "listen=%s:%d entry=%s", srv.cfg.listen_host,
+            gw_http_port(srv.http), srv.cfg.ussd_entry);
+    event_base_dispatch(srv.base);
+  }
+  teardown(&srv);
+  return rc == GW_OK ? 0 : 1;
+}

@@ -1,0 +1,151 @@
+/* sess_text.c: decodes UTF-8 strictly and prices each code point in GSM-7 septets and UTF-16 code
+ * units, so that screens are cut where the handset would count, never inside a character. */
+#include "sessions/sess_text.h"
+
+#include <string.h>
+
+#include "gateway/gw.h"
+
+/* The non-ASCII code points of the GSM 03.38 basic table, sorted for bsearch-style lookup. The
+ * ASCII part is handled by gsm7_ascii_cost() below; together they are the table's 127 characters
+ * (its 128th slot, 0x1B, is the escape to the extension table, not a character). */
+static const unsigned short gsm7_basic_non_ascii[] = {
+    0x00A1, /* ¡ */ 0x00A3, /* £ */ 0x00A4, /* ¤ */ 0x00A5, /* ¥ */ 0x00A7, /* § */
+    0x00BF, /* ¿ */ 0x00C4, /* Ä */ 0x00C5, /* Å */ 0x00C6, /* Æ */ 0x00C7, /* Ç */
+    0x00C9, /* É */ 0x00D1, /* Ñ */ 0x00D6, /* Ö */ 0x00D8, /* Ø */ 0x00DC, /* Ü */
+    0x00DF, /* ß */ 0x00E0, /* à */ 0x00E4, /* ä */ 0x00E5, /* å */ 0x00E6, /* æ */
+    0x00E8, /* è */ 0x00E9, /* é */ 0x00EC, /* ì */ 0x00F1, /* ñ */ 0x00F2, /* ò */
+    0x00F6, /* ö */ 0x00F8, /* ø */ 0x00F9, /* ù */ 0x00FC, /* ü */ 0x0393, /* Γ */
+    0x0394, /* Δ */ 0x0398, /* Θ */ 0x039B, /* Λ */ 0x039E, /* Ξ */ 0x03A0, /* Π */
+    0x03A3, /* Σ */ 0x03A6, /* Φ */ 0x03A8, /* Ψ */ 0x03A9,                 /* Ω */
+};
+
+#define TEXT_EURO 0x20AC
+
+/* Cost of an ASCII code point. The basic table has all printable ASCII except [ \ ] ^ { | } ~
+ * (escaped, in the extension table) and the backtick (absent); of the controls only LF and CR,
+ * plus form feed in the extension table. */
+static int gsm7_ascii_cost(unsigned cp)
+{
+  if (cp == '\n' || cp == '\r') return 1;
+  if (cp == '\f') return 2;
+  if (cp < 0x20 || cp > 0x7E || cp == '`') return 0;
+  if (strchr("[\\]^{|}~", (int)cp) != NULL) return 2;
+  return 1;
+}
+
+int sess_text_gsm7_cost(unsigned cp)
+{
+  size_t lo = 0, hi = GW_ARRAY_LEN(gsm7_basic_non_ascii);
+
+  if (cp < 0x80) return gsm7_ascii_cost(cp);
+  if (cp == TEXT_EURO) return 2;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+
+    if (gsm7_basic_non_ascii[mid] == cp) return 1;
+    if (gsm7_basic_non_ascii[mid] < cp)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return 0;
+}
+
+/* Decodes one code point from s (n > 0 bytes available) into *cp. Returns its length in bytes
+ * (1..4), or 0 if s does not start with a well-formed sequence: a stray continuation byte, a
+ * truncated sequence, an overlong form, a surrogate or a value above U+10FFFF. */
+static size_t text_decode(const unsigned char *s, size_t n, unsigned *cp)
+{
+  static const unsigned min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
+  unsigned c = s[0];
+  size_t k, i;
+
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
+  if (c >= 0xC0 && c <= 0xDF) {
+    k = 2;
+    c &= 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    k = 3;
+    c &= 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF7) {
+    k = 4;
+    c &= 0x07;
+  } else {
+    return 0;
+  }
+  if (n < k) return 0;
+  for (i = 1; i < k; i++) {
+    if ((s[i] & 0xC0) != 0x80) return 0;
+    c = (c << 6) | (s[i] & 0x3Fu);
+  }
+  if (c < min_for_len[k] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+  *cp = c;
+  return k;
+}
+
+int sess_text_measure(const char *utf8, size_t len, struct sess_text_cost *out)
+{
+  const unsigned char *s = (const unsigned char *)utf8;
+  int all_gsm = 1;
+  size_t pos = 0;
+
+  if (out == NULL) return GW_EINVAL;
+  memset(out, 0, sizeof(*out));
+  out->enc = SESS_ENC_GSM7;
+  if (utf8 == NULL && len > 0) return GW_EINVAL;
+
+  while (pos < len) {
+    unsigned cp;
+    size_t k = text_decode(s + pos, len - pos, &cp);
+    int cost;
+
+    if (k == 0) {
+      memset(out, 0, sizeof(*out));
+      return GW_EINVAL;
+    }
+    cost = sess_text_gsm7_cost(cp);
+    if (cost == 0) all_gsm = 0;
+    out->septets += (size_t)cost;
+    out->ucs2_units += cp > 0xFFFF ? 2 : 1;
+    out->code_points++;
+    pos += k;
+  }
+  if (!all_gsm) {
+    out->enc = SESS_ENC_UCS2;
+    out->septets = 0;
+  }
+  return GW_OK;
+}
+
+size_t sess_text_units(const struct sess_text_cost *c)
+{
+  if (c == NULL) return 0;
+  return c->enc == SESS_ENC_GSM7 ? c->septets : c->ucs2_units;
+}
+
+size_t sess_text_fit(const char *utf8, size_t len, enum sess_enc enc, size_t budget)
+{
+  const unsigned char *s = (const unsigned char *)utf8;
+  size_t pos = 0, used = 0;
+
+  if (utf8 == NULL || (enc != SESS_ENC_GSM7 && enc != SESS_ENC_UCS2)) return 0;
+  while (pos < len) {
+    unsigned cp;
+    size_t k = text_decode(s + pos, len - pos, &cp);
+    size_t cost;
+
+    if (k == 0) break;
+    if (enc == SESS_ENC_GSM7)
+      cost = (size_t)sess_text_gsm7_cost(cp);
+    else
+      cost = cp > 0xFFFF ? 2 : 1; /* a surrogate pair is priced, and kept, as one unit of 2 */
+    if (cost == 0 || cost > budget - used) break;
+    used += cost;
+    pos += k;
+  }
+  return pos;
+}
