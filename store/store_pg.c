@@ -151,8 +151,9 @@ static const char *conn_error(struct store *st)
   size_t n;
 
   snprintf(buf, sizeof(buf), "%s", msg);
-  n = strlen(buf);
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+  for (n = 0; buf[n]; n++) /* libpq's messages span lines; a log line must not */
+    if (buf[n] == '\n' || buf[n] == '\t') buf[n] = ' ';
+  while (n > 0 && buf[n - 1] == ' ')
     buf[--n] = '\0';
   return buf;
 }

@@ -257,7 +257,7 @@ END_TEST
 
 START_TEST(test_form_utf8_invalid)
 {
-  REFUSED("a=%C0%AF", GW_EBADREQ, "invalid UTF-8 at offset 2");     /* overlong '/' */
+  REFUSED("a=%C0%AF", GW_EBADREQ, "invalid UTF-8 at offset 2");    /* overlong '/' */
   REFUSED("a=%E0%80%AF", GW_EBADREQ, "invalid UTF-8 at offset 5"); /* overlong, 3 bytes */
   REFUSED("a=%F0%80%80%AF", GW_EBADREQ, "invalid UTF-8");          /* overlong, 4 bytes */
   REFUSED("a=%ED%A0%80", GW_EBADREQ, "invalid UTF-8 at offset 5"); /* U+D800 */
@@ -269,7 +269,7 @@ START_TEST(test_form_utf8_invalid)
   REFUSED("a=%D0", GW_EBADREQ, "truncated UTF-8");
   REFUSED("a=%E2%82&b=1", GW_EBADREQ, "truncated UTF-8 sequence before offset 8");
   REFUSED("a=%D0x", GW_EBADREQ, "invalid UTF-8 at offset 5");
-  REFUSED("%C3=1", GW_EBADREQ, "field 1 key: truncated"); /* in a key too */
+  REFUSED("%C3=1", GW_EBADREQ, "field 1 key: truncated");                         /* in a key too */
   assert_refused("a=\xC3\x28", 4, NULL, GW_EBADREQ, "invalid UTF-8 at offset 3"); /* raw bytes */
 }
 END_TEST

@@ -14,25 +14,25 @@ struct phone_case {
 
 /* Each accepted written form, with the separators people and carriers use. */
 static const struct phone_case accepted[] = {
-    {"+77011234567", "+77011234567"},       /* E.164 */
-    {"77011234567", "+77011234567"},        /* E.164 without '+' */
-    {"87011234567", "+77011234567"},        /* trunk prefix 8 */
-    {"7011234567", "+77011234567"},         /* national number alone */
-    {"0077011234567", "+77011234567"},      /* international prefix 00 */
-    {"+7 701 123 45 67", "+77011234567"},   /* spaces */
-    {"+7 (701) 123-45-67", "+77011234567"}, /* the usual printed form */
-    {"+7(701)1234567", "+77011234567"},     /* parentheses without spaces */
-    {"8 (701) 123-45-67", "+77011234567"},  /* domestic, printed */
-    {"8-701-123-45-67", "+77011234567"},    /* dashes */
-    {"8.701.123.45.67", "+77011234567"},    /* dots */
-    {"(701) 123 45 67", "+77011234567"},    /* national with operator code in parentheses */
-    {"007 701 123 4567", "+77011234567"},   /* 00 prefix with spaces */
-    {"007 (701) 123 4567", "+77011234567"}, /* 00 prefix with parentheses */
-    {"7 747 000 00 00", "+77470000000"},    /* Tele2/Altel range, no '+' */
-    {"+7 775 999 99 99", "+77759999999"},   /* Kcell range */
-    {"8 (777) 000-00-01", "+77770000001"},  /* Beeline range */
-    {" 77011234567", "+77011234567"},       /* an unescaped '+' decoded as a space by a form */
-    {"+77011234567 ", "+77011234567"},      /* trailing space */
+    {"+77011234567", "+77011234567"},        /* E.164 */
+    {"77011234567", "+77011234567"},         /* E.164 without '+' */
+    {"87011234567", "+77011234567"},         /* trunk prefix 8 */
+    {"7011234567", "+77011234567"},          /* national number alone */
+    {"0077011234567", "+77011234567"},       /* international prefix 00 */
+    {"+7 701 123 45 67", "+77011234567"},    /* spaces */
+    {"+7 (701) 123-45-67", "+77011234567"},  /* the usual printed form */
+    {"+7(701)1234567", "+77011234567"},      /* parentheses without spaces */
+    {"8 (701) 123-45-67", "+77011234567"},   /* domestic, printed */
+    {"8-701-123-45-67", "+77011234567"},     /* dashes */
+    {"8.701.123.45.67", "+77011234567"},     /* dots */
+    {"(701) 123 45 67", "+77011234567"},     /* national with operator code in parentheses */
+    {"007 701 123 4567", "+77011234567"},    /* 00 prefix with spaces */
+    {"007 (701) 123 4567", "+77011234567"},  /* 00 prefix with parentheses */
+    {"7 747 000 00 00", "+77470000000"},     /* Tele2/Altel range, no '+' */
+    {"+7 775 999 99 99", "+77759999999"},    /* Kcell range */
+    {"8 (777) 000-00-01", "+77770000001"},   /* Beeline range */
+    {" 77011234567", "+77011234567"},        /* an unescaped '+' decoded as a space by a form */
+    {"+77011234567 ", "+77011234567"},       /* trailing space */
     {"+7--701  123..45 67", "+77011234567"}, /* doubled separators: accepted by choice */
     {"+7 ( 701 ) 1234567", "+77011234567"},  /* spaces inside the parentheses */
 };
@@ -41,39 +41,41 @@ static const struct phone_case refused[] = {
     {"", NULL},
     {"   ", NULL},
     {"+", NULL},
-    {"+79161234567", NULL},        /* Russia (+7 9XX) */
-    {"89161234567", NULL},         /* Russia, domestic */
-    {"9161234567", NULL},          /* Russia, national */
-    {"0079161234567", NULL},       /* Russia, 00 prefix */
-    {"+7 495 123 45 67", NULL},    /* Moscow landline */
-    {"+7701123456", NULL},         /* 9 national digits */
-    {"+770112345678", NULL},       /* 11 national digits */
-    {"701123456", NULL},           /* 9 digits */
-    {"770112345678", NULL},        /* 12 digits */
-    {"97011234567", NULL},         /* 11 digits, unknown prefix 9 */
-    {"+87011234567", NULL},        /* '+' with the trunk prefix */
-    {"+0077011234567", NULL},      /* '+' with the 00 prefix */
-    {"++77011234567", NULL},       /* second '+' */
-    {"7+7011234567", NULL},        /* '+' not first */
-    {"+7701+1234567", NULL},       /* '+' in the middle */
-    {"(+7) 7011234567", NULL},     /* '+' inside parentheses */
-    {"+7701123456a", NULL},        /* letter */
-    {"tel:+77011234567", NULL},    /* leading junk */
-    {"+77011234567#", NULL},       /* trailing junk */
-    {"+77011234567,", NULL},       /* trailing junk */
-    {"+7/701/1234567", NULL},      /* other punctuation */
-    {"+7 701 123 45 67\t", NULL},  /* tab: only space, dash and dot are separators */
-    {"+7 (701 1234567", NULL},     /* unbalanced '(' */
-    {"+7 701) 1234567", NULL},     /* unbalanced ')' */
-    {"+7 (70) 11234567", NULL},    /* two digits in parentheses */
-    {"+7 (7011) 234567", NULL},    /* four digits in parentheses */
-    {"+ (770) 11234567", NULL},    /* parentheses around the country code */
-    {"8 (701) (123) 4567", NULL},  /* a second pair */
-    {"+7 701 (123) 4567", NULL},   /* parentheses away from the operator code */
-    {")701( 1234567", NULL},       /* reversed */
-    {"(8701) 1234567", NULL},      /* trunk prefix inside */
+    {"+79161234567", NULL},           /* Russia (+7 9XX) */
+    {"89161234567", NULL},            /* Russia, domestic */
+    {"9161234567", NULL},             /* Russia, national */
+    {"0079161234567", NULL},          /* Russia, 00 prefix */
+    {"+7 495 123 45 67", NULL},       /* Moscow landline */
+    {"+7701123456", NULL},            /* 9 national digits */
+    {"+770112345678", NULL},          /* 11 national digits */
+    {"701123456", NULL},              /* 9 digits */
+    {"770112345678", NULL},           /* 12 digits */
+    {"97011234567", NULL},            /* 11 digits, unknown prefix 9 */
+    {"+87011234567", NULL},           /* '+' with the trunk prefix */
+    {"+0077011234567", NULL},         /* '+' with the 00 prefix */
+    {"++77011234567", NULL},          /* second '+' */
+    {"7+7011234567", NULL},           /* '+' not first */
+    {"+7701+1234567", NULL},          /* '+' in the middle */
+    {"(+7) 7011234567", NULL},        /* '+' inside parentheses */
+    {"+7701123456a", NULL},           /* letter */
+    {"tel:+77011234567", NULL},       /* leading junk */
+    {"+77011234567#", NULL},          /* trailing junk */
+    {"+77011234567,", NULL},          /* trailing junk */
+    {"+7/701/1234567", NULL},         /* other punctuation */
+    {"+7 701 123 45 67\t", NULL},     /* tab: only space, dash and dot are separators */
+    {"+7 (701 1234567", NULL},        /* unbalanced '(' */
+    {"+7 701) 1234567", NULL},        /* unbalanced ')' */
+    {"+7 (70) 11234567", NULL},       /* two digits in parentheses */
+    {"+7 (7011) 234567", NULL},       /* four digits in parentheses */
+    {"+ (770) 11234567", NULL},       /* parentheses around the country code */
+    {"8 (701) (123) 4567", NULL},     /* a second pair */
+    {"+7 701 (123) 4567", NULL},      /* parentheses away from the operator code */
+    {")701( 1234567", NULL},          /* reversed */
+    {"(8701) 1234567", NULL},         /* trunk prefix inside */
     {"８７０１１２３４５６７", NULL}, /* fullwidth digits */
-    {"+7\xD9\xA7" "011234567", NULL}, /* an Arabic-Indic digit */
+    {"+7\xD9\xA7"
+     "011234567",
+     NULL}, /* an Arabic-Indic digit */
 };
 
 START_TEST(test_phone_accepts)
@@ -118,7 +120,10 @@ START_TEST(test_phone_embedded_nul)
 {
   char out[GW_PHONE_MAX];
 
-  ck_assert_int_eq(gw_phone_normalize("+7701\0" "1234567", 13, out), GW_EPHONE);
+  ck_assert_int_eq(gw_phone_normalize("+7701\0"
+                                      "1234567",
+                                      13, out),
+                   GW_EPHONE);
   ck_assert_int_eq(gw_phone_normalize("+77011234567\0", 13, out), GW_EPHONE);
   ck_assert_str_eq(out, "");
 }
@@ -184,13 +189,13 @@ START_TEST(test_phone_mask_refuses_others)
   static const char *const others[] = {
       "",
       "+",
-      "77011234567",     /* not normalised: no '+' */
-      "87011234567",     /* not normalised */
-      "+79161234567",    /* Russian */
-      "+7701123456",     /* short */
-      "+770112345678",   /* long */
-      "+7 701 1234567",  /* separators */
-      "+7701123456a",    /* letter */
+      "77011234567",    /* not normalised: no '+' */
+      "87011234567",    /* not normalised */
+      "+79161234567",   /* Russian */
+      "+7701123456",    /* short */
+      "+770112345678",  /* long */
+      "+7 701 1234567", /* separators */
+      "+7701123456a",   /* letter */
       "hello",
   };
   char buf[GW_PHONE_MAX];

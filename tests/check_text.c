@@ -47,8 +47,7 @@ static struct sess_text_cost measure_ok(const char *s)
 START_TEST(test_text_gsm7_basic_table)
 {
   for (size_t i = 0; i < GW_ARRAY_LEN(gsm_basic_by_septet); i++) {
-    if (gsm_basic_by_septet[i] == ESC)
-      continue;
+    if (gsm_basic_by_septet[i] == ESC) continue;
     ck_assert_msg(sess_text_gsm7_cost(gsm_basic_by_septet[i]) == 1, "septet 0x%02zx U+%04X", i,
                   gsm_basic_by_septet[i]);
   }
@@ -88,12 +87,12 @@ START_TEST(test_text_gsm7_not_in_table)
                                     0x04AF, 0x04BB, 0x0456, 0x04D8, 0x0492, 0x049A,
                                     0x04A2, 0x04E8, 0x04B0, 0x04AE, 0x04BA, 0x0406};
   /* Latin-Kazakh letters outside GSM-7: ğ ş ū ı İ (and capitals Ğ Ş Ū). */
-  static const unsigned latin_kk[] = {0x011F, 0x015F, 0x016B, 0x0131, 0x0130, 0x011E, 0x015E,
-                                      0x016A};
+  static const unsigned latin_kk[] = {0x011F, 0x015F, 0x016B, 0x0131,
+                                      0x0130, 0x011E, 0x015E, 0x016A};
   /* Near misses: backtick, TAB, NUL, NBSP, ç (only capital Ç is GSM-7), small delta, Cyrillic А
    * (looks like A), ê (é is GSM-7, ê is not), ESC (0x1B is a septet, not a character), an emoji,
    * the replacement character. */
-  static const unsigned misc[] = {0x0060, 0x0009, 0x0000, 0x00A0, 0x00E7, 0x03B4,
+  static const unsigned misc[] = {0x0060, 0x0009, 0x0000, 0x00A0,  0x00E7, 0x03B4,
                                   0x0410, 0x00EA, 0x001B, 0x1F44B, 0xFFFD};
 
   for (size_t i = 0; i < GW_ARRAY_LEN(kazakh); i++)
@@ -244,20 +243,20 @@ END_TEST
 START_TEST(test_text_measure_invalid_utf8)
 {
   static const char *const bad[] = {
-      "\xC0\xAF",             /* overlong '/' */
-      "\xC1\xBF",             /* overlong */
-      "\xE0\x80\xAF",         /* overlong, 3 bytes */
-      "\xF0\x80\x80\xAF",     /* overlong, 4 bytes */
-      "\xED\xA0\x80",         /* U+D800, a surrogate */
-      "\xED\xBF\xBF",         /* U+DFFF */
-      "\xF4\x90\x80\x80",     /* U+110000 */
-      "\xF7\xBF\xBF\xBF",     /* far above U+10FFFF */
-      "\x80",                 /* lone continuation */
-      "ab\xE2\x82",           /* truncated at the end */
-      "\xE2\x82x",            /* truncated in the middle */
-      "\xFE",                 /* never valid */
-      "\xFF",                 /* never valid */
-      "ok \xD0",              /* truncated Cyrillic */
+      "\xC0\xAF",         /* overlong '/' */
+      "\xC1\xBF",         /* overlong */
+      "\xE0\x80\xAF",     /* overlong, 3 bytes */
+      "\xF0\x80\x80\xAF", /* overlong, 4 bytes */
+      "\xED\xA0\x80",     /* U+D800, a surrogate */
+      "\xED\xBF\xBF",     /* U+DFFF */
+      "\xF4\x90\x80\x80", /* U+110000 */
+      "\xF7\xBF\xBF\xBF", /* far above U+10FFFF */
+      "\x80",             /* lone continuation */
+      "ab\xE2\x82",       /* truncated at the end */
+      "\xE2\x82x",        /* truncated in the middle */
+      "\xFE",             /* never valid */
+      "\xFF",             /* never valid */
+      "ok \xD0",          /* truncated Cyrillic */
   };
   struct sess_text_cost c;
 
@@ -388,8 +387,7 @@ START_TEST(test_text_fit_every_budget)
         ck_assert_uint_le(got, len);
         ck_assert_int_eq(sess_text_measure(s, got, &c), GW_OK);
         ck_assert_uint_le(enc == SESS_ENC_GSM7 ? c.septets : c.ucs2_units, budget);
-        if (enc == SESS_ENC_GSM7)
-          ck_assert_int_eq(c.enc, SESS_ENC_GSM7);
+        if (enc == SESS_ENC_GSM7) ck_assert_int_eq(c.enc, SESS_ENC_GSM7);
         if (got < len && (enc == SESS_ENC_UCS2 || c.enc == SESS_ENC_GSM7)) {
           /* Extending by one code point must exceed the budget or hit a non-GSM character. */
           size_t next = got + 1;
@@ -412,7 +410,10 @@ END_TEST
 START_TEST(test_text_fit_invalid_input)
 {
   /* Documented degradation: stop before an invalid sequence; never read past len. */
-  ck_assert_uint_eq(sess_text_fit("ab\xC0\xAF" "cd", 6, SESS_ENC_UCS2, 100), 2);
+  ck_assert_uint_eq(sess_text_fit("ab\xC0\xAF"
+                                  "cd",
+                                  6, SESS_ENC_UCS2, 100),
+                    2);
   ck_assert_uint_eq(sess_text_fit("ab\xE2\x82", 4, SESS_ENC_UCS2, 100), 2);
   ck_assert_uint_eq(sess_text_fit("Ж", 1, SESS_ENC_UCS2, 100), 0);
   ck_assert_uint_eq(sess_text_fit(NULL, 5, SESS_ENC_UCS2, 100), 0);

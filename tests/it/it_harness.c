@@ -1,0 +1,292 @@
+/* it_harness.c: starting the real gateway, talking to it over loopback, reading PostgreSQL. */
+#include "tests/it/it_harness.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef AULGATE_BIN
+#error "AULGATE_BIN must name the aulgate executable"
+#endif
+
+static const char *env_or(const char *name, const char *def)
+{
+  const char *v = getenv(name);
+  return v && *v ? v : def;
+}
+
+/* A port the kernel just handed out; the tiny race with other processes is acceptable on a
+ * test machine, and a clash shows up as a clear start failure. */
+static int free_port(void)
+{
+  struct sockaddr_in a = {0};
+  socklen_t len = sizeof(a);
+  int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+      getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+    port = ntohs(a.sin_port);
+  if (fd >= 0) close(fd);
+  return port;
+}
+
+static int write_file(const char *path, const char *text)
+{
+  FILE *f = fopen(path, "w");
+  if (!f) return -1;
+  fputs(text, f);
+  return fclose(f);
+}
+
+int it_server_start(struct it_server *s, const char *extra_conf)
+{
+  char conf[4096], path[300], secret_path[300];
+  const char *root = env_or("AULGATE_ROOT", ".");
+  unsigned char raw[32];
+
+  memset(s, 0, sizeof(*s));
+  snprintf(s->dir, sizeof(s->dir), "/tmp/aulgate-it-XXXXXX");
+  if (!mkdtemp(s->dir)) return -1;
+  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  for (int i = 0; i < 32; i++) {
+    raw[i] = (unsigned char)(rand() & 0xff);
+    snprintf(s->secret_hex + 2 * i, 3, "%02x", raw[i]);
+  }
+  snprintf(secret_path, sizeof(secret_path), "%s/secret", s->dir);
+  if (write_file(secret_path, s->secret_hex)) return -1;
+  s->port = free_port();
+  snprintf(conf, sizeof(conf),
+           "listen = 127.0.0.1:%d\n"
+           "db = %s\n"
+           "content_dir = %s/content\n"
+           "respondent_secret_file = %s\n"
+           "db_reconnect_ms = 200\n"
+           "db_connect_timeout_ms = 2000\n"
+           "shutdown_grace_ms = 3000\n"
+           "%s",
+           s->port, env_or("AULGATE_DB", "host=127.0.0.1 port=54329 dbname=aulgate user=aulgate"),
+           root, secret_path, extra_conf ? extra_conf : "");
+  snprintf(path, sizeof(path), "%s/aulgate.conf", s->dir);
+  if (write_file(path, conf)) return -1;
+  snprintf(s->log, sizeof(s->log), "%s/aulgate.log", s->dir);
+  s->pid = fork();
+  if (s->pid == 0) {
+    int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) {
+      dup2(fd, STDERR_FILENO);
+      dup2(fd, STDOUT_FILENO);
+    }
+    unsetenv("AULGATE_DB"); /* the config names it */
+    unsetenv("AULGATE_LISTEN");
+    execl(AULGATE_BIN, "aulgate", "serve", "-c", path, (char *)NULL);
+    _exit(127);
+  }
+  if (s->pid < 0) return -1;
+  for (int i = 0; i < 200; i++) { /* up to 10 s */
+    struct it_resp r;
+    if (it_get(s, "/healthz", &r) == 0) return 0;
+    if (!it_server_alive(s)) break;
+    usleep(50000);
+  }
+  fprintf(stderr, "it: the gateway did not start; its log is %s\n", s->log);
+  return -1;
+}
+
+/* Works from Check's forked test children too, where the gateway is not our child: a zombie
+ * still answers kill(pid, 0), so the state letter in /proc tells. */
+int it_server_alive(const struct it_server *s)
+{
+  char path[64], buf[512];
+  const char *close_paren;
+  FILE *f;
+  size_t n;
+
+  if (s->pid <= 0) return 0;
+  snprintf(path, sizeof(path), "/proc/%d/stat", (int)s->pid);
+  f = fopen(path, "r");
+  if (!f) return 0;
+  n = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  close_paren = strrchr(buf, ')');
+  return close_paren && close_paren[1] == ' ' && close_paren[2] != 'Z' && close_paren[2] != 'X';
+}
+
+int it_server_stop(struct it_server *s)
+{
+  int status;
+
+  if (s->pid <= 0) return -1;
+  kill(s->pid, SIGTERM);
+  for (int i = 0; i < 200; i++) { /* up to 10 s, then kill */
+    pid_t p = waitpid(s->pid, &status, WNOHANG);
+    if (p == s->pid) {
+      s->pid = 0;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    usleep(50000);
+  }
+  kill(s->pid, SIGKILL);
+  waitpid(s->pid, &status, 0);
+  s->pid = 0;
+  return -1;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+  struct it_resp *r = arg;
+  size_t have = strlen(r->body), add = size * n;
+
+  if (have + add >= sizeof(r->body)) add = sizeof(r->body) - have - 1;
+  memcpy(r->body + have, data, add);
+  r->body[have + add] = '\0';
+  return size * n;
+}
+
+static int perform(const struct it_server *s, const char *path, const char *ctype, const char *body,
+                   size_t len, struct it_resp *r)
+{
+  char url[256];
+  struct curl_slist *hdr = NULL;
+  CURL *c = curl_easy_init();
+  char *ct = NULL;
+  CURLcode rc;
+
+  memset(r, 0, sizeof(*r));
+  if (!c) return -1;
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (body) {
+    char h[160];
+    snprintf(h, sizeof(h), "Content-Type: %s", ctype);
+    hdr = curl_slist_append(hdr, h);
+    hdr = curl_slist_append(hdr, "Expect:"); /* no 100-continue round trip */
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+  }
+  rc = curl_easy_perform(c);
+  if (rc == CURLE_OK) {
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+    snprintf(r->ctype, sizeof(r->ctype), "%s", ct ? ct : "");
+  }
+  curl_slist_free_all(hdr);
+  curl_easy_cleanup(c);
+  return rc == CURLE_OK ? 0 : -1;
+}
+
+int it_get(const struct it_server *s, const char *path, struct it_resp *r)
+{
+  return perform(s, path, NULL, NULL, 0, r);
+}
+
+int it_post(const struct it_server *s, const char *path, const char *ctype, const char *body,
+            size_t len, struct it_resp *r)
+{
+  return perform(s, path, ctype, body, len, r);
+}
+
+int it_hop(const struct it_server *s, const char *session, const char *phone, const char *text,
+           struct it_resp *r)
+{
+  char body[2048];
+  CURL *c = curl_easy_init();
+  char *es = curl_easy_escape(c, session, 0), *ep = curl_easy_escape(c, phone, 0),
+       *et = curl_easy_escape(c, text, 0);
+  int n = snprintf(body, sizeof(body),
+                   "sessionId=%s&serviceCode=%%2A1234%%23&phoneNumber=%s&networkCode=40101&text=%s",
+                   es, ep, et);
+
+  curl_free(es);
+  curl_free(ep);
+  curl_free(et);
+  curl_easy_cleanup(c);
+  return it_post(s, "/ussd/at", "application/x-www-form-urlencoded", body, (size_t)n, r);
+}
+
+int it_wait_health(const struct it_server *s, long want_status, int ms)
+{
+  for (int waited = 0; waited <= ms; waited += 100) {
+    struct it_resp r;
+    if (it_get(s, "/healthz", &r) == 0 && r.status == want_status) return 0;
+    usleep(100000);
+  }
+  return -1;
+}
+
+PGconn *it_db(void)
+{
+  PGconn *c =
+      PQconnectdb(env_or("AULGATE_DB", "host=127.0.0.1 port=54329 dbname=aulgate user=aulgate"));
+  if (PQstatus(c) != CONNECTION_OK) {
+    fprintf(stderr, "it: cannot connect to the database: %s", PQerrorMessage(c));
+    PQfinish(c);
+    return NULL;
+  }
+  return c;
+}
+
+PGresult *it_rows(PGconn *db, const char *session)
+{
+  const char *p[1] = {session};
+
+  return PQexecParams(db,
+                      "SELECT question_id, option, language, hop, encode(respondent, 'hex'),"
+                      " survey_id, survey_version, network_code, carrier"
+                      " FROM responses WHERE carrier = 'at' AND carrier_session_id = $1"
+                      " ORDER BY hop",
+                      1, NULL, p, NULL, NULL, 0);
+}
+
+void it_respondent_hex(const struct it_server *s, const char *e164, char out[65])
+{
+  unsigned char key[32], md[32];
+  unsigned int len = 32;
+
+  for (int i = 0; i < 32; i++) {
+    unsigned v;
+    sscanf(s->secret_hex + 2 * i, "%2x", &v);
+    key[i] = (unsigned char)v;
+  }
+  HMAC(EVP_sha256(), key, 32, (const unsigned char *)e164, strlen(e164), md, &len);
+  for (int i = 0; i < 32; i++)
+    snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+void it_session_id(char *out, size_t len, const char *tag)
+{
+  static unsigned seq;
+  struct timespec ts;
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  snprintf(out, len, "it-%s-%ld%09ld-%d-%u", tag, (long)ts.tv_sec, ts.tv_nsec, (int)getpid(),
+           seq++);
+}
+
+int it_pg_ctl(const char *verb)
+{
+  char cmd[1024];
+  const char *ctl = getenv("AULGATE_PG_CTL");
+
+  if (!ctl) return -1;
+  snprintf(cmd, sizeof(cmd), "'%s' %s >/dev/null 2>&1", ctl, verb);
+  return system(cmd);
+}

@@ -1,0 +1,57 @@
+/* it_harness.h: what the integration tests share: a real `aulgate serve` on a loopback port,
+ * HTTP through libcurl, and PostgreSQL through libpq.
+ *
+ * Environment (set by scripts/test.sh): AULGATE_DB (libpq conninfo of the private cluster),
+ * AULGATE_PG_CTL (scripts/pg.sh, to stop and start the cluster), AULGATE_ROOT (the repository).
+ */
+#ifndef IT_HARNESS_H
+#define IT_HARNESS_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct it_server {
+  pid_t pid;
+  int port;
+  char dir[256]; /* temp folder: config, secret, log */
+  char log[300];
+  char secret_hex[65];
+};
+
+struct it_resp {
+  long status;
+  char body[4096];
+  char ctype[128];
+};
+
+/* Starts the gateway with extra config lines appended (may be NULL) and waits until /healthz
+ * answers (any status). Returns 0, or -1 with a message on stderr. */
+int it_server_start(struct it_server *s, const char *extra_conf);
+/* SIGTERM, then waits; returns the exit status (or -1 on a signal/timeout). */
+int it_server_stop(struct it_server *s);
+/* 1 when the process is still running. */
+int it_server_alive(const struct it_server *s);
+
+int it_get(const struct it_server *s, const char *path, struct it_resp *r);
+int it_post(const struct it_server *s, const char *path, const char *ctype, const char *body,
+            size_t len, struct it_resp *r);
+/* One `at` hop: form-encodes the fields. */
+int it_hop(const struct it_server *s, const char *session, const char *phone, const char *text,
+           struct it_resp *r);
+
+/* Waits up to ms for GET /healthz to return want_status. Returns 0 when it did. */
+int it_wait_health(const struct it_server *s, long want_status, int ms);
+
+PGconn *it_db(void);
+/* Rows of responses for one carrier session, ordered by hop. Caller PQclear()s. */
+PGresult *it_rows(PGconn *db, const char *session);
+/* HMAC-SHA256(secret, e164) as 64 hex characters. */
+void it_respondent_hex(const struct it_server *s, const char *e164, char out[65]);
+/* A session id unique to this run. */
+void it_session_id(char *out, size_t len, const char *tag);
+
+/* Runs scripts/pg.sh with one argument ("stop"/"start"); returns its exit status. */
+int it_pg_ctl(const char *verb);
+
+#endif
