@@ -87,7 +87,7 @@ static int options_load(struct sess_survey *sv, struct sess_node *n, json_t *jn,
                         char *err, size_t errlen)
 {
   json_t *opts = json_object_get(jn, "options");
-  char w[256];
+  char w[320];
   size_t i;
   json_t *jo;
 
