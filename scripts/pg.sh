@@ -92,6 +92,7 @@ choose_pg_user() {
     PG_USER=$(create_pg_user)
   fi
   [ "$PG_USER" != root ] || die "PostgreSQL cannot run as root; set AULGATE_PG_USER to another user"
+  relocate_if_unreachable
   getent passwd "$PG_USER" >/dev/null || die "user '$PG_USER' (AULGATE_PG_USER) does not exist"
   if [ "$owner" = UNKNOWN ]; then
     die "var/pg belongs to a uid with no user name; remove var/pg to start afresh"
@@ -101,20 +102,45 @@ choose_pg_user() {
 # Run a command as the server's OS user.
 as_pg() {
   if is_root; then
-    runuser -u "$PG_USER" -- "$@"
+    # From /: the server user may not be allowed into the caller's working directory.
+    (cd / && runuser -u "$PG_USER" -- "$@")
   else
     "$@"
   fi
 }
 
-# As root: the server user must be able to reach var/ through every parent directory.
+# As root: the server user must be able to reach the data directory through every parent.
 check_reachable() {
   is_root || return 0
-  if ! runuser -u "$PG_USER" -- test -x "$AULGATE_ROOT"; then
-    die "user $PG_USER cannot reach $AULGATE_ROOT, so PostgreSQL cannot use var/pg there: give it search (x) permission on every parent directory (for example chmod o+x on each), or put the repository elsewhere (e.g. under /srv or /opt)"
+  local parent
+  parent=$(dirname "$PG_DATA")
+  if [ "$parent" = "$AULGATE_VAR" ]; then
+    chmod go+x "$AULGATE_VAR" # var/ may have been made under a strict umask
   fi
-  chmod go+x "$AULGATE_VAR" # var/ may have been made under a strict umask
-  runuser -u "$PG_USER" -- test -x "$AULGATE_VAR" || die "user $PG_USER cannot reach $AULGATE_VAR"
+  runuser -u "$PG_USER" -- test -x "$parent" ||
+    die "user $PG_USER cannot reach $parent, so PostgreSQL cannot keep its data there"
+}
+
+# A repository under a folder the server user cannot enter (/root is 0700 on Debian, and CI may
+# clone there) cannot hold the cluster's files. Then they live in
+# /var/lib/aulgate-pg/<hash of the repository path>/, and var/pg is a symbolic link to them, so
+# the cluster is still found under var/. Root only; other users own their whole path anyway.
+relocate_if_unreachable() {
+  is_root || return 0
+  runuser -u "$PG_USER" -- test -x "$AULGATE_ROOT" && return 0
+  local base
+  base=/var/lib/aulgate-pg/$(printf '%s' "$AULGATE_ROOT" | sha256sum | cut -c1-16)
+  mkdir -p "$base"
+  chown "$PG_USER:" "$base"
+  chmod 0755 "$base"
+  PG_DATA=$base/pg
+  PG_RUN=$base/run
+  PG_LOG=$base/pg.log
+  ensure_var_dir
+  if [ ! -e "$AULGATE_VAR/pg" ] && [ ! -L "$AULGATE_VAR/pg" ]; then
+    ln -s "$PG_DATA" "$AULGATE_VAR/pg"
+  fi
+  say "user $PG_USER cannot enter $AULGATE_ROOT: the cluster lives in $base (var/pg links to it)"
 }
 
 # Make var/pg, var/run and var/pg.log, owned by the server user.
