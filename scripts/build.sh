@@ -4,13 +4,14 @@
 #   release   Release, no tests                      default folder build/
 #   debug     Debug with the Check tests             default folder build-debug/
 #   sanitize  Debug + ASan/UBSan with the tests      default folder build-test/
+#   fuzz      clang + libFuzzer targets only         default folder build-fuzz/
 # BUILD_DIR is relative to the repository root. AULGATE_JOBS sets the parallel jobs (default nproc).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
-  die "usage: scripts/build.sh release|debug|sanitize [BUILD_DIR]"
+  die "usage: scripts/build.sh release|debug|sanitize|fuzz [BUILD_DIR]"
 }
 
 # Print the CMake options of a build mode, one per line.
@@ -19,6 +20,7 @@ mode_options() {
     release) printf '%s\n' -DCMAKE_BUILD_TYPE=Release -DAULGATE_TESTS=OFF -DAULGATE_SANITIZE=OFF ;;
     debug) printf '%s\n' -DCMAKE_BUILD_TYPE=Debug -DAULGATE_TESTS=ON -DAULGATE_SANITIZE=OFF ;;
     sanitize) printf '%s\n' -DCMAKE_BUILD_TYPE=Debug -DAULGATE_TESTS=ON -DAULGATE_SANITIZE=ON ;;
+    fuzz) printf '%s\n' -DCMAKE_BUILD_TYPE=Debug -DAULGATE_TESTS=OFF -DAULGATE_FUZZ=ON -DCMAKE_C_COMPILER=clang ;;
   esac
 }
 
@@ -27,6 +29,7 @@ default_dir() {
     release) echo build ;;
     debug) echo build-debug ;;
     sanitize) echo build-test ;;
+    fuzz) echo build-fuzz ;;
   esac
 }
 
@@ -34,7 +37,7 @@ main() {
   if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
   local mode=$1
   case "$mode" in
-    release | debug | sanitize) ;;
+    release | debug | sanitize | fuzz) ;;
     *) usage ;;
   esac
   local dir=${2:-$(default_dir "$mode")}

@@ -11,7 +11,7 @@ PACKAGES=(
   libmicrohttpd-dev libevent-dev libpq-dev libjansson-dev libssl-dev libcurl4-openssl-dev
   check libsubunit-dev
   postgresql postgresql-contrib
-  curl clang-format openssl
+  curl clang-format openssl clang libclang-rt-14-dev
 )
 
 # True when the package is installed (for any architecture).

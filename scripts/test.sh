@@ -71,6 +71,14 @@ main() {
   # --no-tests=error: a build that registers no test is a failure, not a silent pass.
   ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 300 --no-tests=error || test_rc=$?
 
+  # The fuzz targets, built with clang and libFuzzer: each replays its seed corpus, then fuzzes
+  # for a few seconds from it (new inputs go to a temporary folder, not the committed corpus).
+  local fuzz_rc=0
+  "$SCRIPTS/build.sh" fuzz "${AULGATE_FUZZ_BUILD_DIR:-build-fuzz}"
+  ctest --test-dir "${AULGATE_FUZZ_BUILD_DIR:-build-fuzz}" -L fuzz --output-on-failure \
+    --timeout 300 --no-tests=error || fuzz_rc=$?
+  [ "$fuzz_rc" -eq 0 ] || test_rc=$fuzz_rc
+
   say "the private PostgreSQL is left running on 127.0.0.1:$AULGATE_PG_PORT (scripts/pg.sh stop stops it)"
   if [ "$test_rc" -ne 0 ]; then
     say "tests FAILED (ctest exit $test_rc)"
