@@ -29,7 +29,7 @@ static const struct opt opts[] = {
      "libpq connection string or URI of the PostgreSQL database. Env AULGATE_DB."},
     {"content_dir", OPT_STRING, OFF(content_dir), 0, 0, "content",
      "Folder of the menu, survey and tip files (content/*.json)."},
-    {"ussd_entry", OPT_STRING, OFF(ussd_entry), 0, 0, "involvement",
+    {"ussd_entry", OPT_STRING, OFF(ussd_entry), 0, 0, "main_menu",
      "Id of the content file a new USSD session starts in."},
     {"respondent_secret_file", OPT_STRING, OFF(respondent_secret_file), 0, 0, "var/secret",
      "File holding the server secret (at least 64 hex characters) keying the respondent hash "
@@ -57,6 +57,8 @@ static const struct opt opts[] = {
      "A session with no hop for this long is closed."},
     {"session_max_ms", OPT_INT, OFF(session_max_ms), 1000, 3600000, "180000",
      "Longest a session may last."},
+    {"resume_window_ms", OPT_INT, OFF(resume_window_ms), 0, 2592000000L, "172800000",
+     "A survey dropped less than this long ago is offered to continue (48 h)."},
     {"shutdown_grace_ms", OPT_INT, OFF(shutdown_grace_ms), 0, 600000, "10000",
      "On SIGTERM/SIGINT, how long to wait for answers being committed."},
 };

@@ -33,6 +33,7 @@ struct gw_config {
   long ussd_budget_gsm7;
   long session_idle_timeout_ms;
   long session_max_ms;
+  long resume_window_ms;
   long shutdown_grace_ms;
 };
 

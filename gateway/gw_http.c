@@ -352,8 +352,14 @@ long long gw_req_received_us(const struct gw_req *r)
   return r->received_us;
 }
 
+int gw_req_is_suspended(const struct gw_req *r)
+{
+  return r->suspended;
+}
+
 void gw_req_suspend(struct gw_req *r)
 {
+  if (r->suspended || r->replied) return;
   r->suspended = 1;
   r->h->suspended++;
   MHD_suspend_connection(r->conn);

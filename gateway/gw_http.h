@@ -61,7 +61,9 @@ long long gw_req_received_us(const struct gw_req *r);
  * GW_OK, or GW_ENOMEM (the connection then gets a 500). Call once per request. */
 int gw_req_reply(struct gw_req *r, int status, const char *content_type, const char *body,
                  size_t len);
-/* The handler will reply later; it must return GW_AGAIN. */
+/* The handler will reply later; it must return GW_AGAIN. Idempotent. */
 void gw_req_suspend(struct gw_req *r);
+/* 1 while suspended and not yet replied to. */
+int gw_req_is_suspended(const struct gw_req *r);
 
 #endif

@@ -36,6 +36,15 @@ int gw_ipnet_parse(const char *text, struct gw_ipnet *out)
     if (*end != '\0' || bits > maxbits) return GW_EINVAL;
     out->prefix = (unsigned)bits;
   }
+  /* An IPv4-mapped entry (::ffff:a.b.c.d/n, n >= 96) means the IPv4 network: peers are matched
+   * as IPv4 after the same unmapping (gw_iplist_match). */
+  if (out->family == AF_INET6 && out->prefix >= 96 &&
+      IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)out->addr)) {
+    memmove(out->addr, out->addr + 12, 4);
+    memset(out->addr + 4, 0, 12);
+    out->family = AF_INET;
+    out->prefix -= 96;
+  }
   return GW_OK;
 }
 
@@ -61,6 +70,7 @@ int gw_iplist_parse(const char *text, struct gw_iplist *out)
     item[len] = '\0';
     if (gw_ipnet_parse(item, &out->net[out->n]) != GW_OK) return GW_EINVAL;
     out->n++;
+    if (comma && comma[1] == '\0') return GW_EINVAL; /* a trailing comma: an entry was forgotten */
     p = comma ? comma + 1 : end;
   }
   return out->n ? GW_OK : GW_EINVAL;

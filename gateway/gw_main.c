@@ -1,7 +1,9 @@
-/* gw_main.c: the `aulgate` command: serve, migrate, config-doc. */
+/* gw_main.c: the `aulgate` command: serve, migrate, config-doc, dial. */
 #include "gateway/gw.h"
 #include "gateway/gw_config.h"
+#include "gateway/gw_dial.h"
 #include "gateway/gw_server.h"
+#include "sessions/sess.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -11,7 +13,12 @@ static void usage(FILE *out)
 {
   fputs("usage: aulgate serve   [-c CONFIG]          run the gateway in the foreground\n"
         "       aulgate migrate [-c CONFIG] [-d DIR] apply sql/migrations to the database\n"
+        "       aulgate seed    [-c CONFIG] [-f FILE] upsert regions and districts from FILE\n"
+        "                                            (content/regions.json) into the database\n"
+        "       aulgate lint [DIR]                   check the content files (default content)\n"
         "       aulgate config-doc                   print the configuration reference\n"
+        "       aulgate dial [-u URL] [-n PHONE] [-s SESSION_ID] [-w NETWORK] CODE\n"
+        "                                            play a phone against a running gateway\n"
         "CONFIG defaults to etc/aulgate.conf when it exists; AULGATE_DB and AULGATE_LISTEN\n"
         "override the db and listen keys.\n",
         out);
@@ -20,6 +27,7 @@ static void usage(FILE *out)
 struct args {
   const char *config;
   const char *dir;
+  const char *file; /* seed */
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -28,11 +36,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 
   a->config = NULL;
   a->dir = "sql/migrations";
+  a->file = "content/regions.json";
   for (int i = 2; i < argc; i++) {
     if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
       a->config = argv[++i];
     } else if ((strcmp(argv[i], "-d") == 0 || strcmp(argv[i], "--dir") == 0) && i + 1 < argc) {
       a->dir = argv[++i];
+    } else if ((strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--file") == 0) && i + 1 < argc) {
+      a->file = argv[++i];
     } else {
       fprintf(stderr, "aulgate: unexpected argument '%s'\n", argv[i]);
       usage(stderr);
@@ -59,6 +70,37 @@ static int load_config(const struct args *a, struct gw_config *cfg)
   return rc;
 }
 
+/* `aulgate lint [DIR]`: every problem of the content in DIR (default content/), with the screen
+ * budgets of the default configuration. Exit 0 when there is none. */
+static int lint_main(int argc, char **argv)
+{
+  struct gw_config cfg;
+  struct sess_budget budget;
+  const char *dir = argc > 2 ? argv[2] : "content";
+  int problems;
+
+  if (argc > 3) {
+    usage(stderr);
+    return 2;
+  }
+  if (gw_config_init(&cfg)) return 2;
+  budget.ucs2 = cfg.ussd_budget_ucs2;
+  budget.gsm7 = cfg.ussd_budget_gsm7;
+  gw_config_cleanup(&cfg);
+  problems = sess_lint(dir, &budget, stdout);
+  if (problems < 0) {
+    fprintf(stderr, "aulgate: cannot read content folder %s\n", dir);
+    return 2;
+  }
+  if (problems > 0) {
+    fprintf(stderr, "aulgate: %d problem%s in %s\n", problems, problems == 1 ? "" : "s", dir);
+    return 1;
+  }
+  printf("aulgate: %s is good (budgets: %ld UCS-2, %ld GSM-7 characters a screen)\n", dir,
+         budget.ucs2, budget.gsm7);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   struct gw_config cfg;
@@ -78,7 +120,10 @@ int main(int argc, char **argv)
     usage(stdout);
     return 0;
   }
-  if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "migrate") != 0) {
+  if (strcmp(argv[1], "dial") == 0) return gw_dial_main(argc - 1, argv + 1);
+  if (strcmp(argv[1], "lint") == 0) return lint_main(argc, argv);
+  if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "migrate") != 0 &&
+      strcmp(argv[1], "seed") != 0) {
     fprintf(stderr, "aulgate: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
@@ -86,6 +131,8 @@ int main(int argc, char **argv)
   if (parse_args(argc, argv, &a) || load_config(&a, &cfg)) return 2;
   if (strcmp(argv[1], "serve") == 0)
     status = gw_server_run(&cfg);
+  else if (strcmp(argv[1], "seed") == 0)
+    status = store_places_seed(cfg.db, a.file, stdout) == GW_OK ? 0 : 1;
   else
     status = store_migrate(cfg.db, a.dir, stdout) == GW_OK ? 0 : 1;
   gw_config_cleanup(&cfg);

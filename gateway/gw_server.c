@@ -32,13 +32,15 @@ static int healthz(void *ctx, struct gw_req *req)
 
   store_stats(srv->store, &stats);
   n = snprintf(body, sizeof(body),
-               "{\"status\":\"%s\",\"db\":\"%s\",\"pending_answers\":%zu,"
+               "{\"status\":\"%s\",\"db\":\"%s\",\"live_sessions\":%zu,"
+               "\"content_generation\":%u,\"pending_answers\":%zu,"
                "\"waiting_requests\":%zu,\"answers_committed\":%llu,\"batches\":%llu,"
                "\"db_reconnects\":%llu,\"uptime_s\":%lld}\n",
-               st == STORE_UP ? "ok" : "degraded", store_state_name(st), store_pending(srv->store),
-               gw_http_suspended(srv->http), (unsigned long long)stats.answers,
-               (unsigned long long)stats.batches, (unsigned long long)stats.reconnects,
-               (now_us() - srv->started_us) / 1000000);
+               st == STORE_UP ? "ok" : "degraded", store_state_name(st),
+               sess_table_live(srv->sessions), sess_content_generation(srv->content),
+               store_pending(srv->store), gw_http_suspended(srv->http),
+               (unsigned long long)stats.answers, (unsigned long long)stats.batches,
+               (unsigned long long)stats.reconnects, (now_us() - srv->started_us) / 1000000);
   gw_req_reply(req, st == STORE_UP ? 200 : 503, "application/json", body, (size_t)n);
   return GW_OK;
 }
@@ -46,7 +48,40 @@ static int healthz(void *ctx, struct gw_req *req)
 static const struct gw_route routes[] = {
     {"GET", "/healthz", healthz, 0},
     {"POST", "/ussd/at", gw_ussd_at, 1},
+    {"POST", "/ussd/at/end", gw_ussd_at_end, 1},
 };
+
+static void on_session_end(void *arg, struct sess_session *s)
+{
+  char q[600];
+  long long now = now_us();
+
+  (void)arg;
+  GW_LOGI("ussd.session_end", "carrier=%s session=%s phone=%s reason=%s hops=%zu ms=%lld",
+          s->carrier, gw_log_quote(s->id, q, sizeof(q)), s->phone_masked,
+          sess_end_reason_name(s->ended), s->hops, (now - s->created_us) / 1000);
+}
+
+/* SIGHUP: a new content snapshot for new sessions; a live session keeps the one it started
+ * with (its reference), so nobody's survey changes under them. */
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+  struct gw_server *srv = arg;
+  struct sess_content *fresh;
+  char err[512], q[600];
+
+  (void)sig;
+  (void)what;
+  if (sess_content_load(srv->cfg.content_dir, &srv->budget, NULL, 0, &fresh, err, sizeof(err))) {
+    GW_LOGE("content.reload_failed", "error=%s kept_generation=%u", gw_log_quote(err, q, sizeof(q)),
+            sess_content_generation(srv->content));
+    return;
+  }
+  sess_content_unref(srv->content);
+  srv->content = fresh;
+  GW_LOGI("content.reloaded", "generation=%u live_sessions=%zu", sess_content_generation(fresh),
+          sess_table_live(srv->sessions));
+}
 
 static void on_drain(evutil_socket_t fd, short what, void *arg)
 {
@@ -80,12 +115,12 @@ static int entry_ok(const struct gw_server *srv)
 {
   struct sess_reply first;
 
-  return sess_replay(srv->content, srv->cfg.ussd_entry, NULL, 0, &first) == GW_OK;
+  return sess_replay(srv->content, &srv->budget, srv->cfg.ussd_entry, NULL, NULL, 0, &first) ==
+         GW_OK;
 }
 
 static int setup(struct gw_server *srv)
 {
-  struct sess_budget budget = {srv->cfg.ussd_budget_ucs2, srv->cfg.ussd_budget_gsm7};
   struct store_config scfg = {srv->cfg.db, srv->cfg.db_batch_max, srv->cfg.db_queue_max,
                               srv->cfg.db_reconnect_ms, srv->cfg.db_connect_timeout_ms};
   struct gw_http_config hcfg = {srv->cfg.listen_host,
@@ -99,7 +134,8 @@ static int setup(struct gw_server *srv)
 
   rc = gw_secret_load(srv->cfg.respondent_secret_file, &srv->secret, err, sizeof(err));
   if (rc == GW_OK)
-    rc = sess_content_load(srv->cfg.content_dir, &budget, &srv->content, err, sizeof(err));
+    rc = sess_content_load(srv->cfg.content_dir, &srv->budget, NULL, 0, &srv->content, err,
+                           sizeof(err));
   if (rc == GW_OK && !entry_ok(srv)) {
     snprintf(err, sizeof(err), "ussd_entry '%s' is not a survey or menu in %s", srv->cfg.ussd_entry,
              srv->cfg.content_dir);
@@ -116,7 +152,9 @@ static int setup(struct gw_server *srv)
   srv->base = event_base_new();
   if (!srv->base) return GW_ENOMEM;
   srv->store = store_create(srv->base, &scfg);
-  if (!srv->store) return GW_ENOMEM;
+  srv->sessions = sess_table_create(srv->base, srv->cfg.session_idle_timeout_ms,
+                                    srv->cfg.session_max_ms, on_session_end, srv);
+  if (!srv->store || !srv->sessions) return GW_ENOMEM;
   srv->http = gw_http_create(srv->base, &hcfg, routes, GW_ARRAY_LEN(routes), srv, err, sizeof(err));
   if (!srv->http) {
     GW_LOGE("server.listen", "error=%s", gw_log_quote(err, q, sizeof(q)));
@@ -125,8 +163,9 @@ static int setup(struct gw_server *srv)
   }
   srv->ev_term = evsignal_new(srv->base, SIGTERM, on_signal, srv);
   srv->ev_int = evsignal_new(srv->base, SIGINT, on_signal, srv);
-  if (!srv->ev_term || !srv->ev_int || evsignal_add(srv->ev_term, NULL) ||
-      evsignal_add(srv->ev_int, NULL))
+  srv->ev_hup = evsignal_new(srv->base, SIGHUP, on_reload, srv);
+  if (!srv->ev_term || !srv->ev_int || !srv->ev_hup || evsignal_add(srv->ev_term, NULL) ||
+      evsignal_add(srv->ev_int, NULL) || evsignal_add(srv->ev_hup, NULL))
     return GW_ENOMEM;
   return GW_OK;
 }
@@ -142,6 +181,8 @@ static void teardown(struct gw_server *srv)
       event_base_loop(srv->base, EVLOOP_NONBLOCK);
   }
   gw_http_destroy(srv->http);
+  sess_table_destroy(srv->sessions);
+  if (srv->ev_hup) event_free(srv->ev_hup);
   if (srv->ev_drain) event_free(srv->ev_drain);
   if (srv->ev_term) event_free(srv->ev_term);
   if (srv->ev_int) event_free(srv->ev_int);
@@ -157,6 +198,8 @@ int gw_server_run(struct gw_config *cfg)
   memset(&srv, 0, sizeof(srv));
   srv.cfg = *cfg; /* the caller keeps ownership of the strings */
   srv.started_us = now_us();
+  srv.budget.ucs2 = cfg->ussd_budget_ucs2;
+  srv.budget.gsm7 = cfg->ussd_budget_gsm7;
   signal(SIGPIPE, SIG_IGN);
   gw_log_set_level((enum gw_log_level)cfg->log_level);
   rc = setup(&srv);

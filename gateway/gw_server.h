@@ -19,10 +19,12 @@ struct gw_server {
   struct gw_config cfg;
   struct gw_secret secret;
   struct event_base *base;
-  struct sess_content *content; /* owned reference */
+  struct sess_content *content; /* owned reference: new sessions start with it */
+  struct sess_budget budget;
+  struct sess_table *sessions;
   struct store *store;
   struct gw_http *http;
-  struct event *ev_term, *ev_int, *ev_drain;
+  struct event *ev_term, *ev_int, *ev_hup, *ev_drain;
   long long started_us, drain_deadline_us;
   int stopping;
 };
@@ -32,5 +34,6 @@ int gw_server_run(struct gw_config *cfg);
 
 /* Route handlers (gw_ussd.c). */
 int gw_ussd_at(void *ctx, struct gw_req *req);
+int gw_ussd_at_end(void *ctx, struct gw_req *req);
 
 #endif

@@ -1,9 +1,9 @@
 /* gw_ussd.c: one USSD hop, from the carrier's request to its screen.
  *
- * dialect parse -> E.164 and respondent key -> engine replay -> (answer? store, wait for the
- * commit) -> dialect render. A hop that answers a question is suspended until its batch has
- * committed; a navigation hop is answered at once. Any failure to store becomes the polite END
- * screen in the session's language: the carrier never sees a 5xx for a parent's hop.
+ * dialect parse -> session (created on the first hop, with the caller's profile read from the
+ * database) -> engine replay -> effects stored (the hop waits for the commit) -> dialect render.
+ * A hop with nothing to store is answered at once. Any failure to read or store becomes the
+ * polite END screen in the session's language: the carrier never sees a 5xx for a parent's hop.
  */
 #include "gateway/dialects/dialect.h"
 #include "gateway/gw.h"
@@ -14,17 +14,22 @@
 #include <string.h>
 #include <sys/time.h>
 
-/* A hop waiting for its answer to commit. */
+#define KZ_UTC_OFFSET_S (5 * 3600) /* one time zone for the whole country since March 2024 */
+#define MAX_WAITING     8          /* hops of one session waiting for its profile */
+
+/* A hop under way: parsed, maybe waiting for the profile, maybe waiting for commits. */
 struct hop {
   struct gw_server *srv;
   struct gw_req *req;
   const struct gw_dialect *d;
-  struct sess_content *content; /* owned reference: the reply's strings point into it */
+  struct sess_session *s; /* borrowed: a session with waiting hops is never freed */
+  struct gw_ussd_step step;
   struct sess_reply reply;
+  int pending; /* store operations not yet completed */
+  int failed;  /* the first error among them */
   long long t0_us;
-  size_t index;
-  char session[GW_USSD_ID_MAX + 3];
-  char phone[GW_PHONE_MAX + 4];
+  struct hop *next_waiting;
+  char session[GW_USSD_ID_MAX * 4 + 8];
 };
 
 static long long now_us(void)
@@ -39,9 +44,9 @@ static void reply_screen(struct gw_req *req, const struct gw_dialect *d, int end
 {
   struct gw_dialect_reply out;
 
-  if (gw_dialect_render_ussd(d, end, text, &out)) {
-    /* Only a screen far over any budget gets here; lint keeps content from it. */
-    gw_req_reply(req, 200, "text/plain; charset=utf-8", "END", 3);
+  if (gw_dialect_render_ussd(d, end, text, &out) &&
+      gw_dialect_render_ussd(d, 1, "-", &out)) { /* only a screen far over any budget fails */
+    gw_req_reply(req, 500, "text/plain; charset=utf-8", "cannot render\n", 14);
     return;
   }
   gw_req_reply(req, out.status, out.content_type, out.body, out.len);
@@ -50,48 +55,206 @@ static void reply_screen(struct gw_req *req, const struct gw_dialect *d, int end
 static void log_hop(const struct hop *h, const char *result, int rc)
 {
   GW_LOGI("ussd.hop",
-          "carrier=%s session=%s hop=%zu phone=%s answered=%d end=%d result=%s%s%s ms=%.2f",
-          h->d->name, h->session, h->index, h->phone, h->reply.has_answer, h->reply.end, result,
-          rc ? " error=" : "", rc ? gw_errname(rc) : "", (double)(now_us() - h->t0_us) / 1000.0);
+          "carrier=%s session=%s hop=%zu phone=%s effect=%d end=%d result=%s%s%s ms=%.2f",
+          h->d->name, h->session, h->step.n_inputs, h->s ? h->s->phone_masked : "-",
+          (int)h->reply.effect.kind, h->reply.end, result, rc ? " error=" : "",
+          rc ? gw_errname(rc) : "", (double)(now_us() - h->t0_us) / 1000.0);
 }
 
-static void hop_finish(struct hop *h, int rc)
+static void hop_free(struct hop *h)
 {
-  if (rc == GW_OK) {
-    reply_screen(h->req, h->d, h->reply.end, h->reply.text);
-    log_hop(h, "ok", rc);
-  } else {
-    reply_screen(h->req, h->d, 1, sess_string(h->content, "unavailable", h->reply.lang));
-    log_hop(h, "unavailable", rc);
-  }
-  sess_content_unref(h->content);
+  gw_ussd_step_cleanup(&h->step);
   free(h);
+}
+
+/* Replies with the polite END in the session's language and closes the session. */
+static void hop_unavailable(struct hop *h, int rc)
+{
+  const struct sess_content *c = h->s ? h->s->content : h->srv->content;
+
+  reply_screen(h->req, h->d, 1, sess_string(c, "unavailable", h->reply.lang));
+  h->reply.end = 1;
+  log_hop(h, "unavailable", rc);
+  if (h->s) sess_table_end(h->s, SESS_END_SCREEN);
+  hop_free(h);
+}
+
+static void hop_finish(struct hop *h)
+{
+  if (h->failed) {
+    hop_unavailable(h, h->failed);
+    return;
+  }
+  reply_screen(h->req, h->d, h->reply.end, h->reply.text);
+  log_hop(h, "ok", GW_OK);
+  if (h->reply.end) sess_table_end(h->s, SESS_END_SCREEN);
+  hop_free(h);
 }
 
 static void on_stored(void *arg, int rc)
 {
-  hop_finish(arg, rc);
+  struct hop *h = arg;
+
+  if (rc && !h->failed) h->failed = rc;
+  if (--h->pending == 0) hop_finish(h);
 }
 
-static int submit(struct hop *h, const struct gw_ussd_step *step)
+/* Queues one store operation for h; a refusal counts as a failed operation. */
+static void track(struct hop *h, int rc)
 {
-  const struct sess_answer *a = &h->reply.answer;
-  struct store_answer sa = {
-      .relation = "",
-      .survey_id = a->survey_id,
-      .survey_version = a->survey_version,
-      .question_id = a->question_id,
-      .option = a->value,
-      .lang = sess_lang_code(h->reply.lang),
-      .carrier = h->d->name,
-      .network_code = step->network_code,
-      .session_id = step->session_id,
-      .hop = (int)step->n_inputs,
-      .received_at_us = gw_req_received_us(h->req),
-  };
+  if (rc == GW_OK)
+    h->pending++;
+  else if (!h->failed)
+    h->failed = rc;
+}
 
-  gw_respondent_key(&h->srv->secret, step->msisdn, sa.respondent);
-  return store_submit(h->srv->store, &sa, on_stored, h);
+static void submit_sms(struct hop *h, const struct sess_effect *e, int active)
+{
+  struct store_sms sms = {.msisdn = h->s->msisdn,
+                          .lang = sess_lang_code(h->reply.lang),
+                          .band = e->band ? e->band : "",
+                          .active = active,
+                          .received_at_us = gw_req_received_us(h->req)};
+
+  memcpy(sms.respondent, h->s->respondent, sizeof(sms.respondent));
+  track(h, store_submit_sms(h->srv->store, &sms, on_stored, h));
+}
+
+/* Stores what the hop's effect says; returns the number of operations under way. */
+static int submit_effect(struct hop *h)
+{
+  const struct sess_effect *e = &h->reply.effect;
+  struct store *st = h->srv->store;
+  long long at = gw_req_received_us(h->req);
+
+  if (e->kind == SESS_EFFECT_ANSWER) {
+    struct store_answer a = {.relation = e->relation ? e->relation : "",
+                             .survey_id = e->survey_id,
+                             .survey_version = e->survey_version,
+                             .attempt = e->attempt,
+                             .final = e->final,
+                             .question_id = e->question_id,
+                             .option = e->value,
+                             .lang = sess_lang_code(h->reply.lang),
+                             .carrier = h->d->name,
+                             .network_code = h->step.network_code,
+                             .session_id = h->step.session_id,
+                             .hop = (int)h->step.n_inputs,
+                             .received_at_us = at};
+    memcpy(a.respondent, h->s->respondent, sizeof(a.respondent));
+    track(h, store_submit(st, &a, on_stored, h));
+    if (e->sms == 1) submit_sms(h, e, 1);
+  } else if (e->kind == SESS_EFFECT_ATTEMPT) {
+    struct store_attempt a = {.relation = e->relation,
+                              .survey_id = e->survey_id,
+                              .survey_version = e->survey_version,
+                              .attempt = e->attempt,
+                              .lang = sess_lang_code(h->reply.lang),
+                              .received_at_us = at};
+    memcpy(a.respondent, h->s->respondent, sizeof(a.respondent));
+    track(h, store_submit_attempt(st, &a, on_stored, h));
+  } else if (e->kind == SESS_EFFECT_SMS) {
+    submit_sms(h, e, e->sms);
+  }
+  return h->pending;
+}
+
+/* The hop proper, once the session knows its caller. Replies now or after the commits. */
+static void hop_run(struct hop *h)
+{
+  struct sess_session *s = h->s;
+  int rc;
+
+  sess_table_touch(s, now_us());
+  if (h->step.n_inputs > s->hops) s->hops = h->step.n_inputs;
+  rc = sess_replay(s->content, &h->srv->budget, h->srv->cfg.ussd_entry, &s->ctx, h->step.inputs,
+                   h->step.n_inputs, &h->reply);
+  if (rc) {
+    hop_unavailable(h, rc);
+    return;
+  }
+  if (submit_effect(h) > 0) {
+    gw_req_suspend(h->req); /* no-op wait when already suspended for the profile */
+    return;
+  }
+  hop_finish(h); /* nothing to store, or the store refused: h->failed says which */
+}
+
+static int profile_add_row(struct sess_profile *p, const struct store_rows *rows, int i)
+{
+  const char *relation = store_rows_get(rows, i, 0);
+  int attempt = atoi(store_rows_get(rows, i, 1));
+  int open = strcmp(store_rows_get(rows, i, 2), "open") == 0;
+  int fresh = strcmp(store_rows_get(rows, i, 4), "t") == 0;
+  struct sess_prior *pr = NULL;
+
+  if (attempt == 0) return GW_OK; /* a row that only tells the language (SMS switch) */
+  for (size_t k = 0; k < p->n; k++)
+    if (strcmp(p->prior[k].relation, relation) == 0) pr = &p->prior[k];
+  if (!pr) { /* rows come newest attempt first: the first row of a relation is its latest */
+    if (p->n == SESS_MAX_RELATIONS) return GW_OK;
+    pr = &p->prior[p->n++];
+    snprintf(pr->relation, sizeof(pr->relation), "%s", relation);
+    pr->last_attempt = attempt;
+    pr->open_attempt = open && fresh ? attempt : 0;
+  }
+  if (attempt > pr->last_attempt) pr->last_attempt = attempt;
+  if (!store_rows_isnull(rows, i, 5)) {
+    const char *q = store_rows_get(rows, i, 5), *v = store_rows_get(rows, i, 6);
+    if (strcmp(q, "grade") == 0 && !p->grade[0]) snprintf(p->grade, sizeof(p->grade), "%s", v);
+    if (attempt == pr->open_attempt) {
+      struct sess_kv *kv = realloc(pr->kv, (pr->n + 1) * sizeof(*kv));
+      if (!kv) return GW_ENOMEM;
+      pr->kv = kv;
+      snprintf(kv[pr->n].key, sizeof(kv[pr->n].key), "%s", q);
+      snprintf(kv[pr->n].value, sizeof(kv[pr->n].value), "%s", v);
+      pr->n++;
+    }
+  }
+  return GW_OK;
+}
+
+static int profile_build(struct sess_profile *p, const struct store_rows *rows)
+{
+  int n = store_rows_count(rows);
+
+  for (int i = 0; i < n; i++) {
+    if (i == 0) {
+      const char *lang = store_rows_get(rows, 0, 3);
+      for (int l = 0; l < SESS_NLANG; l++)
+        if (strcmp(lang, sess_lang_code((enum sess_lang)l)) == 0) {
+          p->has_lang = 1;
+          p->lang = (enum sess_lang)l;
+        }
+    }
+    if (profile_add_row(p, rows, i)) return GW_ENOMEM;
+  }
+  return GW_OK;
+}
+
+static void on_profile(void *arg, int rc, const struct store_rows *rows)
+{
+  struct sess_session *s = arg;
+  struct hop *h = s->waiting;
+
+  s->waiting = NULL;
+  if (rc == GW_OK) rc = profile_build(&s->profile, rows);
+  if (rc == GW_OK) {
+    s->profile_state = SESS_PROFILE_READY;
+    s->ctx.profile = &s->profile;
+  } else {
+    /* Without the profile the session cannot promise "never ask twice": it closes. */
+    s->profile_state = SESS_PROFILE_NONE;
+    sess_profile_cleanup(&s->profile);
+  }
+  while (h) {
+    struct hop *next = h->next_waiting;
+    if (rc)
+      hop_unavailable(h, rc);
+    else
+      hop_run(h);
+    h = next;
+  }
 }
 
 static int bad_request(struct gw_req *req, const struct gw_dialect *d, int rc, const char *why)
@@ -102,60 +265,98 @@ static int bad_request(struct gw_req *req, const struct gw_dialect *d, int rc, c
   GW_LOGW("ussd.bad_request", "carrier=%s error=%s detail=%s", d->name, gw_errname(rc),
           gw_log_quote(why, q, sizeof(q)));
   n = snprintf(body, sizeof(body), "%s\n", why);
-  gw_req_reply(req, rc == GW_E2BIG ? 413 : 400, "text/plain; charset=utf-8", body, (size_t)n);
+  /* 400 also for an overlong field: 413 is for bodies over max_body_bytes (gw_http.c). */
+  gw_req_reply(req, 400, "text/plain; charset=utf-8", body, (size_t)n);
   return GW_OK;
+}
+
+static struct sess_session *session_start(struct hop *h)
+{
+  struct gw_server *srv = h->srv;
+  struct sess_session *s =
+      sess_table_add(srv->sessions, h->d->name, h->step.session_id, srv->content, h->t0_us);
+
+  if (!s) return NULL;
+  gw_respondent_key(&srv->secret, h->step.msisdn, s->respondent);
+  snprintf(s->msisdn, sizeof(s->msisdn), "%s", h->step.msisdn);
+  gw_phone_mask(h->step.msisdn, s->phone_masked, sizeof(s->phone_masked));
+  s->ctx.day = (long)((h->t0_us / 1000000 + KZ_UTC_OFFSET_S) / 86400);
+  return s;
+}
+
+/* Starts reading the caller's profile unless it is known or on its way; h then waits. */
+static int wait_for_profile(struct hop *h)
+{
+  struct sess_session *s = h->s;
+  size_t waiting = 0;
+  struct hop **pp = (struct hop **)&s->waiting;
+
+  for (; *pp; pp = &(*pp)->next_waiting)
+    waiting++;
+  if (waiting == MAX_WAITING) return GW_E2BIG;
+  if (s->profile_state == SESS_PROFILE_NONE) {
+    int rc = store_query_profile(h->srv->store, s->respondent, "involvement",
+                                 h->srv->cfg.resume_window_ms / 1000, on_profile, s);
+    if (rc) return rc;
+    s->profile_state = SESS_PROFILE_LOADING;
+  }
+  *pp = h;
+  gw_req_suspend(h->req);
+  return GW_AGAIN;
 }
 
 static int ussd_handle(struct gw_server *srv, const struct gw_dialect *d, struct gw_req *req)
 {
-  struct gw_ussd_step step;
   char err[160], q[GW_USSD_ID_MAX * 4 + 8];
   size_t len;
   const char *body = gw_req_body(req, &len);
-  struct hop *h;
+  struct hop *h = calloc(1, sizeof(*h));
   int rc;
 
-  rc = gw_dialect_parse_ussd(d, body, len, &step, err, sizeof(err));
-  if (rc == GW_EPHONE) {
-    /* A number we cannot serve (or must not key): refuse politely, keep nothing. */
-    GW_LOGW("ussd.bad_number", "carrier=%s session=%s phone=****", d->name,
-            gw_log_quote(step.session_id, q, sizeof(q)));
-    reply_screen(req, d, 1, sess_string(srv->content, "bad_number", SESS_KK));
-    gw_ussd_step_cleanup(&step);
-    return GW_OK;
-  }
-  if (rc) {
-    gw_ussd_step_cleanup(&step);
-    return bad_request(req, d, rc, err);
-  }
-  h = calloc(1, sizeof(*h));
   if (!h) {
-    gw_ussd_step_cleanup(&step);
     reply_screen(req, d, 1, sess_string(srv->content, "unavailable", SESS_KK));
     return GW_OK;
   }
   h->srv = srv;
   h->req = req;
   h->d = d;
-  h->content = sess_content_ref(srv->content);
   h->t0_us = gw_req_received_us(req);
-  h->index = step.n_inputs;
-  snprintf(h->session, sizeof(h->session), "%s", gw_log_quote(step.session_id, q, sizeof(q)));
-  gw_phone_mask(step.msisdn, h->phone, sizeof(h->phone));
-
-  rc = sess_replay(h->content, srv->cfg.ussd_entry, step.inputs, step.n_inputs, &h->reply);
-  if (rc == GW_OK && h->reply.has_answer) {
-    rc = submit(h, &step);
-    gw_ussd_step_cleanup(&step);
-    if (rc == GW_OK) {
-      gw_req_suspend(req);
-      return GW_AGAIN;
-    }
-  } else {
-    gw_ussd_step_cleanup(&step);
+  rc = gw_dialect_parse_ussd(d, body, len, &h->step, err, sizeof(err));
+  if (rc == GW_EPHONE) {
+    /* A number we cannot serve (or must not key): refuse politely, keep nothing. */
+    GW_LOGW("ussd.bad_number", "carrier=%s session=%s phone=****", d->name,
+            gw_log_quote(h->step.session_id, q, sizeof(q)));
+    /* In Russian: a caller from a foreign number is likelier to read it than Kazakh. */
+    reply_screen(req, d, 1, sess_string(srv->content, "not_kazakh", SESS_RU));
+    hop_free(h);
+    return GW_OK;
   }
-  hop_finish(h, rc);
-  return GW_OK;
+  if (rc) {
+    hop_free(h);
+    return bad_request(req, d, rc, err);
+  }
+  snprintf(h->session, sizeof(h->session), "%s", gw_log_quote(h->step.session_id, q, sizeof(q)));
+  h->s = sess_table_find(srv->sessions, d->name, h->step.session_id);
+  if (h->s && h->s->ended && h->step.n_inputs > h->s->hops) {
+    /* Input after the session ended (a timeout, say): the carrier's session is over too. */
+    h->reply.lang = h->s->ctx.profile ? h->s->profile.lang : SESS_KK;
+    reply_screen(req, d, 1, sess_string(h->s->content, "timeout", h->reply.lang));
+    log_hop(h, sess_end_reason_name(h->s->ended), GW_OK);
+    hop_free(h);
+    return GW_OK;
+  }
+  if (!h->s && !(h->s = session_start(h))) {
+    hop_unavailable(h, GW_ENOMEM);
+    return GW_OK;
+  }
+  if (h->s->profile_state != SESS_PROFILE_READY) {
+    rc = wait_for_profile(h);
+    if (rc == GW_AGAIN) return GW_AGAIN;
+    hop_unavailable(h, rc);
+    return GW_OK;
+  }
+  hop_run(h);
+  return gw_req_is_suspended(req) ? GW_AGAIN : GW_OK;
 }
 
 int gw_ussd_at(void *ctx, struct gw_req *req)
@@ -164,4 +365,31 @@ int gw_ussd_at(void *ctx, struct gw_req *req)
 
   if (!at) at = gw_dialect_find("at");
   return ussd_handle(ctx, at, req);
+}
+
+int gw_ussd_at_end(void *ctx, struct gw_req *req)
+{
+  static const struct gw_dialect *at;
+  struct gw_server *srv = ctx;
+  struct gw_ussd_end end;
+  struct sess_session *s;
+  char err[160], q[GW_USSD_ID_MAX * 4 + 8], q2[GW_USSD_ID_MAX * 4 + 8];
+  size_t len;
+  const char *body = gw_req_body(req, &len);
+  int rc;
+
+  if (!at) at = gw_dialect_find("at");
+  rc = at->parse_end(body, len, &end, err, sizeof(err));
+  if (rc) {
+    gw_form_cleanup(&end.form);
+    return bad_request(req, at, rc, err);
+  }
+  s = sess_table_find(srv->sessions, at->name, end.session_id);
+  GW_LOGI("ussd.carrier_end", "carrier=%s session=%s status=%s known=%d hops=%s duration_ms=%s",
+          at->name, gw_log_quote(end.session_id, q, sizeof(q)),
+          gw_log_quote(end.status, q2, sizeof(q2)), s != NULL, end.hops, end.duration_ms);
+  if (s) sess_table_end(s, SESS_END_CARRIER);
+  gw_form_cleanup(&end.form);
+  gw_req_reply(req, 200, "text/plain; charset=utf-8", "OK\n", 3);
+  return GW_OK;
 }

@@ -41,6 +41,8 @@ main() {
   export AULGATE_DB
   say "applying migrations (sql/migrations) to $AULGATE_DB"
   "$AULGATE_BIN" migrate -c "$AULGATE_CONF" || die "migrate failed"
+  say "loading regions and districts (content/regions.json)"
+  "$AULGATE_BIN" seed -c "$AULGATE_CONF" || die "seed failed"
   print_try
   exec "$AULGATE_BIN" serve -c "$AULGATE_CONF"
 }

@@ -63,6 +63,8 @@ main() {
   export AULGATE_DB AULGATE_PG_CTL AULGATE_ROOT
   say "applying migrations (sql/migrations) to $AULGATE_DB"
   "$BUILD_DIR/aulgate" migrate -c "$AULGATE_CONF" || die "migrate failed"
+  say "loading regions and districts (content/regions.json)"
+  "$BUILD_DIR/aulgate" seed -c "$AULGATE_CONF" || die "seed failed"
   # Sanitizer reports with a stack, and stop at the first one; callers may set their own.
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -23,12 +23,41 @@ enum sess_node_type {
   SESS_NODE_END
 };
 
-struct sess_option {
-  const char *value; /* stored answer (choice) or NULL (menu) */
-  struct sess_text label;
-  int next;     /* node index, or -1: the node's next */
-  int set_lang; /* enum sess_lang, or -1 */
+/* Where a menu option or a `next` leads. */
+struct sess_goto {
+  int file; /* index in sess_content.surveys, -1: none */
+  int node; /* node index in that file */
 };
+
+enum sess_action {
+  SESS_ACTION_NONE = 0,
+  SESS_ACTION_SURVEY,      /* start the survey file named by `survey` (default: involvement) */
+  SESS_ACTION_TIP_TODAY,   /* today's tip for the child's grade band */
+  SESS_ACTION_TIPS_BY_AGE, /* pick a band, then page through its tips */
+  SESS_ACTION_SMS_TOGGLE,  /* SMS tips on or off */
+  SESS_ACTION_LANGUAGE     /* the language menu */
+};
+
+struct sess_option {
+  const char *value; /* stored answer (choice), or NULL (menu) */
+  struct sess_text label;
+  struct sess_goto go; /* file -1: the node's next */
+  int set_lang;        /* enum sess_lang, or -1 */
+  enum sess_action action;
+};
+
+enum sess_cond_op { SESS_COND_IN, SESS_COND_NOT_IN, SESS_COND_ALL, SESS_COND_ANY };
+
+struct sess_cond {
+  enum sess_cond_op op;
+  int q;               /* IN/NOT_IN: node index whose answer is tested */
+  const char **values; /* owned array of borrowed strings */
+  size_t n_values;
+  struct sess_cond *kids; /* owned: ALL/ANY */
+  size_t n_kids;
+};
+
+enum sess_source { SESS_SOURCE_NONE = 0, SESS_SOURCE_REGIONS, SESS_SOURCE_DISTRICTS };
 
 struct sess_node {
   const char *id;
@@ -36,7 +65,12 @@ struct sess_node {
   struct sess_text text;
   struct sess_option *options; /* owned array */
   size_t n_options;
-  int next; /* node index, -1 for none (only END nodes) */
+  enum sess_source source; /* options filled from the places list */
+  int region_node;         /* DISTRICTS: the node whose answer is the region, -1 if none */
+  struct sess_goto next;
+  struct sess_cond *when; /* owned, NULL: always asked */
+  int relation;           /* the answer says who is answering on a shared phone */
+  int subscribes;         /* a "yes" subscribes the number to SMS tips */
   long min, max;
   int optional;
   long max_len;
@@ -44,35 +78,110 @@ struct sess_node {
 
 struct sess_survey {
   const char *id;
-  const char *file; /* borrowed from the snapshot's path list */
+  const char *file;
   int version;
   int is_survey; /* answers are recorded; menus only navigate */
   int start;
+  int first_visit;         /* node shown first to a caller with no known language, -1 if none */
   struct sess_node *nodes; /* owned array */
   size_t n_nodes;
 };
 
+struct sess_tip {
+  const char *id, *band, *practice;
+  struct sess_text text;
+};
+
+struct sess_band {
+  const char *id;
+  struct sess_text label;
+};
+
 struct sess_content {
   int refs;
+  unsigned generation;
   struct sess_survey *surveys; /* owned array */
   size_t n_surveys;
-  json_t *strings; /* owned: strings.json "strings" object */
-  json_t **docs;   /* owned: every parsed file, kept for the borrowed strings */
-  size_t n_docs;
+  json_t *strings;         /* borrowed from docs */
+  struct sess_band *bands; /* owned array: tip bands */
+  size_t n_bands;
+  struct sess_tip *tips; /* owned array */
+  size_t n_tips;
+  struct sess_place *places; /* owned array, strings borrowed from docs */
+  size_t n_places;
+  json_t **docs; /* owned: every parsed file (and the places copy), kept for the strings */
+  size_t n_docs, cap_docs;
   struct sess_budget budget;
 };
+
+/* Problems found while loading. In lint mode every problem is written to out and counted and
+ * loading goes on where it can; otherwise the first one is kept in err and loading stops. */
+struct sess_diag {
+  FILE *out; /* lint mode when not NULL */
+  int count;
+  char *err;
+  size_t errlen;
+};
+int sess__problem(struct sess_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int sess__content_build(const char *dir, const struct sess_budget *budget,
+                        const struct sess_place *places, size_t n_places, struct sess_diag *d,
+                        struct sess_content **out);
 
 const struct sess_survey *sess__survey_find(const struct sess_content *c, const char *id);
 int sess__node_find(const struct sess_survey *sv, const char *id);
 
-/* Renders node of sv in lang (with the error line on top when error) into out. Returns GW_OK,
- * or GW_E2BIG when it does not fit SESS_SCREEN_MAX. */
-int sess__render(const struct sess_content *c, const struct sess_survey *sv, int node,
-                 enum sess_lang lang, int error, char *out, size_t outlen);
+/* One option line of a screen: what it stores and what it shows. */
+struct sess_item {
+  const char *value;
+  const char *label;
+};
+/* The options a node offers in lang: its own, or the places list filtered by the region answer.
+ * Returns how many (at most SESS_MAX_OPTIONS) and fills items. */
+size_t sess__node_items(const struct sess_content *c, const struct sess_node *n, const char *region,
+                        enum sess_lang lang, struct sess_item *items);
+
+struct sess_screen;
+/* The screen of a content node: its text, its options (region: the answer that filters a
+ * districts list), and "0 Skip" for an optional number (written into tail). */
+void sess__node_screen(const struct sess_content *c, const struct sess_node *n, const char *region,
+                       enum sess_lang lang, struct sess_item *items, char *tail, size_t taillen,
+                       struct sess_screen *s);
+
+/* A screen to render: a prompt, numbered items (numbering from 1 across pages), and the
+ * extra lines that close every page (e.g. "0 Skip"). */
+struct sess_screen {
+  const char *prompt;
+  const struct sess_item *items;
+  size_t n_items;
+  const char *tail;      /* extra text after the options, "" if none */
+  const char *error_key; /* strings.json key of the error line, NULL: "invalid" */
+  int can_back;          /* show "0 Back" on the first page too */
+};
+
+/* Splits a screen into pages within the budget. first[p] is the first item of page p; returns
+ * the number of pages (>= 1), or 0 when a page cannot hold even one item (content error), with
+ * that item's index in *bad. */
+size_t sess__paginate(const struct sess_content *c, const struct sess_budget *b,
+                      const struct sess_screen *s, enum sess_lang lang, size_t *first,
+                      size_t max_pages, size_t *bad);
+/* The cost of one page showing items [from, to) with the given navigation lines. */
+int sess__page_units(const struct sess_content *c, const struct sess_budget *b,
+                     const struct sess_screen *s, enum sess_lang lang, size_t from, size_t to,
+                     int more, int back, size_t *units, size_t *limit);
+
+/* Renders page `page` of the screen, with the error line on top when error (dropping the prompt
+ * when both do not fit). Returns GW_OK, or GW_E2BIG when not even that fits SESS_SCREEN_MAX. */
+int sess__render_page(const struct sess_content *c, const struct sess_budget *b,
+                      const struct sess_screen *s, enum sess_lang lang, size_t page, int error,
+                      char *out, size_t outlen);
+
+/* How many pages sess__render_page() shows for the screen. */
+size_t sess__page_count(const struct sess_content *c, const struct sess_budget *b,
+                        const struct sess_screen *s, enum sess_lang lang);
 
 /* The cost of a rendered screen against its budget: *units in the encoding the screen needs,
  * *limit the budget for that encoding. Returns GW_OK or GW_EINVAL on invalid UTF-8. */
-int sess__screen_cost(const struct sess_content *c, const char *screen, size_t *units,
+int sess__screen_cost(const struct sess_budget *b, const char *screen, size_t *units,
                       size_t *limit);
 
 #endif

@@ -1,22 +1,30 @@
-/* sess.h: the USSD engine. Menus and surveys are data (content/<name>.json, see docs/content.md);
- * this module loads them, walks a session through them and renders each screen in the
- * session's language within the carrier's screen budget.
+/* sess.h: the USSD engine. Menus, surveys and tips are data (content/<name>.json, see
+ * docs/content.md); this module loads and checks them, walks a session through them and renders
+ * each screen in the session's language within the carrier's screen budget, paging long lists.
  *
- * The engine is deterministic: the screen for a hop is a pure function of the content version
- * and the session's inputs so far. sess_replay() recomputes it from the whole input path, which
- * the `at` dialect sends on every hop. A retried hop therefore gets the same reply by
- * construction, and any gateway process can serve any hop of a session (docs/scaling.md).
+ * The engine is deterministic: the screen for a hop is a pure function of the content version,
+ * the budget, the session context (what was known about the caller when the session started)
+ * and the inputs so far. sess_replay() recomputes it from the whole input path, which the `at`
+ * dialect sends on every hop, so a retried hop gets the same reply by construction.
+ *
+ * The session table (sess_table_*) keeps, per live session, what the path does not carry: the
+ * pinned content version, the context loaded from the database, and the idle and maximum-length
+ * timers.
  */
 #ifndef SESS_H
 #define SESS_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 enum sess_lang { SESS_KK = 0, SESS_RU, SESS_EN, SESS_NLANG };
 
-#define SESS_SCREEN_MAX 1024 /* bytes of one rendered screen, UTF-8, far above any budget */
-#define SESS_MAX_INPUTS 64   /* inputs in one session path */
-#define SESS_MAX_NODES  128  /* nodes in one survey or menu file */
+#define SESS_SCREEN_MAX    1024 /* bytes of one rendered screen, UTF-8, far above any budget */
+#define SESS_MAX_INPUTS    64   /* inputs in one session path */
+#define SESS_MAX_NODES     128  /* nodes in one survey or menu file */
+#define SESS_MAX_OPTIONS   98   /* 99 is "more" */
+#define SESS_MAX_RELATIONS 8    /* people answering on one phone */
 
 struct sess_content;
 
@@ -26,42 +34,159 @@ struct sess_budget {
   long gsm7;
 };
 
-/* Loads every content/<name>.json of dir, validates it (see docs/content.md) and checks that every
- * screen fits budget in every language. Returns GW_OK with a new snapshot in *out, to be
- * released with sess_content_unref(); or GW_ECONTENT/GW_EIO with a message naming the file, node
- * and language in err. */
+/* A region or district, as the places table holds it. */
+struct sess_place {
+  const char *code;
+  const char *region; /* NULL for a region */
+  const char *name[SESS_NLANG];
+};
+
+/* Loads every content file of dir, validates it (docs/content.md) and checks that every screen
+ * fits budget in every language after paging. places (borrowed during the call, may be NULL)
+ * replaces the places file of dir, so that districts added to the database are offered. Returns
+ * GW_OK with a new snapshot in *out, to be released with sess_content_unref(); or
+ * GW_ECONTENT/GW_EIO with the first problem, naming file, node and language, in err. */
 int sess_content_load(const char *dir, const struct sess_budget *budget,
+                      const struct sess_place *places, size_t n_places,
                       struct sess_content **out /* OUT */, char *err, size_t errlen);
 struct sess_content *sess_content_ref(struct sess_content *c);
 void sess_content_unref(struct sess_content *c);
+/* A number that changes with every load, for logs and /healthz. */
+unsigned sess_content_generation(const struct sess_content *c);
 
-/* An answer a hop produced, to be stored before the next screen goes out. Strings are borrowed
- * from the content snapshot: valid while the caller holds a reference to it. */
-struct sess_answer {
+/* `aulgate lint`: loads dir like sess_content_load() but reports every problem, one line each
+ * on out (file, node, language, length), instead of stopping at the first. Returns the number of
+ * problems (0: the content is good), or -1 when dir cannot be read. */
+int sess_lint(const char *dir, const struct sess_budget *budget, FILE *out);
+
+/* What was known about the caller when the session started (loaded from the database). */
+struct sess_kv {
+  char key[32];
+  char value[64];
+};
+struct sess_prior {
+  char relation[24];
+  int last_attempt;   /* highest attempt number seen, 0 if none */
+  int open_attempt;   /* an unfinished attempt within the resume window, 0 if none */
+  size_t n;           /* answers of the open attempt */
+  struct sess_kv *kv; /* owned: n answers, question id -> value */
+};
+struct sess_profile {
+  int has_lang;
+  enum sess_lang lang; /* the language used last time */
+  char grade[16];      /* last known grade band of the child, "" if unknown */
+  size_t n;
+  struct sess_prior prior[SESS_MAX_RELATIONS];
+};
+void sess_profile_cleanup(struct sess_profile *p);
+
+struct sess_ctx {
+  const struct sess_profile *profile; /* NULL: a caller we know nothing about */
+  long day;                           /* days since 1970-01-01 in Kazakhstan time (UTC+5) */
+};
+
+/* What a hop must make durable before its screen goes out. Strings are borrowed from the
+ * content snapshot or the inputs: valid while both are. */
+enum sess_effect_kind {
+  SESS_EFFECT_NONE = 0,
+  SESS_EFFECT_ANSWER,  /* an answer to a survey question */
+  SESS_EFFECT_ATTEMPT, /* a survey attempt opened or resumed by `relation` */
+  SESS_EFFECT_SMS      /* SMS tips switched on or off */
+};
+struct sess_effect {
+  enum sess_effect_kind kind;
   const char *survey_id;
   int survey_version;
-  const char *question_id;
-  const char *value;
+  const char *relation;
+  int attempt;
+  const char *question_id; /* ANSWER */
+  const char *value;       /* ANSWER */
+  int final;               /* ANSWER: the last answer of the attempt */
+  int sms;                 /* ANSWER with subscription, or SMS: 1 on, 0 off, -1 unchanged */
+  const char *band;        /* SMS: the grade band tips are chosen for, may be "" */
 };
 
 struct sess_reply {
   int end; /* 1: END screen, the session closes */
   enum sess_lang lang;
   char text[SESS_SCREEN_MAX]; /* the screen, UTF-8 */
-  int has_answer;             /* the last input answered a question */
-  struct sess_answer answer;
+  struct sess_effect effect;  /* of the last input */
 };
 
-/* Plays inputs[0..n) from the start of content file `entry` and renders the screen that
- * follows the last one; with n == 0, the first screen. Returns GW_OK, GW_ENOTFOUND when entry
- * does not exist, GW_E2BIG past SESS_MAX_INPUTS. Invalid inputs do not fail: the screen comes
- * back with the one-line error of strings.json above it. */
-int sess_replay(const struct sess_content *c, const char *entry, const char *const *inputs,
-                size_t n, struct sess_reply *out /* OUT */);
+/* Plays inputs[0..n) from the start of content file `entry` and renders the screen that follows
+ * the last one; with n == 0, the first screen. Returns GW_OK, GW_ENOTFOUND when entry does not
+ * exist, GW_E2BIG past SESS_MAX_INPUTS. Invalid inputs do not fail: the screen comes back with
+ * the one-line error of strings.json above it. */
+int sess_replay(const struct sess_content *c, const struct sess_budget *budget, const char *entry,
+                const struct sess_ctx *ctx, const char *const *inputs, size_t n,
+                struct sess_reply *out /* OUT */);
 
 /* A shared string (strings.json key) in lang, e.g. "unavailable"; "" when missing. */
 const char *sess_string(const struct sess_content *c, const char *key, enum sess_lang lang);
 
 const char *sess_lang_code(enum sess_lang lang);
+
+/* ---- The session table: live sessions and their timers. ---- */
+
+struct event_base;
+struct sess_table;
+
+enum sess_end_reason {
+  SESS_LIVE = 0,
+  SESS_END_SCREEN,  /* the gateway sent END */
+  SESS_END_IDLE,    /* no hop for session_idle_timeout_ms */
+  SESS_END_MAX,     /* longer than session_max_ms */
+  SESS_END_CARRIER, /* the carrier's end-of-session notification */
+  SESS_END_SHUTDOWN
+};
+const char *sess_end_reason_name(enum sess_end_reason r);
+
+enum sess_profile_state { SESS_PROFILE_NONE = 0, SESS_PROFILE_LOADING, SESS_PROFILE_READY };
+
+/* One live session. The table owns it; the gateway reads and writes the fields below. */
+struct sess_session {
+  char carrier[16];
+  char id[132];
+  struct sess_content *content; /* owned reference: the version the session started with */
+  uint8_t respondent[32];
+  char msisdn[16];       /* E.164: needed only to switch SMS tips on */
+  char phone_masked[20]; /* for logs and operators */
+  enum sess_profile_state profile_state;
+  struct sess_profile profile; /* owned */
+  struct sess_ctx ctx;         /* ctx.profile points at profile once READY */
+  long long created_us, last_us;
+  size_t hops; /* the highest hop index seen */
+  enum sess_end_reason ended;
+  void *waiting; /* gateway-owned: hops waiting for the profile */
+  /* table internals */
+  struct sess_table *table;
+  struct sess_session *hash_next;
+  struct event *idle, *max;
+};
+
+/* Called once when a session ends (before it is freed, which happens later: an ended session
+ * stays as a tombstone for session_max_ms, so late or retried hops get a consistent answer). */
+typedef void (*sess_end_cb)(void *arg, struct sess_session *s);
+
+/* Returns a new table that must be freed with sess_table_destroy(), or NULL. */
+struct sess_table *sess_table_create(struct event_base *base, long idle_ms, long max_ms,
+                                     sess_end_cb on_end, void *arg);
+/* Ends every live session (SESS_END_SHUTDOWN) and frees them all. */
+void sess_table_destroy(struct sess_table *t);
+
+/* NULL when unknown. */
+struct sess_session *sess_table_find(struct sess_table *t, const char *carrier, const char *id);
+/* A new live session with its timers running, holding a reference to content; NULL when out of
+ * memory. carrier and id are copied (truncated to the field sizes). */
+struct sess_session *sess_table_add(struct sess_table *t, const char *carrier, const char *id,
+                                    struct sess_content *content, long long now_us);
+/* A hop arrived: restart the idle timer. */
+void sess_table_touch(struct sess_session *s, long long now_us);
+/* Ends a live session; no-op on an ended one. */
+void sess_table_end(struct sess_session *s, enum sess_end_reason why);
+size_t sess_table_live(const struct sess_table *t);
+/* Calls fn for every live session (ops listing), in no particular order. */
+void sess_table_foreach(struct sess_table *t, void (*fn)(void *arg, struct sess_session *s),
+                        void *arg);
 
 #endif

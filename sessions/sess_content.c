@@ -1,5 +1,12 @@
-/* sess_content.c: loading and validating content/<name>.json into a snapshot (docs/content.md). */
+/* sess_content.c: loading content/<name>.json into a snapshot, reporting every problem.
+ *
+ * Loading runs in two passes over the survey and menu files: first every file's id and node ids,
+ * then each node's fields, so that a reference may point forward or into another file
+ * ("file:node"). Checks that need the whole snapshot (budgets, reachability) live in
+ * sess_check.c.
+ */
 #include "sessions/sess-internal.h"
+#include "sessions/sess_text.h"
 #include "gateway/gw.h"
 
 #include <dirent.h>
@@ -11,35 +18,42 @@
 #define MAX_FILES 64
 
 static const char *const lang_codes[SESS_NLANG] = {"kk", "ru", "en"};
+static unsigned generation_counter;
 
 const char *sess_lang_code(enum sess_lang lang)
 {
   return (unsigned)lang < SESS_NLANG ? lang_codes[lang] : "kk";
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int sess__problem(struct sess_diag *d, const char *fmt, ...)
 {
   va_list ap;
 
+  d->count++;
   va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
+  if (d->out) {
+    vfprintf(d->out, fmt, ap);
+    fputc('\n', d->out);
+  } else if (d->count == 1) {
+    vsnprintf(d->err, d->errlen, fmt, ap);
+  }
   va_end(ap);
   return GW_ECONTENT;
 }
 
 /* Reads {"kk": "...", "ru": "...", "en": "..."}: all three, non-empty. */
-static int text_load(json_t *obj, struct sess_text *t, const char *where, char *err, size_t errlen)
+static int text_load(struct sess_diag *d, json_t *obj, struct sess_text *t, const char *where)
 {
+  int rc = GW_OK;
+
   if (!json_is_object(obj))
-    return fail(err, errlen, "%s: expected an object with kk, ru and en texts", where);
+    return sess__problem(d, "%s: expected an object with kk, ru and en texts", where);
   for (int l = 0; l < SESS_NLANG; l++) {
     const char *s = json_string_value(json_object_get(obj, lang_codes[l]));
-    if (!s || !*s) return fail(err, errlen, "%s: missing translation '%s'", where, lang_codes[l]);
-    t->s[l] = s;
+    if (!s || !*s) rc = sess__problem(d, "%s: missing translation '%s'", where, lang_codes[l]);
+    t->s[l] = s ? s : "";
   }
-  return GW_OK;
+  return rc;
 }
 
 static const struct {
@@ -50,16 +64,14 @@ static const struct {
     {"text", SESS_NODE_TEXT},     {"menu", SESS_NODE_MENU},   {"end", SESS_NODE_END},
 };
 
-static int type_parse(const char *name, enum sess_node_type *out)
-{
-  for (size_t i = 0; name && i < GW_ARRAY_LEN(node_types); i++) {
-    if (strcmp(node_types[i].name, name) == 0) {
-      *out = node_types[i].type;
-      return GW_OK;
-    }
-  }
-  return GW_EINVAL;
-}
+static const struct {
+  const char *name;
+  enum sess_action action;
+} actions[] = {
+    {"survey", SESS_ACTION_SURVEY},           {"tip_today", SESS_ACTION_TIP_TODAY},
+    {"tips_by_age", SESS_ACTION_TIPS_BY_AGE}, {"sms_toggle", SESS_ACTION_SMS_TOGGLE},
+    {"language", SESS_ACTION_LANGUAGE},
+};
 
 int sess__node_find(const struct sess_survey *sv, const char *id)
 {
@@ -68,206 +80,394 @@ int sess__node_find(const struct sess_survey *sv, const char *id)
   return -1;
 }
 
-/* A reference to a node by id: absent is allowed (-1) only when optional. */
-static int ref_resolve(const struct sess_survey *sv, json_t *ref, int *out, const char *where,
-                       char *err, size_t errlen)
+const struct sess_survey *sess__survey_find(const struct sess_content *c, const char *id)
 {
-  const char *id;
+  for (size_t i = 0; id && i < c->n_surveys; i++)
+    if (c->surveys[i].id && strcmp(c->surveys[i].id, id) == 0) return &c->surveys[i];
+  return NULL;
+}
 
-  *out = -1;
+/* Resolves "node", "file" or "file:node" seen from file `self`. */
+static int goto_resolve(struct sess_diag *d, const struct sess_content *c, int self, json_t *ref,
+                        struct sess_goto *out, const char *where)
+{
+  const char *s = json_string_value(ref), *colon;
+  char file[64];
+  const struct sess_survey *sv;
+
+  out->file = out->node = -1;
   if (!ref) return GW_OK;
-  id = json_string_value(ref);
-  if (!id) return fail(err, errlen, "%s: expected a node id", where);
-  *out = sess__node_find(sv, id);
-  if (*out < 0) return fail(err, errlen, "%s: no node '%s'", where, id);
+  if (!s || !*s)
+    return sess__problem(d, "%s: a reference must be a node id, a file id or file:node", where);
+  colon = strchr(s, ':');
+  if (!colon) {
+    out->node = sess__node_find(&c->surveys[self], s);
+    if (out->node >= 0) {
+      out->file = self;
+      return GW_OK;
+    }
+    sv = sess__survey_find(c, s);
+    if (!sv)
+      return sess__problem(d, "%s: dangling reference '%s' (no such node or file)", where, s);
+    out->file = (int)(sv - c->surveys);
+    out->node = sv->start;
+    return GW_OK;
+  }
+  snprintf(file, sizeof(file), "%.*s", (int)(colon - s), s);
+  sv = sess__survey_find(c, file);
+  out->node = sv ? sess__node_find(sv, colon + 1) : -1;
+  if (!sv || out->node < 0) return sess__problem(d, "%s: dangling reference '%s'", where, s);
+  out->file = (int)(sv - c->surveys);
   return GW_OK;
 }
 
-static int options_load(struct sess_survey *sv, struct sess_node *n, json_t *jn, const char *where,
-                        char *err, size_t errlen)
+static int cond_load(struct sess_diag *d, const struct sess_survey *sv, json_t *j,
+                     struct sess_cond *out, const char *where)
 {
-  json_t *opts = json_object_get(jn, "options");
-  char w[320];
-  size_t i;
-  json_t *jo;
+  json_t *list;
 
-  if (!json_is_array(opts) || json_array_size(opts) == 0)
-    return fail(err, errlen, "%s: a %s node needs a non-empty options list", where,
-                n->type == SESS_NODE_MENU ? "menu" : "choice");
-  n->n_options = json_array_size(opts);
-  n->options = calloc(n->n_options, sizeof(*n->options));
-  if (!n->options) return GW_ENOMEM;
-  json_array_foreach(opts, i, jo)
-  {
-    struct sess_option *o = &n->options[i];
-    const char *lang = json_string_value(json_object_get(jo, "set_lang"));
-    int rc;
-
-    snprintf(w, sizeof(w), "%s option %zu", where, i + 1);
-    rc = text_load(json_object_get(jo, "label"), &o->label, w, err, errlen);
-    if (rc) return rc;
-    o->value = json_string_value(json_object_get(jo, "value"));
-    if (n->type == SESS_NODE_CHOICE && (!o->value || !*o->value))
-      return fail(err, errlen, "%s: a choice option needs a value", w);
-    rc = ref_resolve(sv, json_object_get(jo, "next"), &o->next, w, err, errlen);
-    if (rc) return rc;
-    o->set_lang = -1;
-    for (int l = 0; lang && l < SESS_NLANG; l++)
-      if (strcmp(lang, lang_codes[l]) == 0) o->set_lang = l;
-    if (lang && o->set_lang < 0)
-      return fail(err, errlen, "%s: set_lang '%s' is not kk, ru or en", w, lang);
+  memset(out, 0, sizeof(*out));
+  if ((list = json_object_get(j, "all")) || (list = json_object_get(j, "any"))) {
+    size_t i;
+    json_t *k;
+    int rc = GW_OK;
+    out->op = json_object_get(j, "all") ? SESS_COND_ALL : SESS_COND_ANY;
+    if (!json_is_array(list) || json_array_size(list) == 0)
+      return sess__problem(d, "%s: 'all'/'any' needs a non-empty list", where);
+    out->kids = calloc(json_array_size(list), sizeof(*out->kids));
+    if (!out->kids) return GW_ENOMEM;
+    json_array_foreach(list, i, k)
+    {
+      out->n_kids++;
+      if (cond_load(d, sv, k, &out->kids[i], where)) rc = GW_ECONTENT;
+    }
+    return rc;
+  }
+  out->op = json_object_get(j, "in") ? SESS_COND_IN : SESS_COND_NOT_IN;
+  list = json_object_get(j, out->op == SESS_COND_IN ? "in" : "not_in");
+  out->q = sess__node_find(sv, json_string_value(json_object_get(j, "q")));
+  if (out->q < 0) return sess__problem(d, "%s: 'when' names no node of this file in 'q'", where);
+  if (!json_is_array(list) || json_array_size(list) == 0)
+    return sess__problem(d, "%s: 'when' needs a non-empty 'in' or 'not_in' list", where);
+  out->values = calloc(json_array_size(list), sizeof(*out->values));
+  if (!out->values) return GW_ENOMEM;
+  for (size_t i = 0; i < json_array_size(list); i++) {
+    const char *v = json_string_value(json_array_get(list, i));
+    if (!v) return sess__problem(d, "%s: 'when' values must be strings", where);
+    out->values[out->n_values++] = v;
   }
   return GW_OK;
 }
 
-static int node_load(struct sess_survey *sv, struct sess_node *n, json_t *jn, const char *file,
-                     char *err, size_t errlen)
+static void cond_free(struct sess_cond *c)
 {
-  char where[256];
-  int rc;
+  if (!c) return;
+  for (size_t i = 0; i < c->n_kids; i++)
+    cond_free(&c->kids[i]);
+  free(c->kids);
+  free(c->values);
+}
 
-  snprintf(where, sizeof(where), "%s: node '%s'", file, n->id);
-  if (type_parse(json_string_value(json_object_get(jn, "type")), &n->type))
-    return fail(err, errlen, "%s: type must be choice, yesno, number, text, menu or end", where);
-  rc = text_load(json_object_get(jn, "text"), &n->text, where, err, errlen);
-  if (rc) return rc;
-  rc = ref_resolve(sv, json_object_get(jn, "next"), &n->next, where, err, errlen);
-  if (rc) return rc;
-  if (n->type != SESS_NODE_END && n->type != SESS_NODE_MENU && n->next < 0)
-    return fail(err, errlen, "%s: needs 'next'", where);
+static int action_parse(const char *name, enum sess_action *out)
+{
+  *out = SESS_ACTION_NONE;
+  for (size_t i = 0; name && i < GW_ARRAY_LEN(actions); i++) {
+    if (strcmp(actions[i].name, name) == 0) {
+      *out = actions[i].action;
+      return GW_OK;
+    }
+  }
+  return name ? GW_EINVAL : GW_OK;
+}
+
+static int option_load(struct sess_diag *d, const struct sess_content *c, int self,
+                       struct sess_node *n, struct sess_option *o, json_t *jo, const char *where)
+{
+  const char *lang = json_string_value(json_object_get(jo, "set_lang"));
+  const char *action = json_string_value(json_object_get(jo, "action"));
+  json_t *go = json_object_get(jo, "goto");
+  int rc = text_load(d, json_object_get(jo, "label"), &o->label, where);
+
+  o->value = json_string_value(json_object_get(jo, "value"));
+  if (n->type == SESS_NODE_CHOICE && (!o->value || !*o->value))
+    rc = sess__problem(d, "%s: a choice option needs a value", where);
+  if (goto_resolve(d, c, self, go ? go : json_object_get(jo, "next"), &o->go, where))
+    rc = GW_ECONTENT;
+  o->set_lang = -1;
+  for (int l = 0; lang && l < SESS_NLANG; l++)
+    if (strcmp(lang, lang_codes[l]) == 0) o->set_lang = l;
+  if (lang && o->set_lang < 0)
+    rc = sess__problem(d, "%s: set_lang '%s' is not kk, ru or en", where, lang);
+  if (action_parse(action, &o->action))
+    rc = sess__problem(d, "%s: unknown action '%s'", where, action);
+  if (n->type == SESS_NODE_MENU && o->go.file < 0 && o->action == SESS_ACTION_NONE &&
+      n->next.file < 0)
+    rc = sess__problem(d, "%s: a menu option needs goto, next or action", where);
+  return rc;
+}
+
+static int options_load(struct sess_diag *d, const struct sess_content *c, int self,
+                        struct sess_node *n, json_t *jn, const char *where)
+{
+  json_t *opts = json_object_get(jn, "options");
+  const char *from = json_string_value(json_object_get(jn, "options_from"));
+  char w[320];
+  size_t i;
+  json_t *jo;
+  int rc = GW_OK;
+
+  if (from) {
+    if (strcmp(from, "regions") == 0)
+      n->source = SESS_SOURCE_REGIONS;
+    else if (strcmp(from, "districts") == 0)
+      n->source = SESS_SOURCE_DISTRICTS;
+    else
+      return sess__problem(d, "%s: options_from must be regions or districts", where);
+    return GW_OK;
+  }
+  if (!json_is_array(opts) || json_array_size(opts) == 0)
+    return sess__problem(d, "%s: empty option list", where);
+  if (json_array_size(opts) > SESS_MAX_OPTIONS)
+    return sess__problem(d, "%s: more than %d options", where, SESS_MAX_OPTIONS);
+  n->options = calloc(json_array_size(opts), sizeof(*n->options));
+  if (!n->options) return GW_ENOMEM;
+  n->n_options = json_array_size(opts);
+  json_array_foreach(opts, i, jo)
+  {
+    snprintf(w, sizeof(w), "%s option %zu", where, i + 1);
+    if (option_load(d, c, self, n, &n->options[i], jo, w)) rc = GW_ECONTENT;
+  }
+  return rc;
+}
+
+static int node_load(struct sess_diag *d, const struct sess_content *c, int self,
+                     struct sess_node *n, json_t *jn)
+{
+  const struct sess_survey *sv = &c->surveys[self];
+  const char *type = json_string_value(json_object_get(jn, "type"));
+  const char *role = json_string_value(json_object_get(jn, "role"));
+  json_t *when = json_object_get(jn, "when");
+  char where[256];
+  int rc = GW_OK;
+  size_t t;
+
+  snprintf(where, sizeof(where), "%s: node '%s'", sv->file, n->id);
+  for (t = 0; type && t < GW_ARRAY_LEN(node_types); t++)
+    if (strcmp(node_types[t].name, type) == 0) break;
+  if (!type || t == GW_ARRAY_LEN(node_types))
+    return sess__problem(d, "%s: type must be choice, yesno, number, text, menu or end", where);
+  n->type = node_types[t].type;
+  n->region_node = -1;
+  if (text_load(d, json_object_get(jn, "text"), &n->text, where)) rc = GW_ECONTENT;
+  if (goto_resolve(d, c, self, json_object_get(jn, "next"), &n->next, where)) rc = GW_ECONTENT;
+  if (n->type != SESS_NODE_END && n->type != SESS_NODE_MENU && n->next.file < 0)
+    rc = sess__problem(d, "%s: a question needs 'next'", where);
+  n->relation = role && strcmp(role, "relation") == 0;
+  n->subscribes = role && strcmp(role, "subscribe") == 0;
+  if (role && !n->relation && !n->subscribes)
+    rc = sess__problem(d, "%s: role must be relation or subscribe", where);
   n->optional = json_is_true(json_object_get(jn, "optional"));
   n->min = (long)json_integer_value(json_object_get(jn, "min"));
   n->max = (long)json_integer_value(json_object_get(jn, "max"));
   n->max_len = (long)json_integer_value(json_object_get(jn, "max_len"));
-  if (n->type == SESS_NODE_NUMBER && n->min > n->max)
-    return fail(err, errlen, "%s: min is above max", where);
+  if (n->type == SESS_NODE_NUMBER && (n->min < 1 || n->min > n->max))
+    rc = sess__problem(d, "%s: a number needs 1 <= min <= max", where);
   if (n->type == SESS_NODE_TEXT && n->max_len <= 0)
-    return fail(err, errlen, "%s: a text node needs max_len", where);
-  if (n->type == SESS_NODE_CHOICE || n->type == SESS_NODE_MENU)
-    return options_load(sv, n, jn, where, err, errlen);
-  return GW_OK;
+    rc = sess__problem(d, "%s: a text node needs max_len", where);
+  if (when) {
+    n->when = calloc(1, sizeof(*n->when));
+    if (!n->when) return GW_ENOMEM;
+    if (cond_load(d, sv, when, n->when, where)) rc = GW_ECONTENT;
+  }
+  if (n->type == SESS_NODE_CHOICE || n->type == SESS_NODE_MENU) {
+    if (options_load(d, c, self, n, jn, where)) rc = GW_ECONTENT;
+  }
+  return rc;
 }
 
-static int survey_load(struct sess_survey *sv, json_t *doc, const char *file, char *err,
-                       size_t errlen)
+/* Pass 1: id, version, kind and node ids, so that pass 2 can resolve references. */
+static int survey_head(struct sess_diag *d, struct sess_survey *sv, json_t *doc, const char *file)
 {
   json_t *nodes = json_object_get(doc, "nodes");
   const char *kind = json_string_value(json_object_get(doc, "kind"));
   size_t i;
   json_t *jn;
-  int rc;
+  int rc = GW_OK;
 
   sv->file = file;
   sv->id = json_string_value(json_object_get(doc, "id"));
   sv->version = (int)json_integer_value(json_object_get(doc, "version"));
-  if (!sv->id || !*sv->id) return fail(err, errlen, "%s: missing id", file);
-  if (sv->version <= 0) return fail(err, errlen, "%s: version must be a positive integer", file);
   sv->is_survey = kind && strcmp(kind, "survey") == 0;
+  sv->start = sv->first_visit = -1;
+  if (!sv->id || !*sv->id) return sess__problem(d, "%s: missing id", file);
+  if (sv->version <= 0) rc = sess__problem(d, "%s: version must be a positive integer", file);
   if (!json_is_array(nodes) || json_array_size(nodes) == 0)
-    return fail(err, errlen, "%s: needs a non-empty nodes list", file);
+    return sess__problem(d, "%s: needs a non-empty nodes list", file);
   if (json_array_size(nodes) > SESS_MAX_NODES)
-    return fail(err, errlen, "%s: more than %d nodes", file, SESS_MAX_NODES);
-  sv->n_nodes = json_array_size(nodes);
-  sv->nodes = calloc(sv->n_nodes, sizeof(*sv->nodes));
+    return sess__problem(d, "%s: more than %d nodes", file, SESS_MAX_NODES);
+  sv->nodes = calloc(json_array_size(nodes), sizeof(*sv->nodes));
   if (!sv->nodes) return GW_ENOMEM;
-  /* Ids first, so that references may point forward. */
   json_array_foreach(nodes, i, jn)
   {
-    sv->nodes[i].id = json_string_value(json_object_get(jn, "id"));
-    if (!sv->nodes[i].id || !*sv->nodes[i].id)
-      return fail(err, errlen, "%s: node %zu has no id", file, i + 1);
-    if (sess__node_find(sv, sv->nodes[i].id) != (int)i)
-      return fail(err, errlen, "%s: node id '%s' is used twice", file, sv->nodes[i].id);
-  }
-  json_array_foreach(nodes, i, jn)
-  {
-    rc = node_load(sv, &sv->nodes[i], jn, file, err, errlen);
-    if (rc) return rc;
+    const char *id = json_string_value(json_object_get(jn, "id"));
+    if (!id || !*id) return sess__problem(d, "%s: node %zu has no id", file, i + 1);
+    if (sess__node_find(sv, id) >= 0)
+      return sess__problem(d, "%s: node id '%s' is used twice", file, id);
+    sv->nodes[sv->n_nodes++].id = id;
   }
   sv->start = sess__node_find(sv, json_string_value(json_object_get(doc, "start")));
-  if (sv->start < 0) return fail(err, errlen, "%s: 'start' must name a node", file);
-  return GW_OK;
+  if (sv->start < 0) return sess__problem(d, "%s: 'start' must name a node", file);
+  if (json_object_get(doc, "first_visit")) {
+    sv->first_visit = sess__node_find(sv, json_string_value(json_object_get(doc, "first_visit")));
+    if (sv->first_visit < 0) rc = sess__problem(d, "%s: 'first_visit' must name a node", file);
+  }
+  return rc;
 }
 
-static int strings_check(json_t *strings, const char *file, char *err, size_t errlen)
+/* The region question a district question follows: the nearest earlier regions node. */
+static void link_districts(struct sess_survey *sv)
 {
-  static const char *const required[] = {"yes", "no", "invalid", "unavailable"};
-  struct sess_text t;
-  char where[256];
+  int region = -1;
 
+  for (size_t i = 0; i < sv->n_nodes; i++) {
+    if (sv->nodes[i].source == SESS_SOURCE_REGIONS)
+      region = (int)i;
+    else if (sv->nodes[i].source == SESS_SOURCE_DISTRICTS)
+      sv->nodes[i].region_node = region;
+  }
+}
+
+static int strings_load(struct sess_diag *d, struct sess_content *c, json_t *doc, const char *file)
+{
+  static const char *const required[] = {
+      "yes",         "no",          "more",         "back",          "invalid",
+      "unavailable", "not_kazakh",  "bad_number",   "resume_prompt", "resume",
+      "start_over",  "skip",        "timeout",      "sms_prompt",    "sms_on",
+      "sms_off",     "sms_on_done", "sms_off_done", "tips_prompt",   "no_tips"};
+  char where[256];
+  struct sess_text t;
+  int rc = GW_OK;
+
+  if (c->strings) return sess__problem(d, "%s: a second strings file", file);
+  c->strings = json_object_get(doc, "strings");
+  if (!json_is_object(c->strings)) return sess__problem(d, "%s: needs a 'strings' object", file);
   for (size_t i = 0; i < GW_ARRAY_LEN(required); i++) {
     snprintf(where, sizeof(where), "%s: string '%s'", file, required[i]);
-    int rc = text_load(json_object_get(strings, required[i]), &t, where, err, errlen);
-    if (rc) return rc;
+    if (text_load(d, json_object_get(c->strings, required[i]), &t, where)) rc = GW_ECONTENT;
+  }
+  return rc;
+}
+
+static int tips_load(struct sess_diag *d, struct sess_content *c, json_t *doc, const char *file)
+{
+  json_t *bands = json_object_get(doc, "bands"), *tips = json_object_get(doc, "tips");
+  char where[256];
+  size_t i;
+  json_t *j;
+  int rc = GW_OK;
+
+  if (c->tips) return sess__problem(d, "%s: a second tips file", file);
+  if (!json_is_array(bands) || !json_is_array(tips) || json_array_size(tips) == 0)
+    return sess__problem(d, "%s: needs bands and a non-empty tips list", file);
+  c->bands = calloc(json_array_size(bands) + 1, sizeof(*c->bands));
+  c->tips = calloc(json_array_size(tips), sizeof(*c->tips));
+  if (!c->bands || !c->tips) return GW_ENOMEM;
+  json_array_foreach(bands, i, j)
+  {
+    struct sess_band *b = &c->bands[c->n_bands++];
+    b->id = json_string_value(json_object_get(j, "id"));
+    snprintf(where, sizeof(where), "%s: band %zu", file, i + 1);
+    if (!b->id || text_load(d, json_object_get(j, "label"), &b->label, where))
+      rc = sess__problem(d, "%s: needs an id and a label", where);
+  }
+  json_array_foreach(tips, i, j)
+  {
+    struct sess_tip *t = &c->tips[c->n_tips++];
+    t->id = json_string_value(json_object_get(j, "id"));
+    t->band = json_string_value(json_object_get(j, "band"));
+    t->practice = json_string_value(json_object_get(j, "practice"));
+    snprintf(where, sizeof(where), "%s: tip '%s'", file, t->id ? t->id : "?");
+    if (!t->id || !t->band || !t->practice)
+      rc = sess__problem(d, "%s: needs id, band and practice", where);
+    if (text_load(d, json_object_get(j, "text"), &t->text, where)) rc = GW_ECONTENT;
+  }
+  return rc;
+}
+
+/* The places become a jansson array of the snapshot, so their strings live as long as it. */
+static int places_adopt(struct sess_content *c, json_t *list)
+{
+  size_t i;
+  json_t *j;
+
+  c->places = calloc(json_array_size(list) + 1, sizeof(*c->places));
+  if (!c->places) return GW_ENOMEM;
+  json_array_foreach(list, i, j)
+  {
+    struct sess_place *p = &c->places[c->n_places++];
+    p->code = json_string_value(json_object_get(j, "code"));
+    p->region = json_string_value(json_object_get(j, "region"));
+    for (int l = 0; l < SESS_NLANG; l++)
+      p->name[l] = json_string_value(json_object_get(json_object_get(j, "name"), lang_codes[l]));
   }
   return GW_OK;
 }
 
-/* Every screen of every node, in every language, with and without the error line. */
-static int budget_check(const struct sess_content *c, char *err, size_t errlen)
+static json_t *place_json(const char *code, const char *region, const char *const *names)
 {
-  char screen[SESS_SCREEN_MAX];
+  return json_pack("{s:s, s:s?, s:{s:s, s:s, s:s}}", "code", code, "region", region, "name", "kk",
+                   names[0], "ru", names[1], "en", names[2]);
+}
 
-  for (size_t s = 0; s < c->n_surveys; s++) {
-    const struct sess_survey *sv = &c->surveys[s];
-    for (size_t n = 0; n < sv->n_nodes; n++) {
-      for (int l = 0; l < SESS_NLANG; l++) {
-        for (int e = 0; e < 2; e++) {
-          size_t units, limit;
-          if (sv->nodes[n].type == SESS_NODE_END && e) continue;
-          if (sess__render(c, sv, (int)n, (enum sess_lang)l, e, screen, sizeof(screen)) ||
-              sess__screen_cost(c, screen, &units, &limit))
-            return fail(err, errlen, "%s: node '%s' (%s): screen cannot be rendered", sv->file,
-                        sv->nodes[n].id, lang_codes[l]);
-          if (units > limit)
-            return fail(err, errlen, "%s: node '%s' (%s%s): screen is %zu characters, budget %zu",
-                        sv->file, sv->nodes[n].id, lang_codes[l], e ? ", with error line" : "",
-                        units, limit);
-        }
-      }
+/* The places file of the content folder, flattened: regions, then each region's districts. */
+static int places_from_file(struct sess_diag *d, json_t *doc, json_t *list, const char *file)
+{
+  json_t *regions = json_object_get(doc, "regions"), *r, *ds, *dj;
+  size_t i, k;
+
+  if (!json_is_array(regions)) return sess__problem(d, "%s: needs a regions list", file);
+  json_array_foreach(regions, i, r)
+  {
+    const char *names[SESS_NLANG];
+    for (int l = 0; l < SESS_NLANG; l++)
+      names[l] = json_string_value(json_object_get(json_object_get(r, "name"), lang_codes[l]));
+    if (!json_string_value(json_object_get(r, "code")) || !names[0] || !names[1] || !names[2])
+      return sess__problem(d, "%s: region %zu needs a code and three names", file, i + 1);
+    json_array_append_new(list,
+                          place_json(json_string_value(json_object_get(r, "code")), NULL, names));
+  }
+  json_array_foreach(regions, i, r)
+  {
+    ds = json_object_get(r, "districts");
+    json_array_foreach(ds, k, dj)
+    {
+      const char *names[SESS_NLANG];
+      for (int l = 0; l < SESS_NLANG; l++)
+        names[l] = json_string_value(json_object_get(json_object_get(dj, "name"), lang_codes[l]));
+      if (!json_string_value(json_object_get(dj, "code")) || !names[0] || !names[1] || !names[2])
+        return sess__problem(d, "%s: district %zu of region %zu needs a code and three names", file,
+                             k + 1, i + 1);
+      json_array_append_new(list, place_json(json_string_value(json_object_get(dj, "code")),
+                                             json_string_value(json_object_get(r, "code")), names));
     }
   }
   return GW_OK;
 }
 
-static int load_doc(struct sess_content *c, const char *dir, const char *name, char *err,
-                    size_t errlen)
+static int docs_push(struct sess_content *c, json_t *doc)
 {
-  char path[4096];
-  json_error_t jerr;
-  json_t *doc;
-  const char *kind;
-
-  snprintf(path, sizeof(path), "%s/%s", dir, name);
-  doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-  if (!doc) return fail(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+  if (c->n_docs == c->cap_docs) {
+    size_t cap = c->cap_docs ? c->cap_docs * 2 : 16;
+    json_t **p = realloc(c->docs, cap * sizeof(*p));
+    if (!p) {
+      json_decref(doc);
+      return GW_ENOMEM;
+    }
+    c->docs = p;
+    c->cap_docs = cap;
+  }
   c->docs[c->n_docs++] = doc;
-  json_object_set_new(doc, "_file", json_string(name)); /* keeps the name alive with the doc */
-  kind = json_string_value(json_object_get(doc, "kind"));
-  if (!kind) return fail(err, errlen, "%s: missing kind (survey, menu, strings or tips)", path);
-  if (strcmp(kind, "strings") == 0) {
-    if (c->strings) return fail(err, errlen, "%s: a second strings file", path);
-    c->strings = json_object_get(doc, "strings");
-    return strings_check(c->strings, name, err, errlen);
-  }
-  if (strcmp(kind, "survey") == 0 || strcmp(kind, "menu") == 0) {
-    struct sess_survey *sv = &c->surveys[c->n_surveys++];
-    int rc = survey_load(sv, doc, json_string_value(json_object_get(doc, "_file")), err, errlen);
-    if (rc) return rc;
-    for (size_t i = 0; i + 1 < c->n_surveys; i++)
-      if (strcmp(c->surveys[i].id, sv->id) == 0)
-        return fail(err, errlen, "%s: id '%s' is also used by %s", path, sv->id,
-                    c->surveys[i].file);
-    return GW_OK;
-  }
-  if (strcmp(kind, "tips") == 0) return GW_OK; /* the tip scheduler reads these */
-  return fail(err, errlen, "%s: unknown kind '%s'", path, kind);
-}
-
-static int is_json_name(const char *n)
-{
-  size_t len = strlen(n);
-  return n[0] != '.' && len > 5 && strcmp(n + len - 5, ".json") == 0;
+  return GW_OK;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -275,66 +475,149 @@ static int cmp_str(const void *a, const void *b)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The .json names of dir, sorted so that errors and ids come out the same on every machine. */
-static int list_dir(const char *dir, char **names, size_t *n, char *err, size_t errlen)
+/* The .json names of dir, sorted so that problems come out the same on every machine. */
+static int list_dir(struct sess_diag *d, const char *dir, char **names, size_t *n)
 {
-  DIR *d = opendir(dir);
+  DIR *dh = opendir(dir);
   struct dirent *e;
 
   *n = 0;
-  if (!d) {
-    snprintf(err, errlen, "cannot open content folder %s: %s", dir, strerror(errno));
+  if (!dh) {
+    sess__problem(d, "cannot open content folder %s: %s", dir, strerror(errno));
     return GW_EIO;
   }
-  while ((e = readdir(d)) != NULL) {
-    if (!is_json_name(e->d_name)) continue;
+  while ((e = readdir(dh)) != NULL) {
+    size_t len = strlen(e->d_name);
+    if (e->d_name[0] == '.' || len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0) continue;
     if (*n == MAX_FILES) {
-      closedir(d);
-      return fail(err, errlen, "%s: more than %d content files", dir, MAX_FILES);
+      closedir(dh);
+      return sess__problem(d, "%s: more than %d content files", dir, MAX_FILES);
     }
     names[*n] = strdup(e->d_name);
     if (!names[*n]) {
-      closedir(d);
+      closedir(dh);
       return GW_ENOMEM;
     }
     (*n)++;
   }
-  closedir(d);
+  closedir(dh);
   qsort(names, *n, sizeof(*names), cmp_str);
   return GW_OK;
 }
 
-int sess_content_load(const char *dir, const struct sess_budget *budget, struct sess_content **out,
-                      char *err, size_t errlen)
+/* Parses every file and sorts it by kind; surveys get their pass-1 head. */
+static int load_docs(struct sess_diag *d, struct sess_content *c, const char *dir, char **names,
+                     size_t n, json_t **places_doc)
+{
+  int rc = GW_OK;
+
+  for (size_t i = 0; i < n; i++) {
+    char path[4096];
+    json_error_t jerr;
+    json_t *doc;
+    const char *kind, *file;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+    doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc) {
+      rc = sess__problem(d, "%s:%d:%d: %s", names[i], jerr.line, jerr.column, jerr.text);
+      continue;
+    }
+    json_object_set_new(doc, "_file", json_string(names[i])); /* the name lives with the doc */
+    if (docs_push(c, doc)) return GW_ENOMEM;
+    file = json_string_value(json_object_get(doc, "_file"));
+    kind = json_string_value(json_object_get(doc, "kind"));
+    if (!kind) {
+      rc = sess__problem(d, "%s: missing kind (survey, menu, strings, tips or places)", file);
+    } else if (strcmp(kind, "strings") == 0) {
+      if (strings_load(d, c, doc, file)) rc = GW_ECONTENT;
+    } else if (strcmp(kind, "tips") == 0) {
+      if (tips_load(d, c, doc, file)) rc = GW_ECONTENT;
+    } else if (strcmp(kind, "places") == 0) {
+      *places_doc = doc;
+    } else if (strcmp(kind, "survey") == 0 || strcmp(kind, "menu") == 0) {
+      struct sess_survey *sv = &c->surveys[c->n_surveys++];
+      if (survey_head(d, sv, doc, file)) {
+        rc = GW_ECONTENT;
+      } else if (sess__survey_find(c, sv->id) != sv) {
+        rc = sess__problem(d, "%s: id '%s' is also used by %s", file, sv->id,
+                           sess__survey_find(c, sv->id)->file);
+        sv->id = NULL; /* keep references pointing at the first file */
+      }
+    } else {
+      rc = sess__problem(d, "%s: unknown kind '%s'", file, kind);
+    }
+  }
+  return rc;
+}
+
+static int load_places(struct sess_diag *d, struct sess_content *c, json_t *places_doc,
+                       const struct sess_place *places, size_t n_places)
+{
+  json_t *list = json_array();
+  int rc = GW_OK;
+
+  if (!list || docs_push(c, list)) return GW_ENOMEM;
+  if (places) {
+    for (size_t i = 0; i < n_places; i++)
+      json_array_append_new(list, place_json(places[i].code, places[i].region, places[i].name));
+  } else if (places_doc) {
+    rc = places_from_file(d, places_doc, list,
+                          json_string_value(json_object_get(places_doc, "_file")));
+  }
+  if (rc == GW_OK) rc = places_adopt(c, list);
+  return rc;
+}
+
+static json_t *doc_of(const struct sess_content *c, const char *file)
+{
+  for (size_t i = 0; i < c->n_docs; i++)
+    if (json_string_value(json_object_get(c->docs[i], "_file")) == file) return c->docs[i];
+  return NULL;
+}
+
+int sess__content_build(const char *dir, const struct sess_budget *budget,
+                        const struct sess_place *places, size_t n_places, struct sess_diag *d,
+                        struct sess_content **out)
 {
   char *names[MAX_FILES];
   size_t n = 0;
+  json_t *places_doc = NULL;
   struct sess_content *c = calloc(1, sizeof(*c));
   int rc;
 
   *out = NULL;
   if (!c) return GW_ENOMEM;
   c->refs = 1;
+  c->generation = ++generation_counter;
   c->budget = *budget;
-  rc = list_dir(dir, names, &n, err, errlen);
-  if (rc == GW_OK) {
-    c->docs = calloc(n ? n : 1, sizeof(*c->docs));
-    c->surveys = calloc(n ? n : 1, sizeof(*c->surveys));
-    if (!c->docs || !c->surveys) rc = GW_ENOMEM;
-  }
-  for (size_t i = 0; i < n && rc == GW_OK; i++)
-    rc = load_doc(c, dir, names[i], err, errlen);
-  if (rc == GW_OK && !c->strings)
-    rc = fail(err, errlen, "%s: no strings.json (kind \"strings\")", dir);
-  if (rc == GW_OK) rc = budget_check(c, err, errlen);
-  for (size_t i = 0; i < n; i++)
-    free(names[i]);
-  if (rc) {
+  rc = list_dir(d, dir, names, &n);
+  if (rc == GW_EIO || rc == GW_ENOMEM) {
+    for (size_t i = 0; i < n; i++)
+      free(names[i]);
     sess_content_unref(c);
     return rc;
   }
+  c->surveys = calloc(n ? n : 1, sizeof(*c->surveys));
+  if (!c->surveys) rc = GW_ENOMEM;
+  if (rc != GW_ENOMEM && load_docs(d, c, dir, names, n, &places_doc)) rc = GW_ECONTENT;
+  for (size_t i = 0; i < n; i++)
+    free(names[i]);
+  if (rc != GW_ENOMEM && !c->strings)
+    rc = sess__problem(d, "%s: no strings file (kind \"strings\")", dir);
+  /* Pass 2: nodes, now that every file's ids are known. */
+  for (size_t s = 0; rc != GW_ENOMEM && s < c->n_surveys; s++) {
+    struct sess_survey *sv = &c->surveys[s];
+    json_t *nodes = json_object_get(doc_of(c, sv->file), "nodes");
+    if (!sv->id || sv->start < 0) continue;
+    for (size_t k = 0; k < sv->n_nodes; k++)
+      if (node_load(d, c, (int)s, &sv->nodes[k], json_array_get(nodes, k))) rc = GW_ECONTENT;
+    link_districts(sv);
+  }
+  if (rc != GW_ENOMEM && load_places(d, c, places_doc, places, n_places)) rc = GW_ECONTENT;
+  if (rc == GW_OK && d->count) rc = GW_ECONTENT;
   *out = c;
-  return GW_OK;
+  return rc;
 }
 
 struct sess_content *sess_content_ref(struct sess_content *c)
@@ -347,22 +630,26 @@ void sess_content_unref(struct sess_content *c)
 {
   if (!c || --c->refs > 0) return;
   for (size_t s = 0; s < c->n_surveys; s++) {
-    for (size_t n = 0; n < c->surveys[s].n_nodes; n++)
+    for (size_t n = 0; n < c->surveys[s].n_nodes; n++) {
       free(c->surveys[s].nodes[n].options);
+      cond_free(c->surveys[s].nodes[n].when);
+      free(c->surveys[s].nodes[n].when);
+    }
     free(c->surveys[s].nodes);
   }
   free(c->surveys);
+  free(c->bands);
+  free(c->tips);
+  free(c->places);
   for (size_t i = 0; i < c->n_docs; i++)
     json_decref(c->docs[i]);
   free(c->docs);
   free(c);
 }
 
-const struct sess_survey *sess__survey_find(const struct sess_content *c, const char *id)
+unsigned sess_content_generation(const struct sess_content *c)
 {
-  for (size_t i = 0; id && i < c->n_surveys; i++)
-    if (strcmp(c->surveys[i].id, id) == 0) return &c->surveys[i];
-  return NULL;
+  return c->generation;
 }
 
 const char *sess_string(const struct sess_content *c, const char *key, enum sess_lang lang)
@@ -370,4 +657,35 @@ const char *sess_string(const struct sess_content *c, const char *key, enum sess
   const char *s =
       json_string_value(json_object_get(json_object_get(c->strings, key), sess_lang_code(lang)));
   return s ? s : "";
+}
+
+size_t sess__node_items(const struct sess_content *c, const struct sess_node *n, const char *region,
+                        enum sess_lang lang, struct sess_item *items)
+{
+  size_t k = 0;
+
+  if (n->type == SESS_NODE_YESNO) {
+    items[0].value = "yes";
+    items[0].label = sess_string(c, "yes", lang);
+    items[1].value = "no";
+    items[1].label = sess_string(c, "no", lang);
+    return 2;
+  }
+  if (n->source == SESS_SOURCE_NONE) {
+    for (size_t i = 0; i < n->n_options; i++) {
+      items[k].value = n->options[i].value;
+      items[k++].label = n->options[i].label.s[lang];
+    }
+    return k;
+  }
+  for (size_t i = 0; i < c->n_places && k < SESS_MAX_OPTIONS; i++) {
+    const struct sess_place *p = &c->places[i];
+    int want = n->source == SESS_SOURCE_REGIONS
+                   ? p->region == NULL
+                   : p->region != NULL && region != NULL && strcmp(p->region, region) == 0;
+    if (!want) continue;
+    items[k].value = p->code;
+    items[k++].label = p->name[lang];
+  }
+  return k;
 }

@@ -1,21 +1,52 @@
-/* sess_engine.c: walking a session through a survey or menu, one input at a time. */
+/* sess_engine.c: walking a session through menus, a survey and tips, one input at a time.
+ *
+ * A run is where a session stands: the screen (a content node, or one of the engine's own
+ * screens: resume offer, tip bands, a tip, the SMS switch, a closing message), the page, the
+ * language, the survey answers so far and who is answering. sess_replay() starts a run, applies
+ * every input and renders the last screen.
+ */
 #include "sessions/sess-internal.h"
+#include "sessions/sess_text.h"
 #include "gateway/gw.h"
 
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
-/* Where a session stands: the node on screen, the language, and whether the screen must show
- * the error line because the last input was not valid there. */
+/* SCR_TIP is an END screen: a tip (at most 70 characters, one SMS) leaves no room for
+ * navigation lines within a 75-character screen. */
+enum scr { SCR_NODE, SCR_RESUME, SCR_BANDS, SCR_TIP, SCR_SMS, SCR_DONE };
+
 struct run {
   const struct sess_content *c;
-  const struct sess_survey *sv;
-  int node;
+  const struct sess_budget *b;
+  const struct sess_ctx *ctx;
+  enum scr scr;
+  int file, node; /* SCR_NODE */
+  size_t page;
   enum sess_lang lang;
   int error;
-  int has_answer;
-  struct sess_answer answer;
+  int home_file, home_node; /* where "0 Back" from the engine's screens leads */
+  /* the survey under way */
+  int survey; /* file index, -1 when none */
+  const char *answers[SESS_MAX_NODES];
+  const char *relation;
+  int attempt;
+  const struct sess_prior *prior; /* SCR_RESUME */
+  const char *tip_band;           /* SCR_TIP: "" for all bands */
+  const char *done_key;           /* SCR_DONE: the strings.json key shown */
+  struct sess_effect eff;
+  char tail[128]; /* owned text of an engine screen's tail */
 };
+
+static const struct sess_survey *file_of(const struct run *r)
+{
+  return &r->c->surveys[r->file];
+}
+
+static const struct sess_node *node_of(const struct run *r)
+{
+  return &file_of(r)->nodes[r->node];
+}
 
 /* Parses a decimal in [lo, hi]; leading zeros and anything but digits are refused. */
 static int parse_pick(const char *in, long lo, long hi, long *out)
@@ -32,91 +63,390 @@ static int parse_pick(const char *in, long lo, long hi, long *out)
   return GW_OK;
 }
 
-static void record(struct run *r, const struct sess_node *n, const char *value)
+static int cond_holds(const struct run *r, const struct sess_cond *c)
 {
-  if (!r->sv->is_survey) return;
-  r->has_answer = 1;
-  r->answer.survey_id = r->sv->id;
-  r->answer.survey_version = r->sv->version;
-  r->answer.question_id = n->id;
-  r->answer.value = value;
+  const char *a;
+
+  switch (c->op) {
+  case SESS_COND_ALL:
+    for (size_t i = 0; i < c->n_kids; i++)
+      if (!cond_holds(r, &c->kids[i])) return 0;
+    return 1;
+  case SESS_COND_ANY:
+    for (size_t i = 0; i < c->n_kids; i++)
+      if (cond_holds(r, &c->kids[i])) return 1;
+    return 0;
+  case SESS_COND_IN:
+  case SESS_COND_NOT_IN:
+    break;
+  }
+  a = r->survey == r->file ? r->answers[c->q] : NULL;
+  for (size_t i = 0; a && i < c->n_values; i++)
+    if (strcmp(a, c->values[i]) == 0) return c->op == SESS_COND_IN;
+  return c->op == SESS_COND_NOT_IN; /* an unanswered question is in no list */
 }
 
-/* Applies one input to the node on screen: either moves on (recording an answer when the node
- * is a survey question) or stays with the error flag set. */
-static void apply(struct run *r, const char *in)
+/* Shows node `node` of `file`, or the first node after it that is to be asked: skip logic
+ * (`when`) and "never ask twice" (an answer already known in this attempt). */
+static void enter(struct run *r, int file, int node)
 {
-  const struct sess_node *n = &r->sv->nodes[r->node];
-  int next = n->next;
+  int guard = SESS_MAX_NODES + 1;
+
+  if (file != r->file && r->c->surveys[file].is_survey && node == r->c->surveys[file].start) {
+    r->survey = file; /* a survey starts afresh: its answers belong to this attempt */
+    memset(r->answers, 0, sizeof(r->answers));
+    r->relation = "";
+    r->attempt = 1;
+  }
+  r->scr = SCR_NODE;
+  r->file = file;
+  r->node = node;
+  r->page = 0;
+  while (guard-- > 0) {
+    const struct sess_node *n = node_of(r);
+    int answered = r->survey == file && r->answers[node] != NULL;
+    if (n->type == SESS_NODE_END || n->next.file < 0 ||
+        (!answered && (!n->when || cond_holds(r, n->when))))
+      return;
+    r->file = file = n->next.file;
+    r->node = node = n->next.node;
+  }
+}
+
+static void go_home(struct run *r)
+{
+  enter(r, r->home_file, r->home_node);
+}
+
+static const struct sess_prior *prior_for(const struct run *r, const char *relation)
+{
+  const struct sess_profile *p = r->ctx ? r->ctx->profile : NULL;
+
+  for (size_t i = 0; p && i < p->n; i++)
+    if (strcmp(p->prior[i].relation, relation) == 0) return &p->prior[i];
+  return NULL;
+}
+
+static void effect_attempt(struct run *r)
+{
+  const struct sess_survey *sv = &r->c->surveys[r->survey];
+
+  r->eff.kind = SESS_EFFECT_ATTEMPT;
+  r->eff.survey_id = sv->id;
+  r->eff.survey_version = sv->version;
+  r->eff.relation = r->relation;
+  r->eff.attempt = r->attempt;
+  r->eff.sms = -1;
+}
+
+/* The answer to `grade`, for choosing tips: this survey's, else the one known from before. */
+static const char *grade_band(const struct run *r)
+{
+  if (r->survey >= 0) {
+    int g = sess__node_find(&r->c->surveys[r->survey], "grade");
+    if (g >= 0 && r->answers[g]) return r->answers[g];
+  }
+  if (r->ctx && r->ctx->profile && r->ctx->profile->grade[0]) return r->ctx->profile->grade;
+  return "";
+}
+
+static void answer(struct run *r, const struct sess_node *n, const char *value)
+{
+  const struct sess_survey *sv = file_of(r);
+  struct sess_goto next = n->next;
+
+  if (n->relation) {
+    r->relation = value;
+    r->prior = prior_for(r, value);
+    if (r->prior && r->prior->open_attempt && r->prior->n > 0) {
+      r->scr = SCR_RESUME; /* ask before anything is stored */
+      r->page = 0;
+      return;
+    }
+    r->attempt = (r->prior ? r->prior->last_attempt : 0) + 1;
+    effect_attempt(r);
+    enter(r, next.file, next.node);
+    return;
+  }
+  if (sv->is_survey) {
+    r->answers[r->node] = value;
+    r->eff.kind = SESS_EFFECT_ANSWER;
+    r->eff.survey_id = sv->id;
+    r->eff.survey_version = sv->version;
+    r->eff.relation = r->relation;
+    r->eff.attempt = r->attempt;
+    r->eff.question_id = n->id;
+    r->eff.value = value;
+    r->eff.sms = n->subscribes && strcmp(value, "yes") == 0 ? 1 : -1;
+    r->eff.band = grade_band(r);
+  }
+  enter(r, next.file, next.node);
+  if (r->eff.kind == SESS_EFFECT_ANSWER && node_of(r)->type == SESS_NODE_END) r->eff.final = 1;
+}
+
+static void menu_pick(struct run *r, const struct sess_option *o)
+{
+  const struct sess_node *n = node_of(r);
+
+  if (o->set_lang >= 0) r->lang = (enum sess_lang)o->set_lang;
+  if (o->go.file >= 0) {
+    enter(r, o->go.file, o->go.node);
+    return;
+  }
+  switch (o->action) {
+  case SESS_ACTION_SURVEY: {
+    const struct sess_survey *sv = sess__survey_find(r->c, "involvement");
+    if (sv) {
+      r->file = -1; /* force a fresh start even when coming back to it */
+      enter(r, (int)(sv - r->c->surveys), sv->start);
+    }
+    return;
+  }
+  case SESS_ACTION_TIP_TODAY:
+    r->scr = SCR_TIP;
+    r->tip_band = grade_band(r);
+    break;
+  case SESS_ACTION_TIPS_BY_AGE:
+    r->scr = SCR_BANDS;
+    break;
+  case SESS_ACTION_SMS_TOGGLE:
+    r->scr = SCR_SMS;
+    break;
+  case SESS_ACTION_LANGUAGE:
+  case SESS_ACTION_NONE:
+    if (n->next.file >= 0) enter(r, n->next.file, n->next.node);
+    return;
+  }
+  r->page = 0;
+}
+
+static size_t node_items(const struct run *r, const struct sess_node *n, struct sess_item *items)
+{
+  const char *region =
+      n->region_node >= 0 && r->survey == r->file ? r->answers[n->region_node] : NULL;
+  return sess__node_items(r->c, n, region, r->lang, items);
+}
+
+void sess__node_screen(const struct sess_content *c, const struct sess_node *n, const char *region,
+                       enum sess_lang lang, struct sess_item *items, char *tail, size_t taillen,
+                       struct sess_screen *s)
+{
+  memset(s, 0, sizeof(*s));
+  s->prompt = n->text.s[lang];
+  s->items = items;
+  s->n_items = sess__node_items(c, n, region, lang, items);
+  s->tail = "";
+  if (n->type == SESS_NODE_NUMBER) s->error_key = "bad_number";
+  if (n->type == SESS_NODE_NUMBER && n->optional) {
+    snprintf(tail, taillen, "0 %s", sess_string(c, "skip", lang));
+    s->tail = tail;
+  }
+}
+
+static size_t utf8_chars(const char *s)
+{
+  size_t n = 0;
+  for (; *s; s++)
+    n += ((unsigned char)*s & 0xc0) != 0x80;
+  return n;
+}
+
+static void apply_node(struct run *r, const char *in)
+{
+  const struct sess_node *n = node_of(r);
+  struct sess_item items[SESS_MAX_OPTIONS];
+  size_t n_items = node_items(r, n, items);
   long k;
 
-  r->error = 0;
-  r->has_answer = 0;
   switch (n->type) {
   case SESS_NODE_CHOICE:
-  case SESS_NODE_MENU: {
-    const struct sess_option *o;
-    if (parse_pick(in, 1, (long)n->n_options, &k)) {
-      r->error = 1;
-      return;
-    }
-    o = &n->options[k - 1];
-    if (o->set_lang >= 0) r->lang = (enum sess_lang)o->set_lang;
-    if (o->next >= 0) next = o->next;
-    if (n->type == SESS_NODE_CHOICE) record(r, n, o->value);
-    break;
-  }
+  case SESS_NODE_MENU:
   case SESS_NODE_YESNO:
-    if (parse_pick(in, 1, 2, &k)) {
-      r->error = 1;
-      return;
-    }
-    record(r, n, k == 1 ? "yes" : "no");
-    break;
+    if (parse_pick(in, 1, (long)n_items, &k)) break;
+    if (n->type == SESS_NODE_MENU)
+      menu_pick(r, &n->options[k - 1]);
+    else
+      answer(r, n, items[k - 1].value);
+    return;
   case SESS_NODE_NUMBER:
     if (n->optional && strcmp(in, "0") == 0) {
-      record(r, n, "skip");
-      break;
-    }
-    if (parse_pick(in, n->min, n->max, &k)) {
-      r->error = 1;
+      answer(r, n, "skip");
       return;
     }
-    record(r, n, in);
-    break;
+    if (parse_pick(in, n->min, n->max, &k)) break;
+    answer(r, n, in);
+    return;
   case SESS_NODE_TEXT:
-    if (!*in || (long)strlen(in) > n->max_len) {
-      r->error = 1;
-      return;
-    }
-    record(r, n, in);
-    break;
+    if (!*in || (long)utf8_chars(in) > n->max_len) break;
+    answer(r, n, in);
+    return;
   case SESS_NODE_END:
-    return; /* nothing follows an END; a carrier that sends more input sees it again */
+    return; /* nothing follows an END */
   }
-  if (next >= 0) r->node = next;
+  r->error = 1;
 }
 
-int sess_replay(const struct sess_content *c, const char *entry, const char *const *inputs,
-                size_t n, struct sess_reply *out)
+static size_t tips_in_band(const struct run *r, const char *band, size_t index, size_t *count)
 {
-  struct run r = {0};
+  size_t seen = 0, found = 0;
+
+  for (size_t i = 0; i < r->c->n_tips; i++) {
+    if (*band && strcmp(r->c->tips[i].band, band) != 0) continue;
+    if (seen == index) found = i;
+    seen++;
+  }
+  *count = seen;
+  return found;
+}
+
+static void apply_engine_screen(struct run *r, const char *in)
+{
+  long k;
+
+  if (strcmp(in, "0") == 0 && (r->scr == SCR_BANDS || r->scr == SCR_SMS)) {
+    go_home(r);
+    return;
+  }
+  switch (r->scr) {
+  case SCR_RESUME:
+    if (parse_pick(in, 1, 2, &k)) break;
+    if (k == 1) {
+      r->attempt = r->prior->open_attempt;
+      for (size_t i = 0; i < r->prior->n; i++) {
+        int q = sess__node_find(file_of(r), r->prior->kv[i].key);
+        if (q >= 0) r->answers[q] = r->prior->kv[i].value;
+      }
+    } else {
+      r->attempt = r->prior->last_attempt + 1;
+    }
+    effect_attempt(r);
+    enter(r, node_of(r)->next.file, node_of(r)->next.node);
+    return;
+  case SCR_BANDS:
+    if (parse_pick(in, 1, (long)r->c->n_bands, &k)) break;
+    r->tip_band = r->c->bands[k - 1].id;
+    r->scr = SCR_TIP;
+    return;
+  case SCR_SMS:
+    if (parse_pick(in, 1, 2, &k)) break;
+    r->eff.kind = SESS_EFFECT_SMS;
+    r->eff.sms = k == 1;
+    r->eff.band = grade_band(r);
+    r->scr = SCR_DONE;
+    r->done_key = k == 1 ? "sms_on_done" : "sms_off_done";
+    return;
+  default:
+    break;
+  }
+  r->error = 1;
+}
+
+static void build_screen(struct run *r, struct sess_screen *s, struct sess_item *items)
+{
+  size_t count, t;
+
+  memset(s, 0, sizeof(*s));
+  s->tail = "";
+  s->items = items;
+  switch (r->scr) {
+  case SCR_NODE: {
+    const struct sess_node *n = node_of(r);
+    const char *region =
+        n->region_node >= 0 && r->survey == r->file ? r->answers[n->region_node] : NULL;
+    sess__node_screen(r->c, n, region, r->lang, items, r->tail, sizeof(r->tail), s);
+    return;
+  }
+  case SCR_RESUME:
+    s->prompt = sess_string(r->c, "resume_prompt", r->lang);
+    items[0].label = sess_string(r->c, "resume", r->lang);
+    items[1].label = sess_string(r->c, "start_over", r->lang);
+    s->n_items = 2;
+    return;
+  case SCR_BANDS:
+    s->prompt = sess_string(r->c, "tips_prompt", r->lang);
+    for (size_t i = 0; i < r->c->n_bands && i < SESS_MAX_OPTIONS; i++)
+      items[s->n_items++].label = r->c->bands[i].label.s[r->lang];
+    s->can_back = 1;
+    return;
+  case SCR_TIP: /* the day's tip of the band: a new one every day, the same all day */
+    tips_in_band(r, r->tip_band, 0, &count);
+    if (count == 0) {
+      s->prompt = sess_string(r->c, "no_tips", r->lang);
+      return;
+    }
+    t = tips_in_band(r, r->tip_band, (size_t)(r->ctx ? r->ctx->day : 0) % count, &count);
+    s->prompt = r->c->tips[t].text.s[r->lang];
+    return;
+  case SCR_SMS:
+    s->prompt = sess_string(r->c, "sms_prompt", r->lang);
+    items[0].label = sess_string(r->c, "sms_on", r->lang);
+    items[1].label = sess_string(r->c, "sms_off", r->lang);
+    s->n_items = 2;
+    s->can_back = 1;
+    return;
+  case SCR_DONE:
+    s->prompt = sess_string(r->c, r->done_key, r->lang);
+    return;
+  }
+}
+
+static void apply(struct run *r, const char *in)
+{
+  struct sess_item items[SESS_MAX_OPTIONS];
+  struct sess_screen s;
+  size_t pages;
+
+  memset(&r->eff, 0, sizeof(r->eff));
+  r->error = 0;
+  build_screen(r, &s, items);
+  pages = sess__page_count(r->c, r->b, &s, r->lang);
+  /* Paging first: "99" and "0" move between pages wherever there are pages to move to. */
+  if (strcmp(in, "99") == 0 && r->page + 1 < pages) {
+    r->page++;
+    return;
+  }
+  if (strcmp(in, "0") == 0 && r->page > 0) {
+    r->page--;
+    return;
+  }
+  if (r->scr == SCR_NODE)
+    apply_node(r, in);
+  else
+    apply_engine_screen(r, in);
+}
+
+int sess_replay(const struct sess_content *c, const struct sess_budget *budget, const char *entry,
+                const struct sess_ctx *ctx, const char *const *inputs, size_t n,
+                struct sess_reply *out)
+{
+  static struct run zero;
+  struct run r = zero;
+  const struct sess_survey *sv = sess__survey_find(c, entry);
+  struct sess_item items[SESS_MAX_OPTIONS];
+  struct sess_screen s;
+  int known_lang = ctx && ctx->profile && ctx->profile->has_lang;
   int rc;
 
   memset(out, 0, sizeof(*out));
+  if (!sv) return GW_ENOTFOUND;
   if (n > SESS_MAX_INPUTS) return GW_E2BIG;
   r.c = c;
-  r.sv = sess__survey_find(c, entry);
-  if (!r.sv) return GW_ENOTFOUND;
-  r.node = r.sv->start;
-  r.lang = SESS_KK; /* the state language, until the parent picks one */
+  r.b = budget ? budget : &c->budget;
+  r.ctx = ctx;
+  r.lang = known_lang ? ctx->profile->lang : SESS_KK; /* the state language by default */
+  r.survey = r.file = -1;
+  r.home_file = (int)(sv - c->surveys);
+  r.home_node = sv->start;
+  /* A caller we have never heard picks a language first, when the entry file says where. */
+  enter(&r, r.home_file, !known_lang && sv->first_visit >= 0 ? sv->first_visit : sv->start);
   for (size_t i = 0; i < n; i++)
     apply(&r, inputs[i]);
-  rc = sess__render(c, r.sv, r.node, r.lang, r.error, out->text, sizeof(out->text));
+  build_screen(&r, &s, items);
+  rc = sess__render_page(c, r.b, &s, r.lang, r.page, r.error, out->text, sizeof(out->text));
   if (rc) return rc;
-  out->end = r.sv->nodes[r.node].type == SESS_NODE_END;
+  out->end = r.scr == SCR_DONE || r.scr == SCR_TIP ||
+             (r.scr == SCR_NODE && node_of(&r)->type == SESS_NODE_END);
   out->lang = r.lang;
-  out->has_answer = r.has_answer;
-  out->answer = r.answer;
+  out->effect = r.eff;
   return GW_OK;
 }

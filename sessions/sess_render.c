@@ -1,4 +1,10 @@
-/* sess_render.c: one node as the text of a USSD screen, and what that text costs. */
+/* sess_render.c: screens as USSD text within a budget, split into pages when they do not fit.
+ *
+ * A page is the prompt, a run of numbered options (numbered across pages, so "7" means the same
+ * option wherever it shows), the screen's tail (e.g. "0 Skip"), then "99 More" when pages follow
+ * and "0 Back" after the first page. Pages are cut greedily, so the same screen always pages the
+ * same way for the same budget: replay depends on it.
+ */
 #include "sessions/sess-internal.h"
 #include "sessions/sess_text.h"
 #include "gateway/gw.h"
@@ -29,38 +35,150 @@ static void put(struct out *o, const char *fmt, ...)
     o->len += (size_t)k;
 }
 
-int sess__render(const struct sess_content *c, const struct sess_survey *sv, int node,
-                 enum sess_lang lang, int error, char *buf, size_t buflen)
+/* What one page shows besides its items. */
+struct frame {
+  const char *error; /* NULL: none */
+  int prompt;
+  int more, back;
+};
+
+static int compose(const struct sess_content *c, const struct sess_screen *s, enum sess_lang lang,
+                   size_t from, size_t to, const struct frame *f, char *buf, size_t buflen)
 {
-  const struct sess_node *n = &sv->nodes[node];
   struct out o = {buf, 0, buflen, 0};
+  const char *sep = "";
 
   buf[0] = '\0';
-  if (error) put(&o, "%s\n", sess_string(c, "invalid", lang));
-  put(&o, "%s", n->text.s[lang]);
-  switch (n->type) {
-  case SESS_NODE_CHOICE:
-  case SESS_NODE_MENU:
-    for (size_t i = 0; i < n->n_options; i++)
-      put(&o, "\n%zu %s", i + 1, n->options[i].label.s[lang]);
-    break;
-  case SESS_NODE_YESNO:
-    put(&o, "\n1 %s\n2 %s", sess_string(c, "yes", lang), sess_string(c, "no", lang));
-    break;
-  default:
-    break;
+  if (f->error) {
+    put(&o, "%s", f->error);
+    sep = "\n";
   }
+  if (f->prompt && *s->prompt) {
+    put(&o, "%s%s", sep, s->prompt);
+    sep = "\n";
+  }
+  for (size_t i = from; i < to; i++) {
+    put(&o, "%s%zu %s", sep, i + 1, s->items[i].label);
+    sep = "\n";
+  }
+  if (*s->tail) {
+    put(&o, "%s%s", sep, s->tail);
+    sep = "\n";
+  }
+  if (f->more) {
+    put(&o, "%s99 %s", sep, sess_string(c, "more", lang));
+    sep = "\n";
+  }
+  if (f->back) put(&o, "%s0 %s", sep, sess_string(c, "back", lang));
   return o.overflow ? GW_E2BIG : GW_OK;
 }
 
-int sess__screen_cost(const struct sess_content *c, const char *screen, size_t *units,
-                      size_t *limit)
+int sess__screen_cost(const struct sess_budget *b, const char *screen, size_t *units, size_t *limit)
 {
   struct sess_text_cost cost;
   int rc = sess_text_measure(screen, strlen(screen), &cost);
 
   if (rc) return rc;
   *units = sess_text_units(&cost);
-  *limit = (size_t)(cost.enc == SESS_ENC_GSM7 ? c->budget.gsm7 : c->budget.ucs2);
+  *limit = (size_t)(cost.enc == SESS_ENC_GSM7 ? b->gsm7 : b->ucs2);
   return GW_OK;
+}
+
+static int fits(const struct sess_content *c, const struct sess_budget *b,
+                const struct sess_screen *s, enum sess_lang lang, size_t from, size_t to,
+                const struct frame *f)
+{
+  char buf[SESS_SCREEN_MAX];
+  size_t units, limit;
+
+  if (compose(c, s, lang, from, to, f, buf, sizeof(buf)) ||
+      sess__screen_cost(b, buf, &units, &limit))
+    return 0;
+  return units <= limit;
+}
+
+size_t sess__paginate(const struct sess_content *c, const struct sess_budget *b,
+                      const struct sess_screen *s, enum sess_lang lang, size_t *first,
+                      size_t max_pages, size_t *bad)
+{
+  size_t pages = 0, i = 0;
+
+  *bad = 0;
+
+  do {
+    struct frame f = {NULL, 1, 0, pages > 0 || s->can_back};
+    size_t start = i;
+
+    if (pages == max_pages) return 0;
+    first[pages++] = start;
+    /* Take items while the page, with "more" if items remain after it, still fits. */
+    while (i < s->n_items) {
+      f.more = i + 1 < s->n_items;
+      if (!fits(c, b, s, lang, start, i + 1, &f)) break;
+      i++;
+    }
+    if (i == start && s->n_items > 0) {
+      *bad = start; /* not even this option fits beside the prompt */
+      return 0;
+    }
+    if (s->n_items == 0) {
+      f.more = 0;
+      if (!fits(c, b, s, lang, 0, 0, &f)) return 0;
+    }
+  } while (i < s->n_items);
+  return pages;
+}
+
+int sess__render_page(const struct sess_content *c, const struct sess_budget *b,
+                      const struct sess_screen *s, enum sess_lang lang, size_t page, int error,
+                      char *buf, size_t buflen)
+{
+  size_t first[SESS_MAX_OPTIONS + 1];
+  size_t bad, pages = sess__paginate(c, b, s, lang, first, GW_ARRAY_LEN(first), &bad);
+  size_t from, to;
+  struct frame f;
+
+  if (pages == 0) { /* content over budget: lint refuses it; show one item per page anyway */
+    pages = s->n_items ? s->n_items : 1;
+    for (size_t p = 0; p < pages; p++)
+      first[p] = p;
+  }
+  if (page >= pages) page = pages - 1;
+  from = first[page];
+  to = page + 1 < pages ? first[page + 1] : s->n_items;
+  f.error = error ? sess_string(c, s->error_key ? s->error_key : "invalid", lang) : NULL;
+  f.prompt = 1;
+  f.more = page + 1 < pages;
+  f.back = page > 0 || s->can_back;
+  /* With the error line, the prompt goes when both do not fit: the options matter more. When
+   * even the options do not fit beside it, the error line and the prompt stay, and the options
+   * are those the parent saw one screen before. */
+  if (error && !fits(c, b, s, lang, from, to, &f)) {
+    f.prompt = 0;
+    if (!fits(c, b, s, lang, from, to, &f)) {
+      f.prompt = 1;
+      from = to = 0;
+    }
+  }
+  return compose(c, s, lang, from, to, &f, buf, buflen);
+}
+
+size_t sess__page_count(const struct sess_content *c, const struct sess_budget *b,
+                        const struct sess_screen *s, enum sess_lang lang)
+{
+  size_t first[SESS_MAX_OPTIONS + 1];
+  size_t bad, pages = sess__paginate(c, b, s, lang, first, GW_ARRAY_LEN(first), &bad);
+
+  return pages ? pages : (s->n_items ? s->n_items : 1);
+}
+
+int sess__page_units(const struct sess_content *c, const struct sess_budget *b,
+                     const struct sess_screen *s, enum sess_lang lang, size_t from, size_t to,
+                     int more, int back, size_t *units, size_t *limit)
+{
+  char buf[SESS_SCREEN_MAX];
+  struct frame f = {NULL, 1, more, back};
+  int rc = compose(c, s, lang, from, to, &f, buf, sizeof(buf));
+
+  return rc ? rc : sess__screen_cost(b, buf, units, limit);
 }

@@ -21,12 +21,15 @@ struct store;
 
 #define STORE_RESPONDENT_LEN 32 /* HMAC-SHA256 */
 
-/* One answer to record. Strings are borrowed: store_submit() copies what it keeps. */
+/* One answer to record. Strings are borrowed: store_submit() copies what it keeps. The same
+ * statement moves the attempt's progress row along (and marks it done with the final answer). */
 struct store_answer {
   uint8_t respondent[STORE_RESPONDENT_LEN];
-  const char *relation; /* who answers on a shared phone; "" when not asked yet */
+  const char *relation; /* who answers on a shared phone; "" when the survey does not ask */
   const char *survey_id;
   int survey_version;
+  int attempt; /* 1, 2, ...: a new one when the respondent starts over */
+  int final;   /* the last answer of the attempt */
   const char *question_id;
   const char *option; /* the stored value */
   const char *lang;   /* kk, ru, en */
@@ -36,6 +39,35 @@ struct store_answer {
   int hop;                  /* 1-based index of the input in the session */
   int64_t received_at_us;   /* wall clock, microseconds since the epoch */
 };
+
+/* A survey attempt opened (or resumed) by the answer to "who is answering". */
+struct store_attempt {
+  uint8_t respondent[STORE_RESPONDENT_LEN];
+  const char *relation;
+  const char *survey_id;
+  int survey_version;
+  int attempt;
+  const char *lang;
+  int64_t received_at_us;
+};
+
+/* SMS tips switched on or off. The number is stored here, and only here: the SMS channel needs
+ * it (architecture decision 6). */
+struct store_sms {
+  const char *msisdn; /* E.164 */
+  uint8_t respondent[STORE_RESPONDENT_LEN];
+  const char *lang;
+  const char *band; /* grade band the tips are chosen for, "" when unknown */
+  int active;
+  int64_t received_at_us;
+};
+
+/* A result set, valid only during the callback that receives it. */
+struct store_rows;
+int store_rows_count(const struct store_rows *r);
+/* The text of a column, "" for NULL. */
+const char *store_rows_get(const struct store_rows *r, int row, int col);
+int store_rows_isnull(const struct store_rows *r, int row, int col);
 
 struct store_config {
   const char *conninfo; /* borrowed for the life of the store */
@@ -48,6 +80,8 @@ struct store_config {
 enum store_state { STORE_DOWN = 0, STORE_CONNECTING, STORE_UP };
 
 typedef void (*store_cb)(void *arg, int rc);
+/* rows is NULL unless rc is GW_OK. */
+typedef void (*store_rows_cb)(void *arg, int rc, const struct store_rows *rows);
 
 /* Creates a store and starts connecting. Returns a new store that must be freed with
  * store_destroy(), or NULL when out of memory. */
@@ -59,6 +93,16 @@ void store_destroy(struct store *st);
 /* Queues one answer. Returns GW_OK (cb will run once, after commit or failure), or at once
  * GW_EDB when the database is not connected, GW_E2BIG when the queue is full (cb never runs). */
 int store_submit(struct store *st, const struct store_answer *a, store_cb cb, void *arg);
+
+int store_submit_attempt(struct store *st, const struct store_attempt *a, store_cb cb, void *arg);
+int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, void *arg);
+
+/* Reads what is known of a respondent for resume: one row per answer of every attempt of
+ * survey_id (relation, attempt, status, language, fresh, question_id, option), plus a row with
+ * attempt 0 carrying the language of the SMS switch, newest first; "fresh" is "t" when the
+ * attempt moved within window_s seconds. Same contract as store_submit(); cb gets the rows. */
+int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
+                        const char *survey_id, long window_s, store_rows_cb cb, void *arg);
 
 enum store_state store_state(const struct store *st);
 const char *store_state_name(enum store_state s);
@@ -76,5 +120,36 @@ void store_stats(const struct store *st, struct store_stats *out /* OUT */);
  * transaction, recording name and SHA-256 in schema_migrations. Refuses (GW_ESTATE) when an
  * applied file has changed or disappeared. Progress and errors go to log. */
 int store_migrate(const char *conninfo, const char *dir, FILE *log);
+
+/* Places: the regions and districts the survey offers, as data (sql/migrations/0002_places.sql,
+ * seeded from content/regions.json). */
+
+#define STORE_PLACE_NAME_MAX 28 /* UTF-16 units of a name: one menu line */
+
+/* Synchronous: reads the places file at path (kind "places"), validates all of it (every problem
+ * goes to log, naming the entry: missing translation, duplicate code, bad kind, empty or too
+ * long name, unknown key) and only then upserts every region and district in one transaction.
+ * Never deletes, so places added by SQL stay; rows whose names, sort and kind are unchanged are
+ * not written, so seeding twice changes nothing. Refuses a district that the database files
+ * under another region (codes are for good). Counts go to log. Returns GW_OK; GW_EIO when the
+ * file cannot be read or parsed; GW_ECONTENT when it is invalid; GW_ESTATE for a moved
+ * district; GW_EDB; GW_ENOMEM. On any error nothing is written. */
+int store_places_seed(const char *conninfo, const char *path, FILE *log);
+
+/* One region (region_code NULL) or district, as store_places_read() delivers it. */
+struct store_place {
+  const char *code;
+  const char *region_code; /* NULL for a region */
+  const char *name[3];     /* kk, ru, en */
+  int sort;
+};
+
+/* Synchronous (the gateway calls it at start and on SIGHUP): calls row once for every region,
+ * ordered by sort then code, then once for every district, grouped by region in region order
+ * and ordered by sort then code within its region. p and its strings are borrowed: valid only
+ * during the call. A non-zero return from row stops the walk and is returned. Returns GW_OK,
+ * or GW_EDB with a one-line reason in err (before row was ever called). */
+int store_places_read(const char *conninfo, int (*row)(void *arg, const struct store_place *p),
+                      void *arg, char *err, size_t errlen);
 
 #endif

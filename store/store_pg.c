@@ -15,21 +15,72 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NPARAMS 12
+#define MAX_PARAMS 14
 
-static const char insert_sql[] =
-    "INSERT INTO responses (respondent, relation, survey_id, survey_version, question_id, option,"
-    " language, carrier, network_code, carrier_session_id, hop, received_at)"
-    " VALUES ($1, $2, $3, $4::int, $5, $6, $7, $8, $9, $10, $11::int,"
-    " 'epoch'::timestamptz + $12::bigint * interval '1 microsecond')"
-    " ON CONFLICT ON CONSTRAINT responses_hop_once DO NOTHING";
+/* The prepared statements. A batch may mix them; each item names one. */
+enum stmt { STMT_ANSWER, STMT_ATTEMPT, STMT_SMS, STMT_PROFILE, N_STMTS };
+
+#define TS(n) "'epoch'::timestamptz + $" #n "::bigint * interval '1 microsecond'"
+
+static const struct {
+  const char *name;
+  int nparams;
+  const char *sql;
+} stmts[N_STMTS] = {
+    /* The answer, and with it the attempt's progress row: only when the answer is new, so a
+     * retried hop changes nothing at all. */
+    {"ans", 14,
+     "WITH ins AS (INSERT INTO responses (respondent, relation, survey_id, survey_version,"
+     " question_id, option, language, carrier, network_code, carrier_session_id, hop,"
+     " received_at, attempt)"
+     " VALUES ($1, $2, $3, $4::int, $5, $6, $7, $8, $9, $10, $11::int, " TS(
+         12) ", $13::int)"
+             " ON CONFLICT ON CONSTRAINT responses_hop_once DO NOTHING RETURNING received_at)"
+             " INSERT INTO survey_progress AS p (respondent, relation, survey_id, attempt,"
+             " survey_version, language, status, started_at, updated_at)"
+             " SELECT $1, $2, $3, $13::int, $4::int, $7,"
+             " CASE WHEN $14::bool THEN 'done' ELSE 'open' END, received_at, received_at FROM ins"
+             " ON CONFLICT (respondent, relation, survey_id, attempt) DO UPDATE"
+             " SET updated_at = excluded.updated_at, language = excluded.language,"
+             " status = CASE WHEN p.status = 'done' THEN 'done' ELSE excluded.status END"},
+    {"att", 7,
+     "INSERT INTO survey_progress AS p (respondent, relation, survey_id, attempt,"
+     " survey_version, language, status, started_at, updated_at)"
+     " VALUES ($1, $2, $3, $5::int, $4::int, $6, 'open', " TS(7) ", " TS(
+         7) ")"
+            " ON CONFLICT (respondent, relation, survey_id, attempt) DO UPDATE"
+            " SET updated_at = excluded.updated_at, language = excluded.language"},
+    {"sms", 6,
+     "INSERT INTO subscriptions (msisdn, respondent, language, band, active, updated_at)"
+     " VALUES ($1, $2, $3, $4, $5::bool, " TS(
+         6) ")"
+            " ON CONFLICT (msisdn) DO UPDATE SET respondent = excluded.respondent,"
+            " language = excluded.language,"
+            " band = COALESCE(NULLIF(excluded.band, ''), subscriptions.band),"
+            " active = excluded.active, updated_at = excluded.updated_at"},
+    {"prof", 3,
+     "SELECT * FROM (SELECT p.relation, p.attempt, p.status, p.language,"
+     " p.updated_at > now() - $3::bigint * interval '1 second' AS fresh, r.question_id,"
+     " r.option, p.updated_at, r.hop"
+     " FROM survey_progress p LEFT JOIN responses r ON r.respondent = p.respondent"
+     " AND r.relation = p.relation AND r.survey_id = p.survey_id AND r.attempt = p.attempt"
+     " WHERE p.respondent = $1 AND p.survey_id = $2"
+     /* The SMS switch also tells the caller's language: attempt 0 marks such a row. */
+     " UNION ALL SELECT '', 0, 'sms', language, false, NULL, NULL, updated_at, 0"
+     " FROM subscriptions WHERE respondent = $1) AS known"
+     " ORDER BY updated_at DESC, attempt DESC, hop"},
+};
 
 struct item {
   struct item *next;
+  enum stmt stmt;
   store_cb cb;
+  store_rows_cb rows_cb;
   void *arg;
-  const char *vals[NPARAMS]; /* point into text, or respondent for $1 */
-  int lens[NPARAMS];
+  PGresult *res;                /* owned: the rows of a query, until its batch completes */
+  const char *vals[MAX_PARAMS]; /* point into text, or into respondent for the bytea */
+  int lens[MAX_PARAMS];
+  int fmts[MAX_PARAMS];
   uint8_t respondent[STORE_RESPONDENT_LEN];
   char text[]; /* owned: the copied strings, NUL-separated */
 };
@@ -44,14 +95,16 @@ struct store {
   struct store_config cfg;
   PGconn *conn;
   enum store_state state;
-  int preparing;    /* the PREPARE of insert_sql has not completed yet */
+  int preparing;    /* the PREPAREs have not completed yet */
   struct event *io; /* on PQsocket(conn); NULL when no connection */
   int io_fd;
   short io_what;
-  struct event *timer; /* reconnect delay, or connect timeout while CONNECTING */
-  struct queue queue;  /* waiting for the next batch */
-  struct queue batch;  /* in flight */
-  int pending_queries; /* sent queries whose terminating NULL result has not arrived */
+  struct event *timer;  /* reconnect delay, or connect timeout while CONNECTING */
+  struct queue queue;   /* waiting for the next batch */
+  struct queue batch;   /* in flight */
+  struct item *reading; /* the item of the batch whose results come next */
+  struct event *kick;   /* sends the next batch on the next loop turn */
+  int pending_queries;  /* sent queries whose terminating NULL result has not arrived */
   int pending_syncs;
   int batch_failed;
   char batch_error[256];
@@ -73,6 +126,25 @@ static void queue_push(struct queue *q, struct item *it)
   q->n++;
 }
 
+struct store_rows {
+  PGresult *res;
+};
+
+int store_rows_count(const struct store_rows *r)
+{
+  return PQntuples(r->res);
+}
+
+const char *store_rows_get(const struct store_rows *r, int row, int col)
+{
+  return PQgetvalue(r->res, row, col);
+}
+
+int store_rows_isnull(const struct store_rows *r, int row, int col)
+{
+  return PQgetisnull(r->res, row, col);
+}
+
 /* Runs every callback of q with rc and frees the items. The queue is detached first, so a
  * callback may submit again. */
 static void queue_complete(struct store *st, struct queue *q, int rc)
@@ -83,11 +155,18 @@ static void queue_complete(struct store *st, struct queue *q, int rc)
   q->n = 0;
   while (it) {
     struct item *next = it->next;
-    if (rc == GW_OK)
-      st->stats.answers++;
-    else
-      st->stats.failed++;
-    it->cb(it->arg, rc);
+    if (it->rows_cb) {
+      struct store_rows rows = {it->res};
+      int ok = rc == GW_OK && it->res != NULL;
+      it->rows_cb(it->arg, ok ? GW_OK : (rc ? rc : GW_EDB), ok ? &rows : NULL);
+    } else {
+      if (rc == GW_OK)
+        st->stats.answers++;
+      else
+        st->stats.failed++;
+      it->cb(it->arg, rc);
+    }
+    PQclear(it->res);
     free(it);
     it = next;
   }
@@ -118,6 +197,7 @@ static void close_conn(struct store *st)
   }
   st->pending_queries = st->pending_syncs = 0;
   st->preparing = 0;
+  st->reading = NULL;
 }
 
 static void schedule_reconnect(struct store *st)
@@ -168,14 +248,22 @@ static void on_notice(void *arg, const char *message)
 static void on_connected(struct store *st)
 {
   PQsetNoticeProcessor(st->conn, on_notice, st);
-  if (PQsetnonblocking(st->conn, 1) != 0 || PQenterPipelineMode(st->conn) != 1 ||
-      PQsendPrepare(st->conn, "ins", insert_sql, NPARAMS, NULL) != 1 ||
-      PQpipelineSync(st->conn) != 1) {
+  if (PQsetnonblocking(st->conn, 1) != 0 || PQenterPipelineMode(st->conn) != 1) {
+    conn_lost(st, conn_error(st));
+    return;
+  }
+  for (int i = 0; i < N_STMTS; i++) {
+    if (PQsendPrepare(st->conn, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL) != 1) {
+      conn_lost(st, conn_error(st));
+      return;
+    }
+  }
+  if (PQpipelineSync(st->conn) != 1) {
     conn_lost(st, conn_error(st));
     return;
   }
   st->preparing = 1;
-  st->pending_queries = 1;
+  st->pending_queries = N_STMTS;
   st->pending_syncs = 1;
   watch(st, EV_READ | EV_WRITE);
 }
@@ -211,13 +299,19 @@ static void batch_done(struct store *st)
   queue_complete(st, &st->batch, rc);
 }
 
-static void handle_result(struct store *st, PGresult *res)
+/* Returns 1 when it kept res. */
+static int handle_result(struct store *st, PGresult *res)
 {
   ExecStatusType s = PQresultStatus(res);
 
   switch (s) {
   case PGRES_COMMAND_OK:
+    break;
   case PGRES_TUPLES_OK:
+    if (st->reading && st->reading->rows_cb && !st->reading->res) {
+      st->reading->res = res; /* kept until the batch completes */
+      return 1;
+    }
     break;
   case PGRES_PIPELINE_SYNC:
     st->pending_syncs--;
@@ -227,7 +321,7 @@ static void handle_result(struct store *st, PGresult *res)
         /* A failed PREPARE: the schema is missing or wrong. Retry later, loudly. */
         st->batch_failed = 0;
         conn_lost(st, st->batch_error);
-        return;
+        return 0;
       }
       event_del(st->timer);
       st->state = STORE_UP;
@@ -246,6 +340,7 @@ static void handle_result(struct store *st, PGresult *res)
     st->batch_failed = 1;
     break;
   }
+  return 0;
 }
 
 static void read_results(struct store *st)
@@ -258,15 +353,25 @@ static void read_results(struct store *st)
     PGresult *res = PQgetResult(st->conn);
     if (res == NULL) {
       st->pending_queries--; /* the end of one query's results */
+      if (st->reading) st->reading = st->reading->next;
       continue;
     }
-    handle_result(st, res);
-    PQclear(res);
+    if (!handle_result(st, res)) PQclear(res);
   }
   if (st->conn && PQstatus(st->conn) == CONNECTION_BAD) {
     conn_lost(st, conn_error(st));
     return;
   }
+  if (st->conn && st->state == STORE_UP && st->pending_syncs == 0 && st->queue.n > 0)
+    batch_send(st);
+}
+
+static void on_kick(evutil_socket_t fd, short what, void *arg)
+{
+  struct store *st = arg;
+
+  (void)fd;
+  (void)what;
   if (st->conn && st->state == STORE_UP && st->pending_syncs == 0 && st->queue.n > 0)
     batch_send(st);
 }
@@ -343,7 +448,9 @@ struct store *store_create(struct event_base *base, const struct store_config *c
   st->base = base;
   st->cfg = *cfg;
   st->timer = evtimer_new(base, on_timer, st);
-  if (!st->timer) {
+  st->kick = event_new(base, -1, 0, on_kick, st);
+  if (!st->timer || !st->kick) {
+    if (st->timer) event_free(st->timer);
     free(st);
     return NULL;
   }
@@ -358,58 +465,129 @@ void store_destroy(struct store *st)
   queue_complete(st, &st->batch, GW_ECANCELED);
   queue_complete(st, &st->queue, GW_ECANCELED);
   event_free(st->timer);
+  event_free(st->kick);
   free(st);
 }
 
-static struct item *item_create(const struct store_answer *a, store_cb cb, void *arg)
+/* A new item for statement `stmt` with params src[0..n) (NULL: empty text); param `bin`, if
+ * >= 0, is the respondent key, sent as binary bytea. */
+static struct item *item_create(enum stmt stmt, const char *const *src, int n, int bin,
+                                const uint8_t *respondent)
 {
-  char version[16], hop[16], when[24];
-  const char *src[NPARAMS] = {NULL,      a->relation, a->survey_id, version,         a->question_id,
-                              a->option, a->lang,     a->carrier,   a->network_code, a->session_id,
-                              hop,       when};
   size_t total = 0;
   struct item *it;
   char *p;
 
-  snprintf(version, sizeof(version), "%d", a->survey_version);
-  snprintf(hop, sizeof(hop), "%d", a->hop);
-  snprintf(when, sizeof(when), "%lld", (long long)a->received_at_us);
-  for (int i = 1; i < NPARAMS; i++)
-    total += strlen(src[i] ? src[i] : "") + 1;
-  it = malloc(sizeof(*it) + total);
+  for (int i = 0; i < n; i++)
+    total += (i == bin ? 0 : strlen(src[i] ? src[i] : "")) + 1;
+  it = calloc(1, sizeof(*it) + total);
   if (!it) return NULL;
-  it->cb = cb;
-  it->arg = arg;
-  memcpy(it->respondent, a->respondent, STORE_RESPONDENT_LEN);
-  it->vals[0] = (const char *)it->respondent;
-  it->lens[0] = STORE_RESPONDENT_LEN;
+  it->stmt = stmt;
   p = it->text;
-  for (int i = 1; i < NPARAMS; i++) {
-    size_t n = strlen(src[i] ? src[i] : "");
-    memcpy(p, src[i] ? src[i] : "", n + 1);
+  for (int i = 0; i < n; i++) {
+    size_t len;
+    if (i == bin) {
+      memcpy(it->respondent, respondent, STORE_RESPONDENT_LEN);
+      it->vals[i] = (const char *)it->respondent;
+      it->lens[i] = STORE_RESPONDENT_LEN;
+      it->fmts[i] = 1;
+      continue;
+    }
+    len = strlen(src[i] ? src[i] : "");
+    memcpy(p, src[i] ? src[i] : "", len + 1);
     it->vals[i] = p;
-    it->lens[i] = (int)n;
-    p += n + 1;
+    it->lens[i] = (int)len;
+    p += len + 1;
   }
   return it;
 }
 
+/* Queues an item; the batch goes out on the next loop turn, so that everything arriving in the
+ * same turn shares one commit, and no callback ever runs inside a submit call. */
+static int enqueue(struct store *st, struct item *it, store_cb cb, store_rows_cb rows_cb, void *arg)
+{
+  if (!it) return GW_ENOMEM;
+  if (st->state != STORE_UP) {
+    free(it);
+    return GW_EDB;
+  }
+  if (st->queue.n + st->batch.n >= (size_t)st->cfg.queue_max) {
+    free(it);
+    return GW_E2BIG;
+  }
+  it->cb = cb;
+  it->rows_cb = rows_cb;
+  it->arg = arg;
+  queue_push(&st->queue, it);
+  if (st->pending_syncs == 0) event_active(st->kick, 0, 0);
+  return GW_OK;
+}
+
+#define FMT_INT(buf, v) (snprintf(buf, sizeof(buf), "%lld", (long long)(v)), buf)
+
 int store_submit(struct store *st, const struct store_answer *a, store_cb cb, void *arg)
 {
-  struct item *it;
+  char version[24], hop[24], when[24], attempt[24];
+  const char *src[14] = {NULL,
+                         a->relation,
+                         a->survey_id,
+                         FMT_INT(version, a->survey_version),
+                         a->question_id,
+                         a->option,
+                         a->lang,
+                         a->carrier,
+                         a->network_code,
+                         a->session_id,
+                         FMT_INT(hop, a->hop),
+                         FMT_INT(when, a->received_at_us),
+                         FMT_INT(attempt, a->attempt > 0 ? a->attempt : 1),
+                         a->final ? "true" : "false"};
 
   if (st->state != STORE_UP) return GW_EDB;
-  if (st->queue.n + st->batch.n >= (size_t)st->cfg.queue_max) return GW_E2BIG;
-  it = item_create(a, cb, arg);
-  if (!it) return GW_ENOMEM;
-  queue_push(&st->queue, it);
-  if (st->pending_syncs == 0) batch_send(st);
-  return GW_OK;
+  return enqueue(st, item_create(STMT_ANSWER, src, 14, 0, a->respondent), cb, NULL, arg);
+}
+
+int store_submit_attempt(struct store *st, const struct store_attempt *a, store_cb cb, void *arg)
+{
+  char version[24], attempt[24], when[24];
+  const char *src[7] = {NULL,
+                        a->relation,
+                        a->survey_id,
+                        FMT_INT(version, a->survey_version),
+                        FMT_INT(attempt, a->attempt),
+                        a->lang,
+                        FMT_INT(when, a->received_at_us)};
+
+  if (st->state != STORE_UP) return GW_EDB;
+  return enqueue(st, item_create(STMT_ATTEMPT, src, 7, 0, a->respondent), cb, NULL, arg);
+}
+
+int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, void *arg)
+{
+  char when[24];
+  const char *src[6] = {s->msisdn,
+                        NULL,
+                        s->lang,
+                        s->band,
+                        s->active ? "true" : "false",
+                        FMT_INT(when, s->received_at_us)};
+
+  if (st->state != STORE_UP) return GW_EDB;
+  return enqueue(st, item_create(STMT_SMS, src, 6, 1, s->respondent), cb, NULL, arg);
+}
+
+int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
+                        const char *survey_id, long window_s, store_rows_cb cb, void *arg)
+{
+  char window[24];
+  const char *src[3] = {NULL, survey_id, FMT_INT(window, window_s)};
+
+  if (st->state != STORE_UP) return GW_EDB;
+  return enqueue(st, item_create(STMT_PROFILE, src, 3, 0, respondent), NULL, cb, arg);
 }
 
 static void batch_send(struct store *st)
 {
-  static const int formats[NPARAMS] = {1}; /* $1 binary bytea, the rest text */
   long n = 0;
 
   while (st->queue.head && n < st->cfg.batch_max) {
@@ -418,7 +596,8 @@ static void batch_send(struct store *st)
     if (!st->queue.head) st->queue.tail = NULL;
     st->queue.n--;
     queue_push(&st->batch, it);
-    if (PQsendQueryPrepared(st->conn, "ins", NPARAMS, it->vals, it->lens, formats, 0) != 1) {
+    if (PQsendQueryPrepared(st->conn, stmts[it->stmt].name, stmts[it->stmt].nparams, it->vals,
+                            it->lens, it->fmts, 0) != 1) {
       conn_lost(st, conn_error(st));
       return;
     }
@@ -429,6 +608,7 @@ static void batch_send(struct store *st)
     conn_lost(st, conn_error(st));
     return;
   }
+  st->reading = st->batch.head;
   st->pending_syncs++;
   flush_output(st);
 }

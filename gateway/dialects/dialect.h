@@ -29,6 +29,15 @@ struct gw_ussd_step {
   size_t n_inputs; /* the hop index of the last input; 0 on the first hop */
 };
 
+/* The carrier's end-of-session notification. Strings are borrowed from `form`. */
+struct gw_ussd_end {
+  struct gw_form form; /* owned: cleaned up with gw_form_cleanup() */
+  const char *session_id;
+  const char *status;      /* e.g. Success, Failed */
+  const char *duration_ms; /* as sent, "" if absent */
+  const char *hops;        /* as sent, "" if absent */
+};
+
 /* An HTTP reply in the carrier's format. body is owned by the struct that holds it. */
 struct gw_dialect_reply {
   int status;
@@ -49,6 +58,11 @@ struct gw_dialect {
 
   /* Renders a screen: end=1 closes the session. */
   int (*render_ussd)(int end, const char *text, struct gw_dialect_reply *out /* OUT */);
+
+  /* Optional (NULL: the dialect has none). Parses the end-of-session notification; the form
+   * must be cleaned up on every path. Returns GW_OK or GW_EBADREQ/GW_EDUP/GW_E2BIG with err. */
+  int (*parse_end)(const char *body, size_t len, struct gw_ussd_end *end /* OUT */, char *err,
+                   size_t errlen);
 };
 
 /* The registry: NULL when unknown. */

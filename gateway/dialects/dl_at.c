@@ -79,9 +79,30 @@ static int at_render_ussd(int end, const char *text, struct gw_dialect_reply *ou
   return GW_OK;
 }
 
+/* The notification that a session ended: the only sign of a network drop on this dialect. */
+static int at_parse_end(const char *body, size_t len, struct gw_ussd_end *end, char *err,
+                        size_t errlen)
+{
+  int rc;
+
+  memset(end, 0, sizeof(*end));
+  rc = gw_form_parse(&end->form, body, len, NULL);
+  if (rc) {
+    snprintf(err, errlen, "%s", end->form.err);
+    return rc;
+  }
+  if ((rc = field(&end->form, "sessionId", 1, &end->session_id, err, errlen)) ||
+      (rc = field(&end->form, "status", 0, &end->status, err, errlen)) ||
+      (rc = field(&end->form, "durationInMillis", 0, &end->duration_ms, err, errlen)) ||
+      (rc = field(&end->form, "hopsCount", 0, &end->hops, err, errlen)))
+    return rc;
+  return GW_OK;
+}
+
 const struct gw_dialect gw_dialect_at = {
-    "at",          /* name */
-    1,             /* version */
-    at_parse_ussd, /* parse_ussd */
-    at_render_ussd /* render_ussd */
+    "at",           /* name */
+    1,              /* version */
+    at_parse_ussd,  /* parse_ussd */
+    at_render_ussd, /* render_ussd */
+    at_parse_end,   /* parse_end */
 };

@@ -53,7 +53,7 @@ static int write_file(const char *path, const char *text)
 
 int it_server_start(struct it_server *s, const char *extra_conf)
 {
-  char conf[4096], path[300], secret_path[300];
+  char conf[4096], path[300], secret_path[300], content[300];
   const char *root = env_or("AULGATE_ROOT", ".");
   unsigned char raw[32];
 
@@ -68,17 +68,20 @@ int it_server_start(struct it_server *s, const char *extra_conf)
   snprintf(secret_path, sizeof(secret_path), "%s/secret", s->dir);
   if (write_file(secret_path, s->secret_hex)) return -1;
   s->port = free_port();
+  /* extra_conf may name its own content_dir; a key set twice is a configuration error. */
+  snprintf(content, sizeof(content), "content_dir = %s/content\n", root);
   snprintf(conf, sizeof(conf),
            "listen = 127.0.0.1:%d\n"
            "db = %s\n"
-           "content_dir = %s/content\n"
+           "%s"
            "respondent_secret_file = %s\n"
            "db_reconnect_ms = 200\n"
            "db_connect_timeout_ms = 2000\n"
            "shutdown_grace_ms = 3000\n"
            "%s",
            s->port, env_or("AULGATE_DB", "host=127.0.0.1 port=54329 dbname=aulgate user=aulgate"),
-           root, secret_path, extra_conf ? extra_conf : "");
+           extra_conf && strstr(extra_conf, "content_dir") ? "" : content, secret_path,
+           extra_conf ? extra_conf : "");
   snprintf(path, sizeof(path), "%s/aulgate.conf", s->dir);
   if (write_file(path, conf)) return -1;
   snprintf(s->log, sizeof(s->log), "%s/aulgate.log", s->dir);
@@ -289,4 +292,38 @@ int it_pg_ctl(const char *verb)
   if (!ctl) return -1;
   snprintf(cmd, sizeof(cmd), "'%s' %s >/dev/null 2>&1", ctl, verb);
   return system(cmd);
+}
+
+void it_fresh_phone(char out[16])
+{
+  struct timespec ts;
+  unsigned long v;
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  v = ((unsigned long)ts.tv_nsec / 1000 + (unsigned long)getpid() * 7919ul +
+       (unsigned long)rand()) %
+      10000000ul;
+  snprintf(out, 16, "+7705%07lu", v);
+}
+
+int it_play(const struct it_server *s, const char *session, const char *phone,
+            const char *const *inputs, size_t n, struct it_resp *last)
+{
+  char path[1024] = "";
+
+  for (size_t i = 0; i <= n; i++) {
+    if (i > 0) {
+      if (i > 1) strcat(path, "*");
+      strcat(path, inputs[i - 1]);
+    }
+    if (it_hop(s, session, phone, path, last) || last->status != 200) {
+      fprintf(stderr, "it: hop '%s' failed (status %ld)\n", path, last->status);
+      return -1;
+    }
+    if (i < n && strncmp(last->body, "CON ", 4) != 0) {
+      fprintf(stderr, "it: hop '%s' closed the session early: %s\n", path, last->body);
+      return -1;
+    }
+  }
+  return 0;
 }

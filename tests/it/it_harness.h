@@ -51,6 +51,14 @@ void it_respondent_hex(const struct it_server *s, const char *e164, char out[65]
 /* A session id unique to this run. */
 void it_session_id(char *out, size_t len, const char *tag);
 
+/* A Kazakh mobile number no earlier run has used, so the caller has no profile yet. */
+void it_fresh_phone(char out[16]);
+
+/* Plays inputs[0..n) one hop at a time (text = inputs joined by '*'), checking that every reply
+ * is 200 and CON except the last, which is returned in last. Returns 0, or -1 with a message. */
+int it_play(const struct it_server *s, const char *session, const char *phone,
+            const char *const *inputs, size_t n, struct it_resp *last);
+
 /* Runs scripts/pg.sh with one argument ("stop"/"start"); returns its exit status. */
 int it_pg_ctl(const char *verb);
 

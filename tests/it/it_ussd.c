@@ -1,5 +1,5 @@
-/* it_ussd.c: the walking skeleton end to end: a real gateway on loopback, real HTTP, a real
- * PostgreSQL. Every answer must be in the database, exactly once, before the next screen. */
+/* it_ussd.c: the USSD path end to end: a real gateway on loopback, real HTTP, a real PostgreSQL.
+ * Every answer must be in the database, exactly once, before the next screen goes out. */
 #include "tests/it/it_harness.h"
 
 #include <check.h>
@@ -12,9 +12,7 @@
 static struct it_server srv;
 static PGconn *db;
 
-static const char *const phone = "+77012345678";
-
-/* What each language shows: its yes/no labels and a word of its thank-you screen. */
+/* What each language shows: a word of its yes/no screen and of its thank-you screen. */
 static const struct {
   const char *pick, *code, *yes, *thanks;
 } langs[] = {
@@ -22,6 +20,40 @@ static const struct {
     {"2", "ru", "1 Да\n2 Нет", "Спасибо"},
     {"3", "en", "1 Yes\n2 No", "Thank you"},
 };
+
+/* The whole survey after the language: main menu "survey", then every question. */
+static const char *const survey_inputs[] = {
+    "1",                      /* main menu: the survey */
+    "1",                      /* relation: mother */
+    "1",                      /* region: the first (Abai) */
+    "1",                      /* district: its first */
+    "2",                      /* settlement: rural */
+    "2",                      /* grade: 1-4 */
+    "12",                     /* school number */
+    "1",  "2", "1", "2",      /* L1..L4 */
+    "1",  "1", "2", "2", "1", /* T1..T5 */
+    "3",                      /* barrier: language or culture */
+    "2",                      /* SMS tips: no */
+};
+static const char *const want[][2] = {
+    {"region", "abai"},
+    {"district", "abai-abai"},
+    {"settlement", "rural"},
+    {"grade", "1-4"},
+    {"school", "12"},
+    {"L1", "yes"},
+    {"L2", "no"},
+    {"L3", "yes"},
+    {"L4", "no"},
+    {"T1", "yes"},
+    {"T2", "yes"},
+    {"T3", "no"},
+    {"T4", "no"},
+    {"T5", "yes"},
+    {"barrier", "language"},
+    {"subscribe", "no"},
+};
+#define N_WANT (sizeof(want) / sizeof(want[0]))
 
 static void setup(void)
 {
@@ -39,52 +71,37 @@ static void teardown(void)
   ck_assert_msg(status == 0, "gateway exit status %d on SIGTERM (log %s)", status, srv.log);
 }
 
-static void hop_ok(const char *session, const char *text, struct it_resp *r)
+static void hop_ok(const char *session, const char *phone, const char *text, struct it_resp *r)
 {
   ck_assert_int_eq(it_hop(&srv, session, phone, text, r), 0);
   ck_assert_int_eq(r->status, 200);
   ck_assert_str_eq(r->ctype, "text/plain; charset=utf-8");
 }
 
-/* Plays the whole survey in one language: pick the language, answer L1..L4 with a pattern. */
-static void play(const char *session, int lang, const char *const answers[4])
+/* The first screen of a new caller is the language menu; the rest is the survey. */
+static void play_survey(const char *session, const char *phone, int lang, struct it_resp *last)
 {
-  struct it_resp r;
-  char path[64];
+  const char *inputs[1 + sizeof(survey_inputs) / sizeof(survey_inputs[0])];
 
-  hop_ok(session, "", &r);
-  ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "first screen: %s", r.body);
-  ck_assert_ptr_nonnull(strstr(r.body, "English"));
-  snprintf(path, sizeof(path), "%s", langs[lang].pick);
-  for (int q = 0; q < 4; q++) {
-    hop_ok(session, path, &r);
-    ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "L%d screen: %s", q + 1, r.body);
-    ck_assert_msg(strstr(r.body, langs[lang].yes) != NULL, "L%d not in %s: %s", q + 1,
-                  langs[lang].code, r.body);
-    strcat(path, "*");
-    strcat(path, answers[q]);
-  }
-  hop_ok(session, path, &r);
-  ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "last screen: %s", r.body);
-  ck_assert_msg(strstr(r.body, langs[lang].thanks) != NULL, "thank-you in %s: %s", langs[lang].code,
-                r.body);
+  inputs[0] = langs[lang].pick;
+  memcpy(inputs + 1, survey_inputs, sizeof(survey_inputs));
+  ck_assert_msg(it_play(&srv, session, phone, inputs, sizeof(inputs) / sizeof(inputs[0]), last) ==
+                    0,
+                "log %s", srv.log);
 }
 
-static void assert_rows(const char *session, const char *lang, const char *const answers[4])
+static void assert_rows(const char *session, const char *phone, const char *lang)
 {
   char want_resp[65];
   PGresult *res = it_rows(db, session);
 
   it_respondent_hex(&srv, phone, want_resp);
   ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-  ck_assert_int_eq(PQntuples(res), 4);
-  for (int i = 0; i < 4; i++) {
-    char qid[4];
-    snprintf(qid, sizeof(qid), "L%d", i + 1);
-    ck_assert_str_eq(PQgetvalue(res, i, 0), qid);
-    ck_assert_str_eq(PQgetvalue(res, i, 1), strcmp(answers[i], "1") == 0 ? "yes" : "no");
+  ck_assert_int_eq(PQntuples(res), (int)N_WANT);
+  for (int i = 0; i < (int)N_WANT; i++) {
+    ck_assert_str_eq(PQgetvalue(res, i, 0), want[i][0]);
+    ck_assert_str_eq(PQgetvalue(res, i, 1), want[i][1]);
     ck_assert_str_eq(PQgetvalue(res, i, 2), lang);
-    ck_assert_int_eq(atoi(PQgetvalue(res, i, 3)), i + 2); /* hop 1 picked the language */
     ck_assert_str_eq(PQgetvalue(res, i, 4), want_resp);
     ck_assert_str_eq(PQgetvalue(res, i, 5), "involvement");
     ck_assert_str_eq(PQgetvalue(res, i, 7), "40101");
@@ -94,33 +111,67 @@ static void assert_rows(const char *session, const char *lang, const char *const
 
 START_TEST(test_it_survey_each_language)
 {
-  static const char *const answers[4] = {"1", "2", "1", "2"};
-  char session[96];
+  char session[96], phone[16], resp[65];
+  const char *p[2];
+  struct it_resp r;
+  PGresult *res;
 
   it_session_id(session, sizeof(session), langs[_i].code);
-  play(session, _i, answers);
-  assert_rows(session, langs[_i].code, answers);
+  it_fresh_phone(phone);
+  hop_ok(session, phone, "", &r);
+  ck_assert_msg(strstr(r.body, "English") && strstr(r.body, "Русский"), "%s", r.body);
+  play_survey(session, phone, _i, &r);
+  ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "last screen: %s", r.body);
+  ck_assert_msg(strstr(r.body, langs[_i].thanks) != NULL, "thank-you in %s: %s", langs[_i].code,
+                r.body);
+  assert_rows(session, phone, langs[_i].code);
+  /* The attempt is recorded as done, for the mother, in the language used. */
+  it_respondent_hex(&srv, phone, resp);
+  p[0] = resp;
+  p[1] = langs[_i].code;
+  res = PQexecParams(db,
+                     "SELECT count(*) FROM survey_progress WHERE encode(respondent, 'hex') = $1"
+                     " AND relation = 'mother' AND attempt = 1 AND status = 'done'"
+                     " AND language = $2",
+                     2, NULL, p, NULL, NULL, 0);
+  ck_assert_str_eq(PQgetvalue(res, 0, 0), "1");
+  PQclear(res);
+}
+END_TEST
+
+START_TEST(test_it_yes_no_screens_in_language)
+{
+  static const char *const to_l1[] = {"1", "1", "1", "1", "2", "2", "12"};
+  const char *inputs[8];
+  char session[96], phone[16];
+  struct it_resp r;
+
+  it_session_id(session, sizeof(session), "yn");
+  it_fresh_phone(phone);
+  inputs[0] = langs[_i].pick;
+  memcpy(inputs + 1, to_l1, sizeof(to_l1));
+  ck_assert_int_eq(it_play(&srv, session, phone, inputs, 8, &r), 0);
+  ck_assert_msg(strstr(r.body, langs[_i].yes) != NULL, "L1 in %s: %s", langs[_i].code, r.body);
 }
 END_TEST
 
 START_TEST(test_it_retried_hop_same_reply_one_row)
 {
-  static const char *const answers[4] = {"2", "2", "1", "1"};
   struct it_resp first, again;
-  char session[96];
+  char session[96], phone[16];
   PGresult *res;
 
   it_session_id(session, sizeof(session), "retry");
-  play(session, 1, answers);
+  it_fresh_phone(phone);
+  play_survey(session, phone, 1, &first);
   /* The carrier times out and resends hops it already sent: same reply, nothing new stored. */
-  hop_ok(session, "2*2*2", &first);
-  hop_ok(session, "2*2*2", &again);
+  hop_ok(session, phone, "2*1*1*1*1*2", &first);
+  hop_ok(session, phone, "2*1*1*1*1*2", &again);
   ck_assert_str_eq(first.body, again.body);
-  hop_ok(session, "2*2*2*1*1", &again);
-  ck_assert_msg(strncmp(again.body, "END ", 4) == 0, "%s", again.body);
-  assert_rows(session, "ru", answers);
+  ck_assert_msg(strncmp(first.body, "CON ", 4) == 0, "%s", first.body);
+  assert_rows(session, phone, "ru");
   res = it_rows(db, session);
-  ck_assert_int_eq(PQntuples(res), 4);
+  ck_assert_int_eq(PQntuples(res), (int)N_WANT);
   PQclear(res);
 }
 END_TEST
@@ -128,14 +179,16 @@ END_TEST
 START_TEST(test_it_navigation_stores_nothing)
 {
   struct it_resp r;
-  char session[96];
+  char session[96], phone[16];
   PGresult *res;
 
   it_session_id(session, sizeof(session), "nav");
-  hop_ok(session, "", &r);
-  hop_ok(session, "3", &r);   /* the language choice is navigation */
-  hop_ok(session, "3*7", &r); /* invalid: the screen again, with the error line */
-  ck_assert_msg(strncmp(r.body, "CON Please choose a number.\n", 28) == 0, "%s", r.body);
+  it_fresh_phone(phone);
+  hop_ok(session, phone, "", &r);
+  hop_ok(session, phone, "3", &r); /* the language: navigation */
+  ck_assert_msg(strstr(r.body, "Parent survey") != NULL, "main menu: %s", r.body);
+  hop_ok(session, phone, "3*7", &r); /* invalid: the menu again, with the error line */
+  ck_assert_msg(strncmp(r.body, "CON Wrong choice.\n", 18) == 0, "%s", r.body);
   res = it_rows(db, session);
   ck_assert_int_eq(PQntuples(res), 0);
   PQclear(res);
@@ -148,14 +201,14 @@ START_TEST(test_it_not_kazakh_number_polite_end)
   char session[96];
   PGresult *res;
 
-  it_session_id(session, sizeof(session), "ru");
+  it_session_id(session, sizeof(session), "foreign");
   ck_assert_int_eq(it_hop(&srv, session, "+79161234567", "1*1", &r), 0);
   ck_assert_int_eq(r.status, 200);
   ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "%s", r.body);
+  ck_assert_msg(!strstr(r.body, "9161234567"), "number echoed back");
   res = it_rows(db, session);
   ck_assert_int_eq(PQntuples(res), 0);
   PQclear(res);
-  ck_assert_msg(!strstr(r.body, "9161234567"), "number echoed back");
 }
 END_TEST
 
@@ -163,7 +216,7 @@ START_TEST(test_it_malformed_requests)
 {
   static const char big_prefix[] = "sessionId=x&text=";
   struct it_resp r;
-  char *big;
+  char *big, longid[400];
   size_t n = 20000;
 
   ck_assert_int_eq(it_post(&srv, "/ussd/at", "application/x-www-form-urlencoded",
@@ -181,6 +234,12 @@ START_TEST(test_it_malformed_requests)
                    0);
   ck_assert_int_eq(r.status, 400);
   ck_assert_ptr_nonnull(strstr(r.body, "sessionId"));
+
+  /* An overlong field in a small body is a bad request, not a body too large. */
+  memset(longid, 'a', 300);
+  longid[300] = '\0';
+  ck_assert_int_eq(it_hop(&srv, longid, "+77011234567", "", &r), 0);
+  ck_assert_int_eq(r.status, 400);
 
   big = malloc(n + 1);
   memcpy(big, big_prefix, sizeof(big_prefix) - 1);
@@ -213,29 +272,35 @@ END_TEST
  * polite END and /healthz says 503; afterwards the same process serves again. */
 START_TEST(test_it_db_outage_and_recovery)
 {
+  static const char *const upto_relation[] = {"2", "1", "1"};
   struct it_resp r;
-  char session[96];
+  char session[96], phone[16], resp[65];
+  const char *p[1];
   PGresult *res;
   pid_t pid = srv.pid;
 
+  it_fresh_phone(phone);
   ck_assert_int_eq(it_pg_ctl("stop"), 0);
   ck_assert_msg(it_wait_health(&srv, 503, 10000) == 0, "healthz never said 503");
   it_session_id(session, sizeof(session), "outage");
-  hop_ok(session, "2*1", &r);
+  hop_ok(session, phone, "", &r);
   ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "during the outage: %s", r.body);
-  ck_assert_ptr_nonnull(strstr(r.body, "Извините"));
 
   ck_assert_int_eq(it_pg_ctl("start"), 0);
   ck_assert_msg(it_wait_health(&srv, 200, 20000) == 0, "healthz never recovered; log %s", srv.log);
   ck_assert_int_eq(srv.pid, pid);
   ck_assert(it_server_alive(&srv));
   it_session_id(session, sizeof(session), "after");
-  hop_ok(session, "2*1", &r);
+  ck_assert_int_eq(it_play(&srv, session, phone, upto_relation, 3, &r), 0);
   ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "after recovery: %s", r.body);
+  /* Picking "mother" opened an attempt: it is in the database. */
   PQreset(db); /* its connection died with the cluster */
-  res = it_rows(db, session);
-  ck_assert_int_eq(PQntuples(res), 1);
-  ck_assert_str_eq(PQgetvalue(res, 0, 0), "L1");
+  it_respondent_hex(&srv, phone, resp);
+  p[0] = resp;
+  res =
+      PQexecParams(db, "SELECT count(*) FROM survey_progress WHERE encode(respondent, 'hex') = $1",
+                   1, NULL, p, NULL, NULL, 0);
+  ck_assert_str_eq(PQgetvalue(res, 0, 0), "1");
   PQclear(res);
 }
 END_TEST
@@ -249,6 +314,7 @@ static Suite *it_ussd_suite(void)
   tcase_add_unchecked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_loop_test(tc, test_it_survey_each_language, 0, 3);
+  tcase_add_loop_test(tc, test_it_yes_no_screens_in_language, 0, 3);
   tcase_add_test(tc, test_it_retried_hop_same_reply_one_row);
   tcase_add_test(tc, test_it_navigation_stores_nothing);
   tcase_add_test(tc, test_it_not_kazakh_number_polite_end);

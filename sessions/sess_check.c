@@ -1,0 +1,233 @@
+/* sess_check.c: the checks that need a whole snapshot: every screen within budget in every
+ * language after paging, every node reachable, tips within one SMS. sess_content_load() stops at
+ * the first problem; sess_lint() (`aulgate lint`) reports them all.
+ */
+#include "sessions/sess-internal.h"
+#include "sessions/sess_text.h"
+#include "gateway/gw.h"
+
+#include <string.h>
+
+static const char *lang_name(int l)
+{
+  return sess_lang_code((enum sess_lang)l);
+}
+
+/* Checks every page of a screen, without and with the error line. */
+static void check_screen(struct sess_diag *d, const struct sess_content *c,
+                         const struct sess_budget *b, const struct sess_screen *s, int lang,
+                         int end, const char *what)
+{
+  char page[SESS_SCREEN_MAX];
+  size_t first[SESS_MAX_OPTIONS + 1], pages, units = 0, limit = 0, bad;
+
+  pages = sess__paginate(c, b, s, (enum sess_lang)lang, first, GW_ARRAY_LEN(first), &bad);
+  if (pages == 0 && s->n_items == 0) {
+    sess__page_units(c, b, s, (enum sess_lang)lang, 0, 0, 0, s->can_back, &units, &limit);
+    sess__problem(d, "%s (%s): screen over budget: %zu characters, budget %zu", what,
+                  lang_name(lang), units, limit);
+    return;
+  }
+  if (pages == 0) {
+    /* The smallest page that could hold the item: prompt, the item, and its navigation. */
+    sess__page_units(c, b, s, (enum sess_lang)lang, bad, bad + 1, bad + 1 < s->n_items,
+                     bad > 0 || s->can_back, &units, &limit);
+    sess__problem(d, "%s (%s): option %zu does not fit on a page: %zu characters, budget %zu", what,
+                  lang_name(lang), bad + 1, units, limit);
+    return;
+  }
+  for (size_t p = 0; p < pages && !end; p++) {
+    char line[256];
+    if (sess__render_page(c, b, s, (enum sess_lang)lang, p, 1, page, sizeof(page)) ||
+        sess__screen_cost(b, page, &units, &limit) || units > limit) {
+      sess__problem(d, "%s (%s), page %zu with the error line: %zu characters, budget %zu", what,
+                    lang_name(lang), p + 1, units, limit);
+      return;
+    }
+    /* The renderer keeps within budget by dropping the options last: flag when it had to. */
+    snprintf(line, sizeof(line), "%zu %s", first[p] + 1,
+             s->n_items ? s->items[first[p]].label : "");
+    if (s->n_items && !strstr(page, line)) {
+      sess__problem(d, "%s (%s), page %zu: the error line leaves no room for the options", what,
+                    lang_name(lang), p + 1);
+      return;
+    }
+  }
+}
+
+static void check_node(struct sess_diag *d, const struct sess_content *c,
+                       const struct sess_budget *b, const struct sess_survey *sv,
+                       const struct sess_node *n)
+{
+  struct sess_item items[SESS_MAX_OPTIONS];
+  struct sess_screen s;
+  char tail[128], what[256];
+  int end = n->type == SESS_NODE_END;
+
+  for (int l = 0; l < SESS_NLANG; l++) {
+    if (n->source != SESS_SOURCE_DISTRICTS) {
+      snprintf(what, sizeof(what), "%s: node '%s'", sv->file, n->id);
+      sess__node_screen(c, n, NULL, (enum sess_lang)l, items, tail, sizeof(tail), &s);
+      if ((n->type == SESS_NODE_CHOICE || n->type == SESS_NODE_MENU) && s.n_items == 0)
+        sess__problem(d, "%s: empty option list (%s)", what,
+                      n->source ? "no places loaded" : "no options");
+      else
+        check_screen(d, c, b, &s, l, end, what);
+      continue;
+    }
+    if (n->region_node < 0) {
+      sess__problem(d, "%s: node '%s': districts need an earlier regions question", sv->file,
+                    n->id);
+      return;
+    }
+    for (size_t i = 0; i < c->n_places; i++) { /* one screen per region */
+      if (c->places[i].region) continue;
+      snprintf(what, sizeof(what), "%s: node '%s' for region '%s'", sv->file, n->id,
+               c->places[i].code);
+      sess__node_screen(c, n, c->places[i].code, (enum sess_lang)l, items, tail, sizeof(tail), &s);
+      if (s.n_items == 0)
+        sess__problem(d, "%s: empty option list (no districts)", what);
+      else
+        check_screen(d, c, b, &s, l, 0, what);
+    }
+  }
+}
+
+static void check_engine_screens(struct sess_diag *d, const struct sess_content *c,
+                                 const struct sess_budget *b)
+{
+  struct sess_item items[SESS_MAX_OPTIONS];
+  struct sess_screen s;
+  char tail[128], what[160];
+
+  for (int l = 0; l < SESS_NLANG; l++) {
+    enum sess_lang lang = (enum sess_lang)l;
+    memset(&s, 0, sizeof(s));
+    s.items = items;
+    s.tail = "";
+    s.prompt = sess_string(c, "resume_prompt", lang);
+    items[0].label = sess_string(c, "resume", lang);
+    items[1].label = sess_string(c, "start_over", lang);
+    s.n_items = 2;
+    check_screen(d, c, b, &s, l, 0, "strings: resume offer");
+    s.prompt = sess_string(c, "sms_prompt", lang);
+    items[0].label = sess_string(c, "sms_on", lang);
+    items[1].label = sess_string(c, "sms_off", lang);
+    s.can_back = 1;
+    check_screen(d, c, b, &s, l, 0, "strings: SMS tips switch");
+    s.prompt = sess_string(c, "tips_prompt", lang);
+    s.n_items = 0;
+    for (size_t i = 0; i < c->n_bands && i < SESS_MAX_OPTIONS; i++)
+      items[s.n_items++].label = c->bands[i].label.s[l];
+    check_screen(d, c, b, &s, l, 0, "tips: band menu");
+    s.n_items = 0;
+    s.can_back = 0;
+    (void)tail;
+    for (size_t i = 0; i < c->n_tips; i++) {
+      struct sess_text_cost cost;
+      const char *t = c->tips[i].text.s[l];
+      snprintf(what, sizeof(what), "tips: tip '%s'", c->tips[i].id);
+      s.prompt = t;
+      check_screen(d, c, b, &s, l, 1, what); /* a tip is an END screen */
+      /* A tip also goes out by SMS: one segment, 70 UCS-2 or 160 GSM-7 characters. */
+      if (sess_text_measure(t, strlen(t), &cost) == GW_OK &&
+          sess_text_units(&cost) > (cost.enc == SESS_ENC_UCS2 ? 70u : 160u))
+        sess__problem(d, "%s (%s): %zu characters, more than one SMS segment (%u)", what,
+                      lang_name(l), sess_text_units(&cost), cost.enc == SESS_ENC_UCS2 ? 70 : 160);
+    }
+  }
+  for (size_t i = 0; i < c->n_tips; i++) {
+    size_t k;
+    for (k = 0; k < c->n_bands && strcmp(c->bands[k].id, c->tips[i].band) != 0; k++)
+      ;
+    if (k == c->n_bands)
+      sess__problem(d, "tips: tip '%s': band '%s' is not in the bands list", c->tips[i].id,
+                    c->tips[i].band);
+  }
+}
+
+/* Marks what can be reached from every file's start (and first_visit); reports the rest. */
+static void check_reachable(struct sess_diag *d, const struct sess_content *c)
+{
+  static unsigned char seen[64][SESS_MAX_NODES];
+  struct sess_goto stack[64 * SESS_MAX_NODES];
+  size_t top = 0;
+
+  memset(seen, 0, sizeof(seen));
+  for (size_t f = 0; f < c->n_surveys && f < 64; f++) {
+    if (c->surveys[f].start >= 0) stack[top++] = (struct sess_goto){(int)f, c->surveys[f].start};
+    if (c->surveys[f].first_visit >= 0)
+      stack[top++] = (struct sess_goto){(int)f, c->surveys[f].first_visit};
+  }
+  while (top > 0) {
+    struct sess_goto g = stack[--top];
+    const struct sess_node *n;
+    if (g.file < 0 || g.file >= 64 || g.node < 0 || seen[g.file][g.node]) continue;
+    seen[g.file][g.node] = 1;
+    n = &c->surveys[g.file].nodes[g.node];
+    if (n->next.file >= 0) stack[top++] = n->next;
+    for (size_t i = 0; i < n->n_options; i++)
+      if (n->options[i].go.file >= 0) stack[top++] = n->options[i].go;
+  }
+  for (size_t f = 0; f < c->n_surveys && f < 64; f++)
+    for (size_t k = 0; k < c->surveys[f].n_nodes; k++)
+      if (c->surveys[f].id && c->surveys[f].start >= 0 && !seen[f][k])
+        sess__problem(d, "%s: node '%s' is unreachable", c->surveys[f].file,
+                      c->surveys[f].nodes[k].id);
+}
+
+static void check_all(struct sess_diag *d, const struct sess_content *c,
+                      const struct sess_budget *b)
+{
+  int wants_survey = 0;
+
+  for (size_t f = 0; f < c->n_surveys; f++) {
+    const struct sess_survey *sv = &c->surveys[f];
+    if (!sv->id || sv->start < 0) continue;
+    for (size_t k = 0; k < sv->n_nodes; k++) {
+      check_node(d, c, b, sv, &sv->nodes[k]);
+      for (size_t i = 0; i < sv->nodes[k].n_options; i++)
+        wants_survey |= sv->nodes[k].options[i].action == SESS_ACTION_SURVEY;
+    }
+  }
+  if (wants_survey && !sess__survey_find(c, "involvement"))
+    sess__problem(d, "a menu offers the survey, but no survey file has id 'involvement'");
+  check_engine_screens(d, c, b);
+  check_reachable(d, c);
+}
+
+int sess_content_load(const char *dir, const struct sess_budget *budget,
+                      const struct sess_place *places, size_t n_places, struct sess_content **out,
+                      char *err, size_t errlen)
+{
+  struct sess_diag d = {NULL, 0, err, errlen};
+  struct sess_content *c = NULL;
+  int rc = sess__content_build(dir, budget, places, n_places, &d, &c);
+
+  *out = NULL;
+  if (rc == GW_OK) {
+    check_all(&d, c, budget);
+    if (d.count) rc = GW_ECONTENT;
+  }
+  if (rc) {
+    sess_content_unref(c);
+    return rc;
+  }
+  *out = c;
+  return GW_OK;
+}
+
+int sess_lint(const char *dir, const struct sess_budget *budget, FILE *out)
+{
+  struct sess_diag d = {out, 0, NULL, 0};
+  struct sess_content *c = NULL;
+  int rc = sess__content_build(dir, budget, NULL, 0, &d, &c);
+
+  if (rc == GW_EIO || rc == GW_ENOMEM || !c) {
+    sess_content_unref(c);
+    return -1;
+  }
+  if (c->strings) check_all(&d, c, budget);
+  sess_content_unref(c);
+  return d.count;
+}

@@ -1,0 +1,734 @@
+/* check_dialect_at.c: unit tests of the Africa's Talking USSD dialect (`at`), always reached
+ * through the registry as the HTTP core does: parsing of the callback form (inputs, required
+ * fields, limits, phone numbers) and the exact bytes of the CON/END reply; then the golden
+ * fixtures of tests/data/dialects/at, replayed by one generic runner.
+ *
+ * Fixture format: NNN-<case>.http holds the raw form body exactly as a carrier posts it (no
+ * trailing newline unless the carrier sends one); NNN-<case>.expect holds key=value lines:
+ *   rc=OK|EBADREQ|EPHONE|EDUP|E2BIG       always
+ *   session= service= network= msisdn= inputs=   on OK and EPHONE; inputs joined with '|'
+ *   error=<text>                           optional, on failures: a part of the message
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/dialects/dialect.h"
+#include "gateway/gw.h"
+
+#ifndef AT_FIXTURES
+#error "AT_FIXTURES must name the folder of the at fixtures (tests/data/dialects/at)"
+#endif
+
+#define BASE_SESSION "sessionId=ATUid_1b2c"
+#define BASE_SERVICE "serviceCode=%2A384%2A123%23"
+#define BASE_PHONE   "phoneNumber=%2B77011234567"
+#define BASE_NETWORK "networkCode=40101"
+
+static const struct gw_dialect *at(void)
+{
+  const struct gw_dialect *d = gw_dialect_find("at");
+
+  ck_assert_ptr_nonnull(d);
+  return d;
+}
+
+/* Parses a NUL-free body through the registry's `at` dialect. */
+static int parse(const char *body, struct gw_ussd_step *step, char *err, size_t errlen)
+{
+  err[0] = '\0';
+  return gw_dialect_parse_ussd(at(), body, strlen(body), step, err, errlen);
+}
+
+/* A full callback with text as given (already urlencoded). */
+static void body_with_text(char *buf, size_t len, const char *text)
+{
+  int n = snprintf(buf, len, "%s&text=%s",
+                   BASE_SESSION "&" BASE_SERVICE "&" BASE_PHONE "&" BASE_NETWORK, text);
+  ck_assert_int_lt(n, (int)len);
+}
+
+#define ck_assert_has(haystack, needle)                                                            \
+  ck_assert_msg(strstr((haystack), (needle)) != NULL, "\"%s\" lacks \"%s\"", (haystack), (needle))
+
+/* --- parse --- */
+
+START_TEST(test_dialect_at_registry)
+{
+  const struct gw_dialect *d = gw_dialect_find("at");
+
+  ck_assert_ptr_nonnull(d);
+  ck_assert_str_eq(d->name, "at");
+  ck_assert_uint_ge(d->version, 1);
+  ck_assert_ptr_nonnull(d->parse_ussd);
+  ck_assert_ptr_nonnull(d->render_ussd);
+  ck_assert_ptr_null(gw_dialect_find("AT"));
+  ck_assert_ptr_null(gw_dialect_find("at "));
+  ck_assert_ptr_null(gw_dialect_find(""));
+  ck_assert_ptr_null(gw_dialect_find(NULL));
+}
+END_TEST
+
+START_TEST(test_dialect_at_first_hop)
+{
+  struct gw_ussd_step step;
+  char body[512], err[160];
+
+  body_with_text(body, sizeof(body), "");
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_uint_eq(step.n_inputs, 0);
+  ck_assert_str_eq(step.session_id, "ATUid_1b2c");
+  ck_assert_str_eq(step.service_code, "*384*123#");
+  ck_assert_str_eq(step.network_code, "40101");
+  ck_assert_str_eq(step.raw_phone, "+77011234567");
+  ck_assert_str_eq(step.msisdn, "+77011234567");
+  gw_ussd_step_cleanup(&step);
+  ck_assert_ptr_null(step.form.buf);
+}
+END_TEST
+
+START_TEST(test_dialect_at_three_inputs)
+{
+  struct gw_ussd_step step;
+  char body[512], err[160];
+
+  body_with_text(body, sizeof(body), "1%2A2%2A3");
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_uint_eq(step.n_inputs, 3);
+  ck_assert_str_eq(step.inputs[0], "1");
+  ck_assert_str_eq(step.inputs[1], "2");
+  ck_assert_str_eq(step.inputs[2], "3");
+  /* The inputs live in step.path, split in place. */
+  ck_assert_ptr_eq(step.inputs[0], step.path);
+  ck_assert_ptr_eq(step.inputs[2], step.path + 4);
+  gw_ussd_step_cleanup(&step);
+}
+END_TEST
+
+START_TEST(test_dialect_at_free_text_and_empty_inputs)
+{
+  struct gw_ussd_step step;
+  char body[512], err[160];
+
+  /* A raw '*' and '+' are legal in a form body: '+' is a space. */
+  body_with_text(body, sizeof(body), "1*2*Aigerim+Bek");
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_uint_eq(step.n_inputs, 3);
+  ck_assert_str_eq(step.inputs[2], "Aigerim Bek");
+  gw_ussd_step_cleanup(&step);
+
+  /* An empty reply (the user pressed send with nothing) is an input of its own. */
+  body_with_text(body, sizeof(body), "1**2*");
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_uint_eq(step.n_inputs, 4);
+  ck_assert_str_eq(step.inputs[0], "1");
+  ck_assert_str_eq(step.inputs[1], "");
+  ck_assert_str_eq(step.inputs[2], "2");
+  ck_assert_str_eq(step.inputs[3], "");
+  gw_ussd_step_cleanup(&step);
+}
+END_TEST
+
+START_TEST(test_dialect_at_input_limit)
+{
+  struct gw_ussd_step step;
+  char text[SESS_MAX_INPUTS * 4 + 8] = "", body[1024], err[160];
+
+  for (int i = 0; i < SESS_MAX_INPUTS; i++)
+    strcat(text, i ? "%2A1" : "1");
+  body_with_text(body, sizeof(body), text);
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_uint_eq(step.n_inputs, SESS_MAX_INPUTS);
+  ck_assert_str_eq(step.inputs[SESS_MAX_INPUTS - 1], "1");
+  gw_ussd_step_cleanup(&step);
+
+  strcat(text, "%2A1");
+  body_with_text(body, sizeof(body), text);
+  ck_assert_int_eq(parse(body, &step, err, sizeof(err)), GW_E2BIG);
+  ck_assert_has(err, "'text'");
+  gw_ussd_step_cleanup(&step);
+}
+END_TEST
+
+static const char *const required[] = {"sessionId", "serviceCode", "phoneNumber", "text"};
+
+/* A full callback without the field required[skip]. */
+static void body_without(char *buf, size_t len, const char *skip)
+{
+  static const char *const pairs[] = {BASE_SESSION, BASE_SERVICE, BASE_PHONE, BASE_NETWORK,
+                                      "text=1"};
+
+  buf[0] = '\0';
+  for (size_t i = 0; i < GW_ARRAY_LEN(pairs); i++) {
+    if (strncmp(pairs[i], skip, strlen(skip)) == 0 && pairs[i][strlen(skip)] == '=') continue;
+    if (buf[0]) strncat(buf, "&", len - strlen(buf) - 1);
+    strncat(buf, pairs[i], len - strlen(buf) - 1);
+  }
+}
+
+START_TEST(test_dialect_at_missing_field)
+{
+  struct gw_ussd_step step;
+  char body[512], err[160], quoted[32];
+
+  body_without(body, sizeof(body), required[_i]);
+  ck_assert_ptr_null(strstr(body, required[_i]));
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_EBADREQ, "without %s: %s", required[_i],
+                err);
+  snprintf(quoted, sizeof(quoted), "'%s'", required[_i]);
+  ck_assert_has(err, quoted);
+  ck_assert_has(err, "missing");
+  gw_ussd_step_cleanup(&step);
+}
+END_TEST
+
+START_TEST(test_dialect_at_missing_network_code_allowed)
+{
+  struct gw_ussd_step step;
+  char body[512], err[160];
+
+  body_without(body, sizeof(body), "networkCode");
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_str_eq(step.network_code, "");
+  ck_assert_uint_eq(step.n_inputs, 1);
+  gw_ussd_step_cleanup(&step);
+}
+END_TEST
+
+START_TEST(test_dialect_at_empty_required_field)
+{
+  /* text is not here: an empty text is the first hop. */
+  static const char *const bodies[][2] = {
+      {"sessionId=&" BASE_SERVICE "&" BASE_PHONE "&text=", "sessionId"},
+      {BASE_SESSION "&serviceCode=&" BASE_PHONE "&text=", "serviceCode"},
+      {BASE_SESSION "&" BASE_SERVICE "&phoneNumber=&text=", "phoneNumber"},
+      /* A key without '=' is a key with an empty value. */
+      {"sessionId&" BASE_SERVICE "&" BASE_PHONE "&text=", "sessionId"},
+  };
+  struct gw_ussd_step step;
+  char err[160];
+
+  for (size_t i = 0; i < GW_ARRAY_LEN(bodies); i++) {
+    ck_assert_msg(parse(bodies[i][0], &step, err, sizeof(err)) == GW_EBADREQ, "%s: %s",
+                  bodies[i][0], err);
+    ck_assert_has(err, bodies[i][1]);
+    ck_assert_has(err, "empty");
+    gw_ussd_step_cleanup(&step);
+  }
+  /* An empty networkCode is allowed, like a missing one. */
+  ck_assert_int_eq(parse(BASE_SESSION "&" BASE_SERVICE "&" BASE_PHONE "&networkCode=&text=", &step,
+                         err, sizeof(err)),
+                   GW_OK);
+  ck_assert_str_eq(step.network_code, "");
+  gw_ussd_step_cleanup(&step);
+}
+END_TEST
+
+static const char *const id_fields[] = {"sessionId", "serviceCode", "phoneNumber", "networkCode"};
+
+/* A full callback where field id_fields[which] has a value of n bytes ('7's, so that a 10-digit
+ * phone is still a phone). */
+static char *body_with_long(const char *which, size_t n)
+{
+  char *value = malloc(n + 1), *body = malloc(n + 512);
+
+  ck_assert_ptr_nonnull(value);
+  ck_assert_ptr_nonnull(body);
+  memset(value, '7', n);
+  value[n] = '\0';
+  snprintf(body, n + 512, "sessionId=%s&serviceCode=%s&phoneNumber=%s&networkCode=%s&text=",
+           strcmp(which, "sessionId") == 0 ? value : "S1",
+           strcmp(which, "serviceCode") == 0 ? value : "%2A384%23",
+           strcmp(which, "phoneNumber") == 0 ? value : "%2B77011234567",
+           strcmp(which, "networkCode") == 0 ? value : "40101");
+  free(value);
+  return body;
+}
+
+START_TEST(test_dialect_at_overlong_field)
+{
+  struct gw_ussd_step step;
+  char err[160], quoted[32];
+  char *body = body_with_long(id_fields[_i], GW_USSD_ID_MAX + 1);
+  int rc = parse(body, &step, err, sizeof(err));
+
+  ck_assert_msg(rc == GW_E2BIG, "%s of %d bytes: %s (%s)", id_fields[_i], GW_USSD_ID_MAX + 1,
+                gw_errname(rc), err);
+  snprintf(quoted, sizeof(quoted), "'%s'", id_fields[_i]);
+  ck_assert_has(err, quoted);
+  gw_ussd_step_cleanup(&step);
+  free(body);
+
+  /* Exactly the limit is accepted (a 128-digit phone is then just not a phone). */
+  body = body_with_long(id_fields[_i], GW_USSD_ID_MAX);
+  rc = parse(body, &step, err, sizeof(err));
+  ck_assert_msg(rc == (strcmp(id_fields[_i], "phoneNumber") == 0 ? GW_EPHONE : GW_OK),
+                "%s of %d bytes: %s (%s)", id_fields[_i], GW_USSD_ID_MAX, gw_errname(rc), err);
+  gw_ussd_step_cleanup(&step);
+  free(body);
+}
+END_TEST
+
+START_TEST(test_dialect_at_overlong_body)
+{
+  struct gw_ussd_step step;
+  char err[160];
+  size_t n = gw_form_default_limits.max_body + 1;
+  char *body = malloc(n + 1);
+
+  ck_assert_ptr_nonnull(body);
+  memset(body, 'a', n);
+  body[n] = '\0';
+  ck_assert_int_eq(parse(body, &step, err, sizeof(err)), GW_E2BIG);
+  ck_assert_uint_gt(strlen(err), 0);
+  gw_ussd_step_cleanup(&step);
+  free(body);
+}
+END_TEST
+
+START_TEST(test_dialect_at_duplicate_key)
+{
+  struct gw_ussd_step step;
+  char body[512], err[160];
+
+  snprintf(body, sizeof(body), "%s",
+           BASE_SESSION "&" BASE_SERVICE "&" BASE_PHONE "&text=1&" BASE_SESSION);
+  ck_assert_int_eq(parse(body, &step, err, sizeof(err)), GW_EDUP);
+  ck_assert_has(err, "sessionId");
+  gw_ussd_step_cleanup(&step);
+
+  /* Even with a different value, and for text. */
+  ck_assert_int_eq(
+      parse(BASE_SESSION "&" BASE_SERVICE "&" BASE_PHONE "&text=1&text=2", &step, err, sizeof(err)),
+      GW_EDUP);
+  ck_assert_has(err, "text");
+  gw_ussd_step_cleanup(&step);
+}
+END_TEST
+
+START_TEST(test_dialect_at_bad_escape)
+{
+  static const char *const texts[] = {"%zz", "1%2", "%", "%G1", "1%2A%"};
+  struct gw_ussd_step step;
+  char body[512], err[160];
+
+  for (size_t i = 0; i < GW_ARRAY_LEN(texts); i++) {
+    body_with_text(body, sizeof(body), texts[i]);
+    ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_EBADREQ, "text=%s: %s", texts[i], err);
+    ck_assert_has(err, "text");
+    ck_assert_has(err, "hex");
+    gw_ussd_step_cleanup(&step);
+  }
+}
+END_TEST
+
+START_TEST(test_dialect_at_embedded_nul)
+{
+  struct gw_ussd_step step;
+  char err[160];
+  static const char body[] = BASE_SESSION "&" BASE_SERVICE "&" BASE_PHONE "&text=1\0002";
+
+  ck_assert_int_eq(gw_dialect_parse_ussd(at(), body, sizeof(body) - 1, &step, err, sizeof(err)),
+                   GW_EBADREQ);
+  ck_assert_has(err, "NUL");
+  gw_ussd_step_cleanup(&step);
+}
+END_TEST
+
+START_TEST(test_dialect_at_non_kazakh_phone)
+{
+  static const char *const phones[] = {"%2B79161234567", "%2B12025550123", "hello", "12345",
+                                       "%2B7701123456"};
+  struct gw_ussd_step step;
+  char body[512], err[160];
+
+  for (size_t i = 0; i < GW_ARRAY_LEN(phones); i++) {
+    snprintf(body, sizeof(body), "%s&phoneNumber=%s&%s&text=1%%2A2", BASE_SESSION "&" BASE_SERVICE,
+             phones[i], BASE_NETWORK);
+    ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_EPHONE, "phone %s: %s", phones[i],
+                  err);
+    ck_assert_has(err, "phoneNumber");
+    /* Everything but the number is there, for the polite END and the log line. */
+    ck_assert_str_eq(step.msisdn, "");
+    ck_assert_str_eq(step.session_id, "ATUid_1b2c");
+    ck_assert_str_eq(step.service_code, "*384*123#");
+    ck_assert_str_eq(step.network_code, "40101");
+    ck_assert_ptr_nonnull(step.raw_phone);
+    ck_assert_uint_eq(step.n_inputs, 2);
+    ck_assert_str_eq(step.inputs[1], "2");
+    gw_ussd_step_cleanup(&step);
+  }
+}
+END_TEST
+
+static const char *const phone_forms[] = {
+    "%2B77011234567",         /* +77011234567 */
+    "+77011234567",           /* an unescaped '+' arrives as a space */
+    "77011234567",            /* without '+' */
+    "87011234567",            /* domestic */
+    "7011234567",             /* national number alone */
+    "0077011234567",          /* international prefix 00 */
+    "8+%28701%29+123-45-67",  /* 8 (701) 123-45-67 */
+    "%2B7+701+123+45+67",     /* +7 701 123 45 67 */
+    "%2B7%28701%29123.45.67", /* +7(701)123.45.67 */
+};
+
+START_TEST(test_dialect_at_phone_forms)
+{
+  struct gw_ussd_step step;
+  char body[512], err[160];
+
+  snprintf(body, sizeof(body), "%s&phoneNumber=%s&text=", BASE_SESSION "&" BASE_SERVICE,
+           phone_forms[_i]);
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "phone %s: %s", phone_forms[_i],
+                err);
+  ck_assert_str_eq(step.msisdn, "+77011234567");
+  gw_ussd_step_cleanup(&step);
+}
+END_TEST
+
+START_TEST(test_dialect_at_cleanup_after_failure)
+{
+  struct gw_ussd_step step;
+  char err[160];
+
+  /* A failure after the form was parsed: the form buffer is owned by the step. */
+  ck_assert_int_eq(parse(BASE_SESSION "&" BASE_SERVICE "&" BASE_PHONE, &step, err, sizeof(err)),
+                   GW_EBADREQ);
+  gw_ussd_step_cleanup(&step);
+  ck_assert_ptr_null(step.form.buf);
+  ck_assert_uint_eq(step.form.n, 0);
+  gw_ussd_step_cleanup(&step); /* twice is harmless */
+
+  /* An empty body is a request without any field. */
+  ck_assert_int_eq(gw_dialect_parse_ussd(at(), "", 0, &step, err, sizeof(err)), GW_EBADREQ);
+  ck_assert_has(err, "sessionId");
+  gw_ussd_step_cleanup(&step);
+}
+END_TEST
+
+/* --- render --- */
+
+START_TEST(test_dialect_at_render_con)
+{
+  struct gw_dialect_reply r;
+  static const char want[] = "CON Do you help?\n1 Yes\n2 No";
+
+  ck_assert_int_eq(gw_dialect_render_ussd(at(), 0, "Do you help?\n1 Yes\n2 No", &r), GW_OK);
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_str_eq(r.content_type, "text/plain; charset=utf-8");
+  ck_assert_uint_eq(r.len, sizeof(want) - 1);
+  ck_assert_mem_eq(r.body, want, sizeof(want) - 1);
+}
+END_TEST
+
+START_TEST(test_dialect_at_render_end)
+{
+  struct gw_dialect_reply r;
+  /* "END Рақмет!" in UTF-8: the body is bytes, never transcoded. */
+  static const char want[] = "END \xd0\xa0\xd0\xb0\xd2\x9b\xd0\xbc\xd0\xb5\xd1\x82!";
+
+  ck_assert_int_eq(
+      gw_dialect_render_ussd(at(), 1, "\xd0\xa0\xd0\xb0\xd2\x9b\xd0\xbc\xd0\xb5\xd1\x82!", &r),
+      GW_OK);
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_str_eq(r.content_type, "text/plain; charset=utf-8");
+  ck_assert_uint_eq(r.len, sizeof(want) - 1);
+  ck_assert_mem_eq(r.body, want, sizeof(want) - 1);
+
+  ck_assert_int_eq(gw_dialect_render_ussd(at(), 1, "", &r), GW_OK);
+  ck_assert_uint_eq(r.len, 4);
+  ck_assert_mem_eq(r.body, "END ", 4);
+}
+END_TEST
+
+START_TEST(test_dialect_at_render_sizes)
+{
+  struct gw_dialect_reply r;
+  size_t fit = sizeof(r.body) - 5; /* "CON " + text + NUL */
+  char *text = malloc(sizeof(r.body) + 1);
+
+  ck_assert_ptr_nonnull(text);
+  /* The largest screen the engine can produce always fits. */
+  memset(text, 'a', SESS_SCREEN_MAX - 1);
+  text[SESS_SCREEN_MAX - 1] = '\0';
+  ck_assert_int_eq(gw_dialect_render_ussd(at(), 0, text, &r), GW_OK);
+  ck_assert_uint_eq(r.len, SESS_SCREEN_MAX - 1 + 4);
+
+  memset(text, 'b', fit);
+  text[fit] = '\0';
+  ck_assert_int_eq(gw_dialect_render_ussd(at(), 1, text, &r), GW_OK);
+  ck_assert_uint_eq(r.len, fit + 4);
+  ck_assert_mem_eq(r.body, "END bbb", 7);
+
+  text[fit] = 'b';
+  text[fit + 1] = '\0';
+  ck_assert_int_eq(gw_dialect_render_ussd(at(), 1, text, &r), GW_E2BIG);
+  free(text);
+}
+END_TEST
+
+/* --- golden fixtures --- */
+
+struct expect {
+  char rc[16], session[256], service[256], network[256], msisdn[32], inputs[4096], error[256];
+  unsigned have; /* bit per field above, in order */
+};
+
+/* Reads a whole file; NULL when it cannot be opened. *len receives its size. */
+static char *slurp(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  char *buf;
+  long n;
+
+  if (!f) return NULL;
+  if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    fclose(f);
+    return NULL;
+  }
+  buf = malloc((size_t)n + 1);
+  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  if (!buf) return NULL;
+  buf[n] = '\0';
+  *len = (size_t)n;
+  return buf;
+}
+
+/* Parses an .expect file; returns NULL or a description of the first problem. */
+static const char *expect_parse(char *text, struct expect *e)
+{
+  static const char *const keys[] = {"rc",     "session", "service", "network",
+                                     "msisdn", "inputs",  "error"};
+  char *save = NULL;
+
+  memset(e, 0, sizeof(*e));
+  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char *eq = strchr(line, '=');
+    size_t len = strlen(line);
+    size_t k;
+
+    if (len && line[len - 1] == '\r') line[len - 1] = '\0';
+    if (line[0] == '\0' || line[0] == '#') continue;
+    if (!eq) return "a line without '='";
+    *eq = '\0';
+    for (k = 0; k < GW_ARRAY_LEN(keys) && strcmp(keys[k], line) != 0; k++)
+      ;
+    if (k == GW_ARRAY_LEN(keys)) return "an unknown key";
+    if (e->have & (1u << k)) return "a key given twice";
+    e->have |= 1u << k;
+    switch (k) {
+    case 0:
+      snprintf(e->rc, sizeof(e->rc), "%s", eq + 1);
+      break;
+    case 1:
+      snprintf(e->session, sizeof(e->session), "%s", eq + 1);
+      break;
+    case 2:
+      snprintf(e->service, sizeof(e->service), "%s", eq + 1);
+      break;
+    case 3:
+      snprintf(e->network, sizeof(e->network), "%s", eq + 1);
+      break;
+    case 4:
+      snprintf(e->msisdn, sizeof(e->msisdn), "%s", eq + 1);
+      break;
+    case 5:
+      snprintf(e->inputs, sizeof(e->inputs), "%s", eq + 1);
+      break;
+    default:
+      snprintf(e->error, sizeof(e->error), "%s", eq + 1);
+      break;
+    }
+  }
+  if (!(e->have & 1u)) return "no rc";
+  if (strcmp(e->rc, "OK") == 0 || strcmp(e->rc, "EPHONE") == 0) {
+    if ((e->have & 0x3eu) != 0x3eu)
+      return "rc OK/EPHONE needs session, service, network, msisdn "
+             "and inputs";
+  } else if (e->have & 0x3eu) {
+    return "a failure with step fields";
+  }
+  return NULL;
+}
+
+/* Appends one line to the report (grows it). */
+static void report_add(char **report, size_t *len, const char *name, const char *what,
+                       const char *got, const char *want)
+{
+  char line[1024];
+  int n =
+      snprintf(line, sizeof(line), "\n  %s: %s: got \"%s\", want \"%s\"", name, what, got, want);
+  char *grown = realloc(*report, *len + (size_t)n + 1);
+
+  ck_assert_ptr_nonnull(grown);
+  memcpy(grown + *len, line, (size_t)n + 1);
+  *report = grown;
+  *len += (size_t)n;
+}
+
+/* Runs one fixture; returns the number of mismatches it added to the report. */
+static int fixture_run(const char *dir, const char *name, char **report, size_t *rlen)
+{
+  char path[4096], err[256] = "", joined[4096] = "";
+  size_t blen = 0, elen = 0;
+  char *body, *etext;
+  struct expect e;
+  struct gw_ussd_step step;
+  const char *problem;
+  int rc, bad = 0;
+
+  snprintf(path, sizeof(path), "%s/%s.http", dir, name);
+  body = slurp(path, &blen);
+  snprintf(path, sizeof(path), "%s/%s.expect", dir, name);
+  etext = slurp(path, &elen);
+  if (!body || !etext) {
+    report_add(report, rlen, name, "files", body ? "no .expect" : "no .http", "both");
+    free(body);
+    free(etext);
+    return 1;
+  }
+  problem = expect_parse(etext, &e);
+  if (problem) {
+    report_add(report, rlen, name, ".expect", problem, "valid");
+    free(body);
+    free(etext);
+    return 1;
+  }
+
+  rc = gw_dialect_parse_ussd(at(), body, blen, &step, err, sizeof(err));
+  if (strcmp(gw_errname(rc), e.rc) != 0) {
+    char got[512];
+    snprintf(got, sizeof(got), "%s (%s)", gw_errname(rc), err);
+    report_add(report, rlen, name, "rc", got, e.rc);
+    bad++;
+  } else if (rc == GW_OK || rc == GW_EPHONE) {
+    for (size_t i = 0; i < step.n_inputs; i++) {
+      if (i) strncat(joined, "|", sizeof(joined) - strlen(joined) - 1);
+      strncat(joined, step.inputs[i], sizeof(joined) - strlen(joined) - 1);
+    }
+#define FIELD(label, got, want)                                                                    \
+  if (strcmp((got), (want)) != 0) {                                                                \
+    report_add(report, rlen, name, label, (got), (want));                                          \
+    bad++;                                                                                         \
+  }
+    FIELD("session", step.session_id, e.session);
+    FIELD("service", step.service_code, e.service);
+    FIELD("network", step.network_code, e.network);
+    FIELD("msisdn", step.msisdn, e.msisdn);
+    FIELD("inputs", joined, e.inputs);
+#undef FIELD
+  }
+  if ((e.have & (1u << 6)) && strstr(err, e.error) == NULL) {
+    report_add(report, rlen, name, "error", err, e.error);
+    bad++;
+  }
+  gw_ussd_step_cleanup(&step);
+  free(body);
+  free(etext);
+  return bad;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+START_TEST(test_dialect_at_golden_fixtures)
+{
+  const char *dir = AT_FIXTURES;
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  char **names = NULL;
+  size_t n = 0, rlen = 0;
+  char *report = NULL;
+  int failed = 0;
+
+  ck_assert_msg(d != NULL, "cannot open %s", dir);
+  /* Every case is named by its .http or its .expect, so that an orphan of either is reported. */
+  while ((de = readdir(d)) != NULL) {
+    const char *dot = strrchr(de->d_name, '.');
+    size_t stem;
+    int seen = 0;
+
+    if (de->d_name[0] == '.' || !dot) continue;
+    if (strcmp(dot, ".http") != 0 && strcmp(dot, ".expect") != 0) continue;
+    stem = (size_t)(dot - de->d_name);
+    for (size_t i = 0; i < n && !seen; i++)
+      seen = strlen(names[i]) == stem && strncmp(names[i], de->d_name, stem) == 0;
+    if (seen) continue;
+    names = realloc(names, (n + 1) * sizeof(*names));
+    ck_assert_ptr_nonnull(names);
+    names[n] = strndup(de->d_name, stem);
+    ck_assert_ptr_nonnull(names[n]);
+    n++;
+  }
+  closedir(d);
+  qsort(names, n, sizeof(*names), cmp_names);
+
+  for (size_t i = 0; i < n; i++) {
+    int bad = fixture_run(dir, names[i], &report, &rlen);
+    failed += bad > 0;
+  }
+  ck_assert_msg(n >= 12, "only %zu fixtures in %s", n, dir);
+  ck_assert_msg(failed == 0, "%d of %zu fixtures in %s do not match:%s", failed, n, dir,
+                report ? report : "");
+  for (size_t i = 0; i < n; i++)
+    free(names[i]);
+  free(names);
+  free(report);
+}
+END_TEST
+
+static Suite *dialect_at_suite(void)
+{
+  Suite *s = suite_create("dialect_at");
+  TCase *tc;
+
+  tc = tcase_create("parse");
+  tcase_add_test(tc, test_dialect_at_registry);
+  tcase_add_test(tc, test_dialect_at_first_hop);
+  tcase_add_test(tc, test_dialect_at_three_inputs);
+  tcase_add_test(tc, test_dialect_at_free_text_and_empty_inputs);
+  tcase_add_test(tc, test_dialect_at_input_limit);
+  tcase_add_loop_test(tc, test_dialect_at_missing_field, 0, (int)GW_ARRAY_LEN(required));
+  tcase_add_test(tc, test_dialect_at_missing_network_code_allowed);
+  tcase_add_test(tc, test_dialect_at_empty_required_field);
+  tcase_add_loop_test(tc, test_dialect_at_overlong_field, 0, (int)GW_ARRAY_LEN(id_fields));
+  tcase_add_test(tc, test_dialect_at_overlong_body);
+  tcase_add_test(tc, test_dialect_at_duplicate_key);
+  tcase_add_test(tc, test_dialect_at_bad_escape);
+  tcase_add_test(tc, test_dialect_at_embedded_nul);
+  tcase_add_test(tc, test_dialect_at_non_kazakh_phone);
+  tcase_add_loop_test(tc, test_dialect_at_phone_forms, 0, (int)GW_ARRAY_LEN(phone_forms));
+  tcase_add_test(tc, test_dialect_at_cleanup_after_failure);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("render");
+  tcase_add_test(tc, test_dialect_at_render_con);
+  tcase_add_test(tc, test_dialect_at_render_end);
+  tcase_add_test(tc, test_dialect_at_render_sizes);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("fixtures");
+  tcase_add_test(tc, test_dialect_at_golden_fixtures);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void)
+{
+  SRunner *sr = srunner_create(dialect_at_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

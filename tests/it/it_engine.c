@@ -1,0 +1,380 @@
+/* it_engine.c: what a parent lives through across sessions, against the real gateway: resume
+ * after a dropped session without asking twice, two people on one phone, timeouts, the
+ * carrier's end notification, a content reload under a live session, tips and SMS switching. */
+#include "tests/it/it_harness.h"
+
+#include <check.h>
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct it_server srv;
+static PGconn *db;
+static char content_copy[128];
+
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static void start(const char *extra)
+{
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  ck_assert_msg(it_server_start(&srv, extra) == 0, "gateway did not start");
+  ck_assert_msg(it_wait_health(&srv, 200, 10000) == 0, "no database; log %s", srv.log);
+  db = it_db();
+  ck_assert_ptr_nonnull(db);
+}
+
+static void stop(void)
+{
+  int status = it_server_stop(&srv);
+  PQfinish(db);
+  ck_assert_msg(status == 0, "exit status %d (log %s)", status, srv.log);
+}
+
+static void setup(void)
+{
+  start(NULL);
+}
+
+/* Short timers, so that the timeouts can be seen in a test. */
+static void setup_timers(void)
+{
+  start("session_idle_timeout_ms = 1000\nsession_max_ms = 2500\n");
+}
+
+/* A copy of content/ that the reload test edits. */
+static void setup_copy(void)
+{
+  char cmd[512], conf[256];
+
+  snprintf(content_copy, sizeof(content_copy), "/tmp/aulgate-content-XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(content_copy));
+  snprintf(cmd, sizeof(cmd), "cp '%s/content/'*.json '%s/'",
+           getenv("AULGATE_ROOT") ? getenv("AULGATE_ROOT") : ".", content_copy);
+  ck_assert_int_eq(system(cmd), 0);
+  snprintf(conf, sizeof(conf), "content_dir = %s\n", content_copy);
+  start(conf);
+}
+
+static void teardown_copy(void)
+{
+  char cmd[256];
+
+  stop();
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", content_copy);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", content_copy);
+}
+
+/* Answers (question -> option) of one session, in hop order, as "q=v q=v". */
+static void answers_of(const char *session, char *out, size_t len)
+{
+  PGresult *res = it_rows(db, session);
+
+  out[0] = '\0';
+  for (int i = 0; i < PQntuples(res); i++) {
+    size_t n = strlen(out);
+    snprintf(out + n, len - n, "%s%s=%s", i ? " " : "", PQgetvalue(res, i, 0),
+             PQgetvalue(res, i, 1));
+  }
+  PQclear(res);
+}
+
+/* How many rows a respondent has for a question, in all sessions. */
+static int count_answers(const char *phone, const char *relation, const char *question)
+{
+  char resp[65];
+  const char *p[3] = {resp, relation, question};
+  PGresult *res;
+  int n;
+
+  it_respondent_hex(&srv, phone, resp);
+  res = PQexecParams(db,
+                     "SELECT count(*) FROM responses WHERE encode(respondent, 'hex') = $1"
+                     " AND relation = $2 AND question_id = $3",
+                     3, NULL, p, NULL, NULL, 0);
+  n = atoi(PQgetvalue(res, 0, 0));
+  PQclear(res);
+  return n;
+}
+
+/* First session: English, survey, mother, through L2, then the network drops it. */
+static void drop_after_l2(const char *phone)
+{
+  static const char *const in[] = {"3", "1", "1", "1", "1", "1", "2", "12", "1", "2"};
+  char session[96];
+  struct it_resp r;
+
+  it_session_id(session, sizeof(session), "drop");
+  ck_assert_int_eq(it_play(&srv, session, phone, in, LEN(in), &r), 0);
+  ck_assert_msg(strstr(r.body, "Have you suggested") || strstr(r.body, "L3") ||
+                    strncmp(r.body, "CON ", 4) == 0,
+                "%s", r.body);
+}
+
+START_TEST(test_it_resume_never_asks_twice)
+{
+  /* Second session: the language is remembered (no language menu), the survey offers to
+   * continue, and continuing goes straight to L3. */
+  static const char *const in[] = {"1", "1", "1"};
+  static const char *const rest[] = {"1", "1", "1", "1", "1", "1", "1", "1", "2"};
+  char phone[16], session[96], got[2048], path[256];
+  struct it_resp r;
+
+  it_fresh_phone(phone);
+  drop_after_l2(phone);
+  it_session_id(session, sizeof(session), "resume");
+  ck_assert_int_eq(it_hop(&srv, session, phone, "", &r), 0);
+  ck_assert_msg(strstr(r.body, "Parent survey") != NULL, "main menu in English: %s", r.body);
+  ck_assert_int_eq(it_play(&srv, session, phone, in, 2, &r), 0);
+  ck_assert_msg(strstr(r.body, "Continue") && strstr(r.body, "Start over"), "%s", r.body);
+  ck_assert_int_eq(it_play(&srv, session, phone, in, 3, &r), 0);
+  /* The next question is L3: nothing answered before comes again. */
+  ck_assert_msg(strstr(r.body, "ideas") != NULL, "expected L3, got: %s", r.body);
+  strcpy(path, "1*1*1");
+  for (size_t i = 0; i < LEN(rest); i++) {
+    strcat(path, "*");
+    strcat(path, rest[i]);
+    ck_assert_int_eq(it_hop(&srv, session, phone, path, &r), 0);
+  }
+  ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "%s", r.body);
+  answers_of(session, got, sizeof(got));
+  ck_assert_str_eq(got, "L3=yes L4=yes T1=yes T2=yes T3=yes T4=yes T5=yes barrier=unprepared "
+                        "subscribe=no");
+  ck_assert_int_eq(count_answers(phone, "mother", "L1"), 1);
+  ck_assert_int_eq(count_answers(phone, "mother", "L3"), 1);
+}
+END_TEST
+
+START_TEST(test_it_start_over_opens_new_attempt)
+{
+  static const char *const in[] = {"1", "1", "2"};
+  char phone[16], session[96], resp[65];
+  const char *p[1] = {resp};
+  struct it_resp r;
+  PGresult *res;
+
+  it_fresh_phone(phone);
+  drop_after_l2(phone);
+  it_session_id(session, sizeof(session), "over");
+  ck_assert_int_eq(it_play(&srv, session, phone, in, LEN(in), &r), 0);
+  ck_assert_msg(strstr(r.body, "region") || strstr(r.body, "Abai"), "region again: %s", r.body);
+  it_respondent_hex(&srv, phone, resp);
+  res = PQexecParams(db,
+                     "SELECT string_agg(attempt::text || status, ',' ORDER BY attempt)"
+                     " FROM survey_progress WHERE encode(respondent, 'hex') = $1",
+                     1, NULL, p, NULL, NULL, 0);
+  ck_assert_str_eq(PQgetvalue(res, 0, 0), "1open,2open");
+  PQclear(res);
+}
+END_TEST
+
+START_TEST(test_it_shared_phone_two_parents)
+{
+  /* The mother finishes; the father, on the same phone, answers the whole survey himself and
+   * is not offered the mother's survey. */
+  static const char *const mother[] = {"2", "1", "1", "1", "1", "2", "2", "12", "1", "2",
+                                       "1", "2", "1", "1", "2", "2", "1", "3",  "2"};
+  static const char *const father[] = {"1", "2", "1"};
+  char phone[16], s1[96], s2[96];
+  struct it_resp r;
+
+  it_fresh_phone(phone);
+  it_session_id(s1, sizeof(s1), "mother");
+  ck_assert_int_eq(it_play(&srv, s1, phone, mother, LEN(mother), &r), 0);
+  ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "%s", r.body);
+  it_session_id(s2, sizeof(s2), "father");
+  ck_assert_int_eq(it_play(&srv, s2, phone, father, LEN(father), &r), 0);
+  ck_assert_msg(strstr(r.body, "Продолжить") == NULL, "father offered to resume: %s", r.body);
+  ck_assert_msg(strstr(r.body, "Абай") != NULL, "father starts at the region: %s", r.body);
+  ck_assert_int_eq(count_answers(phone, "mother", "region"), 1);
+  ck_assert_int_eq(count_answers(phone, "father", "region"), 1);
+}
+END_TEST
+
+START_TEST(test_it_tips_and_sms_switch)
+{
+  static const char *const tip_today[] = {"3", "2"};
+  static const char *const by_age[] = {"3", "3", "4"};
+  static const char *const sms_on[] = {"3", "4", "1"};
+  static const char *const sms_off[] = {"4", "2"};
+  char phone[16], session[96];
+  const char *p[1] = {phone};
+  struct it_resp r;
+  PGresult *res;
+
+  it_fresh_phone(phone);
+  it_session_id(session, sizeof(session), "tip");
+  ck_assert_int_eq(it_play(&srv, session, phone, tip_today, LEN(tip_today), &r), 0);
+  ck_assert_msg(strncmp(r.body, "END ", 4) == 0 && strlen(r.body) > 20, "%s", r.body);
+  it_session_id(session, sizeof(session), "age");
+  ck_assert_int_eq(it_play(&srv, session, phone, by_age, LEN(by_age), &r), 0);
+  ck_assert_msg(strncmp(r.body, "END ", 4) == 0 && strlen(r.body) > 20, "%s", r.body);
+
+  it_session_id(session, sizeof(session), "smson");
+  ck_assert_int_eq(it_play(&srv, session, phone, sms_on, LEN(sms_on), &r), 0);
+  ck_assert_msg(strstr(r.body, "STOP") != NULL, "%s", r.body);
+  res = PQexecParams(db, "SELECT active, language FROM subscriptions WHERE msisdn = $1", 1, NULL, p,
+                     NULL, NULL, 0);
+  ck_assert_int_eq(PQntuples(res), 1);
+  ck_assert_str_eq(PQgetvalue(res, 0, 0), "t");
+  ck_assert_str_eq(PQgetvalue(res, 0, 1), "en");
+  PQclear(res);
+  it_session_id(session, sizeof(session), "smsoff"); /* the language is known now */
+  ck_assert_int_eq(it_play(&srv, session, phone, sms_off, LEN(sms_off), &r), 0);
+  res = PQexecParams(db, "SELECT active FROM subscriptions WHERE msisdn = $1", 1, NULL, p, NULL,
+                     NULL, 0);
+  ck_assert_str_eq(PQgetvalue(res, 0, 0), "f");
+  PQclear(res);
+}
+END_TEST
+
+START_TEST(test_it_paging_more_and_back)
+{
+  /* The Kazakh region list does not fit one screen: 99 shows the next page, 0 the previous. */
+  static const char *const in[] = {"1", "1", "1", "99"};
+  char phone[16], session[96];
+  struct it_resp first, second, back;
+
+  it_fresh_phone(phone);
+  it_session_id(session, sizeof(session), "page");
+  ck_assert_int_eq(it_play(&srv, session, phone, in, 3, &first), 0);
+  ck_assert_msg(strstr(first.body, "\n99 ") != NULL, "first page has 99: %s", first.body);
+  ck_assert_int_eq(it_play(&srv, session, phone, in, 4, &second), 0);
+  ck_assert_msg(strstr(second.body, "\n0 ") != NULL, "second page has 0: %s", second.body);
+  ck_assert_str_ne(first.body, second.body);
+  ck_assert_int_eq(it_hop(&srv, session, phone, "1*1*1*99*0", &back), 0);
+  ck_assert_str_eq(back.body, first.body);
+}
+END_TEST
+
+START_TEST(test_it_idle_timeout)
+{
+  char phone[16], session[96];
+  struct it_resp r;
+
+  it_fresh_phone(phone);
+  it_session_id(session, sizeof(session), "idle");
+  ck_assert_int_eq(it_hop(&srv, session, phone, "", &r), 0);
+  usleep(1600 * 1000); /* idle timeout 1000 ms */
+  ck_assert_int_eq(it_hop(&srv, session, phone, "1", &r), 0);
+  ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "after the idle timeout: %s", r.body);
+}
+END_TEST
+
+START_TEST(test_it_max_session_length)
+{
+  char phone[16], session[96], path[64] = "";
+  struct it_resp r;
+
+  it_fresh_phone(phone);
+  it_session_id(session, sizeof(session), "max");
+  ck_assert_int_eq(it_hop(&srv, session, phone, "", &r), 0);
+  /* Hops every 0.7 s keep it from idling; the 2.5 s maximum still ends it. */
+  for (int i = 0; i < 5; i++) {
+    usleep(700 * 1000);
+    strcat(path, i ? "*1" : "1");
+    ck_assert_int_eq(it_hop(&srv, session, phone, path, &r), 0);
+  }
+  ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "after the maximum length: %s", r.body);
+}
+END_TEST
+
+START_TEST(test_it_carrier_end_notification)
+{
+  char phone[16], session[96], body[512];
+  struct it_resp r;
+
+  it_fresh_phone(phone);
+  it_session_id(session, sizeof(session), "end");
+  ck_assert_int_eq(it_hop(&srv, session, phone, "", &r), 0);
+  snprintf(body, sizeof(body),
+           "sessionId=%s&serviceCode=%%2A1234%%23&networkCode=40101&phoneNumber=%%2B7705&"
+           "status=Failed&durationInMillis=4100&hopsCount=1&input=&errorMessage=timeout",
+           session);
+  ck_assert_int_eq(
+      it_post(&srv, "/ussd/at/end", "application/x-www-form-urlencoded", body, strlen(body), &r),
+      0);
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_int_eq(it_hop(&srv, session, phone, "1", &r), 0);
+  ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "after the carrier ended it: %s", r.body);
+  /* A notification without a session id is a bad request. */
+  ck_assert_int_eq(
+      it_post(&srv, "/ussd/at/end", "application/x-www-form-urlencoded", "status=Success", 14, &r),
+      0);
+  ck_assert_int_eq(r.status, 400);
+}
+END_TEST
+
+START_TEST(test_it_reload_keeps_live_sessions)
+{
+  char phone[16], live[96], fresh[96], path[256], cmd[512];
+  struct it_resp r;
+
+  it_fresh_phone(phone);
+  it_session_id(live, sizeof(live), "live");
+  ck_assert_int_eq(it_hop(&srv, live, phone, "", &r), 0);
+  ck_assert_int_eq(it_hop(&srv, live, phone, "3", &r), 0);
+  ck_assert_msg(strstr(r.body, "Parent survey") != NULL, "%s", r.body);
+  /* The operator renames the survey entry and reloads. */
+  snprintf(path, sizeof(path), "%s/main_menu.json", content_copy);
+  snprintf(cmd, sizeof(cmd), "sed -i 's/\"Parent survey\"/\"Family survey\"/' '%s'", path);
+  ck_assert_int_eq(system(cmd), 0);
+  ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
+  for (int i = 0; i < 50; i++) { /* the reload is logged; wait for the new generation */
+    ck_assert_int_eq(it_get(&srv, "/healthz", &r), 0);
+    if (strstr(r.body, "\"content_generation\":1,") == NULL) break;
+    usleep(100000);
+  }
+  ck_assert_msg(strstr(r.body, "\"content_generation\":1,") == NULL, "no reload: %s", r.body);
+  /* The live session goes on with the content it started with. */
+  ck_assert_int_eq(it_hop(&srv, live, phone, "3*7", &r), 0);
+  ck_assert_msg(strstr(r.body, "Parent survey") != NULL, "live session changed: %s", r.body);
+  it_session_id(fresh, sizeof(fresh), "fresh");
+  ck_assert_int_eq(it_hop(&srv, fresh, phone, "3", &r), 0); /* language, then the menu */
+  ck_assert_msg(strstr(r.body, "Family survey") != NULL, "new session: %s", r.body);
+  /* A broken file is refused and the running content stays. */
+  snprintf(cmd, sizeof(cmd), "printf '{' > '%s'", path);
+  ck_assert_int_eq(system(cmd), 0);
+  ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
+  usleep(300000);
+  it_session_id(fresh, sizeof(fresh), "fresh2");
+  ck_assert_int_eq(it_hop(&srv, fresh, phone, "3", &r), 0);
+  ck_assert_msg(strstr(r.body, "Family survey") != NULL, "after a bad reload: %s", r.body);
+}
+END_TEST
+
+int main(void)
+{
+  Suite *s = suite_create("it_engine");
+  TCase *tc = tcase_create("sessions");
+  TCase *timers = tcase_create("timers");
+  TCase *reload = tcase_create("reload");
+  SRunner *sr;
+  int failed;
+
+  tcase_add_unchecked_fixture(tc, setup, stop);
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_it_resume_never_asks_twice);
+  tcase_add_test(tc, test_it_start_over_opens_new_attempt);
+  tcase_add_test(tc, test_it_shared_phone_two_parents);
+  tcase_add_test(tc, test_it_tips_and_sms_switch);
+  tcase_add_test(tc, test_it_paging_more_and_back);
+  suite_add_tcase(s, tc);
+  tcase_add_unchecked_fixture(timers, setup_timers, stop);
+  tcase_set_timeout(timers, 60);
+  tcase_add_test(timers, test_it_idle_timeout);
+  tcase_add_test(timers, test_it_max_session_length);
+  tcase_add_test(timers, test_it_carrier_end_notification);
+  suite_add_tcase(s, timers);
+  tcase_add_unchecked_fixture(reload, setup_copy, teardown_copy);
+  tcase_set_timeout(reload, 60);
+  tcase_add_test(reload, test_it_reload_keeps_live_sessions);
+  suite_add_tcase(s, reload);
+  sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
