@@ -62,6 +62,72 @@ static void on_session_end(void *arg, struct sess_session *s)
           sess_end_reason_name(s->ended), s->hops, (now - s->created_us) / 1000);
 }
 
+/* The places list as the database holds it: a department may have added districts by SQL. */
+struct places {
+  struct sess_place *v; /* owned, strings owned */
+  size_t n, cap;
+};
+
+static char *dup_or_null(const char *s)
+{
+  return s ? strdup(s) : NULL;
+}
+
+static int place_row(void *arg, const struct store_place *p)
+{
+  struct places *pl = arg;
+  struct sess_place *sp;
+
+  if (pl->n == pl->cap) {
+    size_t cap = pl->cap ? pl->cap * 2 : 256;
+    struct sess_place *v = realloc(pl->v, cap * sizeof(*v));
+    if (!v)
+      return GW_ENOMEM;
+    pl->v = v;
+    pl->cap = cap;
+  }
+  sp = &pl->v[pl->n++];
+  memset(sp, 0, sizeof(*sp));
+  sp->code = dup_or_null(p->code);
+  sp->region = dup_or_null(p->region_code);
+  for (int l = 0; l < SESS_NLANG; l++)
+    sp->name[l] = dup_or_null(p->name[l]);
+  return sp->code && sp->name[0] && sp->name[1] && sp->name[2] ? GW_OK : GW_ENOMEM;
+}
+
+static void places_free(struct places *pl)
+{
+  for (size_t i = 0; i < pl->n; i++) {
+    free((char *)pl->v[i].code);
+    free((char *)pl->v[i].region);
+    for (int l = 0; l < SESS_NLANG; l++)
+      free((char *)pl->v[i].name[l]);
+  }
+  free(pl->v);
+}
+
+/* Loads content/ with the places of the database; when the database cannot be read (or has no
+ * places yet), with the places file of content/, said in the log. Blocking: it runs at start
+ * and on SIGHUP, not per hop. */
+static int content_load(struct gw_server *srv, struct sess_content **out, char *err,
+                        size_t errlen)
+{
+  struct places pl = {0};
+  char why[256], q[300];
+  int rc = store_places_read(srv->cfg.db, place_row, &pl, why, sizeof(why));
+
+  if (rc || pl.n == 0) {
+    GW_LOGW("content.places_from_file", "reason=%s",
+            gw_log_quote(rc ? why : "no places in the database (run aulgate seed)", q,
+                         sizeof(q)));
+    places_free(&pl);
+    return sess_content_load(srv->cfg.content_dir, &srv->budget, NULL, 0, out, err, errlen);
+  }
+  rc = sess_content_load(srv->cfg.content_dir, &srv->budget, pl.v, pl.n, out, err, errlen);
+  places_free(&pl);
+  return rc;
+}
+
 /* SIGHUP: a new content snapshot for new sessions; a live session keeps the one it started
  * with (its reference), so nobody's survey changes under them. */
 static void on_reload(evutil_socket_t sig, short what, void *arg)
@@ -72,7 +138,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 
   (void)sig;
   (void)what;
-  if (sess_content_load(srv->cfg.content_dir, &srv->budget, NULL, 0, &fresh, err, sizeof(err))) {
+  if (content_load(srv, &fresh, err, sizeof(err))) {
     GW_LOGE("content.reload_failed", "error=%s kept_generation=%u", gw_log_quote(err, q, sizeof(q)),
             sess_content_generation(srv->content));
     return;
@@ -134,8 +200,7 @@ static int setup(struct gw_server *srv)
 
   rc = gw_secret_load(srv->cfg.respondent_secret_file, &srv->secret, err, sizeof(err));
   if (rc == GW_OK)
-    rc = sess_content_load(srv->cfg.content_dir, &srv->budget, NULL, 0, &srv->content, err,
-                           sizeof(err));
+    rc = content_load(srv, &srv->content, err, sizeof(err));
   if (rc == GW_OK && !entry_ok(srv)) {
     snprintf(err, sizeof(err), "ussd_entry '%s' is not a survey or menu in %s", srv->cfg.ussd_entry,
              srv->cfg.content_dir);

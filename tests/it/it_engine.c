@@ -342,6 +342,43 @@ START_TEST(test_it_reload_keeps_live_sessions)
   it_session_id(fresh, sizeof(fresh), "fresh2");
   ck_assert_int_eq(it_hop(&srv, fresh, phone, "3", &r), 0);
   ck_assert_msg(strstr(r.body, "Family survey") != NULL, "after a bad reload: %s", r.body);
+  snprintf(cmd, sizeof(cmd), "cp '%s/content/main_menu.json' '%s'",
+           getenv("AULGATE_ROOT") ? getenv("AULGATE_ROOT") : ".", path);
+  ck_assert_int_eq(system(cmd), 0); /* the next test reloads this folder */
+}
+END_TEST
+
+/* A department adds a district by SQL; after SIGHUP new sessions offer it. */
+START_TEST(test_it_district_added_by_sql)
+{
+  char phone[16], session[96], path[128] = "3*1*1*1", sql[512];
+  struct it_resp r;
+  int found = 0;
+  PGresult *res;
+
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO districts (code, region_code, name_kk, name_ru, name_en, sort)"
+           " VALUES ('it-new-%d', 'abai', 'Жаңааудан', 'Новорайон', 'Newdistrict', 999999)",
+           (int)getpid());
+  res = PQexec(db, sql);
+  ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s (run aulgate seed first?)",
+                PQresultErrorMessage(res));
+  PQclear(res);
+  ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
+  usleep(500000);
+  it_fresh_phone(phone);
+  it_session_id(session, sizeof(session), "district");
+  /* English, survey, mother, Abai: then page through the districts to the last page. */
+  for (int page = 0; page < 10 && !found; page++) {
+    ck_assert_int_eq(it_hop(&srv, session, phone, path, &r), 0);
+    found = strstr(r.body, "Newdistrict") != NULL;
+    if (!strstr(r.body, "\n99 ")) break;
+    strcat(path, "*99");
+  }
+  snprintf(sql, sizeof(sql), "DELETE FROM districts WHERE code = 'it-new-%d'", (int)getpid());
+  PQclear(PQexec(db, sql));
+  kill(srv.pid, SIGHUP);
+  ck_assert_msg(found, "the new district is not offered: %s", r.body);
 }
 END_TEST
 
@@ -371,6 +408,7 @@ int main(void)
   tcase_add_unchecked_fixture(reload, setup_copy, teardown_copy);
   tcase_set_timeout(reload, 60);
   tcase_add_test(reload, test_it_reload_keeps_live_sessions);
+  tcase_add_test(reload, test_it_district_added_by_sql);
   suite_add_tcase(s, reload);
   sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
