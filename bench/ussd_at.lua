@@ -1,7 +1,8 @@
--- wrk script: every request is a hop of the `at` dialect that answers a survey question
--- (language picked, then "yes" to L1), so every request is one committed row. Session ids are
--- unique per thread and request, so no hop is a retry. Set NAV=1 for navigation-only hops (the
--- first screen), which touch no database.
+-- wrk script: every request is the hop of a new `at` session (unique session id and number per
+-- request, so no hop is a retry and no caller is known). Each new session reads the caller's
+-- profile from PostgreSQL once. Default: the hop that answers the region question (path
+-- language, survey, mother, region 1), so it also commits one answer before its reply.
+-- NAV=1: the first hop of a session (the language menu), which only reads the profile.
 local counter = 0
 next_tid = 0 -- global: thread:set() below gives each thread its own `tid`
 
@@ -12,6 +13,9 @@ end
 
 function init(args)
   prefix = string.format("b%d-%d-", os.time(), tid)
+  -- The number must be new too: a known caller skips the language menu and the path would
+  -- mean something else. +77, then 2 digits of the clock, the thread, 6 of the counter.
+  phone_prefix = string.format("%%2B77%02d%d", os.time() % 100, tid)
   nav = os.getenv("NAV") == "1"
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -19,9 +23,9 @@ end
 
 function request()
   counter = counter + 1
-  local text = nav and "" or "3%2A1"
+  local text = nav and "" or "3%2A1%2A1%2A1"
   local body = "sessionId=" .. prefix .. counter ..
-    "&serviceCode=%2A1234%23&phoneNumber=%2B7701" .. string.format("%07d", counter % 10000000) ..
+    "&serviceCode=%2A1234%23&phoneNumber=" .. phone_prefix .. string.format("%06d", counter % 1000000) ..
     "&networkCode=40101&text=" .. text
   return wrk.format(nil, "/ussd/at", nil, body)
 end

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Hops per second and latency of the `at` endpoint on loopback, with wrk (Debian's package).
-# Two scenarios: navigation hops (no database) and answer hops (each one committed to
-# PostgreSQL before its reply). Needs the private cluster: scripts/pg.sh start; migrated.
+# Two scenarios, each hop the first of a new session (profile read from PostgreSQL): the first
+# screen, and a hop that answers a question (committed before its reply). Needs the private cluster: scripts/pg.sh start; migrated.
 # Usage: bench/ussd_at.sh [seconds] [connections]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,8 +17,8 @@ AULGATE_DB=${AULGATE_DB:-"host=127.0.0.1 port=${AULGATE_PG_PORT:-54329} dbname=a
 pid=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 before=$(scripts/pg.sh psql -Atc "SELECT count(*) FROM responses")
-for scenario in navigation answer; do
-  nav=0; [ "$scenario" = navigation ] && nav=1
+for scenario in first-screen answer; do
+  nav=0; [ "$scenario" = first-screen ] && nav=1
   echo "== $scenario hops: wrk -t2 -c$conns -d${secs}s --latency (git $(git rev-parse --short HEAD))"
   NAV=$nav wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/ussd_at.lua "http://127.0.0.1:$port" |
     grep -E 'Requests/sec|Latency |50%|90%|99%|requests in|Non-2xx|Socket errors'
