@@ -46,6 +46,8 @@ static int text_load(struct sess_diag *d, json_t *obj, struct sess_text *t, cons
 {
   int rc = GW_OK;
 
+  for (int l = 0; l < SESS_NLANG; l++)
+    t->s[l] = ""; /* lint goes on after a problem: never leave a text NULL */
   if (!json_is_object(obj))
     return sess__problem(d, "%s: expected an object with kk, ru and en texts", where);
   for (int l = 0; l < SESS_NLANG; l++) {

@@ -305,6 +305,27 @@ START_TEST(test_it_db_outage_and_recovery)
 }
 END_TEST
 
+/* A gateway whose allow-list does not hold loopback refuses the carrier endpoints with 403, and
+ * still answers /healthz (operators and load balancers are not carriers). */
+START_TEST(test_it_allow_list_refuses_other_callers)
+{
+  struct it_server other;
+  struct it_resp r;
+
+  ck_assert_int_eq(it_server_start(&other, "carrier_allow_ips = 10.0.0.0/8\n"), 0);
+  ck_assert_int_eq(it_hop(&other, "allow", "+77011234567", "", &r), 0);
+  ck_assert_int_eq(r.status, 403);
+  ck_assert_ptr_nonnull(strstr(r.body, "allow-list"));
+  ck_assert_int_eq(
+      it_post(&other, "/ussd/at/end", "application/x-www-form-urlencoded", "sessionId=x", 11, &r),
+      0);
+  ck_assert_int_eq(r.status, 403);
+  ck_assert_int_eq(it_get(&other, "/healthz", &r), 0);
+  ck_assert(r.status == 200 || r.status == 503);
+  ck_assert_int_eq(it_server_stop(&other), 0);
+}
+END_TEST
+
 static Suite *it_ussd_suite(void)
 {
   Suite *s = suite_create("it_ussd");
@@ -320,6 +341,7 @@ static Suite *it_ussd_suite(void)
   tcase_add_test(tc, test_it_not_kazakh_number_polite_end);
   tcase_add_test(tc, test_it_malformed_requests);
   tcase_add_test(tc, test_it_healthz_reports_db);
+  tcase_add_test(tc, test_it_allow_list_refuses_other_callers);
   suite_add_tcase(s, tc);
 
   tcase_add_unchecked_fixture(out, setup, teardown);
