@@ -288,19 +288,27 @@ static struct sess_session *session_start(struct hop *h)
 static int wait_for_profile(struct hop *h)
 {
   struct sess_session *s = h->s;
+  struct hop *last = NULL;
   size_t waiting = 0;
-  struct hop **pp = (struct hop **)&s->waiting;
 
-  for (; *pp; pp = &(*pp)->next_waiting)
+  for (struct hop *w = s->waiting; w; w = w->next_waiting) {
     waiting++;
-  if (waiting == MAX_WAITING) return GW_E2BIG;
+    last = w;
+  }
+  if (waiting == MAX_WAITING)
+    return GW_E2BIG;
   if (s->profile_state == SESS_PROFILE_NONE) {
     int rc = store_query_profile(h->srv->store, s->respondent, "involvement",
                                  h->srv->cfg.resume_window_ms / 1000, on_profile, s);
-    if (rc) return rc;
+    if (rc)
+      return rc;
     s->profile_state = SESS_PROFILE_LOADING;
   }
-  *pp = h;
+  h->next_waiting = NULL;
+  if (last)
+    last->next_waiting = h;
+  else
+    s->waiting = h;
   gw_req_suspend(h->req);
   return GW_AGAIN;
 }
