@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static struct it_server srv;
@@ -326,6 +328,67 @@ START_TEST(test_it_allow_list_refuses_other_callers)
 }
 END_TEST
 
+/* SIGTERM while an answer is committing: the gateway stops accepting, waits for the commit,
+ * answers the hop with its next screen, then exits 0. The commit is held back by a lock the
+ * test takes, so the order of events is certain. */
+START_TEST(test_it_sigterm_finishes_what_is_committing)
+{
+  static const char *const head[] = {"1", "1"};
+  struct it_server gw;
+  struct it_resp r;
+  char phone[16], session[96], resp[65], got[4200] = "";
+  const char *p[1] = {resp};
+  PGconn *lock = it_db();
+  PGresult *res;
+  int fds[2], status;
+  pid_t child;
+  ssize_t n;
+
+  ck_assert_ptr_nonnull(lock);
+  ck_assert_int_eq(it_server_start(&gw, NULL), 0);
+  ck_assert_int_eq(it_wait_health(&gw, 200, 10000), 0);
+  it_fresh_phone(phone);
+  it_session_id(session, sizeof(session), "term");
+  ck_assert_int_eq(it_play(&gw, session, phone, head, 2, &r), 0); /* Kazakh, the survey */
+  PQclear(PQexec(lock, "BEGIN"));
+  res = PQexec(lock, "LOCK TABLE survey_progress IN ACCESS EXCLUSIVE MODE");
+  ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+  PQclear(res);
+
+  ck_assert_int_eq(pipe(fds), 0);
+  child = fork();
+  if (child == 0) { /* the carrier: "mother", whose attempt must be stored before the reply */
+    struct it_resp cr;
+    close(fds[0]);
+    if (it_hop(&gw, session, phone, "1*1*1", &cr) == 0) {
+      char line[4200];
+      int len = snprintf(line, sizeof(line), "%ld %s", cr.status, cr.body);
+      if (write(fds[1], line, (size_t)len) < 0) _exit(2);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  usleep(400 * 1000); /* the hop is in the gateway, waiting for the locked table */
+  ck_assert_int_eq(kill(gw.pid, SIGTERM), 0);
+  usleep(400 * 1000);
+  ck_assert_msg(it_server_alive(&gw), "exited with an answer still committing");
+  PQclear(PQexec(lock, "COMMIT"));
+  n = read(fds[0], got, sizeof(got) - 1);
+  ck_assert_int_gt(n, 0);
+  got[n] = '\0';
+  waitpid(child, &status, 0);
+  ck_assert_msg(strncmp(got, "200 CON ", 8) == 0, "the hop's reply: %s", got);
+  ck_assert_int_eq(it_server_stop(&gw), 0);
+  it_respondent_hex(&gw, phone, resp);
+  res = PQexecParams(lock,
+                     "SELECT count(*) FROM survey_progress WHERE encode(respondent, 'hex') = $1", 1,
+                     NULL, p, NULL, NULL, 0);
+  ck_assert_str_eq(PQgetvalue(res, 0, 0), "1");
+  PQclear(res);
+  PQfinish(lock);
+}
+END_TEST
+
 static Suite *it_ussd_suite(void)
 {
   Suite *s = suite_create("it_ussd");
@@ -347,6 +410,7 @@ static Suite *it_ussd_suite(void)
   tcase_add_unchecked_fixture(out, setup, teardown);
   tcase_set_timeout(out, 90);
   tcase_add_test(out, test_it_db_outage_and_recovery);
+  tcase_add_test(out, test_it_sigterm_finishes_what_is_committing);
   suite_add_tcase(s, out);
   return s;
 }
