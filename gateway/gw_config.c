@@ -83,7 +83,8 @@ static const char *type_name(enum opt_type t)
 static const struct opt *opt_find(const char *name)
 {
   for (size_t i = 0; i < GW_ARRAY_LEN(opts); i++) {
-    if (strcmp(opts[i].name, name) == 0) return &opts[i];
+    if (strcmp(opts[i].name, name) == 0)
+      return &opts[i];
   }
   return NULL;
 }
@@ -98,19 +99,23 @@ static int split_hostport(const char *v, char *host, size_t hostlen, int *port)
 
   if (*v == '[') { /* [v6]:port */
     const char *close = strchr(v, ']');
-    if (!close || close[1] != ':') return GW_EINVAL;
+    if (!close || close[1] != ':')
+      return GW_EINVAL;
     h = v + 1;
     hl = (size_t)(close - h);
     colon = close + 1;
   } else {
     colon = strrchr(v, ':');
-    if (!colon || strchr(v, ':') != colon) return GW_EINVAL;
+    if (!colon || strchr(v, ':') != colon)
+      return GW_EINVAL;
     hl = (size_t)(colon - v);
   }
-  if (hl == 0 || hl >= hostlen) return GW_EINVAL;
+  if (hl == 0 || hl >= hostlen)
+    return GW_EINVAL;
   errno = 0;
   p = strtol(colon + 1, &end, 10);
-  if (colon[1] == '\0' || *end != '\0' || errno || p < 1 || p > 65535) return GW_EINVAL;
+  if (colon[1] == '\0' || *end != '\0' || errno || p < 1 || p > 65535)
+    return GW_EINVAL;
   memcpy(host, h, hl);
   host[hl] = '\0';
   *port = (int)p;
@@ -246,7 +251,8 @@ static int load_file(struct gw_config *cfg, const char *path, char *err, size_t 
       return GW_ECONFIG;
     }
     key = trim(line);
-    if (*key == '\0' || *key == '#') continue;
+    if (*key == '\0' || *key == '#')
+      continue;
     eq = strchr(key, '=');
     if (!eq) {
       snprintf(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
@@ -283,12 +289,14 @@ int gw_config_load(struct gw_config *cfg, const char *path, char *err, size_t er
 
   if (path) {
     rc = load_file(cfg, path, err, errlen);
-    if (rc) return rc;
+    if (rc)
+      return rc;
   }
   for (size_t i = 0; i < GW_ARRAY_LEN(overrides); i++) {
     const char *v = getenv(overrides[i].env);
     char detail[512];
-    if (!v) continue;
+    if (!v)
+      continue;
     rc = gw_config_set(cfg, overrides[i].key, v, detail, sizeof(detail));
     if (rc) {
       snprintf(err, errlen, "environment %s: %s", overrides[i].env, detail);

@@ -30,10 +30,14 @@
 /* Bytes of the UTF-8 sequence a lead byte announces; 0 for a byte that cannot start one. */
 static size_t seq_len(unsigned char lead)
 {
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) return 2;
-  if (lead >= 0xE0 && lead <= 0xEF) return 3;
-  if (lead >= 0xF0 && lead <= 0xF4) return 4;
+  if (lead < 0x80)
+    return 1;
+  if (lead >= 0xC2 && lead <= 0xDF)
+    return 2;
+  if (lead >= 0xE0 && lead <= 0xEF)
+    return 3;
+  if (lead >= 0xF0 && lead <= 0xF4)
+    return 4;
   return 0;
 }
 
@@ -48,7 +52,8 @@ static size_t cp_next(const char *s, size_t n, unsigned *cp)
   size_t k = seq_len(u[0]);
   unsigned v;
 
-  if (k == 0 || k > n || sess_text_measure(s, k, &cost) != GW_OK || cost.code_points != 1) return 0;
+  if (k == 0 || k > n || sess_text_measure(s, k, &cost) != GW_OK || cost.code_points != 1)
+    return 0;
   v = u[0] & lead_bits[k];
   for (size_t i = 1; i < k; i++)
     v = (v << 6) | (u[i] & 0x3Fu);
@@ -129,7 +134,8 @@ static int word_measure(const char *p, size_t *bytes, size_t *cps)
     unsigned cp;
     size_t k = cp_next(q, n - (size_t)(q - p), &cp);
 
-    if (k == 0) return GW_EINVAL;
+    if (k == 0)
+      return GW_EINVAL;
     q += k;
     (*cps)++;
   }
@@ -143,9 +149,11 @@ int gw_dial_wrap(const char *utf8, size_t width, char *out, size_t outlen)
   size_t col = 0, spaces = 0; /* spaces: seen since the last word, not yet written */
   const char *p = utf8;
 
-  if (!out || outlen == 0) return GW_EINVAL;
+  if (!out || outlen == 0)
+    return GW_EINVAL;
   out[0] = '\0';
-  if (!utf8 || width == 0) return GW_EINVAL;
+  if (!utf8 || width == 0)
+    return GW_EINVAL;
   while (*p) {
     size_t bytes, cps, left;
 
@@ -218,9 +226,11 @@ int gw_dial_screen_print(FILE *out, const char *screen, int end)
   const char *line;
   int rc;
 
-  if (!wrapped) return GW_ENOMEM;
+  if (!wrapped)
+    return GW_ENOMEM;
   rc = gw_dial_wrap(screen, GW_DIAL_WIDTH, wrapped, cap);
-  if (rc == GW_OK) rc = sess_text_measure(screen, len, &cost);
+  if (rc == GW_OK)
+    rc = sess_text_measure(screen, len, &cost);
   if (rc) {
     free(wrapped);
     return rc;
@@ -233,7 +243,8 @@ int gw_dial_screen_print(FILE *out, const char *screen, int end)
     fputc('|', out);
     fwrite(line, 1, n, out);
     fprintf(out, "%*s|\n", (int)(GW_DIAL_WIDTH - cp_count(line, n)), "");
-    if (!nl) break;
+    if (!nl)
+      break;
     line = nl + 1;
   }
   frame_rule(out);
@@ -249,11 +260,14 @@ int gw_dial_keypad_check(const char *input, size_t *bad_at)
 {
   size_t n = strlen(input);
 
-  if (bad_at) *bad_at = 0;
-  if (n == 0) return GW_EINVAL;
+  if (bad_at)
+    *bad_at = 0;
+  if (n == 0)
+    return GW_EINVAL;
   for (size_t i = 0; i < n; i++) {
     if ((input[i] < '0' || input[i] > '9') && input[i] != '*' && input[i] != '#') {
-      if (bad_at) *bad_at = i;
+      if (bad_at)
+        *bad_at = i;
       return GW_EINVAL;
     }
   }
@@ -394,17 +408,21 @@ static int dial_init(struct dial *d)
   d->echo = !isatty(STDIN_FILENO);
   d->text = malloc(64);
   d->body.p = malloc(1024);
-  if (!d->text || !d->body.p) return GW_ENOMEM;
+  if (!d->text || !d->body.p)
+    return GW_ENOMEM;
   d->text[0] = d->body.p[0] = '\0';
   d->text_cap = 64;
   d->body.cap = 1024;
   c = d->curl = curl_easy_init();
-  if (!c) return GW_ENOMEM;
+  if (!c)
+    return GW_ENOMEM;
   /* The at dialect requires this type; say it rather than rely on libcurl's default for
    * POSTFIELDS. "Expect:" avoids a 100-continue round trip should the text ever grow large. */
   d->headers = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
-  if (d->headers) d->headers = curl_slist_append(d->headers, "Expect:");
-  if (!d->headers) return GW_ENOMEM;
+  if (d->headers)
+    d->headers = curl_slist_append(d->headers, "Expect:");
+  if (!d->headers)
+    return GW_ENOMEM;
   curl_easy_setopt(c, CURLOPT_URL, d->url);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, d->headers);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, dial_on_body);
@@ -422,7 +440,8 @@ static int dial_init(struct dial *d)
 
 static void dial_cleanup(struct dial *d)
 {
-  if (d->curl) curl_easy_cleanup(d->curl);
+  if (d->curl)
+    curl_easy_cleanup(d->curl);
   curl_slist_free_all(d->headers);
   free(d->text);
   free(d->body.p);
@@ -437,11 +456,13 @@ static int dial_text_append(struct dial *d, const char *input)
     size_t cap = need > 2 * d->text_cap ? need : 2 * d->text_cap;
     char *p = realloc(d->text, cap);
 
-    if (!p) return GW_ENOMEM;
+    if (!p)
+      return GW_ENOMEM;
     d->text = p;
     d->text_cap = cap;
   }
-  if (d->text_len) d->text[d->text_len++] = '*';
+  if (d->text_len)
+    d->text[d->text_len++] = '*';
   memcpy(d->text + d->text_len, input, n + 1);
   d->text_len += n;
   return GW_OK;
@@ -467,7 +488,8 @@ static int dial_form(const struct dial *d, char **out)
     }
     need += strlen(keys[i]) + 2 + strlen(esc[i]); /* '&' (or the NUL) and '=' */
   }
-  if (rc == GW_OK && (*out = malloc(need)) == NULL) rc = GW_ENOMEM;
+  if (rc == GW_OK && (*out = malloc(need)) == NULL)
+    rc = GW_ENOMEM;
   for (size_t i = 0; rc == GW_OK && i < GW_ARRAY_LEN(keys); i++)
     len += (size_t)snprintf(*out + len, need - len, "%s%s=%s", i ? "&" : "", keys[i], esc[i]);
   for (size_t i = 0; i < GW_ARRAY_LEN(keys); i++)
@@ -487,9 +509,12 @@ static int dial_post(struct dial *d, const char *form, long *status)
   *status = 0;
   curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, form);
   d->curl_rc = curl_easy_perform(d->curl);
-  if (d->body.too_big) return GW_E2BIG;
-  if (d->body.nomem) return GW_ENOMEM;
-  if (d->curl_rc != CURLE_OK) return GW_EIO;
+  if (d->body.too_big)
+    return GW_E2BIG;
+  if (d->body.nomem)
+    return GW_ENOMEM;
+  if (d->curl_rc != CURLE_OK)
+    return GW_EIO;
   curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, status);
   return GW_OK;
 }
@@ -501,7 +526,8 @@ static int dial_reply_parse(const struct dial *d, long status, int *end, const c
 {
   const struct dial_body *b = &d->body;
 
-  if (status != 200 || memchr(b->p, '\0', b->len)) return GW_EBADREQ;
+  if (status != 200 || memchr(b->p, '\0', b->len))
+    return GW_EBADREQ;
   if (b->len >= 4 && memcmp(b->p, "CON ", 4) == 0)
     *end = 0;
   else if (b->len >= 4 && memcmp(b->p, "END ", 4) == 0)
@@ -578,9 +604,12 @@ static int dial_hop(struct dial *d, int *end)
     rc = dial_post(d, form, &status);
     free(form);
   }
-  if (rc == GW_OK) rc = dial_reply_parse(d, status, end, &screen);
-  if (rc == GW_OK) rc = gw_dial_screen_print(stdout, screen, *end);
-  if (rc) dial_report(d, rc, status);
+  if (rc == GW_OK)
+    rc = dial_reply_parse(d, status, end, &screen);
+  if (rc == GW_OK)
+    rc = gw_dial_screen_print(stdout, screen, *end);
+  if (rc)
+    dial_report(d, rc, status);
   return rc;
 }
 
@@ -599,7 +628,8 @@ static int dial_read_input(const struct dial *d, char **line, size_t *cap)
     errno = 0;
     n = getline(line, cap, stdin);
     if (n < 0) {
-      if (errno == ENOMEM) return GW_ENOMEM;
+      if (errno == ENOMEM)
+        return GW_ENOMEM;
       fputs("\n[hung up]\n", stdout);
       return GW_ECANCELED;
     }
@@ -614,7 +644,8 @@ static int dial_read_input(const struct dial *d, char **line, size_t *cap)
       rc = GW_EINVAL;
       bad_at = strlen(*line);
     }
-    if (rc == GW_OK) return GW_OK;
+    if (rc == GW_OK)
+      return GW_OK;
     if (rc == GW_E2BIG) {
       printf("[not sent: longer than %d characters]\n", GW_DIAL_INPUT_MAX);
     } else if (n == 0) {
@@ -655,7 +686,8 @@ static int dial_run(struct dial *d)
       break;
     }
     rc = dial_read_input(d, &line, &cap);
-    if (rc == GW_OK) rc = dial_text_append(d, line);
+    if (rc == GW_OK)
+      rc = dial_text_append(d, line);
     if (rc == GW_ECANCELED) {
       status = GW_DIAL_EXIT_HUNG_UP;
       break;

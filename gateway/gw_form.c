@@ -24,7 +24,8 @@ struct form_utf8 {
 static int form_utf8_feed(struct form_utf8 *u, unsigned char b)
 {
   if (u->need > 0) {
-    if (b < u->lo || b > u->hi) return 0;
+    if (b < u->lo || b > u->hi)
+      return 0;
     u->need--;
     u->lo = 0x80;
     u->hi = 0xBF;
@@ -32,7 +33,8 @@ static int form_utf8_feed(struct form_utf8 *u, unsigned char b)
   }
   u->lo = 0x80;
   u->hi = 0xBF;
-  if (b < 0x80) return 1;
+  if (b < 0x80)
+    return 1;
   if (b >= 0xC2 && b <= 0xDF) {
     u->need = 1;
   } else if (b == 0xE0) {
@@ -59,9 +61,12 @@ static int form_utf8_feed(struct form_utf8 *u, unsigned char b)
 
 static int form_hex(char c)
 {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -118,7 +123,8 @@ static int form_decode(struct form_parser *p, int is_key, size_t max, size_t *dl
     size_t at = p->pos;
     unsigned char c = (unsigned char)p->body[at];
 
-    if (c == '&' || (is_key && c == '=')) break;
+    if (c == '&' || (is_key && c == '='))
+      break;
     if (c == '%') {
       int hi = p->len - at >= 3 ? form_hex(p->body[at + 1]) : -1;
       int lo = p->len - at >= 3 ? form_hex(p->body[at + 2]) : -1;
@@ -134,7 +140,8 @@ static int form_decode(struct form_parser *p, int is_key, size_t max, size_t *dl
     } else if (c == 0) {
       return form_fail(p->form, GW_EBADREQ, "%s: NUL byte at offset %zu", p->what, at);
     } else {
-      if (c == '+') c = ' ';
+      if (c == '+')
+        c = ' ';
       p->pos++;
     }
     if (n == max)
@@ -176,7 +183,8 @@ static int form_parse_pairs(struct form_parser *p, const struct gw_form_limits *
     snprintf(p->what, sizeof(p->what), "field %zu key", form->n + 1);
     key = p->out;
     rc = form_decode(p, 1, lim->max_key, &klen);
-    if (rc) return rc;
+    if (rc)
+      return rc;
     if (klen == 0)
       return form_fail(form, GW_EBADREQ, "field %zu: empty key at offset %zu", form->n + 1, start);
     p->out += klen + 1;
@@ -192,7 +200,8 @@ static int form_parse_pairs(struct form_parser *p, const struct gw_form_limits *
       snprintf(p->what, sizeof(p->what), "value of \"%s\"", shown);
       form->f[form->n].value = p->out;
       rc = form_decode(p, 0, lim->max_value, &vlen);
-      if (rc) return rc;
+      if (rc)
+        return rc;
       p->out += vlen + 1;
     } else {
       /* No '=': an empty value. A static "" rather than buf keeps the size bound simple. */
@@ -201,7 +210,8 @@ static int form_parse_pairs(struct form_parser *p, const struct gw_form_limits *
     }
     form->f[form->n].value_len = vlen;
     form->n++;
-    if (p->pos < p->len) p->pos++; /* the '&' that stopped the decoder */
+    if (p->pos < p->len)
+      p->pos++; /* the '&' that stopped the decoder */
   }
   return GW_OK;
 }
@@ -212,15 +222,18 @@ int gw_form_parse(struct gw_form *form, const char *body, size_t len,
   struct form_parser p;
   int rc;
 
-  if (form == NULL) return GW_EINVAL;
+  if (form == NULL)
+    return GW_EINVAL;
   memset(form, 0, sizeof(*form));
-  if (lim == NULL) lim = &gw_form_default_limits;
+  if (lim == NULL)
+    lim = &gw_form_default_limits;
   if (body == NULL && len > 0)
     return form_fail(form, GW_EINVAL, "no body buffer for %zu bytes", len);
   /* SIZE_MAX too, so that len + 1 below cannot wrap with a caller-supplied limit of SIZE_MAX. */
   if (len > lim->max_body || len == SIZE_MAX)
     return form_fail(form, GW_E2BIG, "body too large: %zu bytes, limit %zu", len, lim->max_body);
-  if (len == 0) return GW_OK;
+  if (len == 0)
+    return GW_OK;
 
   /* Decoding never grows a pair: "k=v" (L bytes) becomes at most L-1 bytes plus two NULs, "k"
    * at most L bytes plus one NUL, and each pair but the last is followed by a '&' we drop. So
@@ -246,16 +259,19 @@ int gw_form_parse(struct gw_form *form, const char *body, size_t len,
 
 void gw_form_cleanup(struct gw_form *form)
 {
-  if (form == NULL) return;
+  if (form == NULL)
+    return;
   free(form->buf);
   memset(form, 0, sizeof(*form));
 }
 
 const char *gw_form_get(const struct gw_form *form, const char *key)
 {
-  if (form == NULL || key == NULL) return NULL;
+  if (form == NULL || key == NULL)
+    return NULL;
   for (size_t i = 0; i < form->n && i < GW_FORM_MAX_FIELDS; i++) {
-    if (strcmp(form->f[i].key, key) == 0) return form->f[i].value;
+    if (strcmp(form->f[i].key, key) == 0)
+      return form->f[i].value;
   }
   return NULL;
 }

@@ -94,9 +94,11 @@ static const struct gw_route *route_find(const struct gw_http *h, const char *me
 {
   *path_known = 0;
   for (size_t i = 0; i < h->n_routes; i++) {
-    if (strcmp(h->routes[i].path, url) != 0) continue;
+    if (strcmp(h->routes[i].path, url) != 0)
+      continue;
     *path_known = 1;
-    if (strcmp(h->routes[i].method, method) == 0) return &h->routes[i];
+    if (strcmp(h->routes[i].method, method) == 0)
+      return &h->routes[i];
   }
   return NULL;
 }
@@ -107,7 +109,8 @@ static enum MHD_Result send_reply(struct gw_req *r)
       MHD_create_response_from_buffer(r->reply_len, r->reply, MHD_RESPMEM_MUST_COPY);
   enum MHD_Result ret;
 
-  if (!resp) return MHD_NO;
+  if (!resp)
+    return MHD_NO;
   MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
   MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
   ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
@@ -120,7 +123,8 @@ static enum MHD_Result reply_error(struct gw_req *r, int status, const char *msg
   char body[256];
   int n = snprintf(body, sizeof(body), "{\"error\":\"%s\"}\n", msg);
 
-  if (gw_req_reply(r, status, "application/json", body, (size_t)n)) return MHD_NO;
+  if (gw_req_reply(r, status, "application/json", body, (size_t)n))
+    return MHD_NO;
   return send_reply(r);
 }
 
@@ -133,7 +137,8 @@ static struct gw_req *req_start(struct gw_http *h, struct MHD_Connection *conn, 
   const char *clen;
   int known;
 
-  if (!r) return NULL;
+  if (!r)
+    return NULL;
   r->h = h;
   r->conn = conn;
   r->received_us = now_us();
@@ -163,15 +168,18 @@ static struct gw_req *req_start(struct gw_http *h, struct MHD_Connection *conn, 
 
 static int body_append(struct gw_req *r, const char *data, size_t n)
 {
-  if (r->len + n > r->h->cfg.max_body) return GW_E2BIG;
+  if (r->len + n > r->h->cfg.max_body)
+    return GW_E2BIG;
   if (r->len + n > r->cap) {
     size_t cap = r->cap ? r->cap * 2 : 1024;
     char *p;
     while (cap < r->len + n)
       cap *= 2;
-    if (cap > r->h->cfg.max_body) cap = r->h->cfg.max_body;
+    if (cap > r->h->cfg.max_body)
+      cap = r->h->cfg.max_body;
     p = realloc(r->body, cap);
-    if (!p) return GW_ENOMEM;
+    if (!p)
+      return GW_ENOMEM;
     r->body = p;
     r->cap = cap;
   }
@@ -191,7 +199,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
   (void)version;
   if (!r) {
     r = req_start(h, conn, url, method);
-    if (!r) return MHD_NO;
+    if (!r)
+      return MHD_NO;
     *req_cls = r;
     return MHD_YES;
   }
@@ -203,13 +212,18 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     *upload_data_size = 0; /* consumed, or discarded after a refusal */
     return MHD_YES;
   }
-  if (r->replied) return send_reply(r); /* resumed after the handler replied */
-  if (r->dispatched) return MHD_YES;    /* GW_NEVER: MHD does not call a suspended connection */
-  if (r->early_status) return reply_error(r, r->early_status, r->early_msg);
+  if (r->replied)
+    return send_reply(r); /* resumed after the handler replied */
+  if (r->dispatched)
+    return MHD_YES; /* GW_NEVER: MHD does not call a suspended connection */
+  if (r->early_status)
+    return reply_error(r, r->early_status, r->early_msg);
   r->dispatched = 1;
   rc = r->route->fn(h->ctx, r);
-  if (rc == GW_AGAIN) return MHD_YES;
-  if (!r->replied) return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
+  if (rc == GW_AGAIN)
+    return MHD_YES;
+  if (!r->replied)
+    return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
   return send_reply(r);
 }
 
@@ -221,7 +235,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
   (void)cls;
   (void)conn;
   (void)toe;
-  if (!r) return;
+  if (!r)
+    return;
   free(r->body);
   free(r->reply);
   free(r);
@@ -306,7 +321,8 @@ void gw_http_quiesce(struct gw_http *h)
 {
   MHD_socket fd = MHD_quiesce_daemon(h->d);
 
-  if (fd != MHD_INVALID_SOCKET) close(fd); /* quiesce hands the listening socket to us */
+  if (fd != MHD_INVALID_SOCKET)
+    close(fd); /* quiesce hands the listening socket to us */
 }
 
 size_t gw_http_suspended(const struct gw_http *h)
@@ -321,11 +337,16 @@ int gw_http_port(const struct gw_http *h)
 
 void gw_http_destroy(struct gw_http *h)
 {
-  if (!h) return;
-  if (h->ev_epoll) event_free(h->ev_epoll);
-  if (h->ev_timer) event_free(h->ev_timer);
-  if (h->ev_kick) event_free(h->ev_kick);
-  if (h->d) MHD_stop_daemon(h->d);
+  if (!h)
+    return;
+  if (h->ev_epoll)
+    event_free(h->ev_epoll);
+  if (h->ev_timer)
+    event_free(h->ev_timer);
+  if (h->ev_kick)
+    event_free(h->ev_kick);
+  if (h->d)
+    MHD_stop_daemon(h->d);
   free(h);
 }
 
@@ -359,7 +380,8 @@ int gw_req_is_suspended(const struct gw_req *r)
 
 void gw_req_suspend(struct gw_req *r)
 {
-  if (r->suspended || r->replied) return;
+  if (r->suspended || r->replied)
+    return;
   r->suspended = 1;
   r->h->suspended++;
   MHD_suspend_connection(r->conn);

@@ -15,7 +15,8 @@ int gw_ipnet_parse(const char *text, struct gw_ipnet *out)
   unsigned maxbits;
 
   memset(out, 0, sizeof(*out));
-  if (hlen == 0 || hlen >= sizeof(host)) return GW_EINVAL;
+  if (hlen == 0 || hlen >= sizeof(host))
+    return GW_EINVAL;
   memcpy(host, text, hlen);
   host[hlen] = '\0';
   if (inet_pton(AF_INET, host, out->addr) == 1) {
@@ -31,9 +32,11 @@ int gw_ipnet_parse(const char *text, struct gw_ipnet *out)
   if (slash) {
     char *end;
     unsigned long bits;
-    if (slash[1] < '0' || slash[1] > '9') return GW_EINVAL;
+    if (slash[1] < '0' || slash[1] > '9')
+      return GW_EINVAL;
     bits = strtoul(slash + 1, &end, 10);
-    if (*end != '\0' || bits > maxbits) return GW_EINVAL;
+    if (*end != '\0' || bits > maxbits)
+      return GW_EINVAL;
     out->prefix = (unsigned)bits;
   }
   /* An IPv4-mapped entry (::ffff:a.b.c.d/n, n >= 96) means the IPv4 network: peers are matched
@@ -64,13 +67,17 @@ int gw_iplist_parse(const char *text, struct gw_iplist *out)
     len = (size_t)(end - p);
     while (len > 0 && p[len - 1] == ' ')
       len--;
-    if (len == 0 || len >= sizeof(item)) return GW_EINVAL;
-    if (out->n == GW_IPNET_MAX) return GW_E2BIG;
+    if (len == 0 || len >= sizeof(item))
+      return GW_EINVAL;
+    if (out->n == GW_IPNET_MAX)
+      return GW_E2BIG;
     memcpy(item, p, len);
     item[len] = '\0';
-    if (gw_ipnet_parse(item, &out->net[out->n]) != GW_OK) return GW_EINVAL;
+    if (gw_ipnet_parse(item, &out->net[out->n]) != GW_OK)
+      return GW_EINVAL;
     out->n++;
-    if (comma && comma[1] == '\0') return GW_EINVAL; /* a trailing comma: an entry was forgotten */
+    if (comma && comma[1] == '\0')
+      return GW_EINVAL; /* a trailing comma: an entry was forgotten */
     p = comma ? comma + 1 : end;
   }
   return out->n ? GW_OK : GW_EINVAL;
@@ -80,8 +87,10 @@ static int prefix_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
 {
   unsigned bytes = bits / 8, rest = bits % 8;
 
-  if (memcmp(a, b, bytes) != 0) return 0;
-  if (rest == 0) return 1;
+  if (memcmp(a, b, bytes) != 0)
+    return 0;
+  if (rest == 0)
+    return 1;
   return ((a[bytes] ^ b[bytes]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
@@ -90,7 +99,8 @@ int gw_iplist_match(const struct gw_iplist *list, const struct sockaddr *sa)
   uint8_t addr[16];
   int family;
 
-  if (sa == NULL) return 0;
+  if (sa == NULL)
+    return 0;
   if (sa->sa_family == AF_INET) {
     family = AF_INET;
     memcpy(addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);

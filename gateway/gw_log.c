@@ -38,31 +38,38 @@ void gw_log(enum gw_log_level level, const char *event, const char *fmt, ...)
   int k;
   va_list ap;
 
-  if (level < min_level) return;
+  if (level < min_level)
+    return;
   gettimeofday(&tv, NULL);
   gmtime_r(&tv.tv_sec, &tm);
   n = strftime(line, sizeof(line), "ts=%Y-%m-%dT%H:%M:%S", &tm);
   k = snprintf(line + n, sizeof(line) - n, ".%03dZ level=%s event=%s ", (int)(tv.tv_usec / 1000),
                level_names[level], event);
-  if (k > 0) n += (size_t)k;
+  if (k > 0)
+    n += (size_t)k;
   va_start(ap, fmt);
   k = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
   va_end(ap);
-  if (k > 0) n += (size_t)k;
-  if (n > sizeof(line) - 2) n = sizeof(line) - 2; /* truncated: still end the line */
+  if (k > 0)
+    n += (size_t)k;
+  if (n > sizeof(line) - 2)
+    n = sizeof(line) - 2; /* truncated: still end the line */
   while (n > 0 && line[n - 1] == ' ')
     n--;
   line[n++] = '\n';
   /* Logging must never take the process down; a failed write is simply lost. */
-  if (write(STDERR_FILENO, line, n) < 0) return;
+  if (write(STDERR_FILENO, line, n) < 0)
+    return;
 }
 
 static int needs_quote(const char *s)
 {
-  if (*s == '\0') return 1;
+  if (*s == '\0')
+    return 1;
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
-    if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f) return 1;
+    if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f)
+      return 1;
   }
   return 0;
 }
@@ -71,8 +78,10 @@ const char *gw_log_quote(const char *s, char *buf, size_t buflen)
 {
   size_t o = 0;
 
-  if (s == NULL) return "-";
-  if (!needs_quote(s)) return s;
+  if (s == NULL)
+    return "-";
+  if (!needs_quote(s))
+    return s;
   buf[o++] = '"';
   for (; *s && o + 5 < buflen; s++) {
     unsigned char c = (unsigned char)*s;

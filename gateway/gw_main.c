@@ -62,7 +62,8 @@ static int load_config(const struct args *a, struct gw_config *cfg)
   char err[512];
   int rc = gw_config_init(cfg);
 
-  if (rc == GW_OK) rc = gw_config_load(cfg, a->config, err, sizeof(err));
+  if (rc == GW_OK)
+    rc = gw_config_load(cfg, a->config, err, sizeof(err));
   if (rc) {
     fprintf(stderr, "aulgate: %s\n", err);
     gw_config_cleanup(cfg);
@@ -83,7 +84,8 @@ static int lint_main(int argc, char **argv)
     usage(stderr);
     return 2;
   }
-  if (gw_config_init(&cfg)) return 2;
+  if (gw_config_init(&cfg))
+    return 2;
   budget.ucs2 = cfg.ussd_budget_ucs2;
   budget.gsm7 = cfg.ussd_budget_gsm7;
   gw_config_cleanup(&cfg);
@@ -120,15 +122,18 @@ int main(int argc, char **argv)
     usage(stdout);
     return 0;
   }
-  if (strcmp(argv[1], "dial") == 0) return gw_dial_main(argc - 1, argv + 1);
-  if (strcmp(argv[1], "lint") == 0) return lint_main(argc, argv);
+  if (strcmp(argv[1], "dial") == 0)
+    return gw_dial_main(argc - 1, argv + 1);
+  if (strcmp(argv[1], "lint") == 0)
+    return lint_main(argc, argv);
   if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "migrate") != 0 &&
       strcmp(argv[1], "seed") != 0) {
     fprintf(stderr, "aulgate: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
   }
-  if (parse_args(argc, argv, &a) || load_config(&a, &cfg)) return 2;
+  if (parse_args(argc, argv, &a) || load_config(&a, &cfg))
+    return 2;
   if (strcmp(argv[1], "serve") == 0)
     status = gw_server_run(&cfg);
   else if (strcmp(argv[1], "seed") == 0)

@@ -26,37 +26,45 @@ int gw_phone_normalize(const char *in, size_t len, char out[GW_PHONE_MAX])
   int plus = 0;
   size_t pre;
 
-  if (out == NULL) return GW_EINVAL;
+  if (out == NULL)
+    return GW_EINVAL;
   out[0] = '\0';
-  if (in == NULL) return GW_EPHONE;
+  if (in == NULL)
+    return GW_EPHONE;
 
   for (size_t i = 0; i < len; i++) {
     char c = in[i];
 
     if (c >= '0' && c <= '9') {
-      if (nd == sizeof(d)) return GW_EPHONE;
+      if (nd == sizeof(d))
+        return GW_EPHONE;
       d[nd++] = c;
     } else if (c == ' ' || c == '-' || c == '.') {
       continue;
     } else if (c == '+') {
-      if (plus || nd > 0 || paren != PHONE_PAREN_NONE) return GW_EPHONE;
+      if (plus || nd > 0 || paren != PHONE_PAREN_NONE)
+        return GW_EPHONE;
       plus = 1;
     } else if (c == '(') {
-      if (paren != PHONE_PAREN_NONE) return GW_EPHONE;
+      if (paren != PHONE_PAREN_NONE)
+        return GW_EPHONE;
       paren = PHONE_PAREN_OPEN;
       open_at = nd;
     } else if (c == ')') {
-      if (paren != PHONE_PAREN_OPEN || nd - open_at != 3) return GW_EPHONE;
+      if (paren != PHONE_PAREN_OPEN || nd - open_at != 3)
+        return GW_EPHONE;
       paren = PHONE_PAREN_CLOSED;
     } else {
       return GW_EPHONE;
     }
   }
-  if (paren == PHONE_PAREN_OPEN) return GW_EPHONE;
+  if (paren == PHONE_PAREN_OPEN)
+    return GW_EPHONE;
 
   /* pre: digits before the national number. */
   if (plus) {
-    if (nd != 11 || d[0] != '7') return GW_EPHONE;
+    if (nd != 11 || d[0] != '7')
+      return GW_EPHONE;
     pre = 1;
   } else if (nd == 13 && memcmp(d, "007", 3) == 0) {
     pre = 3;
@@ -67,9 +75,11 @@ int gw_phone_normalize(const char *in, size_t len, char out[GW_PHONE_MAX])
   } else {
     return GW_EPHONE;
   }
-  if (d[pre] != '7') return GW_EPHONE;
+  if (d[pre] != '7')
+    return GW_EPHONE;
   /* The parentheses may only hold the operator code, the first 3 national digits. */
-  if (paren == PHONE_PAREN_CLOSED && open_at != pre) return GW_EPHONE;
+  if (paren == PHONE_PAREN_CLOSED && open_at != pre)
+    return GW_EPHONE;
 
   out[0] = '+';
   out[1] = '7';
@@ -83,9 +93,11 @@ static int phone_is_normalized(const char *s)
 {
   size_t i;
 
-  if (s[0] != '+' || s[1] != '7' || s[2] != '7') return 0;
+  if (s[0] != '+' || s[1] != '7' || s[2] != '7')
+    return 0;
   for (i = 3; i < 12; i++) {
-    if (s[i] < '0' || s[i] > '9') return 0; /* also stops at the NUL of a short string */
+    if (s[i] < '0' || s[i] > '9')
+      return 0; /* also stops at the NUL of a short string */
   }
   return s[12] == '\0';
 }
@@ -94,7 +106,8 @@ const char *gw_phone_mask(const char *e164, char *buf, size_t buflen)
 {
   static const char masked_all[] = "****";
 
-  if (buf == NULL || buflen < sizeof(masked_all)) return masked_all;
+  if (buf == NULL || buflen < sizeof(masked_all))
+    return masked_all;
   if (e164 == NULL || buflen < 13 || !phone_is_normalized(e164)) {
     memcpy(buf, masked_all, sizeof(masked_all));
     return buf;

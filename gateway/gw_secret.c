@@ -11,7 +11,8 @@
 
 static int hexval(int c)
 {
-  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= '0' && c <= '9')
+    return c - '0';
   c = tolower(c);
   return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
@@ -28,7 +29,8 @@ int gw_secret_load(const char *path, struct gw_secret *out, char *err, size_t er
   }
   while ((c = fgetc(f)) != EOF) {
     int v;
-    if (isspace(c)) continue;
+    if (isspace(c))
+      continue;
     v = hexval(c);
     if (v < 0 || (hi < 0 && out->len == GW_SECRET_MAX)) {
       fclose(f);

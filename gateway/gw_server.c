@@ -109,8 +109,7 @@ static void places_free(struct places *pl)
 /* Loads content/ with the places of the database; when the database cannot be read (or has no
  * places yet), with the places file of content/, said in the log. Blocking: it runs at start
  * and on SIGHUP, not per hop. */
-static int content_load(struct gw_server *srv, struct sess_content **out, char *err,
-                        size_t errlen)
+static int content_load(struct gw_server *srv, struct sess_content **out, char *err, size_t errlen)
 {
   struct places pl = {0};
   char why[256], q[300];
@@ -118,8 +117,7 @@ static int content_load(struct gw_server *srv, struct sess_content **out, char *
 
   if (rc || pl.n == 0) {
     GW_LOGW("content.places_from_file", "reason=%s",
-            gw_log_quote(rc ? why : "no places in the database (run aulgate seed)", q,
-                         sizeof(q)));
+            gw_log_quote(rc ? why : "no places in the database (run aulgate seed)", q, sizeof(q)));
     places_free(&pl);
     return sess_content_load(srv->cfg.content_dir, &srv->budget, NULL, 0, out, err, errlen);
   }
@@ -168,13 +166,15 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
   struct timeval tick = {0, 20000};
 
   (void)what;
-  if (srv->stopping) return;
+  if (srv->stopping)
+    return;
   srv->stopping = 1;
   GW_LOGI("server.stopping", "signal=%d pending_answers=%zu", (int)sig, store_pending(srv->store));
   gw_http_quiesce(srv->http);
   srv->drain_deadline_us = now_us() + srv->cfg.shutdown_grace_ms * 1000;
   srv->ev_drain = event_new(srv->base, -1, EV_PERSIST, on_drain, srv);
-  if (!srv->ev_drain || event_add(srv->ev_drain, &tick) != 0) event_base_loopbreak(srv->base);
+  if (!srv->ev_drain || event_add(srv->ev_drain, &tick) != 0)
+    event_base_loopbreak(srv->base);
 }
 
 static int entry_ok(const struct gw_server *srv)
@@ -215,11 +215,13 @@ static int setup(struct gw_server *srv)
   event_enable_debug_mode(); /* catches misuse of events; must come before the first base */
 #endif
   srv->base = event_base_new();
-  if (!srv->base) return GW_ENOMEM;
+  if (!srv->base)
+    return GW_ENOMEM;
   srv->store = store_create(srv->base, &scfg);
   srv->sessions = sess_table_create(srv->base, srv->cfg.session_idle_timeout_ms,
                                     srv->cfg.session_max_ms, on_session_end, srv);
-  if (!srv->store || !srv->sessions) return GW_ENOMEM;
+  if (!srv->store || !srv->sessions)
+    return GW_ENOMEM;
   srv->http = gw_http_create(srv->base, &hcfg, routes, GW_ARRAY_LEN(routes), srv, err, sizeof(err));
   if (!srv->http) {
     GW_LOGE("server.listen", "error=%s", gw_log_quote(err, q, sizeof(q)));
@@ -247,11 +249,16 @@ static void teardown(struct gw_server *srv)
   }
   gw_http_destroy(srv->http);
   sess_table_destroy(srv->sessions);
-  if (srv->ev_hup) event_free(srv->ev_hup);
-  if (srv->ev_drain) event_free(srv->ev_drain);
-  if (srv->ev_term) event_free(srv->ev_term);
-  if (srv->ev_int) event_free(srv->ev_int);
-  if (srv->base) event_base_free(srv->base);
+  if (srv->ev_hup)
+    event_free(srv->ev_hup);
+  if (srv->ev_drain)
+    event_free(srv->ev_drain);
+  if (srv->ev_term)
+    event_free(srv->ev_term);
+  if (srv->ev_int)
+    event_free(srv->ev_int);
+  if (srv->base)
+    event_base_free(srv->base);
   sess_content_unref(srv->content);
 }
 

@@ -75,7 +75,8 @@ static void hop_unavailable(struct hop *h, int rc)
   reply_screen(h->req, h->d, 1, sess_string(c, "unavailable", h->reply.lang));
   h->reply.end = 1;
   log_hop(h, "unavailable", rc);
-  if (h->s) sess_table_end(h->s, SESS_END_SCREEN);
+  if (h->s)
+    sess_table_end(h->s, SESS_END_SCREEN);
   hop_free(h);
 }
 
@@ -87,7 +88,8 @@ static void hop_finish(struct hop *h)
   }
   reply_screen(h->req, h->d, h->reply.end, h->reply.text);
   log_hop(h, "ok", GW_OK);
-  if (h->reply.end) sess_table_end(h->s, SESS_END_SCREEN);
+  if (h->reply.end)
+    sess_table_end(h->s, SESS_END_SCREEN);
   hop_free(h);
 }
 
@@ -95,8 +97,10 @@ static void on_stored(void *arg, int rc)
 {
   struct hop *h = arg;
 
-  if (rc && !h->failed) h->failed = rc;
-  if (--h->pending == 0) hop_finish(h);
+  if (rc && !h->failed)
+    h->failed = rc;
+  if (--h->pending == 0)
+    hop_finish(h);
 }
 
 /* Queues one store operation for h; a refusal counts as a failed operation. */
@@ -143,9 +147,12 @@ static int submit_effect(struct hop *h)
                              .received_at_us = at};
     memcpy(a.respondent, h->s->respondent, sizeof(a.respondent));
     track(h, store_submit(st, &a, on_stored, h));
-    if (e->sms == 1) submit_sms(h, e, 1);
+    if (e->sms == 1)
+      submit_sms(h, e, 1);
   } else if (e->kind == SESS_EFFECT_ATTEMPT) {
-    struct store_attempt a = {.relation = e->relation,
+    struct store_attempt a = {.carrier = h->d->name,
+                              .session_id = h->step.session_id,
+                              .relation = e->relation,
                               .survey_id = e->survey_id,
                               .survey_version = e->survey_version,
                               .attempt = e->attempt,
@@ -166,7 +173,8 @@ static void hop_run(struct hop *h)
   int rc;
 
   sess_table_touch(s, now_us());
-  if (h->step.n_inputs > s->hops) s->hops = h->step.n_inputs;
+  if (h->step.n_inputs > s->hops)
+    s->hops = h->step.n_inputs;
   rc = sess_replay(s->content, &h->srv->budget, h->srv->cfg.ussd_entry, &s->ctx, h->step.inputs,
                    h->step.n_inputs, &h->reply);
   if (rc) {
@@ -188,23 +196,29 @@ static int profile_add_row(struct sess_profile *p, const struct store_rows *rows
   int fresh = strcmp(store_rows_get(rows, i, 4), "t") == 0;
   struct sess_prior *pr = NULL;
 
-  if (attempt == 0) return GW_OK; /* a row that only tells the language (SMS switch) */
+  if (attempt == 0)
+    return GW_OK; /* a row that only tells the language (SMS switch) */
   for (size_t k = 0; k < p->n; k++)
-    if (strcmp(p->prior[k].relation, relation) == 0) pr = &p->prior[k];
+    if (strcmp(p->prior[k].relation, relation) == 0)
+      pr = &p->prior[k];
   if (!pr) { /* rows come newest attempt first: the first row of a relation is its latest */
-    if (p->n == SESS_MAX_RELATIONS) return GW_OK;
+    if (p->n == SESS_MAX_RELATIONS)
+      return GW_OK;
     pr = &p->prior[p->n++];
     snprintf(pr->relation, sizeof(pr->relation), "%s", relation);
     pr->last_attempt = attempt;
     pr->open_attempt = open && fresh ? attempt : 0;
   }
-  if (attempt > pr->last_attempt) pr->last_attempt = attempt;
+  if (attempt > pr->last_attempt)
+    pr->last_attempt = attempt;
   if (!store_rows_isnull(rows, i, 5)) {
     const char *q = store_rows_get(rows, i, 5), *v = store_rows_get(rows, i, 6);
-    if (strcmp(q, "grade") == 0 && !p->grade[0]) snprintf(p->grade, sizeof(p->grade), "%s", v);
+    if (strcmp(q, "grade") == 0 && !p->grade[0])
+      snprintf(p->grade, sizeof(p->grade), "%s", v);
     if (attempt == pr->open_attempt) {
       struct sess_kv *kv = realloc(pr->kv, (pr->n + 1) * sizeof(*kv));
-      if (!kv) return GW_ENOMEM;
+      if (!kv)
+        return GW_ENOMEM;
       pr->kv = kv;
       snprintf(kv[pr->n].key, sizeof(kv[pr->n].key), "%s", q);
       snprintf(kv[pr->n].value, sizeof(kv[pr->n].value), "%s", v);
@@ -227,7 +241,8 @@ static int profile_build(struct sess_profile *p, const struct store_rows *rows)
           p->lang = (enum sess_lang)l;
         }
     }
-    if (profile_add_row(p, rows, i)) return GW_ENOMEM;
+    if (profile_add_row(p, rows, i))
+      return GW_ENOMEM;
   }
   return GW_OK;
 }
@@ -238,7 +253,8 @@ static void on_profile(void *arg, int rc, const struct store_rows *rows)
   struct hop *h = s->waiting;
 
   s->waiting = NULL;
-  if (rc == GW_OK) rc = profile_build(&s->profile, rows);
+  if (rc == GW_OK)
+    rc = profile_build(&s->profile, rows);
   if (rc == GW_OK) {
     s->profile_state = SESS_PROFILE_READY;
     s->ctx.profile = &s->profile;
@@ -276,7 +292,8 @@ static struct sess_session *session_start(struct hop *h)
   struct sess_session *s =
       sess_table_add(srv->sessions, h->d->name, h->step.session_id, srv->content, h->t0_us);
 
-  if (!s) return NULL;
+  if (!s)
+    return NULL;
   gw_respondent_key(&srv->secret, h->step.msisdn, s->respondent);
   snprintf(s->msisdn, sizeof(s->msisdn), "%s", h->step.msisdn);
   gw_phone_mask(h->step.msisdn, s->phone_masked, sizeof(s->phone_masked));
@@ -298,8 +315,9 @@ static int wait_for_profile(struct hop *h)
   if (waiting == MAX_WAITING)
     return GW_E2BIG;
   if (s->profile_state == SESS_PROFILE_NONE) {
-    int rc = store_query_profile(h->srv->store, s->respondent, "involvement",
-                                 h->srv->cfg.resume_window_ms / 1000, on_profile, s);
+    int rc =
+        store_query_profile(h->srv->store, s->respondent, "involvement",
+                            h->srv->cfg.resume_window_ms / 1000, s->carrier, s->id, on_profile, s);
     if (rc)
       return rc;
     s->profile_state = SESS_PROFILE_LOADING;
@@ -359,7 +377,8 @@ static int ussd_handle(struct gw_server *srv, const struct gw_dialect *d, struct
   }
   if (h->s->profile_state != SESS_PROFILE_READY) {
     rc = wait_for_profile(h);
-    if (rc == GW_AGAIN) return GW_AGAIN;
+    if (rc == GW_AGAIN)
+      return GW_AGAIN;
     hop_unavailable(h, rc);
     return GW_OK;
   }
@@ -371,7 +390,8 @@ int gw_ussd_at(void *ctx, struct gw_req *req)
 {
   static const struct gw_dialect *at;
 
-  if (!at) at = gw_dialect_find("at");
+  if (!at)
+    at = gw_dialect_find("at");
   return ussd_handle(ctx, at, req);
 }
 
@@ -386,7 +406,8 @@ int gw_ussd_at_end(void *ctx, struct gw_req *req)
   const char *body = gw_req_body(req, &len);
   int rc;
 
-  if (!at) at = gw_dialect_find("at");
+  if (!at)
+    at = gw_dialect_find("at");
   rc = at->parse_end(body, len, &end, err, sizeof(err));
   if (rc) {
     gw_form_cleanup(&end.form);
@@ -396,7 +417,8 @@ int gw_ussd_at_end(void *ctx, struct gw_req *req)
   GW_LOGI("ussd.carrier_end", "carrier=%s session=%s status=%s known=%d hops=%s duration_ms=%s",
           at->name, gw_log_quote(end.session_id, q, sizeof(q)),
           gw_log_quote(end.status, q2, sizeof(q2)), s != NULL, end.hops, end.duration_ms);
-  if (s) sess_table_end(s, SESS_END_CARRIER);
+  if (s)
+    sess_table_end(s, SESS_END_CARRIER);
   gw_form_cleanup(&end.form);
   gw_req_reply(req, 200, "text/plain; charset=utf-8", "OK\n", 3);
   return GW_OK;

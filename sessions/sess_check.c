@@ -81,7 +81,8 @@ static void check_node(struct sess_diag *d, const struct sess_content *c,
       return;
     }
     for (size_t i = 0; i < c->n_places; i++) { /* one screen per region */
-      if (c->places[i].region) continue;
+      if (c->places[i].region)
+        continue;
       snprintf(what, sizeof(what), "%s: node '%s' for region '%s'", sv->file, n->id,
                c->places[i].code);
       sess__node_screen(c, n, c->places[i].code, (enum sess_lang)l, items, tail, sizeof(tail), &s);
@@ -155,19 +156,23 @@ static void check_reachable(struct sess_diag *d, const struct sess_content *c)
 
   memset(seen, 0, sizeof(seen));
   for (size_t f = 0; f < c->n_surveys && f < 64; f++) {
-    if (c->surveys[f].start >= 0) stack[top++] = (struct sess_goto){(int)f, c->surveys[f].start};
+    if (c->surveys[f].start >= 0)
+      stack[top++] = (struct sess_goto){(int)f, c->surveys[f].start};
     if (c->surveys[f].first_visit >= 0)
       stack[top++] = (struct sess_goto){(int)f, c->surveys[f].first_visit};
   }
   while (top > 0) {
     struct sess_goto g = stack[--top];
     const struct sess_node *n;
-    if (g.file < 0 || g.file >= 64 || g.node < 0 || seen[g.file][g.node]) continue;
+    if (g.file < 0 || g.file >= 64 || g.node < 0 || seen[g.file][g.node])
+      continue;
     seen[g.file][g.node] = 1;
     n = &c->surveys[g.file].nodes[g.node];
-    if (n->next.file >= 0) stack[top++] = n->next;
+    if (n->next.file >= 0)
+      stack[top++] = n->next;
     for (size_t i = 0; i < n->n_options; i++)
-      if (n->options[i].go.file >= 0) stack[top++] = n->options[i].go;
+      if (n->options[i].go.file >= 0)
+        stack[top++] = n->options[i].go;
   }
   for (size_t f = 0; f < c->n_surveys && f < 64; f++)
     for (size_t k = 0; k < c->surveys[f].n_nodes; k++)
@@ -183,7 +188,8 @@ static void check_all(struct sess_diag *d, const struct sess_content *c,
 
   for (size_t f = 0; f < c->n_surveys; f++) {
     const struct sess_survey *sv = &c->surveys[f];
-    if (!sv->id || sv->start < 0) continue;
+    if (!sv->id || sv->start < 0)
+      continue;
     for (size_t k = 0; k < sv->n_nodes; k++) {
       check_node(d, c, b, sv, &sv->nodes[k]);
       for (size_t i = 0; i < sv->nodes[k].n_options; i++)
@@ -207,7 +213,8 @@ int sess_content_load(const char *dir, const struct sess_budget *budget,
   *out = NULL;
   if (rc == GW_OK) {
     check_all(&d, c, budget);
-    if (d.count) rc = GW_ECONTENT;
+    if (d.count)
+      rc = GW_ECONTENT;
   }
   if (rc) {
     sess_content_unref(c);
@@ -227,7 +234,8 @@ int sess_lint(const char *dir, const struct sess_budget *budget, FILE *out)
     sess_content_unref(c);
     return -1;
   }
-  if (c->strings) check_all(&d, c, budget);
+  if (c->strings)
+    check_all(&d, c, budget);
   sess_content_unref(c);
   return d.count;
 }

@@ -52,7 +52,8 @@ static int text_load(struct sess_diag *d, json_t *obj, struct sess_text *t, cons
     return sess__problem(d, "%s: expected an object with kk, ru and en texts", where);
   for (int l = 0; l < SESS_NLANG; l++) {
     const char *s = json_string_value(json_object_get(obj, lang_codes[l]));
-    if (!s || !*s) rc = sess__problem(d, "%s: missing translation '%s'", where, lang_codes[l]);
+    if (!s || !*s)
+      rc = sess__problem(d, "%s: missing translation '%s'", where, lang_codes[l]);
     t->s[l] = s ? s : "";
   }
   return rc;
@@ -78,14 +79,16 @@ static const struct {
 int sess__node_find(const struct sess_survey *sv, const char *id)
 {
   for (size_t i = 0; id && i < sv->n_nodes; i++)
-    if (strcmp(sv->nodes[i].id, id) == 0) return (int)i;
+    if (strcmp(sv->nodes[i].id, id) == 0)
+      return (int)i;
   return -1;
 }
 
 const struct sess_survey *sess__survey_find(const struct sess_content *c, const char *id)
 {
   for (size_t i = 0; id && i < c->n_surveys; i++)
-    if (c->surveys[i].id && strcmp(c->surveys[i].id, id) == 0) return &c->surveys[i];
+    if (c->surveys[i].id && strcmp(c->surveys[i].id, id) == 0)
+      return &c->surveys[i];
   return NULL;
 }
 
@@ -98,7 +101,8 @@ static int goto_resolve(struct sess_diag *d, const struct sess_content *c, int s
   const struct sess_survey *sv;
 
   out->file = out->node = -1;
-  if (!ref) return GW_OK;
+  if (!ref)
+    return GW_OK;
   if (!s || !*s)
     return sess__problem(d, "%s: a reference must be a node id, a file id or file:node", where);
   colon = strchr(s, ':');
@@ -118,7 +122,8 @@ static int goto_resolve(struct sess_diag *d, const struct sess_content *c, int s
   snprintf(file, sizeof(file), "%.*s", (int)(colon - s), s);
   sv = sess__survey_find(c, file);
   out->node = sv ? sess__node_find(sv, colon + 1) : -1;
-  if (!sv || out->node < 0) return sess__problem(d, "%s: dangling reference '%s'", where, s);
+  if (!sv || out->node < 0)
+    return sess__problem(d, "%s: dangling reference '%s'", where, s);
   out->file = (int)(sv - c->surveys);
   return GW_OK;
 }
@@ -137,25 +142,30 @@ static int cond_load(struct sess_diag *d, const struct sess_survey *sv, json_t *
     if (!json_is_array(list) || json_array_size(list) == 0)
       return sess__problem(d, "%s: 'all'/'any' needs a non-empty list", where);
     out->kids = calloc(json_array_size(list), sizeof(*out->kids));
-    if (!out->kids) return GW_ENOMEM;
+    if (!out->kids)
+      return GW_ENOMEM;
     json_array_foreach(list, i, k)
     {
       out->n_kids++;
-      if (cond_load(d, sv, k, &out->kids[i], where)) rc = GW_ECONTENT;
+      if (cond_load(d, sv, k, &out->kids[i], where))
+        rc = GW_ECONTENT;
     }
     return rc;
   }
   out->op = json_object_get(j, "in") ? SESS_COND_IN : SESS_COND_NOT_IN;
   list = json_object_get(j, out->op == SESS_COND_IN ? "in" : "not_in");
   out->q = sess__node_find(sv, json_string_value(json_object_get(j, "q")));
-  if (out->q < 0) return sess__problem(d, "%s: 'when' names no node of this file in 'q'", where);
+  if (out->q < 0)
+    return sess__problem(d, "%s: 'when' names no node of this file in 'q'", where);
   if (!json_is_array(list) || json_array_size(list) == 0)
     return sess__problem(d, "%s: 'when' needs a non-empty 'in' or 'not_in' list", where);
   out->values = calloc(json_array_size(list), sizeof(*out->values));
-  if (!out->values) return GW_ENOMEM;
+  if (!out->values)
+    return GW_ENOMEM;
   for (size_t i = 0; i < json_array_size(list); i++) {
     const char *v = json_string_value(json_array_get(list, i));
-    if (!v) return sess__problem(d, "%s: 'when' values must be strings", where);
+    if (!v)
+      return sess__problem(d, "%s: 'when' values must be strings", where);
     out->values[out->n_values++] = v;
   }
   return GW_OK;
@@ -163,7 +173,8 @@ static int cond_load(struct sess_diag *d, const struct sess_survey *sv, json_t *
 
 static void cond_free(struct sess_cond *c)
 {
-  if (!c) return;
+  if (!c)
+    return;
   for (size_t i = 0; i < c->n_kids; i++)
     cond_free(&c->kids[i]);
   free(c->kids);
@@ -197,7 +208,8 @@ static int option_load(struct sess_diag *d, const struct sess_content *c, int se
     rc = GW_ECONTENT;
   o->set_lang = -1;
   for (int l = 0; lang && l < SESS_NLANG; l++)
-    if (strcmp(lang, lang_codes[l]) == 0) o->set_lang = l;
+    if (strcmp(lang, lang_codes[l]) == 0)
+      o->set_lang = l;
   if (lang && o->set_lang < 0)
     rc = sess__problem(d, "%s: set_lang '%s' is not kk, ru or en", where, lang);
   if (action_parse(action, &o->action))
@@ -232,12 +244,14 @@ static int options_load(struct sess_diag *d, const struct sess_content *c, int s
   if (json_array_size(opts) > SESS_MAX_OPTIONS)
     return sess__problem(d, "%s: more than %d options", where, SESS_MAX_OPTIONS);
   n->options = calloc(json_array_size(opts), sizeof(*n->options));
-  if (!n->options) return GW_ENOMEM;
+  if (!n->options)
+    return GW_ENOMEM;
   n->n_options = json_array_size(opts);
   json_array_foreach(opts, i, jo)
   {
     snprintf(w, sizeof(w), "%s option %zu", where, i + 1);
-    if (option_load(d, c, self, n, &n->options[i], jo, w)) rc = GW_ECONTENT;
+    if (option_load(d, c, self, n, &n->options[i], jo, w))
+      rc = GW_ECONTENT;
   }
   return rc;
 }
@@ -255,13 +269,16 @@ static int node_load(struct sess_diag *d, const struct sess_content *c, int self
 
   snprintf(where, sizeof(where), "%s: node '%s'", sv->file, n->id);
   for (t = 0; type && t < GW_ARRAY_LEN(node_types); t++)
-    if (strcmp(node_types[t].name, type) == 0) break;
+    if (strcmp(node_types[t].name, type) == 0)
+      break;
   if (!type || t == GW_ARRAY_LEN(node_types))
     return sess__problem(d, "%s: type must be choice, yesno, number, text, menu or end", where);
   n->type = node_types[t].type;
   n->region_node = -1;
-  if (text_load(d, json_object_get(jn, "text"), &n->text, where)) rc = GW_ECONTENT;
-  if (goto_resolve(d, c, self, json_object_get(jn, "next"), &n->next, where)) rc = GW_ECONTENT;
+  if (text_load(d, json_object_get(jn, "text"), &n->text, where))
+    rc = GW_ECONTENT;
+  if (goto_resolve(d, c, self, json_object_get(jn, "next"), &n->next, where))
+    rc = GW_ECONTENT;
   if (n->type != SESS_NODE_END && n->type != SESS_NODE_MENU && n->next.file < 0)
     rc = sess__problem(d, "%s: a question needs 'next'", where);
   n->relation = role && strcmp(role, "relation") == 0;
@@ -278,11 +295,14 @@ static int node_load(struct sess_diag *d, const struct sess_content *c, int self
     rc = sess__problem(d, "%s: a text node needs max_len", where);
   if (when) {
     n->when = calloc(1, sizeof(*n->when));
-    if (!n->when) return GW_ENOMEM;
-    if (cond_load(d, sv, when, n->when, where)) rc = GW_ECONTENT;
+    if (!n->when)
+      return GW_ENOMEM;
+    if (cond_load(d, sv, when, n->when, where))
+      rc = GW_ECONTENT;
   }
   if (n->type == SESS_NODE_CHOICE || n->type == SESS_NODE_MENU) {
-    if (options_load(d, c, self, n, jn, where)) rc = GW_ECONTENT;
+    if (options_load(d, c, self, n, jn, where))
+      rc = GW_ECONTENT;
   }
   return rc;
 }
@@ -301,27 +321,33 @@ static int survey_head(struct sess_diag *d, struct sess_survey *sv, json_t *doc,
   sv->version = (int)json_integer_value(json_object_get(doc, "version"));
   sv->is_survey = kind && strcmp(kind, "survey") == 0;
   sv->start = sv->first_visit = -1;
-  if (!sv->id || !*sv->id) return sess__problem(d, "%s: missing id", file);
-  if (sv->version <= 0) rc = sess__problem(d, "%s: version must be a positive integer", file);
+  if (!sv->id || !*sv->id)
+    return sess__problem(d, "%s: missing id", file);
+  if (sv->version <= 0)
+    rc = sess__problem(d, "%s: version must be a positive integer", file);
   if (!json_is_array(nodes) || json_array_size(nodes) == 0)
     return sess__problem(d, "%s: needs a non-empty nodes list", file);
   if (json_array_size(nodes) > SESS_MAX_NODES)
     return sess__problem(d, "%s: more than %d nodes", file, SESS_MAX_NODES);
   sv->nodes = calloc(json_array_size(nodes), sizeof(*sv->nodes));
-  if (!sv->nodes) return GW_ENOMEM;
+  if (!sv->nodes)
+    return GW_ENOMEM;
   json_array_foreach(nodes, i, jn)
   {
     const char *id = json_string_value(json_object_get(jn, "id"));
-    if (!id || !*id) return sess__problem(d, "%s: node %zu has no id", file, i + 1);
+    if (!id || !*id)
+      return sess__problem(d, "%s: node %zu has no id", file, i + 1);
     if (sess__node_find(sv, id) >= 0)
       return sess__problem(d, "%s: node id '%s' is used twice", file, id);
     sv->nodes[sv->n_nodes++].id = id;
   }
   sv->start = sess__node_find(sv, json_string_value(json_object_get(doc, "start")));
-  if (sv->start < 0) return sess__problem(d, "%s: 'start' must name a node", file);
+  if (sv->start < 0)
+    return sess__problem(d, "%s: 'start' must name a node", file);
   if (json_object_get(doc, "first_visit")) {
     sv->first_visit = sess__node_find(sv, json_string_value(json_object_get(doc, "first_visit")));
-    if (sv->first_visit < 0) rc = sess__problem(d, "%s: 'first_visit' must name a node", file);
+    if (sv->first_visit < 0)
+      rc = sess__problem(d, "%s: 'first_visit' must name a node", file);
   }
   return rc;
 }
@@ -350,12 +376,15 @@ static int strings_load(struct sess_diag *d, struct sess_content *c, json_t *doc
   struct sess_text t;
   int rc = GW_OK;
 
-  if (c->strings) return sess__problem(d, "%s: a second strings file", file);
+  if (c->strings)
+    return sess__problem(d, "%s: a second strings file", file);
   c->strings = json_object_get(doc, "strings");
-  if (!json_is_object(c->strings)) return sess__problem(d, "%s: needs a 'strings' object", file);
+  if (!json_is_object(c->strings))
+    return sess__problem(d, "%s: needs a 'strings' object", file);
   for (size_t i = 0; i < GW_ARRAY_LEN(required); i++) {
     snprintf(where, sizeof(where), "%s: string '%s'", file, required[i]);
-    if (text_load(d, json_object_get(c->strings, required[i]), &t, where)) rc = GW_ECONTENT;
+    if (text_load(d, json_object_get(c->strings, required[i]), &t, where))
+      rc = GW_ECONTENT;
   }
   return rc;
 }
@@ -368,12 +397,14 @@ static int tips_load(struct sess_diag *d, struct sess_content *c, json_t *doc, c
   json_t *j;
   int rc = GW_OK;
 
-  if (c->tips) return sess__problem(d, "%s: a second tips file", file);
+  if (c->tips)
+    return sess__problem(d, "%s: a second tips file", file);
   if (!json_is_array(bands) || !json_is_array(tips) || json_array_size(tips) == 0)
     return sess__problem(d, "%s: needs bands and a non-empty tips list", file);
   c->bands = calloc(json_array_size(bands) + 1, sizeof(*c->bands));
   c->tips = calloc(json_array_size(tips), sizeof(*c->tips));
-  if (!c->bands || !c->tips) return GW_ENOMEM;
+  if (!c->bands || !c->tips)
+    return GW_ENOMEM;
   json_array_foreach(bands, i, j)
   {
     struct sess_band *b = &c->bands[c->n_bands++];
@@ -391,7 +422,8 @@ static int tips_load(struct sess_diag *d, struct sess_content *c, json_t *doc, c
     snprintf(where, sizeof(where), "%s: tip '%s'", file, t->id ? t->id : "?");
     if (!t->id || !t->band || !t->practice)
       rc = sess__problem(d, "%s: needs id, band and practice", where);
-    if (text_load(d, json_object_get(j, "text"), &t->text, where)) rc = GW_ECONTENT;
+    if (text_load(d, json_object_get(j, "text"), &t->text, where))
+      rc = GW_ECONTENT;
   }
   return rc;
 }
@@ -403,7 +435,8 @@ static int places_adopt(struct sess_content *c, json_t *list)
   json_t *j;
 
   c->places = calloc(json_array_size(list) + 1, sizeof(*c->places));
-  if (!c->places) return GW_ENOMEM;
+  if (!c->places)
+    return GW_ENOMEM;
   json_array_foreach(list, i, j)
   {
     struct sess_place *p = &c->places[c->n_places++];
@@ -427,7 +460,8 @@ static int places_from_file(struct sess_diag *d, json_t *doc, json_t *list, cons
   json_t *regions = json_object_get(doc, "regions"), *r, *ds, *dj;
   size_t i, k;
 
-  if (!json_is_array(regions)) return sess__problem(d, "%s: needs a regions list", file);
+  if (!json_is_array(regions))
+    return sess__problem(d, "%s: needs a regions list", file);
   json_array_foreach(regions, i, r)
   {
     const char *names[SESS_NLANG];
@@ -490,7 +524,8 @@ static int list_dir(struct sess_diag *d, const char *dir, char **names, size_t *
   }
   while ((e = readdir(dh)) != NULL) {
     size_t len = strlen(e->d_name);
-    if (e->d_name[0] == '.' || len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0) continue;
+    if (e->d_name[0] == '.' || len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0)
+      continue;
     if (*n == MAX_FILES) {
       closedir(dh);
       return sess__problem(d, "%s: more than %d content files", dir, MAX_FILES);
@@ -526,15 +561,18 @@ static int load_docs(struct sess_diag *d, struct sess_content *c, const char *di
       continue;
     }
     json_object_set_new(doc, "_file", json_string(names[i])); /* the name lives with the doc */
-    if (docs_push(c, doc)) return GW_ENOMEM;
+    if (docs_push(c, doc))
+      return GW_ENOMEM;
     file = json_string_value(json_object_get(doc, "_file"));
     kind = json_string_value(json_object_get(doc, "kind"));
     if (!kind) {
       rc = sess__problem(d, "%s: missing kind (survey, menu, strings, tips or places)", file);
     } else if (strcmp(kind, "strings") == 0) {
-      if (strings_load(d, c, doc, file)) rc = GW_ECONTENT;
+      if (strings_load(d, c, doc, file))
+        rc = GW_ECONTENT;
     } else if (strcmp(kind, "tips") == 0) {
-      if (tips_load(d, c, doc, file)) rc = GW_ECONTENT;
+      if (tips_load(d, c, doc, file))
+        rc = GW_ECONTENT;
     } else if (strcmp(kind, "places") == 0) {
       *places_doc = doc;
     } else if (strcmp(kind, "survey") == 0 || strcmp(kind, "menu") == 0) {
@@ -559,7 +597,8 @@ static int load_places(struct sess_diag *d, struct sess_content *c, json_t *plac
   json_t *list = json_array();
   int rc = GW_OK;
 
-  if (!list || docs_push(c, list)) return GW_ENOMEM;
+  if (!list || docs_push(c, list))
+    return GW_ENOMEM;
   if (places) {
     for (size_t i = 0; i < n_places; i++)
       json_array_append_new(list, place_json(places[i].code, places[i].region, places[i].name));
@@ -567,14 +606,16 @@ static int load_places(struct sess_diag *d, struct sess_content *c, json_t *plac
     rc = places_from_file(d, places_doc, list,
                           json_string_value(json_object_get(places_doc, "_file")));
   }
-  if (rc == GW_OK) rc = places_adopt(c, list);
+  if (rc == GW_OK)
+    rc = places_adopt(c, list);
   return rc;
 }
 
 static json_t *doc_of(const struct sess_content *c, const char *file)
 {
   for (size_t i = 0; i < c->n_docs; i++)
-    if (json_string_value(json_object_get(c->docs[i], "_file")) == file) return c->docs[i];
+    if (json_string_value(json_object_get(c->docs[i], "_file")) == file)
+      return c->docs[i];
   return NULL;
 }
 
@@ -589,7 +630,8 @@ int sess__content_build(const char *dir, const struct sess_budget *budget,
   int rc;
 
   *out = NULL;
-  if (!c) return GW_ENOMEM;
+  if (!c)
+    return GW_ENOMEM;
   c->refs = 1;
   c->generation = ++generation_counter;
   c->budget = *budget;
@@ -601,8 +643,10 @@ int sess__content_build(const char *dir, const struct sess_budget *budget,
     return rc;
   }
   c->surveys = calloc(n ? n : 1, sizeof(*c->surveys));
-  if (!c->surveys) rc = GW_ENOMEM;
-  if (rc != GW_ENOMEM && load_docs(d, c, dir, names, n, &places_doc)) rc = GW_ECONTENT;
+  if (!c->surveys)
+    rc = GW_ENOMEM;
+  if (rc != GW_ENOMEM && load_docs(d, c, dir, names, n, &places_doc))
+    rc = GW_ECONTENT;
   for (size_t i = 0; i < n; i++)
     free(names[i]);
   if (rc != GW_ENOMEM && !c->strings)
@@ -611,13 +655,17 @@ int sess__content_build(const char *dir, const struct sess_budget *budget,
   for (size_t s = 0; rc != GW_ENOMEM && s < c->n_surveys; s++) {
     struct sess_survey *sv = &c->surveys[s];
     json_t *nodes = json_object_get(doc_of(c, sv->file), "nodes");
-    if (!sv->id || sv->start < 0) continue;
+    if (!sv->id || sv->start < 0)
+      continue;
     for (size_t k = 0; k < sv->n_nodes; k++)
-      if (node_load(d, c, (int)s, &sv->nodes[k], json_array_get(nodes, k))) rc = GW_ECONTENT;
+      if (node_load(d, c, (int)s, &sv->nodes[k], json_array_get(nodes, k)))
+        rc = GW_ECONTENT;
     link_districts(sv);
   }
-  if (rc != GW_ENOMEM && load_places(d, c, places_doc, places, n_places)) rc = GW_ECONTENT;
-  if (rc == GW_OK && d->count) rc = GW_ECONTENT;
+  if (rc != GW_ENOMEM && load_places(d, c, places_doc, places, n_places))
+    rc = GW_ECONTENT;
+  if (rc == GW_OK && d->count)
+    rc = GW_ECONTENT;
   *out = c;
   return rc;
 }
@@ -630,7 +678,8 @@ struct sess_content *sess_content_ref(struct sess_content *c)
 
 void sess_content_unref(struct sess_content *c)
 {
-  if (!c || --c->refs > 0) return;
+  if (!c || --c->refs > 0)
+    return;
   for (size_t s = 0; s < c->n_surveys; s++) {
     for (size_t n = 0; n < c->surveys[s].n_nodes; n++) {
       free(c->surveys[s].nodes[n].options);
@@ -685,7 +734,8 @@ size_t sess__node_items(const struct sess_content *c, const struct sess_node *n,
     int want = n->source == SESS_SOURCE_REGIONS
                    ? p->region == NULL
                    : p->region != NULL && region != NULL && strcmp(p->region, region) == 0;
-    if (!want) continue;
+    if (!want)
+      continue;
     items[k].value = p->code;
     items[k++].label = p->name[lang];
   }

@@ -53,12 +53,15 @@ static int parse_pick(const char *in, long lo, long hi, long *out)
 {
   long v = 0;
 
-  if (!in || !*in || (in[0] == '0' && in[1] != '\0')) return GW_EINVAL;
+  if (!in || !*in || (in[0] == '0' && in[1] != '\0'))
+    return GW_EINVAL;
   for (const char *p = in; *p; p++) {
-    if (*p < '0' || *p > '9' || v > hi) return GW_EINVAL;
+    if (*p < '0' || *p > '9' || v > hi)
+      return GW_EINVAL;
     v = v * 10 + (*p - '0');
   }
-  if (v < lo || v > hi) return GW_EINVAL;
+  if (v < lo || v > hi)
+    return GW_EINVAL;
   *out = v;
   return GW_OK;
 }
@@ -70,11 +73,13 @@ static int cond_holds(const struct run *r, const struct sess_cond *c)
   switch (c->op) {
   case SESS_COND_ALL:
     for (size_t i = 0; i < c->n_kids; i++)
-      if (!cond_holds(r, &c->kids[i])) return 0;
+      if (!cond_holds(r, &c->kids[i]))
+        return 0;
     return 1;
   case SESS_COND_ANY:
     for (size_t i = 0; i < c->n_kids; i++)
-      if (cond_holds(r, &c->kids[i])) return 1;
+      if (cond_holds(r, &c->kids[i]))
+        return 1;
     return 0;
   case SESS_COND_IN:
   case SESS_COND_NOT_IN:
@@ -82,7 +87,8 @@ static int cond_holds(const struct run *r, const struct sess_cond *c)
   }
   a = r->survey == r->file ? r->answers[c->q] : NULL;
   for (size_t i = 0; a && i < c->n_values; i++)
-    if (strcmp(a, c->values[i]) == 0) return c->op == SESS_COND_IN;
+    if (strcmp(a, c->values[i]) == 0)
+      return c->op == SESS_COND_IN;
   return c->op == SESS_COND_NOT_IN; /* an unanswered question is in no list */
 }
 
@@ -123,7 +129,8 @@ static const struct sess_prior *prior_for(const struct run *r, const char *relat
   const struct sess_profile *p = r->ctx ? r->ctx->profile : NULL;
 
   for (size_t i = 0; p && i < p->n; i++)
-    if (strcmp(p->prior[i].relation, relation) == 0) return &p->prior[i];
+    if (strcmp(p->prior[i].relation, relation) == 0)
+      return &p->prior[i];
   return NULL;
 }
 
@@ -144,9 +151,11 @@ static const char *grade_band(const struct run *r)
 {
   if (r->survey >= 0) {
     int g = sess__node_find(&r->c->surveys[r->survey], "grade");
-    if (g >= 0 && r->answers[g]) return r->answers[g];
+    if (g >= 0 && r->answers[g])
+      return r->answers[g];
   }
-  if (r->ctx && r->ctx->profile && r->ctx->profile->grade[0]) return r->ctx->profile->grade;
+  if (r->ctx && r->ctx->profile && r->ctx->profile->grade[0])
+    return r->ctx->profile->grade;
   return "";
 }
 
@@ -181,14 +190,16 @@ static void answer(struct run *r, const struct sess_node *n, const char *value)
     r->eff.band = grade_band(r);
   }
   enter(r, next.file, next.node);
-  if (r->eff.kind == SESS_EFFECT_ANSWER && node_of(r)->type == SESS_NODE_END) r->eff.final = 1;
+  if (r->eff.kind == SESS_EFFECT_ANSWER && node_of(r)->type == SESS_NODE_END)
+    r->eff.final = 1;
 }
 
 static void menu_pick(struct run *r, const struct sess_option *o)
 {
   const struct sess_node *n = node_of(r);
 
-  if (o->set_lang >= 0) r->lang = (enum sess_lang)o->set_lang;
+  if (o->set_lang >= 0)
+    r->lang = (enum sess_lang)o->set_lang;
   if (o->go.file >= 0) {
     enter(r, o->go.file, o->go.node);
     return;
@@ -214,7 +225,8 @@ static void menu_pick(struct run *r, const struct sess_option *o)
     break;
   case SESS_ACTION_LANGUAGE:
   case SESS_ACTION_NONE:
-    if (n->next.file >= 0) enter(r, n->next.file, n->next.node);
+    if (n->next.file >= 0)
+      enter(r, n->next.file, n->next.node);
     return;
   }
   r->page = 0;
@@ -236,7 +248,8 @@ void sess__node_screen(const struct sess_content *c, const struct sess_node *n, 
   s->items = items;
   s->n_items = sess__node_items(c, n, region, lang, items);
   s->tail = "";
-  if (n->type == SESS_NODE_NUMBER) s->error_key = "bad_number";
+  if (n->type == SESS_NODE_NUMBER)
+    s->error_key = "bad_number";
   if (n->type == SESS_NODE_NUMBER && n->optional) {
     snprintf(tail, taillen, "0 %s", sess_string(c, "skip", lang));
     s->tail = tail;
@@ -262,7 +275,8 @@ static void apply_node(struct run *r, const char *in)
   case SESS_NODE_CHOICE:
   case SESS_NODE_MENU:
   case SESS_NODE_YESNO:
-    if (parse_pick(in, 1, (long)n_items, &k)) break;
+    if (parse_pick(in, 1, (long)n_items, &k))
+      break;
     if (n->type == SESS_NODE_MENU)
       menu_pick(r, &n->options[k - 1]);
     else
@@ -273,11 +287,13 @@ static void apply_node(struct run *r, const char *in)
       answer(r, n, "skip");
       return;
     }
-    if (parse_pick(in, n->min, n->max, &k)) break;
+    if (parse_pick(in, n->min, n->max, &k))
+      break;
     answer(r, n, in);
     return;
   case SESS_NODE_TEXT:
-    if (!*in || (long)utf8_chars(in) > n->max_len) break;
+    if (!*in || (long)utf8_chars(in) > n->max_len)
+      break;
     answer(r, n, in);
     return;
   case SESS_NODE_END:
@@ -291,8 +307,10 @@ static size_t tips_in_band(const struct run *r, const char *band, size_t index, 
   size_t seen = 0, found = 0;
 
   for (size_t i = 0; i < r->c->n_tips; i++) {
-    if (*band && strcmp(r->c->tips[i].band, band) != 0) continue;
-    if (seen == index) found = i;
+    if (*band && strcmp(r->c->tips[i].band, band) != 0)
+      continue;
+    if (seen == index)
+      found = i;
     seen++;
   }
   *count = seen;
@@ -309,12 +327,14 @@ static void apply_engine_screen(struct run *r, const char *in)
   }
   switch (r->scr) {
   case SCR_RESUME:
-    if (parse_pick(in, 1, 2, &k)) break;
+    if (parse_pick(in, 1, 2, &k))
+      break;
     if (k == 1) {
       r->attempt = r->prior->open_attempt;
       for (size_t i = 0; i < r->prior->n; i++) {
         int q = sess__node_find(file_of(r), r->prior->kv[i].key);
-        if (q >= 0) r->answers[q] = r->prior->kv[i].value;
+        if (q >= 0)
+          r->answers[q] = r->prior->kv[i].value;
       }
     } else {
       r->attempt = r->prior->last_attempt + 1;
@@ -323,12 +343,14 @@ static void apply_engine_screen(struct run *r, const char *in)
     enter(r, node_of(r)->next.file, node_of(r)->next.node);
     return;
   case SCR_BANDS:
-    if (parse_pick(in, 1, (long)r->c->n_bands, &k)) break;
+    if (parse_pick(in, 1, (long)r->c->n_bands, &k))
+      break;
     r->tip_band = r->c->bands[k - 1].id;
     r->scr = SCR_TIP;
     return;
   case SCR_SMS:
-    if (parse_pick(in, 1, 2, &k)) break;
+    if (parse_pick(in, 1, 2, &k))
+      break;
     r->eff.kind = SESS_EFFECT_SMS;
     r->eff.sms = k == 1;
     r->eff.band = grade_band(r);
@@ -428,8 +450,10 @@ int sess_replay(const struct sess_content *c, const struct sess_budget *budget, 
   int rc;
 
   memset(out, 0, sizeof(*out));
-  if (!sv) return GW_ENOTFOUND;
-  if (n > SESS_MAX_INPUTS) return GW_E2BIG;
+  if (!sv)
+    return GW_ENOTFOUND;
+  if (n > SESS_MAX_INPUTS)
+    return GW_E2BIG;
   r.c = c;
   r.b = budget ? budget : &c->budget;
   r.ctx = ctx;
@@ -443,7 +467,8 @@ int sess_replay(const struct sess_content *c, const struct sess_budget *budget, 
     apply(&r, inputs[i]);
   build_screen(&r, &s, items);
   rc = sess__render_page(c, r.b, &s, r.lang, r.page, r.error, out->text, sizeof(out->text));
-  if (rc) return rc;
+  if (rc)
+    return rc;
   out->end = r.scr == SCR_DONE || r.scr == SCR_TIP ||
              (r.scr == SCR_NODE && node_of(&r)->type == SESS_NODE_END);
   out->lang = r.lang;

@@ -25,7 +25,8 @@ static void put(struct out *o, const char *fmt, ...)
   va_list ap;
   int k;
 
-  if (o->overflow) return;
+  if (o->overflow)
+    return;
   va_start(ap, fmt);
   k = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
   va_end(ap);
@@ -69,7 +70,8 @@ static int compose(const struct sess_content *c, const struct sess_screen *s, en
     put(&o, "%s99 %s", sep, sess_string(c, "more", lang));
     sep = "\n";
   }
-  if (f->back) put(&o, "%s0 %s", sep, sess_string(c, "back", lang));
+  if (f->back)
+    put(&o, "%s0 %s", sep, sess_string(c, "back", lang));
   return o.overflow ? GW_E2BIG : GW_OK;
 }
 
@@ -78,7 +80,8 @@ int sess__screen_cost(const struct sess_budget *b, const char *screen, size_t *u
   struct sess_text_cost cost;
   int rc = sess_text_measure(screen, strlen(screen), &cost);
 
-  if (rc) return rc;
+  if (rc)
+    return rc;
   *units = sess_text_units(&cost);
   *limit = (size_t)(cost.enc == SESS_ENC_GSM7 ? b->gsm7 : b->ucs2);
   return GW_OK;
@@ -109,12 +112,14 @@ size_t sess__paginate(const struct sess_content *c, const struct sess_budget *b,
     struct frame f = {NULL, 1, 0, pages > 0 || s->can_back};
     size_t start = i;
 
-    if (pages == max_pages) return 0;
+    if (pages == max_pages)
+      return 0;
     first[pages++] = start;
     /* Take items while the page, with "more" if items remain after it, still fits. */
     while (i < s->n_items) {
       f.more = i + 1 < s->n_items;
-      if (!fits(c, b, s, lang, start, i + 1, &f)) break;
+      if (!fits(c, b, s, lang, start, i + 1, &f))
+        break;
       i++;
     }
     if (i == start && s->n_items > 0) {
@@ -123,7 +128,8 @@ size_t sess__paginate(const struct sess_content *c, const struct sess_budget *b,
     }
     if (s->n_items == 0) {
       f.more = 0;
-      if (!fits(c, b, s, lang, 0, 0, &f)) return 0;
+      if (!fits(c, b, s, lang, 0, 0, &f))
+        return 0;
     }
   } while (i < s->n_items);
   return pages;
@@ -143,7 +149,8 @@ int sess__render_page(const struct sess_content *c, const struct sess_budget *b,
     for (size_t p = 0; p < pages; p++)
       first[p] = p;
   }
-  if (page >= pages) page = pages - 1;
+  if (page >= pages)
+    page = pages - 1;
   from = first[page];
   to = page + 1 < pages ? first[page + 1] : s->n_items;
   f.error = error ? sess_string(c, s->error_key ? s->error_key : "invalid", lang) : NULL;

@@ -65,14 +65,17 @@ static void unlink_session(struct sess_table *t, struct sess_session *s)
 
   while (*pp && *pp != s)
     pp = &(*pp)->hash_next;
-  if (*pp) *pp = s->hash_next;
+  if (*pp)
+    *pp = s->hash_next;
   t->count--;
 }
 
 static void session_free(struct sess_session *s)
 {
-  if (s->idle) event_free(s->idle);
-  if (s->max) event_free(s->max);
+  if (s->idle)
+    event_free(s->idle);
+  if (s->max)
+    event_free(s->max);
   sess_content_unref(s->content);
   sess_profile_cleanup(&s->profile);
   free(s);
@@ -109,7 +112,8 @@ struct sess_table *sess_table_create(struct event_base *base, long idle_ms, long
 {
   struct sess_table *t = calloc(1, sizeof(*t));
 
-  if (!t) return NULL;
+  if (!t)
+    return NULL;
   t->base = base;
   t->idle_ms = idle_ms;
   t->max_ms = max_ms;
@@ -126,12 +130,14 @@ struct sess_table *sess_table_create(struct event_base *base, long idle_ms, long
 
 void sess_table_destroy(struct sess_table *t)
 {
-  if (!t) return;
+  if (!t)
+    return;
   for (size_t b = 0; b < t->n_buckets; b++) {
     while (t->buckets[b]) {
       struct sess_session *s = t->buckets[b];
       t->buckets[b] = s->hash_next;
-      if (s->ended == SESS_LIVE) sess_table_end(s, SESS_END_SHUTDOWN);
+      if (s->ended == SESS_LIVE)
+        sess_table_end(s, SESS_END_SHUTDOWN);
       session_free(s);
     }
   }
@@ -144,7 +150,8 @@ struct sess_session *sess_table_find(struct sess_table *t, const char *carrier, 
   struct sess_session *s = t->buckets[hash(carrier, id) % t->n_buckets];
 
   for (; s; s = s->hash_next)
-    if (strcmp(s->id, id) == 0 && strcmp(s->carrier, carrier) == 0) return s;
+    if (strcmp(s->id, id) == 0 && strcmp(s->carrier, carrier) == 0)
+      return s;
   return NULL;
 }
 
@@ -154,7 +161,8 @@ static void grow(struct sess_table *t)
   size_t n = t->n_buckets * 2;
   struct sess_session **b = calloc(n, sizeof(*b));
 
-  if (!b) return; /* longer chains, still correct */
+  if (!b)
+    return; /* longer chains, still correct */
   for (size_t i = 0; i < t->n_buckets; i++) {
     while (t->buckets[i]) {
       struct sess_session *s = t->buckets[i];
@@ -175,7 +183,8 @@ struct sess_session *sess_table_add(struct sess_table *t, const char *carrier, c
   struct sess_session *s = calloc(1, sizeof(*s));
   size_t h;
 
-  if (!s) return NULL;
+  if (!s)
+    return NULL;
   snprintf(s->carrier, sizeof(s->carrier), "%s", carrier);
   snprintf(s->id, sizeof(s->id), "%s", id);
   s->table = t;
@@ -187,7 +196,8 @@ struct sess_session *sess_table_add(struct sess_table *t, const char *carrier, c
   }
   s->content = sess_content_ref(content);
   s->created_us = s->last_us = now_us;
-  if (t->count >= t->n_buckets) grow(t);
+  if (t->count >= t->n_buckets)
+    grow(t);
   h = hash(s->carrier, s->id) % t->n_buckets;
   s->hash_next = t->buckets[h];
   t->buckets[h] = s;
@@ -201,19 +211,23 @@ struct sess_session *sess_table_add(struct sess_table *t, const char *carrier, c
 void sess_table_touch(struct sess_session *s, long long now_us)
 {
   s->last_us = now_us;
-  if (s->ended == SESS_LIVE) set_timer(s->idle, s->table->idle_ms);
+  if (s->ended == SESS_LIVE)
+    set_timer(s->idle, s->table->idle_ms);
 }
 
 void sess_table_end(struct sess_session *s, enum sess_end_reason why)
 {
   struct sess_table *t = s->table;
 
-  if (s->ended != SESS_LIVE) return;
+  if (s->ended != SESS_LIVE)
+    return;
   s->ended = why;
   t->live--;
   event_del(s->max);
-  if (why != SESS_END_SHUTDOWN) set_timer(s->idle, t->max_ms); /* the tombstone's lifetime */
-  if (t->on_end) t->on_end(t->arg, s);
+  if (why != SESS_END_SHUTDOWN)
+    set_timer(s->idle, t->max_ms); /* the tombstone's lifetime */
+  if (t->on_end)
+    t->on_end(t->arg, s);
 }
 
 size_t sess_table_live(const struct sess_table *t)
@@ -226,7 +240,8 @@ void sess_table_foreach(struct sess_table *t, void (*fn)(void *arg, struct sess_
 {
   for (size_t b = 0; b < t->n_buckets; b++)
     for (struct sess_session *s = t->buckets[b]; s; s = s->hash_next)
-      if (s->ended == SESS_LIVE) fn(arg, s);
+      if (s->ended == SESS_LIVE)
+        fn(arg, s);
 }
 
 void sess_profile_cleanup(struct sess_profile *p)

@@ -27,10 +27,14 @@ static const unsigned short gsm7_basic_non_ascii[] = {
  * plus form feed in the extension table. */
 static int gsm7_ascii_cost(unsigned cp)
 {
-  if (cp == '\n' || cp == '\r') return 1;
-  if (cp == '\f') return 2;
-  if (cp < 0x20 || cp > 0x7E || cp == '`') return 0;
-  if (strchr("[\\]^{|}~", (int)cp) != NULL) return 2;
+  if (cp == '\n' || cp == '\r')
+    return 1;
+  if (cp == '\f')
+    return 2;
+  if (cp < 0x20 || cp > 0x7E || cp == '`')
+    return 0;
+  if (strchr("[\\]^{|}~", (int)cp) != NULL)
+    return 2;
   return 1;
 }
 
@@ -38,12 +42,15 @@ int sess_text_gsm7_cost(unsigned cp)
 {
   size_t lo = 0, hi = GW_ARRAY_LEN(gsm7_basic_non_ascii);
 
-  if (cp < 0x80) return gsm7_ascii_cost(cp);
-  if (cp == TEXT_EURO) return 2;
+  if (cp < 0x80)
+    return gsm7_ascii_cost(cp);
+  if (cp == TEXT_EURO)
+    return 2;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
 
-    if (gsm7_basic_non_ascii[mid] == cp) return 1;
+    if (gsm7_basic_non_ascii[mid] == cp)
+      return 1;
     if (gsm7_basic_non_ascii[mid] < cp)
       lo = mid + 1;
     else
@@ -77,12 +84,15 @@ static size_t text_decode(const unsigned char *s, size_t n, unsigned *cp)
   } else {
     return 0;
   }
-  if (n < k) return 0;
+  if (n < k)
+    return 0;
   for (i = 1; i < k; i++) {
-    if ((s[i] & 0xC0) != 0x80) return 0;
+    if ((s[i] & 0xC0) != 0x80)
+      return 0;
     c = (c << 6) | (s[i] & 0x3Fu);
   }
-  if (c < min_for_len[k] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+  if (c < min_for_len[k] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+    return 0;
   *cp = c;
   return k;
 }
@@ -93,10 +103,12 @@ int sess_text_measure(const char *utf8, size_t len, struct sess_text_cost *out)
   int all_gsm = 1;
   size_t pos = 0;
 
-  if (out == NULL) return GW_EINVAL;
+  if (out == NULL)
+    return GW_EINVAL;
   memset(out, 0, sizeof(*out));
   out->enc = SESS_ENC_GSM7;
-  if (utf8 == NULL && len > 0) return GW_EINVAL;
+  if (utf8 == NULL && len > 0)
+    return GW_EINVAL;
 
   while (pos < len) {
     unsigned cp;
@@ -108,7 +120,8 @@ int sess_text_measure(const char *utf8, size_t len, struct sess_text_cost *out)
       return GW_EINVAL;
     }
     cost = sess_text_gsm7_cost(cp);
-    if (cost == 0) all_gsm = 0;
+    if (cost == 0)
+      all_gsm = 0;
     out->septets += (size_t)cost;
     out->ucs2_units += cp > 0xFFFF ? 2 : 1;
     out->code_points++;
@@ -123,7 +136,8 @@ int sess_text_measure(const char *utf8, size_t len, struct sess_text_cost *out)
 
 size_t sess_text_units(const struct sess_text_cost *c)
 {
-  if (c == NULL) return 0;
+  if (c == NULL)
+    return 0;
   return c->enc == SESS_ENC_GSM7 ? c->septets : c->ucs2_units;
 }
 
@@ -132,18 +146,21 @@ size_t sess_text_fit(const char *utf8, size_t len, enum sess_enc enc, size_t bud
   const unsigned char *s = (const unsigned char *)utf8;
   size_t pos = 0, used = 0;
 
-  if (utf8 == NULL || (enc != SESS_ENC_GSM7 && enc != SESS_ENC_UCS2)) return 0;
+  if (utf8 == NULL || (enc != SESS_ENC_GSM7 && enc != SESS_ENC_UCS2))
+    return 0;
   while (pos < len) {
     unsigned cp;
     size_t k = text_decode(s + pos, len - pos, &cp);
     size_t cost;
 
-    if (k == 0) break;
+    if (k == 0)
+      break;
     if (enc == SESS_ENC_GSM7)
       cost = (size_t)sess_text_gsm7_cost(cp);
     else
       cost = cp > 0xFFFF ? 2 : 1; /* a surrogate pair is priced, and kept, as one unit of 2 */
-    if (cost == 0 || cost > budget - used) break;
+    if (cost == 0 || cost > budget - used)
+      break;
     used += cost;
     pos += k;
   }

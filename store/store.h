@@ -43,6 +43,8 @@ struct store_answer {
 /* A survey attempt opened (or resumed) by the answer to "who is answering". */
 struct store_attempt {
   uint8_t respondent[STORE_RESPONDENT_LEN];
+  const char *carrier; /* with session_id: the session that opened it */
+  const char *session_id;
   const char *relation;
   const char *survey_id;
   int survey_version;
@@ -100,9 +102,12 @@ int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, v
 /* Reads what is known of a respondent for resume: one row per answer of every attempt of
  * survey_id (relation, attempt, status, language, fresh, question_id, option), plus a row with
  * attempt 0 carrying the language of the SMS switch, newest first; "fresh" is "t" when the
- * attempt moved within window_s seconds. Same contract as store_submit(); cb gets the rows. */
+ * attempt moved within window_s seconds. What the session (carrier, session_id) itself wrote is
+ * left out, so that the profile is the same whenever, and by whichever gateway, it is read
+ * during the session. Same contract as store_submit(); cb gets the rows. */
 int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
-                        const char *survey_id, long window_s, store_rows_cb cb, void *arg);
+                        const char *survey_id, long window_s, const char *carrier,
+                        const char *session_id, store_rows_cb cb, void *arg);
 
 enum store_state store_state(const struct store *st);
 const char *store_state_name(enum store_state s);

@@ -29,11 +29,14 @@ static int valid_name(const char *n)
 {
   size_t len = strlen(n);
 
-  if (len < 10 || len >= 128 || strcmp(n + len - 4, ".sql") != 0 || n[4] != '_') return 0;
+  if (len < 10 || len >= 128 || strcmp(n + len - 4, ".sql") != 0 || n[4] != '_')
+    return 0;
   for (int i = 0; i < 4; i++)
-    if (n[i] < '0' || n[i] > '9') return 0;
+    if (n[i] < '0' || n[i] > '9')
+      return 0;
   for (size_t i = 5; i < len - 4; i++)
-    if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || n[i] == '_')) return 0;
+    if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || n[i] == '_'))
+      return 0;
   return 1;
 }
 
@@ -43,7 +46,8 @@ static int read_file(const char *path, char **out)
   long size;
   char *buf;
 
-  if (!f) return GW_EIO;
+  if (!f)
+    return GW_EIO;
   if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
     fclose(f);
     return GW_EIO;
@@ -139,7 +143,8 @@ static int exec_ok(PGconn *c, const char *sql, FILE *log, const char *what)
   ExecStatusType s = PQresultStatus(r);
   int ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
 
-  if (!ok) fprintf(log, "aulgate: %s failed: %s", what, PQresultErrorMessage(r));
+  if (!ok)
+    fprintf(log, "aulgate: %s failed: %s", what, PQresultErrorMessage(r));
   PQclear(r);
   return ok ? GW_OK : GW_EDB;
 }
@@ -186,7 +191,8 @@ static int apply_one(PGconn *c, const struct migration *m, FILE *log)
   int rc;
 
   rc = exec_ok(c, "BEGIN", log, "BEGIN");
-  if (rc) return rc;
+  if (rc)
+    return rc;
   rc = exec_ok(c, m->sql, log, m->name);
   if (rc == GW_OK) {
     r = PQexecParams(c, "INSERT INTO schema_migrations (name, sha256) VALUES ($1, $2)", 2, NULL,
@@ -202,7 +208,8 @@ static int apply_one(PGconn *c, const struct migration *m, FILE *log)
     return rc;
   }
   rc = exec_ok(c, "COMMIT", log, "COMMIT");
-  if (rc == GW_OK) fprintf(log, "aulgate: applied %s\n", m->name);
+  if (rc == GW_OK)
+    fprintf(log, "aulgate: applied %s\n", m->name);
   return rc;
 }
 
@@ -215,7 +222,8 @@ int store_migrate(const char *conninfo, const char *dir, FILE *log)
   int rc;
 
   rc = list_migrations(dir, &m, &n, log);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   c = PQconnectdb(conninfo);
   if (PQstatus(c) != CONNECTION_OK) {
     fprintf(log, "aulgate: cannot connect to the database: %s", PQerrorMessage(c));
@@ -223,17 +231,21 @@ int store_migrate(const char *conninfo, const char *dir, FILE *log)
     goto out;
   }
   rc = exec_ok(c, "SET client_min_messages = warning", log, "SET");
-  if (!rc) rc = exec_ok(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", log, "locking");
+  if (!rc)
+    rc = exec_ok(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", log, "locking");
   if (!rc)
     rc = exec_ok(c,
                  "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY,"
                  " sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
                  log, "creating schema_migrations");
   applied = calloc(n ? n : 1, 1);
-  if (!rc && !applied) rc = GW_ENOMEM;
-  if (!rc) rc = check_applied(c, m, n, applied, log);
+  if (!rc && !applied)
+    rc = GW_ENOMEM;
+  if (!rc)
+    rc = check_applied(c, m, n, applied, log);
   for (size_t i = 0; i < n && rc == GW_OK; i++) {
-    if (applied[i]) continue;
+    if (applied[i])
+      continue;
     rc = apply_one(c, &m[i], log);
     done++;
   }

@@ -15,12 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_PARAMS 14
+#define MAX_PARAMS 15
 
 /* The prepared statements. A batch may mix them; each item names one. */
 enum stmt { STMT_ANSWER, STMT_ATTEMPT, STMT_SMS, STMT_PROFILE, N_STMTS };
 
-#define TS(n) "'epoch'::timestamptz + $" #n "::bigint * interval '1 microsecond'"
+/* Timestamps travel as microseconds since the epoch (text), exact in both directions. */
+#define TS_12 "'epoch'::timestamptz + $12::bigint * interval '1 microsecond'"
+#define TS_7  "'epoch'::timestamptz + $7::bigint * interval '1 microsecond'"
+#define TS_6  "'epoch'::timestamptz + $6::bigint * interval '1 microsecond'"
 
 static const struct {
   const char *name;
@@ -29,42 +32,41 @@ static const struct {
 } stmts[N_STMTS] = {
     /* The answer, and with it the attempt's progress row: only when the answer is new, so a
      * retried hop changes nothing at all. */
-    {"ans", 14,
+    {"ans", 15,
      "WITH ins AS (INSERT INTO responses (respondent, relation, survey_id, survey_version,"
      " question_id, option, language, carrier, network_code, carrier_session_id, hop,"
      " received_at, attempt)"
-     " VALUES ($1, $2, $3, $4::int, $5, $6, $7, $8, $9, $10, $11::int, " TS(
-         12) ", $13::int)"
-             " ON CONFLICT ON CONSTRAINT responses_hop_once DO NOTHING RETURNING received_at)"
-             " INSERT INTO survey_progress AS p (respondent, relation, survey_id, attempt,"
-             " survey_version, language, status, started_at, updated_at)"
-             " SELECT $1, $2, $3, $13::int, $4::int, $7,"
-             " CASE WHEN $14::bool THEN 'done' ELSE 'open' END, received_at, received_at FROM ins"
-             " ON CONFLICT (respondent, relation, survey_id, attempt) DO UPDATE"
-             " SET updated_at = excluded.updated_at, language = excluded.language,"
-             " status = CASE WHEN p.status = 'done' THEN 'done' ELSE excluded.status END"},
-    {"att", 7,
+     " VALUES ($1, $2, $3, $4::int, $5, $6, $7, $8, $9, $10, $11::int, " TS_12 ", $13::int)"
+     " ON CONFLICT ON CONSTRAINT responses_hop_once DO NOTHING RETURNING received_at)"
+     " INSERT INTO survey_progress AS p (respondent, relation, survey_id, attempt,"
+     " survey_version, language, status, started_at, updated_at, opened_by)"
+     " SELECT $1, $2, $3, $13::int, $4::int, $7,"
+     " CASE WHEN $14::bool THEN 'done' ELSE 'open' END, received_at, received_at, $15 FROM ins"
+     " ON CONFLICT (respondent, relation, survey_id, attempt) DO UPDATE"
+     " SET updated_at = excluded.updated_at, language = excluded.language,"
+     " status = CASE WHEN p.status = 'done' THEN 'done' ELSE excluded.status END"},
+    {"att", 8,
      "INSERT INTO survey_progress AS p (respondent, relation, survey_id, attempt,"
-     " survey_version, language, status, started_at, updated_at)"
-     " VALUES ($1, $2, $3, $5::int, $4::int, $6, 'open', " TS(7) ", " TS(
-         7) ")"
-            " ON CONFLICT (respondent, relation, survey_id, attempt) DO UPDATE"
-            " SET updated_at = excluded.updated_at, language = excluded.language"},
+     " survey_version, language, status, started_at, updated_at, opened_by)"
+     " VALUES ($1, $2, $3, $5::int, $4::int, $6, 'open', " TS_7 ", " TS_7 ", $8)"
+     " ON CONFLICT (respondent, relation, survey_id, attempt) DO UPDATE"
+     " SET updated_at = excluded.updated_at, language = excluded.language"},
     {"sms", 6,
      "INSERT INTO subscriptions (msisdn, respondent, language, band, active, updated_at)"
-     " VALUES ($1, $2, $3, $4, $5::bool, " TS(
-         6) ")"
-            " ON CONFLICT (msisdn) DO UPDATE SET respondent = excluded.respondent,"
-            " language = excluded.language,"
-            " band = COALESCE(NULLIF(excluded.band, ''), subscriptions.band),"
-            " active = excluded.active, updated_at = excluded.updated_at"},
-    {"prof", 3,
+     " VALUES ($1, $2, $3, $4, $5::bool, " TS_6 ")"
+     " ON CONFLICT (msisdn) DO UPDATE SET respondent = excluded.respondent,"
+     " language = excluded.language,"
+     " band = COALESCE(NULLIF(excluded.band, ''), subscriptions.band),"
+     " active = excluded.active, updated_at = excluded.updated_at"},
+    /* Everything known of a respondent but what this session ($4, $5) wrote itself. */
+    {"prof", 5,
      "SELECT * FROM (SELECT p.relation, p.attempt, p.status, p.language,"
      " p.updated_at > now() - $3::bigint * interval '1 second' AS fresh, r.question_id,"
      " r.option, p.updated_at, r.hop"
      " FROM survey_progress p LEFT JOIN responses r ON r.respondent = p.respondent"
      " AND r.relation = p.relation AND r.survey_id = p.survey_id AND r.attempt = p.attempt"
-     " WHERE p.respondent = $1 AND p.survey_id = $2"
+     " AND NOT (r.carrier = $4 AND r.carrier_session_id = $5)"
+     " WHERE p.respondent = $1 AND p.survey_id = $2 AND p.opened_by <> $4 || ':' || $5"
      /* The SMS switch also tells the caller's language: attempt 0 marks such a row. */
      " UNION ALL SELECT '', 0, 'sms', language, false, NULL, NULL, updated_at, 0"
      " FROM subscriptions WHERE respondent = $1) AS known"
@@ -176,8 +178,10 @@ static void watch(struct store *st, short what)
 {
   int fd = PQsocket(st->conn);
 
-  if (st->io && st->io_fd == fd && st->io_what == what) return;
-  if (st->io) event_free(st->io);
+  if (st->io && st->io_fd == fd && st->io_what == what)
+    return;
+  if (st->io)
+    event_free(st->io);
   st->io = event_new(st->base, fd, what | EV_PERSIST, on_io, st);
   st->io_fd = fd;
   st->io_what = what;
@@ -219,7 +223,8 @@ static void conn_lost(struct store *st, const char *why)
   close_conn(st);
   event_del(st->timer);
   schedule_reconnect(st);
-  if (was_up) st->stats.reconnects++;
+  if (was_up)
+    st->stats.reconnects++;
   queue_complete(st, &st->batch, GW_EDB);
   queue_complete(st, &st->queue, GW_EDB);
 }
@@ -232,7 +237,8 @@ static const char *conn_error(struct store *st)
 
   snprintf(buf, sizeof(buf), "%s", msg);
   for (n = 0; buf[n]; n++) /* libpq's messages span lines; a log line must not */
-    if (buf[n] == '\n' || buf[n] == '\t') buf[n] = ' ';
+    if (buf[n] == '\n' || buf[n] == '\t')
+      buf[n] = ' ';
   while (n > 0 && buf[n - 1] == ' ')
     buf[--n] = '\0';
   return buf;
@@ -353,10 +359,12 @@ static void read_results(struct store *st)
     PGresult *res = PQgetResult(st->conn);
     if (res == NULL) {
       st->pending_queries--; /* the end of one query's results */
-      if (st->reading) st->reading = st->reading->next;
+      if (st->reading)
+        st->reading = st->reading->next;
       continue;
     }
-    if (!handle_result(st, res)) PQclear(res);
+    if (!handle_result(st, res))
+      PQclear(res);
   }
   if (st->conn && PQstatus(st->conn) == CONNECTION_BAD) {
     conn_lost(st, conn_error(st));
@@ -395,8 +403,10 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
     connect_step(st);
     return;
   }
-  if (what & EV_WRITE) flush_output(st);
-  if (st->conn && (what & EV_READ)) read_results(st);
+  if (what & EV_WRITE)
+    flush_output(st);
+  if (st->conn && (what & EV_READ))
+    read_results(st);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -444,13 +454,15 @@ struct store *store_create(struct event_base *base, const struct store_config *c
 {
   struct store *st = calloc(1, sizeof(*st));
 
-  if (!st) return NULL;
+  if (!st)
+    return NULL;
   st->base = base;
   st->cfg = *cfg;
   st->timer = evtimer_new(base, on_timer, st);
   st->kick = event_new(base, -1, 0, on_kick, st);
   if (!st->timer || !st->kick) {
-    if (st->timer) event_free(st->timer);
+    if (st->timer)
+      event_free(st->timer);
     free(st);
     return NULL;
   }
@@ -460,7 +472,8 @@ struct store *store_create(struct event_base *base, const struct store_config *c
 
 void store_destroy(struct store *st)
 {
-  if (!st) return;
+  if (!st)
+    return;
   close_conn(st);
   queue_complete(st, &st->batch, GW_ECANCELED);
   queue_complete(st, &st->queue, GW_ECANCELED);
@@ -481,7 +494,8 @@ static struct item *item_create(enum stmt stmt, const char *const *src, int n, i
   for (int i = 0; i < n; i++)
     total += (i == bin ? 0 : strlen(src[i] ? src[i] : "")) + 1;
   it = calloc(1, sizeof(*it) + total);
-  if (!it) return NULL;
+  if (!it)
+    return NULL;
   it->stmt = stmt;
   p = it->text;
   for (int i = 0; i < n; i++) {
@@ -506,7 +520,8 @@ static struct item *item_create(enum stmt stmt, const char *const *src, int n, i
  * same turn shares one commit, and no callback ever runs inside a submit call. */
 static int enqueue(struct store *st, struct item *it, store_cb cb, store_rows_cb rows_cb, void *arg)
 {
-  if (!it) return GW_ENOMEM;
+  if (!it)
+    return GW_ENOMEM;
   if (st->state != STORE_UP) {
     free(it);
     return GW_EDB;
@@ -519,7 +534,8 @@ static int enqueue(struct store *st, struct item *it, store_cb cb, store_rows_cb
   it->rows_cb = rows_cb;
   it->arg = arg;
   queue_push(&st->queue, it);
-  if (st->pending_syncs == 0) event_active(st->kick, 0, 0);
+  if (st->pending_syncs == 0)
+    event_active(st->kick, 0, 0);
   return GW_OK;
 }
 
@@ -527,8 +543,8 @@ static int enqueue(struct store *st, struct item *it, store_cb cb, store_rows_cb
 
 int store_submit(struct store *st, const struct store_answer *a, store_cb cb, void *arg)
 {
-  char version[24], hop[24], when[24], attempt[24];
-  const char *src[14] = {NULL,
+  char version[24], hop[24], when[24], attempt[24], opened_by[160];
+  const char *src[15] = {NULL,
                          a->relation,
                          a->survey_id,
                          FMT_INT(version, a->survey_version),
@@ -541,25 +557,31 @@ int store_submit(struct store *st, const struct store_answer *a, store_cb cb, vo
                          FMT_INT(hop, a->hop),
                          FMT_INT(when, a->received_at_us),
                          FMT_INT(attempt, a->attempt > 0 ? a->attempt : 1),
-                         a->final ? "true" : "false"};
+                         a->final ? "true" : "false",
+                         opened_by};
 
-  if (st->state != STORE_UP) return GW_EDB;
-  return enqueue(st, item_create(STMT_ANSWER, src, 14, 0, a->respondent), cb, NULL, arg);
+  if (st->state != STORE_UP)
+    return GW_EDB;
+  snprintf(opened_by, sizeof(opened_by), "%s:%s", a->carrier, a->session_id);
+  return enqueue(st, item_create(STMT_ANSWER, src, 15, 0, a->respondent), cb, NULL, arg);
 }
 
 int store_submit_attempt(struct store *st, const struct store_attempt *a, store_cb cb, void *arg)
 {
-  char version[24], attempt[24], when[24];
-  const char *src[7] = {NULL,
+  char version[24], attempt[24], when[24], opened_by[160];
+  const char *src[8] = {NULL,
                         a->relation,
                         a->survey_id,
                         FMT_INT(version, a->survey_version),
                         FMT_INT(attempt, a->attempt),
                         a->lang,
-                        FMT_INT(when, a->received_at_us)};
+                        FMT_INT(when, a->received_at_us),
+                        opened_by};
 
-  if (st->state != STORE_UP) return GW_EDB;
-  return enqueue(st, item_create(STMT_ATTEMPT, src, 7, 0, a->respondent), cb, NULL, arg);
+  if (st->state != STORE_UP)
+    return GW_EDB;
+  snprintf(opened_by, sizeof(opened_by), "%s:%s", a->carrier, a->session_id);
+  return enqueue(st, item_create(STMT_ATTEMPT, src, 8, 0, a->respondent), cb, NULL, arg);
 }
 
 int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, void *arg)
@@ -572,18 +594,21 @@ int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, v
                         s->active ? "true" : "false",
                         FMT_INT(when, s->received_at_us)};
 
-  if (st->state != STORE_UP) return GW_EDB;
+  if (st->state != STORE_UP)
+    return GW_EDB;
   return enqueue(st, item_create(STMT_SMS, src, 6, 1, s->respondent), cb, NULL, arg);
 }
 
 int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
-                        const char *survey_id, long window_s, store_rows_cb cb, void *arg)
+                        const char *survey_id, long window_s, const char *carrier,
+                        const char *session_id, store_rows_cb cb, void *arg)
 {
   char window[24];
-  const char *src[3] = {NULL, survey_id, FMT_INT(window, window_s)};
+  const char *src[5] = {NULL, survey_id, FMT_INT(window, window_s), carrier, session_id};
 
-  if (st->state != STORE_UP) return GW_EDB;
-  return enqueue(st, item_create(STMT_PROFILE, src, 3, 0, respondent), NULL, cb, arg);
+  if (st->state != STORE_UP)
+    return GW_EDB;
+  return enqueue(st, item_create(STMT_PROFILE, src, 5, 0, respondent), NULL, cb, arg);
 }
 
 static void batch_send(struct store *st)
@@ -593,7 +618,8 @@ static void batch_send(struct store *st)
   while (st->queue.head && n < st->cfg.batch_max) {
     struct item *it = st->queue.head;
     st->queue.head = it->next;
-    if (!st->queue.head) st->queue.tail = NULL;
+    if (!st->queue.head)
+      st->queue.tail = NULL;
     st->queue.n--;
     queue_push(&st->batch, it);
     if (PQsendQueryPrepared(st->conn, stmts[it->stmt].name, stmts[it->stmt].nparams, it->vals,

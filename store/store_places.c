@@ -57,10 +57,12 @@ static int valid_code(const char *c)
 {
   size_t len = strlen(c);
 
-  if (len == 0 || len > PLACE_CODE_MAX || c[0] == '-' || c[len - 1] == '-') return 0;
+  if (len == 0 || len > PLACE_CODE_MAX || c[0] == '-' || c[len - 1] == '-')
+    return 0;
   for (size_t i = 0; i < len; i++) {
     int alnum = (c[i] >= 'a' && c[i] <= 'z') || (c[i] >= '0' && c[i] <= '9');
-    if (!alnum && !(c[i] == '-' && c[i + 1] != '-')) return 0;
+    if (!alnum && !(c[i] == '-' && c[i + 1] != '-'))
+      return 0;
   }
   return 1;
 }
@@ -71,8 +73,9 @@ static size_t utf16_units(const char *s)
   size_t n = 0;
 
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if ((*p & 0xC0) == 0x80) continue; /* continuation byte */
-    n += *p >= 0xF0 ? 2 : 1;           /* outside the BMP: a surrogate pair */
+    if ((*p & 0xC0) == 0x80)
+      continue;              /* continuation byte */
+    n += *p >= 0xF0 ? 2 : 1; /* outside the BMP: a surrogate pair */
   }
   return n;
 }
@@ -84,7 +87,8 @@ static int name_flaw(const char *v, char *out, size_t outlen)
   size_t len = strlen(v), units;
   const unsigned char *p = (const unsigned char *)v;
 
-  if (strspn(v, " \t") == len) return snprintf(out, outlen, "is empty"), 1;
+  if (strspn(v, " \t") == len)
+    return snprintf(out, outlen, "is empty"), 1;
   for (size_t i = 0; i < len; i++)
     if (p[i] < 0x20 || p[i] == 0x7F || (p[i] == 0xC2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F))
       return snprintf(out, outlen, "contains a control character (a line break?)"), 1;
@@ -112,7 +116,8 @@ static void name_load(struct seed *s, json_t *obj, const char *where, const char
     int known = 0;
     for (int l = 0; l < 3; l++)
       known |= strcmp(key, place_langs[l]) == 0;
-    if (!known) problem(s, "%s: unknown language '%s' in \"name\" (kk, ru, en)", where, key);
+    if (!known)
+      problem(s, "%s: unknown language '%s' in \"name\" (kk, ru, en)", where, key);
   }
   for (int l = 0; l < 3; l++) {
     char flaw[96];
@@ -142,7 +147,8 @@ static void keys_check(struct seed *s, json_t *obj, const char *where, const cha
     size_t i;
     for (i = 0; allowed[i] && strcmp(allowed[i], key) != 0; i++)
       ;
-    if (!allowed[i]) problem(s, "%s: unknown key \"%s\"", where, key);
+    if (!allowed[i])
+      problem(s, "%s: unknown key \"%s\"", where, key);
   }
 }
 
@@ -200,7 +206,8 @@ static void region_load(struct seed *s, json_t *jr, size_t i)
   }
   r->is_region = 1;
   r->code = code_load(s, jr, where);
-  if (r->code) snprintf(where, sizeof(where), "region '%s'", r->code);
+  if (r->code)
+    snprintf(where, sizeof(where), "region '%s'", r->code);
   keys_check(s, jr, where, keys);
   r->sort = (int)(i + 1) * SORT_STEP;
   r->kind = json_string_value(json_object_get(jr, "kind"));
@@ -251,16 +258,19 @@ static int codes_check(struct seed *s)
   size_t n = 0, total = s->n_regions + s->n_districts;
   struct code_ref *refs = calloc(total ? total : 1, sizeof(*refs));
 
-  if (!refs) return GW_ENOMEM;
+  if (!refs)
+    return GW_ENOMEM;
   for (size_t i = 0; i < s->n_regions; i++)
-    if (s->regions[i].code) refs[n++] = (struct code_ref){s->regions[i].code, i, &s->regions[i]};
+    if (s->regions[i].code)
+      refs[n++] = (struct code_ref){s->regions[i].code, i, &s->regions[i]};
   for (size_t i = 0; i < s->n_districts; i++)
     if (s->districts[i].code)
       refs[n++] = (struct code_ref){s->districts[i].code, s->n_regions + i, &s->districts[i]};
   qsort(refs, n, sizeof(*refs), cmp_code_ref);
   for (size_t i = 1; i < n; i++) {
     char a[128], b[128];
-    if (strcmp(refs[i - 1].code, refs[i].code) != 0) continue;
+    if (strcmp(refs[i - 1].code, refs[i].code) != 0)
+      continue;
     describe(refs[i - 1].p, a, sizeof(a));
     describe(refs[i].p, b, sizeof(b));
     problem(s, "duplicate code '%s': %s and %s", refs[i].code, a, b);
@@ -303,7 +313,8 @@ static int seed_parse(struct seed *s)
   if (v) {
     json_t *l;
     size_t k;
-    if (!json_is_array(v)) problem(s, "\"draft_languages\" must be a list");
+    if (!json_is_array(v))
+      problem(s, "\"draft_languages\" must be a list");
     json_array_foreach(v, k, l)
     {
       const char *code = json_string_value(l);
@@ -324,13 +335,15 @@ static int seed_parse(struct seed *s)
   s->n_regions = json_array_size(regions);
   s->regions = calloc(s->n_regions, sizeof(*s->regions));
   s->districts = calloc(n_districts ? n_districts : 1, sizeof(*s->districts));
-  if (!s->regions || !s->districts) return GW_ENOMEM;
+  if (!s->regions || !s->districts)
+    return GW_ENOMEM;
   json_array_foreach(regions, i, jr)
   {
     region_load(s, jr, i);
   }
   rc = codes_check(s);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   return s->problems ? GW_ECONTENT : GW_OK;
 }
 
@@ -348,7 +361,8 @@ static int exec_ok(PGconn *c, const char *sql, FILE *log, const char *what)
   ExecStatusType st = PQresultStatus(r);
   int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 
-  if (!ok) fprintf(log, "aulgate: %s failed: %s", what, PQresultErrorMessage(r));
+  if (!ok)
+    fprintf(log, "aulgate: %s failed: %s", what, PQresultErrorMessage(r));
   PQclear(r);
   return ok ? GW_OK : GW_EDB;
 }
@@ -466,19 +480,25 @@ static int seed_write(PGconn *c, const struct seed *s)
   int rc;
 
   rc = exec_ok(c, "BEGIN", s->log, "BEGIN");
-  if (rc) return rc;
+  if (rc)
+    return rc;
   /* Two seeders at once would each see the other's rows as conflicts mid-way; take turns. */
   rc = exec_ok(c, "SELECT pg_advisory_xact_lock(" PLACES_LOCK_KEY ")", s->log, "locking");
-  if (!rc) rc = stage(c, s);
-  if (!rc) rc = moved_check(c, s->log);
-  if (!rc) rc = upsert(c, upsert_regions, "regions", reg, s->log);
-  if (!rc) rc = upsert(c, upsert_districts, "districts", dis, s->log);
+  if (!rc)
+    rc = stage(c, s);
+  if (!rc)
+    rc = moved_check(c, s->log);
+  if (!rc)
+    rc = upsert(c, upsert_regions, "regions", reg, s->log);
+  if (!rc)
+    rc = upsert(c, upsert_districts, "districts", dis, s->log);
   if (rc) {
     exec_ok(c, "ROLLBACK", s->log, "ROLLBACK");
     return rc;
   }
   rc = exec_ok(c, "COMMIT", s->log, "COMMIT");
-  if (rc) return rc;
+  if (rc)
+    return rc;
   fprintf(s->log,
           "aulgate: seeded %s: %zu regions (%ld new, %ld updated, %ld unchanged), %zu districts "
           "(%ld new, %ld updated, %ld unchanged); kept %ld regions and %ld districts that only "
@@ -522,19 +542,22 @@ static void set_err(char *err, size_t errlen, const char *what, const char *msg)
 {
   size_t n;
 
-  if (!err || errlen == 0) return;
+  if (!err || errlen == 0)
+    return;
   snprintf(err, errlen, "%s: %s", what, msg);
   for (n = strlen(err); n > 0 && (err[n - 1] == '\n' || err[n - 1] == '\r');)
     err[--n] = '\0';
   for (char *p = err; *p; p++)
-    if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
+    if (*p == '\n' || *p == '\r' || *p == '\t')
+      *p = ' ';
 }
 
 static PGresult *read_query(PGconn *c, const char *sql, char *err, size_t errlen)
 {
   PGresult *r = PQexec(c, sql);
 
-  if (PQresultStatus(r) == PGRES_TUPLES_OK) return r;
+  if (PQresultStatus(r) == PGRES_TUPLES_OK)
+    return r;
   set_err(err, errlen, "reading places failed", PQresultErrorMessage(r));
   PQclear(r);
   return NULL;
@@ -553,7 +576,8 @@ static int read_rows(PGresult *r, int (*row)(void *arg, const struct store_place
       p.name[l] = PQgetvalue(r, i, 2 + l);
     p.sort = atoi(PQgetvalue(r, i, 5));
     rc = row(arg, &p);
-    if (rc) return rc;
+    if (rc)
+      return rc;
   }
   return GW_OK;
 }
@@ -587,12 +611,15 @@ int store_places_read(const char *conninfo, int (*row)(void *arg, const struct s
                            " FROM districts d JOIN regions r ON r.code = d.region_code"
                            " ORDER BY r.sort, r.code, d.sort, d.code",
                            err, errlen);
-  if (districts) rc = GW_OK;
+  if (districts)
+    rc = GW_OK;
   /* Rows are delivered after the connection is closed: row() may take its time without holding
    * a backend and a snapshot open. */
   PQfinish(c);
-  if (rc == GW_OK) rc = read_rows(regions, row, arg);
-  if (rc == GW_OK) rc = read_rows(districts, row, arg);
+  if (rc == GW_OK)
+    rc = read_rows(regions, row, arg);
+  if (rc == GW_OK)
+    rc = read_rows(districts, row, arg);
   PQclear(regions);
   PQclear(districts);
   return rc;

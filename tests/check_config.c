@@ -133,7 +133,8 @@ static size_t row_cells(char *row, char **cells, size_t max)
   while (p && n < max) {
     char *next = strchr(p + 1, '|');
     char *s = p + 1, *e;
-    if (!next) break;
+    if (!next)
+      break;
     *next = '\0';
     while (*s == ' ')
       s++;
@@ -173,7 +174,8 @@ START_TEST(test_config_doc_lists_every_key)
     size_t klen;
 
     ck_assert_uint_eq(n, 5);
-    if (strcmp(cells[0], "key") == 0 || strcmp(cells[0], "---") == 0) continue;
+    if (strcmp(cells[0], "key") == 0 || strcmp(cells[0], "---") == 0)
+      continue;
     klen = strlen(cells[0]);
     ck_assert_msg(klen > 2 && cells[0][0] == '`' && cells[0][klen - 1] == '`', "row key %s",
                   cells[0]);

@@ -162,8 +162,10 @@ static void body_without(char *buf, size_t len, const char *skip)
 
   buf[0] = '\0';
   for (size_t i = 0; i < GW_ARRAY_LEN(pairs); i++) {
-    if (strncmp(pairs[i], skip, strlen(skip)) == 0 && pairs[i][strlen(skip)] == '=') continue;
-    if (buf[0]) strncat(buf, "&", len - strlen(buf) - 1);
+    if (strncmp(pairs[i], skip, strlen(skip)) == 0 && pairs[i][strlen(skip)] == '=')
+      continue;
+    if (buf[0])
+      strncat(buf, "&", len - strlen(buf) - 1);
     strncat(buf, pairs[i], len - strlen(buf) - 1);
   }
 }
@@ -484,7 +486,8 @@ static char *slurp(const char *path, size_t *len)
   char *buf;
   long n;
 
-  if (!f) return NULL;
+  if (!f)
+    return NULL;
   if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
     fclose(f);
     return NULL;
@@ -495,7 +498,8 @@ static char *slurp(const char *path, size_t *len)
     buf = NULL;
   }
   fclose(f);
-  if (!buf) return NULL;
+  if (!buf)
+    return NULL;
   buf[n] = '\0';
   *len = (size_t)n;
   return buf;
@@ -514,14 +518,19 @@ static const char *expect_parse(char *text, struct expect *e)
     size_t len = strlen(line);
     size_t k;
 
-    if (len && line[len - 1] == '\r') line[len - 1] = '\0';
-    if (line[0] == '\0' || line[0] == '#') continue;
-    if (!eq) return "a line without '='";
+    if (len && line[len - 1] == '\r')
+      line[len - 1] = '\0';
+    if (line[0] == '\0' || line[0] == '#')
+      continue;
+    if (!eq)
+      return "a line without '='";
     *eq = '\0';
     for (k = 0; k < GW_ARRAY_LEN(keys) && strcmp(keys[k], line) != 0; k++)
       ;
-    if (k == GW_ARRAY_LEN(keys)) return "an unknown key";
-    if (e->have & (1u << k)) return "a key given twice";
+    if (k == GW_ARRAY_LEN(keys))
+      return "an unknown key";
+    if (e->have & (1u << k))
+      return "a key given twice";
     e->have |= 1u << k;
     switch (k) {
     case 0:
@@ -547,7 +556,8 @@ static const char *expect_parse(char *text, struct expect *e)
       break;
     }
   }
-  if (!(e->have & 1u)) return "no rc";
+  if (!(e->have & 1u))
+    return "no rc";
   if (strcmp(e->rc, "OK") == 0 || strcmp(e->rc, "EPHONE") == 0) {
     if ((e->have & 0x3eu) != 0x3eu)
       return "rc OK/EPHONE needs session, service, network, msisdn "
@@ -610,7 +620,8 @@ static int fixture_run(const char *dir, const char *name, char **report, size_t 
     bad++;
   } else if (rc == GW_OK || rc == GW_EPHONE) {
     for (size_t i = 0; i < step.n_inputs; i++) {
-      if (i) strncat(joined, "|", sizeof(joined) - strlen(joined) - 1);
+      if (i)
+        strncat(joined, "|", sizeof(joined) - strlen(joined) - 1);
       strncat(joined, step.inputs[i], sizeof(joined) - strlen(joined) - 1);
     }
 #define FIELD(label, got, want)                                                                    \
@@ -657,12 +668,15 @@ START_TEST(test_dialect_at_golden_fixtures)
     size_t stem;
     int seen = 0;
 
-    if (de->d_name[0] == '.' || !dot) continue;
-    if (strcmp(dot, ".http") != 0 && strcmp(dot, ".expect") != 0) continue;
+    if (de->d_name[0] == '.' || !dot)
+      continue;
+    if (strcmp(dot, ".http") != 0 && strcmp(dot, ".expect") != 0)
+      continue;
     stem = (size_t)(dot - de->d_name);
     for (size_t i = 0; i < n && !seen; i++)
       seen = strlen(names[i]) == stem && strncmp(names[i], de->d_name, stem) == 0;
-    if (seen) continue;
+    if (seen)
+      continue;
     names = realloc(names, (n + 1) * sizeof(*names));
     ck_assert_ptr_nonnull(names);
     names[n] = strndup(de->d_name, stem);

@@ -47,7 +47,8 @@ static struct sess_text_cost measure_ok(const char *s)
 START_TEST(test_text_gsm7_basic_table)
 {
   for (size_t i = 0; i < GW_ARRAY_LEN(gsm_basic_by_septet); i++) {
-    if (gsm_basic_by_septet[i] == ESC) continue;
+    if (gsm_basic_by_septet[i] == ESC)
+      continue;
     ck_assert_msg(sess_text_gsm7_cost(gsm_basic_by_septet[i]) == 1, "septet 0x%02zx U+%04X", i,
                   gsm_basic_by_septet[i]);
   }
@@ -387,7 +388,8 @@ START_TEST(test_text_fit_every_budget)
         ck_assert_uint_le(got, len);
         ck_assert_int_eq(sess_text_measure(s, got, &c), GW_OK);
         ck_assert_uint_le(enc == SESS_ENC_GSM7 ? c.septets : c.ucs2_units, budget);
-        if (enc == SESS_ENC_GSM7) ck_assert_int_eq(c.enc, SESS_ENC_GSM7);
+        if (enc == SESS_ENC_GSM7)
+          ck_assert_int_eq(c.enc, SESS_ENC_GSM7);
         if (got < len && (enc == SESS_ENC_UCS2 || c.enc == SESS_ENC_GSM7)) {
           /* Extending by one code point must exceed the budget or hit a non-GSM character. */
           size_t next = got + 1;

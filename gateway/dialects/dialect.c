@@ -13,7 +13,8 @@ static const struct gw_dialect *const registry[] = {
 const struct gw_dialect *gw_dialect_find(const char *name)
 {
   for (size_t i = 0; name && i < GW_ARRAY_LEN(registry); i++)
-    if (strcmp(registry[i]->name, name) == 0) return registry[i];
+    if (strcmp(registry[i]->name, name) == 0)
+      return registry[i];
   return NULL;
 }
 
@@ -28,15 +29,19 @@ int gw_ussd_split_path(struct gw_ussd_step *step, const char *text)
   char *p;
 
   step->n_inputs = 0;
-  if (len >= sizeof(step->path)) return GW_E2BIG;
+  if (len >= sizeof(step->path))
+    return GW_E2BIG;
   memcpy(step->path, text, len + 1);
-  if (len == 0) return GW_OK;
+  if (len == 0)
+    return GW_OK;
   p = step->path;
   for (;;) {
     char *star = strchr(p, '*');
-    if (step->n_inputs == SESS_MAX_INPUTS) return GW_E2BIG;
+    if (step->n_inputs == SESS_MAX_INPUTS)
+      return GW_E2BIG;
     step->inputs[step->n_inputs++] = p;
-    if (!star) break;
+    if (!star)
+      break;
     *star = '\0';
     p = star + 1;
   }

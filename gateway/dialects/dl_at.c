@@ -72,7 +72,8 @@ static int at_render_ussd(int end, const char *text, struct gw_dialect_reply *ou
 {
   int n = snprintf(out->body, sizeof(out->body), "%s %s", end ? "END" : "CON", text);
 
-  if (n < 0 || (size_t)n >= sizeof(out->body)) return GW_E2BIG;
+  if (n < 0 || (size_t)n >= sizeof(out->body))
+    return GW_E2BIG;
   out->status = 200;
   out->content_type = "text/plain; charset=utf-8";
   out->len = (size_t)n;

@@ -28,9 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsetenv("AULGATE_DB");
     unsetenv("AULGATE_LISTEN");
   }
-  if (fd < 0 || ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size) abort();
+  if (fd < 0 || ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
+    abort();
   snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-  if (gw_config_init(&cfg) != GW_OK) abort();
+  if (gw_config_init(&cfg) != GW_OK)
+    abort();
   err[0] = '\0';
   rc = gw_config_load(&cfg, path, err, sizeof(err));
   if (rc != GW_OK && (rc >= 0 || err[0] == '\0'))

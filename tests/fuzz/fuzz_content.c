@@ -26,7 +26,8 @@ static void copy_file(const char *from, const char *to)
   FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
   size_t n;
 
-  if (!in || !out) abort();
+  if (!in || !out)
+    abort();
   while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
     fwrite(buf, 1, n, out);
   fclose(in);
@@ -38,7 +39,8 @@ static void prepare(void)
   char path[128];
 
   snprintf(dir, sizeof(dir), "/tmp/aulgate-fuzz-content-XXXXXX");
-  if (!mkdtemp(dir)) abort();
+  if (!mkdtemp(dir))
+    abort();
   snprintf(path, sizeof(path), "%s/strings.json", dir);
   copy_file(CONTENT_DIR "/strings.json", path);
 }
@@ -52,21 +54,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   FILE *f, *devnull;
   int problems, rc;
 
-  if (!dir[0]) prepare();
+  if (!dir[0])
+    prepare();
   snprintf(path, sizeof(path), "%s/survey.json", dir);
   f = fopen(path, "wb");
-  if (!f) abort();
+  if (!f)
+    abort();
   fwrite(data, 1, size, f);
   fclose(f);
   devnull = fopen("/dev/null", "w");
   problems = sess_lint(dir, &budget, devnull);
   fclose(devnull);
   rc = sess_content_load(dir, &budget, NULL, 0, &c, err, sizeof(err));
-  if ((problems == 0) != (rc == GW_OK)) abort(); /* lint and load must agree */
+  if ((problems == 0) != (rc == GW_OK))
+    abort(); /* lint and load must agree */
   if (rc == GW_OK) {
     /* A file that loaded replays: its own id is unknown here, so ask for one that is not
      * there and for the fuzz input's id if it happens to be "s" (the seed corpus uses it). */
-    if (sess_replay(c, &budget, "no-such-file", NULL, NULL, 0, &first) != GW_ENOTFOUND) abort();
+    if (sess_replay(c, &budget, "no-such-file", NULL, NULL, 0, &first) != GW_ENOTFOUND)
+      abort();
     sess_replay(c, &budget, "s", NULL, NULL, 0, &first);
     sess_content_unref(c);
   } else if (err[0] == '\0') {

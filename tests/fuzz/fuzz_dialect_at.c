@@ -26,8 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* 1 when p points into the step's own storage: its form buffer (or a form's static "") or path. */
 static int in_step(const struct gw_ussd_step *step, const char *p, size_t body_len)
 {
-  if (p >= step->path && p < step->path + sizeof(step->path)) return 1;
-  if (step->form.buf && p >= step->form.buf && p <= step->form.buf + body_len) return 1;
+  if (p >= step->path && p < step->path + sizeof(step->path))
+    return 1;
+  if (step->form.buf && p >= step->form.buf && p <= step->form.buf + body_len)
+    return 1;
   return *p == '\0'; /* "" for an absent optional field or a value-less key */
 }
 
@@ -107,7 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   char err[160];
   int rc;
 
-  if (!d) d = gw_dialect_find("at");
+  if (!d)
+    d = gw_dialect_find("at");
   FUZZ_CHECK(d != NULL);
   memset(err, 0x55, sizeof(err)); /* so that a missing NUL shows */
   rc = gw_dialect_parse_ussd(d, (const char *)data, size, &step, err, sizeof(err));

@@ -46,12 +46,15 @@ static int ref_utf8_valid(const unsigned char *s, size_t n)
     } else {
       return 0;
     }
-    if (n - i < k) return 0;
+    if (n - i < k)
+      return 0;
     for (size_t j = 1; j < k; j++) {
-      if ((s[i + j] & 0xC0) != 0x80) return 0;
+      if ((s[i + j] & 0xC0) != 0x80)
+        return 0;
       cp = cp << 6 | (s[i + j] & 0x3F);
     }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return 0;
     i += k;
   }
   return 1;
@@ -59,7 +62,8 @@ static int ref_utf8_valid(const unsigned char *s, size_t n)
 
 static int ref_hex(uint8_t c)
 {
-  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= '0' && c <= '9')
+    return c - '0';
   c |= 0x20;
   return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
 }
@@ -130,9 +134,11 @@ static void check_round_trip(const struct gw_form *form, const struct gw_form_li
   for (size_t i = 0; i < form->n; i++) {
     const char *parts[2] = {form->f[i].key, form->f[i].value};
 
-    if (i > 0) enc[len++] = '&';
+    if (i > 0)
+      enc[len++] = '&';
     for (int p = 0; p < 2; p++) {
-      if (p == 1) enc[len++] = '=';
+      if (p == 1)
+        enc[len++] = '=';
       for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++) {
         enc[len++] = '%';
         enc[len++] = hex[*c >> 4];
@@ -216,7 +222,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_success(&form, data, size, &lim);
   else
     check_failure(&form, rc);
-  if (size > lim.max_body) FUZZ_CHECK(rc == GW_E2BIG);
+  if (size > lim.max_body)
+    FUZZ_CHECK(rc == GW_E2BIG);
   gw_form_cleanup(&form);
   FUZZ_CHECK(form.buf == NULL && form.n == 0);
   gw_form_cleanup(&form);

@@ -28,12 +28,17 @@ static int is_digit(uint8_t c)
 static int plain_form_accepted(const uint8_t *s, size_t n)
 {
   for (size_t i = (n > 0 && s[0] == '+'); i < n; i++) {
-    if (!is_digit(s[i])) return 0;
+    if (!is_digit(s[i]))
+      return 0;
   }
-  if (n == 12 && s[0] == '+') return s[1] == '7' && s[2] == '7';
-  if (n == 13) return memcmp(s, "0077", 4) == 0;
-  if (n == 11) return (s[0] == '7' || s[0] == '8') && s[1] == '7';
-  if (n == 10) return s[0] == '7';
+  if (n == 12 && s[0] == '+')
+    return s[1] == '7' && s[2] == '7';
+  if (n == 13)
+    return memcmp(s, "0077", 4) == 0;
+  if (n == 11)
+    return (s[0] == '7' || s[0] == '8') && s[1] == '7';
+  if (n == 10)
+    return s[0] == '7';
   return 0;
 }
 
@@ -46,7 +51,8 @@ static void check_mask(const char *in, size_t buflen)
   memset(buf, 'Z', sizeof(buf));
   m = gw_phone_mask(in, buf, buflen);
   FUZZ_CHECK(m != NULL);
-  if (m == buf) FUZZ_CHECK(memchr(buf, '\0', buflen) != NULL);
+  if (m == buf)
+    FUZZ_CHECK(memchr(buf, '\0', buflen) != NULL);
   for (const char *c = m; *c; c++)
     digits += is_digit((uint8_t)*c);
   FUZZ_CHECK(digits <= 4);
@@ -67,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t c = data[i];
 
     if (is_digit(c)) {
-      if (ndigits < sizeof(digits)) digits[ndigits] = (char)c;
+      if (ndigits < sizeof(digits))
+        digits[ndigits] = (char)c;
       ndigits++;
     } else if (c == '+') {
       nplus++;
@@ -101,7 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   } else {
     FUZZ_CHECK(out[0] == '\0');
   }
-  if (plain_form_accepted(data, size)) FUZZ_CHECK(rc == GW_OK);
+  if (plain_form_accepted(data, size))
+    FUZZ_CHECK(rc == GW_OK);
 
   /* Masking arbitrary text, with every small buffer size. */
   cstr = malloc(size + 1);

@@ -46,9 +46,11 @@ static size_t ref_valid_prefix(const uint8_t *s, size_t n)
     } else {
       return i;
     }
-    if (n - i < k || s[i + 1] < lo || s[i + 1] > hi) return i;
+    if (n - i < k || s[i + 1] < lo || s[i + 1] > hi)
+      return i;
     for (size_t j = 2; j < k; j++) {
-      if (s[i + j] < 0x80 || s[i + j] > 0xBF) return i;
+      if (s[i + j] < 0x80 || s[i + j] > 0xBF)
+        return i;
     }
     i += k;
   }
@@ -78,9 +80,11 @@ static void check_fit(const uint8_t *data, size_t size, size_t valid, enum sess_
    * invalid sequence fit() stops before may well be a stray continuation byte). */
   FUZZ_CHECK(got == valid || !is_cont(data[got]));
   FUZZ_CHECK(sess_text_measure(s, got, &c) == GW_OK);
-  if (enc == SESS_ENC_GSM7) FUZZ_CHECK(c.enc == SESS_ENC_GSM7);
+  if (enc == SESS_ENC_GSM7)
+    FUZZ_CHECK(c.enc == SESS_ENC_GSM7);
   FUZZ_CHECK(units_of(&c, enc) <= budget);
-  if (got == valid) return; /* stopped by the end or by invalid input */
+  if (got == valid)
+    return; /* stopped by the end or by invalid input */
   /* Maximal: one more code point is over budget, or not encodable in GSM-7. */
   next = got + 1;
   while (next < valid && is_cont(data[next]))
@@ -120,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* A text fits its own cost exactly, and not one unit less. */
     FUZZ_CHECK(sess_text_fit(s, size, c.enc, sess_text_units(&c)) == size);
-    if (size > 0) FUZZ_CHECK(sess_text_fit(s, size, c.enc, sess_text_units(&c) - 1) < size);
+    if (size > 0)
+      FUZZ_CHECK(sess_text_fit(s, size, c.enc, sess_text_units(&c) - 1) < size);
   } else {
     FUZZ_CHECK(c.code_points == 0 && c.ucs2_units == 0 && c.septets == 0);
   }
@@ -138,7 +143,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     FUZZ_CHECK(cost >= 0 && cost <= 2);
     FUZZ_CHECK(sess_text_gsm7_cost(cp & 0x1FFFFF) >= 0);
-    if (cp > 0x10FFFF) FUZZ_CHECK(cost == 0);
+    if (cp > 0x10FFFF)
+      FUZZ_CHECK(cost == 0);
   }
   return 0;
 }

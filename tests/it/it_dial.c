@@ -98,7 +98,8 @@ static void dial(const char *const *args, const char *script, struct run *r)
   close(out[1]);
   /* The script is far below a pipe's capacity, so writing it all first cannot deadlock; a tool
    * that stops early leaves it unread (EPIPE, SIGPIPE is ignored). */
-  if (script) k = write(in[1], script, strlen(script));
+  if (script)
+    k = write(in[1], script, strlen(script));
   close(in[1]);
   while ((k = read(out[0], r->out + len, sizeof(r->out) - 1 - len)) > 0)
     len += (size_t)k;

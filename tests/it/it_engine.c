@@ -64,7 +64,8 @@ static void teardown_copy(void)
 
   stop();
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", content_copy);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", content_copy);
+  if (system(cmd) != 0)
+    fprintf(stderr, "could not remove %s\n", content_copy);
 }
 
 /* Answers (question -> option) of one session, in hop order, as "q=v q=v". */
@@ -324,7 +325,8 @@ START_TEST(test_it_reload_keeps_live_sessions)
   ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
   for (int i = 0; i < 50; i++) { /* the reload is logged; wait for the new generation */
     ck_assert_int_eq(it_get(&srv, "/healthz", &r), 0);
-    if (strstr(r.body, "\"content_generation\":1,") == NULL) break;
+    if (strstr(r.body, "\"content_generation\":1,") == NULL)
+      break;
     usleep(100000);
   }
   ck_assert_msg(strstr(r.body, "\"content_generation\":1,") == NULL, "no reload: %s", r.body);
@@ -372,13 +374,54 @@ START_TEST(test_it_district_added_by_sql)
   for (int page = 0; page < 10 && !found; page++) {
     ck_assert_int_eq(it_hop(&srv, session, phone, path, &r), 0);
     found = strstr(r.body, "Newdistrict") != NULL;
-    if (!strstr(r.body, "\n99 ")) break;
+    if (!strstr(r.body, "\n99 "))
+      break;
     strcat(path, "*99");
   }
   snprintf(sql, sizeof(sql), "DELETE FROM districts WHERE code = 'it-new-%d'", (int)getpid());
   PQclear(PQexec(db, sql));
   kill(srv.pid, SIGHUP);
   ck_assert_msg(found, "the new district is not offered: %s", r.body);
+}
+END_TEST
+
+/* Architecture decision 8: one session's hops sent alternately to two gateway processes behind
+ * a load balancer. Each rebuilds what it needs from the input path and PostgreSQL, so the
+ * parent sees one consistent survey: resume offered once, nothing asked twice. */
+START_TEST(test_it_two_gateways_alternate)
+{
+  static const char *const resumed[] = {"1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "2", "2"};
+  struct it_server other;
+  const struct it_server *gw[2] = {&srv, &other};
+  char phone[16], session[96], path[256] = "", got[2048];
+  struct it_resp r, again;
+
+  ck_assert_int_eq(it_server_start(&other, NULL), 0);
+  ck_assert_int_eq(it_wait_health(&other, 200, 10000), 0);
+  it_fresh_phone(phone);
+  drop_after_l2(phone); /* on srv */
+  it_session_id(session, sizeof(session), "two");
+  ck_assert_int_eq(it_hop(gw[1], session, phone, "", &r), 0);
+  ck_assert_msg(strstr(r.body, "Parent survey") != NULL, "%s", r.body);
+  for (size_t i = 0; i < LEN(resumed); i++) {
+    strcat(path, i ? "*" : "");
+    strcat(path, resumed[i]);
+    ck_assert_int_eq(it_hop(gw[i % 2], session, phone, path, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    if (i == 1)
+      ck_assert_msg(strstr(r.body, "Continue") != NULL, "resume offer: %s", r.body);
+    if (i == 2)
+      ck_assert_msg(strstr(r.body, "ideas") != NULL, "L3 after continuing: %s", r.body);
+    /* The carrier retries the hop on the other process: same screen, nothing stored twice. */
+    ck_assert_int_eq(it_hop(gw[(i + 1) % 2], session, phone, path, &again), 0);
+    ck_assert_str_eq(again.body, r.body);
+  }
+  ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "%s", r.body);
+  answers_of(session, got, sizeof(got));
+  ck_assert_str_eq(got, "L3=yes L4=yes T1=yes T2=yes T3=yes T4=yes T5=yes barrier=school_job "
+                        "subscribe=no");
+  ck_assert_int_eq(count_answers(phone, "mother", "L2"), 1);
+  ck_assert_int_eq(it_server_stop(&other), 0);
 }
 END_TEST
 
@@ -398,6 +441,7 @@ int main(void)
   tcase_add_test(tc, test_it_shared_phone_two_parents);
   tcase_add_test(tc, test_it_tips_and_sms_switch);
   tcase_add_test(tc, test_it_paging_more_and_back);
+  tcase_add_test(tc, test_it_two_gateways_alternate);
   suite_add_tcase(s, tc);
   tcase_add_unchecked_fixture(timers, setup_timers, stop);
   tcase_set_timeout(timers, 60);

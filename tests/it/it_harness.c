@@ -39,14 +39,16 @@ static int free_port(void)
   if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
       getsockname(fd, (struct sockaddr *)&a, &len) == 0)
     port = ntohs(a.sin_port);
-  if (fd >= 0) close(fd);
+  if (fd >= 0)
+    close(fd);
   return port;
 }
 
 static int write_file(const char *path, const char *text)
 {
   FILE *f = fopen(path, "w");
-  if (!f) return -1;
+  if (!f)
+    return -1;
   fputs(text, f);
   return fclose(f);
 }
@@ -55,18 +57,21 @@ int it_server_start(struct it_server *s, const char *extra_conf)
 {
   char conf[4096], path[300], secret_path[300], content[300];
   const char *root = env_or("AULGATE_ROOT", ".");
-  unsigned char raw[32];
+  static char secret[65]; /* one per test process: gateways of one deployment share it */
 
   memset(s, 0, sizeof(*s));
   snprintf(s->dir, sizeof(s->dir), "/tmp/aulgate-it-XXXXXX");
-  if (!mkdtemp(s->dir)) return -1;
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
-  for (int i = 0; i < 32; i++) {
-    raw[i] = (unsigned char)(rand() & 0xff);
-    snprintf(s->secret_hex + 2 * i, 3, "%02x", raw[i]);
+  if (!mkdtemp(s->dir))
+    return -1;
+  if (!secret[0]) {
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    for (int i = 0; i < 32; i++)
+      snprintf(secret + 2 * i, 3, "%02x", (unsigned)(rand() & 0xff));
   }
+  memcpy(s->secret_hex, secret, sizeof(secret));
   snprintf(secret_path, sizeof(secret_path), "%s/secret", s->dir);
-  if (write_file(secret_path, s->secret_hex)) return -1;
+  if (write_file(secret_path, s->secret_hex))
+    return -1;
   s->port = free_port();
   /* extra_conf may name its own content_dir; a key set twice is a configuration error. */
   snprintf(content, sizeof(content), "content_dir = %s/content\n", root);
@@ -83,7 +88,8 @@ int it_server_start(struct it_server *s, const char *extra_conf)
            extra_conf && strstr(extra_conf, "content_dir") ? "" : content, secret_path,
            extra_conf ? extra_conf : "");
   snprintf(path, sizeof(path), "%s/aulgate.conf", s->dir);
-  if (write_file(path, conf)) return -1;
+  if (write_file(path, conf))
+    return -1;
   snprintf(s->log, sizeof(s->log), "%s/aulgate.log", s->dir);
   s->pid = fork();
   if (s->pid == 0) {
@@ -97,11 +103,14 @@ int it_server_start(struct it_server *s, const char *extra_conf)
     execl(AULGATE_BIN, "aulgate", "serve", "-c", path, (char *)NULL);
     _exit(127);
   }
-  if (s->pid < 0) return -1;
+  if (s->pid < 0)
+    return -1;
   for (int i = 0; i < 200; i++) { /* up to 10 s */
     struct it_resp r;
-    if (it_get(s, "/healthz", &r) == 0) return 0;
-    if (!it_server_alive(s)) break;
+    if (it_get(s, "/healthz", &r) == 0)
+      return 0;
+    if (!it_server_alive(s))
+      break;
     usleep(50000);
   }
   fprintf(stderr, "it: the gateway did not start; its log is %s\n", s->log);
@@ -117,10 +126,12 @@ int it_server_alive(const struct it_server *s)
   FILE *f;
   size_t n;
 
-  if (s->pid <= 0) return 0;
+  if (s->pid <= 0)
+    return 0;
   snprintf(path, sizeof(path), "/proc/%d/stat", (int)s->pid);
   f = fopen(path, "r");
-  if (!f) return 0;
+  if (!f)
+    return 0;
   n = fread(buf, 1, sizeof(buf) - 1, f);
   fclose(f);
   buf[n] = '\0';
@@ -132,7 +143,8 @@ int it_server_stop(struct it_server *s)
 {
   int status;
 
-  if (s->pid <= 0) return -1;
+  if (s->pid <= 0)
+    return -1;
   kill(s->pid, SIGTERM);
   for (int i = 0; i < 200; i++) { /* up to 10 s, then kill */
     pid_t p = waitpid(s->pid, &status, WNOHANG);
@@ -153,7 +165,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
   struct it_resp *r = arg;
   size_t have = strlen(r->body), add = size * n;
 
-  if (have + add >= sizeof(r->body)) add = sizeof(r->body) - have - 1;
+  if (have + add >= sizeof(r->body))
+    add = sizeof(r->body) - have - 1;
   memcpy(r->body + have, data, add);
   r->body[have + add] = '\0';
   return size * n;
@@ -169,7 +182,8 @@ static int perform(const struct it_server *s, const char *path, const char *ctyp
   CURLcode rc;
 
   memset(r, 0, sizeof(*r));
-  if (!c) return -1;
+  if (!c)
+    return -1;
   snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", s->port, path);
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -229,7 +243,8 @@ int it_wait_health(const struct it_server *s, long want_status, int ms)
 {
   for (int waited = 0; waited <= ms; waited += 100) {
     struct it_resp r;
-    if (it_get(s, "/healthz", &r) == 0 && r.status == want_status) return 0;
+    if (it_get(s, "/healthz", &r) == 0 && r.status == want_status)
+      return 0;
     usleep(100000);
   }
   return -1;
@@ -289,7 +304,8 @@ int it_pg_ctl(const char *verb)
   char cmd[1024];
   const char *ctl = getenv("AULGATE_PG_CTL");
 
-  if (!ctl) return -1;
+  if (!ctl)
+    return -1;
   snprintf(cmd, sizeof(cmd), "'%s' %s >/dev/null 2>&1", ctl, verb);
   return system(cmd);
 }
@@ -313,7 +329,8 @@ int it_play(const struct it_server *s, const char *session, const char *phone,
 
   for (size_t i = 0; i <= n; i++) {
     if (i > 0) {
-      if (i > 1) strcat(path, "*");
+      if (i > 1)
+        strcat(path, "*");
       strcat(path, inputs[i - 1]);
     }
     if (it_hop(s, session, phone, path, last) || last->status != 200) {

@@ -84,7 +84,8 @@ static void teardown(void)
   PQclear(PQexec(admin, sql));
   PQfinish(admin);
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "could not remove %s\n", dir);
 }
 
 START_TEST(test_migrate_applies_in_order_once)

@@ -149,7 +149,8 @@ static void teardown(void)
   PQclear(PQexec(admin, sql));
   PQfinish(admin);
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  if (system(cmd) != 0)
+    fprintf(stderr, "could not remove %s\n", dir);
 }
 
 /* A small valid file: two regions, the first with two districts. */
@@ -506,7 +507,8 @@ static void drop_leftovers(void)
   PGconn *c = it_db();
   PGresult *r;
 
-  if (!c) return;
+  if (!c)
+    return;
   snprintf(prefix, sizeof(prefix), "aulgate_it_places_%d_", (int)runner);
   r = PQexecParams(c, "SELECT datname FROM pg_database WHERE left(datname, length($1)) = $1", 1,
                    NULL, params, NULL, NULL, 0);

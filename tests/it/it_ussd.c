@@ -363,7 +363,8 @@ START_TEST(test_it_sigterm_finishes_what_is_committing)
     if (it_hop(&gw, session, phone, "1*1*1", &cr) == 0) {
       char line[4200];
       int len = snprintf(line, sizeof(line), "%ld %s", cr.status, cr.body);
-      if (write(fds[1], line, (size_t)len) < 0) _exit(2);
+      if (write(fds[1], line, (size_t)len) < 0)
+        _exit(2);
     }
     _exit(0);
   }
