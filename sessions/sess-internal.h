@@ -70,6 +70,7 @@ struct sess_node {
   struct sess_goto next;
   struct sess_cond *when; /* owned, NULL: always asked */
   int relation;           /* the answer says who is answering on a shared phone */
+  int broken;             /* failed to load: later checks leave it alone (lint) */
   int subscribes;         /* a "yes" subscribes the number to SMS tips */
   long min, max;
   int optional;
@@ -102,7 +103,9 @@ struct sess_content {
   unsigned generation;
   struct sess_survey *surveys; /* owned array */
   size_t n_surveys;
-  json_t *strings;         /* borrowed from docs */
+  json_t *strings;          /* borrowed from docs */
+  const char *strings_file; /* borrowed: file names for lint messages */
+  const char *tips_file;
   struct sess_band *bands; /* owned array: tip bands */
   size_t n_bands;
   struct sess_tip *tips; /* owned array */

@@ -379,6 +379,7 @@ static int strings_load(struct sess_diag *d, struct sess_content *c, json_t *doc
   if (c->strings)
     return sess__problem(d, "%s: a second strings file", file);
   c->strings = json_object_get(doc, "strings");
+  c->strings_file = file;
   if (!json_is_object(c->strings))
     return sess__problem(d, "%s: needs a 'strings' object", file);
   for (size_t i = 0; i < GW_ARRAY_LEN(required); i++) {
@@ -399,6 +400,7 @@ static int tips_load(struct sess_diag *d, struct sess_content *c, json_t *doc, c
 
   if (c->tips)
     return sess__problem(d, "%s: a second tips file", file);
+  c->tips_file = file;
   if (!json_is_array(bands) || !json_is_array(tips) || json_array_size(tips) == 0)
     return sess__problem(d, "%s: needs bands and a non-empty tips list", file);
   c->bands = calloc(json_array_size(bands) + 1, sizeof(*c->bands));
@@ -657,9 +659,12 @@ int sess__content_build(const char *dir, const struct sess_budget *budget,
     json_t *nodes = json_object_get(doc_of(c, sv->file), "nodes");
     if (!sv->id || sv->start < 0)
       continue;
-    for (size_t k = 0; k < sv->n_nodes; k++)
-      if (node_load(d, c, (int)s, &sv->nodes[k], json_array_get(nodes, k)))
+    for (size_t k = 0; k < sv->n_nodes; k++) {
+      if (node_load(d, c, (int)s, &sv->nodes[k], json_array_get(nodes, k))) {
+        sv->nodes[k].broken = 1;
         rc = GW_ECONTENT;
+      }
+    }
     link_districts(sv);
   }
   if (rc != GW_ENOMEM && load_places(d, c, places_doc, places, n_places))

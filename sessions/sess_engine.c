@@ -56,8 +56,8 @@ static int parse_pick(const char *in, long lo, long hi, long *out)
   if (!in || !*in || (in[0] == '0' && in[1] != '\0'))
     return GW_EINVAL;
   for (const char *p = in; *p; p++) {
-    if (*p < '0' || *p > '9' || v > hi)
-      return GW_EINVAL;
+    if (*p < '0' || *p > '9' || v > (hi - (*p - '0')) / 10)
+      return GW_EINVAL; /* not a digit, or past hi: checked before it could overflow */
     v = v * 10 + (*p - '0');
   }
   if (v < lo || v > hi)
@@ -98,7 +98,7 @@ static void enter(struct run *r, int file, int node)
 {
   int guard = SESS_MAX_NODES + 1;
 
-  if (file != r->file && r->c->surveys[file].is_survey && node == r->c->surveys[file].start) {
+  if (file != r->survey && r->c->surveys[file].is_survey) {
     r->survey = file; /* a survey starts afresh: its answers belong to this attempt */
     memset(r->answers, 0, sizeof(r->answers));
     r->relation = "";
@@ -159,13 +159,18 @@ static const char *grade_band(const struct run *r)
   return "";
 }
 
-static void answer(struct run *r, const struct sess_node *n, const char *value)
+/* Records value for the node on screen and moves on: to `go` when the picked option carries
+ * its own next (branching), else to the node's next. */
+static void answer(struct run *r, const struct sess_node *n, const char *value,
+                   const struct sess_goto *go)
 {
   const struct sess_survey *sv = file_of(r);
-  struct sess_goto next = n->next;
+  struct sess_goto next = go && go->file >= 0 ? *go : n->next;
 
   if (n->relation) {
     r->relation = value;
+    if (r->survey == r->file)
+      r->answers[r->node] = value; /* for skip logic; it is a key, not an answer row */
     r->prior = prior_for(r, value);
     if (r->prior && r->prior->open_attempt && r->prior->n > 0) {
       r->scr = SCR_RESUME; /* ask before anything is stored */
@@ -208,7 +213,7 @@ static void menu_pick(struct run *r, const struct sess_option *o)
   case SESS_ACTION_SURVEY: {
     const struct sess_survey *sv = sess__survey_find(r->c, "involvement");
     if (sv) {
-      r->file = -1; /* force a fresh start even when coming back to it */
+      r->survey = -1; /* a fresh start, even when coming back to it */
       enter(r, (int)(sv - r->c->surveys), sv->start);
     }
     return;
@@ -280,21 +285,23 @@ static void apply_node(struct run *r, const char *in)
     if (n->type == SESS_NODE_MENU)
       menu_pick(r, &n->options[k - 1]);
     else
-      answer(r, n, items[k - 1].value);
+      answer(r, n, items[k - 1].value,
+             n->type == SESS_NODE_CHOICE && n->source == SESS_SOURCE_NONE ? &n->options[k - 1].go
+                                                                          : NULL);
     return;
   case SESS_NODE_NUMBER:
     if (n->optional && strcmp(in, "0") == 0) {
-      answer(r, n, "skip");
+      answer(r, n, "skip", NULL);
       return;
     }
     if (parse_pick(in, n->min, n->max, &k))
       break;
-    answer(r, n, in);
+    answer(r, n, in, NULL);
     return;
   case SESS_NODE_TEXT:
     if (!*in || (long)utf8_chars(in) > n->max_len)
       break;
-    answer(r, n, in);
+    answer(r, n, in, NULL);
     return;
   case SESS_NODE_END:
     return; /* nothing follows an END */

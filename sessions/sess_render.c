@@ -115,7 +115,13 @@ size_t sess__paginate(const struct sess_content *c, const struct sess_budget *b,
     if (pages == max_pages)
       return 0;
     first[pages++] = start;
-    /* Take items while the page, with "more" if items remain after it, still fits. */
+    /* The rest of the list, when it fits without "more", is the last page. Otherwise take
+     * items while the page, with "more" under them, still fits. */
+    f.more = 0;
+    if (s->n_items > 0 && fits(c, b, s, lang, start, s->n_items, &f)) {
+      i = s->n_items;
+      break;
+    }
     while (i < s->n_items) {
       f.more = i + 1 < s->n_items;
       if (!fits(c, b, s, lang, start, i + 1, &f))
@@ -157,14 +163,17 @@ int sess__render_page(const struct sess_content *c, const struct sess_budget *b,
   f.prompt = 1;
   f.more = page + 1 < pages;
   f.back = page > 0 || s->can_back;
-  /* With the error line, the prompt goes when both do not fit: the options matter more. When
-   * even the options do not fit beside it, the error line and the prompt stay, and the options
-   * are those the parent saw one screen before. */
+  /* When the error line does not fit with the whole page, something gives way. On a yes/no
+   * or other short choice the question matters more than the error line (the screen coming
+   * back says enough); on a long list the options matter more than the prompt (the parent saw
+   * it one screen before). */
   if (error && !fits(c, b, s, lang, from, to, &f)) {
-    f.prompt = 0;
-    if (!fits(c, b, s, lang, from, to, &f)) {
-      f.prompt = 1;
-      from = to = 0;
+    if (to - from <= 2) {
+      f.error = NULL;
+    } else {
+      f.prompt = 0;
+      if (!fits(c, b, s, lang, from, to, &f))
+        f.error = NULL, f.prompt = 1;
     }
   }
   return compose(c, s, lang, from, to, &f, buf, buflen);
