@@ -89,6 +89,19 @@ static const struct opt *opt_find(const char *name)
   return NULL;
 }
 
+/* Decimal digits only, an optional leading '-': strtol alone would also take " 12" and "+12". */
+static int is_integer(const char *v)
+{
+  if (*v == '-')
+    v++;
+  if (!*v)
+    return 0;
+  for (; *v; v++)
+    if (*v < '0' || *v > '9')
+      return 0;
+  return 1;
+}
+
 static int split_hostport(const char *v, char *host, size_t hostlen, int *port)
 {
   const char *colon;
@@ -114,7 +127,7 @@ static int split_hostport(const char *v, char *host, size_t hostlen, int *port)
     return GW_EINVAL;
   errno = 0;
   p = strtol(colon + 1, &end, 10);
-  if (colon[1] == '\0' || *end != '\0' || errno || p < 1 || p > 65535)
+  if (!is_integer(colon + 1) || *end != '\0' || errno || p < 1 || p > 65535)
     return GW_EINVAL;
   memcpy(host, h, hl);
   host[hl] = '\0';
@@ -133,7 +146,7 @@ static int set_opt(struct gw_config *cfg, const struct opt *o, const char *value
     long v;
     errno = 0;
     v = strtol(value, &end, 10);
-    if (*value == '\0' || *end != '\0' || errno || v < o->min || v > o->max) {
+    if (!is_integer(value) || *end != '\0' || errno || v < o->min || v > o->max) {
       snprintf(err, errlen, "key '%s': '%s' is not an integer from %ld to %ld", o->name, value,
                o->min, o->max);
       return GW_ECONFIG;

@@ -415,6 +415,8 @@ static const struct {
     {"max_body_bytes", "99999999999999999999999", "256 to 1048576"},
     {"max_body_bytes", "-8192", "256 to 1048576"},
     {"max_body_bytes", "8192.0", "256 to 1048576"},
+    {"max_body_bytes", " 8192", "256 to 1048576"}, /* strtol alone would take these two */
+    {"max_body_bytes", "+8192", "256 to 1048576"},
     {"max_connections", "0", "1 to 65536"},
     {"ussd_budget_ucs2", "81", "20 to 80"},
     {"ussd_budget_gsm7", "183", "20 to 182"},
@@ -507,6 +509,8 @@ static const char *const bad_listen[] = {
     "",
     "127.0.0.1",
     "127.0.0.1:",
+    "127.0.0.1: 80",
+    "127.0.0.1:+80",
     ":8080",
     "127.0.0.1:0",
     "127.0.0.1:65536",
