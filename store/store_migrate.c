@@ -7,6 +7,7 @@
  * for a shipped migration is a new migration.
  */
 #include "store/store.h"
+#include "store/store-internal.h"
 #include "gateway/gw.h"
 
 #include <dirent.h>
@@ -78,6 +79,18 @@ static void sha256_hex(const char *data, size_t len, char out[65])
     snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+int store__exec(PGconn *c, const char *sql, FILE *log, const char *what)
+{
+  PGresult *r = PQexec(c, sql);
+  ExecStatusType s = PQresultStatus(r);
+  int ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+
+  if (!ok)
+    fprintf(log, "aulgate: %s failed: %s", what, PQresultErrorMessage(r));
+  PQclear(r);
+  return ok ? GW_OK : GW_EDB;
+}
+
 static int cmp_migration(const void *a, const void *b)
 {
   return strcmp(((const struct migration *)a)->name, ((const struct migration *)b)->name);
@@ -137,18 +150,6 @@ static int list_migrations(const char *dir, struct migration **out, size_t *n, F
   return GW_OK;
 }
 
-static int exec_ok(PGconn *c, const char *sql, FILE *log, const char *what)
-{
-  PGresult *r = PQexec(c, sql);
-  ExecStatusType s = PQresultStatus(r);
-  int ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
-
-  if (!ok)
-    fprintf(log, "aulgate: %s failed: %s", what, PQresultErrorMessage(r));
-  PQclear(r);
-  return ok ? GW_OK : GW_EDB;
-}
-
 /* Checks every applied migration against the files; sets applied[i] for files already in. */
 static int check_applied(PGconn *c, struct migration *m, size_t n, unsigned char *applied,
                          FILE *log)
@@ -190,10 +191,10 @@ static int apply_one(PGconn *c, const struct migration *m, FILE *log)
   PGresult *r;
   int rc;
 
-  rc = exec_ok(c, "BEGIN", log, "BEGIN");
+  rc = store__exec(c, "BEGIN", log, "BEGIN");
   if (rc)
     return rc;
-  rc = exec_ok(c, m->sql, log, m->name);
+  rc = store__exec(c, m->sql, log, m->name);
   if (rc == GW_OK) {
     r = PQexecParams(c, "INSERT INTO schema_migrations (name, sha256) VALUES ($1, $2)", 2, NULL,
                      params, NULL, NULL, 0);
@@ -204,10 +205,10 @@ static int apply_one(PGconn *c, const struct migration *m, FILE *log)
     PQclear(r);
   }
   if (rc) {
-    exec_ok(c, "ROLLBACK", log, "ROLLBACK");
+    store__exec(c, "ROLLBACK", log, "ROLLBACK");
     return rc;
   }
-  rc = exec_ok(c, "COMMIT", log, "COMMIT");
+  rc = store__exec(c, "COMMIT", log, "COMMIT");
   if (rc == GW_OK)
     fprintf(log, "aulgate: applied %s\n", m->name);
   return rc;
@@ -230,11 +231,11 @@ int store_migrate(const char *conninfo, const char *dir, FILE *log)
     rc = GW_EDB;
     goto out;
   }
-  rc = exec_ok(c, "SET client_min_messages = warning", log, "SET");
+  rc = store__exec(c, "SET client_min_messages = warning", log, "SET");
   if (!rc)
-    rc = exec_ok(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", log, "locking");
+    rc = store__exec(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", log, "locking");
   if (!rc)
-    rc = exec_ok(c,
+    rc = store__exec(c,
                  "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY,"
                  " sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
                  log, "creating schema_migrations");

@@ -7,6 +7,7 @@
  * the order of the file: the n-th region, and the n-th district of a region, get sort 10 * n.
  */
 #include "store/store.h"
+#include "store/store-internal.h"
 #include "gateway/gw.h"
 
 #include <jansson.h>
@@ -354,19 +355,6 @@ static void seed_cleanup(struct seed *s)
   json_decref(s->doc);
 }
 
-/* Runs sql; a failure is reported to log with what, and returns GW_EDB. */
-static int exec_ok(PGconn *c, const char *sql, FILE *log, const char *what)
-{
-  PGresult *r = PQexec(c, sql);
-  ExecStatusType st = PQresultStatus(r);
-  int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-
-  if (!ok)
-    fprintf(log, "aulgate: %s failed: %s", what, PQresultErrorMessage(r));
-  PQclear(r);
-  return ok ? GW_OK : GW_EDB;
-}
-
 /* Copies the file into two temporary tables, so that the checks and upserts below are a few
  * set-based statements instead of a round trip and a decision per row. */
 static int stage(PGconn *c, const struct seed *s)
@@ -380,7 +368,7 @@ static int stage(PGconn *c, const struct seed *s)
   int rc = GW_OK;
 
   for (size_t i = 0; i < GW_ARRAY_LEN(create) && rc == GW_OK; i++)
-    rc = exec_ok(c, create[i], s->log, "creating the staging tables");
+    rc = store__exec(c, create[i], s->log, "creating the staging tables");
   for (size_t i = 0; i < s->n_regions + s->n_districts && rc == GW_OK; i++) {
     int is_region = i < s->n_regions;
     const struct seed_place *p = is_region ? &s->regions[i] : &s->districts[i - s->n_regions];
@@ -479,11 +467,11 @@ static int seed_write(PGconn *c, const struct seed *s)
   long reg[3], dis[3]; /* inserted, updated, only in the database */
   int rc;
 
-  rc = exec_ok(c, "BEGIN", s->log, "BEGIN");
+  rc = store__exec(c, "BEGIN", s->log, "BEGIN");
   if (rc)
     return rc;
   /* Two seeders at once would each see the other's rows as conflicts mid-way; take turns. */
-  rc = exec_ok(c, "SELECT pg_advisory_xact_lock(" PLACES_LOCK_KEY ")", s->log, "locking");
+  rc = store__exec(c, "SELECT pg_advisory_xact_lock(" PLACES_LOCK_KEY ")", s->log, "locking");
   if (!rc)
     rc = stage(c, s);
   if (!rc)
@@ -493,10 +481,10 @@ static int seed_write(PGconn *c, const struct seed *s)
   if (!rc)
     rc = upsert(c, upsert_districts, "districts", dis, s->log);
   if (rc) {
-    exec_ok(c, "ROLLBACK", s->log, "ROLLBACK");
+    store__exec(c, "ROLLBACK", s->log, "ROLLBACK");
     return rc;
   }
-  rc = exec_ok(c, "COMMIT", s->log, "COMMIT");
+  rc = store__exec(c, "COMMIT", s->log, "COMMIT");
   if (rc)
     return rc;
   fprintf(s->log,

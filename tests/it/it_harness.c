@@ -344,3 +344,45 @@ int it_play(const struct it_server *s, const char *session, const char *phone,
   }
   return 0;
 }
+
+int it_tmpdb_create(struct it_tmpdb *t, const char *name)
+{
+  char sql[128];
+  PGresult *r;
+  int ok;
+
+  memset(t, 0, sizeof(*t));
+  snprintf(t->name, sizeof(t->name), "%s", name);
+  snprintf(t->dir, sizeof(t->dir), "/tmp/aulgate-tmpdb-XXXXXX");
+  if (!mkdtemp(t->dir) || !(t->admin = it_db()))
+    return -1;
+  snprintf(sql, sizeof(sql), "CREATE DATABASE %s", t->name);
+  r = PQexec(t->admin, sql);
+  ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  if (!ok)
+    fprintf(stderr, "it: %s: %s", sql, PQresultErrorMessage(r));
+  PQclear(r);
+  if (!ok)
+    return -1;
+  snprintf(t->conninfo, sizeof(t->conninfo), "%s dbname=%s",
+           env_or("AULGATE_DB", "host=127.0.0.1 port=54329 user=aulgate"), t->name);
+  t->db = PQconnectdb(t->conninfo);
+  return PQstatus(t->db) == CONNECTION_OK ? 0 : -1;
+}
+
+void it_tmpdb_drop(struct it_tmpdb *t)
+{
+  char sql[128], cmd[128];
+
+  PQfinish(t->db);
+  t->db = NULL;
+  if (t->admin) {
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", t->name);
+    PQclear(PQexec(t->admin, sql));
+    PQfinish(t->admin);
+    t->admin = NULL;
+  }
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+  if (t->dir[0] && system(cmd) != 0)
+    fprintf(stderr, "it: could not remove %s\n", t->dir);
+}

@@ -59,6 +59,20 @@ void it_fresh_phone(char out[16]);
 int it_play(const struct it_server *s, const char *session, const char *phone,
             const char *const *inputs, size_t n, struct it_resp *last);
 
+/* A throw-away database `name` in the private cluster, with a temporary folder beside it, for
+ * tests of `aulgate migrate` and `aulgate seed`. */
+struct it_tmpdb {
+  char name[64];
+  char dir[64];       /* mkdtemp */
+  char conninfo[512]; /* AULGATE_DB with dbname=name */
+  PGconn *admin;      /* on the main database: creates and drops */
+  PGconn *db;         /* on the throw-away one */
+};
+/* Creates it; returns 0, or -1 with a message on stderr. */
+int it_tmpdb_create(struct it_tmpdb *t, const char *name);
+/* Drops the database and removes the folder. */
+void it_tmpdb_drop(struct it_tmpdb *t);
+
 /* Runs scripts/pg.sh with one argument ("stop"/"start"); returns its exit status. */
 int it_pg_ctl(const char *verb);
 

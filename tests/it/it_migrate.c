@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char dbname[64], dir[64], conninfo[512];
+static struct it_tmpdb tmp; /* the throw-away database of the running test */
 static PGconn *admin, *db;
 
 static void write_migration(const char *name, const char *sql)
@@ -17,15 +17,15 @@ static void write_migration(const char *name, const char *sql)
   char path[256];
   FILE *f;
 
-  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  snprintf(path, sizeof(path), "%s/%s", tmp.dir, name);
   f = fopen(path, "w");
   ck_assert_ptr_nonnull(f);
   fputs(sql, f);
   fclose(f);
 }
 
-/* Runs `aulgate migrate -d dir` with AULGATE_DB pointing at the test database; returns the exit
- * status and the output in out. */
+/* Runs `aulgate migrate -d <tmp.dir>` with AULGATE_DB pointing at the test database; returns the
+ * exit status and the output in out. */
 static int migrate(char *out, size_t outlen)
 {
   char cmd[1024];
@@ -33,8 +33,8 @@ static int migrate(char *out, size_t outlen)
   size_t n;
   int status;
 
-  snprintf(cmd, sizeof(cmd), "AULGATE_DB='%s' '%s' migrate -c /dev/null -d '%s' 2>&1", conninfo,
-           AULGATE_BIN, dir);
+  snprintf(cmd, sizeof(cmd), "AULGATE_DB='%s' '%s' migrate -c /dev/null -d '%s' 2>&1", tmp.conninfo,
+           AULGATE_BIN, tmp.dir);
   p = popen(cmd, "r");
   ck_assert_ptr_nonnull(p);
   n = fread(out, 1, outlen - 1, p);
@@ -56,36 +56,17 @@ static long count(const char *sql)
 
 static void setup(void)
 {
-  char sql[128];
-  const char *base = getenv("AULGATE_DB");
-  PGresult *r;
+  char name[64];
 
-  snprintf(dbname, sizeof(dbname), "aulgate_it_migrate_%d", (int)getpid());
-  snprintf(dir, sizeof(dir), "/tmp/aulgate-mig-XXXXXX");
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-  admin = it_db();
-  ck_assert_ptr_nonnull(admin);
-  snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
-  r = PQexec(admin, sql);
-  ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQresultErrorMessage(r));
-  PQclear(r);
-  snprintf(conninfo, sizeof(conninfo), "%s dbname=%s",
-           base ? base : "host=127.0.0.1 port=54329 user=aulgate", dbname);
-  db = PQconnectdb(conninfo);
-  ck_assert_int_eq(PQstatus(db), CONNECTION_OK);
+  snprintf(name, sizeof(name), "aulgate_it_migrate_%d", (int)getpid());
+  ck_assert_int_eq(it_tmpdb_create(&tmp, name), 0);
+  db = tmp.db;
+  admin = tmp.admin;
 }
 
 static void teardown(void)
 {
-  char sql[128], cmd[128];
-
-  PQfinish(db);
-  snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", dbname);
-  PQclear(PQexec(admin, sql));
-  PQfinish(admin);
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  if (system(cmd) != 0)
-    fprintf(stderr, "could not remove %s\n", dir);
+  it_tmpdb_drop(&tmp);
 }
 
 START_TEST(test_migrate_applies_in_order_once)
@@ -134,7 +115,7 @@ START_TEST(test_migrate_refuses_changed_or_missing_file)
   ck_assert_int_eq(count("SELECT count(*) FROM pg_tables WHERE tablename='c'"), 0);
 
   write_migration("0001_a.sql", "CREATE TABLE a (x int);");
-  snprintf(path, sizeof(path), "%s/0002_b.sql", dir);
+  snprintf(path, sizeof(path), "%s/0002_b.sql", tmp.dir);
   ck_assert_int_eq(unlink(path), 0);
   ck_assert_int_eq(migrate(out, sizeof(out)), 1);
   ck_assert_ptr_nonnull(strstr(out, "0002_b.sql is applied but its file is missing"));

@@ -16,7 +16,7 @@
 #error "SOURCE_DIR must name the repository"
 #endif
 
-static char dbname[64], dir[64], conninfo[512];
+static struct it_tmpdb tmp; /* the throw-away database of the running test */
 static PGconn *admin, *db;
 static pid_t runner; /* the test runner; each test runs in a child it forks */
 
@@ -36,7 +36,7 @@ static void write_fixture(const char *name, const char *json)
   char path[256];
   FILE *f;
 
-  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  snprintf(path, sizeof(path), "%s/%s", tmp.dir, name);
   f = fopen(path, "w");
   ck_assert_ptr_nonnull(f);
   fputs(json, f);
@@ -52,8 +52,8 @@ static int run(const char *args, char *out, size_t outlen)
   size_t n;
   int status;
 
-  snprintf(cmd, sizeof(cmd), "cd '%s' && AULGATE_DB='%s' '%s' %s -c /dev/null 2>&1", dir, conninfo,
-           AULGATE_BIN, args);
+  snprintf(cmd, sizeof(cmd), "cd '%s' && AULGATE_DB='%s' '%s' %s -c /dev/null 2>&1", tmp.dir,
+           tmp.conninfo, AULGATE_BIN, args);
   p = popen(cmd, "r");
   ck_assert_ptr_nonnull(p);
   n = fread(out, 1, outlen - 1, p);
@@ -119,38 +119,19 @@ static char *snapshot(void)
 
 static void setup(void)
 {
-  char sql[128], args[1024], out[4096];
-  const char *base = getenv("AULGATE_DB");
-  PGresult *r;
+  char args[1024], out[4096], name[64];
 
-  snprintf(dbname, sizeof(dbname), "aulgate_it_places_%d_%d", (int)runner, (int)getpid());
-  snprintf(dir, sizeof(dir), "/tmp/aulgate-places-XXXXXX");
-  ck_assert_ptr_nonnull(mkdtemp(dir));
-  admin = it_db();
-  ck_assert_ptr_nonnull(admin);
-  snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
-  r = PQexec(admin, sql);
-  ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s", PQresultErrorMessage(r));
-  PQclear(r);
-  snprintf(conninfo, sizeof(conninfo), "%s dbname=%s",
-           base ? base : "host=127.0.0.1 port=54329 user=aulgate", dbname);
-  db = PQconnectdb(conninfo);
-  ck_assert_int_eq(PQstatus(db), CONNECTION_OK);
+  snprintf(name, sizeof(name), "aulgate_it_places_%d_%d", (int)runner, (int)getpid());
+  ck_assert_int_eq(it_tmpdb_create(&tmp, name), 0);
+  db = tmp.db;
+  admin = tmp.admin;
   snprintf(args, sizeof(args), "migrate -d '%s/sql/migrations'", root());
   ck_assert_msg(run(args, out, sizeof(out)) == 0, "%s", out);
 }
 
 static void teardown(void)
 {
-  char sql[128], cmd[128];
-
-  PQfinish(db);
-  snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", dbname);
-  PQclear(PQexec(admin, sql));
-  PQfinish(admin);
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  if (system(cmd) != 0)
-    fprintf(stderr, "could not remove %s\n", dir);
+  it_tmpdb_drop(&tmp);
 }
 
 /* A small valid file: two regions, the first with two districts. */
@@ -374,14 +355,14 @@ START_TEST(test_places_read_orders_regions_then_districts)
   exec("INSERT INTO regions VALUES ('r0', 'region', 'Нөл', 'Ноль', 'Zero', 10)");
   exec("INSERT INTO districts VALUES ('r0-a', 'r0', 'А', 'А', 'A', 10)");
   exec("INSERT INTO districts VALUES ('r1-x', 'r1', 'Х', 'Х', 'X', 15)");
-  ck_assert_int_eq(store_places_read(conninfo, collect, &c, err, sizeof(err)), GW_OK);
+  ck_assert_int_eq(store_places_read(tmp.conninfo, collect, &c, err, sizeof(err)), GW_OK);
   ck_assert_int_eq(c.n, (int)GW_ARRAY_LEN(want));
   for (int i = 0; i < c.n; i++)
     ck_assert_str_eq(c.rows[i], want[i]);
 
   /* A non-zero return from row() stops the walk and is what store_places_read() returns. */
   c = (struct collected){.n = 0, .stop_after = 4};
-  ck_assert_int_eq(store_places_read(conninfo, collect, &c, err, sizeof(err)), 7);
+  ck_assert_int_eq(store_places_read(tmp.conninfo, collect, &c, err, sizeof(err)), 7);
   ck_assert_int_eq(c.n, 4);
 
   /* No database: GW_EDB and a reason, row() never called. */
