@@ -363,6 +363,13 @@ static int ussd_handle(struct gw_server *srv, const struct gw_dialect *d, struct
   }
   snprintf(h->session, sizeof(h->session), "%s", gw_log_quote(h->step.session_id, q, sizeof(q)));
   h->s = sess_table_find(srv->sessions, d->name, h->step.session_id);
+  if (h->s && strcmp(h->s->msisdn, h->step.msisdn) != 0) {
+    /* One session is one phone: another number under the same id is a carrier fault or a
+     * forgery, and must not write into the first caller's answers. */
+    h->s = NULL;
+    hop_free(h);
+    return bad_request(req, d, GW_EBADREQ, "phoneNumber does not match the session");
+  }
   if (h->s && h->s->ended && h->step.n_inputs > h->s->hops) {
     /* Input after the session ended (a timeout, say): the carrier's session is over too. */
     h->reply.lang = h->s->ctx.profile ? h->s->profile.lang : SESS_KK;

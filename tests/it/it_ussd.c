@@ -251,6 +251,13 @@ START_TEST(test_it_malformed_requests)
   ck_assert_int_eq(r.status, 413);
   free(big);
 
+  /* One session is one phone: the same session id from another number is refused. */
+  ck_assert_int_eq(it_hop(&srv, "same-id", "+77011234567", "", &r), 0);
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_int_eq(it_hop(&srv, "same-id", "+77017654321", "1", &r), 0);
+  ck_assert_int_eq(r.status, 400);
+  ck_assert_ptr_nonnull(strstr(r.body, "phoneNumber"));
+
   ck_assert_int_eq(it_get(&srv, "/ussd/at", &r), 0);
   ck_assert_int_eq(r.status, 405);
   ck_assert_int_eq(it_get(&srv, "/nothing", &r), 0);
