@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_type { OPT_INT, OPT_STRING, OPT_HOSTPORT, OPT_IPLIST, OPT_LOGLEVEL };
+enum opt_type { OPT_INT, OPT_STRING, OPT_HOSTPORT, OPT_IPLIST, OPT_LOGLEVEL, OPT_BUDGETS };
 
 struct opt {
   const char *name;
@@ -53,6 +53,9 @@ static const struct opt opts[] = {
      "Characters per USSD screen in UCS-2 (limit 80, minus headroom for operator text)."},
     {"ussd_budget_gsm7", OPT_INT, OFF(ussd_budget_gsm7), 20, 182, "175",
      "Characters per USSD screen in GSM-7 (limit 182, minus headroom)."},
+    {"carrier_budgets", OPT_BUDGETS, 0, 0, 0, "none",
+     "Per-carrier screen budgets, carrier=ucs2/gsm7 separated by commas (e.g. at=70/160), "
+     "for operators that add more text; none: the two keys above for every carrier."},
     {"session_idle_timeout_ms", OPT_INT, OFF(session_idle_timeout_ms), 1000, 3600000, "60000",
      "A session with no hop for this long is closed."},
     {"session_max_ms", OPT_INT, OFF(session_max_ms), 1000, 3600000, "180000",
@@ -76,6 +79,8 @@ static const char *type_name(enum opt_type t)
     return "address list";
   case OPT_LOGLEVEL:
     return "level";
+  case OPT_BUDGETS:
+    return "budget list";
   }
   return "?";
 }
@@ -135,6 +140,47 @@ static int split_hostport(const char *v, char *host, size_t hostlen, int *port)
   return GW_OK;
 }
 
+/* "none", or "name=ucs2/gsm7[,name=ucs2/gsm7...]". Nothing changes on failure. */
+static int budgets_parse(struct gw_config *cfg, const char *value)
+{
+  struct gw_carrier_budget b[GW_CARRIER_BUDGETS_MAX];
+  size_t n = 0;
+  const char *p = value;
+
+  if (strcmp(value, "none") == 0) {
+    cfg->n_carrier_budgets = 0;
+    return GW_OK;
+  }
+  while (*p) {
+    char name[16], rest;
+    long u, g;
+    int used = 0;
+    if (n == GW_CARRIER_BUDGETS_MAX ||
+        sscanf(p, " %15[a-z0-9_-]=%ld/%ld%n", name, &u, &g, &used) != 3 || used == 0 || u < 20 ||
+        u > 80 || g < 20 || g > 182)
+      return GW_EINVAL;
+    for (size_t i = 0; i < n; i++)
+      if (strcmp(b[i].carrier, name) == 0)
+        return GW_EINVAL; /* a carrier named twice */
+    snprintf(b[n].carrier, sizeof(b[n].carrier), "%s", name);
+    b[n].ucs2 = u;
+    b[n++].gsm7 = g;
+    p += used;
+    rest = *p;
+    if (rest == ',')
+      p++;
+    else if (rest != '\0')
+      return GW_EINVAL;
+    if (rest == ',' && *p == '\0')
+      return GW_EINVAL;
+  }
+  if (n == 0)
+    return GW_EINVAL;
+  memcpy(cfg->carrier_budgets, b, n * sizeof(*b));
+  cfg->n_carrier_budgets = n;
+  return GW_OK;
+}
+
 static int set_opt(struct gw_config *cfg, const struct opt *o, const char *value, char *err,
                    size_t errlen)
 {
@@ -189,6 +235,15 @@ static int set_opt(struct gw_config *cfg, const struct opt *o, const char *value
     *(struct gw_iplist *)field = list;
     return GW_OK;
   }
+  case OPT_BUDGETS:
+    if (budgets_parse(cfg, value)) {
+      snprintf(err, errlen,
+               "key '%s': '%s' is not none or a list of carrier=ucs2/gsm7 (at most %d, ucs2 "
+               "20 to 80, gsm7 20 to 182, e.g. at=70/160)",
+               o->name, value, GW_CARRIER_BUDGETS_MAX);
+      return GW_ECONFIG;
+    }
+    return GW_OK;
   case OPT_LOGLEVEL: {
     enum gw_log_level lv;
     if (gw_log_level_parse(value, &lv)) {

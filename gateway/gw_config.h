@@ -13,6 +13,14 @@
 
 #include <stdio.h>
 
+#define GW_CARRIER_BUDGETS_MAX 16
+
+/* A carrier whose screens are shorter (or longer) than the default budget. */
+struct gw_carrier_budget {
+  char carrier[16]; /* dialect or carrier name, e.g. "at" */
+  long ucs2, gsm7;
+};
+
 struct gw_config {
   char *listen;         /* owned; "host:port" as given */
   char listen_host[64]; /* split from listen */
@@ -31,6 +39,8 @@ struct gw_config {
   long db_connect_timeout_ms;
   long ussd_budget_ucs2;
   long ussd_budget_gsm7;
+  size_t n_carrier_budgets;
+  struct gw_carrier_budget carrier_budgets[GW_CARRIER_BUDGETS_MAX];
   long session_idle_timeout_ms;
   long session_max_ms;
   long resume_window_ms;

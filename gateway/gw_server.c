@@ -106,6 +106,36 @@ static void places_free(struct places *pl)
   free(pl->v);
 }
 
+const struct sess_budget *gw_server_budget(const struct gw_server *srv, const char *carrier,
+                                           struct sess_budget *buf)
+{
+  for (size_t i = 0; i < srv->cfg.n_carrier_budgets; i++) {
+    if (strcmp(srv->cfg.carrier_budgets[i].carrier, carrier) == 0) {
+      buf->ucs2 = srv->cfg.carrier_budgets[i].ucs2;
+      buf->gsm7 = srv->cfg.carrier_budgets[i].gsm7;
+      return buf;
+    }
+  }
+  return &srv->budget;
+}
+
+/* Every carrier with its own budget must be able to show every screen too. */
+static int check_carrier_budgets(struct gw_server *srv, const struct sess_content *c, char *err,
+                                 size_t errlen)
+{
+  for (size_t i = 0; i < srv->cfg.n_carrier_budgets; i++) {
+    const struct gw_carrier_budget *cb = &srv->cfg.carrier_budgets[i];
+    struct sess_budget b = {cb->ucs2, cb->gsm7};
+    char why[400];
+    if (sess_content_check(c, &b, why, sizeof(why))) {
+      snprintf(err, errlen, "carrier '%s' (budget %ld/%ld): %s", cb->carrier, cb->ucs2, cb->gsm7,
+               why);
+      return GW_ECONTENT;
+    }
+  }
+  return GW_OK;
+}
+
 /* Loads content/ with the places of the database; when the database cannot be read (or has no
  * places yet), with the places file of content/, said in the log. Blocking: it runs at start
  * and on SIGHUP, not per hop. */
@@ -118,11 +148,15 @@ static int content_load(struct gw_server *srv, struct sess_content **out, char *
   if (rc || pl.n == 0) {
     GW_LOGW("content.places_from_file", "reason=%s",
             gw_log_quote(rc ? why : "no places in the database (run aulgate seed)", q, sizeof(q)));
-    places_free(&pl);
-    return sess_content_load(srv->cfg.content_dir, &srv->budget, NULL, 0, out, err, errlen);
+    rc = sess_content_load(srv->cfg.content_dir, &srv->budget, NULL, 0, out, err, errlen);
+  } else {
+    rc = sess_content_load(srv->cfg.content_dir, &srv->budget, pl.v, pl.n, out, err, errlen);
   }
-  rc = sess_content_load(srv->cfg.content_dir, &srv->budget, pl.v, pl.n, out, err, errlen);
   places_free(&pl);
+  if (rc == GW_OK && (rc = check_carrier_budgets(srv, *out, err, errlen)) != GW_OK) {
+    sess_content_unref(*out);
+    *out = NULL;
+  }
   return rc;
 }
 

@@ -20,7 +20,7 @@ struct gw_server {
   struct gw_secret secret;
   struct event_base *base;
   struct sess_content *content; /* owned reference: new sessions start with it */
-  struct sess_budget budget;
+  struct sess_budget budget;    /* the default; carrier_budgets may override it per carrier */
   struct sess_table *sessions;
   struct store *store;
   struct gw_http *http;
@@ -28,6 +28,10 @@ struct gw_server {
   long long started_us, drain_deadline_us;
   int stopping;
 };
+
+/* The screen budget of a carrier (its carrier_budgets entry, else the default). */
+const struct sess_budget *gw_server_budget(const struct gw_server *srv, const char *carrier,
+                                           struct sess_budget *buf);
 
 /* Runs `aulgate serve` with an already loaded configuration; returns the exit status. */
 int gw_server_run(struct gw_config *cfg);

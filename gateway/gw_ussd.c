@@ -170,13 +170,14 @@ static int submit_effect(struct hop *h)
 static void hop_run(struct hop *h)
 {
   struct sess_session *s = h->s;
+  struct sess_budget budget;
   int rc;
 
   sess_table_touch(s, now_us());
   if (h->step.n_inputs > s->hops)
     s->hops = h->step.n_inputs;
-  rc = sess_replay(s->content, &h->srv->budget, h->srv->cfg.ussd_entry, &s->ctx, h->step.inputs,
-                   h->step.n_inputs, &h->reply);
+  rc = sess_replay(s->content, gw_server_budget(h->srv, h->d->name, &budget),
+                   h->srv->cfg.ussd_entry, &s->ctx, h->step.inputs, h->step.n_inputs, &h->reply);
   if (rc) {
     hop_unavailable(h, rc);
     return;

@@ -49,6 +49,10 @@ struct sess_place {
 int sess_content_load(const char *dir, const struct sess_budget *budget,
                       const struct sess_place *places, size_t n_places,
                       struct sess_content **out /* OUT */, char *err, size_t errlen);
+/* Checks a loaded snapshot against another budget (a carrier with shorter screens): GW_OK, or
+ * GW_ECONTENT with the first problem in err. */
+int sess_content_check(const struct sess_content *c, const struct sess_budget *budget, char *err,
+                       size_t errlen);
 struct sess_content *sess_content_ref(struct sess_content *c);
 void sess_content_unref(struct sess_content *c);
 /* A number that changes with every load, for logs and /healthz. */

@@ -242,6 +242,15 @@ int sess_content_load(const char *dir, const struct sess_budget *budget,
   return GW_OK;
 }
 
+int sess_content_check(const struct sess_content *c, const struct sess_budget *budget, char *err,
+                       size_t errlen)
+{
+  struct sess_diag d = {NULL, 0, err, errlen};
+
+  check_all(&d, c, budget);
+  return d.count ? GW_ECONTENT : GW_OK;
+}
+
 int sess_lint(const char *dir, const struct sess_budget *budget, FILE *out)
 {
   struct sess_diag d = {out, 0, NULL, 0};

@@ -37,6 +37,7 @@ static const char *const all_keys[] = {
     "session_idle_timeout_ms",
     "session_max_ms",
     "resume_window_ms",
+    "carrier_budgets",
     "shutdown_grace_ms",
 };
 
@@ -818,6 +819,48 @@ START_TEST(test_ipnet_list_limits)
 }
 END_TEST
 
+START_TEST(test_config_carrier_budgets)
+{
+  static const char *const bad[] = {"",
+                                    "at",
+                                    "at=70",
+                                    "at=70/",
+                                    "at=19/160",
+                                    "at=81/160",
+                                    "at=70/183",
+                                    "at=70/160,",
+                                    "AT=70/160",
+                                    "at=70/160,at=60/150",
+                                    "at=70/160 x",
+                                    "a=20/20,b=20/20,c=20/20,d=20/20,e=20/20,f=20/20,g=20/20,"
+                                    "h=20/20,i=20/20,j=20/20,k=20/20,l=20/20,m=20/20,n=20/20,"
+                                    "o=20/20,p=20/20,q=20/20"};
+  struct gw_config cfg;
+  char err[256];
+
+  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
+  ck_assert_uint_eq(cfg.n_carrier_budgets, 0);
+  ck_assert_int_eq(
+      gw_config_set(&cfg, "carrier_budgets", "at=70/160, beeline-kz=80/182", err, sizeof(err)),
+      GW_OK);
+  ck_assert_uint_eq(cfg.n_carrier_budgets, 2);
+  ck_assert_str_eq(cfg.carrier_budgets[0].carrier, "at");
+  ck_assert_int_eq(cfg.carrier_budgets[0].ucs2, 70);
+  ck_assert_int_eq(cfg.carrier_budgets[0].gsm7, 160);
+  ck_assert_str_eq(cfg.carrier_budgets[1].carrier, "beeline-kz");
+  ck_assert_int_eq(cfg.carrier_budgets[1].gsm7, 182);
+  for (size_t i = 0; i < GW_ARRAY_LEN(bad); i++) {
+    ck_assert_msg(gw_config_set(&cfg, "carrier_budgets", bad[i], err, sizeof(err)) == GW_ECONFIG,
+                  "'%s' accepted", bad[i]);
+    ck_assert_msg(strstr(err, "carrier_budgets") != NULL, "%s", err);
+    ck_assert_uint_eq(cfg.n_carrier_budgets, 2); /* a refused value changes nothing */
+  }
+  ck_assert_int_eq(gw_config_set(&cfg, "carrier_budgets", "none", err, sizeof(err)), GW_OK);
+  ck_assert_uint_eq(cfg.n_carrier_budgets, 0);
+  gw_config_cleanup(&cfg);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
   Suite *s = suite_create("config");
@@ -827,6 +870,7 @@ static Suite *config_suite(void)
   tcase_add_checked_fixture(tc, env_clear, NULL);
   tcase_add_test(tc, test_config_defaults_valid);
   tcase_add_test(tc, test_config_doc_lists_every_key);
+  tcase_add_test(tc, test_config_carrier_budgets);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("file");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static struct it_server srv;
@@ -425,6 +426,27 @@ START_TEST(test_it_two_gateways_alternate)
 }
 END_TEST
 
+/* A carrier whose screens are shorter than the content allows: the gateway refuses to start and
+ * names the carrier, instead of sending screens the handset would cut. */
+START_TEST(test_it_carrier_budget_too_small_refused)
+{
+  struct it_server gw;
+  char line[512];
+  int status = -1, named = 0;
+  FILE *log;
+
+  ck_assert_int_eq(it_server_start(&gw, "carrier_budgets = at=40/100\n"), -1);
+  ck_assert_int_eq(waitpid(gw.pid, &status, 0), gw.pid);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
+  log = fopen(gw.log, "r");
+  ck_assert_ptr_nonnull(log);
+  while (fgets(line, sizeof(line), log))
+    named |= strstr(line, "carrier 'at' (budget 40/100)") != NULL;
+  fclose(log);
+  ck_assert_msg(named, "the refusal does not name the carrier (log %s)", gw.log);
+}
+END_TEST
+
 int main(void)
 {
   Suite *s = suite_create("it_engine");
@@ -442,6 +464,7 @@ int main(void)
   tcase_add_test(tc, test_it_tips_and_sms_switch);
   tcase_add_test(tc, test_it_paging_more_and_back);
   tcase_add_test(tc, test_it_two_gateways_alternate);
+  tcase_add_test(tc, test_it_carrier_budget_too_small_refused);
   suite_add_tcase(s, tc);
   tcase_add_unchecked_fixture(timers, setup_timers, stop);
   tcase_set_timeout(timers, 60);
