@@ -22,10 +22,12 @@ print_try() {
   local listen=${AULGATE_LISTEN:-127.0.0.1:8080}
   local base="http://$listen"
   printf '\naulgate: the gateway starts below on %s. From another shell, play a USSD session:\n' "$listen"
-  printf '  # first hop: the menu\n'
+  printf '  # a basic phone in this terminal (type the keypad digits; Ctrl-D hangs up)\n'
+  printf '  %s dial -u %s/ussd/at %s\n' "$AULGATE_BIN" "$base" "'*1234#'"
+  printf '  # or the hops a carrier sends: the first screen (languages), then English, the survey,\n'
+  printf '  # "mother" (stored before the region list comes back)\n'
   print_hop "$base" ""
-  printf '  # next hop: answer 1\n'
-  print_hop "$base" 1
+  print_hop "$base" "'3*1*1'"
   printf 'aulgate: Ctrl-C stops the gateway; PostgreSQL keeps running (scripts/pg.sh stop).\n\n'
 }
 
