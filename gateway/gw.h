@@ -47,6 +47,9 @@ const char *gw_strerror(int rc);
 /* The symbolic name ("EDB", "OK") of rc, for log lines; never NULL. */
 const char *gw_errname(int rc);
 
+/* The wall clock in microseconds since the epoch (timestamps of answers, latencies in logs). */
+long long gw_now_us(void);
+
 #define GW_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Defensive branches (SQLite's ALWAYS/NEVER): assert in debug builds, plain tests in release. */

@@ -15,7 +15,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 struct gw_http {
@@ -45,14 +44,6 @@ struct gw_req {
   char *reply; /* owned */
   size_t reply_len;
 };
-
-static long long now_us(void)
-{
-  struct timeval tv;
-
-  gettimeofday(&tv, NULL);
-  return (long long)tv.tv_sec * 1000000 + tv.tv_usec;
-}
 
 static void rearm(struct gw_http *h)
 {
@@ -141,7 +132,7 @@ static struct gw_req *req_start(struct gw_http *h, struct MHD_Connection *conn, 
     return NULL;
   r->h = h;
   r->conn = conn;
-  r->received_us = now_us();
+  r->received_us = gw_now_us();
   r->route = route_find(h, method, url, &known);
   ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);

@@ -13,6 +13,14 @@
 static enum gw_log_level min_level = GW_LOG_INFO;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
+long long gw_now_us(void)
+{
+  struct timeval tv;
+
+  gettimeofday(&tv, NULL);
+  return (long long)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
 void gw_log_set_level(enum gw_log_level level)
 {
   min_level = level;

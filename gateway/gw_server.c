@@ -12,15 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-
-static long long now_us(void)
-{
-  struct timeval tv;
-
-  gettimeofday(&tv, NULL);
-  return (long long)tv.tv_sec * 1000000 + tv.tv_usec;
-}
 
 static int healthz(void *ctx, struct gw_req *req)
 {
@@ -40,7 +31,7 @@ static int healthz(void *ctx, struct gw_req *req)
                sess_table_live(srv->sessions), sess_content_generation(srv->content),
                store_pending(srv->store), gw_http_suspended(srv->http),
                (unsigned long long)stats.answers, (unsigned long long)stats.batches,
-               (unsigned long long)stats.reconnects, (now_us() - srv->started_us) / 1000000);
+               (unsigned long long)stats.reconnects, (gw_now_us() - srv->started_us) / 1000000);
   gw_req_reply(req, st == STORE_UP ? 200 : 503, "application/json", body, (size_t)n);
   return GW_OK;
 }
@@ -54,7 +45,7 @@ static const struct gw_route routes[] = {
 static void on_session_end(void *arg, struct sess_session *s)
 {
   char q[600];
-  long long now = now_us();
+  long long now = gw_now_us();
 
   (void)arg;
   GW_LOGI("ussd.session_end", "carrier=%s session=%s phone=%s reason=%s hops=%zu ms=%lld",
@@ -188,7 +179,7 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
 
   (void)fd;
   (void)what;
-  if ((pending == 0 && waiting == 0) || now_us() >= srv->drain_deadline_us) {
+  if ((pending == 0 && waiting == 0) || gw_now_us() >= srv->drain_deadline_us) {
     GW_LOGI("server.stopped", "pending_answers=%zu waiting_requests=%zu", pending, waiting);
     event_base_loopbreak(srv->base);
   }
@@ -205,7 +196,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
   srv->stopping = 1;
   GW_LOGI("server.stopping", "signal=%d pending_answers=%zu", (int)sig, store_pending(srv->store));
   gw_http_quiesce(srv->http);
-  srv->drain_deadline_us = now_us() + srv->cfg.shutdown_grace_ms * 1000;
+  srv->drain_deadline_us = gw_now_us() + srv->cfg.shutdown_grace_ms * 1000;
   srv->ev_drain = event_new(srv->base, -1, EV_PERSIST, on_drain, srv);
   if (!srv->ev_drain || event_add(srv->ev_drain, &tick) != 0)
     event_base_loopbreak(srv->base);
@@ -303,7 +294,7 @@ int gw_server_run(struct gw_config *cfg)
 
   memset(&srv, 0, sizeof(srv));
   srv.cfg = *cfg; /* the caller keeps ownership of the strings */
-  srv.started_us = now_us();
+  srv.started_us = gw_now_us();
   srv.budget.ucs2 = cfg->ussd_budget_ucs2;
   srv.budget.gsm7 = cfg->ussd_budget_gsm7;
   signal(SIGPIPE, SIG_IGN);

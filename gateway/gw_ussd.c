@@ -12,7 +12,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #define KZ_UTC_OFFSET_S (5 * 3600) /* one time zone for the whole country since March 2024 */
 #define MAX_WAITING     8          /* hops of one session waiting for its profile */
@@ -32,14 +31,6 @@ struct hop {
   char session[GW_USSD_ID_MAX * 4 + 8];
 };
 
-static long long now_us(void)
-{
-  struct timeval tv;
-
-  gettimeofday(&tv, NULL);
-  return (long long)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
 static void reply_screen(struct gw_req *req, const struct gw_dialect *d, int end, const char *text)
 {
   struct gw_dialect_reply out;
@@ -58,7 +49,7 @@ static void log_hop(const struct hop *h, const char *result, int rc)
           "carrier=%s session=%s hop=%zu phone=%s effect=%d end=%d result=%s%s%s ms=%.2f",
           h->d->name, h->session, h->step.n_inputs, h->s ? h->s->phone_masked : "-",
           (int)h->reply.effect.kind, h->reply.end, result, rc ? " error=" : "",
-          rc ? gw_errname(rc) : "", (double)(now_us() - h->t0_us) / 1000.0);
+          rc ? gw_errname(rc) : "", (double)(gw_now_us() - h->t0_us) / 1000.0);
 }
 
 static void hop_free(struct hop *h)
@@ -173,7 +164,7 @@ static void hop_run(struct hop *h)
   struct sess_budget budget;
   int rc;
 
-  sess_table_touch(s, now_us());
+  sess_table_touch(s, gw_now_us());
   if (h->step.n_inputs > s->hops)
     s->hops = h->step.n_inputs;
   rc = sess_replay(s->content, gw_server_budget(h->srv, h->d->name, &budget),
