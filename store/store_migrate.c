@@ -236,9 +236,9 @@ int store_migrate(const char *conninfo, const char *dir, FILE *log)
     rc = store__exec(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", log, "locking");
   if (!rc)
     rc = store__exec(c,
-                 "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY,"
-                 " sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
-                 log, "creating schema_migrations");
+                     "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY,"
+                     " sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                     log, "creating schema_migrations");
   applied = calloc(n ? n : 1, 1);
   if (!rc && !applied)
     rc = GW_ENOMEM;
