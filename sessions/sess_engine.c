@@ -364,6 +364,9 @@ static void apply_engine_screen(struct run *r, const char *in)
     r->scr = SCR_DONE;
     r->done_key = k == 1 ? "sms_on_done" : "sms_off_done";
     return;
+  case SCR_TIP:
+  case SCR_DONE:
+    return; /* END screens, like a survey's END node: nothing follows, input changes nothing */
   default:
     break;
   }

@@ -1046,6 +1046,9 @@ START_TEST(test_engine_tip_today)
       strcpy(today, p.r.text);
       /* The same all day. */
       ck_assert_str_eq(play(&p, c, "main_menu", &ctx, "2")->text, today);
+      /* Input after the END changes nothing: no error line, no effect. */
+      ck_assert_str_eq(play(&p, c, "main_menu", &ctx, "2 7")->text, today);
+      ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_NONE);
     }
     {
       /* Grade unknown: a tip of any band. */
