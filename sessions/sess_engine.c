@@ -424,18 +424,18 @@ static void build_screen(struct run *r, struct sess_screen *s, struct sess_item 
 
 static void apply(struct run *r, const char *in)
 {
-  struct sess_item items[SESS_MAX_OPTIONS];
-  struct sess_screen s;
-  size_t pages;
-
   memset(&r->eff, 0, sizeof(r->eff));
   r->error = 0;
-  build_screen(r, &s, items);
-  pages = sess__page_count(r->c, r->b, &s, r->lang);
-  /* Paging first: "99" and "0" move between pages wherever there are pages to move to. */
-  if (strcmp(in, "99") == 0 && r->page + 1 < pages) {
-    r->page++;
-    return;
+  /* Paging first: "99" and "0" move between pages wherever there are pages to move to. Only
+   * they need the page count, and counting pages is the dear part of a replay. */
+  if (strcmp(in, "99") == 0) {
+    struct sess_item items[SESS_MAX_OPTIONS];
+    struct sess_screen s;
+    build_screen(r, &s, items);
+    if (r->page + 1 < sess__page_count(r->c, r->b, &s, r->lang)) {
+      r->page++;
+      return;
+    }
   }
   if (strcmp(in, "0") == 0 && r->page > 0) {
     r->page--;

@@ -87,26 +87,98 @@ int sess__screen_cost(const struct sess_budget *b, const char *screen, size_t *u
   return GW_OK;
 }
 
-static int fits(const struct sess_content *c, const struct sess_budget *b,
-                const struct sess_screen *s, enum sess_lang lang, size_t from, size_t to,
-                const struct frame *f)
-{
-  char buf[SESS_SCREEN_MAX];
-  size_t units, limit;
+/* The cost of one line in both encodings. A screen is GSM-7 only when every line is, so the cost
+ * of a page is a sum over its lines: no need to build the page to know whether it fits. */
+struct cost {
+  size_t septets, ucs2;
+  int gsm;
+};
 
-  if (compose(c, s, lang, from, to, f, buf, sizeof(buf)) ||
-      sess__screen_cost(b, buf, &units, &limit))
-    return 0;
-  return units <= limit;
+/* The costs of every line a screen may show, measured once per screen. */
+struct costs {
+  struct cost error, prompt, tail, more, back;
+  struct cost item[SESS_MAX_OPTIONS];
+};
+
+static void line_cost(const char *text, struct cost *out)
+{
+  struct sess_text_cost tc;
+
+  if (sess_text_measure(text, strlen(text), &tc) != GW_OK) {
+    out->gsm = 0; /* invalid UTF-8 never fits: lint reports the screen */
+    out->septets = out->ucs2 = SESS_SCREEN_MAX;
+    return;
+  }
+  out->gsm = tc.enc == SESS_ENC_GSM7;
+  out->septets = tc.septets;
+  out->ucs2 = tc.ucs2_units;
+}
+
+static void costs_build(const struct sess_content *c, const struct sess_screen *s,
+                        enum sess_lang lang, const char *error, struct costs *k)
+{
+  char line[256];
+
+  line_cost(error ? error : "", &k->error);
+  line_cost(s->prompt, &k->prompt);
+  line_cost(s->tail, &k->tail);
+  snprintf(line, sizeof(line), "99 %s", sess_string(c, "more", lang));
+  line_cost(line, &k->more);
+  snprintf(line, sizeof(line), "0 %s", sess_string(c, "back", lang));
+  line_cost(line, &k->back);
+  for (size_t i = 0; i < s->n_items && i < SESS_MAX_OPTIONS; i++) {
+    snprintf(line, sizeof(line), "%zu %s", i + 1, s->items[i].label);
+    line_cost(line, &k->item[i]);
+  }
+}
+
+struct sum {
+  size_t septets, ucs2, lines;
+  int gsm;
+};
+
+static void add(struct sum *t, const struct cost *c)
+{
+  t->septets += c->septets;
+  t->ucs2 += c->ucs2;
+  t->gsm &= c->gsm;
+  t->lines++;
+}
+
+/* Does the page (what compose() would write) fit the budget? */
+static int fits(const struct sess_budget *b, const struct sess_screen *s, const struct costs *k,
+                size_t from, size_t to, const struct frame *f)
+{
+  struct sum t = {0, 0, 0, 1};
+
+  if (f->error)
+    add(&t, &k->error);
+  if (f->prompt && *s->prompt)
+    add(&t, &k->prompt);
+  for (size_t i = from; i < to; i++)
+    add(&t, &k->item[i]);
+  if (*s->tail)
+    add(&t, &k->tail);
+  if (f->more)
+    add(&t, &k->more);
+  if (f->back)
+    add(&t, &k->back);
+  if (t.lines > 1) { /* the newlines between lines: one character in either encoding */
+    t.septets += t.lines - 1;
+    t.ucs2 += t.lines - 1;
+  }
+  return t.gsm ? t.septets <= (size_t)b->gsm7 : t.ucs2 <= (size_t)b->ucs2;
 }
 
 size_t sess__paginate(const struct sess_content *c, const struct sess_budget *b,
                       const struct sess_screen *s, enum sess_lang lang, size_t *first,
                       size_t max_pages, size_t *bad)
 {
+  struct costs k;
   size_t pages = 0, i = 0;
 
   *bad = 0;
+  costs_build(c, s, lang, NULL, &k);
 
   do {
     struct frame f = {NULL, 1, 0, pages > 0 || s->can_back};
@@ -118,13 +190,13 @@ size_t sess__paginate(const struct sess_content *c, const struct sess_budget *b,
     /* The rest of the list, when it fits without "more", is the last page. Otherwise take
      * items while the page, with "more" under them, still fits. */
     f.more = 0;
-    if (s->n_items > 0 && fits(c, b, s, lang, start, s->n_items, &f)) {
+    if (s->n_items > 0 && fits(b, s, &k, start, s->n_items, &f)) {
       i = s->n_items;
       break;
     }
     while (i < s->n_items) {
       f.more = i + 1 < s->n_items;
-      if (!fits(c, b, s, lang, start, i + 1, &f))
+      if (!fits(b, s, &k, start, i + 1, &f))
         break;
       i++;
     }
@@ -134,7 +206,7 @@ size_t sess__paginate(const struct sess_content *c, const struct sess_budget *b,
     }
     if (s->n_items == 0) {
       f.more = 0;
-      if (!fits(c, b, s, lang, 0, 0, &f))
+      if (!fits(b, s, &k, 0, 0, &f))
         return 0;
     }
   } while (i < s->n_items);
@@ -167,13 +239,19 @@ int sess__render_page(const struct sess_content *c, const struct sess_budget *b,
    * or other short choice the question matters more than the error line (the screen coming
    * back says enough); on a long list the options matter more than the prompt (the parent saw
    * it one screen before). */
-  if (error && !fits(c, b, s, lang, from, to, &f)) {
-    if (to - from <= 2) {
-      f.error = NULL;
-    } else {
-      f.prompt = 0;
-      if (!fits(c, b, s, lang, from, to, &f))
-        f.error = NULL, f.prompt = 1;
+  if (error) {
+    struct costs k;
+    costs_build(c, s, lang, f.error, &k);
+    if (!fits(b, s, &k, from, to, &f)) {
+      if (to - from <= 2) {
+        f.error = NULL;
+      } else {
+        f.prompt = 0;
+        if (!fits(b, s, &k, from, to, &f)) {
+          f.error = NULL;
+          f.prompt = 1;
+        }
+      }
     }
   }
   return compose(c, s, lang, from, to, &f, buf, buflen);
