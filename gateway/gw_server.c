@@ -265,6 +265,16 @@ static int setup(struct gw_server *srv)
 
 static void teardown(struct gw_server *srv)
 {
+  sigset_t stop;
+
+  /* Freeing the signal events below gives SIGTERM back its default action (libevent restores
+   * the handler it found): a second SIGTERM (a supervisor repeating itself) would then kill the
+   * process halfway through its clean exit. Blocked, it stays pending until the exit. */
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGHUP);
+  sigprocmask(SIG_BLOCK, &stop, NULL);
   /* Whatever is still pending fails with ECANCELED and its hop gets the polite END; a few
    * non-blocking loop turns let MHD send those replies before the daemon stops. */
   if (srv->store) {
