@@ -216,7 +216,7 @@ START_TEST(test_it_tips_and_sms_switch)
 
   it_session_id(session, sizeof(session), "smson");
   ck_assert_int_eq(it_play(&srv, session, phone, sms_on, LEN(sms_on), &r), 0);
-  ck_assert_msg(strstr(r.body, "STOP") != NULL, "%s", r.body);
+  ck_assert_msg(strstr(r.body, "SMS tips are on") != NULL, "%s", r.body);
   res = PQexecParams(db, "SELECT active, language FROM subscriptions WHERE msisdn = $1", 1, NULL, p,
                      NULL, NULL, 0);
   ck_assert_int_eq(PQntuples(res), 1);
