@@ -25,12 +25,13 @@ static int healthz(void *ctx, struct gw_req *req)
   store_stats(srv->store, &stats);
   n = snprintf(body, sizeof(body),
                "{\"status\":\"%s\",\"db\":\"%s\",\"live_sessions\":%zu,"
-               "\"content_generation\":%u,\"pending_answers\":%zu,"
+               "\"content_generation\":%u,\"content_reload_failures\":%u,"
+               "\"pending_answers\":%zu,"
                "\"waiting_requests\":%zu,\"answers_committed\":%llu,\"batches\":%llu,"
                "\"db_reconnects\":%llu,\"uptime_s\":%lld}\n",
                st == STORE_UP ? "ok" : "degraded", store_state_name(st),
                sess_table_live(srv->sessions), sess_content_generation(srv->content),
-               store_pending(srv->store), gw_http_suspended(srv->http),
+               srv->reload_failures, store_pending(srv->store), gw_http_suspended(srv->http),
                (unsigned long long)stats.answers, (unsigned long long)stats.batches,
                (unsigned long long)stats.reconnects, (gw_now_us() - srv->started_us) / 1000000);
   gw_req_reply(req, st == STORE_UP ? 200 : 503, "application/json", body, (size_t)n);
@@ -163,6 +164,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
   (void)sig;
   (void)what;
   if (content_load(srv, &fresh, err, sizeof(err))) {
+    srv->reload_failures++;
     GW_LOGE("content.reload_failed", "error=%s kept_generation=%u", gw_log_quote(err, q, sizeof(q)),
             sess_content_generation(srv->content));
     return;

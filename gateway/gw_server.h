@@ -27,6 +27,7 @@ struct gw_server {
   struct event *ev_term, *ev_int, *ev_hup, *ev_drain;
   long long started_us, drain_deadline_us;
   int stopping;
+  unsigned reload_failures; /* SIGHUP reloads refused since start, for /healthz */
 };
 
 /* The screen budget of a carrier (its carrier_budgets entry, else the default). */

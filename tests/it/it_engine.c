@@ -69,6 +69,31 @@ static void teardown_copy(void)
     fprintf(stderr, "could not remove %s\n", content_copy);
 }
 
+/* A number from /healthz, e.g. "content_generation". */
+static long health_number(const char *key)
+{
+  struct it_resp r;
+  char needle[64];
+  const char *at;
+
+  ck_assert_int_eq(it_get(&srv, "/healthz", &r), 0);
+  snprintf(needle, sizeof(needle), "\"%s\":", key);
+  at = strstr(r.body, needle);
+  ck_assert_msg(at != NULL, "no %s in %s", key, r.body);
+  return atol(at + strlen(needle));
+}
+
+/* Sends SIGHUP and waits (up to 10 s) until /healthz shows `key` moved past `before`. */
+static void reload_and_wait(const char *key)
+{
+  long before = health_number(key);
+
+  ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
+  for (int i = 0; i < 100 && health_number(key) == before; i++)
+    usleep(100000);
+  ck_assert_msg(health_number(key) != before, "SIGHUP did not move %s", key);
+}
+
 /* Answers (question -> option) of one session, in hop order, as "q=v q=v". */
 static void answers_of(const char *session, char *out, size_t len)
 {
@@ -323,14 +348,7 @@ START_TEST(test_it_reload_keeps_live_sessions)
   snprintf(path, sizeof(path), "%s/main_menu.json", content_copy);
   snprintf(cmd, sizeof(cmd), "sed -i 's/\"Parent survey\"/\"Family survey\"/' '%s'", path);
   ck_assert_int_eq(system(cmd), 0);
-  ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
-  for (int i = 0; i < 50; i++) { /* the reload is logged; wait for the new generation */
-    ck_assert_int_eq(it_get(&srv, "/healthz", &r), 0);
-    if (strstr(r.body, "\"content_generation\":1,") == NULL)
-      break;
-    usleep(100000);
-  }
-  ck_assert_msg(strstr(r.body, "\"content_generation\":1,") == NULL, "no reload: %s", r.body);
+  reload_and_wait("content_generation");
   /* The live session goes on with the content it started with. */
   ck_assert_int_eq(it_hop(&srv, live, phone, "3*7", &r), 0);
   ck_assert_msg(strstr(r.body, "Parent survey") != NULL, "live session changed: %s", r.body);
@@ -340,8 +358,7 @@ START_TEST(test_it_reload_keeps_live_sessions)
   /* A broken file is refused and the running content stays. */
   snprintf(cmd, sizeof(cmd), "printf '{' > '%s'", path);
   ck_assert_int_eq(system(cmd), 0);
-  ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
-  usleep(300000);
+  reload_and_wait("content_reload_failures");
   it_session_id(fresh, sizeof(fresh), "fresh2");
   ck_assert_int_eq(it_hop(&srv, fresh, phone, "3", &r), 0);
   ck_assert_msg(strstr(r.body, "Family survey") != NULL, "after a bad reload: %s", r.body);
@@ -367,8 +384,7 @@ START_TEST(test_it_district_added_by_sql)
   ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s (run aulgate seed first?)",
                 PQresultErrorMessage(res));
   PQclear(res);
-  ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
-  usleep(500000);
+  reload_and_wait("content_generation");
   it_fresh_phone(phone);
   it_session_id(session, sizeof(session), "district");
   /* English, survey, mother, Abai: then page through the districts to the last page. */
