@@ -39,29 +39,12 @@ struct run {
 
 static void setup(void)
 {
-  ck_assert_msg(it_server_start(&srv, NULL) == 0, "gateway did not start");
-  ck_assert_msg(it_wait_health(&srv, 200, 10000) == 0, "database never came up; log %s", srv.log);
-  db = it_db();
-  ck_assert_ptr_nonnull(db);
+  it_up(&srv, &db, NULL);
 }
 
 static void teardown(void)
 {
-  int status = it_server_stop(&srv);
-  PQfinish(db);
-  ck_assert_msg(status == 0, "gateway exit status %d on SIGTERM (log %s)", status, srv.log);
-}
-
-/* A Kazakh mobile number of our own per run, so that nothing the gateway may remember about a
- * caller (a language picked before) changes what this run sees. */
-static void fresh_phone(char *out, size_t len)
-{
-  static unsigned seq;
-  struct timespec ts;
-
-  clock_gettime(CLOCK_REALTIME, &ts);
-  snprintf(out, len, "+7701%07u",
-           ((unsigned)getpid() * 7919u + (unsigned)ts.tv_nsec / 1000u + seq++) % 10000000u);
+  it_down(&srv, db);
 }
 
 /* Runs `aulgate dial args...` with script on its stdin (a pipe, so the tool echoes the input)
@@ -174,12 +157,12 @@ START_TEST(test_it_dial_survey_each_language)
 {
   static const char *const answers[3][4] = {
       {"1", "2", "2", "1"}, {"2", "1", "1", "2"}, {"1", "1", "2", "2"}};
-  char session[96], phone[24], script[128], label[32], yes[64], no[64], end_line[64], tail[128];
+  char session[96], phone[16], script[128], label[32], yes[64], no[64], end_line[64], tail[128];
   struct run r;
   const char *end;
 
   it_session_id(session, sizeof(session), langs[_i].code);
-  fresh_phone(phone, sizeof(phone));
+  it_fresh_phone(phone);
   snprintf(script, sizeof(script), "%s\n" SURVEY_HEAD "%s\n%s\n%s\n%s\n" SURVEY_TAIL,
            langs[_i].pick, answers[_i][0], answers[_i][1], answers[_i][2], answers[_i][3]);
   dial_session(session, phone, script, &r);
@@ -210,11 +193,11 @@ END_TEST
 START_TEST(test_it_dial_letters_refused_locally)
 {
   static const char *const answers[4] = {"1", "2", "2", "1"};
-  char session[96], phone[24];
+  char session[96], phone[16];
   struct run r;
 
   it_session_id(session, sizeof(session), "letters");
-  fresh_phone(phone, sizeof(phone));
+  it_fresh_phone(phone);
   dial_session(session, phone, "2\n" SURVEY_HEAD "1\nx\nд\n1 2\n\n2\n2\n1\n" SURVEY_TAIL, &r);
 
   ck_assert_msg(r.status == 0, "exit %d, transcript:\n%s", r.status, r.out);
@@ -234,11 +217,11 @@ END_TEST
 START_TEST(test_it_dial_eof_is_hang_up)
 {
   static const char *const answers[1] = {"1"};
-  char session[96], phone[24];
+  char session[96], phone[16];
   struct run r;
 
   it_session_id(session, sizeof(session), "hangup");
-  fresh_phone(phone, sizeof(phone));
+  it_fresh_phone(phone);
   dial_session(session, phone, "3\n" SURVEY_HEAD "1\n", &r);
 
   ck_assert_msg(r.status == 3, "exit %d, transcript:\n%s", r.status, r.out);
@@ -256,7 +239,7 @@ START_TEST(test_it_dial_http_error_shows_status_and_body)
 
   memset(session, 's', sizeof(session) - 1); /* longer than any carrier's session id */
   session[sizeof(session) - 1] = '\0';
-  fresh_phone(phone, sizeof(phone));
+  it_fresh_phone(phone);
   dial_session(session, phone, "1\n", &r);
 
   ck_assert_msg(r.status == 1, "exit %d, transcript:\n%s", r.status, r.out);

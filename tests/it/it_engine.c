@@ -20,18 +20,12 @@ static char content_copy[128];
 
 static void start(const char *extra)
 {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  ck_assert_msg(it_server_start(&srv, extra) == 0, "gateway did not start");
-  ck_assert_msg(it_wait_health(&srv, 200, 10000) == 0, "no database; log %s", srv.log);
-  db = it_db();
-  ck_assert_ptr_nonnull(db);
+  it_up(&srv, &db, extra);
 }
 
 static void stop(void)
 {
-  int status = it_server_stop(&srv);
-  PQfinish(db);
-  ck_assert_msg(status == 0, "exit status %d (log %s)", status, srv.log);
+  it_down(&srv, db);
 }
 
 static void setup(void)

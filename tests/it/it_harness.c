@@ -1,6 +1,7 @@
 /* it_harness.c: starting the real gateway, talking to it over loopback, reading PostgreSQL. */
 #include "tests/it/it_harness.h"
 
+#include <check.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -385,4 +386,29 @@ void it_tmpdb_drop(struct it_tmpdb *t)
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
   if (t->dir[0] && system(cmd) != 0)
     fprintf(stderr, "it: could not remove %s\n", t->dir);
+}
+
+int it_tmpdb_write(const struct it_tmpdb *t, const char *name, const char *text)
+{
+  char path[256];
+
+  snprintf(path, sizeof(path), "%s/%s", t->dir, name);
+  return write_file(path, text);
+}
+
+void it_up(struct it_server *s, PGconn **db, const char *extra_conf)
+{
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  ck_assert_msg(it_server_start(s, extra_conf) == 0, "gateway did not start");
+  ck_assert_msg(it_wait_health(s, 200, 10000) == 0, "database never came up; log %s", s->log);
+  *db = it_db();
+  ck_assert_ptr_nonnull(*db);
+}
+
+void it_down(struct it_server *s, PGconn *db)
+{
+  int status = it_server_stop(s);
+
+  PQfinish(db);
+  ck_assert_msg(status == 0, "gateway exit status %d on SIGTERM (log %s)", status, s->log);
 }

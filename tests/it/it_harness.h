@@ -28,6 +28,11 @@ struct it_resp {
 /* Starts the gateway with extra config lines appended (may be NULL) and waits until /healthz
  * answers (any status). Returns 0, or -1 with a message on stderr. */
 int it_server_start(struct it_server *s, const char *extra_conf);
+/* Check fixtures: a gateway with the database up and a connection to it; on the way down the
+ * gateway must exit 0 on SIGTERM. */
+void it_up(struct it_server *s, PGconn **db /* OUT */, const char *extra_conf);
+void it_down(struct it_server *s, PGconn *db);
+
 /* SIGTERM, then waits; returns the exit status (or -1 on a signal/timeout). */
 int it_server_stop(struct it_server *s);
 /* 1 when the process is still running. */
@@ -70,6 +75,8 @@ struct it_tmpdb {
 };
 /* Creates it; returns 0, or -1 with a message on stderr. */
 int it_tmpdb_create(struct it_tmpdb *t, const char *name);
+/* Writes text into the file `name` of the temporary folder. Returns 0 or -1. */
+int it_tmpdb_write(const struct it_tmpdb *t, const char *name, const char *text);
 /* Drops the database and removes the folder. */
 void it_tmpdb_drop(struct it_tmpdb *t);
 

@@ -14,14 +14,7 @@ static PGconn *admin, *db;
 
 static void write_migration(const char *name, const char *sql)
 {
-  char path[256];
-  FILE *f;
-
-  snprintf(path, sizeof(path), "%s/%s", tmp.dir, name);
-  f = fopen(path, "w");
-  ck_assert_ptr_nonnull(f);
-  fputs(sql, f);
-  fclose(f);
+  ck_assert_int_eq(it_tmpdb_write(&tmp, name, sql), 0);
 }
 
 /* Runs `aulgate migrate -d <tmp.dir>` with AULGATE_DB pointing at the test database; returns the

@@ -33,14 +33,7 @@ static void shipped_path(char *out, size_t len)
 
 static void write_fixture(const char *name, const char *json)
 {
-  char path[256];
-  FILE *f;
-
-  snprintf(path, sizeof(path), "%s/%s", tmp.dir, name);
-  f = fopen(path, "w");
-  ck_assert_ptr_nonnull(f);
-  fputs(json, f);
-  ck_assert_int_eq(fclose(f), 0);
+  ck_assert_int_eq(it_tmpdb_write(&tmp, name, json), 0);
 }
 
 /* Runs `aulgate <args>` with AULGATE_DB pointing at the test database; returns the exit status

@@ -59,18 +59,12 @@ static const char *const want[][2] = {
 
 static void setup(void)
 {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  ck_assert_msg(it_server_start(&srv, NULL) == 0, "gateway did not start");
-  ck_assert_msg(it_wait_health(&srv, 200, 10000) == 0, "database never came up; log %s", srv.log);
-  db = it_db();
-  ck_assert_ptr_nonnull(db);
+  it_up(&srv, &db, NULL);
 }
 
 static void teardown(void)
 {
-  int status = it_server_stop(&srv);
-  PQfinish(db);
-  ck_assert_msg(status == 0, "gateway exit status %d on SIGTERM (log %s)", status, srv.log);
+  it_down(&srv, db);
 }
 
 static void hop_ok(const char *session, const char *phone, const char *text, struct it_resp *r)
