@@ -145,6 +145,8 @@ static int budgets_parse(struct gw_config *cfg, const char *value)
 {
   struct gw_carrier_budget b[GW_CARRIER_BUDGETS_MAX];
   size_t n = 0;
+
+  memset(b, 0, sizeof(b));
   const char *p = value;
 
   if (strcmp(value, "none") == 0) {

@@ -59,7 +59,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 static int load_config(const struct args *a, struct gw_config *cfg)
 {
-  char err[512];
+  char err[512] = "cannot set the configuration defaults (out of memory)";
   int rc = gw_config_init(cfg);
 
   if (rc == GW_OK)
