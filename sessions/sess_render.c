@@ -190,10 +190,8 @@ size_t sess__paginate(const struct sess_content *c, const struct sess_budget *b,
     /* The rest of the list, when it fits without "more", is the last page. Otherwise take
      * items while the page, with "more" under them, still fits. */
     f.more = 0;
-    if (s->n_items > 0 && fits(b, s, &k, start, s->n_items, &f)) {
-      i = s->n_items;
-      break;
-    }
+    if (s->n_items > 0 && fits(b, s, &k, start, s->n_items, &f))
+      break; /* this page takes every item left */
     while (i < s->n_items) {
       f.more = i + 1 < s->n_items;
       if (!fits(b, s, &k, start, i + 1, &f))
