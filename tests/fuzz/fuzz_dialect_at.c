@@ -102,6 +102,25 @@ static void check_render(const struct gw_dialect *d, const char *text)
   }
 }
 
+/* The same bytes as an end-of-session notification: a session id on success, a message on
+ * failure, and nothing left allocated either way. */
+static void check_end(const struct gw_dialect *d, const uint8_t *data, size_t size)
+{
+  struct gw_ussd_end end;
+  char err[160];
+  int rc;
+
+  memset(err, 0x55, sizeof(err));
+  rc = d->parse_end((const char *)data, size, &end, err, sizeof(err));
+  if (rc == GW_OK)
+    FUZZ_CHECK(end.session_id && *end.session_id && strlen(end.session_id) <= GW_USSD_ID_MAX &&
+               end.status && end.duration_ms && end.hops);
+  else
+    FUZZ_CHECK(rc < 0 && memchr(err, '\0', sizeof(err)) != NULL && err[0] != '\0');
+  gw_form_cleanup(&end.form);
+  FUZZ_CHECK(end.form.buf == NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static const struct gw_dialect *d;
@@ -136,5 +155,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   gw_ussd_step_cleanup(&step);
   FUZZ_CHECK(step.form.buf == NULL && step.form.n == 0);
+  check_end(d, data, size);
   return 0;
 }
