@@ -348,18 +348,6 @@ const char *gw_req_body(const struct gw_req *r, size_t *len)
   return r->body ? r->body : "";
 }
 
-const char *gw_req_header(const struct gw_req *r, const char *name)
-{
-  return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-const struct sockaddr *gw_req_peer(const struct gw_req *r)
-{
-  const union MHD_ConnectionInfo *ci =
-      MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  return ci ? ci->client_addr : NULL;
-}
-
 long long gw_req_received_us(const struct gw_req *r)
 {
   return r->received_us;

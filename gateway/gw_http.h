@@ -51,9 +51,6 @@ void gw_http_destroy(struct gw_http *h);
 
 /* The request body (not NUL-terminated; len may be 0). Borrowed. */
 const char *gw_req_body(const struct gw_req *r, size_t *len /* OUT */);
-/* A request header, case-insensitive; NULL when absent. Borrowed. */
-const char *gw_req_header(const struct gw_req *r, const char *name);
-const struct sockaddr *gw_req_peer(const struct gw_req *r);
 /* Microseconds since the epoch when the request's headers arrived. */
 long long gw_req_received_us(const struct gw_req *r);
 

@@ -189,8 +189,5 @@ void sess_table_touch(struct sess_session *s, long long now_us);
 /* Ends a live session; no-op on an ended one. */
 void sess_table_end(struct sess_session *s, enum sess_end_reason why);
 size_t sess_table_live(const struct sess_table *t);
-/* Calls fn for every live session (ops listing), in no particular order. */
-void sess_table_foreach(struct sess_table *t, void (*fn)(void *arg, struct sess_session *s),
-                        void *arg);
 
 #endif

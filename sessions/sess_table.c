@@ -235,15 +235,6 @@ size_t sess_table_live(const struct sess_table *t)
   return t->live;
 }
 
-void sess_table_foreach(struct sess_table *t, void (*fn)(void *arg, struct sess_session *s),
-                        void *arg)
-{
-  for (size_t b = 0; b < t->n_buckets; b++)
-    for (struct sess_session *s = t->buckets[b]; s; s = s->hash_next)
-      if (s->ended == SESS_LIVE)
-        fn(arg, s);
-}
-
 void sess_profile_cleanup(struct sess_profile *p)
 {
   for (size_t i = 0; i < p->n; i++)

@@ -412,3 +412,14 @@ void it_down(struct it_server *s, PGconn *db)
   PQfinish(db);
   ck_assert_msg(status == 0, "gateway exit status %d on SIGTERM (log %s)", status, s->log);
 }
+
+long it_count(PGconn *db, const char *sql)
+{
+  PGresult *r = PQexec(db, sql);
+  long v;
+
+  ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(r));
+  v = atol(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return v;
+}

@@ -49,6 +49,8 @@ int it_hop(const struct it_server *s, const char *session, const char *phone, co
 int it_wait_health(const struct it_server *s, long want_status, int ms);
 
 PGconn *it_db(void);
+/* The first column of the first row of sql, as a number (the query must succeed). */
+long it_count(PGconn *db, const char *sql);
 /* Rows of responses for one carrier session, ordered by hop. Caller PQclear()s. */
 PGresult *it_rows(PGconn *db, const char *session);
 /* HMAC-SHA256(secret, e164) as 64 hex characters. */

@@ -38,13 +38,7 @@ static int migrate(char *out, size_t outlen)
 
 static long count(const char *sql)
 {
-  PGresult *r = PQexec(db, sql);
-  long v;
-
-  ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(r));
-  v = atol(PQgetvalue(r, 0, 0));
-  PQclear(r);
-  return v;
+  return it_count(db, sql);
 }
 
 static void setup(void)

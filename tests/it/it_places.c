@@ -76,13 +76,7 @@ static void exec(const char *sql)
 
 static long count(const char *sql)
 {
-  PGresult *r = PQexec(db, sql);
-  long v;
-
-  ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(r));
-  v = atol(PQgetvalue(r, 0, 0));
-  PQclear(r);
-  return v;
+  return it_count(db, sql);
 }
 
 /* The first column of the first row as a new string (free() it). */
