@@ -4,7 +4,7 @@
  * survey is the dearest. Prints nanoseconds per replay for the first screen, a hop in the middle
  * and the last hop of the full survey, per language. Usage: bench_replay [CONTENT_DIR] [N]
  */
-#include "gateway/gw.h"
+#include "lib/ag.h"
 #include "sessions/sess.h"
 
 #include <stdio.h>
@@ -47,10 +47,10 @@ int main(int argc, char **argv)
     struct sess_ctx ctx = {&profile, 20000};
     profile.has_lang = 1;
     profile.lang = (enum sess_lang)l;
-    for (size_t d = 0; d < GW_ARRAY_LEN(depths); d++) {
+    for (size_t d = 0; d < AG_ARRAY_LEN(depths); d++) {
       double t0 = now_s(), dt;
       for (long i = 0; i < n; i++) {
-        if (sess_replay(c, &budget, "main_menu", &ctx, path, depths[d], &r) != GW_OK)
+        if (sess_replay(c, &budget, "main_menu", &ctx, path, depths[d], &r) != AG_OK)
           return 1;
       }
       dt = now_s() - t0;

@@ -1,13 +1,14 @@
 /* gw_main.c: the `aulgate` command: serve, migrate, config-doc, dial. */
-#include "gateway/gw.h"
-#include "gateway/gw_config.h"
-#include "gateway/gw_dial.h"
+#include "lib/ag.h"
+#include "lib/ag_config.h"
 #include "gateway/gw_server.h"
 #include "sessions/sess.h"
 #include "store/store.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -47,26 +48,26 @@ static int parse_args(int argc, char **argv, struct args *a)
     } else {
       fprintf(stderr, "aulgate: unexpected argument '%s'\n", argv[i]);
       usage(stderr);
-      return GW_EINVAL;
+      return AG_EINVAL;
     }
   }
   if (!a->config && (probe = fopen("etc/aulgate.conf", "r")) != NULL) {
     fclose(probe);
     a->config = "etc/aulgate.conf";
   }
-  return GW_OK;
+  return AG_OK;
 }
 
-static int load_config(const struct args *a, struct gw_config *cfg)
+static int load_config(const struct args *a, struct ag_config *cfg)
 {
   char err[512] = "cannot set the configuration defaults (out of memory)";
-  int rc = gw_config_init(cfg);
+  int rc = ag_config_init(cfg);
 
-  if (rc == GW_OK)
-    rc = gw_config_load(cfg, a->config, err, sizeof(err));
+  if (rc == AG_OK)
+    rc = ag_config_load(cfg, a->config, err, sizeof(err));
   if (rc) {
     fprintf(stderr, "aulgate: %s\n", err);
-    gw_config_cleanup(cfg);
+    ag_config_cleanup(cfg);
   }
   return rc;
 }
@@ -75,7 +76,7 @@ static int load_config(const struct args *a, struct gw_config *cfg)
  * budgets of the default configuration. Exit 0 when there is none. */
 static int lint_main(int argc, char **argv)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   struct sess_budget budget;
   const char *dir = argc > 2 ? argv[2] : "content";
   int problems;
@@ -84,11 +85,11 @@ static int lint_main(int argc, char **argv)
     usage(stderr);
     return 2;
   }
-  if (gw_config_init(&cfg))
+  if (ag_config_init(&cfg))
     return 2;
   budget.ucs2 = cfg.ussd_budget_ucs2;
   budget.gsm7 = cfg.ussd_budget_gsm7;
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
   problems = sess_lint(dir, &budget, stdout);
   if (problems < 0) {
     fprintf(stderr, "aulgate: cannot read content folder %s\n", dir);
@@ -103,9 +104,31 @@ static int lint_main(int argc, char **argv)
   return 0;
 }
 
+/* `aulgate dial ...` runs aulgate-dial from the folder of this binary: the simulator is a client
+ * of the gateway and is not linked into it. argv[0] of the child is "dial". */
+static int dial_exec(char **argv)
+{
+  char self[PATH_MAX], path[PATH_MAX + 16];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  char *slash;
+
+  if (n <= 0) {
+    fprintf(stderr, "aulgate: cannot find my own binary to run aulgate-dial\n");
+    return 2;
+  }
+  self[n] = '\0';
+  slash = strrchr(self, '/');
+  if (slash)
+    *slash = '\0';
+  snprintf(path, sizeof(path), "%s/aulgate-dial", self);
+  execv(path, argv);
+  fprintf(stderr, "aulgate: cannot run %s (build the aulgate-dial target)\n", path);
+  return 2;
+}
+
 int main(int argc, char **argv)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   struct args a;
   int status;
 
@@ -114,7 +137,7 @@ int main(int argc, char **argv)
     return 2;
   }
   if (strcmp(argv[1], "config-doc") == 0) {
-    gw_config_doc(stdout);
+    ag_config_doc(stdout);
     return 0;
   }
   if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
@@ -123,7 +146,7 @@ int main(int argc, char **argv)
     return 0;
   }
   if (strcmp(argv[1], "dial") == 0)
-    return gw_dial_main(argc - 1, argv + 1);
+    return dial_exec(argv + 1);
   if (strcmp(argv[1], "lint") == 0)
     return lint_main(argc, argv);
   if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "migrate") != 0 &&
@@ -137,9 +160,9 @@ int main(int argc, char **argv)
   if (strcmp(argv[1], "serve") == 0)
     status = gw_server_run(&cfg);
   else if (strcmp(argv[1], "seed") == 0)
-    status = store_places_seed(cfg.db, a.file, stdout) == GW_OK ? 0 : 1;
+    status = store_places_seed(cfg.db, a.file, stdout) == AG_OK ? 0 : 1;
   else
-    status = store_migrate(cfg.db, a.dir, stdout) == GW_OK ? 0 : 1;
-  gw_config_cleanup(&cfg);
+    status = store_migrate(cfg.db, a.dir, stdout) == AG_OK ? 0 : 1;
+  ag_config_cleanup(&cfg);
   return status;
 }

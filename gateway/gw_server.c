@@ -4,8 +4,8 @@
  * until every answer being committed has committed and its hop has been answered, then exits 0.
  */
 #include "gateway/gw_server.h"
-#include "gateway/gw.h"
-#include "gateway/gw_log.h"
+#include "lib/ag.h"
+#include "lib/ag_log.h"
 
 #include <event2/event.h>
 #include <signal.h>
@@ -33,25 +33,35 @@ static int healthz(void *ctx, struct gw_req *req)
                sess_table_live(srv->sessions), sess_content_generation(srv->content),
                srv->reload_failures, store_pending(srv->store), gw_http_suspended(srv->http),
                (unsigned long long)stats.answers, (unsigned long long)stats.batches,
-               (unsigned long long)stats.reconnects, (gw_now_us() - srv->started_us) / 1000000);
+               (unsigned long long)stats.reconnects, (ag_now_us() - srv->started_us) / 1000000);
   gw_req_reply(req, st == STORE_UP ? 200 : 503, "application/json", body, (size_t)n);
-  return GW_OK;
+  return AG_OK;
+}
+
+static int ussd_at(void *ctx, struct gw_req *req)
+{
+  return gw_ussd_at(&((struct gw_server *)ctx)->ussd, req);
+}
+
+static int ussd_at_end(void *ctx, struct gw_req *req)
+{
+  return gw_ussd_at_end(&((struct gw_server *)ctx)->ussd, req);
 }
 
 static const struct gw_route routes[] = {
     {"GET", "/healthz", healthz, 0},
-    {"POST", "/ussd/at", gw_ussd_at, 1},
-    {"POST", "/ussd/at/end", gw_ussd_at_end, 1},
+    {"POST", "/ussd/at", ussd_at, 1},
+    {"POST", "/ussd/at/end", ussd_at_end, 1},
 };
 
 static void on_session_end(void *arg, struct sess_session *s)
 {
   char q[600];
-  long long now = gw_now_us();
+  long long now = ag_now_us();
 
   (void)arg;
-  GW_LOGI("ussd.session_end", "carrier=%s session=%s phone=%s reason=%s hops=%zu ms=%lld",
-          s->carrier, gw_log_quote(s->id, q, sizeof(q)), s->phone_masked,
+  AG_LOGI("ussd.session_end", "carrier=%s session=%s phone=%s reason=%s hops=%zu ms=%lld",
+          s->carrier, ag_log_quote(s->id, q, sizeof(q)), s->phone_masked,
           sess_end_reason_name(s->ended), s->hops, (now - s->created_us) / 1000);
 }
 
@@ -75,7 +85,7 @@ static int place_row(void *arg, const struct store_place *p)
     size_t cap = pl->cap ? pl->cap * 2 : 256;
     struct sess_place *v = realloc(pl->v, cap * sizeof(*v));
     if (!v)
-      return GW_ENOMEM;
+      return AG_ENOMEM;
     pl->v = v;
     pl->cap = cap;
   }
@@ -85,7 +95,7 @@ static int place_row(void *arg, const struct store_place *p)
   sp->region = dup_or_null(p->region_code);
   for (int l = 0; l < SESS_NLANG; l++)
     sp->name[l] = dup_or_null(p->name[l]);
-  return sp->code && sp->name[0] && sp->name[1] && sp->name[2] ? GW_OK : GW_ENOMEM;
+  return sp->code && sp->name[0] && sp->name[1] && sp->name[2] ? AG_OK : AG_ENOMEM;
 }
 
 static void places_free(struct places *pl)
@@ -99,34 +109,21 @@ static void places_free(struct places *pl)
   free(pl->v);
 }
 
-const struct sess_budget *gw_server_budget(const struct gw_server *srv, const char *carrier,
-                                           struct sess_budget *buf)
-{
-  for (size_t i = 0; i < srv->cfg.n_carrier_budgets; i++) {
-    if (strcmp(srv->cfg.carrier_budgets[i].carrier, carrier) == 0) {
-      buf->ucs2 = srv->cfg.carrier_budgets[i].ucs2;
-      buf->gsm7 = srv->cfg.carrier_budgets[i].gsm7;
-      return buf;
-    }
-  }
-  return &srv->budget;
-}
-
 /* Every carrier with its own budget must be able to show every screen too. */
 static int check_carrier_budgets(struct gw_server *srv, const struct sess_content *c, char *err,
                                  size_t errlen)
 {
   for (size_t i = 0; i < srv->cfg.n_carrier_budgets; i++) {
-    const struct gw_carrier_budget *cb = &srv->cfg.carrier_budgets[i];
+    const struct ag_carrier_budget *cb = &srv->cfg.carrier_budgets[i];
     struct sess_budget b = {cb->ucs2, cb->gsm7};
     char why[400];
     if (sess_content_check(c, &b, why, sizeof(why))) {
       snprintf(err, errlen, "carrier '%s' (budget %ld/%ld): %s", cb->carrier, cb->ucs2, cb->gsm7,
                why);
-      return GW_ECONTENT;
+      return AG_ECONTENT;
     }
   }
-  return GW_OK;
+  return AG_OK;
 }
 
 /* Loads content/ with the places of the database; when the database cannot be read (or has no
@@ -139,14 +136,14 @@ static int content_load(struct gw_server *srv, struct sess_content **out, char *
   int rc = store_places_read(srv->cfg.db, place_row, &pl, why, sizeof(why));
 
   if (rc || pl.n == 0) {
-    GW_LOGW("content.places_from_file", "reason=%s",
-            gw_log_quote(rc ? why : "no places in the database (run aulgate seed)", q, sizeof(q)));
+    AG_LOGW("content.places_from_file", "reason=%s",
+            ag_log_quote(rc ? why : "no places in the database (run aulgate seed)", q, sizeof(q)));
     rc = sess_content_load(srv->cfg.content_dir, &srv->budget, NULL, 0, out, err, errlen);
   } else {
     rc = sess_content_load(srv->cfg.content_dir, &srv->budget, pl.v, pl.n, out, err, errlen);
   }
   places_free(&pl);
-  if (rc == GW_OK && (rc = check_carrier_budgets(srv, *out, err, errlen)) != GW_OK) {
+  if (rc == AG_OK && (rc = check_carrier_budgets(srv, *out, err, errlen)) != AG_OK) {
     sess_content_unref(*out);
     *out = NULL;
   }
@@ -165,13 +162,14 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
   (void)what;
   if (content_load(srv, &fresh, err, sizeof(err))) {
     srv->reload_failures++;
-    GW_LOGE("content.reload_failed", "error=%s kept_generation=%u", gw_log_quote(err, q, sizeof(q)),
+    AG_LOGE("content.reload_failed", "error=%s kept_generation=%u", ag_log_quote(err, q, sizeof(q)),
             sess_content_generation(srv->content));
     return;
   }
   sess_content_unref(srv->content);
   srv->content = fresh;
-  GW_LOGI("content.reloaded", "generation=%u live_sessions=%zu", sess_content_generation(fresh),
+  srv->ussd.content = fresh;
+  AG_LOGI("content.reloaded", "generation=%u live_sessions=%zu", sess_content_generation(fresh),
           sess_table_live(srv->sessions));
 }
 
@@ -182,8 +180,8 @@ static void on_drain(evutil_socket_t fd, short what, void *arg)
 
   (void)fd;
   (void)what;
-  if ((pending == 0 && waiting == 0) || gw_now_us() >= srv->drain_deadline_us) {
-    GW_LOGI("server.stopped", "pending_answers=%zu waiting_requests=%zu", pending, waiting);
+  if ((pending == 0 && waiting == 0) || ag_now_us() >= srv->drain_deadline_us) {
+    AG_LOGI("server.stopped", "pending_answers=%zu waiting_requests=%zu", pending, waiting);
     event_base_loopbreak(srv->base);
   }
 }
@@ -197,9 +195,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
   if (srv->stopping)
     return;
   srv->stopping = 1;
-  GW_LOGI("server.stopping", "signal=%d pending_answers=%zu", (int)sig, store_pending(srv->store));
+  AG_LOGI("server.stopping", "signal=%d pending_answers=%zu", (int)sig, store_pending(srv->store));
   gw_http_quiesce(srv->http);
-  srv->drain_deadline_us = gw_now_us() + srv->cfg.shutdown_grace_ms * 1000;
+  srv->drain_deadline_us = ag_now_us() + srv->cfg.shutdown_grace_ms * 1000;
   srv->ev_drain = event_new(srv->base, -1, EV_PERSIST, on_drain, srv);
   if (!srv->ev_drain || event_add(srv->ev_drain, &tick) != 0)
     event_base_loopbreak(srv->base);
@@ -210,7 +208,7 @@ static int entry_ok(const struct gw_server *srv)
   struct sess_reply first;
 
   return sess_replay(srv->content, &srv->budget, srv->cfg.ussd_entry, NULL, NULL, 0, &first) ==
-         GW_OK;
+         AG_OK;
 }
 
 static int setup(struct gw_server *srv)
@@ -226,43 +224,45 @@ static int setup(struct gw_server *srv)
   char err[512], q[600];
   int rc;
 
-  rc = gw_secret_load(srv->cfg.respondent_secret_file, &srv->secret, err, sizeof(err));
-  if (rc == GW_OK)
+  rc = ag_secret_load(srv->cfg.respondent_secret_file, &srv->secret, err, sizeof(err));
+  if (rc == AG_OK)
     rc = content_load(srv, &srv->content, err, sizeof(err));
-  if (rc == GW_OK && !entry_ok(srv)) {
+  if (rc == AG_OK && !entry_ok(srv)) {
     snprintf(err, sizeof(err), "ussd_entry '%s' is not a survey or menu in %s", srv->cfg.ussd_entry,
              srv->cfg.content_dir);
-    rc = GW_ECONFIG;
+    rc = AG_ECONFIG;
   }
   if (rc) {
-    GW_LOGE("server.config", "error=%s", gw_log_quote(err, q, sizeof(q)));
+    AG_LOGE("server.config", "error=%s", ag_log_quote(err, q, sizeof(q)));
     fprintf(stderr, "aulgate: %s\n", err);
     return rc;
   }
-#ifdef GW_DEBUG
+#ifdef AG_DEBUG
   event_enable_debug_mode(); /* catches misuse of events; must come before the first base */
 #endif
   srv->base = event_base_new();
   if (!srv->base)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   srv->store = store_create(srv->base, &scfg);
   srv->sessions = sess_table_create(srv->base, srv->cfg.session_idle_timeout_ms,
                                     srv->cfg.session_max_ms, on_session_end, srv);
   if (!srv->store || !srv->sessions)
-    return GW_ENOMEM;
-  srv->http = gw_http_create(srv->base, &hcfg, routes, GW_ARRAY_LEN(routes), srv, err, sizeof(err));
+    return AG_ENOMEM;
+  srv->ussd = (struct gw_ussd){&srv->cfg,   &srv->secret,  srv->content,
+                               srv->budget, srv->sessions, srv->store};
+  srv->http = gw_http_create(srv->base, &hcfg, routes, AG_ARRAY_LEN(routes), srv, err, sizeof(err));
   if (!srv->http) {
-    GW_LOGE("server.listen", "error=%s", gw_log_quote(err, q, sizeof(q)));
+    AG_LOGE("server.listen", "error=%s", ag_log_quote(err, q, sizeof(q)));
     fprintf(stderr, "aulgate: %s\n", err);
-    return GW_EIO;
+    return AG_EIO;
   }
   srv->ev_term = evsignal_new(srv->base, SIGTERM, on_signal, srv);
   srv->ev_int = evsignal_new(srv->base, SIGINT, on_signal, srv);
   srv->ev_hup = evsignal_new(srv->base, SIGHUP, on_reload, srv);
   if (!srv->ev_term || !srv->ev_int || !srv->ev_hup || evsignal_add(srv->ev_term, NULL) ||
       evsignal_add(srv->ev_int, NULL) || evsignal_add(srv->ev_hup, NULL))
-    return GW_ENOMEM;
-  return GW_OK;
+    return AG_ENOMEM;
+  return AG_OK;
 }
 
 static void teardown(struct gw_server *srv)
@@ -300,24 +300,24 @@ static void teardown(struct gw_server *srv)
   sess_content_unref(srv->content);
 }
 
-int gw_server_run(struct gw_config *cfg)
+int gw_server_run(struct ag_config *cfg)
 {
   struct gw_server srv;
   int rc;
 
   memset(&srv, 0, sizeof(srv));
   srv.cfg = *cfg; /* the caller keeps ownership of the strings */
-  srv.started_us = gw_now_us();
+  srv.started_us = ag_now_us();
   srv.budget.ucs2 = cfg->ussd_budget_ucs2;
   srv.budget.gsm7 = cfg->ussd_budget_gsm7;
   signal(SIGPIPE, SIG_IGN);
-  gw_log_set_level((enum gw_log_level)cfg->log_level);
+  ag_log_set_level((enum ag_log_level)cfg->log_level);
   rc = setup(&srv);
-  if (rc == GW_OK) {
-    GW_LOGI("server.listening", "listen=%s:%d entry=%s", srv.cfg.listen_host,
+  if (rc == AG_OK) {
+    AG_LOGI("server.listening", "listen=%s:%d entry=%s", srv.cfg.listen_host,
             gw_http_port(srv.http), srv.cfg.ussd_entry);
     event_base_dispatch(srv.base);
   }
   teardown(&srv);
-  return rc == GW_OK ? 0 : 1;
+  return rc == AG_OK ? 0 : 1;
 }

@@ -6,9 +6,10 @@
 #ifndef GW_SERVER_H
 #define GW_SERVER_H
 
-#include "gateway/gw_config.h"
-#include "gateway/gw_http.h"
-#include "gateway/gw_secret.h"
+#include "lib/ag_config.h"
+#include "gateway/http/gw_http.h"
+#include "gateway/ussd/gw_ussd.h"
+#include "lib/ag_secret.h"
 #include "sessions/sess.h"
 #include "store/store.h"
 
@@ -16,8 +17,8 @@ struct event;
 struct event_base;
 
 struct gw_server {
-  struct gw_config cfg;
-  struct gw_secret secret;
+  struct ag_config cfg;
+  struct ag_secret secret;
   struct event_base *base;
   struct sess_content *content; /* owned reference: new sessions start with it */
   struct sess_budget budget;    /* the default; carrier_budgets may override it per carrier */
@@ -28,17 +29,10 @@ struct gw_server {
   long long started_us, drain_deadline_us;
   int stopping;
   unsigned reload_failures; /* SIGHUP reloads refused since start, for /healthz */
+  struct gw_ussd ussd;      /* what hops borrow; ussd.content follows content */
 };
 
-/* The screen budget of a carrier (its carrier_budgets entry, else the default). */
-const struct sess_budget *gw_server_budget(const struct gw_server *srv, const char *carrier,
-                                           struct sess_budget *buf);
-
 /* Runs `aulgate serve` with an already loaded configuration; returns the exit status. */
-int gw_server_run(struct gw_config *cfg);
-
-/* Route handlers (gw_ussd.c). */
-int gw_ussd_at(void *ctx, struct gw_req *req);
-int gw_ussd_at_end(void *ctx, struct gw_req *req);
+int gw_server_run(struct ag_config *cfg);
 
 #endif

@@ -173,7 +173,7 @@ int sess__page_units(const struct sess_content *c, const struct sess_budget *b,
                      int more, int back, size_t *units, size_t *limit);
 
 /* Renders page `page` of the screen, with the error line on top when error (dropping the prompt
- * when both do not fit). Returns GW_OK, or GW_E2BIG when not even that fits SESS_SCREEN_MAX. */
+ * when both do not fit). Returns AG_OK, or AG_E2BIG when not even that fits SESS_SCREEN_MAX. */
 int sess__render_page(const struct sess_content *c, const struct sess_budget *b,
                       const struct sess_screen *s, enum sess_lang lang, size_t page, int error,
                       char *out, size_t outlen);
@@ -183,7 +183,7 @@ size_t sess__page_count(const struct sess_content *c, const struct sess_budget *
                         const struct sess_screen *s, enum sess_lang lang);
 
 /* The cost of a rendered screen against its budget: *units in the encoding the screen needs,
- * *limit the budget for that encoding. Returns GW_OK or GW_EINVAL on invalid UTF-8. */
+ * *limit the budget for that encoding. Returns AG_OK or AG_EINVAL on invalid UTF-8. */
 int sess__screen_cost(const struct sess_budget *b, const char *screen, size_t *units,
                       size_t *limit);
 

@@ -44,13 +44,13 @@ struct sess_place {
 /* Loads every content file of dir, validates it (docs/content.md) and checks that every screen
  * fits budget in every language after paging. places (borrowed during the call, may be NULL)
  * replaces the places file of dir, so that districts added to the database are offered. Returns
- * GW_OK with a new snapshot in *out, to be released with sess_content_unref(); or
- * GW_ECONTENT/GW_EIO with the first problem, naming file, node and language, in err. */
+ * AG_OK with a new snapshot in *out, to be released with sess_content_unref(); or
+ * AG_ECONTENT/AG_EIO with the first problem, naming file, node and language, in err. */
 int sess_content_load(const char *dir, const struct sess_budget *budget,
                       const struct sess_place *places, size_t n_places,
                       struct sess_content **out /* OUT */, char *err, size_t errlen);
-/* Checks a loaded snapshot against another budget (a carrier with shorter screens): GW_OK, or
- * GW_ECONTENT with the first problem in err. */
+/* Checks a loaded snapshot against another budget (a carrier with shorter screens): AG_OK, or
+ * AG_ECONTENT with the first problem in err. */
 int sess_content_check(const struct sess_content *c, const struct sess_budget *budget, char *err,
                        size_t errlen);
 struct sess_content *sess_content_ref(struct sess_content *c);
@@ -118,8 +118,8 @@ struct sess_reply {
 };
 
 /* Plays inputs[0..n) from the start of content file `entry` and renders the screen that follows
- * the last one; with n == 0, the first screen. Returns GW_OK, GW_ENOTFOUND when entry does not
- * exist, GW_E2BIG past SESS_MAX_INPUTS. Invalid inputs do not fail: the screen comes back with
+ * the last one; with n == 0, the first screen. Returns AG_OK, AG_ENOTFOUND when entry does not
+ * exist, AG_E2BIG past SESS_MAX_INPUTS. Invalid inputs do not fail: the screen comes back with
  * the one-line error of strings.json above it. */
 int sess_replay(const struct sess_content *c, const struct sess_budget *budget, const char *entry,
                 const struct sess_ctx *ctx, const char *const *inputs, size_t n,

@@ -3,8 +3,8 @@
  * the first problem; sess_lint() (`aulgate lint`) reports them all.
  */
 #include "sessions/sess-internal.h"
-#include "sessions/sess_text.h"
-#include "gateway/gw.h"
+#include "lib/ag_text.h"
+#include "lib/ag.h"
 
 #include <string.h>
 
@@ -21,7 +21,7 @@ static void check_screen(struct sess_diag *d, const struct sess_content *c,
   char page[SESS_SCREEN_MAX];
   size_t first[SESS_MAX_OPTIONS + 1], pages, units = 0, limit = 0, bad;
 
-  pages = sess__paginate(c, b, s, (enum sess_lang)lang, first, GW_ARRAY_LEN(first), &bad);
+  pages = sess__paginate(c, b, s, (enum sess_lang)lang, first, AG_ARRAY_LEN(first), &bad);
   if (pages == 0 && s->n_items == 0) {
     sess__page_units(c, b, s, (enum sess_lang)lang, 0, 0, 0, s->can_back, &units, &limit);
     sess__problem(d, "%s (%s): screen over budget: %zu characters, budget %zu", what,
@@ -123,16 +123,16 @@ static void check_engine_screens(struct sess_diag *d, const struct sess_content 
     s.can_back = 0;
     (void)tail;
     for (size_t i = 0; i < c->n_tips; i++) {
-      struct sess_text_cost cost;
+      struct ag_text_cost cost;
       const char *t = c->tips[i].text.s[l];
       snprintf(what, sizeof(what), "%s: tip '%s'", tips, c->tips[i].id);
       s.prompt = t;
       check_screen(d, c, b, &s, l, 1, what); /* a tip is an END screen */
       /* A tip also goes out by SMS: one segment, 70 UCS-2 or 160 GSM-7 characters. */
-      if (sess_text_measure(t, strlen(t), &cost) == GW_OK &&
-          sess_text_units(&cost) > (cost.enc == SESS_ENC_UCS2 ? 70u : 160u))
+      if (ag_text_measure(t, strlen(t), &cost) == AG_OK &&
+          ag_text_units(&cost) > (cost.enc == AG_ENC_UCS2 ? 70u : 160u))
         sess__problem(d, "%s (%s): %zu characters, more than one SMS segment (%u)", what,
-                      lang_name(l), sess_text_units(&cost), cost.enc == SESS_ENC_UCS2 ? 70 : 160);
+                      lang_name(l), ag_text_units(&cost), cost.enc == AG_ENC_UCS2 ? 70 : 160);
     }
   }
   for (size_t i = 0; i < c->n_tips; i++) {
@@ -187,11 +187,11 @@ static void check_error_lines(struct sess_diag *d, const struct sess_content *c)
 {
   static const char *const keys[] = {"invalid", "bad_number"};
 
-  for (size_t k = 0; k < GW_ARRAY_LEN(keys); k++) {
+  for (size_t k = 0; k < AG_ARRAY_LEN(keys); k++) {
     for (int l = 0; l < SESS_NLANG; l++) {
       const char *t = sess_string(c, keys[k], (enum sess_lang)l);
-      struct sess_text_cost cost;
-      if (sess_text_measure(t, strlen(t), &cost) == GW_OK && cost.ucs2_units > ERROR_LINE_MAX)
+      struct ag_text_cost cost;
+      if (ag_text_measure(t, strlen(t), &cost) == AG_OK && cost.ucs2_units > ERROR_LINE_MAX)
         sess__problem(d, "%s: string '%s' (%s): the error line is %zu characters, more than %d",
                       c->strings_file, keys[k], lang_name(l), cost.ucs2_units, ERROR_LINE_MAX);
     }
@@ -229,17 +229,17 @@ int sess_content_load(const char *dir, const struct sess_budget *budget,
   int rc = sess__content_build(dir, budget, places, n_places, &d, &c);
 
   *out = NULL;
-  if (rc == GW_OK) {
+  if (rc == AG_OK) {
     check_all(&d, c, budget);
     if (d.count)
-      rc = GW_ECONTENT;
+      rc = AG_ECONTENT;
   }
   if (rc) {
     sess_content_unref(c);
     return rc;
   }
   *out = c;
-  return GW_OK;
+  return AG_OK;
 }
 
 int sess_content_check(const struct sess_content *c, const struct sess_budget *budget, char *err,
@@ -248,7 +248,7 @@ int sess_content_check(const struct sess_content *c, const struct sess_budget *b
   struct sess_diag d = {NULL, 0, err, errlen};
 
   check_all(&d, c, budget);
-  return d.count ? GW_ECONTENT : GW_OK;
+  return d.count ? AG_ECONTENT : AG_OK;
 }
 
 int sess_lint(const char *dir, const struct sess_budget *budget, FILE *out)
@@ -257,7 +257,7 @@ int sess_lint(const char *dir, const struct sess_budget *budget, FILE *out)
   struct sess_content *c = NULL;
   int rc = sess__content_build(dir, budget, NULL, 0, &d, &c);
 
-  if (rc == GW_EIO || rc == GW_ENOMEM || !c) {
+  if (rc == AG_EIO || rc == AG_ENOMEM || !c) {
     sess_content_unref(c);
     return -1;
   }

@@ -6,8 +6,8 @@
  * sess_check.c.
  */
 #include "sessions/sess-internal.h"
-#include "sessions/sess_text.h"
-#include "gateway/gw.h"
+#include "lib/ag_text.h"
+#include "lib/ag.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -38,13 +38,13 @@ int sess__problem(struct sess_diag *d, const char *fmt, ...)
     vsnprintf(d->err, d->errlen, fmt, ap);
   }
   va_end(ap);
-  return GW_ECONTENT;
+  return AG_ECONTENT;
 }
 
 /* Reads {"kk": "...", "ru": "...", "en": "..."}: all three, non-empty. */
 static int text_load(struct sess_diag *d, json_t *obj, struct sess_text *t, const char *where)
 {
-  int rc = GW_OK;
+  int rc = AG_OK;
 
   for (int l = 0; l < SESS_NLANG; l++)
     t->s[l] = ""; /* lint goes on after a problem: never leave a text NULL */
@@ -102,7 +102,7 @@ static int goto_resolve(struct sess_diag *d, const struct sess_content *c, int s
 
   out->file = out->node = -1;
   if (!ref)
-    return GW_OK;
+    return AG_OK;
   if (!s || !*s)
     return sess__problem(d, "%s: a reference must be a node id, a file id or file:node", where);
   colon = strchr(s, ':');
@@ -110,14 +110,14 @@ static int goto_resolve(struct sess_diag *d, const struct sess_content *c, int s
     out->node = sess__node_find(&c->surveys[self], s);
     if (out->node >= 0) {
       out->file = self;
-      return GW_OK;
+      return AG_OK;
     }
     sv = sess__survey_find(c, s);
     if (!sv)
       return sess__problem(d, "%s: dangling reference '%s' (no such node or file)", where, s);
     out->file = (int)(sv - c->surveys);
     out->node = sv->start;
-    return GW_OK;
+    return AG_OK;
   }
   snprintf(file, sizeof(file), "%.*s", (int)(colon - s), s);
   sv = sess__survey_find(c, file);
@@ -125,7 +125,7 @@ static int goto_resolve(struct sess_diag *d, const struct sess_content *c, int s
   if (!sv || out->node < 0)
     return sess__problem(d, "%s: dangling reference '%s'", where, s);
   out->file = (int)(sv - c->surveys);
-  return GW_OK;
+  return AG_OK;
 }
 
 static int cond_load(struct sess_diag *d, const struct sess_survey *sv, json_t *j,
@@ -137,18 +137,18 @@ static int cond_load(struct sess_diag *d, const struct sess_survey *sv, json_t *
   if ((list = json_object_get(j, "all")) || (list = json_object_get(j, "any"))) {
     size_t i;
     json_t *k;
-    int rc = GW_OK;
+    int rc = AG_OK;
     out->op = json_object_get(j, "all") ? SESS_COND_ALL : SESS_COND_ANY;
     if (!json_is_array(list) || json_array_size(list) == 0)
       return sess__problem(d, "%s: 'all'/'any' needs a non-empty list", where);
     out->kids = calloc(json_array_size(list), sizeof(*out->kids));
     if (!out->kids)
-      return GW_ENOMEM;
+      return AG_ENOMEM;
     json_array_foreach(list, i, k)
     {
       out->n_kids++;
       if (cond_load(d, sv, k, &out->kids[i], where))
-        rc = GW_ECONTENT;
+        rc = AG_ECONTENT;
     }
     return rc;
   }
@@ -161,14 +161,14 @@ static int cond_load(struct sess_diag *d, const struct sess_survey *sv, json_t *
     return sess__problem(d, "%s: 'when' needs a non-empty 'in' or 'not_in' list", where);
   out->values = calloc(json_array_size(list), sizeof(*out->values));
   if (!out->values)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   for (size_t i = 0; i < json_array_size(list); i++) {
     const char *v = json_string_value(json_array_get(list, i));
     if (!v)
       return sess__problem(d, "%s: 'when' values must be strings", where);
     out->values[out->n_values++] = v;
   }
-  return GW_OK;
+  return AG_OK;
 }
 
 static void cond_free(struct sess_cond *c)
@@ -184,13 +184,13 @@ static void cond_free(struct sess_cond *c)
 static int action_parse(const char *name, enum sess_action *out)
 {
   *out = SESS_ACTION_NONE;
-  for (size_t i = 0; name && i < GW_ARRAY_LEN(actions); i++) {
+  for (size_t i = 0; name && i < AG_ARRAY_LEN(actions); i++) {
     if (strcmp(actions[i].name, name) == 0) {
       *out = actions[i].action;
-      return GW_OK;
+      return AG_OK;
     }
   }
-  return name ? GW_EINVAL : GW_OK;
+  return name ? AG_EINVAL : AG_OK;
 }
 
 static int option_load(struct sess_diag *d, const struct sess_content *c, int self,
@@ -205,7 +205,7 @@ static int option_load(struct sess_diag *d, const struct sess_content *c, int se
   if (n->type == SESS_NODE_CHOICE && (!o->value || !*o->value))
     rc = sess__problem(d, "%s: a choice option needs a value", where);
   if (goto_resolve(d, c, self, go ? go : json_object_get(jo, "next"), &o->go, where))
-    rc = GW_ECONTENT;
+    rc = AG_ECONTENT;
   o->set_lang = -1;
   for (int l = 0; lang && l < SESS_NLANG; l++)
     if (strcmp(lang, lang_codes[l]) == 0)
@@ -228,7 +228,7 @@ static int options_load(struct sess_diag *d, const struct sess_content *c, int s
   char w[320];
   size_t i;
   json_t *jo;
-  int rc = GW_OK;
+  int rc = AG_OK;
 
   if (from) {
     if (strcmp(from, "regions") == 0)
@@ -237,7 +237,7 @@ static int options_load(struct sess_diag *d, const struct sess_content *c, int s
       n->source = SESS_SOURCE_DISTRICTS;
     else
       return sess__problem(d, "%s: options_from must be regions or districts", where);
-    return GW_OK;
+    return AG_OK;
   }
   if (!json_is_array(opts) || json_array_size(opts) == 0)
     return sess__problem(d, "%s: empty option list", where);
@@ -245,13 +245,13 @@ static int options_load(struct sess_diag *d, const struct sess_content *c, int s
     return sess__problem(d, "%s: more than %d options", where, SESS_MAX_OPTIONS);
   n->options = calloc(json_array_size(opts), sizeof(*n->options));
   if (!n->options)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   n->n_options = json_array_size(opts);
   json_array_foreach(opts, i, jo)
   {
     snprintf(w, sizeof(w), "%s option %zu", where, i + 1);
     if (option_load(d, c, self, n, &n->options[i], jo, w))
-      rc = GW_ECONTENT;
+      rc = AG_ECONTENT;
   }
   return rc;
 }
@@ -264,21 +264,21 @@ static int node_load(struct sess_diag *d, const struct sess_content *c, int self
   const char *role = json_string_value(json_object_get(jn, "role"));
   json_t *when = json_object_get(jn, "when");
   char where[256];
-  int rc = GW_OK;
+  int rc = AG_OK;
   size_t t;
 
   snprintf(where, sizeof(where), "%s: node '%s'", sv->file, n->id);
-  for (t = 0; type && t < GW_ARRAY_LEN(node_types); t++)
+  for (t = 0; type && t < AG_ARRAY_LEN(node_types); t++)
     if (strcmp(node_types[t].name, type) == 0)
       break;
-  if (!type || t == GW_ARRAY_LEN(node_types))
+  if (!type || t == AG_ARRAY_LEN(node_types))
     return sess__problem(d, "%s: type must be choice, yesno, number, text, menu or end", where);
   n->type = node_types[t].type;
   n->region_node = -1;
   if (text_load(d, json_object_get(jn, "text"), &n->text, where))
-    rc = GW_ECONTENT;
+    rc = AG_ECONTENT;
   if (goto_resolve(d, c, self, json_object_get(jn, "next"), &n->next, where))
-    rc = GW_ECONTENT;
+    rc = AG_ECONTENT;
   if (n->type != SESS_NODE_END && n->type != SESS_NODE_MENU && n->next.file < 0)
     rc = sess__problem(d, "%s: a question needs 'next'", where);
   n->relation = role && strcmp(role, "relation") == 0;
@@ -296,13 +296,13 @@ static int node_load(struct sess_diag *d, const struct sess_content *c, int self
   if (when) {
     n->when = calloc(1, sizeof(*n->when));
     if (!n->when)
-      return GW_ENOMEM;
+      return AG_ENOMEM;
     if (cond_load(d, sv, when, n->when, where))
-      rc = GW_ECONTENT;
+      rc = AG_ECONTENT;
   }
   if (n->type == SESS_NODE_CHOICE || n->type == SESS_NODE_MENU) {
     if (options_load(d, c, self, n, jn, where))
-      rc = GW_ECONTENT;
+      rc = AG_ECONTENT;
   }
   return rc;
 }
@@ -314,7 +314,7 @@ static int survey_head(struct sess_diag *d, struct sess_survey *sv, json_t *doc,
   const char *kind = json_string_value(json_object_get(doc, "kind"));
   size_t i;
   json_t *jn;
-  int rc = GW_OK;
+  int rc = AG_OK;
 
   sv->file = file;
   sv->id = json_string_value(json_object_get(doc, "id"));
@@ -331,7 +331,7 @@ static int survey_head(struct sess_diag *d, struct sess_survey *sv, json_t *doc,
     return sess__problem(d, "%s: more than %d nodes", file, SESS_MAX_NODES);
   sv->nodes = calloc(json_array_size(nodes), sizeof(*sv->nodes));
   if (!sv->nodes)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   json_array_foreach(nodes, i, jn)
   {
     const char *id = json_string_value(json_object_get(jn, "id"));
@@ -374,7 +374,7 @@ static int strings_load(struct sess_diag *d, struct sess_content *c, json_t *doc
       "sms_off",     "sms_on_done", "sms_off_done", "tips_prompt",   "no_tips"};
   char where[256];
   struct sess_text t;
-  int rc = GW_OK;
+  int rc = AG_OK;
 
   if (c->strings)
     return sess__problem(d, "%s: a second strings file", file);
@@ -382,10 +382,10 @@ static int strings_load(struct sess_diag *d, struct sess_content *c, json_t *doc
   c->strings_file = file;
   if (!json_is_object(c->strings))
     return sess__problem(d, "%s: needs a 'strings' object", file);
-  for (size_t i = 0; i < GW_ARRAY_LEN(required); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(required); i++) {
     snprintf(where, sizeof(where), "%s: string '%s'", file, required[i]);
     if (text_load(d, json_object_get(c->strings, required[i]), &t, where))
-      rc = GW_ECONTENT;
+      rc = AG_ECONTENT;
   }
   return rc;
 }
@@ -396,7 +396,7 @@ static int tips_load(struct sess_diag *d, struct sess_content *c, json_t *doc, c
   char where[256];
   size_t i;
   json_t *j;
-  int rc = GW_OK;
+  int rc = AG_OK;
 
   if (c->tips)
     return sess__problem(d, "%s: a second tips file", file);
@@ -406,7 +406,7 @@ static int tips_load(struct sess_diag *d, struct sess_content *c, json_t *doc, c
   c->bands = calloc(json_array_size(bands) + 1, sizeof(*c->bands));
   c->tips = calloc(json_array_size(tips), sizeof(*c->tips));
   if (!c->bands || !c->tips)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   json_array_foreach(bands, i, j)
   {
     struct sess_band *b = &c->bands[c->n_bands++];
@@ -425,7 +425,7 @@ static int tips_load(struct sess_diag *d, struct sess_content *c, json_t *doc, c
     if (!t->id || !t->band || !t->practice)
       rc = sess__problem(d, "%s: needs id, band and practice", where);
     if (text_load(d, json_object_get(j, "text"), &t->text, where))
-      rc = GW_ECONTENT;
+      rc = AG_ECONTENT;
   }
   return rc;
 }
@@ -438,7 +438,7 @@ static int places_adopt(struct sess_content *c, json_t *list)
 
   c->places = calloc(json_array_size(list) + 1, sizeof(*c->places));
   if (!c->places)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   json_array_foreach(list, i, j)
   {
     struct sess_place *p = &c->places[c->n_places++];
@@ -447,7 +447,7 @@ static int places_adopt(struct sess_content *c, json_t *list)
     for (int l = 0; l < SESS_NLANG; l++)
       p->name[l] = json_string_value(json_object_get(json_object_get(j, "name"), lang_codes[l]));
   }
-  return GW_OK;
+  return AG_OK;
 }
 
 static json_t *place_json(const char *code, const char *region, const char *const *names)
@@ -489,7 +489,7 @@ static int places_from_file(struct sess_diag *d, json_t *doc, json_t *list, cons
                                              json_string_value(json_object_get(r, "code")), names));
     }
   }
-  return GW_OK;
+  return AG_OK;
 }
 
 static int docs_push(struct sess_content *c, json_t *doc)
@@ -499,13 +499,13 @@ static int docs_push(struct sess_content *c, json_t *doc)
     json_t **p = realloc(c->docs, cap * sizeof(*p));
     if (!p) {
       json_decref(doc);
-      return GW_ENOMEM;
+      return AG_ENOMEM;
     }
     c->docs = p;
     c->cap_docs = cap;
   }
   c->docs[c->n_docs++] = doc;
-  return GW_OK;
+  return AG_OK;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -522,7 +522,7 @@ static int list_dir(struct sess_diag *d, const char *dir, char **names, size_t *
   *n = 0;
   if (!dh) {
     sess__problem(d, "cannot open content folder %s: %s", dir, strerror(errno));
-    return GW_EIO;
+    return AG_EIO;
   }
   while ((e = readdir(dh)) != NULL) {
     size_t len = strlen(e->d_name);
@@ -535,20 +535,20 @@ static int list_dir(struct sess_diag *d, const char *dir, char **names, size_t *
     names[*n] = strdup(e->d_name);
     if (!names[*n]) {
       closedir(dh);
-      return GW_ENOMEM;
+      return AG_ENOMEM;
     }
     (*n)++;
   }
   closedir(dh);
   qsort(names, *n, sizeof(*names), cmp_str);
-  return GW_OK;
+  return AG_OK;
 }
 
 /* Parses every file and sorts it by kind; surveys get their pass-1 head. */
 static int load_docs(struct sess_diag *d, struct sess_content *c, const char *dir, char **names,
                      size_t n, json_t **places_doc)
 {
-  int rc = GW_OK;
+  int rc = AG_OK;
 
   for (size_t i = 0; i < n; i++) {
     char path[4096];
@@ -564,23 +564,23 @@ static int load_docs(struct sess_diag *d, struct sess_content *c, const char *di
     }
     json_object_set_new(doc, "_file", json_string(names[i])); /* the name lives with the doc */
     if (docs_push(c, doc))
-      return GW_ENOMEM;
+      return AG_ENOMEM;
     file = json_string_value(json_object_get(doc, "_file"));
     kind = json_string_value(json_object_get(doc, "kind"));
     if (!kind) {
       rc = sess__problem(d, "%s: missing kind (survey, menu, strings, tips or places)", file);
     } else if (strcmp(kind, "strings") == 0) {
       if (strings_load(d, c, doc, file))
-        rc = GW_ECONTENT;
+        rc = AG_ECONTENT;
     } else if (strcmp(kind, "tips") == 0) {
       if (tips_load(d, c, doc, file))
-        rc = GW_ECONTENT;
+        rc = AG_ECONTENT;
     } else if (strcmp(kind, "places") == 0) {
       *places_doc = doc;
     } else if (strcmp(kind, "survey") == 0 || strcmp(kind, "menu") == 0) {
       struct sess_survey *sv = &c->surveys[c->n_surveys++];
       if (survey_head(d, sv, doc, file)) {
-        rc = GW_ECONTENT;
+        rc = AG_ECONTENT;
       } else if (sess__survey_find(c, sv->id) != sv) {
         rc = sess__problem(d, "%s: id '%s' is also used by %s", file, sv->id,
                            sess__survey_find(c, sv->id)->file);
@@ -597,10 +597,10 @@ static int load_places(struct sess_diag *d, struct sess_content *c, json_t *plac
                        const struct sess_place *places, size_t n_places)
 {
   json_t *list = json_array();
-  int rc = GW_OK;
+  int rc = AG_OK;
 
   if (!list || docs_push(c, list))
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   if (places) {
     for (size_t i = 0; i < n_places; i++)
       json_array_append_new(list, place_json(places[i].code, places[i].region, places[i].name));
@@ -608,7 +608,7 @@ static int load_places(struct sess_diag *d, struct sess_content *c, json_t *plac
     rc = places_from_file(d, places_doc, list,
                           json_string_value(json_object_get(places_doc, "_file")));
   }
-  if (rc == GW_OK)
+  if (rc == AG_OK)
     rc = places_adopt(c, list);
   return rc;
 }
@@ -633,12 +633,12 @@ int sess__content_build(const char *dir, const struct sess_budget *budget,
 
   *out = NULL;
   if (!c)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   c->refs = 1;
   c->generation = ++generation_counter;
   c->budget = *budget;
   rc = list_dir(d, dir, names, &n);
-  if (rc == GW_EIO || rc == GW_ENOMEM) {
+  if (rc == AG_EIO || rc == AG_ENOMEM) {
     for (size_t i = 0; i < n; i++)
       free(names[i]);
     sess_content_unref(c);
@@ -646,15 +646,15 @@ int sess__content_build(const char *dir, const struct sess_budget *budget,
   }
   c->surveys = calloc(n ? n : 1, sizeof(*c->surveys));
   if (!c->surveys)
-    rc = GW_ENOMEM;
-  if (rc != GW_ENOMEM && load_docs(d, c, dir, names, n, &places_doc))
-    rc = GW_ECONTENT;
+    rc = AG_ENOMEM;
+  if (rc != AG_ENOMEM && load_docs(d, c, dir, names, n, &places_doc))
+    rc = AG_ECONTENT;
   for (size_t i = 0; i < n; i++)
     free(names[i]);
-  if (rc != GW_ENOMEM && !c->strings)
+  if (rc != AG_ENOMEM && !c->strings)
     rc = sess__problem(d, "%s: no strings file (kind \"strings\")", dir);
   /* Pass 2: nodes, now that every file's ids are known. */
-  for (size_t s = 0; rc != GW_ENOMEM && s < c->n_surveys; s++) {
+  for (size_t s = 0; rc != AG_ENOMEM && s < c->n_surveys; s++) {
     struct sess_survey *sv = &c->surveys[s];
     json_t *nodes = json_object_get(doc_of(c, sv->file), "nodes");
     if (!sv->id || sv->start < 0)
@@ -662,15 +662,15 @@ int sess__content_build(const char *dir, const struct sess_budget *budget,
     for (size_t k = 0; k < sv->n_nodes; k++) {
       if (node_load(d, c, (int)s, &sv->nodes[k], json_array_get(nodes, k))) {
         sv->nodes[k].broken = 1;
-        rc = GW_ECONTENT;
+        rc = AG_ECONTENT;
       }
     }
     link_districts(sv);
   }
-  if (rc != GW_ENOMEM && load_places(d, c, places_doc, places, n_places))
-    rc = GW_ECONTENT;
-  if (rc == GW_OK && d->count)
-    rc = GW_ECONTENT;
+  if (rc != AG_ENOMEM && load_places(d, c, places_doc, places, n_places))
+    rc = AG_ECONTENT;
+  if (rc == AG_OK && d->count)
+    rc = AG_ECONTENT;
   *out = c;
   return rc;
 }

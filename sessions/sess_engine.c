@@ -6,8 +6,8 @@
  * every input and renders the last screen.
  */
 #include "sessions/sess-internal.h"
-#include "sessions/sess_text.h"
-#include "gateway/gw.h"
+#include "lib/ag_text.h"
+#include "lib/ag.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -54,16 +54,16 @@ static int parse_pick(const char *in, long lo, long hi, long *out)
   long v = 0;
 
   if (!in || !*in || (in[0] == '0' && in[1] != '\0'))
-    return GW_EINVAL;
+    return AG_EINVAL;
   for (const char *p = in; *p; p++) {
     if (*p < '0' || *p > '9' || v > (hi - (*p - '0')) / 10)
-      return GW_EINVAL; /* not a digit, or past hi: checked before it could overflow */
+      return AG_EINVAL; /* not a digit, or past hi: checked before it could overflow */
     v = v * 10 + (*p - '0');
   }
   if (v < lo || v > hi)
-    return GW_EINVAL;
+    return AG_EINVAL;
   *out = v;
-  return GW_OK;
+  return AG_OK;
 }
 
 static int cond_holds(const struct run *r, const struct sess_cond *c)
@@ -461,9 +461,9 @@ int sess_replay(const struct sess_content *c, const struct sess_budget *budget, 
 
   memset(out, 0, sizeof(*out));
   if (!sv)
-    return GW_ENOTFOUND;
+    return AG_ENOTFOUND;
   if (n > SESS_MAX_INPUTS)
-    return GW_E2BIG;
+    return AG_E2BIG;
   r.c = c;
   r.b = budget ? budget : &c->budget;
   r.ctx = ctx;
@@ -483,5 +483,5 @@ int sess_replay(const struct sess_content *c, const struct sess_budget *budget, 
              (r.scr == SCR_NODE && node_of(&r)->type == SESS_NODE_END);
   out->lang = r.lang;
   out->effect = r.eff;
-  return GW_OK;
+  return AG_OK;
 }

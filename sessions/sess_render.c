@@ -6,8 +6,8 @@
  * same way for the same budget: replay depends on it.
  */
 #include "sessions/sess-internal.h"
-#include "sessions/sess_text.h"
-#include "gateway/gw.h"
+#include "lib/ag_text.h"
+#include "lib/ag.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -72,19 +72,19 @@ static int compose(const struct sess_content *c, const struct sess_screen *s, en
   }
   if (f->back)
     put(&o, "%s0 %s", sep, sess_string(c, "back", lang));
-  return o.overflow ? GW_E2BIG : GW_OK;
+  return o.overflow ? AG_E2BIG : AG_OK;
 }
 
 int sess__screen_cost(const struct sess_budget *b, const char *screen, size_t *units, size_t *limit)
 {
-  struct sess_text_cost cost;
-  int rc = sess_text_measure(screen, strlen(screen), &cost);
+  struct ag_text_cost cost;
+  int rc = ag_text_measure(screen, strlen(screen), &cost);
 
   if (rc)
     return rc;
-  *units = sess_text_units(&cost);
-  *limit = (size_t)(cost.enc == SESS_ENC_GSM7 ? b->gsm7 : b->ucs2);
-  return GW_OK;
+  *units = ag_text_units(&cost);
+  *limit = (size_t)(cost.enc == AG_ENC_GSM7 ? b->gsm7 : b->ucs2);
+  return AG_OK;
 }
 
 /* The cost of one line in both encodings. A screen is GSM-7 only when every line is, so the cost
@@ -102,14 +102,14 @@ struct costs {
 
 static void line_cost(const char *text, struct cost *out)
 {
-  struct sess_text_cost tc;
+  struct ag_text_cost tc;
 
-  if (sess_text_measure(text, strlen(text), &tc) != GW_OK) {
+  if (ag_text_measure(text, strlen(text), &tc) != AG_OK) {
     out->gsm = 0; /* invalid UTF-8 never fits: lint reports the screen */
     out->septets = out->ucs2 = SESS_SCREEN_MAX;
     return;
   }
-  out->gsm = tc.enc == SESS_ENC_GSM7;
+  out->gsm = tc.enc == AG_ENC_GSM7;
   out->septets = tc.septets;
   out->ucs2 = tc.ucs2_units;
 }
@@ -216,7 +216,7 @@ int sess__render_page(const struct sess_content *c, const struct sess_budget *b,
                       char *buf, size_t buflen)
 {
   size_t first[SESS_MAX_OPTIONS + 1];
-  size_t bad, pages = sess__paginate(c, b, s, lang, first, GW_ARRAY_LEN(first), &bad);
+  size_t bad, pages = sess__paginate(c, b, s, lang, first, AG_ARRAY_LEN(first), &bad);
   size_t from, to;
   struct frame f;
 
@@ -259,7 +259,7 @@ size_t sess__page_count(const struct sess_content *c, const struct sess_budget *
                         const struct sess_screen *s, enum sess_lang lang)
 {
   size_t first[SESS_MAX_OPTIONS + 1];
-  size_t bad, pages = sess__paginate(c, b, s, lang, first, GW_ARRAY_LEN(first), &bad);
+  size_t bad, pages = sess__paginate(c, b, s, lang, first, AG_ARRAY_LEN(first), &bad);
 
   return pages ? pages : (s->n_items ? s->n_items : 1);
 }

@@ -6,7 +6,7 @@
  * retried or late hop can still be told apart from a new session. Then it is freed.
  */
 #include "sessions/sess.h"
-#include "gateway/gw.h"
+#include "lib/ag.h"
 
 #include <event2/event.h>
 #include <stdlib.h>

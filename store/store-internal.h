@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 /* Runs sql on c; a failure is reported to log as "aulgate: <what> failed: <reason>". Returns
- * GW_OK or GW_EDB. */
+ * AG_OK or AG_EDB. */
 int store__exec(PGconn *c, const char *sql, FILE *log, const char *what);
 
 #endif

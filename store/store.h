@@ -4,10 +4,10 @@
  * flight wait in a queue; when the batch commits, everything queued (up to db_batch_max) goes
  * out as the next batch: one pipeline of INSERTs closed by a Sync, which PostgreSQL runs as one
  * implicit transaction (group commit). A submitter's callback runs only after its batch has
- * committed (GW_OK) or failed (GW_EDB), so a carrier is never told "saved" before it is.
+ * committed (AG_OK) or failed (AG_EDB), so a carrier is never told "saved" before it is.
  *
  * When the connection is lost the store fails the batch in flight and everything queued with
- * GW_EDB, refuses new answers at once with GW_EDB, and reconnects every db_reconnect_ms.
+ * AG_EDB, refuses new answers at once with AG_EDB, and reconnects every db_reconnect_ms.
  * Async contract: see gw.h.
  */
 #ifndef STORE_H
@@ -82,18 +82,18 @@ struct store_config {
 enum store_state { STORE_DOWN = 0, STORE_CONNECTING, STORE_UP };
 
 typedef void (*store_cb)(void *arg, int rc);
-/* rows is NULL unless rc is GW_OK. */
+/* rows is NULL unless rc is AG_OK. */
 typedef void (*store_rows_cb)(void *arg, int rc, const struct store_rows *rows);
 
 /* Creates a store and starts connecting. Returns a new store that must be freed with
  * store_destroy(), or NULL when out of memory. */
 struct store *store_create(struct event_base *base, const struct store_config *cfg);
 
-/* Fails everything pending with GW_ECANCELED (callbacks run), closes the connection. */
+/* Fails everything pending with AG_ECANCELED (callbacks run), closes the connection. */
 void store_destroy(struct store *st);
 
-/* Queues one answer. Returns GW_OK (cb will run once, after commit or failure), or at once
- * GW_EDB when the database is not connected, GW_E2BIG when the queue is full (cb never runs). */
+/* Queues one answer. Returns AG_OK (cb will run once, after commit or failure), or at once
+ * AG_EDB when the database is not connected, AG_E2BIG when the queue is full (cb never runs). */
 int store_submit(struct store *st, const struct store_answer *a, store_cb cb, void *arg);
 
 int store_submit_attempt(struct store *st, const struct store_attempt *a, store_cb cb, void *arg);
@@ -122,7 +122,7 @@ struct store_stats {
 void store_stats(const struct store *st, struct store_stats *out /* OUT */);
 
 /* Synchronous: applies sql/migrations/NNNN_name.sql files of dir in order, each in its own
- * transaction, recording name and SHA-256 in schema_migrations. Refuses (GW_ESTATE) when an
+ * transaction, recording name and SHA-256 in schema_migrations. Refuses (AG_ESTATE) when an
  * applied file has changed or disappeared. Progress and errors go to log. */
 int store_migrate(const char *conninfo, const char *dir, FILE *log);
 
@@ -136,9 +136,9 @@ int store_migrate(const char *conninfo, const char *dir, FILE *log);
  * long name, unknown key) and only then upserts every region and district in one transaction.
  * Never deletes, so places added by SQL stay; rows whose names, sort and kind are unchanged are
  * not written, so seeding twice changes nothing. Refuses a district that the database files
- * under another region (codes are for good). Counts go to log. Returns GW_OK; GW_EIO when the
- * file cannot be read or parsed; GW_ECONTENT when it is invalid; GW_ESTATE for a moved
- * district; GW_EDB; GW_ENOMEM. On any error nothing is written. */
+ * under another region (codes are for good). Counts go to log. Returns AG_OK; AG_EIO when the
+ * file cannot be read or parsed; AG_ECONTENT when it is invalid; AG_ESTATE for a moved
+ * district; AG_EDB; AG_ENOMEM. On any error nothing is written. */
 int store_places_seed(const char *conninfo, const char *path, FILE *log);
 
 /* One region (region_code NULL) or district, as store_places_read() delivers it. */
@@ -152,8 +152,8 @@ struct store_place {
 /* Synchronous (the gateway calls it at start and on SIGHUP): calls row once for every region,
  * ordered by sort then code, then once for every district, grouped by region in region order
  * and ordered by sort then code within its region. p and its strings are borrowed: valid only
- * during the call. A non-zero return from row stops the walk and is returned. Returns GW_OK,
- * or GW_EDB with a one-line reason in err (before row was ever called). */
+ * during the call. A non-zero return from row stops the walk and is returned. Returns AG_OK,
+ * or AG_EDB with a one-line reason in err (before row was ever called). */
 int store_places_read(const char *conninfo, int (*row)(void *arg, const struct store_place *p),
                       void *arg, char *err, size_t errlen);
 

@@ -8,7 +8,7 @@
  */
 #include "store/store.h"
 #include "store/store-internal.h"
-#include "gateway/gw.h"
+#include "lib/ag.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -48,25 +48,25 @@ static int read_file(const char *path, char **out)
   char *buf;
 
   if (!f)
-    return GW_EIO;
+    return AG_EIO;
   if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
     fclose(f);
-    return GW_EIO;
+    return AG_EIO;
   }
   buf = malloc((size_t)size + 1);
   if (!buf) {
     fclose(f);
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   }
   if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
     free(buf);
     fclose(f);
-    return GW_EIO;
+    return AG_EIO;
   }
   buf[size] = '\0';
   fclose(f);
   *out = buf;
-  return GW_OK;
+  return AG_OK;
 }
 
 static void sha256_hex(const char *data, size_t len, char out[65])
@@ -88,7 +88,7 @@ int store__exec(PGconn *c, const char *sql, FILE *log, const char *what)
   if (!ok)
     fprintf(log, "aulgate: %s failed: %s", what, PQresultErrorMessage(r));
   PQclear(r);
-  return ok ? GW_OK : GW_EDB;
+  return ok ? AG_OK : AG_EDB;
 }
 
 static int cmp_migration(const void *a, const void *b)
@@ -102,29 +102,29 @@ static int list_migrations(const char *dir, struct migration **out, size_t *n, F
   struct dirent *e;
   struct migration *m;
   size_t count = 0;
-  int rc = GW_OK;
+  int rc = AG_OK;
 
   if (!d) {
     fprintf(log, "aulgate: cannot open migrations folder %s: %s\n", dir, strerror(errno));
-    return GW_EIO;
+    return AG_EIO;
   }
   m = calloc(MAX_MIGRATIONS, sizeof(*m));
   if (!m) {
     closedir(d);
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   }
-  while ((e = readdir(d)) != NULL && rc == GW_OK) {
+  while ((e = readdir(d)) != NULL && rc == AG_OK) {
     char path[4096];
     size_t len = strlen(e->d_name);
     if (e->d_name[0] == '.' || len < 4 || strcmp(e->d_name + len - 4, ".sql") != 0)
       continue; /* READMEs and editor files live beside the migrations */
     if (!valid_name(e->d_name)) {
       fprintf(log, "aulgate: %s/%s: migration names are NNNN_lowercase_name.sql\n", dir, e->d_name);
-      rc = GW_ECONFIG;
+      rc = AG_ECONFIG;
       break;
     }
     if (count == MAX_MIGRATIONS) {
-      rc = GW_E2BIG;
+      rc = AG_E2BIG;
       break;
     }
     memcpy(m[count].name, e->d_name, len + 1); /* valid_name() bounded it */
@@ -147,7 +147,7 @@ static int list_migrations(const char *dir, struct migration **out, size_t *n, F
   qsort(m, count, sizeof(*m), cmp_migration);
   *out = m;
   *n = count;
-  return GW_OK;
+  return AG_OK;
 }
 
 /* Checks every applied migration against the files; sets applied[i] for files already in. */
@@ -155,14 +155,14 @@ static int check_applied(PGconn *c, struct migration *m, size_t n, unsigned char
                          FILE *log)
 {
   PGresult *r = PQexec(c, "SELECT name, sha256 FROM schema_migrations ORDER BY name");
-  int rc = GW_OK;
+  int rc = AG_OK;
 
   if (PQresultStatus(r) != PGRES_TUPLES_OK) {
     fprintf(log, "aulgate: reading schema_migrations failed: %s", PQresultErrorMessage(r));
     PQclear(r);
-    return GW_EDB;
+    return AG_EDB;
   }
-  for (int row = 0; row < PQntuples(r) && rc == GW_OK; row++) {
+  for (int row = 0; row < PQntuples(r) && rc == AG_OK; row++) {
     const char *name = PQgetvalue(r, row, 0), *sha = PQgetvalue(r, row, 1);
     size_t i;
     for (i = 0; i < n && strcmp(m[i].name, name) != 0; i++)
@@ -170,13 +170,13 @@ static int check_applied(PGconn *c, struct migration *m, size_t n, unsigned char
     if (i == n) {
       fprintf(log, "aulgate: migration %s is applied but its file is missing; refusing to go on\n",
               name);
-      rc = GW_ESTATE;
+      rc = AG_ESTATE;
     } else if (strcmp(m[i].sha, sha) != 0) {
       fprintf(log,
               "aulgate: migration %s has changed since it was applied (sha256 %s, now %s); "
               "refusing to go on. Hint: revert the file and add a new migration instead\n",
               name, sha, m[i].sha);
-      rc = GW_ESTATE;
+      rc = AG_ESTATE;
     } else {
       applied[i] = 1;
     }
@@ -195,12 +195,12 @@ static int apply_one(PGconn *c, const struct migration *m, FILE *log)
   if (rc)
     return rc;
   rc = store__exec(c, m->sql, log, m->name);
-  if (rc == GW_OK) {
+  if (rc == AG_OK) {
     r = PQexecParams(c, "INSERT INTO schema_migrations (name, sha256) VALUES ($1, $2)", 2, NULL,
                      params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
       fprintf(log, "aulgate: recording %s failed: %s", m->name, PQresultErrorMessage(r));
-      rc = GW_EDB;
+      rc = AG_EDB;
     }
     PQclear(r);
   }
@@ -209,7 +209,7 @@ static int apply_one(PGconn *c, const struct migration *m, FILE *log)
     return rc;
   }
   rc = store__exec(c, "COMMIT", log, "COMMIT");
-  if (rc == GW_OK)
+  if (rc == AG_OK)
     fprintf(log, "aulgate: applied %s\n", m->name);
   return rc;
 }
@@ -228,7 +228,7 @@ int store_migrate(const char *conninfo, const char *dir, FILE *log)
   c = PQconnectdb(conninfo);
   if (PQstatus(c) != CONNECTION_OK) {
     fprintf(log, "aulgate: cannot connect to the database: %s", PQerrorMessage(c));
-    rc = GW_EDB;
+    rc = AG_EDB;
     goto out;
   }
   rc = store__exec(c, "SET client_min_messages = warning", log, "SET");
@@ -241,16 +241,16 @@ int store_migrate(const char *conninfo, const char *dir, FILE *log)
                      log, "creating schema_migrations");
   applied = calloc(n ? n : 1, 1);
   if (!rc && !applied)
-    rc = GW_ENOMEM;
+    rc = AG_ENOMEM;
   if (!rc)
     rc = check_applied(c, m, n, applied, log);
-  for (size_t i = 0; i < n && rc == GW_OK; i++) {
+  for (size_t i = 0; i < n && rc == AG_OK; i++) {
     if (applied[i])
       continue;
     rc = apply_one(c, &m[i], log);
     done++;
   }
-  if (rc == GW_OK)
+  if (rc == AG_OK)
     fprintf(log, "aulgate: schema up to date (%zu migrations, %zu applied now)\n", n, done);
 out:
   PQfinish(c);

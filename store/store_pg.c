@@ -7,8 +7,8 @@
  * PGRES_PIPELINE_SYNC with no error before it means every answer of the batch is durable.
  */
 #include "store/store.h"
-#include "gateway/gw.h"
-#include "gateway/gw_log.h"
+#include "lib/ag.h"
+#include "lib/ag_log.h"
 
 #include <event2/event.h>
 #include <libpq-fe.h>
@@ -159,10 +159,10 @@ static void queue_complete(struct store *st, struct queue *q, int rc)
     struct item *next = it->next;
     if (it->rows_cb) {
       struct store_rows rows = {it->res};
-      int ok = rc == GW_OK && it->res != NULL;
-      it->rows_cb(it->arg, ok ? GW_OK : (rc ? rc : GW_EDB), ok ? &rows : NULL);
+      int ok = rc == AG_OK && it->res != NULL;
+      it->rows_cb(it->arg, ok ? AG_OK : (rc ? rc : AG_EDB), ok ? &rows : NULL);
     } else {
-      if (rc == GW_OK)
+      if (rc == AG_OK)
         st->stats.answers++;
       else
         st->stats.failed++;
@@ -186,7 +186,7 @@ static void watch(struct store *st, short what)
   st->io_fd = fd;
   st->io_what = what;
   if (!st->io || event_add(st->io, NULL) != 0)
-    GW_LOGE("db.watch_failed", "fd=%d", fd); /* the connect timeout will recover */
+    AG_LOGE("db.watch_failed", "fd=%d", fd); /* the connect timeout will recover */
 }
 
 static void close_conn(struct store *st)
@@ -218,15 +218,15 @@ static void conn_lost(struct store *st, const char *why)
   char q[320];
   int was_up = st->state == STORE_UP;
 
-  GW_LOGE("db.down", "in_flight=%zu queued=%zu error=%s", st->batch.n, st->queue.n,
-          gw_log_quote(why, q, sizeof(q)));
+  AG_LOGE("db.down", "in_flight=%zu queued=%zu error=%s", st->batch.n, st->queue.n,
+          ag_log_quote(why, q, sizeof(q)));
   close_conn(st);
   event_del(st->timer);
   schedule_reconnect(st);
   if (was_up)
     st->stats.reconnects++;
-  queue_complete(st, &st->batch, GW_EDB);
-  queue_complete(st, &st->queue, GW_EDB);
+  queue_complete(st, &st->batch, AG_EDB);
+  queue_complete(st, &st->queue, AG_EDB);
 }
 
 static const char *conn_error(struct store *st)
@@ -248,7 +248,7 @@ static void on_notice(void *arg, const char *message)
 {
   char q[320];
 
-  GW_LOGD("db.notice", "message=%s", gw_log_quote(message, q, sizeof(q)));
+  AG_LOGD("db.notice", "message=%s", ag_log_quote(message, q, sizeof(q)));
 }
 
 static void on_connected(struct store *st)
@@ -294,12 +294,12 @@ static void connect_step(struct store *st)
 
 static void batch_done(struct store *st)
 {
-  int rc = st->batch_failed ? GW_EDB : GW_OK;
+  int rc = st->batch_failed ? AG_EDB : AG_OK;
 
   if (st->batch_failed) {
     char q[320];
-    GW_LOGE("db.batch_failed", "answers=%zu error=%s", st->batch.n,
-            gw_log_quote(st->batch_error, q, sizeof(q)));
+    AG_LOGE("db.batch_failed", "answers=%zu error=%s", st->batch.n,
+            ag_log_quote(st->batch_error, q, sizeof(q)));
   }
   st->stats.batches++;
   queue_complete(st, &st->batch, rc);
@@ -331,7 +331,7 @@ static int handle_result(struct store *st, PGresult *res)
       }
       event_del(st->timer);
       st->state = STORE_UP;
-      GW_LOGI("db.up", "server_version=%d", PQserverVersion(st->conn));
+      AG_LOGI("db.up", "server_version=%d", PQserverVersion(st->conn));
     } else {
       batch_done(st);
     }
@@ -475,8 +475,8 @@ void store_destroy(struct store *st)
   if (!st)
     return;
   close_conn(st);
-  queue_complete(st, &st->batch, GW_ECANCELED);
-  queue_complete(st, &st->queue, GW_ECANCELED);
+  queue_complete(st, &st->batch, AG_ECANCELED);
+  queue_complete(st, &st->queue, AG_ECANCELED);
   event_free(st->timer);
   event_free(st->kick);
   free(st);
@@ -521,14 +521,14 @@ static struct item *item_create(enum stmt stmt, const char *const *src, int n, i
 static int enqueue(struct store *st, struct item *it, store_cb cb, store_rows_cb rows_cb, void *arg)
 {
   if (!it)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   if (st->state != STORE_UP) {
     free(it);
-    return GW_EDB;
+    return AG_EDB;
   }
   if (st->queue.n + st->batch.n >= (size_t)st->cfg.queue_max) {
     free(it);
-    return GW_E2BIG;
+    return AG_E2BIG;
   }
   it->cb = cb;
   it->rows_cb = rows_cb;
@@ -536,7 +536,7 @@ static int enqueue(struct store *st, struct item *it, store_cb cb, store_rows_cb
   queue_push(&st->queue, it);
   if (st->pending_syncs == 0)
     event_active(st->kick, 0, 0);
-  return GW_OK;
+  return AG_OK;
 }
 
 #define FMT_INT(buf, v) (snprintf(buf, sizeof(buf), "%lld", (long long)(v)), buf)
@@ -561,7 +561,7 @@ int store_submit(struct store *st, const struct store_answer *a, store_cb cb, vo
                          opened_by};
 
   if (st->state != STORE_UP)
-    return GW_EDB;
+    return AG_EDB;
   snprintf(opened_by, sizeof(opened_by), "%s:%s", a->carrier, a->session_id);
   return enqueue(st, item_create(STMT_ANSWER, src, 15, 0, a->respondent), cb, NULL, arg);
 }
@@ -579,7 +579,7 @@ int store_submit_attempt(struct store *st, const struct store_attempt *a, store_
                         opened_by};
 
   if (st->state != STORE_UP)
-    return GW_EDB;
+    return AG_EDB;
   snprintf(opened_by, sizeof(opened_by), "%s:%s", a->carrier, a->session_id);
   return enqueue(st, item_create(STMT_ATTEMPT, src, 8, 0, a->respondent), cb, NULL, arg);
 }
@@ -595,7 +595,7 @@ int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, v
                         FMT_INT(when, s->received_at_us)};
 
   if (st->state != STORE_UP)
-    return GW_EDB;
+    return AG_EDB;
   return enqueue(st, item_create(STMT_SMS, src, 6, 1, s->respondent), cb, NULL, arg);
 }
 
@@ -607,7 +607,7 @@ int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPOND
   const char *src[5] = {NULL, survey_id, FMT_INT(window, window_s), carrier, session_id};
 
   if (st->state != STORE_UP)
-    return GW_EDB;
+    return AG_EDB;
   return enqueue(st, item_create(STMT_PROFILE, src, 5, 0, respondent), NULL, cb, arg);
 }
 

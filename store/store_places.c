@@ -8,7 +8,7 @@
  */
 #include "store/store.h"
 #include "store/store-internal.h"
-#include "gateway/gw.h"
+#include "lib/ag.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -260,7 +260,7 @@ static int codes_check(struct seed *s)
   struct code_ref *refs = calloc(total ? total : 1, sizeof(*refs));
 
   if (!refs)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   for (size_t i = 0; i < s->n_regions; i++)
     if (s->regions[i].code)
       refs[n++] = (struct code_ref){s->regions[i].code, i, &s->regions[i]};
@@ -277,11 +277,11 @@ static int codes_check(struct seed *s)
     problem(s, "duplicate code '%s': %s and %s", refs[i].code, a, b);
   }
   free(refs);
-  return GW_OK;
+  return AG_OK;
 }
 
-/* Parses and validates the whole file; every problem goes to the log. Returns GW_OK, GW_EIO
- * (unreadable or not JSON), GW_ECONTENT (problems reported) or GW_ENOMEM. */
+/* Parses and validates the whole file; every problem goes to the log. Returns AG_OK, AG_EIO
+ * (unreadable or not JSON), AG_ECONTENT (problems reported) or AG_ENOMEM. */
 static int seed_parse(struct seed *s)
 {
   static const char *const keys[] = {"kind", "version", "draft_languages", "regions", NULL};
@@ -297,11 +297,11 @@ static int seed_parse(struct seed *s)
       fprintf(s->log, "aulgate: %s\n", jerr.text);
     else
       fprintf(s->log, "aulgate: %s:%d:%d: %s\n", s->path, jerr.line, jerr.column, jerr.text);
-    return GW_EIO;
+    return AG_EIO;
   }
   if (!json_is_object(s->doc)) {
     problem(s, "expected an object with kind \"places\"");
-    return GW_ECONTENT;
+    return AG_ECONTENT;
   }
   keys_check(s, s->doc, "top level", keys);
   kind = json_string_value(json_object_get(s->doc, "kind"));
@@ -326,7 +326,7 @@ static int seed_parse(struct seed *s)
   regions = json_object_get(s->doc, "regions");
   if (!json_is_array(regions) || json_array_size(regions) == 0) {
     problem(s, "\"regions\" must be a non-empty list");
-    return GW_ECONTENT;
+    return AG_ECONTENT;
   }
   json_array_foreach(regions, i, jr)
   {
@@ -337,7 +337,7 @@ static int seed_parse(struct seed *s)
   s->regions = calloc(s->n_regions, sizeof(*s->regions));
   s->districts = calloc(n_districts ? n_districts : 1, sizeof(*s->districts));
   if (!s->regions || !s->districts)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   json_array_foreach(regions, i, jr)
   {
     region_load(s, jr, i);
@@ -345,7 +345,7 @@ static int seed_parse(struct seed *s)
   rc = codes_check(s);
   if (rc)
     return rc;
-  return s->problems ? GW_ECONTENT : GW_OK;
+  return s->problems ? AG_ECONTENT : AG_OK;
 }
 
 static void seed_cleanup(struct seed *s)
@@ -365,11 +365,11 @@ static int stage(PGconn *c, const struct seed *s)
       "CREATE TEMP TABLE seed_districts (code text, region_code text, name_kk text,"
       " name_ru text, name_en text, sort integer) ON COMMIT DROP",
   };
-  int rc = GW_OK;
+  int rc = AG_OK;
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(create) && rc == GW_OK; i++)
+  for (size_t i = 0; i < AG_ARRAY_LEN(create) && rc == AG_OK; i++)
     rc = store__exec(c, create[i], s->log, "creating the staging tables");
-  for (size_t i = 0; i < s->n_regions + s->n_districts && rc == GW_OK; i++) {
+  for (size_t i = 0; i < s->n_regions + s->n_districts && rc == AG_OK; i++) {
     int is_region = i < s->n_regions;
     const struct seed_place *p = is_region ? &s->regions[i] : &s->districts[i - s->n_regions];
     char sort[16];
@@ -384,7 +384,7 @@ static int stage(PGconn *c, const struct seed *s)
                      6, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
       fprintf(s->log, "aulgate: staging '%s' failed: %s", p->code, PQresultErrorMessage(r));
-      rc = GW_EDB;
+      rc = AG_EDB;
     }
     PQclear(r);
   }
@@ -398,12 +398,12 @@ static int moved_check(PGconn *c, FILE *log)
   PGresult *r = PQexec(c, "SELECT s.code, d.region_code, s.region_code FROM seed_districts s"
                           " JOIN districts d USING (code)"
                           " WHERE d.region_code <> s.region_code ORDER BY s.code");
-  int rc = GW_OK;
+  int rc = AG_OK;
 
   if (PQresultStatus(r) != PGRES_TUPLES_OK) {
     fprintf(log, "aulgate: checking district regions failed: %s", PQresultErrorMessage(r));
     PQclear(r);
-    return GW_EDB;
+    return AG_EDB;
   }
   for (int i = 0; i < PQntuples(r); i++) {
     fprintf(log,
@@ -411,7 +411,7 @@ static int moved_check(PGconn *c, FILE *log)
             "file; nothing was written. Hint: a code names one place for good: give the moved "
             "district a new code, or move it with SQL\n",
             PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
-    rc = GW_ESTATE;
+    rc = AG_ESTATE;
   }
   PQclear(r);
   return rc;
@@ -427,12 +427,12 @@ static int upsert(PGconn *c, const char *sql, const char *what, long out[3], FIL
   if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
     fprintf(log, "aulgate: writing %s failed: %s", what, PQresultErrorMessage(r));
     PQclear(r);
-    return GW_EDB;
+    return AG_EDB;
   }
   for (int i = 0; i < 3; i++)
     out[i] = atol(PQgetvalue(r, 0, i));
   PQclear(r);
-  return GW_OK;
+  return AG_OK;
 }
 
 static const char upsert_regions[] =
@@ -493,7 +493,7 @@ static int seed_write(PGconn *c, const struct seed *s)
           "the database has\n",
           s->path, s->n_regions, reg[0], reg[1], (long)s->n_regions - reg[0] - reg[1],
           s->n_districts, dis[0], dis[1], (long)s->n_districts - dis[0] - dis[1], reg[2], dis[2]);
-  return GW_OK;
+  return AG_OK;
 }
 
 int store_places_seed(const char *conninfo, const char *path, FILE *log)
@@ -504,10 +504,10 @@ int store_places_seed(const char *conninfo, const char *path, FILE *log)
 
   rc = seed_parse(&s);
   if (rc) {
-    if (rc == GW_ECONTENT)
+    if (rc == AG_ECONTENT)
       fprintf(log, "aulgate: %s: %d problem%s; nothing was written\n", path, s.problems,
               s.problems == 1 ? "" : "s");
-    else if (rc == GW_ENOMEM)
+    else if (rc == AG_ENOMEM)
       fprintf(log, "aulgate: %s: out of memory\n", path);
     seed_cleanup(&s);
     return rc;
@@ -515,7 +515,7 @@ int store_places_seed(const char *conninfo, const char *path, FILE *log)
   c = PQconnectdb(conninfo);
   if (PQstatus(c) != CONNECTION_OK) {
     fprintf(log, "aulgate: cannot connect to the database: %s", PQerrorMessage(c));
-    rc = GW_EDB;
+    rc = AG_EDB;
   } else {
     rc = seed_write(c, &s);
   }
@@ -567,7 +567,7 @@ static int read_rows(PGresult *r, int (*row)(void *arg, const struct store_place
     if (rc)
       return rc;
   }
-  return GW_OK;
+  return AG_OK;
 }
 
 int store_places_read(const char *conninfo, int (*row)(void *arg, const struct store_place *p),
@@ -575,12 +575,12 @@ int store_places_read(const char *conninfo, int (*row)(void *arg, const struct s
 {
   PGresult *regions = NULL, *districts = NULL, *begin;
   PGconn *c = PQconnectdb(conninfo);
-  int rc = GW_EDB;
+  int rc = AG_EDB;
 
   if (PQstatus(c) != CONNECTION_OK) {
     set_err(err, errlen, "cannot connect to the database", PQerrorMessage(c));
     PQfinish(c);
-    return GW_EDB;
+    return AG_EDB;
   }
   /* One snapshot for both tables, so that a seed committing in between cannot pair its
    * districts with the regions from before it. Read only: nothing to commit, PQfinish ends it. */
@@ -600,13 +600,13 @@ int store_places_read(const char *conninfo, int (*row)(void *arg, const struct s
                            " ORDER BY r.sort, r.code, d.sort, d.code",
                            err, errlen);
   if (districts)
-    rc = GW_OK;
+    rc = AG_OK;
   /* Rows are delivered after the connection is closed: row() may take its time without holding
    * a backend and a snapshot open. */
   PQfinish(c);
-  if (rc == GW_OK)
+  if (rc == AG_OK)
     rc = read_rows(regions, row, arg);
-  if (rc == GW_OK)
+  if (rc == AG_OK)
     rc = read_rows(districts, row, arg);
   PQclear(regions);
   PQclear(districts);

@@ -1,5 +1,5 @@
-/* check_config.c: unit tests of the declarative configuration (gw_config) and of the allow-list
- * networks it parses (gw_ipnet): defaults, the generated reference, the file format, every
+/* check_config.c: unit tests of the declarative configuration (ag_config) and of the allow-list
+ * networks it parses (ag_ipnet): defaults, the generated reference, the file format, every
  * refusal with the key, line and allowed values in its message, the environment overrides, and
  * address matching for IPv4, IPv6, CIDR boundaries and IPv4-mapped IPv6 peers. */
 #include <arpa/inet.h>
@@ -11,10 +11,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "gateway/gw.h"
-#include "gateway/gw_config.h"
-#include "gateway/gw_ipnet.h"
-#include "gateway/gw_log.h"
+#include "lib/ag.h"
+#include "lib/ag_config.h"
+#include "lib/ag_ipnet.h"
+#include "lib/ag_log.h"
 
 /* Every key of the option table, as the README documents them. A key added to the table without
  * being added here makes test_config_doc_lists_every_key fail on the row count. */
@@ -66,14 +66,14 @@ static void temp_write(char *path, const char *text)
 
 /* Initialises cfg, loads text as a configuration file and removes the file again. path (at least
  * 32 bytes) receives the file's name, for the messages that must name it. */
-static int load_text(struct gw_config *cfg, const char *text, char *path, char *err, size_t errlen)
+static int load_text(struct ag_config *cfg, const char *text, char *path, char *err, size_t errlen)
 {
   int rc;
 
-  ck_assert_int_eq(gw_config_init(cfg), GW_OK);
+  ck_assert_int_eq(ag_config_init(cfg), AG_OK);
   temp_write(path, text);
   err[0] = '\0';
-  rc = gw_config_load(cfg, path, err, errlen);
+  rc = ag_config_load(cfg, path, err, errlen);
   unlink(path);
   return rc;
 }
@@ -85,10 +85,10 @@ static int load_text(struct gw_config *cfg, const char *text, char *path, char *
 
 START_TEST(test_config_defaults_valid)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[256] = "";
 
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
   ck_assert_str_eq(cfg.listen, "127.0.0.1:8080");
   ck_assert_str_eq(cfg.listen_host, "127.0.0.1");
   ck_assert_int_eq(cfg.listen_port, 8080);
@@ -101,7 +101,7 @@ START_TEST(test_config_defaults_valid)
   ck_assert_uint_eq(cfg.carrier_allow_ips.net[0].prefix, 32);
   ck_assert_int_eq(cfg.carrier_allow_ips.net[1].family, AF_INET6);
   ck_assert_uint_eq(cfg.carrier_allow_ips.net[1].prefix, 128);
-  ck_assert_int_eq(cfg.log_level, GW_LOG_INFO);
+  ck_assert_int_eq(cfg.log_level, AG_LOG_INFO);
   ck_assert_int_eq(cfg.max_body_bytes, 8192);
   ck_assert_int_eq(cfg.max_connections, 4096);
   ck_assert_int_eq(cfg.db_batch_max, 256);
@@ -115,13 +115,13 @@ START_TEST(test_config_defaults_valid)
   ck_assert_int_eq(cfg.shutdown_grace_ms, 10000);
 
   /* No file and no environment: the defaults stay. */
-  ck_assert_int_eq(gw_config_load(&cfg, NULL, err, sizeof(err)), GW_OK);
+  ck_assert_int_eq(ag_config_load(&cfg, NULL, err, sizeof(err)), AG_OK);
   ck_assert_str_eq(cfg.listen, "127.0.0.1:8080");
   ck_assert_int_eq(cfg.max_body_bytes, 8192);
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
   ck_assert_ptr_null(cfg.listen);
   ck_assert_ptr_null(cfg.db);
-  gw_config_cleanup(&cfg); /* twice is harmless */
+  ag_config_cleanup(&cfg); /* twice is harmless */
 }
 END_TEST
 
@@ -153,14 +153,14 @@ START_TEST(test_config_doc_lists_every_key)
   char *doc = NULL, *line, *save = NULL;
   size_t doclen = 0, rows = 0;
   FILE *out = open_memstream(&doc, &doclen);
-  struct gw_config cfg;
+  struct ag_config cfg;
 
   ck_assert_ptr_nonnull(out);
-  gw_config_doc(out);
+  ag_config_doc(out);
   ck_assert_int_eq(fclose(out), 0);
   ck_assert_ptr_nonnull(doc);
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(all_keys); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(all_keys); i++) {
     char quoted[64];
     snprintf(quoted, sizeof(quoted), "| `%s` |", all_keys[i]);
     ck_assert_msg(strstr(doc, quoted) != NULL, "config-doc does not document '%s'", all_keys[i]);
@@ -168,7 +168,7 @@ START_TEST(test_config_doc_lists_every_key)
 
   /* The other way round: every documented key exists, accepts its documented default, and an
    * integer key documents a range that holds the default. */
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
   for (line = strtok_r(doc, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     char *cells[5], key[64], def[256], err[256];
     size_t n = row_cells(line, cells, 5);
@@ -183,7 +183,7 @@ START_TEST(test_config_doc_lists_every_key)
     snprintf(key, sizeof(key), "%.*s", (int)(klen - 2), cells[0] + 1);
     snprintf(def, sizeof(def), "%.*s", (int)(strlen(cells[3]) - 2), cells[3] + 1);
     ck_assert_msg(*cells[4] != '\0', "key '%s' has no meaning documented", key);
-    ck_assert_msg(gw_config_set(&cfg, key, def, err, sizeof(err)) == GW_OK,
+    ck_assert_msg(ag_config_set(&cfg, key, def, err, sizeof(err)) == AG_OK,
                   "documented key '%s' refuses its documented default '%s': %s", key, def, err);
     if (strcmp(cells[1], "integer") == 0) {
       long lo, hi, v = strtol(def, NULL, 10);
@@ -193,8 +193,8 @@ START_TEST(test_config_doc_lists_every_key)
     }
     rows++;
   }
-  ck_assert_uint_eq(rows, GW_ARRAY_LEN(all_keys));
-  gw_config_cleanup(&cfg);
+  ck_assert_uint_eq(rows, AG_ARRAY_LEN(all_keys));
+  ag_config_cleanup(&cfg);
   free(doc);
 }
 END_TEST
@@ -203,7 +203,7 @@ END_TEST
 
 START_TEST(test_config_file_comments_blank_lines_spaces)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char path[64], err[512];
   const char *text = "# Aulgate test configuration\n"
                      "\n"
@@ -216,101 +216,101 @@ START_TEST(test_config_file_comments_blank_lines_spaces)
                      "carrier_allow_ips = 10.0.0.0/8 , ::1\n"
                      "content_dir = /srv/aulgate/content"; /* no final newline */
 
-  ck_assert_msg(load_text(&cfg, text, path, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_msg(load_text(&cfg, text, path, err, sizeof(err)) == AG_OK, "%s", err);
   ck_assert_str_eq(cfg.listen, "0.0.0.0:9090");
   ck_assert_str_eq(cfg.listen_host, "0.0.0.0");
   ck_assert_int_eq(cfg.listen_port, 9090);
   ck_assert_int_eq(cfg.max_body_bytes, 4096);
   /* '=' after the first one belongs to the value. */
   ck_assert_str_eq(cfg.db, "host=db.local port=5432 dbname=aulgate");
-  ck_assert_int_eq(cfg.log_level, GW_LOG_DEBUG);
+  ck_assert_int_eq(cfg.log_level, AG_LOG_DEBUG);
   ck_assert_uint_eq(cfg.carrier_allow_ips.n, 2);
   ck_assert_str_eq(cfg.content_dir, "/srv/aulgate/content");
   /* Keys the file does not name keep their defaults. */
   ck_assert_int_eq(cfg.max_connections, 4096);
   ck_assert_str_eq(cfg.ussd_entry, "main_menu");
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
 START_TEST(test_config_file_unknown_key)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char path[64], err[512];
 
   ck_assert_int_eq(
       load_text(&cfg, "listen = 127.0.0.1:80\n\nlisten_port = 80\n", path, err, sizeof(err)),
-      GW_ECONFIG);
+      AG_ECONFIG);
   ck_assert_has(err, "listen_port");
   ck_assert_has(err, "unknown key");
   ck_assert_has(err, path);
   ck_assert_has(err, ":3:");
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
 START_TEST(test_config_file_key_twice)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char path[64], err[512];
 
   ck_assert_int_eq(load_text(&cfg, "max_connections = 10\n# again\nmax_connections = 10\n", path,
                              err, sizeof(err)),
-                   GW_ECONFIG);
+                   AG_ECONFIG);
   ck_assert_has(err, "max_connections");
   ck_assert_has(err, "twice");
   ck_assert_has(err, ":3:");
   ck_assert_has(err, path);
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
 START_TEST(test_config_file_line_without_equals)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char path[64], err[512];
 
   ck_assert_int_eq(load_text(&cfg, "# header\nlisten 127.0.0.1:80\n", path, err, sizeof(err)),
-                   GW_ECONFIG);
+                   AG_ECONFIG);
   ck_assert_has(err, ":2:");
   ck_assert_has(err, "key = value");
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
 START_TEST(test_config_file_bad_value_names_line_key_range)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char path[64], err[512];
 
   ck_assert_int_eq(
       load_text(&cfg, "db_batch_max = 100\nussd_budget_ucs2 = 81\n", path, err, sizeof(err)),
-      GW_ECONFIG);
+      AG_ECONFIG);
   ck_assert_has(err, path);
   ck_assert_has(err, ":2:");
   ck_assert_has(err, "ussd_budget_ucs2");
   ck_assert_has(err, "'81'");
   ck_assert_has(err, "20 to 80");
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
 START_TEST(test_config_file_empty_value)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char path[64], err[512];
 
-  ck_assert_int_eq(load_text(&cfg, "content_dir =   \n", path, err, sizeof(err)), GW_ECONFIG);
+  ck_assert_int_eq(load_text(&cfg, "content_dir =   \n", path, err, sizeof(err)), AG_ECONFIG);
   ck_assert_has(err, ":1:");
   ck_assert_has(err, "content_dir");
   ck_assert_has(err, "empty");
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
 START_TEST(test_config_file_line_too_long)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char path[64], err[512];
   size_t n = 5000;
   char *text = malloc(n + 32);
@@ -319,26 +319,26 @@ START_TEST(test_config_file_line_too_long)
   strcpy(text, "listen = 127.0.0.1:80\ndb = ");
   memset(text + strlen(text), 'x', n);
   strcpy(text + strlen("listen = 127.0.0.1:80\ndb = ") + n, "\n");
-  ck_assert_int_eq(load_text(&cfg, text, path, err, sizeof(err)), GW_ECONFIG);
+  ck_assert_int_eq(load_text(&cfg, text, path, err, sizeof(err)), AG_ECONFIG);
   ck_assert_has(err, ":2:");
   ck_assert_has(err, "longer than");
   free(text);
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
 START_TEST(test_config_file_missing)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[512] = "";
   const char *path = "/tmp/aulgate-no-such-dir/aulgate.conf";
 
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
-  ck_assert_int_eq(gw_config_load(&cfg, path, err, sizeof(err)), GW_EIO);
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  ck_assert_int_eq(ag_config_load(&cfg, path, err, sizeof(err)), AG_EIO);
   ck_assert_has(err, path);
   /* Nothing was changed. */
   ck_assert_str_eq(cfg.listen, "127.0.0.1:8080");
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
@@ -346,59 +346,59 @@ END_TEST
 
 START_TEST(test_config_env_overrides_file)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char path[64], err[512];
 
   ck_assert_int_eq(setenv("AULGATE_DB", "postgresql://env@dbhost/aulgate", 1), 0);
   ck_assert_int_eq(setenv("AULGATE_LISTEN", "[::1]:9443", 1), 0);
   ck_assert_msg(load_text(&cfg, "db = host=file\nlisten = 10.1.1.1:8081\nmax_connections = 7\n",
-                          path, err, sizeof(err)) == GW_OK,
+                          path, err, sizeof(err)) == AG_OK,
                 "%s", err);
   ck_assert_str_eq(cfg.db, "postgresql://env@dbhost/aulgate");
   ck_assert_str_eq(cfg.listen, "[::1]:9443");
   ck_assert_str_eq(cfg.listen_host, "::1");
   ck_assert_int_eq(cfg.listen_port, 9443);
   ck_assert_int_eq(cfg.max_connections, 7); /* the file still applies to other keys */
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
   env_clear();
 }
 END_TEST
 
 START_TEST(test_config_env_overrides_defaults)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[512] = "";
 
   ck_assert_int_eq(setenv("AULGATE_DB", "host=envonly", 1), 0);
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
-  ck_assert_int_eq(gw_config_load(&cfg, NULL, err, sizeof(err)), GW_OK);
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  ck_assert_int_eq(ag_config_load(&cfg, NULL, err, sizeof(err)), AG_OK);
   ck_assert_str_eq(cfg.db, "host=envonly");
   ck_assert_str_eq(cfg.listen, "127.0.0.1:8080"); /* AULGATE_LISTEN unset */
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
   env_clear();
 }
 END_TEST
 
 START_TEST(test_config_env_bad_value)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[512] = "";
 
   ck_assert_int_eq(setenv("AULGATE_LISTEN", "localhost", 1), 0);
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
-  ck_assert_int_eq(gw_config_load(&cfg, NULL, err, sizeof(err)), GW_ECONFIG);
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  ck_assert_int_eq(ag_config_load(&cfg, NULL, err, sizeof(err)), AG_ECONFIG);
   ck_assert_has(err, "AULGATE_LISTEN");
   ck_assert_has(err, "listen");
   ck_assert_has(err, "host:port");
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 
   ck_assert_int_eq(setenv("AULGATE_LISTEN", "127.0.0.1:8080", 1), 0);
   ck_assert_int_eq(setenv("AULGATE_DB", "", 1), 0);
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
-  ck_assert_int_eq(gw_config_load(&cfg, NULL, err, sizeof(err)), GW_ECONFIG);
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  ck_assert_int_eq(ag_config_load(&cfg, NULL, err, sizeof(err)), AG_ECONFIG);
   ck_assert_has(err, "AULGATE_DB");
   ck_assert_has(err, "empty");
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
   env_clear();
 }
 END_TEST
@@ -429,53 +429,53 @@ static const struct {
 
 START_TEST(test_config_int_refused)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[256] = "";
   long before;
 
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
   before = cfg.max_body_bytes;
-  ck_assert_msg(gw_config_set(&cfg, bad_ints[_i].key, bad_ints[_i].value, err, sizeof(err)) ==
-                    GW_ECONFIG,
+  ck_assert_msg(ag_config_set(&cfg, bad_ints[_i].key, bad_ints[_i].value, err, sizeof(err)) ==
+                    AG_ECONFIG,
                 "%s = '%s' accepted", bad_ints[_i].key, bad_ints[_i].value);
   ck_assert_has(err, bad_ints[_i].key);
   ck_assert_has(err, bad_ints[_i].range);
   ck_assert_int_eq(cfg.max_body_bytes, before); /* a refused value changes nothing */
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
 START_TEST(test_config_int_bounds_accepted)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[256] = "";
 
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
-  ck_assert_int_eq(gw_config_set(&cfg, "ussd_budget_ucs2", "20", err, sizeof(err)), GW_OK);
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  ck_assert_int_eq(ag_config_set(&cfg, "ussd_budget_ucs2", "20", err, sizeof(err)), AG_OK);
   ck_assert_int_eq(cfg.ussd_budget_ucs2, 20);
-  ck_assert_int_eq(gw_config_set(&cfg, "ussd_budget_ucs2", "80", err, sizeof(err)), GW_OK);
+  ck_assert_int_eq(ag_config_set(&cfg, "ussd_budget_ucs2", "80", err, sizeof(err)), AG_OK);
   ck_assert_int_eq(cfg.ussd_budget_ucs2, 80);
-  ck_assert_int_eq(gw_config_set(&cfg, "shutdown_grace_ms", "0", err, sizeof(err)), GW_OK);
+  ck_assert_int_eq(ag_config_set(&cfg, "shutdown_grace_ms", "0", err, sizeof(err)), AG_OK);
   ck_assert_int_eq(cfg.shutdown_grace_ms, 0);
-  ck_assert_int_eq(gw_config_set(&cfg, "max_body_bytes", "1048576", err, sizeof(err)), GW_OK);
+  ck_assert_int_eq(ag_config_set(&cfg, "max_body_bytes", "1048576", err, sizeof(err)), AG_OK);
   ck_assert_int_eq(cfg.max_body_bytes, 1048576);
-  ck_assert_int_eq(gw_config_set(&cfg, "db_queue_max", "1000000", err, sizeof(err)), GW_OK);
+  ck_assert_int_eq(ag_config_set(&cfg, "db_queue_max", "1000000", err, sizeof(err)), AG_OK);
   ck_assert_int_eq(cfg.db_queue_max, 1000000);
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
 START_TEST(test_config_unknown_key_set)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[256] = "";
 
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
-  ck_assert_int_eq(gw_config_set(&cfg, "Listen", "127.0.0.1:80", err, sizeof(err)), GW_ECONFIG);
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  ck_assert_int_eq(ag_config_set(&cfg, "Listen", "127.0.0.1:80", err, sizeof(err)), AG_ECONFIG);
   ck_assert_has(err, "'Listen'");
-  ck_assert_int_eq(gw_config_set(&cfg, "", "x", err, sizeof(err)), GW_ECONFIG);
+  ck_assert_int_eq(ag_config_set(&cfg, "", "x", err, sizeof(err)), AG_ECONFIG);
   ck_assert_has(err, "unknown key");
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
@@ -493,16 +493,16 @@ static const struct {
 
 START_TEST(test_config_listen_accepted)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[256] = "";
 
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
-  ck_assert_msg(gw_config_set(&cfg, "listen", good_listen[_i].value, err, sizeof(err)) == GW_OK,
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  ck_assert_msg(ag_config_set(&cfg, "listen", good_listen[_i].value, err, sizeof(err)) == AG_OK,
                 "'%s': %s", good_listen[_i].value, err);
   ck_assert_str_eq(cfg.listen, good_listen[_i].value);
   ck_assert_str_eq(cfg.listen_host, good_listen[_i].host);
   ck_assert_int_eq(cfg.listen_port, good_listen[_i].port);
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
@@ -528,11 +528,11 @@ static const char *const bad_listen[] = {
 
 START_TEST(test_config_listen_refused)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[256] = "";
 
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
-  ck_assert_msg(gw_config_set(&cfg, "listen", bad_listen[_i], err, sizeof(err)) == GW_ECONFIG,
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  ck_assert_msg(ag_config_set(&cfg, "listen", bad_listen[_i], err, sizeof(err)) == AG_ECONFIG,
                 "'%s' accepted (host '%s', port %d)", bad_listen[_i], cfg.listen_host,
                 cfg.listen_port);
   ck_assert_has(err, "listen");
@@ -540,36 +540,36 @@ START_TEST(test_config_listen_refused)
   ck_assert_str_eq(cfg.listen, "127.0.0.1:8080");
   ck_assert_str_eq(cfg.listen_host, "127.0.0.1");
   ck_assert_int_eq(cfg.listen_port, 8080);
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
 START_TEST(test_config_empty_string_refused)
 {
   static const char *const keys[] = {"db", "content_dir", "ussd_entry", "respondent_secret_file"};
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[256] = "";
 
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
-  for (size_t i = 0; i < GW_ARRAY_LEN(keys); i++) {
-    ck_assert_int_eq(gw_config_set(&cfg, keys[i], "", err, sizeof(err)), GW_ECONFIG);
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  for (size_t i = 0; i < AG_ARRAY_LEN(keys); i++) {
+    ck_assert_int_eq(ag_config_set(&cfg, keys[i], "", err, sizeof(err)), AG_ECONFIG);
     ck_assert_has(err, keys[i]);
     ck_assert_has(err, "empty");
   }
   ck_assert_str_eq(cfg.content_dir, "content");
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
 START_TEST(test_config_iplist_accepted)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[256] = "";
 
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
-  ck_assert_msg(gw_config_set(&cfg, "carrier_allow_ips",
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  ck_assert_msg(ag_config_set(&cfg, "carrier_allow_ips",
                               " 10.0.0.0/8, 192.168.1.7 ,::1,2001:db8::/32", err,
-                              sizeof(err)) == GW_OK,
+                              sizeof(err)) == AG_OK,
                 "%s", err);
   ck_assert_uint_eq(cfg.carrier_allow_ips.n, 4);
   ck_assert_int_eq(cfg.carrier_allow_ips.net[0].family, AF_INET);
@@ -577,7 +577,7 @@ START_TEST(test_config_iplist_accepted)
   ck_assert_uint_eq(cfg.carrier_allow_ips.net[1].prefix, 32);
   ck_assert_int_eq(cfg.carrier_allow_ips.net[3].family, AF_INET6);
   ck_assert_uint_eq(cfg.carrier_allow_ips.net[3].prefix, 32);
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
@@ -604,28 +604,28 @@ static const char *const bad_iplists[] = {
 
 START_TEST(test_config_iplist_refused)
 {
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[256] = "";
 
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
-  ck_assert_msg(gw_config_set(&cfg, "carrier_allow_ips", bad_iplists[_i], err, sizeof(err)) ==
-                    GW_ECONFIG,
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  ck_assert_msg(ag_config_set(&cfg, "carrier_allow_ips", bad_iplists[_i], err, sizeof(err)) ==
+                    AG_ECONFIG,
                 "'%s' accepted", bad_iplists[_i]);
   ck_assert_has(err, "carrier_allow_ips");
   ck_assert_uint_eq(cfg.carrier_allow_ips.n, 2); /* the default list is kept */
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
 START_TEST(test_config_iplist_trailing_comma_refused)
 {
-  struct gw_iplist list;
+  struct ag_iplist list;
 
   /* An empty entry is refused at the start (",10.0.0.1"), in the middle ("a,,b") and before
    * trailing spaces ("10.0.0.1, "); a bare trailing comma must be refused the same way, since it
    * is the same empty entry (usually a line cut while editing). */
-  ck_assert_int_eq(gw_iplist_parse("10.0.0.1, ", &list), GW_EINVAL);
-  ck_assert_msg(gw_iplist_parse("10.0.0.1,", &list) == GW_EINVAL,
+  ck_assert_int_eq(ag_iplist_parse("10.0.0.1, ", &list), AG_EINVAL);
+  ck_assert_msg(ag_iplist_parse("10.0.0.1,", &list) == AG_EINVAL,
                 "'10.0.0.1,' accepted with %zu entries", list.n);
 }
 END_TEST
@@ -635,31 +635,31 @@ START_TEST(test_config_log_level_values)
   static const struct {
     const char *text;
     int level;
-  } good[] = {{"debug", GW_LOG_DEBUG},
-              {"info", GW_LOG_INFO},
-              {"warn", GW_LOG_WARN},
-              {"error", GW_LOG_ERROR}};
+  } good[] = {{"debug", AG_LOG_DEBUG},
+              {"info", AG_LOG_INFO},
+              {"warn", AG_LOG_WARN},
+              {"error", AG_LOG_ERROR}};
   static const char *const bad[] = {"", "verbose", "warning", "0", "info "};
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[256] = "";
 
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
-  for (size_t i = 0; i < GW_ARRAY_LEN(good); i++) {
-    ck_assert_int_eq(gw_config_set(&cfg, "log_level", good[i].text, err, sizeof(err)), GW_OK);
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  for (size_t i = 0; i < AG_ARRAY_LEN(good); i++) {
+    ck_assert_int_eq(ag_config_set(&cfg, "log_level", good[i].text, err, sizeof(err)), AG_OK);
     ck_assert_int_eq(cfg.log_level, good[i].level);
   }
-  for (size_t i = 0; i < GW_ARRAY_LEN(bad); i++) {
-    ck_assert_msg(gw_config_set(&cfg, "log_level", bad[i], err, sizeof(err)) == GW_ECONFIG,
+  for (size_t i = 0; i < AG_ARRAY_LEN(bad); i++) {
+    ck_assert_msg(ag_config_set(&cfg, "log_level", bad[i], err, sizeof(err)) == AG_ECONFIG,
                   "log_level '%s' accepted", bad[i]);
     ck_assert_has(err, "log_level");
     ck_assert_has(err, "debug, info, warn, error");
-    ck_assert_int_eq(cfg.log_level, GW_LOG_ERROR); /* unchanged */
+    ck_assert_int_eq(cfg.log_level, AG_LOG_ERROR); /* unchanged */
   }
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
-/* --- gw_ipnet --- */
+/* --- ag_ipnet --- */
 
 static struct sockaddr_in sa4(const char *text)
 {
@@ -684,41 +684,41 @@ static struct sockaddr_in6 sa6(const char *text)
 /* 1 when the address text (v4 or v6) matches list. */
 static int match(const char *list_text, const char *addr)
 {
-  struct gw_iplist list;
+  struct ag_iplist list;
 
-  ck_assert_msg(gw_iplist_parse(list_text, &list) == GW_OK, "list '%s'", list_text);
+  ck_assert_msg(ag_iplist_parse(list_text, &list) == AG_OK, "list '%s'", list_text);
   if (strchr(addr, ':')) {
     struct sockaddr_in6 s = sa6(addr);
-    return gw_iplist_match(&list, (const struct sockaddr *)&s);
+    return ag_iplist_match(&list, (const struct sockaddr *)&s);
   } else {
     struct sockaddr_in s = sa4(addr);
-    return gw_iplist_match(&list, (const struct sockaddr *)&s);
+    return ag_iplist_match(&list, (const struct sockaddr *)&s);
   }
 }
 
 START_TEST(test_ipnet_parse)
 {
-  struct gw_ipnet net;
+  struct ag_ipnet net;
   static const uint8_t ten[4] = {10, 0, 0, 0};
 
-  ck_assert_int_eq(gw_ipnet_parse("10.0.0.0/8", &net), GW_OK);
+  ck_assert_int_eq(ag_ipnet_parse("10.0.0.0/8", &net), AG_OK);
   ck_assert_int_eq(net.family, AF_INET);
   ck_assert_uint_eq(net.prefix, 8);
   ck_assert_mem_eq(net.addr, ten, 4);
-  ck_assert_int_eq(gw_ipnet_parse("192.0.2.1", &net), GW_OK);
+  ck_assert_int_eq(ag_ipnet_parse("192.0.2.1", &net), AG_OK);
   ck_assert_uint_eq(net.prefix, 32);
-  ck_assert_int_eq(gw_ipnet_parse("::1", &net), GW_OK);
+  ck_assert_int_eq(ag_ipnet_parse("::1", &net), AG_OK);
   ck_assert_int_eq(net.family, AF_INET6);
   ck_assert_uint_eq(net.prefix, 128);
-  ck_assert_int_eq(gw_ipnet_parse("0.0.0.0/0", &net), GW_OK);
+  ck_assert_int_eq(ag_ipnet_parse("0.0.0.0/0", &net), AG_OK);
   ck_assert_uint_eq(net.prefix, 0);
-  ck_assert_int_eq(gw_ipnet_parse("::/0", &net), GW_OK);
-  ck_assert_int_eq(gw_ipnet_parse("2001:db8::/128", &net), GW_OK);
-  ck_assert_int_eq(gw_ipnet_parse("10.0.0.0/33", &net), GW_EINVAL);
-  ck_assert_int_eq(gw_ipnet_parse("::/129", &net), GW_EINVAL);
-  ck_assert_int_eq(gw_ipnet_parse("", &net), GW_EINVAL);
-  ck_assert_int_eq(gw_ipnet_parse("10.0.0.0/ 8", &net), GW_EINVAL);
-  ck_assert_int_eq(gw_ipnet_parse("10.0.0.0/8/8", &net), GW_EINVAL);
+  ck_assert_int_eq(ag_ipnet_parse("::/0", &net), AG_OK);
+  ck_assert_int_eq(ag_ipnet_parse("2001:db8::/128", &net), AG_OK);
+  ck_assert_int_eq(ag_ipnet_parse("10.0.0.0/33", &net), AG_EINVAL);
+  ck_assert_int_eq(ag_ipnet_parse("::/129", &net), AG_EINVAL);
+  ck_assert_int_eq(ag_ipnet_parse("", &net), AG_EINVAL);
+  ck_assert_int_eq(ag_ipnet_parse("10.0.0.0/ 8", &net), AG_EINVAL);
+  ck_assert_int_eq(ag_ipnet_parse("10.0.0.0/8/8", &net), AG_EINVAL);
 }
 END_TEST
 
@@ -789,33 +789,33 @@ END_TEST
 
 START_TEST(test_ipnet_match_other_families)
 {
-  struct gw_iplist list;
+  struct ag_iplist list;
   struct sockaddr_un su;
 
-  ck_assert_int_eq(gw_iplist_parse("0.0.0.0/0,::/0", &list), GW_OK);
+  ck_assert_int_eq(ag_iplist_parse("0.0.0.0/0,::/0", &list), AG_OK);
   memset(&su, 0, sizeof(su));
   su.sun_family = AF_UNIX;
-  ck_assert_int_eq(gw_iplist_match(&list, (const struct sockaddr *)&su), 0);
-  ck_assert_int_eq(gw_iplist_match(&list, NULL), 0);
+  ck_assert_int_eq(ag_iplist_match(&list, (const struct sockaddr *)&su), 0);
+  ck_assert_int_eq(ag_iplist_match(&list, NULL), 0);
 }
 END_TEST
 
 START_TEST(test_ipnet_list_limits)
 {
-  struct gw_iplist list;
+  struct ag_iplist list;
   char text[512] = "";
 
-  for (int i = 1; i <= GW_IPNET_MAX; i++) {
+  for (int i = 1; i <= AG_IPNET_MAX; i++) {
     char item[24];
     snprintf(item, sizeof(item), "%s10.0.0.%d", i > 1 ? "," : "", i);
     strcat(text, item);
   }
-  ck_assert_int_eq(gw_iplist_parse(text, &list), GW_OK);
-  ck_assert_uint_eq(list.n, GW_IPNET_MAX);
+  ck_assert_int_eq(ag_iplist_parse(text, &list), AG_OK);
+  ck_assert_uint_eq(list.n, AG_IPNET_MAX);
   strcat(text, ",10.0.0.99");
-  ck_assert_int_eq(gw_iplist_parse(text, &list), GW_E2BIG);
-  ck_assert_int_eq(gw_iplist_parse("", &list), GW_EINVAL);
-  ck_assert_int_eq(gw_iplist_parse("10.0.0.1,bad", &list), GW_EINVAL);
+  ck_assert_int_eq(ag_iplist_parse(text, &list), AG_E2BIG);
+  ck_assert_int_eq(ag_iplist_parse("", &list), AG_EINVAL);
+  ck_assert_int_eq(ag_iplist_parse("10.0.0.1,bad", &list), AG_EINVAL);
 }
 END_TEST
 
@@ -835,29 +835,29 @@ START_TEST(test_config_carrier_budgets)
                                     "a=20/20,b=20/20,c=20/20,d=20/20,e=20/20,f=20/20,g=20/20,"
                                     "h=20/20,i=20/20,j=20/20,k=20/20,l=20/20,m=20/20,n=20/20,"
                                     "o=20/20,p=20/20,q=20/20"};
-  struct gw_config cfg;
+  struct ag_config cfg;
   char err[256];
 
-  ck_assert_int_eq(gw_config_init(&cfg), GW_OK);
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
   ck_assert_uint_eq(cfg.n_carrier_budgets, 0);
   ck_assert_int_eq(
-      gw_config_set(&cfg, "carrier_budgets", "at=70/160, beeline-kz=80/182", err, sizeof(err)),
-      GW_OK);
+      ag_config_set(&cfg, "carrier_budgets", "at=70/160, beeline-kz=80/182", err, sizeof(err)),
+      AG_OK);
   ck_assert_uint_eq(cfg.n_carrier_budgets, 2);
   ck_assert_str_eq(cfg.carrier_budgets[0].carrier, "at");
   ck_assert_int_eq(cfg.carrier_budgets[0].ucs2, 70);
   ck_assert_int_eq(cfg.carrier_budgets[0].gsm7, 160);
   ck_assert_str_eq(cfg.carrier_budgets[1].carrier, "beeline-kz");
   ck_assert_int_eq(cfg.carrier_budgets[1].gsm7, 182);
-  for (size_t i = 0; i < GW_ARRAY_LEN(bad); i++) {
-    ck_assert_msg(gw_config_set(&cfg, "carrier_budgets", bad[i], err, sizeof(err)) == GW_ECONFIG,
+  for (size_t i = 0; i < AG_ARRAY_LEN(bad); i++) {
+    ck_assert_msg(ag_config_set(&cfg, "carrier_budgets", bad[i], err, sizeof(err)) == AG_ECONFIG,
                   "'%s' accepted", bad[i]);
     ck_assert_msg(strstr(err, "carrier_budgets") != NULL, "%s", err);
     ck_assert_uint_eq(cfg.n_carrier_budgets, 2); /* a refused value changes nothing */
   }
-  ck_assert_int_eq(gw_config_set(&cfg, "carrier_budgets", "none", err, sizeof(err)), GW_OK);
+  ck_assert_int_eq(ag_config_set(&cfg, "carrier_budgets", "none", err, sizeof(err)), AG_OK);
   ck_assert_uint_eq(cfg.n_carrier_budgets, 0);
-  gw_config_cleanup(&cfg);
+  ag_config_cleanup(&cfg);
 }
 END_TEST
 
@@ -893,14 +893,14 @@ static Suite *config_suite(void)
   suite_add_tcase(s, tc);
 
   tc = tcase_create("values");
-  tcase_add_loop_test(tc, test_config_int_refused, 0, (int)GW_ARRAY_LEN(bad_ints));
+  tcase_add_loop_test(tc, test_config_int_refused, 0, (int)AG_ARRAY_LEN(bad_ints));
   tcase_add_test(tc, test_config_int_bounds_accepted);
   tcase_add_test(tc, test_config_unknown_key_set);
-  tcase_add_loop_test(tc, test_config_listen_accepted, 0, (int)GW_ARRAY_LEN(good_listen));
-  tcase_add_loop_test(tc, test_config_listen_refused, 0, (int)GW_ARRAY_LEN(bad_listen));
+  tcase_add_loop_test(tc, test_config_listen_accepted, 0, (int)AG_ARRAY_LEN(good_listen));
+  tcase_add_loop_test(tc, test_config_listen_refused, 0, (int)AG_ARRAY_LEN(bad_listen));
   tcase_add_test(tc, test_config_empty_string_refused);
   tcase_add_test(tc, test_config_iplist_accepted);
-  tcase_add_loop_test(tc, test_config_iplist_refused, 0, (int)GW_ARRAY_LEN(bad_iplists));
+  tcase_add_loop_test(tc, test_config_iplist_refused, 0, (int)AG_ARRAY_LEN(bad_iplists));
   tcase_add_test(tc, test_config_iplist_trailing_comma_refused);
   tcase_add_test(tc, test_config_log_level_values);
   suite_add_tcase(s, tc);

@@ -6,17 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/gw.h"
-#include "gateway/gw_dial.h"
+#include "lib/ag.h"
+#include "tools/dial/dial.h"
 
 static char out[4096];
 
 /* Wraps s to width and checks the lines, written with '\n' between them. */
 static void wrap_is(const char *s, size_t width, const char *want)
 {
-  int rc = gw_dial_wrap(s, width, out, sizeof(out));
+  int rc = dial_wrap(s, width, out, sizeof(out));
 
-  ck_assert_msg(rc == GW_OK, "wrap of \"%s\": %s", s, gw_errname(rc));
+  ck_assert_msg(rc == AG_OK, "wrap of \"%s\": %s", s, ag_errname(rc));
   ck_assert_msg(strcmp(out, want) == 0, "wrap of \"%s\":\n got \"%s\"\nwant \"%s\"", s, out, want);
 }
 
@@ -38,7 +38,7 @@ static char *screen_text(const char *screen, int end, int *rc)
   FILE *f = open_memstream(&buf, &len);
 
   ck_assert_ptr_nonnull(f);
-  *rc = gw_dial_screen_print(f, screen, end);
+  *rc = dial_screen_print(f, screen, end);
   fclose(f);
   return buf;
 }
@@ -58,8 +58,8 @@ static const char *assert_framed(const char *text)
     size_t n = (size_t)(nl - p);
 
     ck_assert_msg(p[0] == '|' && p[n - 1] == '|', "not framed: %.*s", (int)n, p);
-    ck_assert_msg(cps(p, n) == GW_DIAL_WIDTH + 2, "line of %zu columns: %.*s", cps(p, n) - 2,
-                  (int)n, p);
+    ck_assert_msg(cps(p, n) == DIAL_WIDTH + 2, "line of %zu columns: %.*s", cps(p, n) - 2, (int)n,
+                  p);
     p = nl + 1;
   }
   return bottom + sizeof(rule) - 1;
@@ -150,16 +150,16 @@ START_TEST(test_dial_wrap_refusals)
 {
   char small[8];
 
-  ck_assert_int_eq(gw_dial_wrap("ok \xC3(", 20, out, sizeof(out)), GW_EINVAL);
+  ck_assert_int_eq(dial_wrap("ok \xC3(", 20, out, sizeof(out)), AG_EINVAL);
   ck_assert_str_eq(out, "");
-  ck_assert_int_eq(gw_dial_wrap("\xED\xA0\x80", 20, out, sizeof(out)), GW_EINVAL); /* surrogate */
-  ck_assert_int_eq(gw_dial_wrap("\xC0\xAF", 20, out, sizeof(out)), GW_EINVAL);     /* overlong */
-  ck_assert_int_eq(gw_dial_wrap("abc", 0, out, sizeof(out)), GW_EINVAL);
-  ck_assert_int_eq(gw_dial_wrap(NULL, 20, out, sizeof(out)), GW_EINVAL);
-  ck_assert_int_eq(gw_dial_wrap("abc", 20, NULL, 10), GW_EINVAL);
-  ck_assert_int_eq(gw_dial_wrap("abcdefgh", 20, small, sizeof(small)), GW_E2BIG);
+  ck_assert_int_eq(dial_wrap("\xED\xA0\x80", 20, out, sizeof(out)), AG_EINVAL); /* surrogate */
+  ck_assert_int_eq(dial_wrap("\xC0\xAF", 20, out, sizeof(out)), AG_EINVAL);     /* overlong */
+  ck_assert_int_eq(dial_wrap("abc", 0, out, sizeof(out)), AG_EINVAL);
+  ck_assert_int_eq(dial_wrap(NULL, 20, out, sizeof(out)), AG_EINVAL);
+  ck_assert_int_eq(dial_wrap("abc", 20, NULL, 10), AG_EINVAL);
+  ck_assert_int_eq(dial_wrap("abcdefgh", 20, small, sizeof(small)), AG_E2BIG);
   ck_assert_str_eq(small, "");
-  ck_assert_int_eq(gw_dial_wrap("abcdefg", 20, small, sizeof(small)), GW_OK);
+  ck_assert_int_eq(dial_wrap("abcdefg", 20, small, sizeof(small)), AG_OK);
 }
 END_TEST
 
@@ -170,8 +170,8 @@ START_TEST(test_dial_wrap_bound)
   static const char *const worst[] = {"a a a a a a a a", "abcdefgh", "\n\n\n", "ab ab ab ab"};
   char buf[64];
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(worst); i++)
-    ck_assert_int_eq(gw_dial_wrap(worst[i], 1, buf, 2 * strlen(worst[i]) + 1), GW_OK);
+  for (size_t i = 0; i < AG_ARRAY_LEN(worst); i++)
+    ck_assert_int_eq(dial_wrap(worst[i], 1, buf, 2 * strlen(worst[i]) + 1), AG_OK);
 }
 END_TEST
 
@@ -182,7 +182,7 @@ START_TEST(test_dial_screen_ucs2_framed)
   int rc;
   char *t = screen_text("Тіл / Язык / Language\n1 Қазақша\n2 Русский\n3 English", 0, &rc);
 
-  ck_assert_int_eq(rc, GW_OK);
+  ck_assert_int_eq(rc, AG_OK);
   ck_assert_str_eq(assert_framed(t), "51/80 UCS-2\n");
   ck_assert_ptr_nonnull(strstr(t, "|Тіл / Язык /        |\n|Language            |\n"));
   free(t);
@@ -194,7 +194,7 @@ START_TEST(test_dial_screen_gsm7_end)
   int rc;
   char *t = screen_text("Thank you! Your answers help your child's school.", 1, &rc);
 
-  ck_assert_int_eq(rc, GW_OK);
+  ck_assert_int_eq(rc, AG_OK);
   ck_assert_str_eq(assert_framed(t), "49/182 GSM-7 [session ends]\n");
   free(t);
 }
@@ -232,11 +232,11 @@ START_TEST(test_dial_screen_empty_and_invalid)
   int rc;
   char *t = screen_text("", 1, &rc);
 
-  ck_assert_int_eq(rc, GW_OK);
+  ck_assert_int_eq(rc, AG_OK);
   ck_assert_str_eq(assert_framed(t), "0/182 GSM-7 [session ends]\n");
   free(t);
   t = screen_text("bad \xFF", 0, &rc);
-  ck_assert_int_eq(rc, GW_EINVAL);
+  ck_assert_int_eq(rc, AG_EINVAL);
   ck_assert_str_eq(t, ""); /* nothing half-drawn */
   free(t);
 }
@@ -246,25 +246,25 @@ END_TEST
 
 START_TEST(test_dial_keypad)
 {
-  char longest[GW_DIAL_INPUT_MAX + 2];
+  char longest[DIAL_INPUT_MAX + 2];
   size_t at = 99;
 
-  ck_assert_int_eq(gw_dial_keypad_check("1", &at), GW_OK);
-  ck_assert_int_eq(gw_dial_keypad_check("0123456789*#", NULL), GW_OK);
-  ck_assert_int_eq(gw_dial_keypad_check("", &at), GW_EINVAL);
+  ck_assert_int_eq(dial_keypad_check("1", &at), AG_OK);
+  ck_assert_int_eq(dial_keypad_check("0123456789*#", NULL), AG_OK);
+  ck_assert_int_eq(dial_keypad_check("", &at), AG_EINVAL);
   ck_assert_uint_eq(at, 0);
-  ck_assert_int_eq(gw_dial_keypad_check("12a", &at), GW_EINVAL);
+  ck_assert_int_eq(dial_keypad_check("12a", &at), AG_EINVAL);
   ck_assert_uint_eq(at, 2);
-  ck_assert_int_eq(gw_dial_keypad_check("1 2", &at), GW_EINVAL);
+  ck_assert_int_eq(dial_keypad_check("1 2", &at), AG_EINVAL);
   ck_assert_uint_eq(at, 1);
-  ck_assert_int_eq(gw_dial_keypad_check("д", &at), GW_EINVAL);
+  ck_assert_int_eq(dial_keypad_check("д", &at), AG_EINVAL);
   ck_assert_uint_eq(at, 0);
-  ck_assert_int_eq(gw_dial_keypad_check("+7", &at), GW_EINVAL);
-  memset(longest, '1', GW_DIAL_INPUT_MAX);
-  longest[GW_DIAL_INPUT_MAX] = '\0';
-  ck_assert_int_eq(gw_dial_keypad_check(longest, NULL), GW_OK);
+  ck_assert_int_eq(dial_keypad_check("+7", &at), AG_EINVAL);
+  memset(longest, '1', DIAL_INPUT_MAX);
+  longest[DIAL_INPUT_MAX] = '\0';
+  ck_assert_int_eq(dial_keypad_check(longest, NULL), AG_OK);
   strcat(longest, "1");
-  ck_assert_int_eq(gw_dial_keypad_check(longest, NULL), GW_E2BIG);
+  ck_assert_int_eq(dial_keypad_check(longest, NULL), AG_E2BIG);
 }
 END_TEST
 

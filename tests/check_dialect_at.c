@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/dialects/dialect.h"
-#include "gateway/gw.h"
+#include "gateway/carriers/gw_dialect.h"
+#include "lib/ag.h"
 
 #ifndef AT_FIXTURES
 #error "AT_FIXTURES must name the folder of the at fixtures (tests/data/dialects/at)"
@@ -77,7 +77,7 @@ START_TEST(test_dialect_at_first_hop)
   char body[512], err[160];
 
   body_with_text(body, sizeof(body), "");
-  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == AG_OK, "%s", err);
   ck_assert_uint_eq(step.n_inputs, 0);
   ck_assert_str_eq(step.session_id, "ATUid_1b2c");
   ck_assert_str_eq(step.service_code, "*384*123#");
@@ -95,7 +95,7 @@ START_TEST(test_dialect_at_three_inputs)
   char body[512], err[160];
 
   body_with_text(body, sizeof(body), "1%2A2%2A3");
-  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == AG_OK, "%s", err);
   ck_assert_uint_eq(step.n_inputs, 3);
   ck_assert_str_eq(step.inputs[0], "1");
   ck_assert_str_eq(step.inputs[1], "2");
@@ -114,14 +114,14 @@ START_TEST(test_dialect_at_free_text_and_empty_inputs)
 
   /* A raw '*' and '+' are legal in a form body: '+' is a space. */
   body_with_text(body, sizeof(body), "1*2*Aigerim+Bek");
-  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == AG_OK, "%s", err);
   ck_assert_uint_eq(step.n_inputs, 3);
   ck_assert_str_eq(step.inputs[2], "Aigerim Bek");
   gw_ussd_step_cleanup(&step);
 
   /* An empty reply (the user pressed send with nothing) is an input of its own. */
   body_with_text(body, sizeof(body), "1**2*");
-  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == AG_OK, "%s", err);
   ck_assert_uint_eq(step.n_inputs, 4);
   ck_assert_str_eq(step.inputs[0], "1");
   ck_assert_str_eq(step.inputs[1], "");
@@ -139,14 +139,14 @@ START_TEST(test_dialect_at_input_limit)
   for (int i = 0; i < SESS_MAX_INPUTS; i++)
     strcat(text, i ? "%2A1" : "1");
   body_with_text(body, sizeof(body), text);
-  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == AG_OK, "%s", err);
   ck_assert_uint_eq(step.n_inputs, SESS_MAX_INPUTS);
   ck_assert_str_eq(step.inputs[SESS_MAX_INPUTS - 1], "1");
   gw_ussd_step_cleanup(&step);
 
   strcat(text, "%2A1");
   body_with_text(body, sizeof(body), text);
-  ck_assert_int_eq(parse(body, &step, err, sizeof(err)), GW_E2BIG);
+  ck_assert_int_eq(parse(body, &step, err, sizeof(err)), AG_E2BIG);
   ck_assert_has(err, "'text'");
   gw_ussd_step_cleanup(&step);
 }
@@ -161,7 +161,7 @@ static void body_without(char *buf, size_t len, const char *skip)
                                       "text=1"};
 
   buf[0] = '\0';
-  for (size_t i = 0; i < GW_ARRAY_LEN(pairs); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(pairs); i++) {
     if (strncmp(pairs[i], skip, strlen(skip)) == 0 && pairs[i][strlen(skip)] == '=')
       continue;
     if (buf[0])
@@ -177,7 +177,7 @@ START_TEST(test_dialect_at_missing_field)
 
   body_without(body, sizeof(body), required[_i]);
   ck_assert_ptr_null(strstr(body, required[_i]));
-  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_EBADREQ, "without %s: %s", required[_i],
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == AG_EBADREQ, "without %s: %s", required[_i],
                 err);
   snprintf(quoted, sizeof(quoted), "'%s'", required[_i]);
   ck_assert_has(err, quoted);
@@ -192,7 +192,7 @@ START_TEST(test_dialect_at_missing_network_code_allowed)
   char body[512], err[160];
 
   body_without(body, sizeof(body), "networkCode");
-  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == AG_OK, "%s", err);
   ck_assert_str_eq(step.network_code, "");
   ck_assert_uint_eq(step.n_inputs, 1);
   gw_ussd_step_cleanup(&step);
@@ -212,8 +212,8 @@ START_TEST(test_dialect_at_empty_required_field)
   struct gw_ussd_step step;
   char err[160];
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(bodies); i++) {
-    ck_assert_msg(parse(bodies[i][0], &step, err, sizeof(err)) == GW_EBADREQ, "%s: %s",
+  for (size_t i = 0; i < AG_ARRAY_LEN(bodies); i++) {
+    ck_assert_msg(parse(bodies[i][0], &step, err, sizeof(err)) == AG_EBADREQ, "%s: %s",
                   bodies[i][0], err);
     ck_assert_has(err, bodies[i][1]);
     ck_assert_has(err, "empty");
@@ -222,7 +222,7 @@ START_TEST(test_dialect_at_empty_required_field)
   /* An empty networkCode is allowed, like a missing one. */
   ck_assert_int_eq(parse(BASE_SESSION "&" BASE_SERVICE "&" BASE_PHONE "&networkCode=&text=", &step,
                          err, sizeof(err)),
-                   GW_OK);
+                   AG_OK);
   ck_assert_str_eq(step.network_code, "");
   gw_ussd_step_cleanup(&step);
 }
@@ -256,8 +256,8 @@ START_TEST(test_dialect_at_overlong_field)
   char *body = body_with_long(id_fields[_i], GW_USSD_ID_MAX + 1);
   int rc = parse(body, &step, err, sizeof(err));
 
-  ck_assert_msg(rc == GW_E2BIG, "%s of %d bytes: %s (%s)", id_fields[_i], GW_USSD_ID_MAX + 1,
-                gw_errname(rc), err);
+  ck_assert_msg(rc == AG_E2BIG, "%s of %d bytes: %s (%s)", id_fields[_i], GW_USSD_ID_MAX + 1,
+                ag_errname(rc), err);
   snprintf(quoted, sizeof(quoted), "'%s'", id_fields[_i]);
   ck_assert_has(err, quoted);
   gw_ussd_step_cleanup(&step);
@@ -266,8 +266,8 @@ START_TEST(test_dialect_at_overlong_field)
   /* Exactly the limit is accepted (a 128-digit phone is then just not a phone). */
   body = body_with_long(id_fields[_i], GW_USSD_ID_MAX);
   rc = parse(body, &step, err, sizeof(err));
-  ck_assert_msg(rc == (strcmp(id_fields[_i], "phoneNumber") == 0 ? GW_EPHONE : GW_OK),
-                "%s of %d bytes: %s (%s)", id_fields[_i], GW_USSD_ID_MAX, gw_errname(rc), err);
+  ck_assert_msg(rc == (strcmp(id_fields[_i], "phoneNumber") == 0 ? AG_EPHONE : AG_OK),
+                "%s of %d bytes: %s (%s)", id_fields[_i], GW_USSD_ID_MAX, ag_errname(rc), err);
   gw_ussd_step_cleanup(&step);
   free(body);
 }
@@ -277,13 +277,13 @@ START_TEST(test_dialect_at_overlong_body)
 {
   struct gw_ussd_step step;
   char err[160];
-  size_t n = gw_form_default_limits.max_body + 1;
+  size_t n = ag_form_default_limits.max_body + 1;
   char *body = malloc(n + 1);
 
   ck_assert_ptr_nonnull(body);
   memset(body, 'a', n);
   body[n] = '\0';
-  ck_assert_int_eq(parse(body, &step, err, sizeof(err)), GW_E2BIG);
+  ck_assert_int_eq(parse(body, &step, err, sizeof(err)), AG_E2BIG);
   ck_assert_uint_gt(strlen(err), 0);
   gw_ussd_step_cleanup(&step);
   free(body);
@@ -297,14 +297,14 @@ START_TEST(test_dialect_at_duplicate_key)
 
   snprintf(body, sizeof(body), "%s",
            BASE_SESSION "&" BASE_SERVICE "&" BASE_PHONE "&text=1&" BASE_SESSION);
-  ck_assert_int_eq(parse(body, &step, err, sizeof(err)), GW_EDUP);
+  ck_assert_int_eq(parse(body, &step, err, sizeof(err)), AG_EDUP);
   ck_assert_has(err, "sessionId");
   gw_ussd_step_cleanup(&step);
 
   /* Even with a different value, and for text. */
   ck_assert_int_eq(
       parse(BASE_SESSION "&" BASE_SERVICE "&" BASE_PHONE "&text=1&text=2", &step, err, sizeof(err)),
-      GW_EDUP);
+      AG_EDUP);
   ck_assert_has(err, "text");
   gw_ussd_step_cleanup(&step);
 }
@@ -316,9 +316,9 @@ START_TEST(test_dialect_at_bad_escape)
   struct gw_ussd_step step;
   char body[512], err[160];
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(texts); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(texts); i++) {
     body_with_text(body, sizeof(body), texts[i]);
-    ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_EBADREQ, "text=%s: %s", texts[i], err);
+    ck_assert_msg(parse(body, &step, err, sizeof(err)) == AG_EBADREQ, "text=%s: %s", texts[i], err);
     ck_assert_has(err, "text");
     ck_assert_has(err, "hex");
     gw_ussd_step_cleanup(&step);
@@ -333,7 +333,7 @@ START_TEST(test_dialect_at_embedded_nul)
   static const char body[] = BASE_SESSION "&" BASE_SERVICE "&" BASE_PHONE "&text=1\0002";
 
   ck_assert_int_eq(gw_dialect_parse_ussd(at(), body, sizeof(body) - 1, &step, err, sizeof(err)),
-                   GW_EBADREQ);
+                   AG_EBADREQ);
   ck_assert_has(err, "NUL");
   gw_ussd_step_cleanup(&step);
 }
@@ -346,10 +346,10 @@ START_TEST(test_dialect_at_non_kazakh_phone)
   struct gw_ussd_step step;
   char body[512], err[160];
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(phones); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(phones); i++) {
     snprintf(body, sizeof(body), "%s&phoneNumber=%s&%s&text=1%%2A2", BASE_SESSION "&" BASE_SERVICE,
              phones[i], BASE_NETWORK);
-    ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_EPHONE, "phone %s: %s", phones[i],
+    ck_assert_msg(parse(body, &step, err, sizeof(err)) == AG_EPHONE, "phone %s: %s", phones[i],
                   err);
     ck_assert_has(err, "phoneNumber");
     /* Everything but the number is there, for the polite END and the log line. */
@@ -384,7 +384,7 @@ START_TEST(test_dialect_at_phone_forms)
 
   snprintf(body, sizeof(body), "%s&phoneNumber=%s&text=", BASE_SESSION "&" BASE_SERVICE,
            phone_forms[_i]);
-  ck_assert_msg(parse(body, &step, err, sizeof(err)) == GW_OK, "phone %s: %s", phone_forms[_i],
+  ck_assert_msg(parse(body, &step, err, sizeof(err)) == AG_OK, "phone %s: %s", phone_forms[_i],
                 err);
   ck_assert_str_eq(step.msisdn, "+77011234567");
   gw_ussd_step_cleanup(&step);
@@ -398,14 +398,14 @@ START_TEST(test_dialect_at_cleanup_after_failure)
 
   /* A failure after the form was parsed: the form buffer is owned by the step. */
   ck_assert_int_eq(parse(BASE_SESSION "&" BASE_SERVICE "&" BASE_PHONE, &step, err, sizeof(err)),
-                   GW_EBADREQ);
+                   AG_EBADREQ);
   gw_ussd_step_cleanup(&step);
   ck_assert_ptr_null(step.form.buf);
   ck_assert_uint_eq(step.form.n, 0);
   gw_ussd_step_cleanup(&step); /* twice is harmless */
 
   /* An empty body is a request without any field. */
-  ck_assert_int_eq(gw_dialect_parse_ussd(at(), "", 0, &step, err, sizeof(err)), GW_EBADREQ);
+  ck_assert_int_eq(gw_dialect_parse_ussd(at(), "", 0, &step, err, sizeof(err)), AG_EBADREQ);
   ck_assert_has(err, "sessionId");
   gw_ussd_step_cleanup(&step);
 }
@@ -418,7 +418,7 @@ START_TEST(test_dialect_at_render_con)
   struct gw_dialect_reply r;
   static const char want[] = "CON Do you help?\n1 Yes\n2 No";
 
-  ck_assert_int_eq(gw_dialect_render_ussd(at(), 0, "Do you help?\n1 Yes\n2 No", &r), GW_OK);
+  ck_assert_int_eq(gw_dialect_render_ussd(at(), 0, "Do you help?\n1 Yes\n2 No", &r), AG_OK);
   ck_assert_int_eq(r.status, 200);
   ck_assert_str_eq(r.content_type, "text/plain; charset=utf-8");
   ck_assert_uint_eq(r.len, sizeof(want) - 1);
@@ -434,13 +434,13 @@ START_TEST(test_dialect_at_render_end)
 
   ck_assert_int_eq(
       gw_dialect_render_ussd(at(), 1, "\xd0\xa0\xd0\xb0\xd2\x9b\xd0\xbc\xd0\xb5\xd1\x82!", &r),
-      GW_OK);
+      AG_OK);
   ck_assert_int_eq(r.status, 200);
   ck_assert_str_eq(r.content_type, "text/plain; charset=utf-8");
   ck_assert_uint_eq(r.len, sizeof(want) - 1);
   ck_assert_mem_eq(r.body, want, sizeof(want) - 1);
 
-  ck_assert_int_eq(gw_dialect_render_ussd(at(), 1, "", &r), GW_OK);
+  ck_assert_int_eq(gw_dialect_render_ussd(at(), 1, "", &r), AG_OK);
   ck_assert_uint_eq(r.len, 4);
   ck_assert_mem_eq(r.body, "END ", 4);
 }
@@ -456,18 +456,18 @@ START_TEST(test_dialect_at_render_sizes)
   /* The largest screen the engine can produce always fits. */
   memset(text, 'a', SESS_SCREEN_MAX - 1);
   text[SESS_SCREEN_MAX - 1] = '\0';
-  ck_assert_int_eq(gw_dialect_render_ussd(at(), 0, text, &r), GW_OK);
+  ck_assert_int_eq(gw_dialect_render_ussd(at(), 0, text, &r), AG_OK);
   ck_assert_uint_eq(r.len, SESS_SCREEN_MAX - 1 + 4);
 
   memset(text, 'b', fit);
   text[fit] = '\0';
-  ck_assert_int_eq(gw_dialect_render_ussd(at(), 1, text, &r), GW_OK);
+  ck_assert_int_eq(gw_dialect_render_ussd(at(), 1, text, &r), AG_OK);
   ck_assert_uint_eq(r.len, fit + 4);
   ck_assert_mem_eq(r.body, "END bbb", 7);
 
   text[fit] = 'b';
   text[fit + 1] = '\0';
-  ck_assert_int_eq(gw_dialect_render_ussd(at(), 1, text, &r), GW_E2BIG);
+  ck_assert_int_eq(gw_dialect_render_ussd(at(), 1, text, &r), AG_E2BIG);
   free(text);
 }
 END_TEST
@@ -525,9 +525,9 @@ static const char *expect_parse(char *text, struct expect *e)
     if (!eq)
       return "a line without '='";
     *eq = '\0';
-    for (k = 0; k < GW_ARRAY_LEN(keys) && strcmp(keys[k], line) != 0; k++)
+    for (k = 0; k < AG_ARRAY_LEN(keys) && strcmp(keys[k], line) != 0; k++)
       ;
-    if (k == GW_ARRAY_LEN(keys))
+    if (k == AG_ARRAY_LEN(keys))
       return "an unknown key";
     if (e->have & (1u << k))
       return "a key given twice";
@@ -613,12 +613,12 @@ static int fixture_run(const char *dir, const char *name, char **report, size_t 
   }
 
   rc = gw_dialect_parse_ussd(at(), body, blen, &step, err, sizeof(err));
-  if (strcmp(gw_errname(rc), e.rc) != 0) {
+  if (strcmp(ag_errname(rc), e.rc) != 0) {
     char got[512];
-    snprintf(got, sizeof(got), "%s (%s)", gw_errname(rc), err);
+    snprintf(got, sizeof(got), "%s (%s)", ag_errname(rc), err);
     report_add(report, rlen, name, "rc", got, e.rc);
     bad++;
-  } else if (rc == GW_OK || rc == GW_EPHONE) {
+  } else if (rc == AG_OK || rc == AG_EPHONE) {
     for (size_t i = 0; i < step.n_inputs; i++) {
       if (i)
         strncat(joined, "|", sizeof(joined) - strlen(joined) - 1);
@@ -711,16 +711,16 @@ static Suite *dialect_at_suite(void)
   tcase_add_test(tc, test_dialect_at_three_inputs);
   tcase_add_test(tc, test_dialect_at_free_text_and_empty_inputs);
   tcase_add_test(tc, test_dialect_at_input_limit);
-  tcase_add_loop_test(tc, test_dialect_at_missing_field, 0, (int)GW_ARRAY_LEN(required));
+  tcase_add_loop_test(tc, test_dialect_at_missing_field, 0, (int)AG_ARRAY_LEN(required));
   tcase_add_test(tc, test_dialect_at_missing_network_code_allowed);
   tcase_add_test(tc, test_dialect_at_empty_required_field);
-  tcase_add_loop_test(tc, test_dialect_at_overlong_field, 0, (int)GW_ARRAY_LEN(id_fields));
+  tcase_add_loop_test(tc, test_dialect_at_overlong_field, 0, (int)AG_ARRAY_LEN(id_fields));
   tcase_add_test(tc, test_dialect_at_overlong_body);
   tcase_add_test(tc, test_dialect_at_duplicate_key);
   tcase_add_test(tc, test_dialect_at_bad_escape);
   tcase_add_test(tc, test_dialect_at_embedded_nul);
   tcase_add_test(tc, test_dialect_at_non_kazakh_phone);
-  tcase_add_loop_test(tc, test_dialect_at_phone_forms, 0, (int)GW_ARRAY_LEN(phone_forms));
+  tcase_add_loop_test(tc, test_dialect_at_phone_forms, 0, (int)AG_ARRAY_LEN(phone_forms));
   tcase_add_test(tc, test_dialect_at_cleanup_after_failure);
   suite_add_tcase(s, tc);
 

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "gateway/gw.h"
+#include "lib/ag.h"
 #include "sessions/sess-internal.h"
 #include "sessions/sess.h"
-#include "sessions/sess_text.h"
+#include "lib/ag_text.h"
 
 #ifndef CONTENT_DIR
 #error "CONTENT_DIR must name the shipped content folder"
@@ -43,7 +43,7 @@ static struct sess_content *load(const char *dir)
   char err[512] = "";
   int rc = sess_content_load(dir, &budget, NULL, 0, &c, err, sizeof(err));
 
-  ck_assert_msg(rc == GW_OK, "loading %s: %s (%s)", dir, err, gw_errname(rc));
+  ck_assert_msg(rc == AG_OK, "loading %s: %s (%s)", dir, err, ag_errname(rc));
   ck_assert_ptr_nonnull(c);
   return c;
 }
@@ -57,7 +57,7 @@ struct play {
 };
 
 /* Replays path (inputs separated by single spaces, "" for none) and then `last` when not NULL
- * (for inputs with spaces or empty ones). Fails the test unless sess_replay() returns GW_OK. */
+ * (for inputs with spaces or empty ones). Fails the test unless sess_replay() returns AG_OK. */
 static const struct sess_reply *play_then(struct play *p, const struct sess_content *c,
                                           const char *entry, const struct sess_ctx *ctx,
                                           const char *path, const char *last)
@@ -69,13 +69,13 @@ static const struct sess_reply *play_then(struct play *p, const struct sess_cont
   strcpy(p->buf, path);
   p->n = 0;
   for (tok = strtok_r(p->buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-    ck_assert_uint_lt(p->n, GW_ARRAY_LEN(p->in) - 1);
+    ck_assert_uint_lt(p->n, AG_ARRAY_LEN(p->in) - 1);
     p->in[p->n++] = tok;
   }
   if (last)
     p->in[p->n++] = last;
   rc = sess_replay(c, &budget, entry, ctx, p->in, p->n, &p->r);
-  ck_assert_msg(rc == GW_OK, "replay '%s' of %s: %s", path, entry, gw_errname(rc));
+  ck_assert_msg(rc == AG_OK, "replay '%s' of %s: %s", path, entry, ag_errname(rc));
   return &p->r;
 }
 
@@ -100,19 +100,19 @@ static struct sess_ctx ctx_lang(struct sess_profile *p, enum sess_lang lang, lon
 /* The cost of a screen as the handset counts it, and the budget of its encoding. */
 struct cost {
   size_t units, limit;
-  enum sess_enc enc;
+  enum ag_enc enc;
   size_t code_points;
 };
 
 static struct cost cost_of(const char *text)
 {
-  struct sess_text_cost tc;
+  struct ag_text_cost tc;
   struct cost k;
 
-  ck_assert_int_eq(sess_text_measure(text, strlen(text), &tc), GW_OK);
-  k.units = sess_text_units(&tc);
+  ck_assert_int_eq(ag_text_measure(text, strlen(text), &tc), AG_OK);
+  k.units = ag_text_units(&tc);
   k.enc = tc.enc;
-  k.limit = (size_t)(tc.enc == SESS_ENC_GSM7 ? budget.gsm7 : budget.ucs2);
+  k.limit = (size_t)(tc.enc == AG_ENC_GSM7 ? budget.gsm7 : budget.ucs2);
   k.code_points = tc.code_points;
   return k;
 }
@@ -199,18 +199,18 @@ START_TEST(test_engine_pager_kazakh_pages)
       play(&p, c, "pager", NULL, "")->text,
       "Нұсқаны таңдаңыз:\n1 Нұсқа\n2 Нұсқа\n3 Нұсқа\n4 Нұсқа\n5 Нұсқа\n6 Нұсқа\n99 Тағы");
   ck_assert_uint_eq(cost_of(p.r.text).units, 73);
-  ck_assert_int_eq(cost_of(p.r.text).enc, SESS_ENC_UCS2);
+  ck_assert_int_eq(cost_of(p.r.text).enc, AG_ENC_UCS2);
   ck_assert_str_eq(
       play(&p, c, "pager", NULL, "99")->text,
       "Нұсқаны таңдаңыз:\n7 Нұсқа\n8 Нұсқа\n9 Нұсқа\n10 Нұсқа\n11 Нұсқа\n99 Тағы\n0 Артқа");
   ck_assert_uint_eq(cost_of(p.r.text).units, 75);
-  for (size_t i = 0; i < GW_ARRAY_LEN(first); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(first); i++) {
     struct page pg = page_of(c, play(&p, c, "pager", NULL, path)->text, SESS_KK);
     ck_assert_int_eq(p.r.end, 0);
     ck_assert_int_eq(p.r.lang, SESS_KK);
     ck_assert_int_eq(pg.first, first[i]);
     ck_assert_int_eq(pg.last, last[i]);
-    ck_assert_int_eq(pg.more, i + 1 < GW_ARRAY_LEN(first));
+    ck_assert_int_eq(pg.more, i + 1 < AG_ARRAY_LEN(first));
     ck_assert_int_eq(pg.back, i > 0);
     strcat(path, i ? " 99" : "99");
   }
@@ -248,7 +248,7 @@ START_TEST(test_engine_pager_every_page_within_budget)
     ck_assert_int_eq(p.r.lang, lang);
     ck_assert_msg(k.units <= k.limit, "%s page %zu: %zu > %zu", sess_lang_code(lang), pages + 1,
                   k.units, k.limit);
-    ck_assert_int_eq(k.enc, lang == SESS_EN ? SESS_ENC_GSM7 : SESS_ENC_UCS2);
+    ck_assert_int_eq(k.enc, lang == SESS_EN ? AG_ENC_GSM7 : AG_ENC_UCS2);
     ck_assert_int_eq(pg.first, seen + 1);
     ck_assert_int_eq(pg.more, has_line(text, more));
     ck_assert_int_eq(pg.back, has_line(text, back));
@@ -368,13 +368,13 @@ START_TEST(test_engine_gsm7_extension_chars_cost_two)
                              "1 Choice number\n2 Choice number\n3 Choice number\n4 Choice number\n"
                              "5 Choice number\n6 Choice number\n7 Choice number\n99 More");
   k = cost_of(p.r.text);
-  ck_assert_int_eq(k.enc, SESS_ENC_GSM7);
+  ck_assert_int_eq(k.enc, AG_ENC_GSM7);
   ck_assert_uint_eq(k.units, 175);
   ck_assert_uint_eq(k.limit, 175);
   ck_assert_str_eq(play(&p, c, "enc", &ctx, "99")->text,
                    "Choose one {}[]~\\|^€ or {}[]~\\|^€ now\n"
                    "8 Choice number\n9 Choice number\n10 Choice number\n0 Back");
-  ck_assert_int_eq(cost_of(p.r.text).enc, SESS_ENC_GSM7);
+  ck_assert_int_eq(cost_of(p.r.text).enc, AG_ENC_GSM7);
   sess_content_unref(c);
 }
 END_TEST
@@ -393,7 +393,7 @@ START_TEST(test_engine_ucs2_one_kazakh_letter)
   ck_assert_str_eq(
       p.r.text, "Letter ә, pick one:\n1 Choice number\n2 Choice number\n3 Choice number\n99 More");
   k = cost_of(p.r.text);
-  ck_assert_int_eq(k.enc, SESS_ENC_UCS2);
+  ck_assert_int_eq(k.enc, AG_ENC_UCS2);
   ck_assert_uint_eq(k.units, 75);
   ck_assert_uint_eq(k.limit, 75);
   ck_assert_str_eq(
@@ -403,12 +403,12 @@ START_TEST(test_engine_ucs2_one_kazakh_letter)
   ck_assert_str_eq(p.r.text, "Letter a, pick one:\n1 Choice number\n2 Choice number\n"
                              "3 Choice number\n4 Choice number\n5 Choice number\n6 Choice number");
   k = cost_of(p.r.text);
-  ck_assert_int_eq(k.enc, SESS_ENC_GSM7);
+  ck_assert_int_eq(k.enc, AG_ENC_GSM7);
   ck_assert_uint_eq(k.units, 115);
   /* Russian and Kazakh screens of the same node are UCS-2 too. */
   for (int l = SESS_KK; l <= SESS_RU; l++) {
     struct sess_ctx cl = ctx_lang(&prof, (enum sess_lang)l, 0);
-    ck_assert_int_eq(cost_of(play(&p, c, "enc", &cl, "1 1")->text).enc, SESS_ENC_UCS2);
+    ck_assert_int_eq(cost_of(play(&p, c, "enc", &cl, "1 1")->text).enc, AG_ENC_UCS2);
   }
   sess_content_unref(c);
 }
@@ -427,7 +427,7 @@ START_TEST(test_engine_emoji_counts_two_units)
   play(&p, c, "enc", &ctx, "1 1 1");
   ck_assert_str_eq(p.r.text, "Go😀\n1 Choice number\n2 Choice number\n3 Choice number\n99 More");
   k = cost_of(p.r.text);
-  ck_assert_int_eq(k.enc, SESS_ENC_UCS2);
+  ck_assert_int_eq(k.enc, AG_ENC_UCS2);
   ck_assert_uint_eq(k.units, 60);
   ck_assert_uint_eq(k.code_points, 59);
   ck_assert_str_eq(play(&p, c, "enc", &ctx, "1 1 1 99")->text,
@@ -492,9 +492,9 @@ START_TEST(test_engine_error_line_keeps_prompt_when_options_cannot_fit)
   const char *in[] = {"1", "x"};
   struct sess_reply r;
 
-  ck_assert_int_eq(sess_replay(c, &tight, "pager", NULL, in, 1, &r), GW_OK);
+  ck_assert_int_eq(sess_replay(c, &tight, "pager", NULL, in, 1, &r), AG_OK);
   ck_assert_str_eq(r.text, "Дұрыс па?\n1 Иә\n2 Жоқ");
-  ck_assert_int_eq(sess_replay(c, &tight, "pager", NULL, in, 2, &r), GW_OK);
+  ck_assert_int_eq(sess_replay(c, &tight, "pager", NULL, in, 2, &r), AG_OK);
   ck_assert_str_eq(r.text, "Дұрыс па?\n1 Иә\n2 Жоқ");
   sess_content_unref(c);
 }
@@ -524,7 +524,7 @@ START_TEST(test_engine_pager_screen_that_fits_is_one_page)
   ck_assert_uint_eq(cost_of(want).units, 74);
   /* Built without the budget checks, so that the screen can be looked at either way. */
   d.out = f;
-  ck_assert_int_eq(sess__content_build(dir, &budget, NULL, 0, &d, &c), GW_OK);
+  ck_assert_int_eq(sess__content_build(dir, &budget, NULL, 0, &d, &c), AG_OK);
   play(&p, c, "s", NULL, "");
   sess_content_unref(c);
   ck_assert_int_eq(fclose(f), 0);
@@ -565,7 +565,7 @@ START_TEST(test_engine_number_bounds_and_skip)
   /* The optional number offers "0 <skip>" in the session language. */
   ck_assert_str_eq(play(&p, c, "number", NULL, "")->text, "Жасы:\n0 Өткізіп жіберу");
   ck_assert_str_eq(play(&p, c, "number", &en, "")->text, "Age:\n0 Skip");
-  for (size_t i = 0; i < GW_ARRAY_LEN(good); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(good); i++) {
     play(&p, c, "number", NULL, good[i]);
     ck_assert_str_eq(p.r.text, "Саны:");
     ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_ANSWER);
@@ -595,7 +595,7 @@ START_TEST(test_engine_text_max_len_in_code_points)
   struct sess_content *c = load(RENDER_DIR);
   struct play p;
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(good); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(good); i++) {
     play_then(&p, c, "number", NULL, "0 1", good[i]);
     ck_assert_msg(p.r.end == 1, "'%s' refused:\n%s", good[i], p.r.text);
     ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_ANSWER);
@@ -603,7 +603,7 @@ START_TEST(test_engine_text_max_len_in_code_points)
     ck_assert_str_eq(p.r.effect.value, good[i]);
     ck_assert_int_eq(p.r.effect.final, 1);
   }
-  for (size_t i = 0; i < GW_ARRAY_LEN(bad); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(bad); i++) {
     play_then(&p, c, "number", NULL, "0 1", bad[i]);
     ck_assert_msg(strcmp(p.r.text, "Қате таңдау.\nАты:") == 0, "'%s' gave:\n%s", bad[i], p.r.text);
     ck_assert_int_eq(p.r.end, 0);
@@ -719,7 +719,7 @@ static struct sess_ctx ctx_shared(struct sess_profile *p, enum sess_lang lang, i
   snprintf(p->prior[0].relation, sizeof(p->prior[0].relation), "mother");
   p->prior[0].last_attempt = 1;
   p->prior[0].open_attempt = 1;
-  p->prior[0].n = GW_ARRAY_LEN(mother_answers);
+  p->prior[0].n = AG_ARRAY_LEN(mother_answers);
   p->prior[0].kv = mother_answers;
   p->n = 1;
   if (father_attempts > 0) {
@@ -842,7 +842,7 @@ START_TEST(test_engine_resume_start_over)
   ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_ATTEMPT);
   ck_assert_int_eq(p.r.effect.attempt, 2);
   ck_assert_str_eq(p.r.effect.relation, "mother");
-  for (size_t i = 0; i < GW_ARRAY_LEN(order); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(order); i++) {
     strcat(path, " ");
     strcat(path, input[i]);
     assert_asks(c, play(&p, c, "main_menu", &kk, path), order[i], SESS_KK);
@@ -938,7 +938,7 @@ START_TEST(test_engine_effect_answer_fields)
   struct sess_ctx en = ctx_shared(&prof, SESS_EN, 0, "", 20000);
   struct play p;
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(rows); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(rows); i++) {
     play(&p, c, "main_menu", &en, rows[i].path);
     ck_assert_msg(p.r.effect.kind == SESS_EFFECT_ANSWER, "%s: effect %d", rows[i].path,
                   p.r.effect.kind);
@@ -975,7 +975,7 @@ START_TEST(test_engine_effect_none_for_navigation)
   struct sess_ctx en = ctx_shared(&prof, SESS_EN, 0, "5-9", 20000);
   struct play p;
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(paths); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(paths); i++) {
     play(&p, c, "main_menu", &en, paths[i]);
     ck_assert_msg(p.r.effect.kind == SESS_EFFECT_NONE, "'%s': effect %d", paths[i],
                   p.r.effect.kind);
@@ -1102,7 +1102,7 @@ START_TEST(test_engine_replay_deterministic)
   struct sess_profile prof;
   struct sess_ctx kk = ctx_shared(&prof, SESS_KK, 0, "5-9", 20000);
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(paths); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(paths); i++) {
     struct play a, b, d;
     const struct sess_reply *x = play(&a, c, "main_menu", &kk, paths[i]);
     const struct sess_reply *y = play(&b, c, "main_menu", &kk, paths[i]);
@@ -1129,7 +1129,7 @@ START_TEST(test_engine_replay_prefix_consistent)
 {
   const char *path[] = {"1", "1", "x", "2", "99", "99", "0", "2", "3", "1",  "2", "7", "2",
                         "1", "1", "x", "2", "1",  "2",  "1", "1", "1", "99", "1", "2"};
-  enum { N = GW_ARRAY_LEN(path) };
+  enum { N = AG_ARRAY_LEN(path) };
   struct sess_content *c = load(CONTENT_DIR);
   struct sess_profile prof;
   struct sess_ctx kk = ctx_shared(&prof, SESS_KK, 0, "", 20000);
@@ -1137,11 +1137,11 @@ START_TEST(test_engine_replay_prefix_consistent)
   struct sess_reply r, other;
 
   for (size_t k = 0; k <= N; k++)
-    ck_assert_int_eq(sess_replay(c, &budget, "main_menu", &kk, path, k, &fwd[k]), GW_OK);
+    ck_assert_int_eq(sess_replay(c, &budget, "main_menu", &kk, path, k, &fwd[k]), AG_OK);
   ck_assert_int_eq(fwd[N].end, 1);
   for (size_t k = N + 1; k-- > 0;) {
-    ck_assert_int_eq(sess_replay(c, &budget, "main_menu", NULL, path, N - k, &other), GW_OK);
-    ck_assert_int_eq(sess_replay(c, &budget, "main_menu", &kk, path, k, &r), GW_OK);
+    ck_assert_int_eq(sess_replay(c, &budget, "main_menu", NULL, path, N - k, &other), AG_OK);
+    ck_assert_int_eq(sess_replay(c, &budget, "main_menu", &kk, path, k, &r), AG_OK);
     ck_assert_msg(strcmp(r.text, fwd[k].text) == 0, "hop %zu:\n%s\nthen:\n%s", k, r.text,
                   fwd[k].text);
     ck_assert_int_eq(r.effect.kind, fwd[k].effect.kind);
@@ -1157,12 +1157,12 @@ START_TEST(test_engine_replay_errors)
   const char *in[SESS_MAX_INPUTS + 1];
   struct sess_reply r;
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(in); i++)
+  for (size_t i = 0; i < AG_ARRAY_LEN(in); i++)
     in[i] = "x";
-  ck_assert_int_eq(sess_replay(c, &budget, "nope", NULL, in, 0, &r), GW_ENOTFOUND);
+  ck_assert_int_eq(sess_replay(c, &budget, "nope", NULL, in, 0, &r), AG_ENOTFOUND);
   ck_assert_int_eq(sess_replay(c, &budget, "main_menu", NULL, in, SESS_MAX_INPUTS + 1, &r),
-                   GW_E2BIG);
-  ck_assert_int_eq(sess_replay(c, &budget, "main_menu", NULL, in, SESS_MAX_INPUTS, &r), GW_OK);
+                   AG_E2BIG);
+  ck_assert_int_eq(sess_replay(c, &budget, "main_menu", NULL, in, SESS_MAX_INPUTS, &r), AG_OK);
   ck_assert_has(r.text, "Қате таңдау.");
   /* Inputs after the survey's END change nothing. */
   {
@@ -1246,12 +1246,12 @@ START_TEST(test_engine_lint_broken_fixture)
     ck_assert_msg(n <= broken[_i].max, "%s: %d problems:\n%s", dir, n, out);
   ck_assert_uint_eq(count_lines(out), (size_t)n); /* one line each */
   first_line(out, first, sizeof(first));
-  for (size_t k = 0; k < GW_ARRAY_LEN(broken[_i].needles) && broken[_i].needles[k]; k++)
+  for (size_t k = 0; k < AG_ARRAY_LEN(broken[_i].needles) && broken[_i].needles[k]; k++)
     ck_assert_msg(strstr(first, broken[_i].needles[k]), "%s: \"%s\" does not name \"%s\"",
                   broken[_i].dir, first, broken[_i].needles[k]);
   free(out);
   /* The gateway refuses the folder with the same first problem. */
-  ck_assert_int_eq(sess_content_load(dir, &budget, NULL, 0, &c, err, sizeof(err)), GW_ECONTENT);
+  ck_assert_int_eq(sess_content_load(dir, &budget, NULL, 0, &c, err, sizeof(err)), AG_ECONTENT);
   ck_assert_ptr_null(c);
   ck_assert_str_eq(err, first);
 }
@@ -1353,7 +1353,7 @@ static int seen_add(struct walk *w, const char *text)
 static void walk_replay(const struct walk *w, const char **path, size_t n, struct sess_reply *r)
 {
   ck_assert_uint_le(n, SESS_MAX_INPUTS);
-  ck_assert_int_eq(sess_replay(w->c, &budget, "main_menu", w->ctx, path, n, r), GW_OK);
+  ck_assert_int_eq(sess_replay(w->c, &budget, "main_menu", w->ctx, path, n, r), AG_OK);
 }
 
 /* Writes one block: the header (context, input path, label, page, cost) and the screen. */
@@ -1369,7 +1369,7 @@ static void record(struct walk *w, const char **path, size_t n, const char *labe
   for (size_t i = 0; i < n; i++)
     fprintf(w->out, "%s%s", i ? " " : "", path[i]);
   fprintf(w->out, "] | %s p%zu/%zu%s | %zu/%zu %s%s\n%s\n\n", label, page + 1, pages,
-          error ? " error" : "", k.units, k.limit, k.enc == SESS_ENC_GSM7 ? "GSM-7" : "UCS-2",
+          error ? " error" : "", k.units, k.limit, k.enc == AG_ENC_GSM7 ? "GSM-7" : "UCS-2",
           r.end ? " END" : "", r.text);
   ck_assert_msg(k.units <= k.limit, "%s %s over budget: %zu > %zu:\n%s", sess_lang_code(w->lang),
                 label, k.units, k.limit, r.text);
@@ -1757,13 +1757,13 @@ static Suite *engine_suite(void)
   tcase_add_test(tc, test_engine_error_line_drops_prompt);
   tcase_add_test(tc, test_engine_error_line_keeps_prompt_when_options_cannot_fit);
   tcase_add_test(tc, test_engine_pager_screen_that_fits_is_one_page);
-  tcase_add_loop_test(tc, test_engine_number_refuses, 0, (int)GW_ARRAY_LEN(bad_numbers));
+  tcase_add_loop_test(tc, test_engine_number_refuses, 0, (int)AG_ARRAY_LEN(bad_numbers));
   tcase_add_test(tc, test_engine_number_bounds_and_skip);
   tcase_add_test(tc, test_engine_text_max_len_in_code_points);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("skip");
-  tcase_add_loop_test(tc, test_engine_skip_when_in_not_in_all_any, 0, (int)GW_ARRAY_LEN(skip_rows));
+  tcase_add_loop_test(tc, test_engine_skip_when_in_not_in_all_any, 0, (int)AG_ARRAY_LEN(skip_rows));
   tcase_add_test(tc, test_engine_skip_when_on_relation_answer);
   tcase_add_test(tc, test_engine_choice_option_next_branches);
   suite_add_tcase(s, tc);
@@ -1793,7 +1793,7 @@ static Suite *engine_suite(void)
 
   tc = tcase_create("lint");
   tcase_add_test(tc, test_engine_lint_shipped_content_clean);
-  tcase_add_loop_test(tc, test_engine_lint_broken_fixture, 0, (int)GW_ARRAY_LEN(broken));
+  tcase_add_loop_test(tc, test_engine_lint_broken_fixture, 0, (int)AG_ARRAY_LEN(broken));
   suite_add_tcase(s, tc);
 
   tc = tcase_create("golden");

@@ -1,11 +1,11 @@
-/* check_phone.c: unit tests of gw_phone: every accepted way of writing a Kazakhstan mobile number,
+/* check_phone.c: unit tests of ag_phone: every accepted way of writing a Kazakhstan mobile number,
  * every refusal, and masking for logs. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/gw.h"
-#include "gateway/gw_phone.h"
+#include "lib/ag.h"
+#include "lib/ag_phone.h"
 
 struct phone_case {
   const char *in;
@@ -81,10 +81,10 @@ static const struct phone_case refused[] = {
 START_TEST(test_phone_accepts)
 {
   const struct phone_case *c = &accepted[_i];
-  char out[GW_PHONE_MAX];
+  char out[AG_PHONE_MAX];
 
   memset(out, 'X', sizeof(out));
-  ck_assert_msg(gw_phone_normalize(c->in, strlen(c->in), out) == GW_OK, "refused \"%s\"", c->in);
+  ck_assert_msg(ag_phone_normalize(c->in, strlen(c->in), out) == AG_OK, "refused \"%s\"", c->in);
   ck_assert_str_eq(out, c->want);
   ck_assert_uint_eq(strlen(out), 12);
 }
@@ -93,10 +93,10 @@ END_TEST
 START_TEST(test_phone_refuses)
 {
   const struct phone_case *c = &refused[_i];
-  char out[GW_PHONE_MAX];
+  char out[AG_PHONE_MAX];
 
   memset(out, 'X', sizeof(out));
-  ck_assert_msg(gw_phone_normalize(c->in, strlen(c->in), out) == GW_EPHONE, "accepted \"%s\": %s",
+  ck_assert_msg(ag_phone_normalize(c->in, strlen(c->in), out) == AG_EPHONE, "accepted \"%s\": %s",
                 c->in, out);
   ck_assert_str_eq(out, "");
 }
@@ -104,63 +104,63 @@ END_TEST
 
 START_TEST(test_phone_len_not_strlen)
 {
-  char out[GW_PHONE_MAX];
+  char out[AG_PHONE_MAX];
   const char buf[] = "+77011234567999";
 
   /* Only `len` bytes count: the input need not be NUL-terminated. */
-  ck_assert_int_eq(gw_phone_normalize(buf, 12, out), GW_OK);
+  ck_assert_int_eq(ag_phone_normalize(buf, 12, out), AG_OK);
   ck_assert_str_eq(out, "+77011234567");
-  ck_assert_int_eq(gw_phone_normalize(buf, 13, out), GW_EPHONE);
-  ck_assert_int_eq(gw_phone_normalize(buf, 0, out), GW_EPHONE);
+  ck_assert_int_eq(ag_phone_normalize(buf, 13, out), AG_EPHONE);
+  ck_assert_int_eq(ag_phone_normalize(buf, 0, out), AG_EPHONE);
   ck_assert_str_eq(out, "");
 }
 END_TEST
 
 START_TEST(test_phone_embedded_nul)
 {
-  char out[GW_PHONE_MAX];
+  char out[AG_PHONE_MAX];
 
-  ck_assert_int_eq(gw_phone_normalize("+7701\0"
+  ck_assert_int_eq(ag_phone_normalize("+7701\0"
                                       "1234567",
                                       13, out),
-                   GW_EPHONE);
-  ck_assert_int_eq(gw_phone_normalize("+77011234567\0", 13, out), GW_EPHONE);
+                   AG_EPHONE);
+  ck_assert_int_eq(ag_phone_normalize("+77011234567\0", 13, out), AG_EPHONE);
   ck_assert_str_eq(out, "");
 }
 END_TEST
 
 START_TEST(test_phone_long_input)
 {
-  char out[GW_PHONE_MAX];
+  char out[AG_PHONE_MAX];
   char buf[4096];
 
   /* Many separators are fine; many digits are refused without overrunning anything. */
   memset(buf, ' ', sizeof(buf));
   memcpy(buf + 2000, "87011234567", 11);
-  ck_assert_int_eq(gw_phone_normalize(buf, sizeof(buf), out), GW_OK);
+  ck_assert_int_eq(ag_phone_normalize(buf, sizeof(buf), out), AG_OK);
   ck_assert_str_eq(out, "+77011234567");
   memset(buf, '7', sizeof(buf));
-  ck_assert_int_eq(gw_phone_normalize(buf, sizeof(buf), out), GW_EPHONE);
+  ck_assert_int_eq(ag_phone_normalize(buf, sizeof(buf), out), AG_EPHONE);
 }
 END_TEST
 
 START_TEST(test_phone_null_arguments)
 {
-  char out[GW_PHONE_MAX] = "X";
+  char out[AG_PHONE_MAX] = "X";
 
-  ck_assert_int_eq(gw_phone_normalize(NULL, 5, out), GW_EPHONE);
+  ck_assert_int_eq(ag_phone_normalize(NULL, 5, out), AG_EPHONE);
   ck_assert_str_eq(out, "");
-  ck_assert_int_eq(gw_phone_normalize("77011234567", 11, NULL), GW_EINVAL);
+  ck_assert_int_eq(ag_phone_normalize("77011234567", 11, NULL), AG_EINVAL);
 }
 END_TEST
 
 START_TEST(test_phone_idempotent)
 {
-  char out[GW_PHONE_MAX], again[GW_PHONE_MAX];
+  char out[AG_PHONE_MAX], again[AG_PHONE_MAX];
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(accepted); i++) {
-    ck_assert_int_eq(gw_phone_normalize(accepted[i].in, strlen(accepted[i].in), out), GW_OK);
-    ck_assert_int_eq(gw_phone_normalize(out, strlen(out), again), GW_OK);
+  for (size_t i = 0; i < AG_ARRAY_LEN(accepted); i++) {
+    ck_assert_int_eq(ag_phone_normalize(accepted[i].in, strlen(accepted[i].in), out), AG_OK);
+    ck_assert_int_eq(ag_phone_normalize(out, strlen(out), again), AG_OK);
     ck_assert_str_eq(again, out);
   }
 }
@@ -170,16 +170,16 @@ END_TEST
 
 START_TEST(test_phone_mask_normalized)
 {
-  char buf[GW_PHONE_MAX];
+  char buf[AG_PHONE_MAX];
 
-  ck_assert_ptr_eq(gw_phone_mask("+77011234567", buf, sizeof(buf)), buf);
+  ck_assert_ptr_eq(ag_phone_mask("+77011234567", buf, sizeof(buf)), buf);
   ck_assert_str_eq(buf, "+*******4567");
-  ck_assert_str_eq(gw_phone_mask("+77470000001", buf, sizeof(buf)), "+*******0001");
+  ck_assert_str_eq(ag_phone_mask("+77470000001", buf, sizeof(buf)), "+*******0001");
   /* Exactly the needed size. */
   {
     char exact[13];
 
-    ck_assert_str_eq(gw_phone_mask("+77011234567", exact, sizeof(exact)), "+*******4567");
+    ck_assert_str_eq(ag_phone_mask("+77011234567", exact, sizeof(exact)), "+*******4567");
   }
 }
 END_TEST
@@ -198,13 +198,13 @@ START_TEST(test_phone_mask_refuses_others)
       "+7701123456a",   /* letter */
       "hello",
   };
-  char buf[GW_PHONE_MAX];
+  char buf[AG_PHONE_MAX];
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(others); i++) {
-    ck_assert_ptr_eq(gw_phone_mask(others[i], buf, sizeof(buf)), buf);
+  for (size_t i = 0; i < AG_ARRAY_LEN(others); i++) {
+    ck_assert_ptr_eq(ag_phone_mask(others[i], buf, sizeof(buf)), buf);
     ck_assert_msg(strcmp(buf, "****") == 0, "\"%s\" masked as \"%s\"", others[i], buf);
   }
-  ck_assert_str_eq(gw_phone_mask(NULL, buf, sizeof(buf)), "****");
+  ck_assert_str_eq(ag_phone_mask(NULL, buf, sizeof(buf)), "****");
 }
 END_TEST
 
@@ -213,13 +213,13 @@ START_TEST(test_phone_mask_small_buffer)
   char small[12], tiny[4];
 
   /* Too small for the mask: all stars, never a partial number. */
-  ck_assert_ptr_eq(gw_phone_mask("+77011234567", small, sizeof(small)), small);
+  ck_assert_ptr_eq(ag_phone_mask("+77011234567", small, sizeof(small)), small);
   ck_assert_str_eq(small, "****");
   /* Too small even for "****": a static "****", buf untouched. */
   memcpy(tiny, "abc", 4);
-  ck_assert_str_eq(gw_phone_mask("+77011234567", tiny, sizeof(tiny)), "****");
+  ck_assert_str_eq(ag_phone_mask("+77011234567", tiny, sizeof(tiny)), "****");
   ck_assert_str_eq(tiny, "abc");
-  ck_assert_str_eq(gw_phone_mask("+77011234567", NULL, 64), "****");
+  ck_assert_str_eq(ag_phone_mask("+77011234567", NULL, 64), "****");
 }
 END_TEST
 
@@ -229,8 +229,8 @@ static Suite *phone_suite(void)
   TCase *tc;
 
   tc = tcase_create("normalize");
-  tcase_add_loop_test(tc, test_phone_accepts, 0, (int)GW_ARRAY_LEN(accepted));
-  tcase_add_loop_test(tc, test_phone_refuses, 0, (int)GW_ARRAY_LEN(refused));
+  tcase_add_loop_test(tc, test_phone_accepts, 0, (int)AG_ARRAY_LEN(accepted));
+  tcase_add_loop_test(tc, test_phone_refuses, 0, (int)AG_ARRAY_LEN(refused));
   tcase_add_test(tc, test_phone_len_not_strlen);
   tcase_add_test(tc, test_phone_embedded_nul);
   tcase_add_test(tc, test_phone_long_input);

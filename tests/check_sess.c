@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gateway/gw.h"
+#include "lib/ag.h"
 #include "sessions/sess-internal.h"
 #include "sessions/sess.h"
-#include "sessions/sess_text.h"
+#include "lib/ag_text.h"
 
 #ifndef CONTENT_DIR
 #error "CONTENT_DIR must name the shipped content folder"
@@ -236,7 +236,7 @@ static int load(const char *dir, struct sess_content **out, char *err, size_t er
 }
 
 /* Writes strings.json and poll.json (after fix, when given, changed them), loads the folder and
- * removes it. Returns the load result; *out is the snapshot on GW_OK. */
+ * removes it. Returns the load result; *out is the snapshot on AG_OK. */
 static int load_poll(void (*fix)(json_t *poll, json_t *strings), struct sess_content **out,
                      char *err, size_t errlen)
 {
@@ -253,14 +253,14 @@ static int load_poll(void (*fix)(json_t *poll, json_t *strings), struct sess_con
   return rc;
 }
 
-/* Expects load_poll(fix) to fail with GW_ECONTENT and a message holding every needle. */
+/* Expects load_poll(fix) to fail with AG_ECONTENT and a message holding every needle. */
 static void assert_refused(void (*fix)(json_t *, json_t *), const char *const *needles)
 {
   struct sess_content *c = (struct sess_content *)1;
   char err[512];
   int rc = load_poll(fix, &c, err, sizeof(err));
 
-  ck_assert_msg(rc == GW_ECONTENT, "got %s, want ECONTENT (%s)", gw_errname(rc), err);
+  ck_assert_msg(rc == AG_ECONTENT, "got %s, want ECONTENT (%s)", ag_errname(rc), err);
   ck_assert_ptr_null(c);
   for (; *needles; needles++)
     ck_assert_msg(strstr(err, *needles) != NULL, "message \"%s\" lacks \"%s\"", err, *needles);
@@ -282,7 +282,7 @@ START_TEST(test_sess_load_fixture)
   struct sess_content *c = NULL;
   char err[512];
 
-  ck_assert_msg(load_poll(NULL, &c, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_msg(load_poll(NULL, &c, err, sizeof(err)) == AG_OK, "%s", err);
   ck_assert_ptr_nonnull(c);
   ck_assert_str_eq(sess_string(c, "yes", SESS_RU), "Да");
   ck_assert_str_eq(sess_string(c, "invalid", SESS_EN), "Wrong choice.");
@@ -300,7 +300,7 @@ START_TEST(test_sess_ref_unref_counts)
   struct sess_reply r;
   char err[512];
 
-  ck_assert_msg(load_poll(NULL, &c, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_msg(load_poll(NULL, &c, err, sizeof(err)) == AG_OK, "%s", err);
   ck_assert_int_eq(c->refs, 1);
   ck_assert_ptr_eq(sess_content_ref(c), c);
   ck_assert_int_eq(c->refs, 2);
@@ -310,10 +310,10 @@ START_TEST(test_sess_ref_unref_counts)
   sess_content_unref(c);
   ck_assert_int_eq(c->refs, 1);
   /* Still whole for the last holder (ASan would see a use after free otherwise). */
-  ck_assert_int_eq(sess_replay(c, &budget, "poll", NULL, NULL, 0, &r), GW_OK);
+  ck_assert_int_eq(sess_replay(c, &budget, "poll", NULL, NULL, 0, &r), AG_OK);
   ck_assert_str_eq(r.text, "Тіл\n1 Қазақша\n2 Русский\n3 English");
   /* Every load is a new generation. */
-  ck_assert_msg(load_poll(NULL, &c2, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_msg(load_poll(NULL, &c2, err, sizeof(err)) == AG_OK, "%s", err);
   ck_assert_uint_ne(sess_content_generation(c), sess_content_generation(c2));
   sess_content_unref(c2);
   sess_content_unref(c); /* the last reference frees; LeakSanitizer checks that it did */
@@ -555,7 +555,7 @@ START_TEST(test_sess_load_over_budget)
   REFUSED(fix_over_budget_gsm7_extension, "poll.json", "'done'", "(en)", "176 characters",
           "budget 175");
   REFUSED(fix_error_line_too_long, "strings.json", "(ru", "error line");
-  ck_assert_msg(load_poll(fix_end_at_budget, &c, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_msg(load_poll(fix_end_at_budget, &c, err, sizeof(err)) == AG_OK, "%s", err);
   sess_content_unref(c);
 }
 END_TEST
@@ -570,14 +570,14 @@ START_TEST(test_sess_load_json_syntax_error)
   doc_write(dir, "strings.json", strings_doc());
   text_write(dir, "poll.json", "{\"id\": \"poll\",\n  \"version\": 3,,\n  \"kind\": \"survey\"}\n");
   rc = load(dir, &c, err, sizeof(err));
-  ck_assert_msg(rc == GW_ECONTENT, "%s: %s", gw_errname(rc), err);
+  ck_assert_msg(rc == AG_ECONTENT, "%s: %s", ag_errname(rc), err);
   ck_assert_ptr_null(c);
   ck_assert_msg(strstr(err, "poll.json:2:") != NULL, "no file and line in \"%s\"", err);
 
   /* Duplicate keys are an error, not "the last one wins". */
   text_write(dir, "poll.json", "{\"id\": \"poll\", \"id\": \"other\"}");
   rc = load(dir, &c, err, sizeof(err));
-  ck_assert_int_eq(rc, GW_ECONTENT);
+  ck_assert_int_eq(rc, AG_ECONTENT);
   ck_assert_msg(strstr(err, "poll.json") && strstr(err, "duplicate"), "\"%s\"", err);
   dir_remove(dir);
 }
@@ -593,25 +593,25 @@ START_TEST(test_sess_load_folder_errors)
   /* No strings file. */
   doc_write(dir, "poll.json", poll_doc());
   rc = load(dir, &c, err, sizeof(err));
-  ck_assert_int_eq(rc, GW_ECONTENT);
+  ck_assert_int_eq(rc, AG_ECONTENT);
   ck_assert_has(err, "strings");
 
   /* Two files with the same id. */
   doc_write(dir, "strings.json", strings_doc());
   doc_write(dir, "poll2.json", poll_doc());
   rc = load(dir, &c, err, sizeof(err));
-  ck_assert_int_eq(rc, GW_ECONTENT);
+  ck_assert_int_eq(rc, AG_ECONTENT);
   ck_assert_msg(strstr(err, "poll2.json") && strstr(err, "'poll'") && strstr(err, "poll.json"),
                 "\"%s\"", err);
 
   /* A file without a kind, and one of an unknown kind. */
   text_write(dir, "poll2.json", "{\"id\": \"x\"}");
   rc = load(dir, &c, err, sizeof(err));
-  ck_assert_int_eq(rc, GW_ECONTENT);
+  ck_assert_int_eq(rc, AG_ECONTENT);
   ck_assert_msg(strstr(err, "poll2.json") && strstr(err, "kind"), "\"%s\"", err);
   text_write(dir, "poll2.json", "{\"id\": \"x\", \"kind\": \"quiz\"}");
   rc = load(dir, &c, err, sizeof(err));
-  ck_assert_int_eq(rc, GW_ECONTENT);
+  ck_assert_int_eq(rc, AG_ECONTENT);
   ck_assert_msg(strstr(err, "poll2.json") && strstr(err, "'quiz'"), "\"%s\"", err);
 
   /* Files that are not *.json are not content. */
@@ -619,13 +619,13 @@ START_TEST(test_sess_load_folder_errors)
   text_write(dir, "notes.txt", "not json");
   text_write(dir, ".hidden.json", "not json either");
   rc = load(dir, &c, err, sizeof(err));
-  ck_assert_msg(rc == GW_OK, "%s: %s", gw_errname(rc), err);
+  ck_assert_msg(rc == AG_OK, "%s: %s", ag_errname(rc), err);
   sess_content_unref(c);
   dir_remove(dir);
 
   /* A folder that does not exist. */
   rc = load("/tmp/aulgate-no-such-content", &c, err, sizeof(err));
-  ck_assert_int_eq(rc, GW_EIO);
+  ck_assert_int_eq(rc, AG_EIO);
   ck_assert_ptr_null(c);
   ck_assert_has(err, "/tmp/aulgate-no-such-content");
 }
@@ -687,7 +687,7 @@ static void content_setup(void)
   doc_write(dir, "long.json", long_doc());
   rc = load(dir, &content, err, sizeof(err));
   dir_remove(dir);
-  ck_assert_msg(rc == GW_OK, "fixture content: %s", err);
+  ck_assert_msg(rc == AG_OK, "fixture content: %s", err);
 }
 
 static void content_teardown(void)
@@ -707,7 +707,7 @@ static struct sess_reply play_ctx(const char *entry, const struct sess_ctx *ctx,
   while (inputs[n])
     n++;
   rc = sess_replay(content, &budget, entry, ctx, inputs, n, &r);
-  ck_assert_msg(rc == GW_OK, "replay of %zu inputs: %s", n, gw_errname(rc));
+  ck_assert_msg(rc == AG_OK, "replay of %zu inputs: %s", n, ag_errname(rc));
   return r;
 }
 
@@ -746,13 +746,13 @@ START_TEST(test_sess_first_screen)
 {
   struct sess_reply r;
 
-  ck_assert_int_eq(sess_replay(content, &budget, "poll", NULL, NULL, 0, &r), GW_OK);
+  ck_assert_int_eq(sess_replay(content, &budget, "poll", NULL, NULL, 0, &r), AG_OK);
   ck_assert_str_eq(r.text, "Тіл\n1 Қазақша\n2 Русский\n3 English");
   ck_assert_int_eq(r.end, 0);
   ck_assert_int_eq(r.lang, SESS_KK);
   ck_assert_int_eq(r.effect.kind, SESS_EFFECT_NONE);
   /* NULL budget: the one the content was checked with. */
-  ck_assert_int_eq(sess_replay(content, NULL, "poll", NULL, NULL, 0, &r), GW_OK);
+  ck_assert_int_eq(sess_replay(content, NULL, "poll", NULL, NULL, 0, &r), AG_OK);
   ck_assert_str_eq(r.text, "Тіл\n1 Қазақша\n2 Русский\n3 English");
 }
 END_TEST
@@ -871,13 +871,13 @@ START_TEST(test_sess_invalid_input_menu_number_text)
   ck_assert_str_eq(r.text, "Қате.\nТіл\n1 Қазақша\n2 Русский\n3 English");
 
   /* A number question has its own error line. */
-  for (size_t i = 0; i < GW_ARRAY_LEN(bad_numbers); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(bad_numbers); i++) {
     r = PLAY("3", "1", "1", bad_numbers[i]);
     ck_assert_msg(strcmp(r.text, "Digits only.\nSchool number?\n0 Skip") == 0, "\"%s\" gave \"%s\"",
                   bad_numbers[i], r.text);
     ck_assert_int_eq(r.effect.kind, SESS_EFFECT_NONE);
   }
-  for (size_t i = 0; i < GW_ARRAY_LEN(bad_texts); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(bad_texts); i++) {
     r = PLAY("3", "1", "1", "0", bad_texts[i]);
     ck_assert_msg(strcmp(r.text, "Wrong choice.\nName?") == 0, "\"%s\" gave \"%s\"", bad_texts[i],
                   r.text);
@@ -947,10 +947,10 @@ static struct sess_reply long_page(size_t page)
   const char *inputs[8];
   struct sess_reply r;
 
-  ck_assert_uint_lt(page, GW_ARRAY_LEN(inputs));
+  ck_assert_uint_lt(page, AG_ARRAY_LEN(inputs));
   for (size_t i = 0; i < page; i++)
     inputs[i] = "99";
-  ck_assert_int_eq(sess_replay(content, &budget, "long", NULL, inputs, page, &r), GW_OK);
+  ck_assert_int_eq(sess_replay(content, &budget, "long", NULL, inputs, page, &r), AG_OK);
   return r;
 }
 
@@ -966,13 +966,13 @@ START_TEST(test_sess_paging)
   /* Walk the pages: the prompt on each, options numbered across pages, each shown once, every
    * page within budget, "99" while pages follow and "0" after the first. */
   for (;;) {
-    struct sess_text_cost cost;
+    struct ag_text_cost cost;
     const char *line;
     int more;
 
     r = long_page(pages);
-    ck_assert_int_eq(sess_text_measure(r.text, strlen(r.text), &cost), GW_OK);
-    ck_assert_uint_le(sess_text_units(&cost), (size_t)budget.ucs2);
+    ck_assert_int_eq(ag_text_measure(r.text, strlen(r.text), &cost), AG_OK);
+    ck_assert_uint_le(ag_text_units(&cost), (size_t)budget.ucs2);
     ck_assert_msg(strncmp(r.text, "Таңдаңыз:\n", strlen("Таңдаңыз:\n")) == 0, "page %zu: %s", pages,
                   r.text);
     for (line = strchr(r.text, '\n'); line; line = strchr(line + 1, '\n')) {
@@ -995,7 +995,7 @@ START_TEST(test_sess_paging)
   /* "99" on the last page is not an option; "0" goes back a page; any number on any page. */
   {
     const char *last_more[] = {"99", "99", "99", "99", "99", "99"};
-    ck_assert_int_eq(sess_replay(content, &budget, "long", NULL, last_more, pages, &again), GW_OK);
+    ck_assert_int_eq(sess_replay(content, &budget, "long", NULL, last_more, pages, &again), AG_OK);
     ck_assert_msg(strncmp(again.text, "Қате.\n", strlen("Қате.\n")) == 0, "%s", again.text);
   }
   r = PLAY_IN("long", "99", "0");
@@ -1031,8 +1031,8 @@ START_TEST(test_sess_error_line_drops_prompt)
   doc_write(dir, "poll.json", poll);
   rc = load(dir, &c, err, sizeof(err));
   dir_remove(dir); /* before any assertion, so that a failure leaves nothing in /tmp */
-  ck_assert_msg(rc == GW_OK, "%s", err);
-  ck_assert_int_eq(sess_replay(c, &budget, "poll", NULL, inputs, 2, &r), GW_OK);
+  ck_assert_msg(rc == AG_OK, "%s", err);
+  ck_assert_int_eq(sess_replay(c, &budget, "poll", NULL, inputs, 2, &r), AG_OK);
   want = repeat_str("Ж", 64);
   ck_assert_ptr_nonnull(strstr(r.text, want));
   ck_assert_ptr_nonnull(strstr(r.text, "\n1 Да\n2 Нет"));
@@ -1111,7 +1111,7 @@ START_TEST(test_sess_replay_deterministic)
       {"1", "2", "1", "0", "", NULL},
   };
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(paths); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(paths); i++) {
     struct sess_reply a = play_ctx("poll", NULL, paths[i]);
     struct sess_reply b = play_ctx("poll", NULL, paths[i]);
 
@@ -1128,13 +1128,13 @@ START_TEST(test_sess_replay_errors)
   const char *inputs[SESS_MAX_INPUTS + 1];
   struct sess_reply r;
 
-  ck_assert_int_eq(sess_replay(content, &budget, "nope", NULL, NULL, 0, &r), GW_ENOTFOUND);
-  ck_assert_int_eq(sess_replay(content, &budget, NULL, NULL, NULL, 0, &r), GW_ENOTFOUND);
-  for (size_t i = 0; i < GW_ARRAY_LEN(inputs); i++)
+  ck_assert_int_eq(sess_replay(content, &budget, "nope", NULL, NULL, 0, &r), AG_ENOTFOUND);
+  ck_assert_int_eq(sess_replay(content, &budget, NULL, NULL, NULL, 0, &r), AG_ENOTFOUND);
+  for (size_t i = 0; i < AG_ARRAY_LEN(inputs); i++)
     inputs[i] = "1";
   ck_assert_int_eq(sess_replay(content, &budget, "poll", NULL, inputs, SESS_MAX_INPUTS + 1, &r),
-                   GW_E2BIG);
-  ck_assert_int_eq(sess_replay(content, &budget, "poll", NULL, inputs, SESS_MAX_INPUTS, &r), GW_OK);
+                   AG_E2BIG);
+  ck_assert_int_eq(sess_replay(content, &budget, "poll", NULL, inputs, SESS_MAX_INPUTS, &r), AG_OK);
   ck_assert_int_eq(r.end, 1);
 }
 END_TEST
@@ -1156,8 +1156,8 @@ START_TEST(test_sess_number_huge_input_no_overflow)
   doc_write(dir, "poll.json", poll);
   rc = load(dir, &c, err, sizeof(err));
   dir_remove(dir); /* before any assertion, so that a failure leaves nothing in /tmp */
-  ck_assert_msg(rc == GW_OK, "%s", err);
-  ck_assert_int_eq(sess_replay(c, &budget, "poll", NULL, inputs, GW_ARRAY_LEN(inputs), &r), GW_OK);
+  ck_assert_msg(rc == AG_OK, "%s", err);
+  ck_assert_int_eq(sess_replay(c, &budget, "poll", NULL, inputs, AG_ARRAY_LEN(inputs), &r), AG_OK);
   ck_assert_str_eq(r.text, "Digits only.\nSchool number?\n0 Skip");
   ck_assert_int_eq(r.effect.kind, SESS_EFFECT_NONE);
   sess_content_unref(c);
@@ -1169,12 +1169,12 @@ END_TEST
 /* Every screen of the shipped content is valid UTF-8 within the budget of its encoding. */
 static void assert_screen_fits(const char *screen)
 {
-  struct sess_text_cost cost;
+  struct ag_text_cost cost;
   size_t units;
 
-  ck_assert_int_eq(sess_text_measure(screen, strlen(screen), &cost), GW_OK);
-  units = sess_text_units(&cost);
-  ck_assert_msg(units <= (size_t)(cost.enc == SESS_ENC_GSM7 ? budget.gsm7 : budget.ucs2),
+  ck_assert_int_eq(ag_text_measure(screen, strlen(screen), &cost), AG_OK);
+  units = ag_text_units(&cost);
+  ck_assert_msg(units <= (size_t)(cost.enc == AG_ENC_GSM7 ? budget.gsm7 : budget.ucs2),
                 "screen of %zu units: \"%s\"", units, screen);
 }
 
@@ -1187,16 +1187,16 @@ START_TEST(test_sess_shipped_content_loads)
   char err[512] = "";
   int rc = load(CONTENT_DIR, &c, err, sizeof(err));
 
-  ck_assert_msg(rc == GW_OK, "%s: %s", gw_errname(rc), err);
-  /* The default ussd_entry (gw_config.c) and the survey its menu starts exist. */
-  ck_assert_int_eq(sess_replay(c, &budget, "main_menu", NULL, NULL, 0, &r), GW_OK);
+  ck_assert_msg(rc == AG_OK, "%s: %s", ag_errname(rc), err);
+  /* The default ussd_entry (ag_config.c) and the survey its menu starts exist. */
+  ck_assert_int_eq(sess_replay(c, &budget, "main_menu", NULL, NULL, 0, &r), AG_OK);
   ck_assert_int_eq(r.end, 0);
   ck_assert_uint_gt(strlen(r.text), 0);
   assert_screen_fits(r.text);
-  ck_assert_int_eq(sess_replay(c, &budget, "involvement", NULL, NULL, 0, &r), GW_OK);
+  ck_assert_int_eq(sess_replay(c, &budget, "involvement", NULL, NULL, 0, &r), AG_OK);
   /* The strings the gateway shows on its own are there in every language. */
   for (int l = 0; l < SESS_NLANG; l++)
-    for (size_t k = 0; k < GW_ARRAY_LEN(keys); k++)
+    for (size_t k = 0; k < AG_ARRAY_LEN(keys); k++)
       ck_assert_msg(strlen(sess_string(c, keys[k], (enum sess_lang)l)) > 0, "%s in %s", keys[k],
                     sess_lang_code((enum sess_lang)l));
   sess_content_unref(c);
@@ -1213,11 +1213,11 @@ static void walk_shipped(const char *entry, const char *pick, const struct sess_
   char err[512] = "";
   size_t n = 0, answers = 0;
 
-  ck_assert_msg(load(CONTENT_DIR, &c, err, sizeof(err)) == GW_OK, "%s", err);
+  ck_assert_msg(load(CONTENT_DIR, &c, err, sizeof(err)) == AG_OK, "%s", err);
   for (;;) {
-    ck_assert_int_eq(sess_replay(c, &budget, entry, ctx, inputs, n, &r), GW_OK);
+    ck_assert_int_eq(sess_replay(c, &budget, entry, ctx, inputs, n, &r), AG_OK);
     assert_screen_fits(r.text);
-    ck_assert_int_eq(sess_replay(c, &budget, entry, ctx, inputs, n, &again), GW_OK);
+    ck_assert_int_eq(sess_replay(c, &budget, entry, ctx, inputs, n, &again), AG_OK);
     ck_assert_mem_eq(r.text, again.text, sizeof(r.text));
     assert_effect_eq(&r.effect, &again.effect);
     ck_assert_msg(strncmp(r.text, sess_string(c, "invalid", r.lang),
@@ -1282,7 +1282,7 @@ static Suite *sess_suite(void)
   tcase_add_test(tc, test_sess_set_lang);
   tcase_add_test(tc, test_sess_yesno_recorded);
   tcase_add_test(tc, test_sess_choice_number_text_recorded);
-  tcase_add_loop_test(tc, test_sess_invalid_input, 0, (int)GW_ARRAY_LEN(bad_picks));
+  tcase_add_loop_test(tc, test_sess_invalid_input, 0, (int)AG_ARRAY_LEN(bad_picks));
   tcase_add_test(tc, test_sess_invalid_input_menu_number_text);
   tcase_add_test(tc, test_sess_end_after_last_question);
   tcase_add_test(tc, test_sess_menu_records_nothing);

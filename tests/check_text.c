@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/gw.h"
-#include "sessions/sess_text.h"
+#include "lib/ag.h"
+#include "lib/ag_text.h"
 
 /* The GSM 03.38 default alphabet in the standard's own order (septet value = index), written
  * independently of the implementation's lookup so the two check each other. 0x1B is the escape
@@ -34,11 +34,11 @@ static const unsigned gsm_basic_by_septet[128] = {
 static const unsigned gsm_extension[] = {0x000C, 0x005E, 0x007B, 0x007D, 0x005C,
                                          0x005B, 0x007E, 0x005D, 0x007C, 0x20AC};
 
-static struct sess_text_cost measure_ok(const char *s)
+static struct ag_text_cost measure_ok(const char *s)
 {
-  struct sess_text_cost c;
+  struct ag_text_cost c;
 
-  ck_assert_msg(sess_text_measure(s, strlen(s), &c) == GW_OK, "refused \"%s\"", s);
+  ck_assert_msg(ag_text_measure(s, strlen(s), &c) == AG_OK, "refused \"%s\"", s);
   return c;
 }
 
@@ -46,10 +46,10 @@ static struct sess_text_cost measure_ok(const char *s)
 
 START_TEST(test_text_gsm7_basic_table)
 {
-  for (size_t i = 0; i < GW_ARRAY_LEN(gsm_basic_by_septet); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(gsm_basic_by_septet); i++) {
     if (gsm_basic_by_septet[i] == ESC)
       continue;
-    ck_assert_msg(sess_text_gsm7_cost(gsm_basic_by_septet[i]) == 1, "septet 0x%02zx U+%04X", i,
+    ck_assert_msg(ag_text_gsm7_cost(gsm_basic_by_septet[i]) == 1, "septet 0x%02zx U+%04X", i,
                   gsm_basic_by_septet[i]);
   }
 }
@@ -57,8 +57,8 @@ END_TEST
 
 START_TEST(test_text_gsm7_extension_table)
 {
-  for (size_t i = 0; i < GW_ARRAY_LEN(gsm_extension); i++)
-    ck_assert_msg(sess_text_gsm7_cost(gsm_extension[i]) == 2, "U+%04X", gsm_extension[i]);
+  for (size_t i = 0; i < AG_ARRAY_LEN(gsm_extension); i++)
+    ck_assert_msg(ag_text_gsm7_cost(gsm_extension[i]) == 2, "U+%04X", gsm_extension[i]);
 }
 END_TEST
 
@@ -68,7 +68,7 @@ START_TEST(test_text_gsm7_nothing_else)
 
   /* Every Unicode scalar value: exactly the 127 + 10 characters above are GSM-7. */
   for (unsigned cp = 0; cp <= 0x10FFFF; cp++) {
-    int cost = sess_text_gsm7_cost(cp);
+    int cost = ag_text_gsm7_cost(cp);
 
     ck_assert(cost >= 0 && cost <= 2);
     ones += cost == 1;
@@ -76,8 +76,8 @@ START_TEST(test_text_gsm7_nothing_else)
   }
   ck_assert_uint_eq(ones, 127);
   ck_assert_uint_eq(twos, 10);
-  ck_assert_int_eq(sess_text_gsm7_cost(0x110000), 0);
-  ck_assert_int_eq(sess_text_gsm7_cost(0xFFFFFFFFu), 0);
+  ck_assert_int_eq(ag_text_gsm7_cost(0x110000), 0);
+  ck_assert_int_eq(ag_text_gsm7_cost(0xFFFFFFFFu), 0);
 }
 END_TEST
 
@@ -96,15 +96,15 @@ START_TEST(test_text_gsm7_not_in_table)
   static const unsigned misc[] = {0x0060, 0x0009, 0x0000, 0x00A0,  0x00E7, 0x03B4,
                                   0x0410, 0x00EA, 0x001B, 0x1F44B, 0xFFFD};
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(kazakh); i++)
-    ck_assert_msg(sess_text_gsm7_cost(kazakh[i]) == 0, "U+%04X", kazakh[i]);
-  for (size_t i = 0; i < GW_ARRAY_LEN(latin_kk); i++)
-    ck_assert_msg(sess_text_gsm7_cost(latin_kk[i]) == 0, "U+%04X", latin_kk[i]);
-  for (size_t i = 0; i < GW_ARRAY_LEN(misc); i++)
-    ck_assert_msg(sess_text_gsm7_cost(misc[i]) == 0, "U+%04X", misc[i]);
+  for (size_t i = 0; i < AG_ARRAY_LEN(kazakh); i++)
+    ck_assert_msg(ag_text_gsm7_cost(kazakh[i]) == 0, "U+%04X", kazakh[i]);
+  for (size_t i = 0; i < AG_ARRAY_LEN(latin_kk); i++)
+    ck_assert_msg(ag_text_gsm7_cost(latin_kk[i]) == 0, "U+%04X", latin_kk[i]);
+  for (size_t i = 0; i < AG_ARRAY_LEN(misc); i++)
+    ck_assert_msg(ag_text_gsm7_cost(misc[i]) == 0, "U+%04X", misc[i]);
   /* Cyrillic block as a whole. */
   for (unsigned cp = 0x0400; cp <= 0x04FF; cp++)
-    ck_assert_int_eq(sess_text_gsm7_cost(cp), 0);
+    ck_assert_int_eq(ag_text_gsm7_cost(cp), 0);
 }
 END_TEST
 
@@ -114,22 +114,22 @@ START_TEST(test_text_measure_english)
 {
   const char *tip = "Count the spoons with your child while you set the table. Which pile is "
                     "bigger?";
-  struct sess_text_cost c = measure_ok(tip);
+  struct ag_text_cost c = measure_ok(tip);
 
-  ck_assert_int_eq(c.enc, SESS_ENC_GSM7);
+  ck_assert_int_eq(c.enc, AG_ENC_GSM7);
   ck_assert_uint_eq(c.septets, strlen(tip));
   ck_assert_uint_eq(c.ucs2_units, strlen(tip));
   ck_assert_uint_eq(c.code_points, strlen(tip));
-  ck_assert_uint_eq(sess_text_units(&c), strlen(tip));
+  ck_assert_uint_eq(ag_text_units(&c), strlen(tip));
 }
 END_TEST
 
 START_TEST(test_text_measure_gsm_specials)
 {
   /* @ $ _ £ ¥ and accented letters are one septet each; LF and CR too. */
-  struct sess_text_cost c = measure_ok("@$_£¥èéùìòÇØøÅåΔΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà\n\r ");
+  struct ag_text_cost c = measure_ok("@$_£¥èéùìòÇØøÅåΔΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà\n\r ");
 
-  ck_assert_int_eq(c.enc, SESS_ENC_GSM7);
+  ck_assert_int_eq(c.enc, AG_ENC_GSM7);
   ck_assert_uint_eq(c.code_points, 45);
   ck_assert_uint_eq(c.septets, 45);
 }
@@ -137,16 +137,16 @@ END_TEST
 
 START_TEST(test_text_measure_extension)
 {
-  struct sess_text_cost c = measure_ok("{a}€");
+  struct ag_text_cost c = measure_ok("{a}€");
 
-  ck_assert_int_eq(c.enc, SESS_ENC_GSM7);
+  ck_assert_int_eq(c.enc, AG_ENC_GSM7);
   ck_assert_uint_eq(c.septets, 2 + 1 + 2 + 2);
   ck_assert_uint_eq(c.ucs2_units, 4);
   ck_assert_uint_eq(c.code_points, 4);
-  ck_assert_uint_eq(sess_text_units(&c), 7);
+  ck_assert_uint_eq(ag_text_units(&c), 7);
 
   c = measure_ok("^{}\\[~]|€\f");
-  ck_assert_int_eq(c.enc, SESS_ENC_GSM7);
+  ck_assert_int_eq(c.enc, AG_ENC_GSM7);
   ck_assert_uint_eq(c.septets, 20);
   ck_assert_uint_eq(c.code_points, 10);
 }
@@ -154,55 +154,55 @@ END_TEST
 
 START_TEST(test_text_measure_russian)
 {
-  struct sess_text_cost c = measure_ok("Привет, как дела?");
+  struct ag_text_cost c = measure_ok("Привет, как дела?");
 
-  ck_assert_int_eq(c.enc, SESS_ENC_UCS2);
+  ck_assert_int_eq(c.enc, AG_ENC_UCS2);
   ck_assert_uint_eq(c.code_points, 17);
   ck_assert_uint_eq(c.ucs2_units, 17);
   ck_assert_uint_eq(c.septets, 0);
-  ck_assert_uint_eq(sess_text_units(&c), 17);
+  ck_assert_uint_eq(ag_text_units(&c), 17);
 }
 END_TEST
 
 START_TEST(test_text_measure_kazakh)
 {
-  struct sess_text_cost c = measure_ok("Қайырлы таң! Балаңызбен бірге оқыңыз.");
+  struct ag_text_cost c = measure_ok("Қайырлы таң! Балаңызбен бірге оқыңыз.");
 
-  ck_assert_int_eq(c.enc, SESS_ENC_UCS2);
+  ck_assert_int_eq(c.enc, AG_ENC_UCS2);
   ck_assert_uint_eq(c.code_points, 37);
   ck_assert_uint_eq(c.ucs2_units, 37);
-  ck_assert_uint_eq(sess_text_units(&c), 37);
+  ck_assert_uint_eq(ag_text_units(&c), 37);
 }
 END_TEST
 
 START_TEST(test_text_measure_latin_kazakh)
 {
-  struct sess_text_cost c = measure_ok("Sälem, ñ ö ü");
+  struct ag_text_cost c = measure_ok("Sälem, ñ ö ü");
 
-  ck_assert_int_eq(c.enc, SESS_ENC_GSM7);
+  ck_assert_int_eq(c.enc, AG_ENC_GSM7);
   ck_assert_uint_eq(c.septets, 12);
 
   /* One letter outside GSM-7 turns the whole text into UCS-2. */
   c = measure_ok("Balañyzben birge oqyñyz, ağa");
-  ck_assert_int_eq(c.enc, SESS_ENC_UCS2);
+  ck_assert_int_eq(c.enc, AG_ENC_UCS2);
   ck_assert_uint_eq(c.ucs2_units, 28);
   c = measure_ok("İ");
-  ck_assert_int_eq(c.enc, SESS_ENC_UCS2);
+  ck_assert_int_eq(c.enc, AG_ENC_UCS2);
   c = measure_ok("qūs");
-  ck_assert_int_eq(c.enc, SESS_ENC_UCS2);
+  ck_assert_int_eq(c.enc, AG_ENC_UCS2);
   c = measure_ok("qyz bala ış");
-  ck_assert_int_eq(c.enc, SESS_ENC_UCS2);
+  ck_assert_int_eq(c.enc, AG_ENC_UCS2);
 }
 END_TEST
 
 START_TEST(test_text_measure_emoji)
 {
-  struct sess_text_cost c = measure_ok("Hi 👋");
+  struct ag_text_cost c = measure_ok("Hi 👋");
 
-  ck_assert_int_eq(c.enc, SESS_ENC_UCS2);
+  ck_assert_int_eq(c.enc, AG_ENC_UCS2);
   ck_assert_uint_eq(c.code_points, 4);
   ck_assert_uint_eq(c.ucs2_units, 5); /* U+1F44B is a surrogate pair */
-  ck_assert_uint_eq(sess_text_units(&c), 5);
+  ck_assert_uint_eq(ag_text_units(&c), 5);
 
   /* Family: three emoji joined by two ZWJ (BMP) = 5 code points, 3 * 2 + 2 = 8 units. */
   c = measure_ok("\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7");
@@ -217,27 +217,27 @@ END_TEST
 
 START_TEST(test_text_measure_empty)
 {
-  struct sess_text_cost c;
+  struct ag_text_cost c;
 
   memset(&c, 0xAB, sizeof(c));
-  ck_assert_int_eq(sess_text_measure("", 0, &c), GW_OK);
-  ck_assert_int_eq(c.enc, SESS_ENC_GSM7);
+  ck_assert_int_eq(ag_text_measure("", 0, &c), AG_OK);
+  ck_assert_int_eq(c.enc, AG_ENC_GSM7);
   ck_assert_uint_eq(c.septets, 0);
   ck_assert_uint_eq(c.ucs2_units, 0);
   ck_assert_uint_eq(c.code_points, 0);
-  ck_assert_int_eq(sess_text_measure(NULL, 0, &c), GW_OK);
-  ck_assert_uint_eq(sess_text_units(&c), 0);
+  ck_assert_int_eq(ag_text_measure(NULL, 0, &c), AG_OK);
+  ck_assert_uint_eq(ag_text_units(&c), 0);
 }
 END_TEST
 
 START_TEST(test_text_measure_embedded_nul)
 {
-  struct sess_text_cost c;
+  struct ag_text_cost c;
 
   /* len, not strlen, counts; U+0000 is valid UTF-8 but not GSM-7 (septet 0 is '@'). */
-  ck_assert_int_eq(sess_text_measure("a\0b", 3, &c), GW_OK);
+  ck_assert_int_eq(ag_text_measure("a\0b", 3, &c), AG_OK);
   ck_assert_uint_eq(c.code_points, 3);
-  ck_assert_int_eq(c.enc, SESS_ENC_UCS2);
+  ck_assert_int_eq(c.enc, AG_ENC_UCS2);
 }
 END_TEST
 
@@ -259,33 +259,33 @@ START_TEST(test_text_measure_invalid_utf8)
       "\xFF",             /* never valid */
       "ok \xD0",          /* truncated Cyrillic */
   };
-  struct sess_text_cost c;
+  struct ag_text_cost c;
 
-  for (size_t i = 0; i < GW_ARRAY_LEN(bad); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(bad); i++) {
     memset(&c, 0xAB, sizeof(c));
-    ck_assert_msg(sess_text_measure(bad[i], strlen(bad[i]), &c) == GW_EINVAL, "case %zu", i);
+    ck_assert_msg(ag_text_measure(bad[i], strlen(bad[i]), &c) == AG_EINVAL, "case %zu", i);
     ck_assert_uint_eq(c.code_points, 0);
     ck_assert_uint_eq(c.ucs2_units, 0);
   }
   /* A valid prefix does not make a truncated length valid. */
-  ck_assert_int_eq(sess_text_measure("Ә", 1, &c), GW_EINVAL);
-  ck_assert_int_eq(sess_text_measure("a", 1, NULL), GW_EINVAL);
-  ck_assert_int_eq(sess_text_measure(NULL, 1, &c), GW_EINVAL);
+  ck_assert_int_eq(ag_text_measure("Ә", 1, &c), AG_EINVAL);
+  ck_assert_int_eq(ag_text_measure("a", 1, NULL), AG_EINVAL);
+  ck_assert_int_eq(ag_text_measure(NULL, 1, &c), AG_EINVAL);
 }
 END_TEST
 
 START_TEST(test_text_units_null)
 {
-  ck_assert_uint_eq(sess_text_units(NULL), 0);
+  ck_assert_uint_eq(ag_text_units(NULL), 0);
 }
 END_TEST
 
 /* --- fit --- */
 
 /* Asserts that fit() returns `want` bytes, and that the prefix is on a code point boundary. */
-static void assert_fit(const char *s, enum sess_enc enc, size_t budget, size_t want)
+static void assert_fit(const char *s, enum ag_enc enc, size_t budget, size_t want)
 {
-  size_t got = sess_text_fit(s, strlen(s), enc, budget);
+  size_t got = ag_text_fit(s, strlen(s), enc, budget);
 
   ck_assert_msg(got == want, "fit(\"%s\", %d, %zu) = %zu, want %zu", s, (int)enc, budget, got,
                 want);
@@ -294,41 +294,41 @@ static void assert_fit(const char *s, enum sess_enc enc, size_t budget, size_t w
 
 START_TEST(test_text_fit_gsm7)
 {
-  assert_fit("hello world", SESS_ENC_GSM7, 5, 5);
-  assert_fit("hello world", SESS_ENC_GSM7, 0, 0);
-  assert_fit("hello world", SESS_ENC_GSM7, 100, 11);
-  assert_fit("", SESS_ENC_GSM7, 10, 0);
+  assert_fit("hello world", AG_ENC_GSM7, 5, 5);
+  assert_fit("hello world", AG_ENC_GSM7, 0, 0);
+  assert_fit("hello world", AG_ENC_GSM7, 100, 11);
+  assert_fit("", AG_ENC_GSM7, 10, 0);
   /* An extension character never half-fits: "abc" is 3 septets, "€" 2 more. */
-  assert_fit("abc€d", SESS_ENC_GSM7, 4, 3);
-  assert_fit("abc€d", SESS_ENC_GSM7, 5, 6);
-  assert_fit("abc€d", SESS_ENC_GSM7, 6, 7);
-  assert_fit("{}", SESS_ENC_GSM7, 3, 1);
+  assert_fit("abc€d", AG_ENC_GSM7, 4, 3);
+  assert_fit("abc€d", AG_ENC_GSM7, 5, 6);
+  assert_fit("abc€d", AG_ENC_GSM7, 6, 7);
+  assert_fit("{}", AG_ENC_GSM7, 3, 1);
   /* Two-byte GSM characters (é is one septet) are never split either. */
-  assert_fit("éé", SESS_ENC_GSM7, 1, 2);
+  assert_fit("éé", AG_ENC_GSM7, 1, 2);
   /* GSM-7 cannot encode Cyrillic: the prefix stops before it whatever the budget. */
-  assert_fit("abcЖd", SESS_ENC_GSM7, 100, 3);
+  assert_fit("abcЖd", AG_ENC_GSM7, 100, 3);
 }
 END_TEST
 
 START_TEST(test_text_fit_ucs2)
 {
-  assert_fit("Привет", SESS_ENC_UCS2, 3, 6);
-  assert_fit("Привет", SESS_ENC_UCS2, 6, 12);
-  assert_fit("Сәлем", SESS_ENC_UCS2, 2, 4);
-  assert_fit("abc€d", SESS_ENC_UCS2, 4, 6);
+  assert_fit("Привет", AG_ENC_UCS2, 3, 6);
+  assert_fit("Привет", AG_ENC_UCS2, 6, 12);
+  assert_fit("Сәлем", AG_ENC_UCS2, 2, 4);
+  assert_fit("abc€d", AG_ENC_UCS2, 4, 6);
 }
 END_TEST
 
 START_TEST(test_text_fit_surrogate_pair)
 {
   /* "ab👋c": the emoji needs 2 units, so with 3 only "ab" fits, never half of the pair. */
-  assert_fit("ab👋c", SESS_ENC_UCS2, 2, 2);
-  assert_fit("ab👋c", SESS_ENC_UCS2, 3, 2);
-  assert_fit("ab👋c", SESS_ENC_UCS2, 4, 6);
-  assert_fit("ab👋c", SESS_ENC_UCS2, 5, 7);
-  assert_fit("👋", SESS_ENC_UCS2, 1, 0);
+  assert_fit("ab👋c", AG_ENC_UCS2, 2, 2);
+  assert_fit("ab👋c", AG_ENC_UCS2, 3, 2);
+  assert_fit("ab👋c", AG_ENC_UCS2, 4, 6);
+  assert_fit("ab👋c", AG_ENC_UCS2, 5, 7);
+  assert_fit("👋", AG_ENC_UCS2, 1, 0);
   /* An emoji in GSM-7 mode is not encodable. */
-  assert_fit("ab👋c", SESS_ENC_GSM7, 100, 2);
+  assert_fit("ab👋c", AG_ENC_GSM7, 100, 2);
 }
 END_TEST
 
@@ -345,8 +345,8 @@ START_TEST(test_text_fit_sms_part_boundary)
   memcpy(text + n, "👋", 4);
   n += 4;
   text[n] = '\0';
-  ck_assert_uint_eq(sess_text_fit(text, n, SESS_ENC_UCS2, 67), 132);
-  ck_assert_uint_eq(sess_text_fit(text, n, SESS_ENC_UCS2, 68), n);
+  ck_assert_uint_eq(ag_text_fit(text, n, AG_ENC_UCS2, 67), 132);
+  ck_assert_uint_eq(ag_text_fit(text, n, AG_ENC_UCS2, 68), n);
 }
 END_TEST
 
@@ -355,15 +355,15 @@ START_TEST(test_text_fit_ussd_screen)
   /* A Kazakh screen longer than the 80-character UCS-2 USSD limit is cut at 80 characters. */
   const char *line = "Балаңызбен бірге кітап оқыңыз. ";
   char text[1024] = "";
-  struct sess_text_cost whole, cut;
+  struct ag_text_cost whole, cut;
   size_t bytes;
 
   while (strlen(text) + strlen(line) < sizeof(text))
     strcat(text, line);
-  ck_assert_int_eq(sess_text_measure(text, strlen(text), &whole), GW_OK);
+  ck_assert_int_eq(ag_text_measure(text, strlen(text), &whole), AG_OK);
   ck_assert_uint_gt(whole.ucs2_units, 80);
-  bytes = sess_text_fit(text, strlen(text), SESS_ENC_UCS2, 80);
-  ck_assert_int_eq(sess_text_measure(text, bytes, &cut), GW_OK);
+  bytes = ag_text_fit(text, strlen(text), AG_ENC_UCS2, 80);
+  ck_assert_int_eq(ag_text_measure(text, bytes, &cut), AG_OK);
   ck_assert_uint_eq(cut.ucs2_units, 80);
 }
 END_TEST
@@ -374,34 +374,34 @@ START_TEST(test_text_fit_every_budget)
    * fit). Mixed widths: 1-byte, 2-byte, 3-byte (€, 2 septets), 4-byte (emoji, 2 units). */
   static const char *const texts[] = {"aé€👋b{Ж}", "Hi 👋👋 €€ end", "ø{}\\[~]|€^"};
 
-  for (size_t t = 0; t < GW_ARRAY_LEN(texts); t++) {
+  for (size_t t = 0; t < AG_ARRAY_LEN(texts); t++) {
     const char *s = texts[t];
     size_t len = strlen(s);
 
     for (int e = 0; e <= 1; e++) {
-      enum sess_enc enc = (enum sess_enc)e;
+      enum ag_enc enc = (enum ag_enc)e;
 
       for (size_t budget = 0; budget <= 2 * len; budget++) {
-        size_t got = sess_text_fit(s, len, enc, budget);
-        struct sess_text_cost c;
+        size_t got = ag_text_fit(s, len, enc, budget);
+        struct ag_text_cost c;
 
         ck_assert_uint_le(got, len);
-        ck_assert_int_eq(sess_text_measure(s, got, &c), GW_OK);
-        ck_assert_uint_le(enc == SESS_ENC_GSM7 ? c.septets : c.ucs2_units, budget);
-        if (enc == SESS_ENC_GSM7)
-          ck_assert_int_eq(c.enc, SESS_ENC_GSM7);
-        if (got < len && (enc == SESS_ENC_UCS2 || c.enc == SESS_ENC_GSM7)) {
+        ck_assert_int_eq(ag_text_measure(s, got, &c), AG_OK);
+        ck_assert_uint_le(enc == AG_ENC_GSM7 ? c.septets : c.ucs2_units, budget);
+        if (enc == AG_ENC_GSM7)
+          ck_assert_int_eq(c.enc, AG_ENC_GSM7);
+        if (got < len && (enc == AG_ENC_UCS2 || c.enc == AG_ENC_GSM7)) {
           /* Extending by one code point must exceed the budget or hit a non-GSM character. */
           size_t next = got + 1;
-          struct sess_text_cost more;
+          struct ag_text_cost more;
 
           while (next < len && ((unsigned char)s[next] & 0xC0) == 0x80)
             next++;
-          ck_assert_int_eq(sess_text_measure(s, next, &more), GW_OK);
-          if (enc == SESS_ENC_UCS2)
+          ck_assert_int_eq(ag_text_measure(s, next, &more), AG_OK);
+          if (enc == AG_ENC_UCS2)
             ck_assert_uint_gt(more.ucs2_units, budget);
           else
-            ck_assert(more.enc == SESS_ENC_UCS2 || more.septets > budget);
+            ck_assert(more.enc == AG_ENC_UCS2 || more.septets > budget);
         }
       }
     }
@@ -412,14 +412,14 @@ END_TEST
 START_TEST(test_text_fit_invalid_input)
 {
   /* Documented degradation: stop before an invalid sequence; never read past len. */
-  ck_assert_uint_eq(sess_text_fit("ab\xC0\xAF"
-                                  "cd",
-                                  6, SESS_ENC_UCS2, 100),
+  ck_assert_uint_eq(ag_text_fit("ab\xC0\xAF"
+                                "cd",
+                                6, AG_ENC_UCS2, 100),
                     2);
-  ck_assert_uint_eq(sess_text_fit("ab\xE2\x82", 4, SESS_ENC_UCS2, 100), 2);
-  ck_assert_uint_eq(sess_text_fit("Ж", 1, SESS_ENC_UCS2, 100), 0);
-  ck_assert_uint_eq(sess_text_fit(NULL, 5, SESS_ENC_UCS2, 100), 0);
-  ck_assert_uint_eq(sess_text_fit("abc", 3, (enum sess_enc)7, 100), 0);
+  ck_assert_uint_eq(ag_text_fit("ab\xE2\x82", 4, AG_ENC_UCS2, 100), 2);
+  ck_assert_uint_eq(ag_text_fit("Ж", 1, AG_ENC_UCS2, 100), 0);
+  ck_assert_uint_eq(ag_text_fit(NULL, 5, AG_ENC_UCS2, 100), 0);
+  ck_assert_uint_eq(ag_text_fit("abc", 3, (enum ag_enc)7, 100), 0);
 }
 END_TEST
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's configuration table must be exactly what `aulgate config-doc` prints, so the
-# documentation cannot drift from the option table in gateway/gw_config.c.
+# documentation cannot drift from the option table in lib/ag_config.c.
 set -euo pipefail
 bin=$1 readme=$2
 want=$("$bin" config-doc)

@@ -3,7 +3,7 @@
  * Each input is written as survey.json into a folder that also holds the shipped strings.json,
  * then linted and loaded. Invariants: no crash or leak; lint and load agree (lint finds no
  * problem exactly when load succeeds); a loaded snapshot replays its first screen. */
-#include "gateway/gw.h"
+#include "lib/ag.h"
 #include "sessions/sess.h"
 
 #include <stdint.h>
@@ -66,12 +66,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   problems = sess_lint(dir, &budget, devnull);
   fclose(devnull);
   rc = sess_content_load(dir, &budget, NULL, 0, &c, err, sizeof(err));
-  if ((problems == 0) != (rc == GW_OK))
+  if ((problems == 0) != (rc == AG_OK))
     abort(); /* lint and load must agree */
-  if (rc == GW_OK) {
+  if (rc == AG_OK) {
     /* A file that loaded replays: its own id is unknown here, so ask for one that is not
      * there and for the fuzz input's id if it happens to be "s" (the seed corpus uses it). */
-    if (sess_replay(c, &budget, "no-such-file", NULL, NULL, 0, &first) != GW_ENOTFOUND)
+    if (sess_replay(c, &budget, "no-such-file", NULL, NULL, 0, &first) != AG_ENOTFOUND)
       abort();
     sess_replay(c, &budget, "s", NULL, NULL, 0, &first);
     sess_content_unref(c);

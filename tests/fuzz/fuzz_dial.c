@@ -3,8 +3,8 @@
  *
  * Invariants: wrapping either fails cleanly or gives lines of at most the width in code points,
  * with no control character but '\n'; the framed screen prints without error for valid UTF-8. */
-#include "gateway/gw.h"
-#include "gateway/gw_dial.h"
+#include "lib/ag.h"
+#include "tools/dial/dial.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     abort();
   memcpy(in, data, size);
   in[size] = '\0'; /* the tool sees a C string: bytes after a NUL are not part of it */
-  rc = gw_dial_wrap(in, GW_DIAL_WIDTH, out, 2 * size + 2);
-  if (rc == GW_OK) {
+  rc = dial_wrap(in, DIAL_WIDTH, out, 2 * size + 2);
+  if (rc == AG_OK) {
     for (const unsigned char *p = (const unsigned char *)out; *p; p++) {
       if (*p == '\n') {
         col = 0;
@@ -35,12 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       }
       if (*p < 0x20 || *p == 0x7f)
         abort(); /* a control character would reach the terminal */
-      if ((*p & 0xc0) != 0x80 && ++col > GW_DIAL_WIDTH)
+      if ((*p & 0xc0) != 0x80 && ++col > DIAL_WIDTH)
         abort(); /* a line wider than the handset */
     }
-    if (gw_dial_screen_print(devnull, in, (int)(size & 1)) != GW_OK)
+    if (dial_screen_print(devnull, in, (int)(size & 1)) != AG_OK)
       abort();
-  } else if (rc != GW_EINVAL) {
+  } else if (rc != AG_EINVAL) {
     abort(); /* 2 * size + 2 bytes are always enough */
   }
   free(in);

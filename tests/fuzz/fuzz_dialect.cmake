@@ -1,7 +1,7 @@
 # fuzz_dialect.cmake: libFuzzer targets for the carrier dialects (today `at`), plus a
 # "fuzz"-labelled test per target that replays its seed corpus. include()d from the fuzz build
 # (AULGATE_FUZZ=ON); needs clang. The dialect and the pure parsers it uses are compiled into the
-# target directly, with the fuzzer's instrumentation, rather than linked from gw_dialects.
+# target directly, with the fuzzer's instrumentation, rather than linked from gw_carriers.
 #
 # The seed corpus, tests/fuzz/corpus/dialect_at/, holds copies of the golden fixtures
 # tests/data/dialects/at/NNN-<case>.http; refresh it after adding fixtures:
@@ -24,11 +24,11 @@ function(aulgate_dialect_fuzz name)
   set(root ${AULGATE_FUZZ_DIALECT_ROOT})
   add_executable(fuzz_dialect_${name}
     ${root}/tests/fuzz/fuzz_dialect_${name}.c
-    ${root}/gateway/dialects/dialect.c
-    ${root}/gateway/dialects/dl_${name}.c
-    ${root}/gateway/gw_form.c
-    ${root}/gateway/gw_phone.c
-    ${root}/gateway/gw_err.c)
+    ${root}/gateway/carriers/gw_dialect.c
+    ${root}/gateway/carriers/dl_${name}.c
+    ${root}/lib/ag_form.c
+    ${root}/lib/ag_phone.c
+    ${root}/lib/ag_err.c)
   target_include_directories(fuzz_dialect_${name} PRIVATE ${root})
   target_compile_options(fuzz_dialect_${name} PRIVATE -g -O1 ${AULGATE_FUZZ_DIALECT_FLAGS})
   target_link_options(fuzz_dialect_${name} PRIVATE ${AULGATE_FUZZ_DIALECT_FLAGS})

@@ -1,6 +1,6 @@
 /* fuzz_dialect_at.c: libFuzzer target for the `at` USSD dialect, reached through the registry as
- * the HTTP core reaches it. Checks the parse contract on every path (fields on GW_OK and
- * GW_EPHONE, a message on failure, the step always cleanable) and renders what was parsed.
+ * the HTTP core reaches it. Checks the parse contract on every path (fields on AG_OK and
+ * AG_EPHONE, a message on failure, the step always cleanable) and renders what was parsed.
  *
  * Input: the raw form body, as a carrier would POST it. Seeds: tests/fuzz/corpus/dialect_at/,
  * copies of the .http golden fixtures of tests/data/dialects/at. */
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/dialects/dialect.h"
-#include "gateway/gw.h"
+#include "gateway/carriers/gw_dialect.h"
+#include "lib/ag.h"
 
 /* abort() rather than assert(): the check must hold in every build type. */
 #define FUZZ_CHECK(cond)                                                                           \
@@ -41,19 +41,19 @@ static void check_id(const struct gw_ussd_step *step, const char *s, int require
   FUZZ_CHECK(strlen(s) <= GW_USSD_ID_MAX);
 }
 
-/* What GW_OK and GW_EPHONE share: every field but the number is there and consistent. */
+/* What AG_OK and AG_EPHONE share: every field but the number is there and consistent. */
 static void check_fields(const struct gw_ussd_step *step, size_t len)
 {
-  const char *text = gw_form_get(&step->form, "text");
+  const char *text = ag_form_get(&step->form, "text");
   size_t joined = 0;
 
   check_id(step, step->session_id, 1, len);
   check_id(step, step->service_code, 1, len);
   check_id(step, step->network_code, 0, len);
   check_id(step, step->raw_phone, 1, len);
-  FUZZ_CHECK(step->session_id == gw_form_get(&step->form, "sessionId"));
-  FUZZ_CHECK(step->service_code == gw_form_get(&step->form, "serviceCode"));
-  FUZZ_CHECK(step->raw_phone == gw_form_get(&step->form, "phoneNumber"));
+  FUZZ_CHECK(step->session_id == ag_form_get(&step->form, "sessionId"));
+  FUZZ_CHECK(step->service_code == ag_form_get(&step->form, "serviceCode"));
+  FUZZ_CHECK(step->raw_phone == ag_form_get(&step->form, "phoneNumber"));
   FUZZ_CHECK(text != NULL);
   FUZZ_CHECK(step->n_inputs <= SESS_MAX_INPUTS);
   FUZZ_CHECK((step->n_inputs == 0) == (*text == '\0'));
@@ -90,14 +90,14 @@ static void check_render(const struct gw_dialect *d, const char *text)
     int rc = gw_dialect_render_ussd(d, end, text, &r);
 
     if (k + 4 < sizeof(r.body)) {
-      FUZZ_CHECK(rc == GW_OK);
+      FUZZ_CHECK(rc == AG_OK);
       FUZZ_CHECK(r.status == 200);
       FUZZ_CHECK(r.content_type != NULL);
       FUZZ_CHECK(r.len == k + 4);
       FUZZ_CHECK(memcmp(r.body, end ? "END " : "CON ", 4) == 0);
       FUZZ_CHECK(memcmp(r.body + 4, text, k) == 0);
     } else {
-      FUZZ_CHECK(rc == GW_E2BIG);
+      FUZZ_CHECK(rc == AG_E2BIG);
     }
   }
 }
@@ -112,12 +112,12 @@ static void check_end(const struct gw_dialect *d, const uint8_t *data, size_t si
 
   memset(err, 0x55, sizeof(err));
   rc = d->parse_end((const char *)data, size, &end, err, sizeof(err));
-  if (rc == GW_OK)
+  if (rc == AG_OK)
     FUZZ_CHECK(end.session_id && *end.session_id && strlen(end.session_id) <= GW_USSD_ID_MAX &&
                end.status && end.duration_ms && end.hops);
   else
     FUZZ_CHECK(rc < 0 && memchr(err, '\0', sizeof(err)) != NULL && err[0] != '\0');
-  gw_form_cleanup(&end.form);
+  ag_form_cleanup(&end.form);
   FUZZ_CHECK(end.form.buf == NULL);
 }
 
@@ -134,20 +134,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   memset(err, 0x55, sizeof(err)); /* so that a missing NUL shows */
   rc = gw_dialect_parse_ussd(d, (const char *)data, size, &step, err, sizeof(err));
   switch (rc) {
-  case GW_OK:
+  case AG_OK:
     check_fields(&step, size);
     check_msisdn(step.msisdn);
-    check_render(d, gw_form_get(&step.form, "text"));
+    check_render(d, ag_form_get(&step.form, "text"));
     break;
-  case GW_EPHONE:
+  case AG_EPHONE:
     check_fields(&step, size);
     FUZZ_CHECK(step.msisdn[0] == '\0');
     FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL && err[0] != '\0');
     break;
-  case GW_EBADREQ:
-  case GW_EDUP:
-  case GW_E2BIG:
-  case GW_ENOMEM:
+  case AG_EBADREQ:
+  case AG_EDUP:
+  case AG_E2BIG:
+  case AG_ENOMEM:
     FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL && err[0] != '\0');
     break;
   default:

@@ -1,4 +1,4 @@
-/* fuzz_form.c: libFuzzer target for gw_form_parse(). Checks the output contract on every path and,
+/* fuzz_form.c: libFuzzer target for ag_form_parse(). Checks the output contract on every path and,
  * on success, compares the fields with a naive reference decoder and with a re-encode/re-parse
  * round trip.
  *
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/gw.h"
-#include "gateway/gw_form.h"
+#include "lib/ag.h"
+#include "lib/ag_form.h"
 
 /* abort() rather than assert(): the check must hold in every build type. */
 #define FUZZ_CHECK(cond)                                                                           \
@@ -23,7 +23,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Reference UTF-8 check written differently from gw_form.c's byte-range automaton: assemble each
+/* Reference UTF-8 check written differently from ag_form.c's byte-range automaton: assemble each
  * code point, then refuse overlongs, surrogates and values above U+10FFFF. */
 static int ref_utf8_valid(const unsigned char *s, size_t n)
 {
@@ -87,7 +87,7 @@ static size_t ref_decode(const uint8_t *s, size_t n, char *out)
 }
 
 /* Compares the parsed fields with the reference decoding of each non-empty '&' segment. */
-static void check_against_reference(const struct gw_form *form, const uint8_t *body, size_t len)
+static void check_against_reference(const struct ag_form *form, const uint8_t *body, size_t len)
 {
   char *scratch = malloc(len + 1);
   size_t pos = 0, field = 0;
@@ -119,11 +119,11 @@ static void check_against_reference(const struct gw_form *form, const uint8_t *b
 }
 
 /* Percent-encodes every field and parses the result again: it must give the same fields. */
-static void check_round_trip(const struct gw_form *form, const struct gw_form_limits *lim)
+static void check_round_trip(const struct ag_form *form, const struct ag_form_limits *lim)
 {
   static const char hex[] = "0123456789ABCDEF";
-  struct gw_form_limits big = *lim;
-  struct gw_form again;
+  struct ag_form_limits big = *lim;
+  struct ag_form again;
   size_t cap = 1, len = 0;
   char *enc;
 
@@ -148,28 +148,28 @@ static void check_round_trip(const struct gw_form *form, const struct gw_form_li
   }
   FUZZ_CHECK(len < cap);
   big.max_body = len;
-  FUZZ_CHECK(gw_form_parse(&again, enc, len, &big) == GW_OK);
+  FUZZ_CHECK(ag_form_parse(&again, enc, len, &big) == AG_OK);
   FUZZ_CHECK(again.n == form->n);
   for (size_t i = 0; i < form->n; i++) {
     FUZZ_CHECK(strcmp(again.f[i].key, form->f[i].key) == 0);
     FUZZ_CHECK(again.f[i].value_len == form->f[i].value_len);
     FUZZ_CHECK(strcmp(again.f[i].value, form->f[i].value) == 0);
   }
-  gw_form_cleanup(&again);
+  ag_form_cleanup(&again);
   free(enc);
 }
 
-static void check_success(const struct gw_form *form, const uint8_t *body, size_t len,
-                          const struct gw_form_limits *lim)
+static void check_success(const struct ag_form *form, const uint8_t *body, size_t len,
+                          const struct ag_form_limits *lim)
 {
-  size_t max_fields = lim->max_fields < GW_FORM_MAX_FIELDS ? lim->max_fields : GW_FORM_MAX_FIELDS;
+  size_t max_fields = lim->max_fields < AG_FORM_MAX_FIELDS ? lim->max_fields : AG_FORM_MAX_FIELDS;
 
   FUZZ_CHECK(len <= lim->max_body);
   FUZZ_CHECK(form->n <= max_fields);
   FUZZ_CHECK(form->n == 0 ? form->buf == NULL : form->buf != NULL);
   FUZZ_CHECK(memchr(body, '\0', len) == NULL);
   for (size_t i = 0; i < form->n; i++) {
-    const struct gw_form_field *f = &form->f[i];
+    const struct ag_form_field *f = &form->f[i];
     size_t klen = strlen(f->key);
 
     FUZZ_CHECK(klen >= 1 && klen <= lim->max_key);
@@ -182,17 +182,17 @@ static void check_success(const struct gw_form *form, const uint8_t *body, size_
     FUZZ_CHECK(ref_utf8_valid((const unsigned char *)f->value, f->value_len));
     for (size_t j = 0; j < i; j++)
       FUZZ_CHECK(strcmp(form->f[j].key, f->key) != 0);
-    FUZZ_CHECK(gw_form_get(form, f->key) == f->value);
+    FUZZ_CHECK(ag_form_get(form, f->key) == f->value);
   }
   check_against_reference(form, body, len);
   check_round_trip(form, lim);
 }
 
-static void check_failure(const struct gw_form *form, int rc)
+static void check_failure(const struct ag_form *form, int rc)
 {
   size_t elen = strnlen(form->err, sizeof(form->err));
 
-  FUZZ_CHECK(rc == GW_EBADREQ || rc == GW_EDUP || rc == GW_E2BIG || rc == GW_ENOMEM);
+  FUZZ_CHECK(rc == AG_EBADREQ || rc == AG_EDUP || rc == AG_E2BIG || rc == AG_ENOMEM);
   FUZZ_CHECK(form->n == 0);
   FUZZ_CHECK(form->buf == NULL);
   FUZZ_CHECK(elen > 0 && elen < sizeof(form->err));
@@ -202,14 +202,14 @@ static void check_failure(const struct gw_form *form, int rc)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  struct gw_form_limits lim = gw_form_default_limits;
-  const struct gw_form_limits *arg = NULL;
-  struct gw_form form;
+  struct ag_form_limits lim = ag_form_default_limits;
+  const struct ag_form_limits *arg = NULL;
+  struct ag_form form;
   int rc;
 
   if (size >= 5 && data[0] == 0xFF) {
     lim.max_body = (size_t)data[1] * 8;
-    lim.max_fields = data[2] % 40; /* above GW_FORM_MAX_FIELDS too */
+    lim.max_fields = data[2] % 40; /* above AG_FORM_MAX_FIELDS too */
     lim.max_key = data[3] % 80;
     lim.max_value = (size_t)data[4] * 4;
     arg = &lim;
@@ -217,15 +217,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size -= 5;
   }
 
-  rc = gw_form_parse(&form, (const char *)data, size, arg);
-  if (rc == GW_OK)
+  rc = ag_form_parse(&form, (const char *)data, size, arg);
+  if (rc == AG_OK)
     check_success(&form, data, size, &lim);
   else
     check_failure(&form, rc);
   if (size > lim.max_body)
-    FUZZ_CHECK(rc == GW_E2BIG);
-  gw_form_cleanup(&form);
+    FUZZ_CHECK(rc == AG_E2BIG);
+  ag_form_cleanup(&form);
   FUZZ_CHECK(form.buf == NULL && form.n == 0);
-  gw_form_cleanup(&form);
+  ag_form_cleanup(&form);
   return 0;
 }

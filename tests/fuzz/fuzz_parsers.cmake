@@ -1,4 +1,4 @@
-# fuzz_parsers.cmake: libFuzzer targets for the pure parsers (gw_form, gw_phone, sess_text), plus a
+# fuzz_parsers.cmake: libFuzzer targets for the pure parsers (ag_form, ag_phone, sess_text), plus a
 # "fuzz"-labelled test per target that replays its seed corpus. include()d from the fuzz build
 # (AULGATE_FUZZ=ON); needs clang.
 #
@@ -27,6 +27,6 @@ function(aulgate_parser_fuzz name)
   set_tests_properties(fuzz_${name}_corpus PROPERTIES LABELS fuzz)
 endfunction()
 
-aulgate_parser_fuzz(form ${AULGATE_FUZZ_ROOT}/gateway/gw_form.c)
-aulgate_parser_fuzz(phone ${AULGATE_FUZZ_ROOT}/gateway/gw_phone.c)
-aulgate_parser_fuzz(text ${AULGATE_FUZZ_ROOT}/sessions/sess_text.c)
+aulgate_parser_fuzz(form ${AULGATE_FUZZ_ROOT}/lib/ag_form.c)
+aulgate_parser_fuzz(phone ${AULGATE_FUZZ_ROOT}/lib/ag_phone.c)
+aulgate_parser_fuzz(text ${AULGATE_FUZZ_ROOT}/lib/ag_text.c)

@@ -1,12 +1,12 @@
-/* fuzz_phone.c: libFuzzer target for gw_phone_normalize() and gw_phone_mask(). Checks the output
+/* fuzz_phone.c: libFuzzer target for ag_phone_normalize() and ag_phone_mask(). Checks the output
  * contract, idempotence, and cross-checks acceptance with simple facts about the input's digits. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/gw.h"
-#include "gateway/gw_phone.h"
+#include "lib/ag.h"
+#include "lib/ag_phone.h"
 
 #define FUZZ_CHECK(cond)                                                                           \
   do {                                                                                             \
@@ -44,12 +44,12 @@ static int plain_form_accepted(const uint8_t *s, size_t n)
 
 static void check_mask(const char *in, size_t buflen)
 {
-  char buf[GW_PHONE_MAX + 8];
+  char buf[AG_PHONE_MAX + 8];
   const char *m;
   size_t digits = 0;
 
   memset(buf, 'Z', sizeof(buf));
-  m = gw_phone_mask(in, buf, buflen);
+  m = ag_phone_mask(in, buf, buflen);
   FUZZ_CHECK(m != NULL);
   if (m == buf)
     FUZZ_CHECK(memchr(buf, '\0', buflen) != NULL);
@@ -62,8 +62,8 @@ static void check_mask(const char *in, size_t buflen)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  char out[GW_PHONE_MAX];
-  char again[GW_PHONE_MAX];
+  char out[AG_PHONE_MAX];
+  char again[AG_PHONE_MAX];
   char *cstr;
   size_t ndigits = 0, nplus = 0, nparen = 0, other = 0;
   char digits[64];
@@ -86,9 +86,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
 
   memset(out, 'X', sizeof(out));
-  rc = gw_phone_normalize((const char *)data, size, out);
-  FUZZ_CHECK(rc == GW_OK || rc == GW_EPHONE);
-  if (rc == GW_OK) {
+  rc = ag_phone_normalize((const char *)data, size, out);
+  FUZZ_CHECK(rc == AG_OK || rc == AG_EPHONE);
+  if (rc == AG_OK) {
     FUZZ_CHECK(strlen(out) == 12);
     FUZZ_CHECK(out[0] == '+' && out[1] == '7' && out[2] == '7');
     for (int i = 1; i < 12; i++)
@@ -97,34 +97,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(ndigits == 10 || ndigits == 11 || ndigits == 13);
     /* The national number is the input's last 10 digits, in order. */
     FUZZ_CHECK(memcmp(digits + ndigits - 10, out + 2, 10) == 0);
-    FUZZ_CHECK(gw_phone_normalize(out, 12, again) == GW_OK);
+    FUZZ_CHECK(ag_phone_normalize(out, 12, again) == AG_OK);
     FUZZ_CHECK(strcmp(again, out) == 0);
     {
-      char m[GW_PHONE_MAX];
+      char m[AG_PHONE_MAX];
 
-      FUZZ_CHECK(gw_phone_mask(out, m, sizeof(m)) == m);
+      FUZZ_CHECK(ag_phone_mask(out, m, sizeof(m)) == m);
       FUZZ_CHECK(memcmp(m, "+*******", 8) == 0 && memcmp(m + 8, out + 8, 5) == 0);
     }
   } else {
     FUZZ_CHECK(out[0] == '\0');
   }
   if (plain_form_accepted(data, size))
-    FUZZ_CHECK(rc == GW_OK);
+    FUZZ_CHECK(rc == AG_OK);
 
   /* Masking arbitrary text, with every small buffer size. */
   cstr = malloc(size + 1);
   FUZZ_CHECK(cstr != NULL);
   memcpy(cstr, data, size);
   cstr[size] = '\0';
-  for (size_t buflen = 0; buflen <= GW_PHONE_MAX; buflen++)
+  for (size_t buflen = 0; buflen <= AG_PHONE_MAX; buflen++)
     check_mask(cstr, buflen);
   {
     /* As a C string the input may be shorter (an embedded NUL): judge that string. */
-    char m[GW_PHONE_MAX], norm[GW_PHONE_MAX];
+    char m[AG_PHONE_MAX], norm[AG_PHONE_MAX];
     size_t slen = strlen(cstr);
-    int normalized = gw_phone_normalize(cstr, slen, norm) == GW_OK && strcmp(cstr, norm) == 0;
+    int normalized = ag_phone_normalize(cstr, slen, norm) == AG_OK && strcmp(cstr, norm) == 0;
 
-    gw_phone_mask(cstr, m, sizeof(m));
+    ag_phone_mask(cstr, m, sizeof(m));
     FUZZ_CHECK(normalized ? strcmp(m, "****") != 0 : strcmp(m, "****") == 0);
   }
   free(cstr);

@@ -5,7 +5,7 @@
  * input ends as a refusal of the file (ECONTENT/EIO) or of the connection (EDB), never a crash
  * or a leak. */
 #define _GNU_SOURCE
-#include "gateway/gw.h"
+#include "lib/ag.h"
 #include "store/store.h"
 
 #include <stdint.h>
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
   rc =
       store_places_seed("host=/nonexistent-aulgate-fuzz dbname=x connect_timeout=1", path, devnull);
-  if (rc != GW_ECONTENT && rc != GW_EIO && rc != GW_EDB && rc != GW_ENOMEM)
+  if (rc != AG_ECONTENT && rc != AG_EIO && rc != AG_EDB && rc != AG_ENOMEM)
     abort();
   return 0;
 }

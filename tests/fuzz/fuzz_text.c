@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/gw.h"
-#include "sessions/sess_text.h"
+#include "lib/ag.h"
+#include "lib/ag_text.h"
 
 #define FUZZ_CHECK(cond)                                                                           \
   do {                                                                                             \
@@ -19,7 +19,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Reference UTF-8 check written differently from sess_text.c's decoder: byte ranges from RFC 3629
+/* Reference UTF-8 check written differently from ag_text.c's decoder: byte ranges from RFC 3629
  * section 4, no code point assembled. Returns the length of the longest valid prefix. */
 static size_t ref_valid_prefix(const uint8_t *s, size_t n)
 {
@@ -62,26 +62,26 @@ static int is_cont(uint8_t c)
   return (c & 0xC0) == 0x80;
 }
 
-static size_t units_of(const struct sess_text_cost *c, enum sess_enc enc)
+static size_t units_of(const struct ag_text_cost *c, enum ag_enc enc)
 {
-  return enc == SESS_ENC_GSM7 ? c->septets : c->ucs2_units;
+  return enc == AG_ENC_GSM7 ? c->septets : c->ucs2_units;
 }
 
-static void check_fit(const uint8_t *data, size_t size, size_t valid, enum sess_enc enc,
+static void check_fit(const uint8_t *data, size_t size, size_t valid, enum ag_enc enc,
                       size_t budget)
 {
   const char *s = (const char *)data;
-  size_t got = sess_text_fit(s, size, enc, budget);
-  struct sess_text_cost c, more;
+  size_t got = ag_text_fit(s, size, enc, budget);
+  struct ag_text_cost c, more;
   size_t next;
 
   FUZZ_CHECK(got <= valid && got <= size);
   /* A code point boundary; past the valid prefix there are no code points to speak of (the
    * invalid sequence fit() stops before may well be a stray continuation byte). */
   FUZZ_CHECK(got == valid || !is_cont(data[got]));
-  FUZZ_CHECK(sess_text_measure(s, got, &c) == GW_OK);
-  if (enc == SESS_ENC_GSM7)
-    FUZZ_CHECK(c.enc == SESS_ENC_GSM7);
+  FUZZ_CHECK(ag_text_measure(s, got, &c) == AG_OK);
+  if (enc == AG_ENC_GSM7)
+    FUZZ_CHECK(c.enc == AG_ENC_GSM7);
   FUZZ_CHECK(units_of(&c, enc) <= budget);
   if (got == valid)
     return; /* stopped by the end or by invalid input */
@@ -89,9 +89,9 @@ static void check_fit(const uint8_t *data, size_t size, size_t valid, enum sess_
   next = got + 1;
   while (next < valid && is_cont(data[next]))
     next++;
-  FUZZ_CHECK(sess_text_measure(s, next, &more) == GW_OK);
-  if (enc == SESS_ENC_GSM7)
-    FUZZ_CHECK(more.enc == SESS_ENC_UCS2 || more.septets > budget);
+  FUZZ_CHECK(ag_text_measure(s, next, &more) == AG_OK);
+  if (enc == AG_ENC_GSM7)
+    FUZZ_CHECK(more.enc == AG_ENC_UCS2 || more.septets > budget);
   else
     FUZZ_CHECK(more.ucs2_units > budget);
 }
@@ -100,13 +100,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   const char *s = (const char *)data;
   size_t valid = ref_valid_prefix(data, size);
-  struct sess_text_cost c;
-  int rc = sess_text_measure(s, size, &c);
+  struct ag_text_cost c;
+  int rc = ag_text_measure(s, size, &c);
   const size_t budgets[] = {0, 1, 2, 3, 67, 70, 80, 153, 160, 175, 182, size / 2, size};
 
-  FUZZ_CHECK(rc == GW_OK || rc == GW_EINVAL);
-  FUZZ_CHECK((rc == GW_OK) == (valid == size));
-  if (rc == GW_OK) {
+  FUZZ_CHECK(rc == AG_OK || rc == AG_EINVAL);
+  FUZZ_CHECK((rc == AG_OK) == (valid == size));
+  if (rc == AG_OK) {
     size_t cps = 0, astral = 0;
 
     for (size_t i = 0; i < size; i++) {
@@ -115,34 +115,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(c.code_points == cps);
     FUZZ_CHECK(c.ucs2_units == cps + astral);
-    if (c.enc == SESS_ENC_GSM7) {
+    if (c.enc == AG_ENC_GSM7) {
       FUZZ_CHECK(c.septets >= cps && c.septets <= 2 * cps);
-      FUZZ_CHECK(sess_text_units(&c) == c.septets);
+      FUZZ_CHECK(ag_text_units(&c) == c.septets);
     } else {
-      FUZZ_CHECK(c.enc == SESS_ENC_UCS2 && c.septets == 0 && cps > 0);
-      FUZZ_CHECK(sess_text_units(&c) == c.ucs2_units);
+      FUZZ_CHECK(c.enc == AG_ENC_UCS2 && c.septets == 0 && cps > 0);
+      FUZZ_CHECK(ag_text_units(&c) == c.ucs2_units);
     }
     /* A text fits its own cost exactly, and not one unit less. */
-    FUZZ_CHECK(sess_text_fit(s, size, c.enc, sess_text_units(&c)) == size);
+    FUZZ_CHECK(ag_text_fit(s, size, c.enc, ag_text_units(&c)) == size);
     if (size > 0)
-      FUZZ_CHECK(sess_text_fit(s, size, c.enc, sess_text_units(&c) - 1) < size);
+      FUZZ_CHECK(ag_text_fit(s, size, c.enc, ag_text_units(&c) - 1) < size);
   } else {
     FUZZ_CHECK(c.code_points == 0 && c.ucs2_units == 0 && c.septets == 0);
   }
 
-  for (size_t b = 0; b < GW_ARRAY_LEN(budgets); b++) {
-    check_fit(data, size, valid, SESS_ENC_GSM7, budgets[b]);
-    check_fit(data, size, valid, SESS_ENC_UCS2, budgets[b]);
+  for (size_t b = 0; b < AG_ARRAY_LEN(budgets); b++) {
+    check_fit(data, size, valid, AG_ENC_GSM7, budgets[b]);
+    check_fit(data, size, valid, AG_ENC_UCS2, budgets[b]);
   }
-  check_fit(data, size, valid, SESS_ENC_UCS2, SIZE_MAX);
+  check_fit(data, size, valid, AG_ENC_UCS2, SIZE_MAX);
 
   /* The table lookup on code points built from the input, in and out of range. */
   if (size >= 4) {
     unsigned cp = (unsigned)data[0] << 24 | (unsigned)data[1] << 16 | data[2] << 8 | data[3];
-    int cost = sess_text_gsm7_cost(cp);
+    int cost = ag_text_gsm7_cost(cp);
 
     FUZZ_CHECK(cost >= 0 && cost <= 2);
-    FUZZ_CHECK(sess_text_gsm7_cost(cp & 0x1FFFFF) >= 0);
+    FUZZ_CHECK(ag_text_gsm7_cost(cp & 0x1FFFFF) >= 0);
     if (cp > 0x10FFFF)
       FUZZ_CHECK(cost == 0);
   }

@@ -1,7 +1,7 @@
 /* it_places.c: `aulgate seed` and store_places_read() against a throw-away database of the
  * private cluster, plus checks of the shipped content/regions.json that need no database. */
 #include "tests/it/it_harness.h"
-#include "gateway/gw.h"
+#include "lib/ag.h"
 #include "store/store.h"
 
 #include <check.h>
@@ -342,8 +342,8 @@ START_TEST(test_places_read_orders_regions_then_districts)
   exec("INSERT INTO regions VALUES ('r0', 'region', 'Нөл', 'Ноль', 'Zero', 10)");
   exec("INSERT INTO districts VALUES ('r0-a', 'r0', 'А', 'А', 'A', 10)");
   exec("INSERT INTO districts VALUES ('r1-x', 'r1', 'Х', 'Х', 'X', 15)");
-  ck_assert_int_eq(store_places_read(tmp.conninfo, collect, &c, err, sizeof(err)), GW_OK);
-  ck_assert_int_eq(c.n, (int)GW_ARRAY_LEN(want));
+  ck_assert_int_eq(store_places_read(tmp.conninfo, collect, &c, err, sizeof(err)), AG_OK);
+  ck_assert_int_eq(c.n, (int)AG_ARRAY_LEN(want));
   for (int i = 0; i < c.n; i++)
     ck_assert_str_eq(c.rows[i], want[i]);
 
@@ -352,11 +352,11 @@ START_TEST(test_places_read_orders_regions_then_districts)
   ck_assert_int_eq(store_places_read(tmp.conninfo, collect, &c, err, sizeof(err)), 7);
   ck_assert_int_eq(c.n, 4);
 
-  /* No database: GW_EDB and a reason, row() never called. */
+  /* No database: AG_EDB and a reason, row() never called. */
   c = (struct collected){.n = 0, .stop_after = -1};
   ck_assert_int_eq(store_places_read("host=127.0.0.1 port=1 connect_timeout=2 user=aulgate",
                                      collect, &c, err, sizeof(err)),
-                   GW_EDB);
+                   AG_EDB);
   ck_assert_int_eq(c.n, 0);
   ck_assert_ptr_nonnull(strstr(err, "cannot connect to the database"));
   ck_assert_ptr_null(strchr(err, '\n'));
@@ -434,7 +434,7 @@ START_TEST(test_places_shipped_names_fit_and_codes_unique)
   ck_assert_msg(doc != NULL, "%s:%d: %s", path, jerr.line, jerr.text);
   ck_assert_str_eq(json_string_value(json_object_get(doc, "kind")), "places");
   regions = json_object_get(doc, "regions");
-  ck_assert_int_eq(json_array_size(regions), GW_ARRAY_LEN(expected));
+  ck_assert_int_eq(json_array_size(regions), AG_ARRAY_LEN(expected));
   json_array_foreach(regions, i, r)
   {
     const char *code = json_string_value(json_object_get(r, "code"));
@@ -454,7 +454,7 @@ START_TEST(test_places_shipped_names_fit_and_codes_unique)
       ck_assert_msg(strncmp(dc, code, strlen(code)) == 0 && dc[strlen(code)] == '-',
                     "%s is not prefixed by its region %s", dc, code);
       name_check(json_object_get(d, "name"), dc);
-      ck_assert_uint_lt(n, GW_ARRAY_LEN(codes));
+      ck_assert_uint_lt(n, AG_ARRAY_LEN(codes));
       codes[n++] = dc;
     }
   }
@@ -502,7 +502,7 @@ int main(void)
   tcase_add_test(tc, test_places_seed_twice_changes_nothing);
   tcase_add_test(tc, test_places_sql_district_survives_reseed);
   tcase_add_test(tc, test_places_updated_names_are_updated);
-  tcase_add_loop_test(tc, test_places_broken_files_are_refused, 0, (int)GW_ARRAY_LEN(broken));
+  tcase_add_loop_test(tc, test_places_broken_files_are_refused, 0, (int)AG_ARRAY_LEN(broken));
   tcase_add_test(tc, test_places_moved_district_is_refused);
   tcase_add_test(tc, test_places_read_orders_regions_then_districts);
   suite_add_tcase(s, tc);

@@ -1,13 +1,13 @@
-/* gw_ipnet.c: parsing and matching of allow-list networks. */
-#include "gateway/gw_ipnet.h"
-#include "gateway/gw.h"
+/* ag_ipnet.c: parsing and matching of allow-list networks. */
+#include "lib/ag_ipnet.h"
+#include "lib/ag.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
-int gw_ipnet_parse(const char *text, struct gw_ipnet *out)
+int ag_ipnet_parse(const char *text, struct ag_ipnet *out)
 {
   char host[64];
   const char *slash = strchr(text, '/');
@@ -16,7 +16,7 @@ int gw_ipnet_parse(const char *text, struct gw_ipnet *out)
 
   memset(out, 0, sizeof(*out));
   if (hlen == 0 || hlen >= sizeof(host))
-    return GW_EINVAL;
+    return AG_EINVAL;
   memcpy(host, text, hlen);
   host[hlen] = '\0';
   if (inet_pton(AF_INET, host, out->addr) == 1) {
@@ -26,21 +26,21 @@ int gw_ipnet_parse(const char *text, struct gw_ipnet *out)
     out->family = AF_INET6;
     maxbits = 128;
   } else {
-    return GW_EINVAL;
+    return AG_EINVAL;
   }
   out->prefix = maxbits;
   if (slash) {
     char *end;
     unsigned long bits;
     if (slash[1] < '0' || slash[1] > '9')
-      return GW_EINVAL;
+      return AG_EINVAL;
     bits = strtoul(slash + 1, &end, 10);
     if (*end != '\0' || bits > maxbits)
-      return GW_EINVAL;
+      return AG_EINVAL;
     out->prefix = (unsigned)bits;
   }
   /* An IPv4-mapped entry (::ffff:a.b.c.d/n, n >= 96) means the IPv4 network: peers are matched
-   * as IPv4 after the same unmapping (gw_iplist_match). */
+   * as IPv4 after the same unmapping (ag_iplist_match). */
   if (out->family == AF_INET6 && out->prefix >= 96 &&
       IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)out->addr)) {
     memmove(out->addr, out->addr + 12, 4);
@@ -48,10 +48,10 @@ int gw_ipnet_parse(const char *text, struct gw_ipnet *out)
     out->family = AF_INET;
     out->prefix -= 96;
   }
-  return GW_OK;
+  return AG_OK;
 }
 
-int gw_iplist_parse(const char *text, struct gw_iplist *out)
+int ag_iplist_parse(const char *text, struct ag_iplist *out)
 {
   const char *p = text;
 
@@ -68,19 +68,19 @@ int gw_iplist_parse(const char *text, struct gw_iplist *out)
     while (len > 0 && p[len - 1] == ' ')
       len--;
     if (len == 0 || len >= sizeof(item))
-      return GW_EINVAL;
-    if (out->n == GW_IPNET_MAX)
-      return GW_E2BIG;
+      return AG_EINVAL;
+    if (out->n == AG_IPNET_MAX)
+      return AG_E2BIG;
     memcpy(item, p, len);
     item[len] = '\0';
-    if (gw_ipnet_parse(item, &out->net[out->n]) != GW_OK)
-      return GW_EINVAL;
+    if (ag_ipnet_parse(item, &out->net[out->n]) != AG_OK)
+      return AG_EINVAL;
     out->n++;
     if (comma && comma[1] == '\0')
-      return GW_EINVAL; /* a trailing comma: an entry was forgotten */
+      return AG_EINVAL; /* a trailing comma: an entry was forgotten */
     p = comma ? comma + 1 : end;
   }
-  return out->n ? GW_OK : GW_EINVAL;
+  return out->n ? AG_OK : AG_EINVAL;
 }
 
 static int prefix_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
@@ -94,7 +94,7 @@ static int prefix_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
   return ((a[bytes] ^ b[bytes]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
-int gw_iplist_match(const struct gw_iplist *list, const struct sockaddr *sa)
+int ag_iplist_match(const struct ag_iplist *list, const struct sockaddr *sa)
 {
   uint8_t addr[16];
   int family;

@@ -3,35 +3,35 @@
  * Request: a form with sessionId, serviceCode, phoneNumber, networkCode and text, where text is
  * every input of the session joined by '*'. Reply: 200 text/plain, "CON " or "END " + screen.
  */
-#include "gateway/dialects/dialect.h"
-#include "gateway/gw.h"
+#include "gateway/carriers/gw_dialect.h"
+#include "lib/ag.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static int field(const struct gw_form *f, const char *key, int required, const char **out,
+static int field(const struct ag_form *f, const char *key, int required, const char **out,
                  char *err, size_t errlen)
 {
-  const char *v = gw_form_get(f, key);
+  const char *v = ag_form_get(f, key);
 
   if (!v) {
     if (!required) {
       *out = "";
-      return GW_OK;
+      return AG_OK;
     }
     snprintf(err, errlen, "missing field '%s'", key);
-    return GW_EBADREQ;
+    return AG_EBADREQ;
   }
   if (required && *v == '\0') {
     snprintf(err, errlen, "field '%s' is empty", key);
-    return GW_EBADREQ;
+    return AG_EBADREQ;
   }
   if (strlen(v) > GW_USSD_ID_MAX) {
     snprintf(err, errlen, "field '%s' is longer than %d bytes", key, GW_USSD_ID_MAX);
-    return GW_E2BIG;
+    return AG_E2BIG;
   }
   *out = v;
-  return GW_OK;
+  return AG_OK;
 }
 
 static int at_parse_ussd(const char *body, size_t len, struct gw_ussd_step *step, char *err,
@@ -41,7 +41,7 @@ static int at_parse_ussd(const char *body, size_t len, struct gw_ussd_step *step
   int rc;
 
   memset(step, 0, sizeof(*step));
-  rc = gw_form_parse(&step->form, body, len, NULL);
+  rc = ag_form_parse(&step->form, body, len, NULL);
   if (rc) {
     snprintf(err, errlen, "%s", step->form.err);
     return rc;
@@ -51,21 +51,21 @@ static int at_parse_ussd(const char *body, size_t len, struct gw_ussd_step *step
       (rc = field(&step->form, "phoneNumber", 1, &step->raw_phone, err, errlen)) ||
       (rc = field(&step->form, "networkCode", 0, &step->network_code, err, errlen)))
     return rc;
-  text = gw_form_get(&step->form, "text");
+  text = ag_form_get(&step->form, "text");
   if (!text) {
     snprintf(err, errlen, "missing field 'text'");
-    return GW_EBADREQ;
+    return AG_EBADREQ;
   }
   rc = gw_ussd_split_path(step, text);
   if (rc) {
     snprintf(err, errlen, "field 'text' has more than %d inputs or is too long", SESS_MAX_INPUTS);
     return rc;
   }
-  if (gw_phone_normalize(step->raw_phone, strlen(step->raw_phone), step->msisdn)) {
+  if (ag_phone_normalize(step->raw_phone, strlen(step->raw_phone), step->msisdn)) {
     snprintf(err, errlen, "phoneNumber is not a Kazakhstan mobile number");
-    return GW_EPHONE;
+    return AG_EPHONE;
   }
-  return GW_OK;
+  return AG_OK;
 }
 
 static int at_render_ussd(int end, const char *text, struct gw_dialect_reply *out)
@@ -73,11 +73,11 @@ static int at_render_ussd(int end, const char *text, struct gw_dialect_reply *ou
   int n = snprintf(out->body, sizeof(out->body), "%s %s", end ? "END" : "CON", text);
 
   if (n < 0 || (size_t)n >= sizeof(out->body))
-    return GW_E2BIG;
+    return AG_E2BIG;
   out->status = 200;
   out->content_type = "text/plain; charset=utf-8";
   out->len = (size_t)n;
-  return GW_OK;
+  return AG_OK;
 }
 
 /* The notification that a session ended: the only sign of a network drop on this dialect. */
@@ -87,7 +87,7 @@ static int at_parse_end(const char *body, size_t len, struct gw_ussd_end *end, c
   int rc;
 
   memset(end, 0, sizeof(*end));
-  rc = gw_form_parse(&end->form, body, len, NULL);
+  rc = ag_form_parse(&end->form, body, len, NULL);
   if (rc) {
     snprintf(err, errlen, "%s", end->form.err);
     return rc;
@@ -97,7 +97,7 @@ static int at_parse_end(const char *body, size_t len, struct gw_ussd_end *end, c
       (rc = field(&end->form, "durationInMillis", 0, &end->duration_ms, err, errlen)) ||
       (rc = field(&end->form, "hopsCount", 0, &end->hops, err, errlen)))
     return rc;
-  return GW_OK;
+  return AG_OK;
 }
 
 const struct gw_dialect gw_dialect_at = {

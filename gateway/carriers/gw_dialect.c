@@ -1,6 +1,6 @@
 /* dialect.c: the registry of carrier dialects, and helpers they share. */
-#include "gateway/dialects/dialect.h"
-#include "gateway/gw.h"
+#include "gateway/carriers/gw_dialect.h"
+#include "lib/ag.h"
 
 #include <string.h>
 
@@ -12,7 +12,7 @@ static const struct gw_dialect *const registry[] = {
 
 const struct gw_dialect *gw_dialect_find(const char *name)
 {
-  for (size_t i = 0; name && i < GW_ARRAY_LEN(registry); i++)
+  for (size_t i = 0; name && i < AG_ARRAY_LEN(registry); i++)
     if (strcmp(registry[i]->name, name) == 0)
       return registry[i];
   return NULL;
@@ -20,7 +20,7 @@ const struct gw_dialect *gw_dialect_find(const char *name)
 
 void gw_ussd_step_cleanup(struct gw_ussd_step *step)
 {
-  gw_form_cleanup(&step->form);
+  ag_form_cleanup(&step->form);
 }
 
 int gw_ussd_split_path(struct gw_ussd_step *step, const char *text)
@@ -30,20 +30,20 @@ int gw_ussd_split_path(struct gw_ussd_step *step, const char *text)
 
   step->n_inputs = 0;
   if (len >= sizeof(step->path))
-    return GW_E2BIG;
+    return AG_E2BIG;
   memcpy(step->path, text, len + 1);
   if (len == 0)
-    return GW_OK;
+    return AG_OK;
   p = step->path;
   for (;;) {
     char *star = strchr(p, '*');
     if (step->n_inputs == SESS_MAX_INPUTS)
-      return GW_E2BIG;
+      return AG_E2BIG;
     step->inputs[step->n_inputs++] = p;
     if (!star)
       break;
     *star = '\0';
     p = star + 1;
   }
-  return GW_OK;
+  return AG_OK;
 }

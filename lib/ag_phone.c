@@ -1,10 +1,10 @@
-/* gw_phone.c: one scan collects the digits and checks the punctuation, then the digit count and
+/* ag_phone.c: one scan collects the digits and checks the punctuation, then the digit count and
  * prefix decide which written form the number was in. */
-#include "gateway/gw_phone.h"
+#include "lib/ag_phone.h"
 
 #include <string.h>
 
-#include "gateway/gw.h"
+#include "lib/ag.h"
 
 /* "007" + 10 national digits is the longest accepted form. */
 #define PHONE_DIGITS_MAX 13
@@ -17,7 +17,7 @@ enum phone_paren { PHONE_PAREN_NONE, PHONE_PAREN_OPEN, PHONE_PAREN_CLOSED };
  * into another. Everything that could change which digits we read is refused instead: any other
  * character, a misplaced or second '+', and parentheses that are not exactly one pair around the
  * operator code. A leading space is also what an unescaped '+' becomes in a form body. */
-int gw_phone_normalize(const char *in, size_t len, char out[GW_PHONE_MAX])
+int ag_phone_normalize(const char *in, size_t len, char out[AG_PHONE_MAX])
 {
   char d[PHONE_DIGITS_MAX];
   size_t nd = 0;
@@ -27,44 +27,44 @@ int gw_phone_normalize(const char *in, size_t len, char out[GW_PHONE_MAX])
   size_t pre;
 
   if (out == NULL)
-    return GW_EINVAL;
+    return AG_EINVAL;
   out[0] = '\0';
   if (in == NULL)
-    return GW_EPHONE;
+    return AG_EPHONE;
 
   for (size_t i = 0; i < len; i++) {
     char c = in[i];
 
     if (c >= '0' && c <= '9') {
       if (nd == sizeof(d))
-        return GW_EPHONE;
+        return AG_EPHONE;
       d[nd++] = c;
     } else if (c == ' ' || c == '-' || c == '.') {
       continue;
     } else if (c == '+') {
       if (plus || nd > 0 || paren != PHONE_PAREN_NONE)
-        return GW_EPHONE;
+        return AG_EPHONE;
       plus = 1;
     } else if (c == '(') {
       if (paren != PHONE_PAREN_NONE)
-        return GW_EPHONE;
+        return AG_EPHONE;
       paren = PHONE_PAREN_OPEN;
       open_at = nd;
     } else if (c == ')') {
       if (paren != PHONE_PAREN_OPEN || nd - open_at != 3)
-        return GW_EPHONE;
+        return AG_EPHONE;
       paren = PHONE_PAREN_CLOSED;
     } else {
-      return GW_EPHONE;
+      return AG_EPHONE;
     }
   }
   if (paren == PHONE_PAREN_OPEN)
-    return GW_EPHONE;
+    return AG_EPHONE;
 
   /* pre: digits before the national number. */
   if (plus) {
     if (nd != 11 || d[0] != '7')
-      return GW_EPHONE;
+      return AG_EPHONE;
     pre = 1;
   } else if (nd == 13 && memcmp(d, "007", 3) == 0) {
     pre = 3;
@@ -73,22 +73,22 @@ int gw_phone_normalize(const char *in, size_t len, char out[GW_PHONE_MAX])
   } else if (nd == 10) {
     pre = 0;
   } else {
-    return GW_EPHONE;
+    return AG_EPHONE;
   }
   if (d[pre] != '7')
-    return GW_EPHONE;
+    return AG_EPHONE;
   /* The parentheses may only hold the operator code, the first 3 national digits. */
   if (paren == PHONE_PAREN_CLOSED && open_at != pre)
-    return GW_EPHONE;
+    return AG_EPHONE;
 
   out[0] = '+';
   out[1] = '7';
   memcpy(out + 2, d + pre, 10);
   out[12] = '\0';
-  return GW_OK;
+  return AG_OK;
 }
 
-/* 1 when s is exactly "+77" and 9 more digits, as gw_phone_normalize() writes. */
+/* 1 when s is exactly "+77" and 9 more digits, as ag_phone_normalize() writes. */
 static int phone_is_normalized(const char *s)
 {
   size_t i;
@@ -102,7 +102,7 @@ static int phone_is_normalized(const char *s)
   return s[12] == '\0';
 }
 
-const char *gw_phone_mask(const char *e164, char *buf, size_t buflen)
+const char *ag_phone_mask(const char *e164, char *buf, size_t buflen)
 {
   static const char masked_all[] = "****";
 

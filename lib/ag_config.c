@@ -1,6 +1,6 @@
-/* gw_config.c: the option table, and the file and environment loader built on it. */
-#include "gateway/gw_config.h"
-#include "gateway/gw.h"
+/* ag_config.c: the option table, and the file and environment loader built on it. */
+#include "lib/ag_config.h"
+#include "lib/ag.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -19,7 +19,7 @@ struct opt {
   const char *doc;
 };
 
-#define OFF(field) offsetof(struct gw_config, field)
+#define OFF(field) offsetof(struct ag_config, field)
 
 /* Timeouts are in milliseconds with the unit in the name. */
 static const struct opt opts[] = {
@@ -87,7 +87,7 @@ static const char *type_name(enum opt_type t)
 
 static const struct opt *opt_find(const char *name)
 {
-  for (size_t i = 0; i < GW_ARRAY_LEN(opts); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(opts); i++) {
     if (strcmp(opts[i].name, name) == 0)
       return &opts[i];
   }
@@ -118,32 +118,32 @@ static int split_hostport(const char *v, char *host, size_t hostlen, int *port)
   if (*v == '[') { /* [v6]:port */
     const char *close = strchr(v, ']');
     if (!close || close[1] != ':')
-      return GW_EINVAL;
+      return AG_EINVAL;
     h = v + 1;
     hl = (size_t)(close - h);
     colon = close + 1;
   } else {
     colon = strrchr(v, ':');
     if (!colon || strchr(v, ':') != colon)
-      return GW_EINVAL;
+      return AG_EINVAL;
     hl = (size_t)(colon - v);
   }
   if (hl == 0 || hl >= hostlen)
-    return GW_EINVAL;
+    return AG_EINVAL;
   errno = 0;
   p = strtol(colon + 1, &end, 10);
   if (!is_integer(colon + 1) || *end != '\0' || errno || p < 1 || p > 65535)
-    return GW_EINVAL;
+    return AG_EINVAL;
   memcpy(host, h, hl);
   host[hl] = '\0';
   *port = (int)p;
-  return GW_OK;
+  return AG_OK;
 }
 
 /* "none", or "name=ucs2/gsm7[,name=ucs2/gsm7...]". Nothing changes on failure. */
-static int budgets_parse(struct gw_config *cfg, const char *value)
+static int budgets_parse(struct ag_config *cfg, const char *value)
 {
-  struct gw_carrier_budget b[GW_CARRIER_BUDGETS_MAX];
+  struct ag_carrier_budget b[AG_CARRIER_BUDGETS_MAX];
   size_t n = 0;
 
   memset(b, 0, sizeof(b));
@@ -151,19 +151,19 @@ static int budgets_parse(struct gw_config *cfg, const char *value)
 
   if (strcmp(value, "none") == 0) {
     cfg->n_carrier_budgets = 0;
-    return GW_OK;
+    return AG_OK;
   }
   while (*p) {
     char name[16], rest;
     long u, g;
     int used = 0;
-    if (n == GW_CARRIER_BUDGETS_MAX ||
+    if (n == AG_CARRIER_BUDGETS_MAX ||
         sscanf(p, " %15[a-z0-9_-]=%ld/%ld%n", name, &u, &g, &used) != 3 || used == 0 || u < 20 ||
         u > 80 || g < 20 || g > 182)
-      return GW_EINVAL;
+      return AG_EINVAL;
     for (size_t i = 0; i < n; i++)
       if (strcmp(b[i].carrier, name) == 0)
-        return GW_EINVAL; /* a carrier named twice */
+        return AG_EINVAL; /* a carrier named twice */
     snprintf(b[n].carrier, sizeof(b[n].carrier), "%s", name);
     b[n].ucs2 = u;
     b[n++].gsm7 = g;
@@ -172,18 +172,18 @@ static int budgets_parse(struct gw_config *cfg, const char *value)
     if (rest == ',')
       p++;
     else if (rest != '\0')
-      return GW_EINVAL;
+      return AG_EINVAL;
     if (rest == ',' && *p == '\0')
-      return GW_EINVAL;
+      return AG_EINVAL;
   }
   if (n == 0)
-    return GW_EINVAL;
+    return AG_EINVAL;
   memcpy(cfg->carrier_budgets, b, n * sizeof(*b));
   cfg->n_carrier_budgets = n;
-  return GW_OK;
+  return AG_OK;
 }
 
-static int set_opt(struct gw_config *cfg, const struct opt *o, const char *value, char *err,
+static int set_opt(struct ag_config *cfg, const struct opt *o, const char *value, char *err,
                    size_t errlen)
 {
   void *field = (char *)cfg + o->offset;
@@ -197,92 +197,92 @@ static int set_opt(struct gw_config *cfg, const struct opt *o, const char *value
     if (!is_integer(value) || *end != '\0' || errno || v < o->min || v > o->max) {
       snprintf(err, errlen, "key '%s': '%s' is not an integer from %ld to %ld", o->name, value,
                o->min, o->max);
-      return GW_ECONFIG;
+      return AG_ECONFIG;
     }
     *(long *)field = v;
-    return GW_OK;
+    return AG_OK;
   }
   case OPT_HOSTPORT:
     if (split_hostport(value, cfg->listen_host, sizeof(cfg->listen_host), &cfg->listen_port)) {
       snprintf(err, errlen, "key '%s': '%s' is not host:port (e.g. 127.0.0.1:8080, [::1]:8080)",
                o->name, value);
-      return GW_ECONFIG;
+      return AG_ECONFIG;
     }
     __attribute__((fallthrough)); /* also keep the text */
   case OPT_STRING: {
     char *copy;
     if (*value == '\0') {
       snprintf(err, errlen, "key '%s': must not be empty", o->name);
-      return GW_ECONFIG;
+      return AG_ECONFIG;
     }
     copy = strdup(value);
     if (!copy) {
       snprintf(err, errlen, "key '%s': out of memory", o->name);
-      return GW_ENOMEM;
+      return AG_ENOMEM;
     }
     free(*(char **)field);
     *(char **)field = copy;
-    return GW_OK;
+    return AG_OK;
   }
   case OPT_IPLIST: {
-    struct gw_iplist list;
-    int rc = gw_iplist_parse(value, &list);
+    struct ag_iplist list;
+    int rc = ag_iplist_parse(value, &list);
     if (rc) {
       snprintf(err, errlen,
                "key '%s': '%s' is not a comma-separated list of up to %d IP addresses or "
                "networks (e.g. 127.0.0.1,::1,10.0.0.0/8)",
-               o->name, value, GW_IPNET_MAX);
-      return GW_ECONFIG;
+               o->name, value, AG_IPNET_MAX);
+      return AG_ECONFIG;
     }
-    *(struct gw_iplist *)field = list;
-    return GW_OK;
+    *(struct ag_iplist *)field = list;
+    return AG_OK;
   }
   case OPT_BUDGETS:
     if (budgets_parse(cfg, value)) {
       snprintf(err, errlen,
                "key '%s': '%s' is not none or a list of carrier=ucs2/gsm7 (at most %d, ucs2 "
                "20 to 80, gsm7 20 to 182, e.g. at=70/160)",
-               o->name, value, GW_CARRIER_BUDGETS_MAX);
-      return GW_ECONFIG;
+               o->name, value, AG_CARRIER_BUDGETS_MAX);
+      return AG_ECONFIG;
     }
-    return GW_OK;
+    return AG_OK;
   case OPT_LOGLEVEL: {
-    enum gw_log_level lv;
-    if (gw_log_level_parse(value, &lv)) {
+    enum ag_log_level lv;
+    if (ag_log_level_parse(value, &lv)) {
       snprintf(err, errlen, "key '%s': '%s' is not one of debug, info, warn, error", o->name,
                value);
-      return GW_ECONFIG;
+      return AG_ECONFIG;
     }
     *(int *)field = (int)lv;
-    return GW_OK;
+    return AG_OK;
   }
   }
-  return GW_EINVAL;
+  return AG_EINVAL;
 }
 
-int gw_config_set(struct gw_config *cfg, const char *key, const char *value, char *err,
+int ag_config_set(struct ag_config *cfg, const char *key, const char *value, char *err,
                   size_t errlen)
 {
   const struct opt *o = opt_find(key);
 
   if (!o) {
     snprintf(err, errlen, "unknown key '%s' (see 'aulgate config-doc' for the keys)", key);
-    return GW_ECONFIG;
+    return AG_ECONFIG;
   }
   return set_opt(cfg, o, value, err, errlen);
 }
 
-int gw_config_init(struct gw_config *cfg)
+int ag_config_init(struct ag_config *cfg)
 {
   char err[256];
 
   memset(cfg, 0, sizeof(*cfg));
-  for (size_t i = 0; i < GW_ARRAY_LEN(opts); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(opts); i++) {
     int rc = set_opt(cfg, &opts[i], opts[i].def, err, sizeof(err));
-    if (GW_NEVER(rc)) /* the defaults are checked by the unit tests */
+    if (AG_NEVER(rc)) /* the defaults are checked by the unit tests */
       return rc;
   }
-  return GW_OK;
+  return AG_OK;
 }
 
 static char *trim(char *s)
@@ -297,16 +297,16 @@ static char *trim(char *s)
   return s;
 }
 
-static int load_file(struct gw_config *cfg, const char *path, char *err, size_t errlen)
+static int load_file(struct ag_config *cfg, const char *path, char *err, size_t errlen)
 {
   char line[4096];
-  unsigned char seen[GW_ARRAY_LEN(opts)] = {0};
+  unsigned char seen[AG_ARRAY_LEN(opts)] = {0};
   unsigned lineno = 0;
   FILE *f = fopen(path, "r");
 
   if (!f) {
     snprintf(err, errlen, "cannot open configuration file %s: %s", path, strerror(errno));
-    return GW_EIO;
+    return AG_EIO;
   }
   while (fgets(line, sizeof(line), f)) {
     char *key, *value, *eq;
@@ -318,7 +318,7 @@ static int load_file(struct gw_config *cfg, const char *path, char *err, size_t 
     if (!strchr(line, '\n') && !feof(f)) {
       snprintf(err, errlen, "%s:%u: line longer than %zu bytes", path, lineno, sizeof(line) - 2);
       fclose(f);
-      return GW_ECONFIG;
+      return AG_ECONFIG;
     }
     key = trim(line);
     if (*key == '\0' || *key == '#')
@@ -327,7 +327,7 @@ static int load_file(struct gw_config *cfg, const char *path, char *err, size_t 
     if (!eq) {
       snprintf(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
       fclose(f);
-      return GW_ECONFIG;
+      return AG_ECONFIG;
     }
     *eq = '\0';
     value = trim(eq + 1);
@@ -336,9 +336,9 @@ static int load_file(struct gw_config *cfg, const char *path, char *err, size_t 
     if (o && seen[o - opts]) {
       snprintf(err, errlen, "%s:%u: key '%s' is set twice", path, lineno, key);
       fclose(f);
-      return GW_ECONFIG;
+      return AG_ECONFIG;
     }
-    rc = gw_config_set(cfg, key, value, detail, sizeof(detail));
+    rc = ag_config_set(cfg, key, value, detail, sizeof(detail));
     if (rc) {
       snprintf(err, errlen, "%s:%u: %s", path, lineno, detail);
       fclose(f);
@@ -347,10 +347,10 @@ static int load_file(struct gw_config *cfg, const char *path, char *err, size_t 
     seen[o - opts] = 1;
   }
   fclose(f);
-  return GW_OK;
+  return AG_OK;
 }
 
-int gw_config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen)
+int ag_config_load(struct ag_config *cfg, const char *path, char *err, size_t errlen)
 {
   static const struct {
     const char *env, *key;
@@ -362,23 +362,23 @@ int gw_config_load(struct gw_config *cfg, const char *path, char *err, size_t er
     if (rc)
       return rc;
   }
-  for (size_t i = 0; i < GW_ARRAY_LEN(overrides); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(overrides); i++) {
     const char *v = getenv(overrides[i].env);
     char detail[512];
     if (!v)
       continue;
-    rc = gw_config_set(cfg, overrides[i].key, v, detail, sizeof(detail));
+    rc = ag_config_set(cfg, overrides[i].key, v, detail, sizeof(detail));
     if (rc) {
       snprintf(err, errlen, "environment %s: %s", overrides[i].env, detail);
       return rc;
     }
   }
-  return GW_OK;
+  return AG_OK;
 }
 
-void gw_config_cleanup(struct gw_config *cfg)
+void ag_config_cleanup(struct ag_config *cfg)
 {
-  for (size_t i = 0; i < GW_ARRAY_LEN(opts); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(opts); i++) {
     if (opts[i].type == OPT_STRING || opts[i].type == OPT_HOSTPORT) {
       char **p = (char **)((char *)cfg + opts[i].offset);
       free(*p);
@@ -387,11 +387,11 @@ void gw_config_cleanup(struct gw_config *cfg)
   }
 }
 
-void gw_config_doc(FILE *out)
+void ag_config_doc(FILE *out)
 {
   fputs("| key | type | allowed | default | meaning |\n", out);
   fputs("| --- | --- | --- | --- | --- |\n", out);
-  for (size_t i = 0; i < GW_ARRAY_LEN(opts); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(opts); i++) {
     const struct opt *o = &opts[i];
     char range[64] = "";
     if (o->type == OPT_INT)

@@ -3,13 +3,13 @@
  * The daemon runs in external-loop epoll mode: its epoll fd is a persistent libevent read event
  * and MHD_get_timeout() arms a timer, so HTTP, PostgreSQL and timers share one thread with no
  * locks. A route handler gets the whole body (bounded by max_body) and either replies at once
- * with gw_req_reply(), or calls gw_req_suspend(), returns GW_AGAIN and replies later from any
+ * with gw_req_reply(), or calls gw_req_suspend(), returns AG_AGAIN and replies later from any
  * callback on the loop; the connection is resumed then.
  */
 #ifndef GW_HTTP_H
 #define GW_HTTP_H
 
-#include "gateway/gw_ipnet.h"
+#include "lib/ag_ipnet.h"
 
 #include <stddef.h>
 #include <sys/socket.h>
@@ -18,7 +18,7 @@ struct event_base;
 struct gw_http;
 struct gw_req; /* one request: valid from its handler call until gw_req_reply() has returned */
 
-/* Returns GW_OK after gw_req_reply(), or GW_AGAIN after gw_req_suspend(). */
+/* Returns AG_OK after gw_req_reply(), or AG_AGAIN after gw_req_suspend(). */
 typedef int (*gw_route_fn)(void *ctx, struct gw_req *req);
 
 struct gw_route {
@@ -34,7 +34,7 @@ struct gw_http_config {
   size_t max_body;
   unsigned max_connections;
   unsigned connection_timeout_s;
-  const struct gw_iplist *carrier_allow; /* borrowed for the life of the server */
+  const struct ag_iplist *carrier_allow; /* borrowed for the life of the server */
 };
 
 /* Binds and starts serving. Returns a new server to free with gw_http_destroy(), or NULL with
@@ -55,10 +55,10 @@ const char *gw_req_body(const struct gw_req *r, size_t *len /* OUT */);
 long long gw_req_received_us(const struct gw_req *r);
 
 /* Sets the reply (body copied). On a suspended request it also resumes the connection. Returns
- * GW_OK, or GW_ENOMEM (the connection then gets a 500). Call once per request. */
+ * AG_OK, or AG_ENOMEM (the connection then gets a 500). Call once per request. */
 int gw_req_reply(struct gw_req *r, int status, const char *content_type, const char *body,
                  size_t len);
-/* The handler will reply later; it must return GW_AGAIN. Idempotent. */
+/* The handler will reply later; it must return AG_AGAIN. Idempotent. */
 void gw_req_suspend(struct gw_req *r);
 /* 1 while suspended and not yet replied to. */
 int gw_req_is_suspended(const struct gw_req *r);

@@ -1,6 +1,6 @@
-/* gw_secret.c: loading the server secret, and the keyed hash of phone numbers. */
-#include "gateway/gw_secret.h"
-#include "gateway/gw.h"
+/* ag_secret.c: loading the server secret, and the keyed hash of phone numbers. */
+#include "lib/ag_secret.h"
+#include "lib/ag.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,7 +17,7 @@ static int hexval(int c)
   return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-int gw_secret_load(const char *path, struct gw_secret *out, char *err, size_t errlen)
+int ag_secret_load(const char *path, struct ag_secret *out, char *err, size_t errlen)
 {
   FILE *f = fopen(path, "r");
   int c, hi = -1;
@@ -25,18 +25,18 @@ int gw_secret_load(const char *path, struct gw_secret *out, char *err, size_t er
   memset(out, 0, sizeof(*out));
   if (!f) {
     snprintf(err, errlen, "cannot read respondent_secret_file %s: %s", path, strerror(errno));
-    return GW_EIO;
+    return AG_EIO;
   }
   while ((c = fgetc(f)) != EOF) {
     int v;
     if (isspace(c))
       continue;
     v = hexval(c);
-    if (v < 0 || (hi < 0 && out->len == GW_SECRET_MAX)) {
+    if (v < 0 || (hi < 0 && out->len == AG_SECRET_MAX)) {
       fclose(f);
       snprintf(err, errlen, "respondent_secret_file %s: expected %d to %d hex-encoded bytes", path,
-               GW_SECRET_MIN, GW_SECRET_MAX);
-      return GW_ECONFIG;
+               AG_SECRET_MIN, AG_SECRET_MAX);
+      return AG_ECONFIG;
     }
     if (hi < 0) {
       hi = v;
@@ -46,15 +46,15 @@ int gw_secret_load(const char *path, struct gw_secret *out, char *err, size_t er
     }
   }
   fclose(f);
-  if (hi >= 0 || out->len < GW_SECRET_MIN) {
+  if (hi >= 0 || out->len < AG_SECRET_MIN) {
     snprintf(err, errlen, "respondent_secret_file %s: expected %d to %d hex-encoded bytes", path,
-             GW_SECRET_MIN, GW_SECRET_MAX);
-    return GW_ECONFIG;
+             AG_SECRET_MIN, AG_SECRET_MAX);
+    return AG_ECONFIG;
   }
-  return GW_OK;
+  return AG_OK;
 }
 
-void gw_respondent_key(const struct gw_secret *s, const char *e164, uint8_t out[32])
+void ag_respondent_key(const struct ag_secret *s, const char *e164, uint8_t out[32])
 {
   unsigned int len = 32;
 

@@ -4,9 +4,9 @@
  * set from MHD_get_timeout(), and a "kick" that runs MHD on the next loop turn after a
  * suspended connection was resumed (MHD only notices a resume when MHD_run is called again).
  */
-#include "gateway/gw_http.h"
-#include "gateway/gw.h"
-#include "gateway/gw_log.h"
+#include "gateway/http/gw_http.h"
+#include "lib/ag.h"
+#include "lib/ag_log.h"
 
 #include <arpa/inet.h>
 #include <event2/event.h>
@@ -78,7 +78,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
   n = strlen(msg);
   while (n > 0 && msg[n - 1] == '\n')
     msg[--n] = '\0';
-  GW_LOGW("http.mhd", "message=%s", gw_log_quote(msg, q, sizeof(q)));
+  AG_LOGW("http.mhd", "message=%s", ag_log_quote(msg, q, sizeof(q)));
 }
 
 static const struct gw_route *route_find(const struct gw_http *h, const char *method,
@@ -133,7 +133,7 @@ static struct gw_req *req_start(struct gw_http *h, struct MHD_Connection *conn, 
     return NULL;
   r->h = h;
   r->conn = conn;
-  r->received_us = gw_now_us();
+  r->received_us = ag_now_us();
   r->route = route_find(h, method, url, &known);
   ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -141,14 +141,14 @@ static struct gw_req *req_start(struct gw_http *h, struct MHD_Connection *conn, 
     r->early_status = known ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND;
     r->early_msg = known ? "method not allowed" : "not found";
   } else if (r->route->carrier &&
-             !gw_iplist_match(h->cfg.carrier_allow, ci ? ci->client_addr : NULL)) {
+             !ag_iplist_match(h->cfg.carrier_allow, ci ? ci->client_addr : NULL)) {
     char ip[INET6_ADDRSTRLEN] = "?";
     const struct sockaddr *sa = ci ? ci->client_addr : NULL;
     if (sa && sa->sa_family == AF_INET)
       inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof(ip));
     else if (sa && sa->sa_family == AF_INET6)
       inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof(ip));
-    GW_LOGW("http.denied", "path=%s peer=%s reason=not_on_carrier_allow_list", url, ip);
+    AG_LOGW("http.denied", "path=%s peer=%s reason=not_on_carrier_allow_list", url, ip);
     r->early_status = MHD_HTTP_FORBIDDEN;
     r->early_msg = "caller not on the carrier allow-list";
   } else if (clen && strtoull(clen, NULL, 10) > h->cfg.max_body) {
@@ -161,7 +161,7 @@ static struct gw_req *req_start(struct gw_http *h, struct MHD_Connection *conn, 
 static int body_append(struct gw_req *r, const char *data, size_t n)
 {
   if (r->len + n > r->h->cfg.max_body)
-    return GW_E2BIG;
+    return AG_E2BIG;
   if (r->len + n > r->cap) {
     size_t cap = r->cap ? r->cap * 2 : 1024;
     char *p;
@@ -171,13 +171,13 @@ static int body_append(struct gw_req *r, const char *data, size_t n)
       cap = r->h->cfg.max_body;
     p = realloc(r->body, cap);
     if (!p)
-      return GW_ENOMEM;
+      return AG_ENOMEM;
     r->body = p;
     r->cap = cap;
   }
   memcpy(r->body + r->len, data, n);
   r->len += n;
-  return GW_OK;
+  return AG_OK;
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -207,12 +207,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
   if (r->replied)
     return send_reply(r); /* resumed after the handler replied */
   if (r->dispatched)
-    return MHD_YES; /* GW_NEVER: MHD does not call a suspended connection */
+    return MHD_YES; /* AG_NEVER: MHD does not call a suspended connection */
   if (r->early_status)
     return reply_error(r, r->early_status, r->early_msg);
   r->dispatched = 1;
   rc = r->route->fn(h->ctx, r);
-  if (rc == GW_AGAIN)
+  if (rc == AG_AGAIN)
     return MHD_YES;
   if (!r->replied)
     return reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
@@ -245,15 +245,15 @@ static int bind_addr(const struct gw_http_config *cfg, struct sockaddr_storage *
     s4->sin_family = AF_INET;
     s4->sin_port = htons((uint16_t)cfg->port);
     *v6 = 0;
-    return GW_OK;
+    return AG_OK;
   }
   if (inet_pton(AF_INET6, cfg->host, &s6->sin6_addr) == 1) {
     s6->sin6_family = AF_INET6;
     s6->sin6_port = htons((uint16_t)cfg->port);
     *v6 = 1;
-    return GW_OK;
+    return AG_OK;
   }
-  return GW_EINVAL;
+  return AG_EINVAL;
 }
 
 struct gw_http *gw_http_create(struct event_base *base, const struct gw_http_config *cfg,
@@ -371,11 +371,11 @@ int gw_req_reply(struct gw_req *r, int status, const char *content_type, const c
                  size_t len)
 {
   char *copy = malloc(len ? len : 1);
-  int rc = GW_OK;
+  int rc = AG_OK;
 
-  if (GW_NEVER(r->replied)) {
+  if (AG_NEVER(r->replied)) {
     free(copy);
-    return GW_ESTATE;
+    return AG_ESTATE;
   }
   if (copy) {
     memcpy(copy, body, len);
@@ -389,7 +389,7 @@ int gw_req_reply(struct gw_req *r, int status, const char *content_type, const c
     r->ctype = "application/json";
     r->reply = strdup(oom);
     r->reply_len = r->reply ? sizeof(oom) - 1 : 0;
-    rc = GW_ENOMEM;
+    rc = AG_ENOMEM;
   }
   r->replied = 1;
   if (r->suspended) {

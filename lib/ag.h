@@ -1,21 +1,21 @@
 /* gw.h: what every module of Aulgate shares: the error codes and the async contract.
  *
- * Error codes. Every function that can fail returns an int from enum gw_rc: GW_OK (0) on success,
- * a negative GW_E* on failure, or one of two positive non-errors: GW_AGAIN ("not done yet, you
- * will be called back / call again") and GW_DECLINED ("not mine": a probe that does not match).
+ * Error codes. Every function that can fail returns an int from enum ag_rc: AG_OK (0) on success,
+ * a negative AG_E* on failure, or one of two positive non-errors: AG_AGAIN ("not done yet, you
+ * will be called back / call again") and AG_DECLINED ("not mine": a probe that does not match).
  * So `rc < 0` always means failure, and the usual idiom is
  *     rc = f(); if (rc) return rc;
  *
  * Async contract. A function that takes a callback and returns an error will never call that
- * callback. If it returns GW_OK or GW_AGAIN, the callback is called exactly once, also on
- * cancellation (with GW_ECANCELED) and at shutdown.
+ * callback. If it returns AG_OK or AG_AGAIN, the callback is called exactly once, also on
+ * cancellation (with AG_ECANCELED) and at shutdown.
  */
-#ifndef GW_H
-#define GW_H
+#ifndef AG_H
+#define AG_H
 
 #include <stddef.h>
 
-#define GW_ERR_MAP(XX)                                                                             \
+#define AG_ERR_MAP(XX)                                                                             \
   XX(OK, 0, "success")                                                                             \
   XX(AGAIN, 1, "not finished yet")                                                                 \
   XX(DECLINED, 2, "not handled here")                                                              \
@@ -35,38 +35,38 @@
   XX(ESTATE, -14, "inconsistent state")                                                            \
   XX(EDENIED, -15, "not allowed")
 
-enum gw_rc {
-#define XX(name, value, text) GW_##name = value,
-  GW_ERR_MAP(XX)
+enum ag_rc {
+#define XX(name, value, text) AG_##name = value,
+  AG_ERR_MAP(XX)
 #undef XX
 };
 
 /* A static English description of rc; never NULL, also for unknown values. */
-const char *gw_strerror(int rc);
+const char *ag_strerror(int rc);
 
 /* The symbolic name ("EDB", "OK") of rc, for log lines; never NULL. */
-const char *gw_errname(int rc);
+const char *ag_errname(int rc);
 
 /* The wall clock in microseconds since the epoch (timestamps of answers, latencies in logs). */
-long long gw_now_us(void);
+long long ag_now_us(void);
 
-#define GW_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define AG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Defensive branches (SQLite's ALWAYS/NEVER): assert in debug builds, plain tests in release. */
-#ifdef GW_DEBUG
+#ifdef AG_DEBUG
 #include <assert.h>
-#define GW_ALWAYS(x) (assert(x), 1)
-#define GW_NEVER(x)  (assert(!(x)), 0)
+#define AG_ALWAYS(x) (assert(x), 1)
+#define AG_NEVER(x)  (assert(!(x)), 0)
 #else
-#define GW_ALWAYS(x) (x)
-#define GW_NEVER(x)  (x)
+#define AG_ALWAYS(x) (x)
+#define AG_NEVER(x)  (x)
 #endif
 
 /* Internals exposed to Check tests only. */
-#ifdef GW_TESTING
-#define GW_TESTABLE
+#ifdef AG_TESTING
+#define AG_TESTABLE
 #else
-#define GW_TESTABLE static
+#define AG_TESTABLE static
 #endif
 
 #endif

@@ -1,6 +1,6 @@
-/* gw_log.c: key=value log lines on stderr, one write(2) per line so lines never interleave. */
-#include "gateway/gw_log.h"
-#include "gateway/gw.h"
+/* ag_log.c: key=value log lines on stderr, one write(2) per line so lines never interleave. */
+#include "lib/ag_log.h"
+#include "lib/ag.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static enum gw_log_level min_level = GW_LOG_INFO;
+static enum ag_log_level min_level = AG_LOG_INFO;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
-long long gw_now_us(void)
+long long ag_now_us(void)
 {
   struct timeval tv;
 
@@ -21,23 +21,23 @@ long long gw_now_us(void)
   return (long long)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-void gw_log_set_level(enum gw_log_level level)
+void ag_log_set_level(enum ag_log_level level)
 {
   min_level = level;
 }
 
-int gw_log_level_parse(const char *name, enum gw_log_level *out)
+int ag_log_level_parse(const char *name, enum ag_log_level *out)
 {
-  for (size_t i = 0; i < GW_ARRAY_LEN(level_names); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(level_names); i++) {
     if (strcasecmp(name, level_names[i]) == 0) {
-      *out = (enum gw_log_level)i;
-      return GW_OK;
+      *out = (enum ag_log_level)i;
+      return AG_OK;
     }
   }
-  return GW_EINVAL;
+  return AG_EINVAL;
 }
 
-void gw_log(enum gw_log_level level, const char *event, const char *fmt, ...)
+void ag_log(enum ag_log_level level, const char *event, const char *fmt, ...)
 {
   char line[2048];
   struct timeval tv;
@@ -82,7 +82,7 @@ static int needs_quote(const char *s)
   return 0;
 }
 
-const char *gw_log_quote(const char *s, char *buf, size_t buflen)
+const char *ag_log_quote(const char *s, char *buf, size_t buflen)
 {
   size_t o = 0;
 

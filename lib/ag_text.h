@@ -1,19 +1,19 @@
-/* sess_text.h: how much a UTF-8 text costs on the air, as a handset counts it: GSM 03.38 septets
+/* ag_text.h: how much a UTF-8 text costs on the air, as a handset counts it: GSM 03.38 septets
  * when every character is in the default alphabet, UTF-16 code units (UCS-2) otherwise, and how
  * much of a text fits a screen or SMS part without splitting a character.
  *
  * Pure: no I/O, no globals besides const tables.
  */
-#ifndef SESS_TEXT_H
-#define SESS_TEXT_H
+#ifndef AG_TEXT_H
+#define AG_TEXT_H
 
 #include <stddef.h>
 
-enum sess_enc { SESS_ENC_GSM7 = 0, SESS_ENC_UCS2 = 1 };
+enum ag_enc { AG_ENC_GSM7 = 0, AG_ENC_UCS2 = 1 };
 
-struct sess_text_cost {
-  enum sess_enc enc; /* GSM7 if every code point is in the GSM 03.38 basic table or its extension
-                        table, else UCS2 */
+struct ag_text_cost {
+  enum ag_enc enc;   /* GSM7 if every code point is in the GSM 03.38 basic table or its extension
+                          table, else UCS2 */
   size_t septets;    /* cost in GSM-7 septets (extension chars cost 2); meaningful only when
                         enc == GSM7, and 0 when enc == UCS2 */
   size_t ucs2_units; /* UTF-16 code units (outside the BMP: 2) */
@@ -21,22 +21,22 @@ struct sess_text_cost {
 };
 
 /* Measures `len` bytes of `utf8` (borrowed; NULL allowed when len is 0). An empty text is GSM7
- * with every count 0. Returns GW_OK, or GW_EINVAL when out is NULL, when utf8 is NULL with
+ * with every count 0. Returns AG_OK, or AG_EINVAL when out is NULL, when utf8 is NULL with
  * len > 0, or when the text is not valid UTF-8 (overlongs, surrogates, > U+10FFFF, truncated
  * sequences); *out is then all zeroes. */
-int sess_text_measure(const char *utf8, size_t len, struct sess_text_cost *out /* OUT */);
+int ag_text_measure(const char *utf8, size_t len, struct ag_text_cost *out /* OUT */);
 
 /* septets for GSM7, ucs2_units for UCS2: what counts against a screen or SMS budget. 0 for NULL. */
-size_t sess_text_units(const struct sess_text_cost *c);
+size_t ag_text_units(const struct ag_text_cost *c);
 
 /* Longest prefix, in bytes, of utf8 that costs at most `budget` units in encoding `enc`; never
  * splits a code point (so never a surrogate pair). Input assumed valid UTF-8; should it not be,
- * the prefix stops before the first invalid sequence. With SESS_ENC_GSM7 it also stops before the
+ * the prefix stops before the first invalid sequence. With AG_ENC_GSM7 it also stops before the
  * first character GSM-7 cannot encode. Returns 0 for NULL utf8 or an unknown enc. */
-size_t sess_text_fit(const char *utf8, size_t len, enum sess_enc enc, size_t budget);
+size_t ag_text_fit(const char *utf8, size_t len, enum ag_enc enc, size_t budget);
 
 /* 1 if the code point is in the GSM-7 basic table, 2 if in the extension table (^ { } \ [ ~ ] | €
  * and form feed), 0 if not GSM-7. */
-int sess_text_gsm7_cost(unsigned cp);
+int ag_text_gsm7_cost(unsigned cp);
 
 #endif

@@ -1,6 +1,6 @@
-/* gw_form.c: decodes a urlencoded body in one pass into one buffer, refusing anything ambiguous
+/* ag_form.c: decodes a urlencoded body in one pass into one buffer, refusing anything ambiguous
  * (bad escapes, NUL, invalid UTF-8, duplicate keys) so that no handler ever has to re-check it. */
-#include "gateway/gw_form.h"
+#include "lib/ag_form.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/gw.h"
+#include "lib/ag.h"
 
-const struct gw_form_limits gw_form_default_limits = {8192, GW_FORM_MAX_FIELDS, 64, 2048};
+const struct ag_form_limits ag_form_default_limits = {8192, AG_FORM_MAX_FIELDS, 64, 2048};
 
 /* Incremental UTF-8 check after RFC 3629, table of well-formed byte sequences. The range allowed
  * for the next continuation byte is what refuses overlongs (E0 needs A0.., F0 needs 90..),
@@ -71,7 +71,7 @@ static int form_hex(char c)
 }
 
 struct form_parser {
-  struct gw_form *form;
+  struct ag_form *form;
   const char *body; /* borrowed */
   size_t len;
   size_t pos;    /* next body byte to read */
@@ -79,10 +79,10 @@ struct form_parser {
   char what[48]; /* "field 3 key" or "value of \"text\"", for messages */
 };
 
-static int form_fail(struct gw_form *form, int rc, const char *fmt, ...)
+static int form_fail(struct ag_form *form, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int form_fail(struct gw_form *form, int rc, const char *fmt, ...)
+static int form_fail(struct ag_form *form, int rc, const char *fmt, ...)
 {
   va_list ap;
 
@@ -112,7 +112,7 @@ static void form_key_for_msg(char *dst, size_t dstlen, const char *key)
 }
 
 /* Decodes body bytes from p->pos up to the next '&' (and '=' too when is_key) or the end into
- * p->out, NUL-terminated. On GW_OK, *dlen is the decoded length and p->pos is on the stop byte;
+ * p->out, NUL-terminated. On AG_OK, *dlen is the decoded length and p->pos is on the stop byte;
  * otherwise form->err names p->what and the body offset of the offending byte. */
 static int form_decode(struct form_parser *p, int is_key, size_t max, size_t *dlen)
 {
@@ -130,40 +130,40 @@ static int form_decode(struct form_parser *p, int is_key, size_t max, size_t *dl
       int lo = p->len - at >= 3 ? form_hex(p->body[at + 2]) : -1;
 
       if (hi < 0 || lo < 0)
-        return form_fail(p->form, GW_EBADREQ,
+        return form_fail(p->form, AG_EBADREQ,
                          "%s: '%%' at offset %zu is not followed by two hex digits", p->what, at);
       c = (unsigned char)(hi << 4 | lo);
       /* A NUL would silently cut the value for every C consumer downstream. */
       if (c == 0)
-        return form_fail(p->form, GW_EBADREQ, "%s: %%00 (NUL) at offset %zu", p->what, at);
+        return form_fail(p->form, AG_EBADREQ, "%s: %%00 (NUL) at offset %zu", p->what, at);
       p->pos += 3;
     } else if (c == 0) {
-      return form_fail(p->form, GW_EBADREQ, "%s: NUL byte at offset %zu", p->what, at);
+      return form_fail(p->form, AG_EBADREQ, "%s: NUL byte at offset %zu", p->what, at);
     } else {
       if (c == '+')
         c = ' ';
       p->pos++;
     }
     if (n == max)
-      return form_fail(p->form, GW_E2BIG, "%s: longer than %zu bytes (offset %zu)", p->what, max,
+      return form_fail(p->form, AG_E2BIG, "%s: longer than %zu bytes (offset %zu)", p->what, max,
                        at);
     if (!form_utf8_feed(&u, c))
-      return form_fail(p->form, GW_EBADREQ, "%s: invalid UTF-8 at offset %zu", p->what, at);
+      return form_fail(p->form, AG_EBADREQ, "%s: invalid UTF-8 at offset %zu", p->what, at);
     p->out[n++] = (char)c;
   }
   if (u.need > 0)
-    return form_fail(p->form, GW_EBADREQ, "%s: truncated UTF-8 sequence before offset %zu", p->what,
+    return form_fail(p->form, AG_EBADREQ, "%s: truncated UTF-8 sequence before offset %zu", p->what,
                      p->pos);
   p->out[n] = '\0';
   *dlen = n;
-  return GW_OK;
+  return AG_OK;
 }
 
-/* The loop of gw_form_parse(); form->buf is allocated, errors leave it for the caller to free. */
-static int form_parse_pairs(struct form_parser *p, const struct gw_form_limits *lim)
+/* The loop of ag_form_parse(); form->buf is allocated, errors leave it for the caller to free. */
+static int form_parse_pairs(struct form_parser *p, const struct ag_form_limits *lim)
 {
-  struct gw_form *form = p->form;
-  size_t max_fields = lim->max_fields < GW_FORM_MAX_FIELDS ? lim->max_fields : GW_FORM_MAX_FIELDS;
+  struct ag_form *form = p->form;
+  size_t max_fields = lim->max_fields < AG_FORM_MAX_FIELDS ? lim->max_fields : AG_FORM_MAX_FIELDS;
   int rc;
 
   while (p->pos < p->len) {
@@ -177,7 +177,7 @@ static int form_parse_pairs(struct form_parser *p, const struct gw_form_limits *
       continue;
     }
     if (form->n == max_fields)
-      return form_fail(form, GW_E2BIG, "too many fields: more than %zu (field %zu at offset %zu)",
+      return form_fail(form, AG_E2BIG, "too many fields: more than %zu (field %zu at offset %zu)",
                        max_fields, form->n + 1, start);
 
     snprintf(p->what, sizeof(p->what), "field %zu key", form->n + 1);
@@ -186,12 +186,12 @@ static int form_parse_pairs(struct form_parser *p, const struct gw_form_limits *
     if (rc)
       return rc;
     if (klen == 0)
-      return form_fail(form, GW_EBADREQ, "field %zu: empty key at offset %zu", form->n + 1, start);
+      return form_fail(form, AG_EBADREQ, "field %zu: empty key at offset %zu", form->n + 1, start);
     p->out += klen + 1;
     form_key_for_msg(shown, sizeof(shown), key);
     for (size_t i = 0; i < form->n; i++) {
       if (strcmp(form->f[i].key, key) == 0)
-        return form_fail(form, GW_EDUP, "duplicate key \"%s\" at offset %zu", shown, start);
+        return form_fail(form, AG_EDUP, "duplicate key \"%s\" at offset %zu", shown, start);
     }
 
     form->f[form->n].key = key;
@@ -213,34 +213,34 @@ static int form_parse_pairs(struct form_parser *p, const struct gw_form_limits *
     if (p->pos < p->len)
       p->pos++; /* the '&' that stopped the decoder */
   }
-  return GW_OK;
+  return AG_OK;
 }
 
-int gw_form_parse(struct gw_form *form, const char *body, size_t len,
-                  const struct gw_form_limits *lim)
+int ag_form_parse(struct ag_form *form, const char *body, size_t len,
+                  const struct ag_form_limits *lim)
 {
   struct form_parser p;
   int rc;
 
   if (form == NULL)
-    return GW_EINVAL;
+    return AG_EINVAL;
   memset(form, 0, sizeof(*form));
   if (lim == NULL)
-    lim = &gw_form_default_limits;
+    lim = &ag_form_default_limits;
   if (body == NULL && len > 0)
-    return form_fail(form, GW_EINVAL, "no body buffer for %zu bytes", len);
+    return form_fail(form, AG_EINVAL, "no body buffer for %zu bytes", len);
   /* SIZE_MAX too, so that len + 1 below cannot wrap with a caller-supplied limit of SIZE_MAX. */
   if (len > lim->max_body || len == SIZE_MAX)
-    return form_fail(form, GW_E2BIG, "body too large: %zu bytes, limit %zu", len, lim->max_body);
+    return form_fail(form, AG_E2BIG, "body too large: %zu bytes, limit %zu", len, lim->max_body);
   if (len == 0)
-    return GW_OK;
+    return AG_OK;
 
   /* Decoding never grows a pair: "k=v" (L bytes) becomes at most L-1 bytes plus two NULs, "k"
    * at most L bytes plus one NUL, and each pair but the last is followed by a '&' we drop. So
    * len + 1 bytes hold everything. */
   form->buf = malloc(len + 1);
   if (form->buf == NULL)
-    return form_fail(form, GW_ENOMEM, "out of memory for a %zu-byte body", len);
+    return form_fail(form, AG_ENOMEM, "out of memory for a %zu-byte body", len);
 
   memset(&p, 0, sizeof(p));
   p.form = form;
@@ -257,7 +257,7 @@ int gw_form_parse(struct gw_form *form, const char *body, size_t len,
   return rc;
 }
 
-void gw_form_cleanup(struct gw_form *form)
+void ag_form_cleanup(struct ag_form *form)
 {
   if (form == NULL)
     return;
@@ -265,11 +265,11 @@ void gw_form_cleanup(struct gw_form *form)
   memset(form, 0, sizeof(*form));
 }
 
-const char *gw_form_get(const struct gw_form *form, const char *key)
+const char *ag_form_get(const struct ag_form *form, const char *key)
 {
   if (form == NULL || key == NULL)
     return NULL;
-  for (size_t i = 0; i < form->n && i < GW_FORM_MAX_FIELDS; i++) {
+  for (size_t i = 0; i < form->n && i < AG_FORM_MAX_FIELDS; i++) {
     if (strcmp(form->f[i].key, key) == 0)
       return form->f[i].value;
   }

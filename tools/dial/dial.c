@@ -1,12 +1,12 @@
-/* gw_dial.c: `aulgate dial`, a phone on the terminal: it plays the carrier's side of the `at`
+/* dial.c: `aulgate dial`, a phone on the terminal: it plays the carrier's side of the `at`
  * dialect against a running gateway and draws each screen the way a basic handset would, so a
  * person (or a test script on stdin) can walk a survey end to end without a carrier.
  *
  * A command-line tool may block, so it uses libcurl's easy interface, one hop at a time.
  */
-#include "gateway/gw_dial.h"
-#include "gateway/gw.h"
-#include "sessions/sess_text.h"
+#include "tools/dial/dial.h"
+#include "lib/ag.h"
+#include "lib/ag_text.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -42,17 +42,17 @@ static size_t seq_len(unsigned char lead)
 }
 
 /* Decodes the code point at s (n > 0 bytes left) into *cp and returns its length in bytes, or 0
- * when s does not start with a well-formed sequence. The validation is sess_text_measure()'s, so
+ * when s does not start with a well-formed sequence. The validation is ag_text_measure()'s, so
  * the dialer refuses exactly what the gateway's own measuring refuses. */
 static size_t cp_next(const char *s, size_t n, unsigned *cp)
 {
   static const unsigned char lead_bits[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
   const unsigned char *u = (const unsigned char *)s;
-  struct sess_text_cost cost;
+  struct ag_text_cost cost;
   size_t k = seq_len(u[0]);
   unsigned v;
 
-  if (k == 0 || k > n || sess_text_measure(s, k, &cost) != GW_OK || cost.code_points != 1)
+  if (k == 0 || k > n || ag_text_measure(s, k, &cost) != AG_OK || cost.code_points != 1)
     return 0;
   v = u[0] & lead_bits[k];
   for (size_t i = 1; i < k; i++)
@@ -123,7 +123,7 @@ static int is_word_end(char c)
   return c == '\0' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Measures the word at p: its bytes and code points. GW_EINVAL on invalid UTF-8. */
+/* Measures the word at p: its bytes and code points. AG_EINVAL on invalid UTF-8. */
 static int word_measure(const char *p, size_t *bytes, size_t *cps)
 {
   const char *q = p;
@@ -135,25 +135,25 @@ static int word_measure(const char *p, size_t *bytes, size_t *cps)
     size_t k = cp_next(q, n - (size_t)(q - p), &cp);
 
     if (k == 0)
-      return GW_EINVAL;
+      return AG_EINVAL;
     q += k;
     (*cps)++;
   }
   *bytes = (size_t)(q - p);
-  return GW_OK;
+  return AG_OK;
 }
 
-int gw_dial_wrap(const char *utf8, size_t width, char *out, size_t outlen)
+int dial_wrap(const char *utf8, size_t width, char *out, size_t outlen)
 {
   struct sink o = {out, 0, outlen, 0};
   size_t col = 0, spaces = 0; /* spaces: seen since the last word, not yet written */
   const char *p = utf8;
 
   if (!out || outlen == 0)
-    return GW_EINVAL;
+    return AG_EINVAL;
   out[0] = '\0';
   if (!utf8 || width == 0)
-    return GW_EINVAL;
+    return AG_EINVAL;
   while (*p) {
     size_t bytes, cps, left;
 
@@ -174,7 +174,7 @@ int gw_dial_wrap(const char *utf8, size_t width, char *out, size_t outlen)
     }
     if (word_measure(p, &bytes, &cps)) {
       out[0] = '\0';
-      return GW_EINVAL;
+      return AG_EINVAL;
     }
     if (col + spaces + cps <= width) { /* fits after the spaces before it */
       for (size_t i = 0; i < spaces; i++)
@@ -205,32 +205,32 @@ int gw_dial_wrap(const char *utf8, size_t width, char *out, size_t outlen)
   }
   if (o.overflow) {
     out[0] = '\0';
-    return GW_E2BIG;
+    return AG_E2BIG;
   }
-  return GW_OK;
+  return AG_OK;
 }
 
 static void frame_rule(FILE *out)
 {
   fputc('+', out);
-  for (int i = 0; i < GW_DIAL_WIDTH; i++)
+  for (int i = 0; i < DIAL_WIDTH; i++)
     fputc('-', out);
   fputs("+\n", out);
 }
 
-int gw_dial_screen_print(FILE *out, const char *screen, int end)
+int dial_screen_print(FILE *out, const char *screen, int end)
 {
-  struct sess_text_cost cost;
-  size_t len = strlen(screen), cap = 2 * len + 1, units, limit; /* cap: see gw_dial_wrap() */
+  struct ag_text_cost cost;
+  size_t len = strlen(screen), cap = 2 * len + 1, units, limit; /* cap: see dial_wrap() */
   char *wrapped = malloc(cap);
   const char *line;
   int rc;
 
   if (!wrapped)
-    return GW_ENOMEM;
-  rc = gw_dial_wrap(screen, GW_DIAL_WIDTH, wrapped, cap);
-  if (rc == GW_OK)
-    rc = sess_text_measure(screen, len, &cost);
+    return AG_ENOMEM;
+  rc = dial_wrap(screen, DIAL_WIDTH, wrapped, cap);
+  if (rc == AG_OK)
+    rc = ag_text_measure(screen, len, &cost);
   if (rc) {
     free(wrapped);
     return rc;
@@ -242,36 +242,36 @@ int gw_dial_screen_print(FILE *out, const char *screen, int end)
 
     fputc('|', out);
     fwrite(line, 1, n, out);
-    fprintf(out, "%*s|\n", (int)(GW_DIAL_WIDTH - cp_count(line, n)), "");
+    fprintf(out, "%*s|\n", (int)(DIAL_WIDTH - cp_count(line, n)), "");
     if (!nl)
       break;
     line = nl + 1;
   }
   frame_rule(out);
-  units = sess_text_units(&cost);
-  limit = cost.enc == SESS_ENC_GSM7 ? GW_DIAL_LIMIT_GSM7 : GW_DIAL_LIMIT_UCS2;
-  fprintf(out, "%zu/%zu %s%s%s\n", units, limit, cost.enc == SESS_ENC_GSM7 ? "GSM-7" : "UCS-2",
+  units = ag_text_units(&cost);
+  limit = cost.enc == AG_ENC_GSM7 ? DIAL_LIMIT_GSM7 : DIAL_LIMIT_UCS2;
+  fprintf(out, "%zu/%zu %s%s%s\n", units, limit, cost.enc == AG_ENC_GSM7 ? "GSM-7" : "UCS-2",
           units > limit ? " (over the limit)" : "", end ? " [session ends]" : "");
   free(wrapped);
-  return GW_OK;
+  return AG_OK;
 }
 
-int gw_dial_keypad_check(const char *input, size_t *bad_at)
+int dial_keypad_check(const char *input, size_t *bad_at)
 {
   size_t n = strlen(input);
 
   if (bad_at)
     *bad_at = 0;
   if (n == 0)
-    return GW_EINVAL;
+    return AG_EINVAL;
   for (size_t i = 0; i < n; i++) {
     if ((input[i] < '0' || input[i] > '9') && input[i] != '*' && input[i] != '#') {
       if (bad_at)
         *bad_at = i;
-      return GW_EINVAL;
+      return AG_EINVAL;
     }
   }
-  return n > GW_DIAL_INPUT_MAX ? GW_E2BIG : GW_OK;
+  return n > DIAL_INPUT_MAX ? AG_E2BIG : AG_OK;
 }
 
 /* --- the session ------------------------------------------------------------------------------ */
@@ -310,8 +310,8 @@ static void dial_usage(FILE *out)
         out);
 }
 
-/* Fills the defaults, then reads the options. GW_OK; GW_DECLINED when -h asked for help;
- * GW_EINVAL with a message on stderr. */
+/* Fills the defaults, then reads the options. AG_OK; AG_DECLINED when -h asked for help;
+ * AG_EINVAL with a message on stderr. */
 static int dial_args(int argc, char **argv, struct dial *d)
 {
   const char *listen = getenv("AULGATE_LISTEN");
@@ -321,7 +321,7 @@ static int dial_args(int argc, char **argv, struct dial *d)
                listen && *listen ? listen : "127.0.0.1:8080");
   if (n < 0 || (size_t)n >= sizeof(d->url_buf)) {
     fputs("aulgate dial: AULGATE_LISTEN is too long\n", stderr);
-    return GW_EINVAL;
+    return AG_EINVAL;
   }
   snprintf(d->session_buf, sizeof(d->session_buf), "dial-%ld-%lld", (long)getpid(),
            (long long)time(NULL));
@@ -345,19 +345,19 @@ static int dial_args(int argc, char **argv, struct dial *d)
       d->network = optarg;
       break;
     case 'h':
-      return GW_DECLINED;
+      return AG_DECLINED;
     case ':':
       fprintf(stderr, "aulgate dial: option -%c needs a value\n", optopt);
-      return GW_EINVAL;
+      return AG_EINVAL;
     default:
       fprintf(stderr, "aulgate dial: unknown option -%c\n", optopt);
-      return GW_EINVAL;
+      return AG_EINVAL;
     }
   }
   if (optind != argc - 1) {
     fprintf(stderr, "aulgate dial: %s\n",
             optind == argc ? "missing the USSD CODE to dial" : "give exactly one USSD CODE");
-    return GW_EINVAL;
+    return AG_EINVAL;
   }
   d->code = argv[optind];
   if (!*d->code || !*d->phone || !*d->session) {
@@ -365,14 +365,14 @@ static int dial_args(int argc, char **argv, struct dial *d)
             !*d->code    ? "CODE"
             : !*d->phone ? "PHONE (-n)"
                          : "SESSION_ID (-s)");
-    return GW_EINVAL;
+    return AG_EINVAL;
   }
   /* Only HTTP: anything else libcurl speaks (file://, ftp://) is a typo here, not a gateway. */
   if (strncmp(d->url, "http://", 7) != 0 && strncmp(d->url, "https://", 8) != 0) {
     fprintf(stderr, "aulgate dial: URL must start with http:// or https://: %s\n", d->url);
-    return GW_EINVAL;
+    return AG_EINVAL;
   }
-  return GW_OK;
+  return AG_OK;
 }
 
 static size_t dial_on_body(char *data, size_t size, size_t nmemb, void *arg)
@@ -409,20 +409,20 @@ static int dial_init(struct dial *d)
   d->text = malloc(64);
   d->body.p = malloc(1024);
   if (!d->text || !d->body.p)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   d->text[0] = d->body.p[0] = '\0';
   d->text_cap = 64;
   d->body.cap = 1024;
   c = d->curl = curl_easy_init();
   if (!c)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   /* The at dialect requires this type; say it rather than rely on libcurl's default for
    * POSTFIELDS. "Expect:" avoids a 100-continue round trip should the text ever grow large. */
   d->headers = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
   if (d->headers)
     d->headers = curl_slist_append(d->headers, "Expect:");
   if (!d->headers)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   curl_easy_setopt(c, CURLOPT_URL, d->url);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, d->headers);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, dial_on_body);
@@ -435,7 +435,7 @@ static int dial_init(struct dial *d)
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85: CURLOPT_PROTOCOLS is deprecated from here on */
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-  return GW_OK;
+  return AG_OK;
 }
 
 static void dial_cleanup(struct dial *d)
@@ -447,7 +447,7 @@ static void dial_cleanup(struct dial *d)
   free(d->body.p);
 }
 
-/* Appends one input to the `*`-joined history. GW_OK or GW_ENOMEM. */
+/* Appends one input to the `*`-joined history. AG_OK or AG_ENOMEM. */
 static int dial_text_append(struct dial *d, const char *input)
 {
   size_t n = strlen(input), need = d->text_len + (d->text_len ? 1 : 0) + n + 1;
@@ -457,7 +457,7 @@ static int dial_text_append(struct dial *d, const char *input)
     char *p = realloc(d->text, cap);
 
     if (!p)
-      return GW_ENOMEM;
+      return AG_ENOMEM;
     d->text = p;
     d->text_cap = cap;
   }
@@ -465,41 +465,41 @@ static int dial_text_append(struct dial *d, const char *input)
     d->text[d->text_len++] = '*';
   memcpy(d->text + d->text_len, input, n + 1);
   d->text_len += n;
-  return GW_OK;
+  return AG_OK;
 }
 
-/* Builds the form of the current hop into *out (malloc'd; the caller frees it). GW_OK or
- * GW_ENOMEM. */
+/* Builds the form of the current hop into *out (malloc'd; the caller frees it). AG_OK or
+ * AG_ENOMEM. */
 static int dial_form(const struct dial *d, char **out)
 {
   static const char *const keys[] = {"sessionId", "serviceCode", "phoneNumber", "networkCode",
                                      "text"};
   const char *vals[] = {d->session, d->code, d->phone, d->network, d->text};
-  char *esc[GW_ARRAY_LEN(keys)] = {NULL};
+  char *esc[AG_ARRAY_LEN(keys)] = {NULL};
   size_t need = 1, len = 0;
-  int rc = GW_OK;
+  int rc = AG_OK;
 
   *out = NULL;
-  for (size_t i = 0; i < GW_ARRAY_LEN(keys); i++) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(keys); i++) {
     esc[i] = curl_easy_escape(d->curl, vals[i], 0);
     if (!esc[i]) {
-      rc = GW_ENOMEM;
+      rc = AG_ENOMEM;
       break;
     }
     need += strlen(keys[i]) + 2 + strlen(esc[i]); /* '&' (or the NUL) and '=' */
   }
-  if (rc == GW_OK && (*out = malloc(need)) == NULL)
-    rc = GW_ENOMEM;
-  for (size_t i = 0; rc == GW_OK && i < GW_ARRAY_LEN(keys); i++)
+  if (rc == AG_OK && (*out = malloc(need)) == NULL)
+    rc = AG_ENOMEM;
+  for (size_t i = 0; rc == AG_OK && i < AG_ARRAY_LEN(keys); i++)
     len += (size_t)snprintf(*out + len, need - len, "%s%s=%s", i ? "&" : "", keys[i], esc[i]);
-  for (size_t i = 0; i < GW_ARRAY_LEN(keys); i++)
+  for (size_t i = 0; i < AG_ARRAY_LEN(keys); i++)
     curl_free(esc[i]);
   return rc;
 }
 
-/* POSTs the form and collects the reply into d->body. GW_OK with *status set, whatever the
- * status; GW_EIO when no HTTP reply came (d->curl_rc and d->curl_err say why); GW_E2BIG when the
- * reply was larger than DIAL_BODY_MAX; GW_ENOMEM. */
+/* POSTs the form and collects the reply into d->body. AG_OK with *status set, whatever the
+ * status; AG_EIO when no HTTP reply came (d->curl_rc and d->curl_err say why); AG_E2BIG when the
+ * reply was larger than DIAL_BODY_MAX; AG_ENOMEM. */
 static int dial_post(struct dial *d, const char *form, long *status)
 {
   d->body.len = 0;
@@ -510,32 +510,32 @@ static int dial_post(struct dial *d, const char *form, long *status)
   curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, form);
   d->curl_rc = curl_easy_perform(d->curl);
   if (d->body.too_big)
-    return GW_E2BIG;
+    return AG_E2BIG;
   if (d->body.nomem)
-    return GW_ENOMEM;
+    return AG_ENOMEM;
   if (d->curl_rc != CURLE_OK)
-    return GW_EIO;
+    return AG_EIO;
   curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, status);
-  return GW_OK;
+  return AG_OK;
 }
 
-/* Finds the screen in a reply. GW_OK with *end and *screen (into d->body) for a 200 whose body
- * starts "CON " or "END "; GW_EBADREQ for anything else, which a carrier would turn into a
+/* Finds the screen in a reply. AG_OK with *end and *screen (into d->body) for a 200 whose body
+ * starts "CON " or "END "; AG_EBADREQ for anything else, which a carrier would turn into a
  * generic error on the handset. */
 static int dial_reply_parse(const struct dial *d, long status, int *end, const char **screen)
 {
   const struct dial_body *b = &d->body;
 
   if (status != 200 || memchr(b->p, '\0', b->len))
-    return GW_EBADREQ;
+    return AG_EBADREQ;
   if (b->len >= 4 && memcmp(b->p, "CON ", 4) == 0)
     *end = 0;
   else if (b->len >= 4 && memcmp(b->p, "END ", 4) == 0)
     *end = 1;
   else
-    return GW_EBADREQ;
+    return AG_EBADREQ;
   *screen = b->p + 4;
-  return GW_OK;
+  return AG_OK;
 }
 
 static void dial_dump_body(const struct dial *d)
@@ -558,7 +558,7 @@ static void dial_report(const struct dial *d, int rc, long status)
 
   fflush(stdout); /* keep the transcript in order when both go to one place */
   switch (rc) {
-  case GW_EIO:
+  case AG_EIO:
     if (d->curl_rc == CURLE_OPERATION_TIMEDOUT)
       fprintf(stderr, "aulgate dial: no reply from the gateway at %s within %ld s\n", d->url,
               DIAL_TIMEOUT_MS / 1000);
@@ -567,11 +567,11 @@ static void dial_report(const struct dial *d, int rc, long status)
     fprintf(stderr, "  detail: %s\n", detail);
     fputs("  hint: is `aulgate serve` running there? -u sets the URL\n", stderr);
     break;
-  case GW_E2BIG:
+  case AG_E2BIG:
     fprintf(stderr, "aulgate dial: the reply from %s is larger than %d bytes: not a USSD screen\n",
             d->url, DIAL_BODY_MAX);
     break;
-  case GW_EBADREQ:
+  case AG_EBADREQ:
     if (status != 200)
       fprintf(stderr,
               "aulgate dial: the gateway answered HTTP %ld (a carrier would end the session "
@@ -581,17 +581,17 @@ static void dial_report(const struct dial *d, int rc, long status)
       fprintf(stderr, "aulgate dial: the reply is neither CON nor END (HTTP %ld)\n", status);
     dial_dump_body(d);
     break;
-  case GW_EINVAL:
+  case AG_EINVAL:
     fprintf(stderr, "aulgate dial: the screen is not valid UTF-8 (HTTP %ld)\n", status);
     dial_dump_body(d);
     break;
   default:
-    fprintf(stderr, "aulgate dial: %s\n", gw_strerror(rc));
+    fprintf(stderr, "aulgate dial: %s\n", ag_strerror(rc));
     break;
   }
 }
 
-/* One hop: sends the history, shows the screen. GW_OK with *end set, or an error already
+/* One hop: sends the history, shows the screen. AG_OK with *end set, or an error already
  * reported on stderr. */
 static int dial_hop(struct dial *d, int *end)
 {
@@ -600,22 +600,22 @@ static int dial_hop(struct dial *d, int *end)
   long status = 0;
   int rc = dial_form(d, &form);
 
-  if (rc == GW_OK) {
+  if (rc == AG_OK) {
     rc = dial_post(d, form, &status);
     free(form);
   }
-  if (rc == GW_OK)
+  if (rc == AG_OK)
     rc = dial_reply_parse(d, status, end, &screen);
-  if (rc == GW_OK)
-    rc = gw_dial_screen_print(stdout, screen, *end);
+  if (rc == AG_OK)
+    rc = dial_screen_print(stdout, screen, *end);
   if (rc)
     dial_report(d, rc, status);
   return rc;
 }
 
 /* Reads the parent's next input into *line: prompts, echoes it when stdin is a script, refuses
- * locally (and asks again) what a keypad cannot type. GW_OK; GW_ECANCELED at the end of stdin,
- * the parent hanging up; GW_ENOMEM. */
+ * locally (and asks again) what a keypad cannot type. AG_OK; AG_ECANCELED at the end of stdin,
+ * the parent hanging up; AG_ENOMEM. */
 static int dial_read_input(const struct dial *d, char **line, size_t *cap)
 {
   for (;;) {
@@ -629,9 +629,9 @@ static int dial_read_input(const struct dial *d, char **line, size_t *cap)
     n = getline(line, cap, stdin);
     if (n < 0) {
       if (errno == ENOMEM)
-        return GW_ENOMEM;
+        return AG_ENOMEM;
       fputs("\n[hung up]\n", stdout);
-      return GW_ECANCELED;
+      return AG_ECANCELED;
     }
     while (n > 0 && ((*line)[n - 1] == '\n' || (*line)[n - 1] == '\r'))
       (*line)[--n] = '\0';
@@ -639,15 +639,15 @@ static int dial_read_input(const struct dial *d, char **line, size_t *cap)
       put_safe(stdout, *line, (size_t)n, 0);
       fputc('\n', stdout);
     }
-    rc = gw_dial_keypad_check(*line, &bad_at);
-    if (rc == GW_OK && strlen(*line) != (size_t)n) { /* a NUL byte would cut the input short */
-      rc = GW_EINVAL;
+    rc = dial_keypad_check(*line, &bad_at);
+    if (rc == AG_OK && strlen(*line) != (size_t)n) { /* a NUL byte would cut the input short */
+      rc = AG_EINVAL;
       bad_at = strlen(*line);
     }
-    if (rc == GW_OK)
-      return GW_OK;
-    if (rc == GW_E2BIG) {
-      printf("[not sent: longer than %d characters]\n", GW_DIAL_INPUT_MAX);
+    if (rc == AG_OK)
+      return AG_OK;
+    if (rc == AG_E2BIG) {
+      printf("[not sent: longer than %d characters]\n", DIAL_INPUT_MAX);
     } else if (n == 0) {
       fputs("[not sent: nothing typed; use the digits, * and #]\n", stdout);
     } else {
@@ -662,7 +662,7 @@ static int dial_read_input(const struct dial *d, char **line, size_t *cap)
 }
 
 /* The session: hop, screen, input, until END, an error or the parent hangs up. Returns an enum
- * gw_dial_exit. */
+ * dial_exit. */
 static int dial_run(struct dial *d)
 {
   char *line = NULL;
@@ -678,23 +678,23 @@ static int dial_run(struct dial *d)
   fputs("]\n", stdout);
   for (;;) {
     if (dial_hop(d, &end)) {
-      status = GW_DIAL_EXIT_FAILED;
+      status = DIAL_EXIT_FAILED;
       break;
     }
     if (end) {
-      status = GW_DIAL_EXIT_END;
+      status = DIAL_EXIT_END;
       break;
     }
     rc = dial_read_input(d, &line, &cap);
-    if (rc == GW_OK)
+    if (rc == AG_OK)
       rc = dial_text_append(d, line);
-    if (rc == GW_ECANCELED) {
-      status = GW_DIAL_EXIT_HUNG_UP;
+    if (rc == AG_ECANCELED) {
+      status = DIAL_EXIT_HUNG_UP;
       break;
     }
     if (rc) {
       dial_report(d, rc, 0);
-      status = GW_DIAL_EXIT_FAILED;
+      status = DIAL_EXIT_FAILED;
       break;
     }
   }
@@ -703,29 +703,29 @@ static int dial_run(struct dial *d)
   return status;
 }
 
-int gw_dial_main(int argc, char **argv)
+int dial_main(int argc, char **argv)
 {
   struct dial d;
   int rc, status;
 
   memset(&d, 0, sizeof(d));
   rc = dial_args(argc, argv, &d);
-  if (rc == GW_DECLINED) {
+  if (rc == AG_DECLINED) {
     dial_usage(stdout);
-    return GW_DIAL_EXIT_END;
+    return DIAL_EXIT_END;
   }
   if (rc) {
     dial_usage(stderr);
-    return GW_DIAL_EXIT_USAGE;
+    return DIAL_EXIT_USAGE;
   }
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     fputs("aulgate dial: libcurl could not initialise\n", stderr);
-    return GW_DIAL_EXIT_FAILED;
+    return DIAL_EXIT_FAILED;
   }
   rc = dial_init(&d);
   if (rc) {
-    fprintf(stderr, "aulgate dial: %s\n", gw_strerror(rc));
-    status = GW_DIAL_EXIT_FAILED;
+    fprintf(stderr, "aulgate dial: %s\n", ag_strerror(rc));
+    status = DIAL_EXIT_FAILED;
   } else {
     status = dial_run(&d);
   }

@@ -8,8 +8,8 @@
 #ifndef GW_DIALECT_H
 #define GW_DIALECT_H
 
-#include "gateway/gw_form.h"
-#include "gateway/gw_phone.h"
+#include "lib/ag_form.h"
+#include "lib/ag_phone.h"
 #include "sessions/sess.h"
 
 #include <stddef.h>
@@ -18,12 +18,12 @@
 
 /* One USSD step, normalised. Strings are borrowed from `form`, which the step owns. */
 struct gw_ussd_step {
-  struct gw_form form; /* owned: cleaned up by gw_ussd_step_cleanup() */
+  struct ag_form form; /* owned: cleaned up by gw_ussd_step_cleanup() */
   const char *session_id;
   const char *service_code;
   const char *network_code;  /* "" when the carrier sent none */
   const char *raw_phone;     /* as received: never logged, only masked */
-  char msisdn[GW_PHONE_MAX]; /* E.164, "" when raw_phone is not a Kazakh mobile number */
+  char msisdn[AG_PHONE_MAX]; /* E.164, "" when raw_phone is not a Kazakh mobile number */
   char path[2048];           /* the input path with '*' replaced by NUL */
   const char *inputs[SESS_MAX_INPUTS];
   size_t n_inputs; /* the hop index of the last input; 0 on the first hop */
@@ -31,7 +31,7 @@ struct gw_ussd_step {
 
 /* The carrier's end-of-session notification. Strings are borrowed from `form`. */
 struct gw_ussd_end {
-  struct gw_form form; /* owned: cleaned up with gw_form_cleanup() */
+  struct ag_form form; /* owned: cleaned up with ag_form_cleanup() */
   const char *session_id;
   const char *status;      /* e.g. Success, Failed */
   const char *duration_ms; /* as sent, "" if absent */
@@ -50,8 +50,8 @@ struct gw_dialect {
   const char *name; /* lowercase; also the `carrier` column of stored answers */
   unsigned version; /* ops layout version */
 
-  /* Parses one USSD callback body. Returns GW_OK; GW_EPHONE when everything but the phone
-   * number is valid (the step is filled, msisdn ""); or GW_EBADREQ/GW_EDUP/GW_E2BIG with a
+  /* Parses one USSD callback body. Returns AG_OK; AG_EPHONE when everything but the phone
+   * number is valid (the step is filled, msisdn ""); or AG_EBADREQ/AG_EDUP/AG_E2BIG with a
    * message in err. The step must be cleaned up on every path. */
   int (*parse_ussd)(const char *body, size_t len, struct gw_ussd_step *step /* OUT */, char *err,
                     size_t errlen);
@@ -60,7 +60,7 @@ struct gw_dialect {
   int (*render_ussd)(int end, const char *text, struct gw_dialect_reply *out /* OUT */);
 
   /* Optional (NULL: the dialect has none). Parses the end-of-session notification; the form
-   * must be cleaned up on every path. Returns GW_OK or GW_EBADREQ/GW_EDUP/GW_E2BIG with err. */
+   * must be cleaned up on every path. Returns AG_OK or AG_EBADREQ/AG_EDUP/AG_E2BIG with err. */
   int (*parse_end)(const char *body, size_t len, struct gw_ussd_end *end /* OUT */, char *err,
                    size_t errlen);
 };
@@ -70,7 +70,7 @@ const struct gw_dialect *gw_dialect_find(const char *name);
 
 void gw_ussd_step_cleanup(struct gw_ussd_step *step);
 
-/* Splits the '*'-joined input path into step->inputs. GW_E2BIG past SESS_MAX_INPUTS or the
+/* Splits the '*'-joined input path into step->inputs. AG_E2BIG past SESS_MAX_INPUTS or the
  * path buffer; an empty path is zero inputs. Shared by the dialects that send the path. */
 int gw_ussd_split_path(struct gw_ussd_step *step, const char *text);
 

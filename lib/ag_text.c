@@ -1,10 +1,10 @@
-/* sess_text.c: decodes UTF-8 strictly and prices each code point in GSM-7 septets and UTF-16 code
+/* ag_text.c: decodes UTF-8 strictly and prices each code point in GSM-7 septets and UTF-16 code
  * units, so that screens are cut where the handset would count, never inside a character. */
-#include "sessions/sess_text.h"
+#include "lib/ag_text.h"
 
 #include <string.h>
 
-#include "gateway/gw.h"
+#include "lib/ag.h"
 
 /* The non-ASCII code points of the GSM 03.38 basic table, sorted for bsearch-style lookup. The
  * ASCII part is handled by gsm7_ascii_cost() below; together they are the table's 127 characters
@@ -38,9 +38,9 @@ static int gsm7_ascii_cost(unsigned cp)
   return 1;
 }
 
-int sess_text_gsm7_cost(unsigned cp)
+int ag_text_gsm7_cost(unsigned cp)
 {
-  size_t lo = 0, hi = GW_ARRAY_LEN(gsm7_basic_non_ascii);
+  size_t lo = 0, hi = AG_ARRAY_LEN(gsm7_basic_non_ascii);
 
   if (cp < 0x80)
     return gsm7_ascii_cost(cp);
@@ -97,18 +97,18 @@ static size_t text_decode(const unsigned char *s, size_t n, unsigned *cp)
   return k;
 }
 
-int sess_text_measure(const char *utf8, size_t len, struct sess_text_cost *out)
+int ag_text_measure(const char *utf8, size_t len, struct ag_text_cost *out)
 {
   const unsigned char *s = (const unsigned char *)utf8;
   int all_gsm = 1;
   size_t pos = 0;
 
   if (out == NULL)
-    return GW_EINVAL;
+    return AG_EINVAL;
   memset(out, 0, sizeof(*out));
-  out->enc = SESS_ENC_GSM7;
+  out->enc = AG_ENC_GSM7;
   if (utf8 == NULL && len > 0)
-    return GW_EINVAL;
+    return AG_EINVAL;
 
   while (pos < len) {
     unsigned cp;
@@ -117,9 +117,9 @@ int sess_text_measure(const char *utf8, size_t len, struct sess_text_cost *out)
 
     if (k == 0) {
       memset(out, 0, sizeof(*out));
-      return GW_EINVAL;
+      return AG_EINVAL;
     }
-    cost = sess_text_gsm7_cost(cp);
+    cost = ag_text_gsm7_cost(cp);
     if (cost == 0)
       all_gsm = 0;
     out->septets += (size_t)cost;
@@ -128,25 +128,25 @@ int sess_text_measure(const char *utf8, size_t len, struct sess_text_cost *out)
     pos += k;
   }
   if (!all_gsm) {
-    out->enc = SESS_ENC_UCS2;
+    out->enc = AG_ENC_UCS2;
     out->septets = 0;
   }
-  return GW_OK;
+  return AG_OK;
 }
 
-size_t sess_text_units(const struct sess_text_cost *c)
+size_t ag_text_units(const struct ag_text_cost *c)
 {
   if (c == NULL)
     return 0;
-  return c->enc == SESS_ENC_GSM7 ? c->septets : c->ucs2_units;
+  return c->enc == AG_ENC_GSM7 ? c->septets : c->ucs2_units;
 }
 
-size_t sess_text_fit(const char *utf8, size_t len, enum sess_enc enc, size_t budget)
+size_t ag_text_fit(const char *utf8, size_t len, enum ag_enc enc, size_t budget)
 {
   const unsigned char *s = (const unsigned char *)utf8;
   size_t pos = 0, used = 0;
 
-  if (utf8 == NULL || (enc != SESS_ENC_GSM7 && enc != SESS_ENC_UCS2))
+  if (utf8 == NULL || (enc != AG_ENC_GSM7 && enc != AG_ENC_UCS2))
     return 0;
   while (pos < len) {
     unsigned cp;
@@ -155,8 +155,8 @@ size_t sess_text_fit(const char *utf8, size_t len, enum sess_enc enc, size_t bud
 
     if (k == 0)
       break;
-    if (enc == SESS_ENC_GSM7)
-      cost = (size_t)sess_text_gsm7_cost(cp);
+    if (enc == AG_ENC_GSM7)
+      cost = (size_t)ag_text_gsm7_cost(cp);
     else
       cost = cp > 0xFFFF ? 2 : 1; /* a surrogate pair is priced, and kept, as one unit of 2 */
     if (cost == 0 || cost > budget - used)

@@ -5,10 +5,10 @@
  * A hop with nothing to store is answered at once. Any failure to read or store becomes the
  * polite END screen in the session's language: the carrier never sees a 5xx for a parent's hop.
  */
-#include "gateway/dialects/dialect.h"
-#include "gateway/gw.h"
-#include "gateway/gw_log.h"
-#include "gateway/gw_server.h"
+#include "gateway/carriers/gw_dialect.h"
+#include "lib/ag.h"
+#include "lib/ag_log.h"
+#include "gateway/ussd/gw_ussd.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +18,7 @@
 
 /* A hop under way: parsed, maybe waiting for the profile, maybe waiting for commits. */
 struct hop {
-  struct gw_server *srv;
+  struct gw_ussd *u;
   struct gw_req *req;
   const struct gw_dialect *d;
   struct sess_session *s; /* borrowed: a session with waiting hops is never freed */
@@ -30,6 +30,20 @@ struct hop {
   struct hop *next_waiting;
   char session[GW_USSD_ID_MAX * 4 + 8];
 };
+
+/* The screen budget of a carrier (its carrier_budgets entry, else the default). */
+static const struct sess_budget *budget_for(const struct gw_ussd *u, const char *carrier,
+                                            struct sess_budget *buf)
+{
+  for (size_t i = 0; i < u->cfg->n_carrier_budgets; i++) {
+    if (strcmp(u->cfg->carrier_budgets[i].carrier, carrier) == 0) {
+      buf->ucs2 = u->cfg->carrier_budgets[i].ucs2;
+      buf->gsm7 = u->cfg->carrier_budgets[i].gsm7;
+      return buf;
+    }
+  }
+  return &u->budget;
+}
 
 static void reply_screen(struct gw_req *req, const struct gw_dialect *d, int end, const char *text)
 {
@@ -45,11 +59,11 @@ static void reply_screen(struct gw_req *req, const struct gw_dialect *d, int end
 
 static void log_hop(const struct hop *h, const char *result, int rc)
 {
-  GW_LOGI("ussd.hop",
+  AG_LOGI("ussd.hop",
           "carrier=%s session=%s hop=%zu phone=%s effect=%d end=%d result=%s%s%s ms=%.2f",
           h->d->name, h->session, h->step.n_inputs, h->s ? h->s->phone_masked : "-",
           (int)h->reply.effect.kind, h->reply.end, result, rc ? " error=" : "",
-          rc ? gw_errname(rc) : "", (double)(gw_now_us() - h->t0_us) / 1000.0);
+          rc ? ag_errname(rc) : "", (double)(ag_now_us() - h->t0_us) / 1000.0);
 }
 
 static void hop_free(struct hop *h)
@@ -61,7 +75,7 @@ static void hop_free(struct hop *h)
 /* Replies with the polite END in the session's language and closes the session. */
 static void hop_unavailable(struct hop *h, int rc)
 {
-  const struct sess_content *c = h->s ? h->s->content : h->srv->content;
+  const struct sess_content *c = h->s ? h->s->content : h->u->content;
 
   reply_screen(h->req, h->d, 1, sess_string(c, "unavailable", h->reply.lang));
   h->reply.end = 1;
@@ -78,7 +92,7 @@ static void hop_finish(struct hop *h)
     return;
   }
   reply_screen(h->req, h->d, h->reply.end, h->reply.text);
-  log_hop(h, "ok", GW_OK);
+  log_hop(h, "ok", AG_OK);
   if (h->reply.end)
     sess_table_end(h->s, SESS_END_SCREEN);
   hop_free(h);
@@ -97,7 +111,7 @@ static void on_stored(void *arg, int rc)
 /* Queues one store operation for h; a refusal counts as a failed operation. */
 static void track(struct hop *h, int rc)
 {
-  if (rc == GW_OK)
+  if (rc == AG_OK)
     h->pending++;
   else if (!h->failed)
     h->failed = rc;
@@ -112,14 +126,14 @@ static void submit_sms(struct hop *h, const struct sess_effect *e, int active)
                           .received_at_us = gw_req_received_us(h->req)};
 
   memcpy(sms.respondent, h->s->respondent, sizeof(sms.respondent));
-  track(h, store_submit_sms(h->srv->store, &sms, on_stored, h));
+  track(h, store_submit_sms(h->u->store, &sms, on_stored, h));
 }
 
 /* Stores what the hop's effect says; returns the number of operations under way. */
 static int submit_effect(struct hop *h)
 {
   const struct sess_effect *e = &h->reply.effect;
-  struct store *st = h->srv->store;
+  struct store *st = h->u->store;
   long long at = gw_req_received_us(h->req);
 
   if (e->kind == SESS_EFFECT_ANSWER) {
@@ -164,11 +178,11 @@ static void hop_run(struct hop *h)
   struct sess_budget budget;
   int rc;
 
-  sess_table_touch(s, gw_now_us());
+  sess_table_touch(s, ag_now_us());
   if (h->step.n_inputs > s->hops)
     s->hops = h->step.n_inputs;
-  rc = sess_replay(s->content, gw_server_budget(h->srv, h->d->name, &budget),
-                   h->srv->cfg.ussd_entry, &s->ctx, h->step.inputs, h->step.n_inputs, &h->reply);
+  rc = sess_replay(s->content, budget_for(h->u, h->d->name, &budget), h->u->cfg->ussd_entry,
+                   &s->ctx, h->step.inputs, h->step.n_inputs, &h->reply);
   if (rc) {
     hop_unavailable(h, rc);
     return;
@@ -189,13 +203,13 @@ static int profile_add_row(struct sess_profile *p, const struct store_rows *rows
   struct sess_prior *pr = NULL;
 
   if (attempt == 0)
-    return GW_OK; /* a row that only tells the language (SMS switch) */
+    return AG_OK; /* a row that only tells the language (SMS switch) */
   for (size_t k = 0; k < p->n; k++)
     if (strcmp(p->prior[k].relation, relation) == 0)
       pr = &p->prior[k];
   if (!pr) { /* rows come newest attempt first: the first row of a relation is its latest */
     if (p->n == SESS_MAX_RELATIONS)
-      return GW_OK;
+      return AG_OK;
     pr = &p->prior[p->n++];
     snprintf(pr->relation, sizeof(pr->relation), "%s", relation);
     pr->last_attempt = attempt;
@@ -210,14 +224,14 @@ static int profile_add_row(struct sess_profile *p, const struct store_rows *rows
     if (attempt == pr->open_attempt) {
       struct sess_kv *kv = realloc(pr->kv, (pr->n + 1) * sizeof(*kv));
       if (!kv)
-        return GW_ENOMEM;
+        return AG_ENOMEM;
       pr->kv = kv;
       snprintf(kv[pr->n].key, sizeof(kv[pr->n].key), "%s", q);
       snprintf(kv[pr->n].value, sizeof(kv[pr->n].value), "%s", v);
       pr->n++;
     }
   }
-  return GW_OK;
+  return AG_OK;
 }
 
 static int profile_build(struct sess_profile *p, const struct store_rows *rows)
@@ -234,9 +248,9 @@ static int profile_build(struct sess_profile *p, const struct store_rows *rows)
         }
     }
     if (profile_add_row(p, rows, i))
-      return GW_ENOMEM;
+      return AG_ENOMEM;
   }
-  return GW_OK;
+  return AG_OK;
 }
 
 static void on_profile(void *arg, int rc, const struct store_rows *rows)
@@ -245,9 +259,9 @@ static void on_profile(void *arg, int rc, const struct store_rows *rows)
   struct hop *h = s->waiting;
 
   s->waiting = NULL;
-  if (rc == GW_OK)
+  if (rc == AG_OK)
     rc = profile_build(&s->profile, rows);
-  if (rc == GW_OK) {
+  if (rc == AG_OK) {
     s->profile_state = SESS_PROFILE_READY;
     s->ctx.profile = &s->profile;
   } else {
@@ -270,25 +284,25 @@ static int bad_request(struct gw_req *req, const struct gw_dialect *d, int rc, c
   char q[300], body[320];
   int n;
 
-  GW_LOGW("ussd.bad_request", "carrier=%s error=%s detail=%s", d->name, gw_errname(rc),
-          gw_log_quote(why, q, sizeof(q)));
+  AG_LOGW("ussd.bad_request", "carrier=%s error=%s detail=%s", d->name, ag_errname(rc),
+          ag_log_quote(why, q, sizeof(q)));
   n = snprintf(body, sizeof(body), "%s\n", why);
   /* 400 also for an overlong field: 413 is for bodies over max_body_bytes (gw_http.c). */
   gw_req_reply(req, 400, "text/plain; charset=utf-8", body, (size_t)n);
-  return GW_OK;
+  return AG_OK;
 }
 
 static struct sess_session *session_start(struct hop *h)
 {
-  struct gw_server *srv = h->srv;
+  struct gw_ussd *u = h->u;
   struct sess_session *s =
-      sess_table_add(srv->sessions, h->d->name, h->step.session_id, srv->content, h->t0_us);
+      sess_table_add(u->sessions, h->d->name, h->step.session_id, u->content, h->t0_us);
 
   if (!s)
     return NULL;
-  gw_respondent_key(&srv->secret, h->step.msisdn, s->respondent);
+  ag_respondent_key(u->secret, h->step.msisdn, s->respondent);
   snprintf(s->msisdn, sizeof(s->msisdn), "%s", h->step.msisdn);
-  gw_phone_mask(h->step.msisdn, s->phone_masked, sizeof(s->phone_masked));
+  ag_phone_mask(h->step.msisdn, s->phone_masked, sizeof(s->phone_masked));
   s->ctx.day = (long)((h->t0_us / 1000000 + KZ_UTC_OFFSET_S) / 86400);
   return s;
 }
@@ -305,11 +319,11 @@ static int wait_for_profile(struct hop *h)
     last = w;
   }
   if (waiting == MAX_WAITING)
-    return GW_E2BIG;
+    return AG_E2BIG;
   if (s->profile_state == SESS_PROFILE_NONE) {
     int rc =
-        store_query_profile(h->srv->store, s->respondent, "involvement",
-                            h->srv->cfg.resume_window_ms / 1000, s->carrier, s->id, on_profile, s);
+        store_query_profile(h->u->store, s->respondent, "involvement",
+                            h->u->cfg->resume_window_ms / 1000, s->carrier, s->id, on_profile, s);
     if (rc)
       return rc;
     s->profile_state = SESS_PROFILE_LOADING;
@@ -320,10 +334,10 @@ static int wait_for_profile(struct hop *h)
   else
     s->waiting = h;
   gw_req_suspend(h->req);
-  return GW_AGAIN;
+  return AG_AGAIN;
 }
 
-static int ussd_handle(struct gw_server *srv, const struct gw_dialect *d, struct gw_req *req)
+static int ussd_handle(struct gw_ussd *u, const struct gw_dialect *d, struct gw_req *req)
 {
   char err[160], q[GW_USSD_ID_MAX * 4 + 8];
   size_t len;
@@ -332,57 +346,57 @@ static int ussd_handle(struct gw_server *srv, const struct gw_dialect *d, struct
   int rc;
 
   if (!h) {
-    reply_screen(req, d, 1, sess_string(srv->content, "unavailable", SESS_KK));
-    return GW_OK;
+    reply_screen(req, d, 1, sess_string(u->content, "unavailable", SESS_KK));
+    return AG_OK;
   }
-  h->srv = srv;
+  h->u = u;
   h->req = req;
   h->d = d;
   h->t0_us = gw_req_received_us(req);
   rc = gw_dialect_parse_ussd(d, body, len, &h->step, err, sizeof(err));
-  if (rc == GW_EPHONE) {
+  if (rc == AG_EPHONE) {
     /* A number we cannot serve (or must not key): refuse politely, keep nothing. */
-    GW_LOGW("ussd.bad_number", "carrier=%s session=%s phone=****", d->name,
-            gw_log_quote(h->step.session_id, q, sizeof(q)));
+    AG_LOGW("ussd.bad_number", "carrier=%s session=%s phone=****", d->name,
+            ag_log_quote(h->step.session_id, q, sizeof(q)));
     /* In Russian: a caller from a foreign number is likelier to read it than Kazakh. */
-    reply_screen(req, d, 1, sess_string(srv->content, "not_kazakh", SESS_RU));
+    reply_screen(req, d, 1, sess_string(u->content, "not_kazakh", SESS_RU));
     hop_free(h);
-    return GW_OK;
+    return AG_OK;
   }
   if (rc) {
     hop_free(h);
     return bad_request(req, d, rc, err);
   }
-  snprintf(h->session, sizeof(h->session), "%s", gw_log_quote(h->step.session_id, q, sizeof(q)));
-  h->s = sess_table_find(srv->sessions, d->name, h->step.session_id);
+  snprintf(h->session, sizeof(h->session), "%s", ag_log_quote(h->step.session_id, q, sizeof(q)));
+  h->s = sess_table_find(u->sessions, d->name, h->step.session_id);
   if (h->s && strcmp(h->s->msisdn, h->step.msisdn) != 0) {
     /* One session is one phone: another number under the same id is a carrier fault or a
      * forgery, and must not write into the first caller's answers. */
     h->s = NULL;
     hop_free(h);
-    return bad_request(req, d, GW_EBADREQ, "phoneNumber does not match the session");
+    return bad_request(req, d, AG_EBADREQ, "phoneNumber does not match the session");
   }
   if (h->s && h->s->ended && h->step.n_inputs > h->s->hops) {
     /* Input after the session ended (a timeout, say): the carrier's session is over too. */
     h->reply.lang = h->s->ctx.profile ? h->s->profile.lang : SESS_KK;
     reply_screen(req, d, 1, sess_string(h->s->content, "timeout", h->reply.lang));
-    log_hop(h, sess_end_reason_name(h->s->ended), GW_OK);
+    log_hop(h, sess_end_reason_name(h->s->ended), AG_OK);
     hop_free(h);
-    return GW_OK;
+    return AG_OK;
   }
   if (!h->s && !(h->s = session_start(h))) {
-    hop_unavailable(h, GW_ENOMEM);
-    return GW_OK;
+    hop_unavailable(h, AG_ENOMEM);
+    return AG_OK;
   }
   if (h->s->profile_state != SESS_PROFILE_READY) {
     rc = wait_for_profile(h);
-    if (rc == GW_AGAIN)
-      return GW_AGAIN;
+    if (rc == AG_AGAIN)
+      return AG_AGAIN;
     hop_unavailable(h, rc);
-    return GW_OK;
+    return AG_OK;
   }
   hop_run(h);
-  return gw_req_is_suspended(req) ? GW_AGAIN : GW_OK;
+  return gw_req_is_suspended(req) ? AG_AGAIN : AG_OK;
 }
 
 int gw_ussd_at(void *ctx, struct gw_req *req)
@@ -397,7 +411,7 @@ int gw_ussd_at(void *ctx, struct gw_req *req)
 int gw_ussd_at_end(void *ctx, struct gw_req *req)
 {
   static const struct gw_dialect *at;
-  struct gw_server *srv = ctx;
+  struct gw_ussd *u = ctx;
   struct gw_ussd_end end;
   struct sess_session *s;
   char err[160], q[GW_USSD_ID_MAX * 4 + 8], q2[GW_USSD_ID_MAX * 4 + 8];
@@ -409,16 +423,16 @@ int gw_ussd_at_end(void *ctx, struct gw_req *req)
     at = gw_dialect_find("at");
   rc = at->parse_end(body, len, &end, err, sizeof(err));
   if (rc) {
-    gw_form_cleanup(&end.form);
+    ag_form_cleanup(&end.form);
     return bad_request(req, at, rc, err);
   }
-  s = sess_table_find(srv->sessions, at->name, end.session_id);
-  GW_LOGI("ussd.carrier_end", "carrier=%s session=%s status=%s known=%d hops=%s duration_ms=%s",
-          at->name, gw_log_quote(end.session_id, q, sizeof(q)),
-          gw_log_quote(end.status, q2, sizeof(q2)), s != NULL, end.hops, end.duration_ms);
+  s = sess_table_find(u->sessions, at->name, end.session_id);
+  AG_LOGI("ussd.carrier_end", "carrier=%s session=%s status=%s known=%d hops=%s duration_ms=%s",
+          at->name, ag_log_quote(end.session_id, q, sizeof(q)),
+          ag_log_quote(end.status, q2, sizeof(q2)), s != NULL, end.hops, end.duration_ms);
   if (s)
     sess_table_end(s, SESS_END_CARRIER);
-  gw_form_cleanup(&end.form);
+  ag_form_cleanup(&end.form);
   gw_req_reply(req, 200, "text/plain; charset=utf-8", "OK\n", 3);
-  return GW_OK;
+  return AG_OK;
 }

@@ -1,0 +1,30 @@
+/* gw_ussd.h: one USSD hop, from the carrier's request to its screen, for gateway/.
+ *
+ * dialect parse -> session (created on the first hop, with the caller's profile read from the
+ * database) -> engine replay -> effects stored (the hop waits for the commit) -> dialect render.
+ * The server owns everything the hop borrows and swaps `content` on a reload.
+ */
+#ifndef GW_USSD_H
+#define GW_USSD_H
+
+#include "gateway/http/gw_http.h"
+#include "lib/ag_config.h"
+#include "lib/ag_secret.h"
+#include "sessions/sess.h"
+#include "store/store.h"
+
+/* What a hop works with; every pointer is borrowed from the server for its lifetime. */
+struct gw_ussd {
+  const struct ag_config *cfg;
+  const struct ag_secret *secret;
+  struct sess_content *content; /* the current snapshot: new sessions take a reference */
+  struct sess_budget budget;    /* the default; carrier_budgets may override it per carrier */
+  struct sess_table *sessions;
+  struct store *store;
+};
+
+/* Route handlers of the `at` dialect; ctx is a struct gw_ussd. */
+int gw_ussd_at(void *ctx, struct gw_req *req);
+int gw_ussd_at_end(void *ctx, struct gw_req *req);
+
+#endif
