@@ -5,6 +5,7 @@
  */
 #include "gateway/gw_server.h"
 #include "lib/ag.h"
+#include "lib/ag_buf.h"
 #include "lib/ag_log.h"
 
 #include <event2/event.h>
@@ -14,27 +15,147 @@
 #include <string.h>
 #include <sys/time.h>
 
+/* The families the server itself keeps or reads from its parts when asked. Modules register
+ * their own counters next to these as they are instrumented. */
+static const struct ag_metric_def def_live =
+    AG_METRIC_PLAIN(GAUGE, "aulgate_sessions_live", "USSD sessions under way.");
+static const struct ag_metric_def def_pending =
+    AG_METRIC_PLAIN(GAUGE, "aulgate_answers_pending", "Answers queued or in flight to PostgreSQL.");
+static const struct ag_metric_def def_waiting = AG_METRIC_PLAIN(
+    GAUGE, "aulgate_http_waiting", "HTTP requests suspended, waiting for the database.");
+static const struct ag_metric_def def_db_up =
+    AG_METRIC_PLAIN(GAUGE, "aulgate_db_up", "1 while the store's connection is up.");
+static const struct ag_metric_def def_generation = AG_METRIC_PLAIN(
+    GAUGE, "aulgate_content_generation", "Generation of the content new sessions start with.");
+static const struct ag_metric_def def_reload_failures =
+    AG_METRIC_PLAIN(COUNTER, "aulgate_content_reload_failures_total",
+                    "SIGHUP reloads refused (the running content stayed).");
+static const struct ag_metric_def def_committed =
+    AG_METRIC_PLAIN(COUNTER, "aulgate_answers_committed_total", "Answers committed.");
+static const struct ag_metric_def def_batches =
+    AG_METRIC_PLAIN(COUNTER, "aulgate_batches_total", "Batches (transactions) committed.");
+static const struct ag_metric_def def_reconnects =
+    AG_METRIC_PLAIN(COUNTER, "aulgate_db_reconnects_total", "Times the store reconnected.");
+static const struct ag_metric_def def_uptime =
+    AG_METRIC_PLAIN(GAUGE, "aulgate_uptime_seconds", "Seconds since the process started.");
+
+static double read_live(void *arg)
+{
+  return (double)sess_table_live(((struct gw_server *)arg)->sessions);
+}
+
+static double read_pending(void *arg)
+{
+  return (double)store_pending(((struct gw_server *)arg)->store);
+}
+
+static double read_waiting(void *arg)
+{
+  return (double)gw_http_suspended(((struct gw_server *)arg)->http);
+}
+
+static double read_db_up(void *arg)
+{
+  return store_state(((struct gw_server *)arg)->store) == STORE_UP;
+}
+
+static double read_generation(void *arg)
+{
+  return sess_content_generation(((struct gw_server *)arg)->content);
+}
+
+static double read_uptime(void *arg)
+{
+  return (double)((ag_now_us() - ((struct gw_server *)arg)->started_us) / 1000000);
+}
+
+static double read_store(struct gw_server *srv, int which)
+{
+  struct store_stats st;
+
+  store_stats(srv->store, &st);
+  return (double)(which == 0 ? st.answers : which == 1 ? st.batches : st.reconnects);
+}
+
+static double read_committed(void *arg)
+{
+  return read_store(arg, 0);
+}
+
+static double read_batches(void *arg)
+{
+  return read_store(arg, 1);
+}
+
+static double read_reconnects(void *arg)
+{
+  return read_store(arg, 2);
+}
+
+static int metrics_setup(struct gw_server *srv)
+{
+  static const struct {
+    const struct ag_metric_def *def;
+    double (*fn)(void *arg);
+  } gauges[] = {
+      {&def_live, read_live},
+      {&def_pending, read_pending},
+      {&def_waiting, read_waiting},
+      {&def_db_up, read_db_up},
+      {&def_generation, read_generation},
+      {&def_committed, read_committed},
+      {&def_batches, read_batches},
+      {&def_reconnects, read_reconnects},
+      {&def_uptime, read_uptime},
+  };
+
+  srv->metrics = ag_metrics_create();
+  if (!srv->metrics)
+    return AG_ENOMEM;
+  for (size_t i = 0; i < AG_ARRAY_LEN(gauges); i++)
+    if (!ag_metrics_add_fn(srv->metrics, gauges[i].def, gauges[i].fn, srv))
+      return AG_ENOMEM;
+  srv->reload_failures = ag_metric_series0(ag_metrics_add(srv->metrics, &def_reload_failures));
+  return srv->reload_failures ? AG_OK : AG_ENOMEM;
+}
+
+/* /healthz: a few figures of the registry as JSON, 503 while the database is not up. */
 static int healthz(void *ctx, struct gw_req *req)
 {
+  static const struct {
+    const char *key, *metric;
+  } fields[] = {
+      {"live_sessions", "aulgate_sessions_live"},
+      {"content_generation", "aulgate_content_generation"},
+      {"content_reload_failures", "aulgate_content_reload_failures_total"},
+      {"pending_answers", "aulgate_answers_pending"},
+      {"waiting_requests", "aulgate_http_waiting"},
+      {"answers_committed", "aulgate_answers_committed_total"},
+      {"batches", "aulgate_batches_total"},
+      {"db_reconnects", "aulgate_db_reconnects_total"},
+      {"uptime_s", "aulgate_uptime_seconds"},
+  };
   struct gw_server *srv = ctx;
   enum store_state st = store_state(srv->store);
-  struct store_stats stats;
-  char body[512];
-  int n;
+  struct ag_buf b;
+  char *body;
+  size_t len;
+  int rc;
 
-  store_stats(srv->store, &stats);
-  n = snprintf(body, sizeof(body),
-               "{\"status\":\"%s\",\"db\":\"%s\",\"live_sessions\":%zu,"
-               "\"content_generation\":%u,\"content_reload_failures\":%u,"
-               "\"pending_answers\":%zu,"
-               "\"waiting_requests\":%zu,\"answers_committed\":%llu,\"batches\":%llu,"
-               "\"db_reconnects\":%llu,\"uptime_s\":%lld}\n",
-               st == STORE_UP ? "ok" : "degraded", store_state_name(st),
-               sess_table_live(srv->sessions), sess_content_generation(srv->content),
-               srv->reload_failures, store_pending(srv->store), gw_http_suspended(srv->http),
-               (unsigned long long)stats.answers, (unsigned long long)stats.batches,
-               (unsigned long long)stats.reconnects, (ag_now_us() - srv->started_us) / 1000000);
-  gw_req_reply(req, st == STORE_UP ? 200 : 503, "application/json", body, (size_t)n);
+  ag_buf_init(&b, 4096);
+  rc = ag_buf_printf(&b, "{\"status\":\"%s\",\"db\":\"%s\"", st == STORE_UP ? "ok" : "degraded",
+                     store_state_name(st));
+  for (size_t i = 0; rc == AG_OK && i < AG_ARRAY_LEN(fields); i++)
+    rc = ag_buf_printf(&b, ",\"%s\":%.0f", fields[i].key,
+                       ag_metrics_total(srv->metrics, fields[i].metric));
+  if (rc == AG_OK)
+    rc = ag_buf_adds(&b, "}\n");
+  body = ag_buf_take(&b, &len);
+  if (rc || !body)
+    gw_req_reply(req, 500, "application/json", "{\"error\":\"internal error\"}\n", 27);
+  else
+    gw_req_reply(req, st == STORE_UP ? 200 : 503, "application/json", body, len);
+  free(body);
   return AG_OK;
 }
 
@@ -161,7 +282,7 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
   (void)sig;
   (void)what;
   if (content_load(srv, &fresh, err, sizeof(err))) {
-    srv->reload_failures++;
+    ag_series_inc(srv->reload_failures);
     AG_LOGE("content.reload_failed", "error=%s kept_generation=%u", ag_log_quote(err, q, sizeof(q)),
             sess_content_generation(srv->content));
     return;
@@ -246,7 +367,7 @@ static int setup(struct gw_server *srv)
   srv->store = store_create(srv->base, &scfg);
   srv->sessions = sess_table_create(srv->base, srv->cfg.session_idle_timeout_ms,
                                     srv->cfg.session_max_ms, on_session_end, srv);
-  if (!srv->store || !srv->sessions)
+  if (!srv->store || !srv->sessions || metrics_setup(srv))
     return AG_ENOMEM;
   srv->ussd = (struct gw_ussd){&srv->cfg,   &srv->secret,  srv->content,
                                srv->budget, srv->sessions, srv->store};
@@ -298,6 +419,7 @@ static void teardown(struct gw_server *srv)
   if (srv->base)
     event_base_free(srv->base);
   sess_content_unref(srv->content);
+  ag_metrics_destroy(srv->metrics);
 }
 
 int gw_server_run(struct ag_config *cfg)

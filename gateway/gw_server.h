@@ -9,6 +9,7 @@
 #include "lib/ag_config.h"
 #include "gateway/http/gw_http.h"
 #include "gateway/ussd/gw_ussd.h"
+#include "lib/ag_metrics.h"
 #include "lib/ag_secret.h"
 #include "sessions/sess.h"
 #include "store/store.h"
@@ -28,8 +29,9 @@ struct gw_server {
   struct event *ev_term, *ev_int, *ev_hup, *ev_drain;
   long long started_us, drain_deadline_us;
   int stopping;
-  unsigned reload_failures; /* SIGHUP reloads refused since start, for /healthz */
-  struct gw_ussd ussd;      /* what hops borrow; ussd.content follows content */
+  struct ag_metrics *metrics;        /* owned: the one registry every module updates */
+  struct ag_series *reload_failures; /* SIGHUP reloads refused since start */
+  struct gw_ussd ussd;               /* what hops borrow; ussd.content follows content */
 };
 
 /* Runs `aulgate serve` with an already loaded configuration; returns the exit status. */
