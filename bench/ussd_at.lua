@@ -14,8 +14,11 @@ end
 function init(args)
   prefix = string.format("b%d-%d-", os.time(), tid)
   -- The number must be new too: a known caller skips the language menu and the path would
-  -- mean something else. +77, then 2 digits of the clock, the thread, 6 of the counter.
-  phone_prefix = string.format("%%2B77%02d%d", os.time() % 100, tid)
+  -- mean something else (and a repeated caller's END tip would count as a success). +77, then
+  -- 3 digits of the run number bench/ussd_at.sh keeps in var/ (new for every run, so runs never
+  -- share numbers until 1000 runs later), the thread, 5 digits of the counter.
+  local run = tonumber(os.getenv("RUN") or "0")
+  phone_prefix = string.format("%%2B77%03d%d", run % 1000, tid)
   nav = os.getenv("NAV") == "1"
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -25,7 +28,7 @@ function request()
   counter = counter + 1
   local text = nav and "" or "3%2A1%2A1%2A1"
   local body = "sessionId=" .. prefix .. counter ..
-    "&serviceCode=%2A1234%23&phoneNumber=" .. phone_prefix .. string.format("%06d", counter % 1000000) ..
+    "&serviceCode=%2A1234%23&phoneNumber=" .. phone_prefix .. string.format("%05d", counter % 100000) ..
     "&networkCode=40101&text=" .. text
   return wrk.format(nil, "/ussd/at", nil, body)
 end

@@ -17,10 +17,15 @@ AULGATE_DB=${AULGATE_DB:-"host=127.0.0.1 port=${AULGATE_PG_PORT:-54329} dbname=a
 pid=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 before=$(scripts/pg.sh psql -Atc "SELECT count(*) FROM responses")
+# Every run (and each scenario) draws its callers from a fresh run number: see ussd_at.lua.
+mkdir -p var
+run=$(( $(cat var/bench-run 2>/dev/null || echo 0) + 1 ))
 for scenario in first-screen answer; do
+  run=$((run + 1))
+  echo "$run" > var/bench-run
   nav=0; [ "$scenario" = first-screen ] && nav=1
   echo "== $scenario hops: wrk -t2 -c$conns -d${secs}s --latency (git $(git rev-parse --short HEAD))"
-  NAV=$nav wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/ussd_at.lua "http://127.0.0.1:$port" |
+  RUN=$run NAV=$nav wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/ussd_at.lua "http://127.0.0.1:$port" |
     grep -E 'Requests/sec|Latency |50%|90%|99%|requests in|Non-2xx|Socket errors'
 done
 after=$(scripts/pg.sh psql -Atc "SELECT count(*) FROM responses")
