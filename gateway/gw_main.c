@@ -126,6 +126,15 @@ static int dial_exec(char **argv)
   return 2;
 }
 
+/* Whether a command's arguments ask for its usage: every command answers -h and --help. */
+static int wants_help(int argc, char **argv)
+{
+  for (int i = 2; i < argc; i++)
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+      return 1;
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   struct ag_config cfg;
@@ -136,6 +145,12 @@ int main(int argc, char **argv)
     usage(stderr);
     return 2;
   }
+  if (strcmp(argv[1], "dial") == 0)
+    return dial_exec(argv + 1); /* aulgate-dial answers -h and --help itself */
+  if (wants_help(argc, argv)) {
+    usage(stdout);
+    return 0;
+  }
   if (strcmp(argv[1], "config-doc") == 0) {
     ag_config_doc(stdout);
     return 0;
@@ -145,8 +160,6 @@ int main(int argc, char **argv)
     usage(stdout);
     return 0;
   }
-  if (strcmp(argv[1], "dial") == 0)
-    return dial_exec(argv + 1);
   if (strcmp(argv[1], "lint") == 0)
     return lint_main(argc, argv);
   if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "migrate") != 0 &&

@@ -69,7 +69,18 @@ require_conf() {
 AULGATE_PG_PORT=${AULGATE_PG_PORT:-54329}
 export AULGATE_PG_PORT
 
-# The libpq conninfo for the private cluster.
+# The database of the demo and of `aulgate serve`, and the one the tests use instead (issue 7:
+# the tests wrote sessions and a phone number in clear beside the demo's data).
+AULGATE_DEMO_DB=aulgate
+# shellcheck disable=SC2034 # used by scripts/test.sh
+AULGATE_TEST_DB=aulgate_test
+
+# The libpq conninfo of database $1 in the private cluster.
+pg_conninfo_of() {
+  printf 'host=127.0.0.1 port=%s dbname=%s user=aulgate' "$AULGATE_PG_PORT" "$1"
+}
+
+# The libpq conninfo of the demo database in the private cluster.
 pg_conninfo() {
-  printf 'host=127.0.0.1 port=%s dbname=aulgate user=aulgate' "$AULGATE_PG_PORT"
+  pg_conninfo_of "$AULGATE_DEMO_DB"
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The README's second command, and what CI runs (.ci/run): checks the formatting of the C files,
 # installs what is missing, builds Debug with ASan+UBSan into build-test/ (AULGATE_BUILD_DIR
-# overrides), starts the private PostgreSQL and runs every test with ctest.
+# overrides), starts the private PostgreSQL, recreates the test database aulgate_test in it and
+# runs every test with ctest against it (the demo database aulgate must come out unchanged);
+# then Release builds with GCC (build-rel/, unit tests run) and clang (build-rel-clang/), and
+# the fuzz targets.
 # Exits with ctest's status, or 1 if ctest passed but a C file is not clang-formatted.
 # The PostgreSQL cluster is left running (scripts/pg.sh stop stops it).
 set -euo pipefail
@@ -47,6 +50,64 @@ check_format() {
   return 1
 }
 
+# psql as aulgate on the private cluster, database $1, the rest its arguments; quiet, stops at
+# the first error.
+test_psql() {
+  local db=$1
+  shift
+  "$SCRIPTS/pg.sh" psql -q -X -v ON_ERROR_STOP=1 -d "$db" "$@"
+}
+
+# A fresh test database: dropped if a run left one, created, migrated and seeded.
+fresh_test_db() {
+  say "recreating the test database $AULGATE_TEST_DB (the demo's $AULGATE_DEMO_DB is not touched)"
+  test_psql postgres -c "DROP DATABASE IF EXISTS $AULGATE_TEST_DB WITH (FORCE)" \
+    -c "CREATE DATABASE $AULGATE_TEST_DB OWNER aulgate" || die "cannot recreate $AULGATE_TEST_DB"
+  say "applying migrations (sql/migrations) to $AULGATE_DB"
+  "$BUILD_DIR/aulgate" migrate -c "$AULGATE_CONF" || die "migrate failed"
+  say "loading regions and districts (content/regions.json)"
+  "$BUILD_DIR/aulgate" seed -c "$AULGATE_CONF" || die "seed failed"
+}
+
+# Prints every table of the demo database with its exact row count, one "table count" a line
+# (nothing when the database does not exist). The tests must leave this unchanged.
+demo_counts() {
+  local exists
+  exists=$(test_psql postgres -At -c \
+    "SELECT 1 FROM pg_database WHERE datname = '$AULGATE_DEMO_DB'") || die "cannot list databases"
+  [ "$exists" = 1 ] || return 0
+  test_psql "$AULGATE_DEMO_DB" -At -F ' ' <<'SQL' || die "cannot count the rows of the demo database"
+SELECT format('SELECT %L, count(*) FROM %I.%I', table_schema || '.' || table_name, table_schema,
+              table_name)
+  FROM information_schema.tables
+ WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')
+ ORDER BY table_schema, table_name\gexec
+SQL
+}
+
+# Release builds with the tests, so that -Werror holds with optimisation (GCC -O3 warns where
+# -O0 does not): GCC, whose unit tests run, and clang, compiled only (its Debug build is the
+# fuzz build). Returns 1 when a build or a unit test fails.
+release_builds() {
+  local jobs=${AULGATE_JOBS:-$(nproc 2>/dev/null || echo 2)} rc=0 dir cc
+  for cc in gcc clang; do
+    dir=build-rel
+    [ "$cc" = gcc ] || dir=build-rel-$cc
+    say "Release build with the tests, $cc, in $dir/"
+    if ! cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DAULGATE_TESTS=ON -DAULGATE_SANITIZE=OFF \
+      -DAULGATE_FUZZ=OFF -DCMAKE_C_COMPILER="$cc" >/dev/null ||
+      ! cmake --build "$dir" -j "$jobs"; then
+      say "the $cc Release build FAILED"
+      rc=1
+      continue
+    fi
+    if [ "$cc" = gcc ]; then
+      ctest --test-dir "$dir" -L unit --output-on-failure --timeout 300 --no-tests=error || rc=1
+    fi
+  done
+  return "$rc"
+}
+
 main() {
   [ $# -eq 0 ] || die "usage: scripts/test.sh (no arguments; AULGATE_BUILD_DIR, AULGATE_PG_PORT)"
   "$SCRIPTS/deps.sh"
@@ -58,13 +119,13 @@ main() {
   ensure_secret
   "$SCRIPTS/pg.sh" start
 
-  AULGATE_DB=$(pg_conninfo)
+  # The tests get a database of their own; tests that need more make throw-away ones beside it.
+  AULGATE_DB=$(pg_conninfo_of "$AULGATE_TEST_DB")
   AULGATE_PG_CTL="$SCRIPTS/pg.sh" # tests run "$AULGATE_PG_CTL stop|start" to simulate an outage
   export AULGATE_DB AULGATE_PG_CTL AULGATE_ROOT
-  say "applying migrations (sql/migrations) to $AULGATE_DB"
-  "$BUILD_DIR/aulgate" migrate -c "$AULGATE_CONF" || die "migrate failed"
-  say "loading regions and districts (content/regions.json)"
-  "$BUILD_DIR/aulgate" seed -c "$AULGATE_CONF" || die "seed failed"
+  local demo_before demo_after
+  demo_before=$(demo_counts)
+  fresh_test_db
   # Sanitizer reports with a stack, and stop at the first one; callers may set their own.
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -72,6 +133,19 @@ main() {
   say "running the tests in $BUILD_DIR/ against $AULGATE_DB"
   # --no-tests=error: a build that registers no test is a failure, not a silent pass.
   ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 300 --no-tests=error || test_rc=$?
+
+  # The demo's data is the user's: the run must not have added, changed or removed a row.
+  "$SCRIPTS/pg.sh" start # an outage test may have left it stopped after a failure
+  demo_after=$(demo_counts)
+  if [ "$demo_before" != "$demo_after" ]; then
+    say "the tests changed the demo database $AULGATE_DEMO_DB (rows per table, before and after):"
+    diff <(printf '%s\n' "$demo_before") <(printf '%s\n' "$demo_after") >&2 || true
+    test_rc=1
+  else
+    say "the demo database $AULGATE_DEMO_DB is as it was ($(printf '%s' "$demo_before" | grep -c .) tables)"
+  fi
+
+  release_builds || test_rc=1
 
   # The fuzz targets, built with clang and libFuzzer: each replays its seed corpus, then fuzzes
   # for a few seconds from it (new inputs go to a temporary folder, not the committed corpus).

@@ -178,6 +178,13 @@ int sess__render_page(const struct sess_content *c, const struct sess_budget *b,
                       const struct sess_screen *s, enum sess_lang lang, size_t page, int error,
                       char *out, size_t outlen);
 
+/* The items page `page` (the last page when past it) of the screen shows: [*from, *to), as
+ * sess__render_page() shows them; only those can be picked (docs/content.md). Returns the
+ * number of pages. */
+size_t sess__page_range(const struct sess_content *c, const struct sess_budget *b,
+                        const struct sess_screen *s, enum sess_lang lang, size_t page, size_t *from,
+                        size_t *to);
+
 /* How many pages sess__render_page() shows for the screen. */
 size_t sess__page_count(const struct sess_content *c, const struct sess_budget *b,
                         const struct sess_screen *s, enum sess_lang lang);

@@ -145,36 +145,48 @@ static void check_engine_screens(struct sess_diag *d, const struct sess_content 
   }
 }
 
+/* The files check_reachable() follows: sess_content.c loads at most this many. */
+#define REACH_FILES 64
+
+/* The work list of check_reachable(): a node is marked when pushed, never pushed twice, so the
+ * list never holds more than every node once (a menu of 128 nodes x 98 options pushes 12,544
+ * gotos if marked when popped). */
+struct reach {
+  unsigned char seen[REACH_FILES][SESS_MAX_NODES];
+  struct sess_goto stack[REACH_FILES * SESS_MAX_NODES];
+  size_t top;
+};
+
+static void reach_push(struct reach *r, const struct sess_content *c, struct sess_goto g)
+{
+  if (g.file < 0 || (size_t)g.file >= c->n_surveys || g.file >= REACH_FILES || g.node < 0 ||
+      (size_t)g.node >= c->surveys[g.file].n_nodes || g.node >= SESS_MAX_NODES ||
+      r->seen[g.file][g.node])
+    return;
+  r->seen[g.file][g.node] = 1;
+  r->stack[r->top++] = g;
+}
+
 /* Marks what can be reached from every file's start (and first_visit); reports the rest. */
 static void check_reachable(struct sess_diag *d, const struct sess_content *c)
 {
-  static unsigned char seen[64][SESS_MAX_NODES];
-  struct sess_goto stack[64 * SESS_MAX_NODES];
-  size_t top = 0;
+  static struct reach r; /* 72 KiB: too big for the stack of a SIGHUP reload */
 
-  memset(seen, 0, sizeof(seen));
-  for (size_t f = 0; f < c->n_surveys && f < 64; f++) {
-    if (c->surveys[f].start >= 0)
-      stack[top++] = (struct sess_goto){(int)f, c->surveys[f].start};
-    if (c->surveys[f].first_visit >= 0)
-      stack[top++] = (struct sess_goto){(int)f, c->surveys[f].first_visit};
+  memset(&r, 0, sizeof(r));
+  for (size_t f = 0; f < c->n_surveys && f < REACH_FILES; f++) {
+    reach_push(&r, c, (struct sess_goto){(int)f, c->surveys[f].start});
+    reach_push(&r, c, (struct sess_goto){(int)f, c->surveys[f].first_visit});
   }
-  while (top > 0) {
-    struct sess_goto g = stack[--top];
-    const struct sess_node *n;
-    if (g.file < 0 || g.file >= 64 || g.node < 0 || seen[g.file][g.node])
-      continue;
-    seen[g.file][g.node] = 1;
-    n = &c->surveys[g.file].nodes[g.node];
-    if (n->next.file >= 0)
-      stack[top++] = n->next;
+  while (r.top > 0) {
+    struct sess_goto g = r.stack[--r.top];
+    const struct sess_node *n = &c->surveys[g.file].nodes[g.node];
+    reach_push(&r, c, n->next);
     for (size_t i = 0; i < n->n_options; i++)
-      if (n->options[i].go.file >= 0)
-        stack[top++] = n->options[i].go;
+      reach_push(&r, c, n->options[i].go);
   }
-  for (size_t f = 0; f < c->n_surveys && f < 64; f++)
+  for (size_t f = 0; f < c->n_surveys && f < REACH_FILES; f++)
     for (size_t k = 0; k < c->surveys[f].n_nodes; k++)
-      if (c->surveys[f].id && c->surveys[f].start >= 0 && !seen[f][k])
+      if (c->surveys[f].id && c->surveys[f].start >= 0 && !r.seen[f][k])
         sess__problem(d, "%s: node '%s' is unreachable", c->surveys[f].file,
                       c->surveys[f].nodes[k].id);
 }

@@ -269,6 +269,24 @@ static size_t utf8_chars(const char *s)
   return n;
 }
 
+static void build_screen(struct run *r, struct sess_screen *s, struct sess_item *items);
+
+/* Parses an option number: valid only while its option is on the page shown (0 and 99 are
+ * handled before, where the page shows them). A number from another page, or past the last
+ * option, is refused like any other wrong input (docs/content.md, "Input"). */
+static int pick_on_page(struct run *r, const char *in, long *k)
+{
+  struct sess_item items[SESS_MAX_OPTIONS];
+  struct sess_screen s;
+  size_t from, to;
+
+  build_screen(r, &s, items);
+  if (parse_pick(in, 1, (long)s.n_items, k))
+    return AG_EINVAL;
+  sess__page_range(r->c, r->b, &s, r->lang, r->page, &from, &to);
+  return (size_t)*k > from && (size_t)*k <= to ? AG_OK : AG_EINVAL;
+}
+
 static void apply_node(struct run *r, const char *in)
 {
   const struct sess_node *n = node_of(r);
@@ -280,7 +298,7 @@ static void apply_node(struct run *r, const char *in)
   case SESS_NODE_CHOICE:
   case SESS_NODE_MENU:
   case SESS_NODE_YESNO:
-    if (parse_pick(in, 1, (long)n_items, &k))
+    if (pick_on_page(r, in, &k) || (size_t)k > n_items)
       break;
     if (n->type == SESS_NODE_MENU)
       menu_pick(r, &n->options[k - 1]);
@@ -334,7 +352,7 @@ static void apply_engine_screen(struct run *r, const char *in)
   }
   switch (r->scr) {
   case SCR_RESUME:
-    if (parse_pick(in, 1, 2, &k))
+    if (pick_on_page(r, in, &k))
       break;
     if (k == 1) {
       r->attempt = r->prior->open_attempt;
@@ -350,13 +368,13 @@ static void apply_engine_screen(struct run *r, const char *in)
     enter(r, node_of(r)->next.file, node_of(r)->next.node);
     return;
   case SCR_BANDS:
-    if (parse_pick(in, 1, (long)r->c->n_bands, &k))
+    if (pick_on_page(r, in, &k))
       break;
     r->tip_band = r->c->bands[k - 1].id;
     r->scr = SCR_TIP;
     return;
   case SCR_SMS:
-    if (parse_pick(in, 1, 2, &k))
+    if (pick_on_page(r, in, &k))
       break;
     r->eff.kind = SESS_EFFECT_SMS;
     r->eff.sms = k == 1;

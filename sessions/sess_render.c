@@ -211,14 +211,12 @@ size_t sess__paginate(const struct sess_content *c, const struct sess_budget *b,
   return pages;
 }
 
-int sess__render_page(const struct sess_content *c, const struct sess_budget *b,
-                      const struct sess_screen *s, enum sess_lang lang, size_t page, int error,
-                      char *buf, size_t buflen)
+size_t sess__page_range(const struct sess_content *c, const struct sess_budget *b,
+                        const struct sess_screen *s, enum sess_lang lang, size_t page, size_t *from,
+                        size_t *to)
 {
   size_t first[SESS_MAX_OPTIONS + 1];
   size_t bad, pages = sess__paginate(c, b, s, lang, first, AG_ARRAY_LEN(first), &bad);
-  size_t from, to;
-  struct frame f;
 
   if (pages == 0) { /* content over budget: lint refuses it; show one item per page anyway */
     pages = s->n_items ? s->n_items : 1;
@@ -227,8 +225,20 @@ int sess__render_page(const struct sess_content *c, const struct sess_budget *b,
   }
   if (page >= pages)
     page = pages - 1;
-  from = first[page];
-  to = page + 1 < pages ? first[page + 1] : s->n_items;
+  *from = first[page];
+  *to = page + 1 < pages ? first[page + 1] : s->n_items;
+  return pages;
+}
+
+int sess__render_page(const struct sess_content *c, const struct sess_budget *b,
+                      const struct sess_screen *s, enum sess_lang lang, size_t page, int error,
+                      char *buf, size_t buflen)
+{
+  size_t from, to, pages = sess__page_range(c, b, s, lang, page, &from, &to);
+  struct frame f;
+
+  if (page >= pages)
+    page = pages - 1;
   f.error = error ? sess_string(c, s->error_key ? s->error_key : "invalid", lang) : NULL;
   f.prompt = 1;
   f.more = page + 1 < pages;

@@ -299,21 +299,36 @@ START_TEST(test_engine_pager_moves_between_pages)
 }
 END_TEST
 
-START_TEST(test_engine_pager_any_number_on_any_page)
+START_TEST(test_engine_pager_number_only_on_its_page)
 {
   struct sess_content *c = load(RENDER_DIR);
-  struct play p;
+  struct play p, q;
+  struct page pg2 = page_of(c, play(&q, c, "pager", NULL, "99")->text, SESS_KK);
+  char pick[48];
 
-  /* Option 1 picked on page 3, option 30 on page 1: both accepted and stored. */
-  play(&p, c, "pager", NULL, "99 99 1");
+  /* An option is picked on the page that shows it, and stored. */
+  play(&p, c, "pager", NULL, "99 99 12");
   ck_assert_str_eq(p.r.text, "Дұрыс па?\n1 Иә\n2 Жоқ");
   ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_ANSWER);
   ck_assert_str_eq(p.r.effect.question_id, "colour");
-  ck_assert_str_eq(p.r.effect.value, "o01");
-  play(&p, c, "pager", NULL, "30");
-  ck_assert_str_eq(p.r.effect.value, "o30");
-  play(&p, c, "pager", NULL, "99 12");
   ck_assert_str_eq(p.r.effect.value, "o12");
+  snprintf(pick, sizeof(pick), "99 %ld", pg2.first);
+  play(&p, c, "pager", NULL, pick);
+  ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_ANSWER);
+  /* Option 1 on page 3, option 30 on page 1, 12 on page 2 (where it is not): the same page
+   * with the error line, nothing stored (issue 7: they were taken before). */
+  play(&p, c, "pager", NULL, "99 99 1");
+  ck_assert_str_eq(p.r.text, "Қате таңдау.\n12 Нұсқа\n13 Нұсқа\n14 Нұсқа\n15 Нұсқа\n99 Тағы\n"
+                             "0 Артқа");
+  ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_NONE);
+  play(&p, c, "pager", NULL, "30");
+  ck_assert_has(p.r.text, "Қате таңдау.\n");
+  ck_assert_has(p.r.text, "\n1 Нұсқа\n");
+  ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_NONE);
+  play(&p, c, "pager", NULL, "99 12");
+  ck_assert_has(p.r.text, "Қате таңдау.\n");
+  ck_assert_lacks(p.r.text, "\n12 Нұсқа");
+  ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_NONE);
   /* Not a number of the list: 31, a leading zero, nothing numeric. */
   play(&p, c, "pager", NULL, "31");
   ck_assert_has(p.r.text, "Қате таңдау.");
@@ -338,16 +353,17 @@ START_TEST(test_engine_next_question_starts_on_first_page)
   struct play p;
   struct page pg;
 
-  /* Page 3 of the regions, Akmola (2): its districts from the first. */
+  /* Page 3 of the regions, its first option (East Kazakhstan, 6): its districts from the
+   * first. (It picked Akmola, 2, from page 3 before issue 7: 2 is on page 1 only.) */
   pg = page_of(c, play(&p, c, "main_menu", &ru, "1 1 99 99")->text, SESS_RU);
   ck_assert_int_gt(pg.first, 2);
-  play(&p, c, "main_menu", &ru, "1 1 99 99 2");
+  ck_assert(has_line(p.r.text, "6 Восточно-Казахстанская"));
+  play(&p, c, "main_menu", &ru, "1 1 99 99 6");
   assert_asks(c, &p.r, "district", SESS_RU);
   pg = page_of(c, p.r.text, SESS_RU);
   ck_assert_int_eq(pg.first, 1);
   ck_assert_int_eq(pg.back, 0);
   ck_assert_int_eq(pg.more, 1);
-  ck_assert(has_line(p.r.text, "1 Аккольский"));
   sess_content_unref(c);
 }
 END_TEST
@@ -761,9 +777,10 @@ START_TEST(test_engine_known_language_skips_language_menu)
   ck_assert_str_eq(p.r.text,
                    "Aulgate\n1 Опрос\n2 Совет дня\n3 По возрасту\n4 SMS-советы\n5 Язык/Тіл");
   ck_assert_int_eq(p.r.lang, SESS_RU);
-  /* Nobody known: the language menu first, in Kazakh; a pick switches the language. */
+  /* Nobody known: the language menu first, asked in Kazakh and Russian; a pick switches the
+   * language. */
   play(&p, c, "main_menu", NULL, "");
-  ck_assert_str_eq(p.r.text, "Тілді таңдаңыз\n1 Қазақша\n2 Русский\n3 English");
+  ck_assert_str_eq(p.r.text, "Тілді таңдаңыз\nВыберите язык\n1 Қазақша\n2 Русский\n3 English");
   ck_assert_int_eq(p.r.lang, SESS_KK);
   play(&p, c, "main_menu", NULL, "2");
   ck_assert_int_eq(p.r.lang, SESS_RU);
@@ -923,7 +940,7 @@ START_TEST(test_engine_effect_answer_fields)
     const char *path, *question, *value;
   } rows[] = {
       {"1 2 1", "region", "abai"},
-      {"1 2 20", "region", "shymkent"},
+      {"1 2 99 20", "region", "shymkent"}, /* 20 is on the second page */
       {"1 2 1 3", "district", "abai-ayagoz"},
       {"1 2 1 3 2", "settlement", "rural"},
       {"1 2 1 3 2 4", "grade", "10-11"},
@@ -1081,8 +1098,12 @@ START_TEST(test_engine_tips_by_band)
     ck_assert_int_eq(pg.last, (long)c->n_bands);
   }
   for (size_t b = 0; b < c->n_bands; b++) {
-    char path[32];
-    snprintf(path, sizeof(path), "3 %zu", b + 1);
+    char path[64] = "3", pick[24];
+    /* From the page that shows the band: a number is valid on its own page only. */
+    while (page_of(c, play(&p, c, "main_menu", &ru, path)->text, SESS_RU).last < (long)b + 1)
+      strcat(path, " 99");
+    snprintf(pick, sizeof(pick), " %zu", b + 1);
+    strcat(path, pick);
     play(&p, c, "main_menu", &ru, path);
     ck_assert_int_eq(p.r.end, 1);
     ck_assert_msg(is_tip(c, p.r.text, c->bands[b].id, SESS_RU), "band %s: %s", c->bands[b].id,
@@ -1127,8 +1148,10 @@ END_TEST
  * was replayed before or in between (the `at` dialect resends the path on every hop). */
 START_TEST(test_engine_replay_prefix_consistent)
 {
-  const char *path[] = {"1", "1", "x", "2", "99", "99", "0", "2", "3", "1",  "2", "7", "2",
-                        "1", "1", "x", "2", "1",  "2",  "1", "1", "1", "99", "1", "2"};
+  /* Options are typed from the page that shows them: "0" twice back to the first page of
+   * regions for option 2, and option 3 on the second page of the barriers. */
+  const char *path[] = {"1", "1", "x", "2", "99", "99", "0", "0", "2", "3", "1",  "2", "7",
+                        "2", "1", "1", "x", "2",  "1",  "2", "1", "1", "1", "99", "3", "2"};
   enum { N = AG_ARRAY_LEN(path) };
   struct sess_content *c = load(CONTENT_DIR);
   struct sess_profile prof;
@@ -1350,6 +1373,16 @@ static int seen_add(struct walk *w, const char *text)
   return 1;
 }
 
+/* The value (region code) of option k of a regions list. */
+static const char *items_at(const struct walk *w, const struct sess_node *nd, long k)
+{
+  struct sess_item items[SESS_MAX_OPTIONS];
+  size_t n = sess__node_items(w->c, nd, NULL, w->lang, items);
+
+  ck_assert(k >= 1 && (size_t)k <= n);
+  return items[k - 1].value;
+}
+
 static void walk_replay(const struct walk *w, const char **path, size_t n, struct sess_reply *r)
 {
   ck_assert_uint_le(n, SESS_MAX_INPUTS);
@@ -1416,6 +1449,7 @@ static void walk(struct walk *w, const char **path, size_t n, const char *region
   const struct sess_node *nd = NULL;
   const char *kids[SESS_MAX_OPTIONS + 4];
   const char *kid_region[SESS_MAX_OPTIONS + 4];
+  size_t kid_pages[SESS_MAX_OPTIONS + 4] = {0}; /* the "99"s before the kid's input */
   size_t n_kids = 0;
   struct sess_item items[SESS_MAX_OPTIONS];
 
@@ -1468,29 +1502,35 @@ static void walk(struct walk *w, const char **path, size_t n, const char *region
     kid_region[n_kids] = region;
     kids[n_kids++] = "a";
   } else {
+    /* Each option from the page that shows it: a number is valid only on its own page. */
     long last = 0;
     for (size_t pg = 0; pg < pages; pg++) {
       struct sess_reply pr;
+      struct page shown;
       for (size_t i = 0; i < pg; i++)
         p2[n + i] = "99";
       walk_replay(w, p2, n + pg, &pr);
-      last =
-          page_of(w->c, pr.text, w->lang).last > last ? page_of(w->c, pr.text, w->lang).last : last;
+      shown = page_of(w->c, pr.text, w->lang);
+      for (long k = shown.first; k >= 1 && k <= shown.last; k++) {
+        kid_region[n_kids] = nd && nd->source == SESS_SOURCE_REGIONS ? items_at(w, nd, k) : region;
+        kid_pages[n_kids] = pg;
+        kids[n_kids++] = num_str(k);
+      }
+      last = shown.last > last ? shown.last : last;
     }
     if (nd && nd->source == SESS_SOURCE_REGIONS)
       ck_assert_uint_eq(sess__node_items(w->c, nd, NULL, w->lang, items), (size_t)last);
-    for (long k = 1; k <= last; k++) {
-      kid_region[n_kids] = nd && nd->source == SESS_SOURCE_REGIONS ? items[k - 1].value : region;
-      kids[n_kids++] = num_str(k);
-    }
     if (page_of(w->c, r.text, w->lang).back) {
       kid_region[n_kids] = region;
+      kid_pages[n_kids] = 0;
       kids[n_kids++] = "0";
     }
   }
   for (size_t i = 0; i < n_kids; i++) {
-    p2[n] = kids[i];
-    walk(w, p2, n + 1, kid_region[i]);
+    for (size_t k = 0; k < kid_pages[i]; k++)
+      p2[n + k] = "99";
+    p2[n + kid_pages[i]] = kids[i];
+    walk(w, p2, n + kid_pages[i] + 1, kid_region[i]);
   }
 }
 
@@ -1748,7 +1788,7 @@ static Suite *engine_suite(void)
   tcase_add_test(tc, test_engine_pager_kazakh_pages);
   tcase_add_loop_test(tc, test_engine_pager_every_page_within_budget, 0, SESS_NLANG);
   tcase_add_test(tc, test_engine_pager_moves_between_pages);
-  tcase_add_test(tc, test_engine_pager_any_number_on_any_page);
+  tcase_add_test(tc, test_engine_pager_number_only_on_its_page);
   tcase_add_test(tc, test_engine_next_question_starts_on_first_page);
   tcase_add_test(tc, test_engine_gsm7_extension_chars_cost_two);
   tcase_add_test(tc, test_engine_ucs2_one_kazakh_letter);

@@ -2,7 +2,13 @@
  *
  * Each input is written as survey.json into a folder that also holds the shipped strings.json,
  * then linted and loaded. Invariants: no crash or leak; lint and load agree (lint finds no
- * problem exactly when load succeeds); a loaded snapshot replays its first screen. */
+ * problem exactly when load succeeds); a loaded snapshot replays its first screen.
+ *
+ * Content at the engine's limits is large: a menu of 128 nodes x 98 options is some 200 kB of
+ * JSON, far past libFuzzer's default -max_len of 4096 bytes. The corpus holds such a menu
+ * (regression-reachable-128x98.json: the reachability walk once overflowed on it), and since
+ * libFuzzer takes -max_len from the largest seed when not given, inputs of that size stay
+ * reachable while fuzzing. */
 #include "lib/ag.h"
 #include "sessions/sess.h"
 

@@ -195,8 +195,9 @@ START_TEST(test_it_shared_phone_two_parents)
 {
   /* The mother finishes; the father, on the same phone, answers the whole survey himself and
    * is not offered the mother's survey. */
+  /* Barrier 3 from its page, the second ("99"). */
   static const char *const mother[] = {"2", "1", "1", "1", "1", "2", "2", "12", "1", "2",
-                                       "1", "2", "1", "1", "2", "2", "1", "3",  "2"};
+                                       "1", "2", "1", "1", "2", "2", "1", "99", "3", "2"};
   static const char *const father[] = {"1", "2", "1"};
   char phone[16], s1[96], s2[96];
   struct it_resp r;

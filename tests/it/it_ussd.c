@@ -34,7 +34,7 @@ static const char *const survey_inputs[] = {
     "12",                     /* school number */
     "1",  "2", "1", "2",      /* L1..L4 */
     "1",  "1", "2", "2", "1", /* T1..T5 */
-    "3",                      /* barrier: language or culture */
+    "2",                      /* barrier: the school's job (on the first page everywhere) */
     "2",                      /* SMS tips: no */
 };
 static const char *const want[][2] = {
@@ -52,7 +52,7 @@ static const char *const want[][2] = {
     {"T3", "no"},
     {"T4", "no"},
     {"T5", "yes"},
-    {"barrier", "language"},
+    {"barrier", "school_job"},
     {"subscribe", "no"},
 };
 #define N_WANT (sizeof(want) / sizeof(want[0]))

@@ -329,7 +329,10 @@ static int dial_args(int argc, char **argv, struct dial *d)
   d->session = d->session_buf;
   d->phone = "+77011234567";
   d->network = "40101";
-  optind = 1; /* argv is ours from argv[0] = "dial" */
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if (strcmp(argv[i], "--help") == 0)
+      return AG_DECLINED; /* the one long option: getopt() knows short ones only */
+  optind = 1;             /* argv is ours from argv[0] = "dial" */
   while ((c = getopt(argc, argv, ":u:n:s:w:h")) != -1) {
     switch (c) {
     case 'u':
