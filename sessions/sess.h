@@ -8,8 +8,9 @@
  * dialect sends on every hop, so a retried hop gets the same reply by construction.
  *
  * The session table (sess_table_*) keeps, per live session, what the path does not carry: the
- * pinned content version, the context loaded from the database, and the idle and maximum-length
- * timers.
+ * pinned content version, the caller's profile (built with sess_profile_add() from what the
+ * gateway reads in the database) with the hops waiting for it, and the idle and maximum-length
+ * timers. Sessions are opaque: the gateway reads them through sess_session_*().
  */
 #ifndef SESS_H
 #define SESS_H

@@ -18,13 +18,18 @@ static void on_stored(void *arg, int rc)
 }
 
 /* The language is a convenience for the next call: failing to keep it fails nothing. */
+static void lang_not_saved(const struct gw_ussd_hop *h, int rc)
+{
+  AG_LOGW("ussd.lang_not_saved", "carrier=%s session=%s error=%s", h->d->name, h->session,
+          ag_errname(rc));
+}
+
 static void on_lang_stored(void *arg, int rc)
 {
   struct gw_ussd_hop *h = arg;
 
   if (rc)
-    AG_LOGW("ussd.lang_not_saved", "carrier=%s session=%s error=%s", h->d->name, h->session,
-            ag_errname(rc));
+    lang_not_saved(h, rc);
   on_stored(h, AG_OK);
 }
 
@@ -100,8 +105,7 @@ static void submit_lang(struct gw_ussd_hop *h)
   if (rc == AG_OK)
     h->pending++;
   else
-    AG_LOGW("ussd.lang_not_saved", "carrier=%s session=%s error=%s", h->d->name, h->session,
-            ag_errname(rc));
+    lang_not_saved(h, rc);
 }
 
 int gw_ussd__submit_effect(struct gw_ussd_hop *h)

@@ -252,20 +252,25 @@ START_TEST(test_it_tips_and_sms_switch)
 }
 END_TEST
 
-/* The caller hangs up (the carrier's end notice). */
-static void hang_up(const char *session)
+/* The carrier's end notice for session, with outcome its status fields. */
+static void carrier_end(const char *session, const char *outcome)
 {
   char body[512];
   struct it_resp r;
 
   snprintf(body, sizeof(body),
-           "sessionId=%s&serviceCode=%%2A1234%%23&networkCode=40101&phoneNumber=%%2B7705&"
-           "status=Success&durationInMillis=2100&hopsCount=2&input=&errorMessage=",
-           session);
+           "sessionId=%s&serviceCode=%%2A1234%%23&networkCode=40101&phoneNumber=%%2B7705&%s",
+           session, outcome);
   ck_assert_int_eq(
       it_post(&srv, "/ussd/at/end", "application/x-www-form-urlencoded", body, strlen(body), &r),
       0);
   ck_assert_int_eq(r.status, 200);
+}
+
+/* The caller hangs up. */
+static void hang_up(const char *session)
+{
+  carrier_end(session, "status=Success&durationInMillis=2100&hopsCount=2&input=&errorMessage=");
 }
 
 /* The first screen of a new session of phone. */
@@ -401,20 +406,14 @@ END_TEST
 
 START_TEST(test_it_carrier_end_notification)
 {
-  char phone[16], session[96], body[512];
+  char phone[16], session[96];
   struct it_resp r;
 
   it_fresh_phone(phone);
   it_session_id(session, sizeof(session), "end");
   ck_assert_int_eq(it_hop(&srv, session, phone, "", &r), 0);
-  snprintf(body, sizeof(body),
-           "sessionId=%s&serviceCode=%%2A1234%%23&networkCode=40101&phoneNumber=%%2B7705&"
-           "status=Failed&durationInMillis=4100&hopsCount=1&input=&errorMessage=timeout",
-           session);
-  ck_assert_int_eq(
-      it_post(&srv, "/ussd/at/end", "application/x-www-form-urlencoded", body, strlen(body), &r),
-      0);
-  ck_assert_int_eq(r.status, 200);
+  carrier_end(session,
+              "status=Failed&durationInMillis=4100&hopsCount=1&input=&errorMessage=timeout");
   ck_assert_int_eq(it_hop(&srv, session, phone, "1", &r), 0);
   ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "after the carrier ended it: %s", r.body);
   /* A notification without a session id is a bad request. */
