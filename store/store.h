@@ -113,10 +113,10 @@ int store_submit_lang(struct store *st, const struct store_lang *l, store_cb cb,
 /* Reads what is known of a respondent for resume: one row per answer of every attempt of
  * survey_id (relation, attempt, status, language, fresh, question_id, option), plus rows with
  * attempt 0 carrying the language of the SMS switch and the language last chosen in the menu,
- * newest first; "fresh" is "t" when the
- * attempt moved within window_s seconds. What the session (carrier, session_id) itself wrote is
- * left out, so that the profile is the same whenever, and by whichever gateway, it is read
- * during the session. Same contract as store_submit(); cb gets the rows. */
+ * newest first; "fresh" is "t" when the attempt moved within window_s seconds. What the session
+ * (carrier, session_id) itself wrote is left out, so that the profile is the same whenever, and
+ * by whichever gateway, it is read during the session. Same contract as store_submit(); cb gets
+ * the rows. */
 int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
                         const char *survey_id, long window_s, const char *carrier,
                         const char *session_id, store_rows_cb cb, void *arg);
