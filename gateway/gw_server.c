@@ -182,8 +182,9 @@ static void on_session_end(void *arg, struct sess_session *s)
 
   (void)arg;
   AG_LOGI("ussd.session_end", "carrier=%s session=%s phone=%s reason=%s hops=%zu ms=%lld",
-          s->carrier, ag_log_quote(s->id, q, sizeof(q)), s->phone_masked,
-          sess_end_reason_name(s->ended), s->hops, (now - s->created_us) / 1000);
+          sess_session_carrier(s), ag_log_quote(sess_session_id(s), q, sizeof(q)),
+          sess_session_phone_masked(s), sess_end_reason_name(sess_session_ended(s)),
+          sess_session_hops(s), (now - sess_session_created_us(s)) / 1000);
 }
 
 /* The places list as the database holds it: a department may have added districts by SQL. */

@@ -10,6 +10,31 @@
 
 #include <jansson.h>
 
+enum sess_profile_state { SESS_PROFILE_NONE = 0, SESS_PROFILE_LOADING, SESS_PROFILE_READY };
+
+/* One session (sess_table.c owns it, sess_session.c reads it and runs its profile queue). */
+struct sess_session {
+  char carrier[16];
+  char id[132];
+  struct sess_content *content; /* owned reference: the version the session started with */
+  uint8_t respondent[32];
+  char msisdn[16];       /* E.164: needed only to switch SMS tips on */
+  char phone_masked[20]; /* for logs and operators */
+  enum sess_profile_state profile_state;
+  struct sess_profile profile; /* owned */
+  struct sess_ctx ctx;         /* ctx.profile points at profile once READY */
+  long long created_us, last_us;
+  size_t hops; /* the highest hop index seen */
+  enum sess_end_reason ended;
+  struct sess_waiter *waiting; /* borrowed: hops waiting for the profile, oldest first */
+  size_t n_waiting;
+  int holds;   /* sess_session_hold() minus sess_session_release() */
+  int expired; /* ended, and its tombstone time is over: freed when the last hold goes */
+  struct sess_table *table;
+  struct sess_session *hash_next;
+  struct event *idle, *max;
+};
+
 struct sess_text {
   const char *s[SESS_NLANG];
 };

@@ -8,8 +8,9 @@
  * dialect sends on every hop, so a retried hop gets the same reply by construction.
  *
  * The session table (sess_table_*) keeps, per live session, what the path does not carry: the
- * pinned content version, the context loaded from the database, and the idle and maximum-length
- * timers.
+ * pinned content version, the caller's profile (built with sess_profile_add() from what the
+ * gateway reads in the database) with the hops waiting for it, and the idle and maximum-length
+ * timers. Sessions are opaque: the gateway reads them through sess_session_*().
  */
 #ifndef SESS_H
 #define SESS_H
@@ -81,8 +82,25 @@ struct sess_profile {
   char grade[16];      /* last known grade band of the child, "" if unknown */
   size_t n;
   struct sess_prior prior[SESS_MAX_RELATIONS];
+  size_t rows; /* rows given to sess_profile_add() */
 };
 void sess_profile_cleanup(struct sess_profile *p);
+
+/* One fact known about the caller, as the profile is built from them. */
+struct sess_profile_row {
+  const char *relation;    /* who answered on a shared phone, "" when the survey does not ask */
+  int attempt;             /* 1, 2, ...; 0: a row that only tells the language */
+  int open;                /* the attempt is unfinished */
+  int fresh;               /* it moved within the resume window */
+  const char *lang;        /* "kk", "ru", "en"; anything else: unknown */
+  const char *question_id; /* NULL: the attempt has no answer on this row */
+  const char *value;       /* the answer to question_id */
+};
+/* Adds one row to p (zeroed before the first). Rows come newest first: the first row tells the
+ * language, a relation's first row its latest attempt, the first `grade` answer the grade; the
+ * answers of an open attempt that is fresh are kept for "never ask twice". Returns AG_OK or
+ * AG_ENOMEM (p then still to be cleaned up). */
+int sess_profile_add(struct sess_profile *p, const struct sess_profile_row *row);
 
 struct sess_ctx {
   const struct sess_profile *profile; /* NULL: a caller we know nothing about */
@@ -95,7 +113,8 @@ enum sess_effect_kind {
   SESS_EFFECT_NONE = 0,
   SESS_EFFECT_ANSWER,  /* an answer to a survey question */
   SESS_EFFECT_ATTEMPT, /* a survey attempt opened or resumed by `relation` */
-  SESS_EFFECT_SMS      /* SMS tips switched on or off */
+  SESS_EFFECT_SMS,     /* SMS tips switched on or off */
+  SESS_EFFECT_LANG     /* a language chosen: sess_reply.lang, remembered for the next call */
 };
 struct sess_effect {
   enum sess_effect_kind kind;
@@ -145,28 +164,8 @@ enum sess_end_reason {
 };
 const char *sess_end_reason_name(enum sess_end_reason r);
 
-enum sess_profile_state { SESS_PROFILE_NONE = 0, SESS_PROFILE_LOADING, SESS_PROFILE_READY };
-
-/* One live session. The table owns it; the gateway reads and writes the fields below. */
-struct sess_session {
-  char carrier[16];
-  char id[132];
-  struct sess_content *content; /* owned reference: the version the session started with */
-  uint8_t respondent[32];
-  char msisdn[16];       /* E.164: needed only to switch SMS tips on */
-  char phone_masked[20]; /* for logs and operators */
-  enum sess_profile_state profile_state;
-  struct sess_profile profile; /* owned */
-  struct sess_ctx ctx;         /* ctx.profile points at profile once READY */
-  long long created_us, last_us;
-  size_t hops; /* the highest hop index seen */
-  enum sess_end_reason ended;
-  void *waiting; /* gateway-owned: hops waiting for the profile */
-  /* table internals */
-  struct sess_table *table;
-  struct sess_session *hash_next;
-  struct event *idle, *max;
-};
+/* One live (or ended) session, owned by the table: opaque, read through the accessors below. */
+struct sess_session;
 
 /* Called once when a session ends (before it is freed, which happens later: an ended session
  * stays as a tombstone for session_max_ms, so late or retried hops get a consistent answer). */
@@ -181,13 +180,50 @@ void sess_table_destroy(struct sess_table *t);
 /* NULL when unknown. */
 struct sess_session *sess_table_find(struct sess_table *t, const char *carrier, const char *id);
 /* A new live session with its timers running, holding a reference to content; NULL when out of
- * memory. carrier and id are copied (truncated to the field sizes). */
+ * memory. carrier and id are copied (truncated to the field sizes); msisdn (E.164) is kept only
+ * to switch SMS tips on, respondent is the caller's key, now_us starts the day count. */
 struct sess_session *sess_table_add(struct sess_table *t, const char *carrier, const char *id,
+                                    const char *msisdn, const uint8_t respondent[32],
                                     struct sess_content *content, long long now_us);
-/* A hop arrived: restart the idle timer. */
-void sess_table_touch(struct sess_session *s, long long now_us);
+/* Hop number `hop` arrived: restart the idle timer, remember the highest hop. */
+void sess_table_touch(struct sess_session *s, size_t hop, long long now_us);
 /* Ends a live session; no-op on an ended one. */
 void sess_table_end(struct sess_session *s, enum sess_end_reason why);
+/* Whoever keeps a session pointer across a callback holds it: the table frees an ended session
+ * only when its tombstone time is over and nothing holds it. Returns s. */
+struct sess_session *sess_session_hold(struct sess_session *s);
+void sess_session_release(struct sess_session *s);
+
+/* Accessors: strings and content are borrowed for as long as the session is held. */
+const char *sess_session_id(const struct sess_session *s);
+const char *sess_session_carrier(const struct sess_session *s);
+const char *sess_session_msisdn(const struct sess_session *s);
+const char *sess_session_phone_masked(const struct sess_session *s);
+const uint8_t *sess_session_respondent(const struct sess_session *s); /* 32 bytes */
+struct sess_content *sess_session_content(const struct sess_session *s);
+const struct sess_ctx *sess_session_ctx(const struct sess_session *s);
+size_t sess_session_hops(const struct sess_session *s);
+long long sess_session_created_us(const struct sess_session *s);
+enum sess_end_reason sess_session_ended(const struct sess_session *s);
+/* The language the caller's profile knows, else the default (kk). */
+enum sess_lang sess_session_lang(const struct sess_session *s);
+
+/* The caller's profile. A session starts without it; the first hop that needs it loads it (the
+ * gateway reads the database: sessions/ never does), later hops wait for that same load. */
+#define SESS_MAX_WAITING 8 /* hops of one session waiting for its profile */
+struct sess_waiter {
+  struct sess_waiter *next; /* the session's queue: sessions/ only */
+  /* Runs once when the profile is settled: AG_OK (ready) or the load's error. */
+  void (*ready)(struct sess_waiter *w, int rc);
+};
+/* Returns AG_OK when the profile is ready (w not queued); AG_AGAIN when w waits for it, with
+ * *load set to 1 when the caller must start loading it now and finish with
+ * sess_profile_settle(); AG_E2BIG when SESS_MAX_WAITING hops wait already. */
+int sess_profile_wait(struct sess_session *s, struct sess_waiter *w, int *load /* OUT */);
+/* The load is over: with rc AG_OK the profile takes p's contents (p is left empty), otherwise
+ * p is cleaned up and the next hop loads again. Then every waiter's ready() runs with rc. */
+void sess_profile_settle(struct sess_session *s, int rc, struct sess_profile *p);
+
 size_t sess_table_live(const struct sess_table *t);
 
 #endif

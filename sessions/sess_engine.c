@@ -203,8 +203,10 @@ static void menu_pick(struct run *r, const struct sess_option *o)
 {
   const struct sess_node *n = node_of(r);
 
-  if (o->set_lang >= 0)
+  if (o->set_lang >= 0) {
     r->lang = (enum sess_lang)o->set_lang;
+    r->eff.kind = SESS_EFFECT_LANG; /* remembered for the caller's next session */
+  }
   if (o->go.file >= 0) {
     enter(r, o->go.file, o->go.node);
     return;

@@ -3,14 +3,18 @@
  * The idle timer restarts with every hop; the max timer runs from the first hop. When either
  * fires, or the gateway sends END, or the carrier says the session is over, the session ends:
  * the callback runs once and the session stays as a tombstone until session_max_ms later, so a
- * retried or late hop can still be told apart from a new session. Then it is freed.
+ * retried or late hop can still be told apart from a new session. Then it is freed, or, when a
+ * hop still holds it (waiting for the profile or for a commit), as that hop lets it go.
  */
-#include "sessions/sess.h"
+#include "sessions/sess-internal.h"
 #include "lib/ag.h"
+#include "lib/ag_phone.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define KZ_UTC_OFFSET_S (5 * 3600) /* one time zone for the whole country since March 2024 */
 
 struct sess_table {
   struct event_base *base;
@@ -92,12 +96,25 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
     sess_table_end(s, SESS_END_IDLE);
     return;
   }
-  if (s->profile_state == SESS_PROFILE_LOADING || s->waiting) {
-    set_timer(s->idle, 1000); /* a database answer is still due: free it after that */
-    return;
+  s->expired = 1;
+  if (s->holds == 0) {
+    unlink_session(s->table, s);
+    session_free(s);
   }
-  unlink_session(s->table, s);
-  session_free(s);
+}
+
+struct sess_session *sess_session_hold(struct sess_session *s)
+{
+  s->holds++;
+  return s;
+}
+
+void sess_session_release(struct sess_session *s)
+{
+  if (--s->holds == 0 && s->expired) { /* the tombstone outlived its time for this hold */
+    unlink_session(s->table, s);
+    session_free(s);
+  }
 }
 
 static void on_max(evutil_socket_t fd, short what, void *arg)
@@ -178,6 +195,7 @@ static void grow(struct sess_table *t)
 }
 
 struct sess_session *sess_table_add(struct sess_table *t, const char *carrier, const char *id,
+                                    const char *msisdn, const uint8_t respondent[32],
                                     struct sess_content *content, long long now_us)
 {
   struct sess_session *s = calloc(1, sizeof(*s));
@@ -187,6 +205,10 @@ struct sess_session *sess_table_add(struct sess_table *t, const char *carrier, c
     return NULL;
   snprintf(s->carrier, sizeof(s->carrier), "%s", carrier);
   snprintf(s->id, sizeof(s->id), "%s", id);
+  snprintf(s->msisdn, sizeof(s->msisdn), "%s", msisdn);
+  ag_phone_mask(msisdn, s->phone_masked, sizeof(s->phone_masked));
+  memcpy(s->respondent, respondent, sizeof(s->respondent));
+  s->ctx.day = (long)((now_us / 1000000 + KZ_UTC_OFFSET_S) / 86400);
   s->table = t;
   s->idle = evtimer_new(t->base, on_idle, s);
   s->max = evtimer_new(t->base, on_max, s);
@@ -208,8 +230,10 @@ struct sess_session *sess_table_add(struct sess_table *t, const char *carrier, c
   return s;
 }
 
-void sess_table_touch(struct sess_session *s, long long now_us)
+void sess_table_touch(struct sess_session *s, size_t hop, long long now_us)
 {
+  if (hop > s->hops)
+    s->hops = hop;
   s->last_us = now_us;
   if (s->ended == SESS_LIVE)
     set_timer(s->idle, s->table->idle_ms);
@@ -233,11 +257,4 @@ void sess_table_end(struct sess_session *s, enum sess_end_reason why)
 size_t sess_table_live(const struct sess_table *t)
 {
   return t->live;
-}
-
-void sess_profile_cleanup(struct sess_profile *p)
-{
-  for (size_t i = 0; i < p->n; i++)
-    free(p->prior[i].kv);
-  memset(p, 0, sizeof(*p));
 }

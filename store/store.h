@@ -64,6 +64,16 @@ struct store_sms {
   int64_t received_at_us;
 };
 
+/* A language chosen in the menu, remembered per respondent for the next session
+ * (store_lang.c). */
+struct store_lang {
+  uint8_t respondent[STORE_RESPONDENT_LEN];
+  const char *carrier; /* with session_id: the session that chose, which its profile leaves out */
+  const char *session_id;
+  const char *lang; /* kk, ru, en */
+  int64_t received_at_us;
+};
+
 /* A result set, valid only during the callback that receives it. */
 struct store_rows;
 int store_rows_count(const struct store_rows *r);
@@ -98,13 +108,15 @@ int store_submit(struct store *st, const struct store_answer *a, store_cb cb, vo
 
 int store_submit_attempt(struct store *st, const struct store_attempt *a, store_cb cb, void *arg);
 int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, void *arg);
+int store_submit_lang(struct store *st, const struct store_lang *l, store_cb cb, void *arg);
 
 /* Reads what is known of a respondent for resume: one row per answer of every attempt of
- * survey_id (relation, attempt, status, language, fresh, question_id, option), plus a row with
- * attempt 0 carrying the language of the SMS switch, newest first; "fresh" is "t" when the
- * attempt moved within window_s seconds. What the session (carrier, session_id) itself wrote is
- * left out, so that the profile is the same whenever, and by whichever gateway, it is read
- * during the session. Same contract as store_submit(); cb gets the rows. */
+ * survey_id (relation, attempt, status, language, fresh, question_id, option), plus rows with
+ * attempt 0 carrying the language of the SMS switch and the language last chosen in the menu,
+ * newest first; "fresh" is "t" when the attempt moved within window_s seconds. What the session
+ * (carrier, session_id) itself wrote is left out, so that the profile is the same whenever, and
+ * by whichever gateway, it is read during the session. Same contract as store_submit(); cb gets
+ * the rows. */
 int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
                         const char *survey_id, long window_s, const char *carrier,
                         const char *session_id, store_rows_cb cb, void *arg);

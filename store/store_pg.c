@@ -7,6 +7,7 @@
  * PGRES_PIPELINE_SYNC with no error before it means every answer of the batch is durable.
  */
 #include "store/store.h"
+#include "store/store-internal.h"
 #include "lib/ag.h"
 #include "lib/ag_log.h"
 
@@ -18,7 +19,7 @@
 #define MAX_PARAMS 15
 
 /* The prepared statements. A batch may mix them; each item names one. */
-enum stmt { STMT_ANSWER, STMT_ATTEMPT, STMT_SMS, STMT_PROFILE, N_STMTS };
+enum stmt { STMT_ANSWER, STMT_ATTEMPT, STMT_SMS, STMT_PROFILE, STMT_LANG, N_STMTS };
 
 /* Timestamps travel as microseconds since the epoch (text), exact in both directions. */
 #define TS_12 "'epoch'::timestamptz + $12::bigint * interval '1 microsecond'"
@@ -69,8 +70,13 @@ static const struct {
      " WHERE p.respondent = $1 AND p.survey_id = $2 AND p.opened_by <> $4 || ':' || $5"
      /* The SMS switch also tells the caller's language: attempt 0 marks such a row. */
      " UNION ALL SELECT '', 0, 'sms', language, false, NULL, NULL, updated_at, 0"
-     " FROM subscriptions WHERE respondent = $1) AS known"
+     " FROM subscriptions WHERE respondent = $1"
+     /* So does a choice in the language menu, by another session than this one. */
+     " UNION ALL (SELECT '', 0, 'lang', language, false, NULL, NULL, updated_at, 0"
+     " FROM respondent_language WHERE respondent = $1 AND chosen_in <> $4 || ':' || $5"
+     " ORDER BY updated_at DESC LIMIT 1)) AS known"
      " ORDER BY updated_at DESC, attempt DESC, hop"},
+    {"lang", 5, store__lang_sql},
 };
 
 struct item {
@@ -609,6 +615,14 @@ int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPOND
   if (st->state != STORE_UP)
     return AG_EDB;
   return enqueue(st, item_create(STMT_PROFILE, src, 5, 0, respondent), NULL, cb, arg);
+}
+
+int store__submit_lang(struct store *st, const char *const src[5], const uint8_t *respondent,
+                       store_cb cb, void *arg)
+{
+  if (st->state != STORE_UP)
+    return AG_EDB;
+  return enqueue(st, item_create(STMT_LANG, src, 5, 0, respondent), cb, NULL, arg);
 }
 
 static void batch_send(struct store *st)

@@ -785,7 +785,7 @@ START_TEST(test_engine_known_language_skips_language_menu)
   play(&p, c, "main_menu", NULL, "2");
   ck_assert_int_eq(p.r.lang, SESS_RU);
   ck_assert_has(p.r.text, "1 Опрос");
-  ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_NONE);
+  ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_LANG); /* remembered for the next call */
   /* The language menu from the main menu switches too. */
   play(&p, c, "main_menu", &ru, "5 3");
   ck_assert_int_eq(p.r.lang, SESS_EN);
@@ -984,8 +984,7 @@ START_TEST(test_engine_effect_none_for_navigation)
       "4",   /* SMS switch */
       "4 0", /* back home */
       "3 0",
-      "5",   /* language menu */
-      "5 2", /* language switch */
+      "5", /* language menu */
   };
   struct sess_content *c = load(CONTENT_DIR);
   struct sess_profile prof;
@@ -1000,6 +999,32 @@ START_TEST(test_engine_effect_none_for_navigation)
   }
   ck_assert_str_eq(play(&p, c, "main_menu", &en, "4 0")->text,
                    play(&p, c, "main_menu", &en, "")->text);
+  sess_content_unref(c);
+}
+END_TEST
+
+/* A language chosen in the menu is an effect of its own, so the gateway remembers it: the next
+ * hop's input has only its own effect. */
+START_TEST(test_engine_effect_lang_choice)
+{
+  struct sess_content *c = load(CONTENT_DIR);
+  struct sess_profile prof;
+  struct sess_ctx en = ctx_shared(&prof, SESS_EN, 0, "5-9", 20000);
+  struct play p;
+
+  play(&p, c, "main_menu", &en, "5 2");
+  ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_LANG);
+  ck_assert_int_eq(p.r.lang, SESS_RU);
+  ck_assert_int_eq(p.r.end, 0);
+  play(&p, c, "main_menu", &en, "5 3"); /* the language already known: still a choice */
+  ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_LANG);
+  ck_assert_int_eq(p.r.lang, SESS_EN);
+  play(&p, c, "main_menu", &en, "5 2 5");
+  ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_NONE);
+  ck_assert_int_eq(p.r.lang, SESS_RU);
+  play(&p, c, "main_menu", NULL, "1"); /* the first visit's language menu */
+  ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_LANG);
+  ck_assert_int_eq(p.r.lang, SESS_KK);
   sess_content_unref(c);
 }
 END_TEST
@@ -1820,6 +1845,7 @@ static Suite *engine_suite(void)
   tc = tcase_create("effects");
   tcase_add_test(tc, test_engine_effect_answer_fields);
   tcase_add_test(tc, test_engine_effect_none_for_navigation);
+  tcase_add_test(tc, test_engine_effect_lang_choice);
   tcase_add_test(tc, test_engine_effect_sms_switch);
   tcase_add_test(tc, test_engine_tip_today);
   tcase_add_test(tc, test_engine_tips_by_band);

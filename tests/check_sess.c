@@ -6,6 +6,7 @@
  * directory; the "shipped" tcase runs on content/. */
 #include <check.h>
 #include <dirent.h>
+#include <event2/event.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -764,7 +765,8 @@ START_TEST(test_sess_set_lang)
   r = PLAY("1");
   ck_assert_int_eq(r.lang, SESS_KK);
   ck_assert_str_eq(r.text, "Сұрақ 1?\n1 Иә\n2 Жоқ");
-  ck_assert_int_eq(r.effect.kind, SESS_EFFECT_NONE); /* a menu choice is not an answer */
+  /* A language choice is not an answer: it is remembered for the next call. */
+  ck_assert_int_eq(r.effect.kind, SESS_EFFECT_LANG);
 
   r = PLAY("2");
   ck_assert_int_eq(r.lang, SESS_RU);
@@ -1259,6 +1261,159 @@ START_TEST(test_sess_shipped_content_walk)
 }
 END_TEST
 
+/* --- the caller's profile, built from typed rows --- */
+
+static void add_row(struct sess_profile *p, const char *relation, int attempt, int open, int fresh,
+                    const char *lang, const char *q, const char *v)
+{
+  struct sess_profile_row row = {relation, attempt, open, fresh, lang, q, v};
+
+  ck_assert_int_eq(sess_profile_add(p, &row), AG_OK);
+}
+
+START_TEST(test_sess_profile_rows)
+{
+  struct sess_profile p;
+
+  /* Newest first: the mother's open attempt 2 (fresh), her attempt 1, the father's done one. */
+  memset(&p, 0, sizeof(p));
+  add_row(&p, "mother", 2, 1, 1, "ru", "grade", "5-9");
+  add_row(&p, "mother", 2, 1, 1, "ru", "L1", "yes");
+  add_row(&p, "mother", 1, 0, 0, "kk", "grade", "1-4");
+  add_row(&p, "father", 1, 0, 0, "en", "L1", "no");
+  add_row(&p, "grandma", 1, 1, 1, "en", NULL, NULL); /* opened, nothing answered */
+  ck_assert(p.has_lang);
+  ck_assert_int_eq(p.lang, SESS_RU); /* the newest row's */
+  ck_assert_str_eq(p.grade, "5-9");  /* the newest grade */
+  ck_assert_uint_eq(p.n, 3);
+  ck_assert_str_eq(p.prior[0].relation, "mother");
+  ck_assert_int_eq(p.prior[0].last_attempt, 2);
+  ck_assert_int_eq(p.prior[0].open_attempt, 2);
+  ck_assert_uint_eq(p.prior[0].n, 2); /* only the open attempt's answers */
+  ck_assert_str_eq(p.prior[0].kv[1].key, "L1");
+  ck_assert_str_eq(p.prior[0].kv[1].value, "yes");
+  ck_assert_int_eq(p.prior[1].last_attempt, 1);
+  ck_assert_int_eq(p.prior[1].open_attempt, 0);
+  ck_assert_uint_eq(p.prior[1].n, 0);
+  ck_assert_int_eq(p.prior[2].open_attempt, 1);
+  ck_assert_uint_eq(p.prior[2].n, 0);
+  sess_profile_cleanup(&p);
+
+  /* An open attempt past the resume window is not offered. */
+  add_row(&p, "mother", 3, 1, 0, "kk", "L1", "yes");
+  ck_assert_int_eq(p.prior[0].open_attempt, 0);
+  ck_assert_uint_eq(p.prior[0].n, 0);
+  sess_profile_cleanup(&p);
+
+  /* A language-only row (attempt 0: the SMS switch, the language menu) tells the language when
+   * it is the newest, and nothing else; an unknown code tells nothing. */
+  add_row(&p, "", 0, 0, 0, "en", NULL, NULL);
+  add_row(&p, "mother", 1, 0, 0, "ru", "L1", "no");
+  ck_assert(p.has_lang);
+  ck_assert_int_eq(p.lang, SESS_EN);
+  ck_assert_uint_eq(p.n, 1);
+  sess_profile_cleanup(&p);
+  add_row(&p, "", 0, 0, 0, "xx", NULL, NULL);
+  add_row(&p, "mother", 1, 0, 0, "ru", "L1", "no");
+  ck_assert(!p.has_lang);
+  sess_profile_cleanup(&p);
+}
+END_TEST
+
+/* --- the session table: the profile queue and the tombstone's end --- */
+
+static int ends, readies[SESS_MAX_WAITING + 1], ready_order;
+
+static void count_end(void *arg, struct sess_session *s)
+{
+  (void)arg;
+  ck_assert_int_ne(sess_session_ended(s), SESS_LIVE);
+  ends++;
+}
+
+static void on_ready(struct sess_waiter *w, int rc)
+{
+  (void)w;
+  readies[ready_order++] = rc;
+}
+
+static void run_loop_ms(struct event_base *base, long ms)
+{
+  struct timeval tv = {0, ms * 1000};
+
+  event_base_loopexit(base, &tv);
+  event_base_dispatch(base);
+}
+
+START_TEST(test_sess_table_profile_queue_and_tombstone)
+{
+  struct event_base *base = event_base_new();
+  struct sess_table *t = sess_table_create(base, 60000, 100, count_end, NULL);
+  struct sess_content *c = NULL;
+  struct sess_waiter w[SESS_MAX_WAITING + 1];
+  struct sess_profile p;
+  uint8_t key[32] = {1, 2, 3};
+  char err[256];
+  struct sess_session *s;
+  int load;
+
+  ck_assert_int_eq(sess_content_load(CONTENT_DIR, &budget, NULL, 0, &c, err, sizeof(err)), AG_OK);
+  s = sess_table_add(t, "at", "S1", "+77011234567", key, c, 1700000000000000LL);
+  ck_assert_ptr_nonnull(s);
+  ck_assert_ptr_eq(sess_table_find(t, "at", "S1"), s);
+  ck_assert_str_eq(sess_session_phone_masked(s), "+*******4567");
+  ck_assert_int_eq(sess_session_ctx(s)->day, (1700000000 + 5 * 3600) / 86400);
+  ck_assert_ptr_null(sess_session_ctx(s)->profile);
+  /* The first waiter loads, the next ones wait for that load, the ninth is refused. */
+  for (int i = 0; i < SESS_MAX_WAITING; i++) {
+    w[i].ready = on_ready;
+    ck_assert_int_eq(sess_profile_wait(s, &w[i], &load), AG_AGAIN);
+    ck_assert_int_eq(load, i == 0);
+  }
+  w[SESS_MAX_WAITING].ready = on_ready;
+  ck_assert_int_eq(sess_profile_wait(s, &w[SESS_MAX_WAITING], &load), AG_E2BIG);
+  /* A failed load fails every waiter; the next hop loads again. */
+  memset(&p, 0, sizeof(p));
+  sess_profile_settle(s, AG_EDB, &p);
+  ck_assert_int_eq(ready_order, SESS_MAX_WAITING);
+  ck_assert_int_eq(readies[0], AG_EDB);
+  ck_assert_int_eq(sess_profile_wait(s, &w[0], &load), AG_AGAIN);
+  ck_assert_int_eq(load, 1);
+  add_row(&p, "", 0, 0, 0, "ru", NULL, NULL);
+  sess_profile_settle(s, AG_OK, &p);
+  ck_assert_int_eq(readies[SESS_MAX_WAITING], AG_OK);
+  ck_assert_ptr_nonnull(sess_session_ctx(s)->profile);
+  ck_assert_int_eq(sess_session_lang(s), SESS_RU);
+  ck_assert_int_eq(sess_profile_wait(s, &w[1], &load), AG_OK);
+  ck_assert_int_eq(load, 0);
+
+  /* Held past its tombstone time, an ended session stays until the last hold goes. */
+  sess_table_touch(sess_session_hold(s), 3, 1700000000000001LL);
+  ck_assert_uint_eq(sess_session_hops(s), 3);
+  sess_table_end(s, SESS_END_SCREEN);
+  sess_table_end(s, SESS_END_IDLE); /* no-op */
+  ck_assert_int_eq(ends, 1);
+  ck_assert_int_eq(sess_session_ended(s), SESS_END_SCREEN);
+  ck_assert_uint_eq(sess_table_live(t), 0);
+  run_loop_ms(base, 250);
+  ck_assert_ptr_eq(sess_table_find(t, "at", "S1"), s);
+  sess_session_release(s);
+  ck_assert_ptr_null(sess_table_find(t, "at", "S1"));
+
+  /* Unheld, it goes when its time is over. */
+  s = sess_table_add(t, "at", "S2", "+77011234567", key, c, 1700000000000000LL);
+  sess_table_end(s, SESS_END_CARRIER);
+  ck_assert_ptr_eq(sess_table_find(t, "at", "S2"), s);
+  run_loop_ms(base, 250);
+  ck_assert_ptr_null(sess_table_find(t, "at", "S2"));
+  ck_assert_int_eq(ends, 2);
+
+  sess_table_destroy(t);
+  sess_content_unref(c);
+  event_base_free(base);
+}
+END_TEST
+
 static Suite *sess_suite(void)
 {
   Suite *s = suite_create("sess");
@@ -1300,6 +1455,11 @@ static Suite *sess_suite(void)
   tc = tcase_create("shipped");
   tcase_add_test(tc, test_sess_shipped_content_loads);
   tcase_add_test(tc, test_sess_shipped_content_walk);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("table");
+  tcase_add_test(tc, test_sess_profile_rows);
+  tcase_add_test(tc, test_sess_table_profile_queue_and_tombstone);
   suite_add_tcase(s, tc);
   return s;
 }

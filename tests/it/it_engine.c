@@ -218,8 +218,9 @@ END_TEST
 START_TEST(test_it_tips_and_sms_switch)
 {
   static const char *const tip_today[] = {"3", "2"};
-  static const char *const by_age[] = {"3", "3", "4"};
-  static const char *const sms_on[] = {"3", "4", "1"};
+  /* English is chosen in the first session and known from then on (no language menu). */
+  static const char *const by_age[] = {"3", "4"};
+  static const char *const sms_on[] = {"4", "1"};
   static const char *const sms_off[] = {"4", "2"};
   char phone[16], session[96];
   const char *p[1] = {phone};
@@ -243,12 +244,113 @@ START_TEST(test_it_tips_and_sms_switch)
   ck_assert_str_eq(PQgetvalue(res, 0, 0), "t");
   ck_assert_str_eq(PQgetvalue(res, 0, 1), "en");
   PQclear(res);
-  it_session_id(session, sizeof(session), "smsoff"); /* the language is known now */
+  it_session_id(session, sizeof(session), "smsoff");
   ck_assert_int_eq(it_play(&srv, session, phone, sms_off, LEN(sms_off), &r), 0);
   res = PQexecParams(db, "SELECT active FROM subscriptions WHERE msisdn = $1", 1, NULL, p, NULL,
                      NULL, 0);
   ck_assert_str_eq(PQgetvalue(res, 0, 0), "f");
   PQclear(res);
+}
+END_TEST
+
+/* The carrier's end notice for session, with outcome its status fields. */
+static void carrier_end(const char *session, const char *outcome)
+{
+  char body[512];
+  struct it_resp r;
+
+  snprintf(body, sizeof(body),
+           "sessionId=%s&serviceCode=%%2A1234%%23&networkCode=40101&phoneNumber=%%2B7705&%s",
+           session, outcome);
+  ck_assert_int_eq(
+      it_post(&srv, "/ussd/at/end", "application/x-www-form-urlencoded", body, strlen(body), &r),
+      0);
+  ck_assert_int_eq(r.status, 200);
+}
+
+/* The caller hangs up. */
+static void hang_up(const char *session)
+{
+  carrier_end(session, "status=Success&durationInMillis=2100&hopsCount=2&input=&errorMessage=");
+}
+
+/* The first screen of a new session of phone. */
+static void first_screen(const char *phone, const char *tag, struct it_resp *r)
+{
+  char session[96];
+
+  it_session_id(session, sizeof(session), tag);
+  ck_assert_int_eq(it_hop(&srv, session, phone, "", r), 0);
+  ck_assert_int_eq(r->status, 200);
+  hang_up(session);
+}
+
+static long lang_rows(const char *phone, const char *lang)
+{
+  char resp[65], sql[300];
+
+  it_respondent_hex(&srv, phone, resp);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM respondent_language WHERE encode(respondent, 'hex') = '%s'"
+           " AND language = '%s'",
+           resp, lang);
+  return it_count(db, sql);
+}
+
+/* A language chosen in the menu is remembered per respondent, before any answer: the next
+ * session starts in it, and another number is not affected. */
+START_TEST(test_it_language_remembered)
+{
+  static const char kk_lang_menu[] = "CON Тілді таңдаңыз\n1 Қазақша\n2 Русский\n3 English";
+  char a[16], b[16], session[96];
+  struct it_resp r;
+
+  it_fresh_phone(a);
+  do
+    it_fresh_phone(b);
+  while (strcmp(a, b) == 0);
+  /* A chooses Russian in session 1 and hangs up. */
+  it_session_id(session, sizeof(session), "lang1");
+  ck_assert_int_eq(it_hop(&srv, session, a, "", &r), 0);
+  ck_assert_str_eq(r.body, kk_lang_menu);
+  ck_assert_int_eq(it_hop(&srv, session, a, "2", &r), 0);
+  ck_assert_msg(strstr(r.body, "1 Опрос") != NULL, "%s", r.body);
+  ck_assert_int_eq(lang_rows(a, "ru"), 1);
+  /* A retried hop stores nothing new and shows the same screen. */
+  ck_assert_int_eq(it_hop(&srv, session, a, "2", &r), 0);
+  ck_assert_msg(strstr(r.body, "1 Опрос") != NULL, "%s", r.body);
+  ck_assert_int_eq(lang_rows(a, "ru"), 1);
+  hang_up(session);
+  /* Session 2 starts in Russian, without the language menu. */
+  first_screen(a, "lang2", &r);
+  ck_assert_str_eq(r.body, "CON Aulgate\n1 Опрос\n2 Совет дня\n3 По возрасту\n4 SMS-советы\n"
+                           "5 Язык/Тіл");
+  /* B, a new number, is asked; its English does not reach A. */
+  first_screen(b, "langb1", &r);
+  ck_assert_str_eq(r.body, kk_lang_menu);
+  it_session_id(session, sizeof(session), "langb2");
+  ck_assert_int_eq(it_hop(&srv, session, b, "", &r), 0);
+  ck_assert_int_eq(it_hop(&srv, session, b, "3", &r), 0);
+  ck_assert_msg(strstr(r.body, "1 Parent survey") != NULL, "%s", r.body);
+  hang_up(session);
+  first_screen(b, "langb3", &r);
+  ck_assert_msg(strstr(r.body, "1 Parent survey") != NULL, "%s", r.body);
+  first_screen(a, "lang3", &r);
+  ck_assert_msg(strstr(r.body, "1 Опрос") != NULL, "%s", r.body);
+  /* A switches to Kazakh from the main menu: within the session the choice holds, and the next
+   * session starts in Kazakh. */
+  it_session_id(session, sizeof(session), "lang4");
+  ck_assert_int_eq(it_hop(&srv, session, a, "", &r), 0);
+  ck_assert_int_eq(it_hop(&srv, session, a, "5", &r), 0);
+  ck_assert_int_eq(it_hop(&srv, session, a, "5*1", &r), 0);
+  ck_assert_msg(strstr(r.body, "1 Сауалнама") != NULL, "%s", r.body);
+  ck_assert_int_eq(it_hop(&srv, session, a, "5*1*5", &r), 0);
+  ck_assert_msg(strstr(r.body, "Тілді таңдаңыз") != NULL, "%s", r.body);
+  hang_up(session);
+  first_screen(a, "lang5", &r);
+  ck_assert_msg(strstr(r.body, "1 Сауалнама") != NULL, "%s", r.body);
+  ck_assert_int_eq(lang_rows(a, "kk"), 1);
+  ck_assert_int_eq(lang_rows(b, "en"), 1);
 }
 END_TEST
 
@@ -305,20 +407,14 @@ END_TEST
 
 START_TEST(test_it_carrier_end_notification)
 {
-  char phone[16], session[96], body[512];
+  char phone[16], session[96];
   struct it_resp r;
 
   it_fresh_phone(phone);
   it_session_id(session, sizeof(session), "end");
   ck_assert_int_eq(it_hop(&srv, session, phone, "", &r), 0);
-  snprintf(body, sizeof(body),
-           "sessionId=%s&serviceCode=%%2A1234%%23&networkCode=40101&phoneNumber=%%2B7705&"
-           "status=Failed&durationInMillis=4100&hopsCount=1&input=&errorMessage=timeout",
-           session);
-  ck_assert_int_eq(
-      it_post(&srv, "/ussd/at/end", "application/x-www-form-urlencoded", body, strlen(body), &r),
-      0);
-  ck_assert_int_eq(r.status, 200);
+  carrier_end(session,
+              "status=Failed&durationInMillis=4100&hopsCount=1&input=&errorMessage=timeout");
   ck_assert_int_eq(it_hop(&srv, session, phone, "1", &r), 0);
   ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "after the carrier ended it: %s", r.body);
   /* A notification without a session id is a bad request. */
@@ -348,14 +444,15 @@ START_TEST(test_it_reload_keeps_live_sessions)
   ck_assert_int_eq(it_hop(&srv, live, phone, "3*7", &r), 0);
   ck_assert_msg(strstr(r.body, "Parent survey") != NULL, "live session changed: %s", r.body);
   it_session_id(fresh, sizeof(fresh), "fresh");
-  ck_assert_int_eq(it_hop(&srv, fresh, phone, "3", &r), 0); /* language, then the menu */
+  /* English, chosen in the live session, is remembered: the menu comes first. */
+  ck_assert_int_eq(it_hop(&srv, fresh, phone, "", &r), 0);
   ck_assert_msg(strstr(r.body, "Family survey") != NULL, "new session: %s", r.body);
   /* A broken file is refused and the running content stays. */
   snprintf(cmd, sizeof(cmd), "printf '{' > '%s'", path);
   ck_assert_int_eq(system(cmd), 0);
   reload_and_wait("content_reload_failures");
   it_session_id(fresh, sizeof(fresh), "fresh2");
-  ck_assert_int_eq(it_hop(&srv, fresh, phone, "3", &r), 0);
+  ck_assert_int_eq(it_hop(&srv, fresh, phone, "", &r), 0);
   ck_assert_msg(strstr(r.body, "Family survey") != NULL, "after a bad reload: %s", r.body);
   snprintf(cmd, sizeof(cmd), "cp '%s/content/main_menu.json' '%s'",
            getenv("AULGATE_ROOT") ? getenv("AULGATE_ROOT") : ".", path);
@@ -473,6 +570,7 @@ int main(void)
   tcase_add_test(tc, test_it_start_over_opens_new_attempt);
   tcase_add_test(tc, test_it_shared_phone_two_parents);
   tcase_add_test(tc, test_it_tips_and_sms_switch);
+  tcase_add_test(tc, test_it_language_remembered);
   tcase_add_test(tc, test_it_paging_more_and_back);
   tcase_add_test(tc, test_it_two_gateways_alternate);
   tcase_add_test(tc, test_it_carrier_budget_too_small_refused);

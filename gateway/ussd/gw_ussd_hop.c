@@ -1,0 +1,159 @@
+/* gw_ussd_hop.c: the hop proper, once parsed and in its session: the caller's profile (read
+ * once per session), the engine's screen, the effect stored, the screen sent.
+ */
+#include "gateway/ussd/gw_ussd-internal.h"
+#include "lib/ag.h"
+#include "lib/ag_log.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The screen budget of a carrier (its carrier_budgets entry, else the default). */
+static const struct sess_budget *budget_for(const struct gw_ussd *u, const char *carrier,
+                                            struct sess_budget *buf)
+{
+  for (size_t i = 0; i < u->cfg->n_carrier_budgets; i++) {
+    if (strcmp(u->cfg->carrier_budgets[i].carrier, carrier) == 0) {
+      buf->ucs2 = u->cfg->carrier_budgets[i].ucs2;
+      buf->gsm7 = u->cfg->carrier_budgets[i].gsm7;
+      return buf;
+    }
+  }
+  return &u->budget;
+}
+
+void gw_ussd__hop_log(const struct gw_ussd_hop *h, const char *result, int rc)
+{
+  AG_LOGI("ussd.hop",
+          "carrier=%s session=%s hop=%zu phone=%s effect=%d end=%d result=%s%s%s ms=%.2f",
+          h->d->name, h->session, h->step.n_inputs, h->s ? sess_session_phone_masked(h->s) : "-",
+          (int)h->reply.effect.kind, h->reply.end, result, rc ? " error=" : "",
+          rc ? ag_errname(rc) : "", (double)(ag_now_us() - h->t0_us) / 1000.0);
+}
+
+void gw_ussd__hop_free(struct gw_ussd_hop *h)
+{
+  if (h->s)
+    sess_session_release(h->s);
+  gw_ussd_step_cleanup(&h->step);
+  free(h);
+}
+
+void gw_ussd__hop_unavailable(struct gw_ussd_hop *h, int rc)
+{
+  const struct sess_content *c = h->s ? sess_session_content(h->s) : h->u->content;
+
+  gw_ussd__reply_screen(h->req, h->d, 1, sess_string(c, "unavailable", h->reply.lang));
+  h->reply.end = 1;
+  gw_ussd__hop_log(h, "unavailable", rc);
+  if (h->s)
+    sess_table_end(h->s, SESS_END_SCREEN);
+  gw_ussd__hop_free(h);
+}
+
+void gw_ussd__hop_finish(struct gw_ussd_hop *h)
+{
+  if (h->failed) {
+    gw_ussd__hop_unavailable(h, h->failed);
+    return;
+  }
+  gw_ussd__reply_screen(h->req, h->d, h->reply.end, h->reply.text);
+  gw_ussd__hop_log(h, "ok", AG_OK);
+  if (h->reply.end)
+    sess_table_end(h->s, SESS_END_SCREEN);
+  gw_ussd__hop_free(h);
+}
+
+/* The hop proper, once the session knows its caller. Replies now or after the commits. */
+static void hop_run(struct gw_ussd_hop *h)
+{
+  struct sess_session *s = h->s;
+  struct sess_budget budget;
+  int rc;
+
+  sess_table_touch(s, h->step.n_inputs, ag_now_us());
+  rc = sess_replay(sess_session_content(s), budget_for(h->u, h->d->name, &budget),
+                   h->u->cfg->ussd_entry, sess_session_ctx(s), h->step.inputs, h->step.n_inputs,
+                   &h->reply);
+  if (rc) {
+    gw_ussd__hop_unavailable(h, rc);
+    return;
+  }
+  if (gw_ussd__submit_effect(h) > 0) {
+    gw_req_suspend(h->req); /* no-op wait when already suspended for the profile */
+    return;
+  }
+  gw_ussd__hop_finish(h); /* nothing to store, or the store refused: h->failed says which */
+}
+
+/* The one place that knows the columns of store_query_profile()'s rows. */
+static int profile_from_store(struct sess_profile *p, const struct store_rows *rows)
+{
+  int rc = AG_OK;
+
+  for (int i = 0; i < store_rows_count(rows) && rc == AG_OK; i++) {
+    struct sess_profile_row row = {
+        .relation = store_rows_get(rows, i, 0),
+        .attempt = atoi(store_rows_get(rows, i, 1)),
+        .open = strcmp(store_rows_get(rows, i, 2), "open") == 0,
+        .lang = store_rows_get(rows, i, 3),
+        .fresh = strcmp(store_rows_get(rows, i, 4), "t") == 0,
+        .question_id = store_rows_isnull(rows, i, 5) ? NULL : store_rows_get(rows, i, 5),
+        .value = store_rows_get(rows, i, 6)};
+    rc = sess_profile_add(p, &row);
+  }
+  return rc;
+}
+
+/* arg: the session, held by the hop that started the load until this settles it. */
+static void on_profile(void *arg, int rc, const struct store_rows *rows)
+{
+  struct sess_profile p;
+
+  memset(&p, 0, sizeof(p));
+  if (rc == AG_OK)
+    rc = profile_from_store(&p, rows);
+  sess_profile_settle(arg, rc, &p);
+}
+
+static void on_profile_ready(struct sess_waiter *w, int rc)
+{
+  struct gw_ussd_hop *h = (struct gw_ussd_hop *)((char *)w - offsetof(struct gw_ussd_hop, wait));
+
+  if (rc)
+    gw_ussd__hop_unavailable(h, rc);
+  else
+    hop_run(h);
+}
+
+int gw_ussd__hop_go(struct gw_ussd_hop *h)
+{
+  struct gw_req *req = h->req; /* valid until the handler returns, h maybe not */
+  struct sess_session *s = h->s;
+  int load, rc;
+
+  h->wait.ready = on_profile_ready;
+  rc = sess_profile_wait(s, &h->wait, &load);
+  if (rc == AG_OK) {
+    hop_run(h);
+    return gw_req_is_suspended(req) ? AG_AGAIN : AG_OK;
+  }
+  if (rc != AG_AGAIN) {
+    gw_ussd__hop_unavailable(h, rc);
+    return AG_OK;
+  }
+  if (load) {
+    rc = store_query_profile(h->u->store, sess_session_respondent(s), "involvement",
+                             h->u->cfg->resume_window_ms / 1000, sess_session_carrier(s),
+                             sess_session_id(s), on_profile, s);
+    if (rc) {
+      struct sess_profile none;
+      memset(&none, 0, sizeof(none));
+      sess_profile_settle(s, rc, &none); /* h, alone in the queue, gets the polite END now */
+      return AG_OK;
+    }
+  }
+  gw_req_suspend(req);
+  return AG_AGAIN;
+}

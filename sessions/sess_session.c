@@ -1,0 +1,109 @@
+/* sess_session.c: what the gateway may know of a session, and the queue of hops waiting for the
+ * caller's profile.
+ *
+ * The profile is read once per session, by the first hop that needs it; hops arriving meanwhile
+ * (a carrier retrying, say) wait in a bounded queue and all go on when the load settles.
+ */
+#include "sessions/sess-internal.h"
+#include "lib/ag.h"
+
+#include <string.h>
+
+const char *sess_session_id(const struct sess_session *s)
+{
+  return s->id;
+}
+
+const char *sess_session_carrier(const struct sess_session *s)
+{
+  return s->carrier;
+}
+
+const char *sess_session_msisdn(const struct sess_session *s)
+{
+  return s->msisdn;
+}
+
+const char *sess_session_phone_masked(const struct sess_session *s)
+{
+  return s->phone_masked;
+}
+
+const uint8_t *sess_session_respondent(const struct sess_session *s)
+{
+  return s->respondent;
+}
+
+struct sess_content *sess_session_content(const struct sess_session *s)
+{
+  return s->content;
+}
+
+const struct sess_ctx *sess_session_ctx(const struct sess_session *s)
+{
+  return &s->ctx;
+}
+
+size_t sess_session_hops(const struct sess_session *s)
+{
+  return s->hops;
+}
+
+long long sess_session_created_us(const struct sess_session *s)
+{
+  return s->created_us;
+}
+
+enum sess_end_reason sess_session_ended(const struct sess_session *s)
+{
+  return s->ended;
+}
+
+enum sess_lang sess_session_lang(const struct sess_session *s)
+{
+  return s->ctx.profile && s->profile.has_lang ? s->profile.lang : SESS_KK;
+}
+
+int sess_profile_wait(struct sess_session *s, struct sess_waiter *w, int *load)
+{
+  struct sess_waiter **tail = &s->waiting;
+
+  *load = 0;
+  if (s->profile_state == SESS_PROFILE_READY)
+    return AG_OK;
+  if (s->n_waiting == SESS_MAX_WAITING)
+    return AG_E2BIG;
+  if (s->profile_state == SESS_PROFILE_NONE) {
+    s->profile_state = SESS_PROFILE_LOADING;
+    *load = 1;
+  }
+  while (*tail)
+    tail = &(*tail)->next;
+  w->next = NULL;
+  *tail = w;
+  s->n_waiting++;
+  return AG_AGAIN;
+}
+
+void sess_profile_settle(struct sess_session *s, int rc, struct sess_profile *p)
+{
+  struct sess_waiter *w = s->waiting;
+
+  s->waiting = NULL; /* detached first: a waiter may end the session or queue on another */
+  s->n_waiting = 0;
+  if (rc == AG_OK) {
+    s->profile = *p;
+    memset(p, 0, sizeof(*p));
+    s->profile_state = SESS_PROFILE_READY;
+    s->ctx.profile = &s->profile;
+  } else {
+    /* Without the profile the session cannot promise "never ask twice": its hops fail. */
+    sess_profile_cleanup(p);
+    s->profile_state = SESS_PROFILE_NONE;
+  }
+  while (w) {
+    struct sess_waiter *next = w->next;
+    w->ready(w, rc);
+    w = next;
+  }
+}
