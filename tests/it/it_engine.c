@@ -301,7 +301,8 @@ static long lang_rows(const char *phone, const char *lang)
  * session starts in it, and another number is not affected. */
 START_TEST(test_it_language_remembered)
 {
-  static const char kk_lang_menu[] = "CON Тілді таңдаңыз\n1 Қазақша\n2 Русский\n3 English";
+  static const char kk_lang_menu[] =
+      "CON Тілді таңдаңыз\nВыберите язык\n1 Қазақша\n2 Русский\n3 English";
   char a[16], b[16], session[96];
   struct it_resp r;
 
