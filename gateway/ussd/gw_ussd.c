@@ -7,6 +7,7 @@
  */
 #include "gateway/carriers/gw_dialect.h"
 #include "lib/ag.h"
+#include "lib/ag_lang.h"
 #include "lib/ag_log.h"
 #include "gateway/ussd/gw_ussd.h"
 
@@ -240,12 +241,12 @@ static int profile_build(struct sess_profile *p, const struct store_rows *rows)
 
   for (int i = 0; i < n; i++) {
     if (i == 0) {
-      const char *lang = store_rows_get(rows, 0, 3);
-      for (int l = 0; l < SESS_NLANG; l++)
-        if (strcmp(lang, sess_lang_code((enum sess_lang)l)) == 0) {
-          p->has_lang = 1;
-          p->lang = (enum sess_lang)l;
-        }
+      int l = ag_lang_find(store_rows_get(rows, 0, 3));
+
+      if (l >= 0) {
+        p->has_lang = 1;
+        p->lang = (enum sess_lang)l; /* the same order: sess_content.c asserts it */
+      }
     }
     if (profile_add_row(p, rows, i))
       return AG_ENOMEM;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/ag.h"
+#include "lib/ag_lang.h"
 #include "lib/ag_text.h"
 #include "tests/support/ag_check.h"
 
@@ -424,6 +425,87 @@ START_TEST(test_text_fit_invalid_input)
 }
 END_TEST
 
+/* --- the decoder, the UTF-16 counter, the language table --- */
+
+START_TEST(test_text_utf8_next_each_length)
+{
+  static const struct {
+    const char *s;
+    unsigned cp;
+    size_t len;
+  } ok[] = {{"A", 0x41, 1},
+            {"\xD2\x9B", 0x049B, 2},
+            {"\xE2\x82\xAC", 0x20AC, 3},
+            {"\xF0\x9F\x98\x80", 0x1F600, 4},
+            {"\xF4\x8F\xBF\xBF", 0x10FFFF, 4}};
+
+  for (size_t i = 0; i < AG_ARRAY_LEN(ok); i++) {
+    unsigned cp = 0;
+    size_t len = 0;
+
+    ck_assert_int_eq(ag_text_utf8_next(ok[i].s, strlen(ok[i].s), &cp, &len), AG_OK);
+    ck_assert_uint_eq(cp, ok[i].cp);
+    ck_assert_uint_eq(len, ok[i].len);
+    /* Every proper prefix is an unfinished sequence, never an error. */
+    for (size_t n = 0; n < ok[i].len; n++)
+      ck_assert_int_eq(ag_text_utf8_next(ok[i].s, n, &cp, &len), AG_AGAIN);
+  }
+}
+END_TEST
+
+START_TEST(test_text_utf8_next_refuses)
+{
+  /* The offending byte is the last one given: what lets ag_form name its offset. */
+  static const char *const bad[] = {
+      "\x80",         /* stray continuation */
+      "\xC0",         /* always overlong */
+      "\xC1",         /* always overlong */
+      "\xE0\x80",     /* overlong 3-byte form */
+      "\xED\xA0",     /* surrogate */
+      "\xF0\x80",     /* overlong 4-byte form */
+      "\xF4\x90",     /* beyond U+10FFFF */
+      "\xF5",         /* beyond U+10FFFF */
+      "\xFF",         /* never in UTF-8 */
+      "\xE2\x82\x41", /* a continuation byte missing */
+  };
+  unsigned cp = 7;
+  size_t len = 7;
+
+  for (size_t i = 0; i < AG_ARRAY_LEN(bad); i++)
+    ck_assert_msg(ag_text_utf8_next(bad[i], strlen(bad[i]), &cp, &len) == AG_EINVAL, "case %zu", i);
+  ck_assert_uint_eq(cp, 7);
+  ck_assert_uint_eq(len, 7);
+  ck_assert_int_eq(ag_text_utf8_next(NULL, 1, &cp, &len), AG_EINVAL);
+}
+END_TEST
+
+START_TEST(test_text_utf16_units)
+{
+  ck_assert_uint_eq(ag_text_utf16_units("", 0), 0);
+  ck_assert_uint_eq(ag_text_utf16_units(NULL, 0), 0);
+  ck_assert_uint_eq(ag_text_utf16_units("Ақтөбе", strlen("Ақтөбе")), 6);
+  ck_assert_uint_eq(ag_text_utf16_units("a\xF0\x9F\x98\x80", 5), 3); /* a pair outside the BMP */
+  ck_assert_uint_eq(ag_text_utf16_units("ab\xE2\x82", 4), 2);        /* up to the bad sequence */
+}
+END_TEST
+
+START_TEST(test_lang_table)
+{
+  ck_assert_int_eq(AG_NLANG, 3);
+  ck_assert_str_eq(ag_lang_code(AG_LANG_KK), "kk");
+  ck_assert_str_eq(ag_lang_code(AG_LANG_RU), "ru");
+  ck_assert_str_eq(ag_lang_code(AG_LANG_EN), "en");
+  ck_assert_ptr_null(ag_lang_code(-1));
+  ck_assert_ptr_null(ag_lang_code(AG_NLANG));
+  for (int l = 0; l < AG_NLANG; l++)
+    ck_assert_int_eq(ag_lang_find(ag_lang_code(l)), l);
+  ck_assert_int_eq(ag_lang_find("KK"), -1);
+  ck_assert_int_eq(ag_lang_find("kz"), -1);
+  ck_assert_int_eq(ag_lang_find(""), -1);
+  ck_assert_int_eq(ag_lang_find(NULL), -1);
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
   Suite *s = suite_create("text");
@@ -458,6 +540,13 @@ static Suite *text_suite(void)
   tcase_add_test(tc, test_text_fit_ussd_screen);
   tcase_add_test(tc, test_text_fit_every_budget);
   tcase_add_test(tc, test_text_fit_invalid_input);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("utf8");
+  tcase_add_test(tc, test_text_utf8_next_each_length);
+  tcase_add_test(tc, test_text_utf8_next_refuses);
+  tcase_add_test(tc, test_text_utf16_units);
+  tcase_add_test(tc, test_lang_table);
   suite_add_tcase(s, tc);
   return s;
 }
