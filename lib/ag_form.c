@@ -9,55 +9,9 @@
 #include <string.h>
 
 #include "lib/ag.h"
+#include "lib/ag_text.h"
 
 const struct ag_form_limits ag_form_default_limits = {8192, AG_FORM_MAX_FIELDS, 64, 2048};
-
-/* Incremental UTF-8 check after RFC 3629, table of well-formed byte sequences. The range allowed
- * for the next continuation byte is what refuses overlongs (E0 needs A0.., F0 needs 90..),
- * surrogates (ED allows only ..9F) and code points above U+10FFFF (F4 allows only ..8F), so we
- * never need to assemble a code point, and we can report the exact offending byte. */
-struct form_utf8 {
-  unsigned need;        /* continuation bytes still expected */
-  unsigned char lo, hi; /* range allowed for the next continuation byte */
-};
-
-static int form_utf8_feed(struct form_utf8 *u, unsigned char b)
-{
-  if (u->need > 0) {
-    if (b < u->lo || b > u->hi)
-      return 0;
-    u->need--;
-    u->lo = 0x80;
-    u->hi = 0xBF;
-    return 1;
-  }
-  u->lo = 0x80;
-  u->hi = 0xBF;
-  if (b < 0x80)
-    return 1;
-  if (b >= 0xC2 && b <= 0xDF) {
-    u->need = 1;
-  } else if (b == 0xE0) {
-    u->need = 2;
-    u->lo = 0xA0;
-  } else if (b == 0xED) {
-    u->need = 2;
-    u->hi = 0x9F;
-  } else if (b >= 0xE1 && b <= 0xEF) {
-    u->need = 2;
-  } else if (b == 0xF0) {
-    u->need = 3;
-    u->lo = 0x90;
-  } else if (b >= 0xF1 && b <= 0xF3) {
-    u->need = 3;
-  } else if (b == 0xF4) {
-    u->need = 3;
-    u->hi = 0x8F;
-  } else {
-    return 0; /* 80..BF without a lead, C0/C1 (always overlong), F5..FF (beyond U+10FFFF) */
-  }
-  return 1;
-}
 
 static int form_hex(char c)
 {
@@ -116,12 +70,13 @@ static void form_key_for_msg(char *dst, size_t dstlen, const char *key)
  * otherwise form->err names p->what and the body offset of the offending byte. */
 static int form_decode(struct form_parser *p, int is_key, size_t max, size_t *dlen)
 {
-  struct form_utf8 u = {0, 0x80, 0xBF};
-  size_t n = 0;
+  size_t n = 0, seq = 0; /* p->out[seq..n) is the UTF-8 sequence not yet complete */
 
   while (p->pos < p->len) {
-    size_t at = p->pos;
+    size_t at = p->pos, k;
     unsigned char c = (unsigned char)p->body[at];
+    unsigned cp;
+    int rc;
 
     if (c == '&' || (is_key && c == '='))
       break;
@@ -147,11 +102,15 @@ static int form_decode(struct form_parser *p, int is_key, size_t max, size_t *dl
     if (n == max)
       return form_fail(p->form, AG_E2BIG, "%s: longer than %zu bytes (offset %zu)", p->what, max,
                        at);
-    if (!form_utf8_feed(&u, c))
-      return form_fail(p->form, AG_EBADREQ, "%s: invalid UTF-8 at offset %zu", p->what, at);
     p->out[n++] = (char)c;
+    /* Checked as it is decoded, so that the error names the body offset of the bad byte. */
+    rc = ag_text_utf8_next(p->out + seq, n - seq, &cp, &k);
+    if (rc == AG_EINVAL)
+      return form_fail(p->form, AG_EBADREQ, "%s: invalid UTF-8 at offset %zu", p->what, at);
+    if (rc == AG_OK)
+      seq = n;
   }
-  if (u.need > 0)
+  if (seq < n)
     return form_fail(p->form, AG_EBADREQ, "%s: truncated UTF-8 sequence before offset %zu", p->what,
                      p->pos);
   p->out[n] = '\0';

@@ -59,42 +59,78 @@ int ag_text_gsm7_cost(unsigned cp)
   return 0;
 }
 
+/* RFC 3629's table of well-formed sequences, by lead byte: the length, and the range of the
+ * second byte (the others are always 80..BF). The narrowed ranges are what refuse overlongs
+ * (E0 needs A0.., F0 needs 90..), surrogates (ED allows only ..9F) and code points above
+ * U+10FFFF (F4 allows only ..8F), so each bad byte is known the moment it arrives. */
+struct utf8_lead {
+  unsigned char len, lo, hi;
+};
+
+static struct utf8_lead utf8_lead(unsigned char b)
+{
+  if (b < 0x80)
+    return (struct utf8_lead){1, 0, 0};
+  if (b >= 0xC2 && b <= 0xDF)
+    return (struct utf8_lead){2, 0x80, 0xBF};
+  if (b == 0xE0)
+    return (struct utf8_lead){3, 0xA0, 0xBF};
+  if (b == 0xED)
+    return (struct utf8_lead){3, 0x80, 0x9F};
+  if (b >= 0xE1 && b <= 0xEF)
+    return (struct utf8_lead){3, 0x80, 0xBF};
+  if (b == 0xF0)
+    return (struct utf8_lead){4, 0x90, 0xBF};
+  if (b >= 0xF1 && b <= 0xF3)
+    return (struct utf8_lead){4, 0x80, 0xBF};
+  if (b == 0xF4)
+    return (struct utf8_lead){4, 0x80, 0x8F};
+  return (struct utf8_lead){0, 0, 0}; /* 80..BF, C0/C1 (always overlong), F5..FF */
+}
+
+int ag_text_utf8_next(const char *s, size_t n, unsigned *cp, size_t *len)
+{
+  static const unsigned char lead_bits[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  const unsigned char *u = (const unsigned char *)s;
+  struct utf8_lead lead;
+  unsigned v;
+  size_t i;
+
+  if (s == NULL && n > 0)
+    return AG_EINVAL;
+  if (n == 0)
+    return AG_AGAIN;
+  lead = utf8_lead(u[0]);
+  if (lead.len == 0)
+    return AG_EINVAL;
+  v = u[0] & lead_bits[lead.len];
+  for (i = 1; i < lead.len && i < n; i++) {
+    unsigned char lo = i == 1 ? lead.lo : 0x80, hi = i == 1 ? lead.hi : 0xBF;
+
+    if (u[i] < lo || u[i] > hi)
+      return AG_EINVAL;
+    v = (v << 6) | (u[i] & 0x3Fu);
+  }
+  if (i < lead.len)
+    return AG_AGAIN;
+  *cp = v;
+  *len = lead.len;
+  return AG_OK;
+}
+
 /* Decodes one code point from s (n > 0 bytes available) into *cp. Returns its length in bytes
- * (1..4), or 0 if s does not start with a well-formed sequence: a stray continuation byte, a
- * truncated sequence, an overlong form, a surrogate or a value above U+10FFFF. */
+ * (1..4), or 0 if s does not start with a well-formed sequence (truncated ones included). */
 static size_t text_decode(const unsigned char *s, size_t n, unsigned *cp)
 {
-  static const unsigned min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
-  unsigned c = s[0];
-  size_t k, i;
+  size_t k;
 
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  if (c >= 0xC0 && c <= 0xDF) {
-    k = 2;
-    c &= 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    k = 3;
-    c &= 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF7) {
-    k = 4;
-    c &= 0x07;
-  } else {
-    return 0;
-  }
-  if (n < k)
-    return 0;
-  for (i = 1; i < k; i++) {
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-    c = (c << 6) | (s[i] & 0x3Fu);
-  }
-  if (c < min_for_len[k] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-    return 0;
-  *cp = c;
-  return k;
+  return ag_text_utf8_next((const char *)s, n, cp, &k) == AG_OK ? k : 0;
+}
+
+/* UTF-16 code units of one code point: a surrogate pair outside the BMP. */
+static size_t utf16_cost(unsigned cp)
+{
+  return cp > 0xFFFF ? 2 : 1;
 }
 
 int ag_text_measure(const char *utf8, size_t len, struct ag_text_cost *out)
@@ -123,7 +159,7 @@ int ag_text_measure(const char *utf8, size_t len, struct ag_text_cost *out)
     if (cost == 0)
       all_gsm = 0;
     out->septets += (size_t)cost;
-    out->ucs2_units += cp > 0xFFFF ? 2 : 1;
+    out->ucs2_units += utf16_cost(cp);
     out->code_points++;
     pos += k;
   }
@@ -158,11 +194,23 @@ size_t ag_text_fit(const char *utf8, size_t len, enum ag_enc enc, size_t budget)
     if (enc == AG_ENC_GSM7)
       cost = (size_t)ag_text_gsm7_cost(cp);
     else
-      cost = cp > 0xFFFF ? 2 : 1; /* a surrogate pair is priced, and kept, as one unit of 2 */
+      cost = utf16_cost(cp); /* a surrogate pair is priced, and kept, as one unit of 2 */
     if (cost == 0 || cost > budget - used)
       break;
     used += cost;
     pos += k;
   }
   return pos;
+}
+
+size_t ag_text_utf16_units(const char *utf8, size_t len)
+{
+  size_t pos = 0, units = 0, k;
+  unsigned cp;
+
+  while (pos < len && ag_text_utf8_next(utf8 + pos, len - pos, &cp, &k) == AG_OK) {
+    units += utf16_cost(cp);
+    pos += k;
+  }
+  return units;
 }

@@ -39,4 +39,17 @@ size_t ag_text_fit(const char *utf8, size_t len, enum ag_enc enc, size_t budget)
  * and form feed), 0 if not GSM-7. */
 int ag_text_gsm7_cost(unsigned cp);
 
+/* The one UTF-8 decoder of the tree (RFC 3629, strict). Looks at the sequence that starts s
+ * (n bytes available; borrowed). Returns AG_OK with its code point in *cp and its length (1..4)
+ * in *len; AG_AGAIN when the n bytes are a well-formed but unfinished start of a sequence (also
+ * for n == 0), so a caller fed byte by byte can wait for more; AG_EINVAL when they cannot start
+ * one: a stray continuation byte, an overlong form, a surrogate, a value above U+10FFFF, or
+ * s NULL. The last of the n bytes is then the offending one when the first n - 1 were AG_AGAIN.
+ * cp and len are written only on AG_OK. */
+int ag_text_utf8_next(const char *s, size_t n, unsigned *cp /* OUT */, size_t *len /* OUT */);
+
+/* UTF-16 code units (what a UCS-2 screen counts: 2 outside the BMP) of the first len bytes of
+ * utf8, up to its first invalid sequence. 0 for NULL. */
+size_t ag_text_utf16_units(const char *utf8, size_t len);
+
 #endif

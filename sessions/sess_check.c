@@ -137,7 +137,10 @@ static void check_engine_screens(struct sess_diag *d, const struct sess_content 
   }
   for (size_t i = 0; i < c->n_tips; i++) {
     size_t k;
-    for (k = 0; k < c->n_bands && strcmp(c->bands[k].id, c->tips[i].band) != 0; k++)
+    if (!c->tips[i].band)
+      continue; /* the loader has reported it: a tip needs id, band and practice */
+    for (k = 0; k < c->n_bands && (!c->bands[k].id || strcmp(c->bands[k].id, c->tips[i].band) != 0);
+         k++)
       ;
     if (k == c->n_bands)
       sess__problem(d, "%s: tip '%s': band '%s' is not in the bands list", tips, c->tips[i].id,

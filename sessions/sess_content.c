@@ -6,6 +6,7 @@
  * sess_check.c.
  */
 #include "sessions/sess-internal.h"
+#include "lib/ag_lang.h"
 #include "lib/ag_text.h"
 #include "lib/ag.h"
 
@@ -17,12 +18,16 @@
 
 #define MAX_FILES 64
 
-static const char *const lang_codes[SESS_NLANG] = {"kk", "ru", "en"};
+_Static_assert((int)SESS_NLANG == (int)AG_NLANG && (int)SESS_KK == (int)AG_LANG_KK &&
+                   (int)SESS_RU == (int)AG_LANG_RU && (int)SESS_EN == (int)AG_LANG_EN,
+               "enum sess_lang is enum ag_lang");
 static unsigned generation_counter;
 
 const char *sess_lang_code(enum sess_lang lang)
 {
-  return (unsigned)lang < SESS_NLANG ? lang_codes[lang] : "kk";
+  const char *code = ag_lang_code((int)lang);
+
+  return code ? code : ag_lang_code(AG_LANG_KK);
 }
 
 int sess__problem(struct sess_diag *d, const char *fmt, ...)
@@ -51,9 +56,9 @@ static int text_load(struct sess_diag *d, json_t *obj, struct sess_text *t, cons
   if (!json_is_object(obj))
     return sess__problem(d, "%s: expected an object with kk, ru and en texts", where);
   for (int l = 0; l < SESS_NLANG; l++) {
-    const char *s = json_string_value(json_object_get(obj, lang_codes[l]));
+    const char *s = json_string_value(json_object_get(obj, ag_lang_code(l)));
     if (!s || !*s)
-      rc = sess__problem(d, "%s: missing translation '%s'", where, lang_codes[l]);
+      rc = sess__problem(d, "%s: missing translation '%s'", where, ag_lang_code(l));
     t->s[l] = s ? s : "";
   }
   return rc;
@@ -206,10 +211,7 @@ static int option_load(struct sess_diag *d, const struct sess_content *c, int se
     rc = sess__problem(d, "%s: a choice option needs a value", where);
   if (goto_resolve(d, c, self, go ? go : json_object_get(jo, "next"), &o->go, where))
     rc = AG_ECONTENT;
-  o->set_lang = -1;
-  for (int l = 0; lang && l < SESS_NLANG; l++)
-    if (strcmp(lang, lang_codes[l]) == 0)
-      o->set_lang = l;
+  o->set_lang = ag_lang_find(lang);
   if (lang && o->set_lang < 0)
     rc = sess__problem(d, "%s: set_lang '%s' is not kk, ru or en", where, lang);
   if (action_parse(action, &o->action))
@@ -445,15 +447,16 @@ static int places_adopt(struct sess_content *c, json_t *list)
     p->code = json_string_value(json_object_get(j, "code"));
     p->region = json_string_value(json_object_get(j, "region"));
     for (int l = 0; l < SESS_NLANG; l++)
-      p->name[l] = json_string_value(json_object_get(json_object_get(j, "name"), lang_codes[l]));
+      p->name[l] = json_string_value(json_object_get(json_object_get(j, "name"), ag_lang_code(l)));
   }
   return AG_OK;
 }
 
 static json_t *place_json(const char *code, const char *region, const char *const *names)
 {
-  return json_pack("{s:s, s:s?, s:{s:s, s:s, s:s}}", "code", code, "region", region, "name", "kk",
-                   names[0], "ru", names[1], "en", names[2]);
+  return json_pack("{s:s, s:s?, s:{s:s, s:s, s:s}}", "code", code, "region", region, "name",
+                   ag_lang_code(AG_LANG_KK), names[0], ag_lang_code(AG_LANG_RU), names[1],
+                   ag_lang_code(AG_LANG_EN), names[2]);
 }
 
 /* The places file of the content folder, flattened: regions, then each region's districts. */
@@ -468,7 +471,7 @@ static int places_from_file(struct sess_diag *d, json_t *doc, json_t *list, cons
   {
     const char *names[SESS_NLANG];
     for (int l = 0; l < SESS_NLANG; l++)
-      names[l] = json_string_value(json_object_get(json_object_get(r, "name"), lang_codes[l]));
+      names[l] = json_string_value(json_object_get(json_object_get(r, "name"), ag_lang_code(l)));
     if (!json_string_value(json_object_get(r, "code")) || !names[0] || !names[1] || !names[2])
       return sess__problem(d, "%s: region %zu needs a code and three names", file, i + 1);
     json_array_append_new(list,
@@ -481,7 +484,7 @@ static int places_from_file(struct sess_diag *d, json_t *doc, json_t *list, cons
     {
       const char *names[SESS_NLANG];
       for (int l = 0; l < SESS_NLANG; l++)
-        names[l] = json_string_value(json_object_get(json_object_get(dj, "name"), lang_codes[l]));
+        names[l] = json_string_value(json_object_get(json_object_get(dj, "name"), ag_lang_code(l)));
       if (!json_string_value(json_object_get(dj, "code")) || !names[0] || !names[1] || !names[2])
         return sess__problem(d, "%s: district %zu of region %zu needs a code and three names", file,
                              k + 1, i + 1);

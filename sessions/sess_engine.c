@@ -263,12 +263,13 @@ void sess__node_screen(const struct sess_content *c, const struct sess_node *n, 
   }
 }
 
-static size_t utf8_chars(const char *s)
+/* Characters of a free-text answer; invalid UTF-8 (which the carrier dialects already refuse)
+ * counts as too long, so that it is never stored. */
+static size_t text_chars(const char *s)
 {
-  size_t n = 0;
-  for (; *s; s++)
-    n += ((unsigned char)*s & 0xc0) != 0x80;
-  return n;
+  struct ag_text_cost cost;
+
+  return ag_text_measure(s, strlen(s), &cost) == AG_OK ? cost.code_points : (size_t)-1;
 }
 
 static void build_screen(struct run *r, struct sess_screen *s, struct sess_item *items);
@@ -319,7 +320,7 @@ static void apply_node(struct run *r, const char *in)
     answer(r, n, in, NULL);
     return;
   case SESS_NODE_TEXT:
-    if (!*in || (long)utf8_chars(in) > n->max_len)
+    if (!*in || text_chars(in) > (size_t)n->max_len)
       break;
     answer(r, n, in, NULL);
     return;

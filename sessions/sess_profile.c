@@ -5,6 +5,7 @@
  */
 #include "sessions/sess.h"
 #include "lib/ag.h"
+#include "lib/ag_lang.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +13,11 @@
 
 static void take_lang(struct sess_profile *p, const char *lang)
 {
-  for (int l = 0; lang && l < SESS_NLANG; l++) {
-    if (strcmp(lang, sess_lang_code((enum sess_lang)l)) == 0) {
-      p->has_lang = 1;
-      p->lang = (enum sess_lang)l;
-    }
+  int l = ag_lang_find(lang);
+
+  if (l >= 0) {
+    p->has_lang = 1;
+    p->lang = (enum sess_lang)l;
   }
 }
 

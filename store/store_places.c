@@ -9,6 +9,8 @@
 #include "store/store.h"
 #include "store/store-internal.h"
 #include "lib/ag.h"
+#include "lib/ag_lang.h"
+#include "lib/ag_text.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -19,8 +21,6 @@
 #define PLACES_LOCK_KEY "7242050502" /* one seeder at a time; next to store_migrate's key */
 #define PLACE_CODE_MAX  64
 #define SORT_STEP       10 /* room for rows added by hand between two seeded ones */
-
-static const char *const place_langs[3] = {"kk", "ru", "en"};
 
 /* One entry of the file. Strings are borrowed from the parsed document. */
 struct seed_place {
@@ -68,19 +68,6 @@ static int valid_code(const char *c)
   return 1;
 }
 
-/* UTF-16 code units of valid UTF-8 (jansson has checked it): what a UCS-2 screen counts. */
-static size_t utf16_units(const char *s)
-{
-  size_t n = 0;
-
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if ((*p & 0xC0) == 0x80)
-      continue;              /* continuation byte */
-    n += *p >= 0xF0 ? 2 : 1; /* outside the BMP: a surrogate pair */
-  }
-  return n;
-}
-
 /* A name goes on one menu line as is: no line breaks or other control characters, no padding,
  * and short enough for the line. Returns 0, or 1 with the flaw described in out. */
 static int name_flaw(const char *v, char *out, size_t outlen)
@@ -95,7 +82,7 @@ static int name_flaw(const char *v, char *out, size_t outlen)
       return snprintf(out, outlen, "contains a control character (a line break?)"), 1;
   if (v[0] == ' ' || v[len - 1] == ' ')
     return snprintf(out, outlen, "starts or ends with a space"), 1;
-  units = utf16_units(v);
+  units = ag_text_utf16_units(v, len); /* what a UCS-2 screen counts */
   if (units > STORE_PLACE_NAME_MAX)
     return snprintf(out, outlen, "is %zu UTF-16 units long; a menu line takes at most %d", units,
                     STORE_PLACE_NAME_MAX),
@@ -114,23 +101,20 @@ static void name_load(struct seed *s, json_t *obj, const char *where, const char
   }
   json_object_foreach(obj, key, v)
   {
-    int known = 0;
-    for (int l = 0; l < 3; l++)
-      known |= strcmp(key, place_langs[l]) == 0;
-    if (!known)
+    if (ag_lang_find(key) < 0)
       problem(s, "%s: unknown language '%s' in \"name\" (kk, ru, en)", where, key);
   }
-  for (int l = 0; l < 3; l++) {
+  for (int l = 0; l < AG_NLANG; l++) {
     char flaw[96];
 
-    v = json_object_get(obj, place_langs[l]);
+    v = json_object_get(obj, ag_lang_code(l));
     out[l] = json_string_value(v);
     if (!v) {
-      problem(s, "%s: missing translation '%s'", where, place_langs[l]);
+      problem(s, "%s: missing translation '%s'", where, ag_lang_code(l));
     } else if (!out[l]) {
-      problem(s, "%s: name '%s' must be a string", where, place_langs[l]);
+      problem(s, "%s: name '%s' must be a string", where, ag_lang_code(l));
     } else if (name_flaw(out[l], flaw, sizeof(flaw))) {
-      problem(s, "%s: name '%s' \"%s\" %s", where, place_langs[l], out[l], flaw);
+      problem(s, "%s: name '%s' \"%s\" %s", where, ag_lang_code(l), out[l], flaw);
       out[l] = NULL;
     }
   }
@@ -319,7 +303,7 @@ static int seed_parse(struct seed *s)
     json_array_foreach(v, k, l)
     {
       const char *code = json_string_value(l);
-      if (!code || (strcmp(code, "kk") != 0 && strcmp(code, "ru") != 0 && strcmp(code, "en") != 0))
+      if (ag_lang_find(code) < 0)
         problem(s, "draft_languages: %s is not kk, ru or en", code ? code : "(not a string)");
     }
   }

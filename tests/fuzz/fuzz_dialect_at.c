@@ -2,8 +2,9 @@
  * the HTTP core reaches it. Checks the parse contract on every path (fields on AG_OK and
  * AG_EPHONE, a message on failure, the step always cleanable) and renders what was parsed.
  *
- * Input: the raw form body, as a carrier would POST it. Seeds: tests/fuzz/corpus/dialect_at/,
- * copies of the .http golden fixtures of tests/data/dialects/at. */
+ * Input: the raw form body, as a carrier would POST it. Seeds: the .http golden fixtures of
+ * tests/data/dialects/at, copied by the build (tests/fuzz/CMakeLists.txt), and
+ * tests/fuzz/seeds/dialect_at. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

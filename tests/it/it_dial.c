@@ -5,6 +5,7 @@
  * Screens are matched loosely (the framed yes/no lines, the thank-you word, the END marker), not
  * word for word: the survey's wording will change, what a parent sees of it should not. */
 #include "tests/it/it_harness.h"
+#include "tests/support/ag_check.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -323,13 +324,8 @@ static Suite *it_dial_suite(void)
 
 int main(void)
 {
-  SRunner *sr;
-  int failed;
+  static const ag_check_suite_fn suites[] = {it_dial_suite, NULL};
 
   signal(SIGPIPE, SIG_IGN); /* see dial(): a tool may exit before reading its whole script */
-  sr = srunner_create(it_dial_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return ag_check_run(suites);
 }

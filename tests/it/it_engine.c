@@ -2,6 +2,7 @@
  * after a dropped session without asking twice, two people on one phone, timeouts, the
  * carrier's end notification, a content reload under a live session, tips and SMS switching. */
 #include "tests/it/it_harness.h"
+#include "tests/support/ag_check.h"
 
 #include <check.h>
 #include <curl/curl.h>
@@ -556,14 +557,12 @@ START_TEST(test_it_carrier_budget_too_small_refused)
 }
 END_TEST
 
-int main(void)
+static Suite *it_engine_suite(void)
 {
   Suite *s = suite_create("it_engine");
   TCase *tc = tcase_create("sessions");
   TCase *timers = tcase_create("timers");
   TCase *reload = tcase_create("reload");
-  SRunner *sr;
-  int failed;
 
   tcase_add_unchecked_fixture(tc, setup, stop);
   tcase_set_timeout(tc, 60);
@@ -587,9 +586,7 @@ int main(void)
   tcase_add_test(reload, test_it_reload_keeps_live_sessions);
   tcase_add_test(reload, test_it_district_added_by_sql);
   suite_add_tcase(s, reload);
-  sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return s;
 }
+
+AG_CHECK_MAIN(it_engine_suite)

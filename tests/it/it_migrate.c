@@ -1,5 +1,6 @@
 /* it_migrate.c: `aulgate migrate` against a throw-away database of the private cluster. */
 #include "tests/it/it_harness.h"
+#include "tests/support/ag_check.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -119,12 +120,10 @@ START_TEST(test_migrate_refuses_bad_names)
 }
 END_TEST
 
-int main(void)
+static Suite *it_migrate_suite(void)
 {
   Suite *s = suite_create("it_migrate");
   TCase *tc = tcase_create("migrate");
-  SRunner *sr;
-  int failed;
 
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 60);
@@ -133,9 +132,7 @@ int main(void)
   tcase_add_test(tc, test_migrate_refuses_changed_or_missing_file);
   tcase_add_test(tc, test_migrate_refuses_bad_names);
   suite_add_tcase(s, tc);
-  sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return s;
 }
+
+AG_CHECK_MAIN(it_migrate_suite)

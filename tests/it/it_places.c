@@ -1,6 +1,7 @@
 /* it_places.c: `aulgate seed` and store_places_read() against a throw-away database of the
  * private cluster, plus checks of the shipped content/regions.json that need no database. */
 #include "tests/it/it_harness.h"
+#include "tests/support/ag_check.h"
 #include "lib/ag.h"
 #include "store/store.h"
 
@@ -488,13 +489,11 @@ static void drop_leftovers(void)
   PQfinish(c);
 }
 
-int main(void)
+static Suite *it_places_suite(void)
 {
   Suite *s = suite_create("it_places");
   TCase *tc = tcase_create("seed");
   TCase *shipped = tcase_create("shipped");
-  SRunner *sr;
-  int failed;
 
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 60);
@@ -509,10 +508,14 @@ int main(void)
   tcase_add_test(shipped, test_places_shipped_names_fit_and_codes_unique);
   suite_add_tcase(s, shipped);
   runner = getpid();
-  sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  return s;
+}
+
+int main(void)
+{
+  static const ag_check_suite_fn suites[] = {it_places_suite, NULL};
+  int rc = ag_check_run(suites);
+
   drop_leftovers();
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return rc;
 }

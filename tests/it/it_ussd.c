@@ -1,6 +1,7 @@
 /* it_ussd.c: the USSD path end to end: a real gateway on loopback, real HTTP, a real PostgreSQL.
  * Every answer must be in the database, exactly once, before the next screen goes out. */
 #include "tests/it/it_harness.h"
+#include "tests/support/ag_check.h"
 
 #include <check.h>
 #include <curl/curl.h>
@@ -424,13 +425,4 @@ static Suite *it_ussd_suite(void)
   return s;
 }
 
-int main(void)
-{
-  SRunner *sr = srunner_create(it_ussd_suite());
-  int failed;
-
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+AG_CHECK_MAIN(it_ussd_suite)

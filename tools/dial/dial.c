@@ -27,38 +27,14 @@
 
 /* --- UTF-8, pure ------------------------------------------------------------------------------ */
 
-/* Bytes of the UTF-8 sequence a lead byte announces; 0 for a byte that cannot start one. */
-static size_t seq_len(unsigned char lead)
-{
-  if (lead < 0x80)
-    return 1;
-  if (lead >= 0xC2 && lead <= 0xDF)
-    return 2;
-  if (lead >= 0xE0 && lead <= 0xEF)
-    return 3;
-  if (lead >= 0xF0 && lead <= 0xF4)
-    return 4;
-  return 0;
-}
-
 /* Decodes the code point at s (n > 0 bytes left) into *cp and returns its length in bytes, or 0
- * when s does not start with a well-formed sequence. The validation is ag_text_measure()'s, so
- * the dialer refuses exactly what the gateway's own measuring refuses. */
+ * when s does not start with a well-formed sequence. The decoder is the gateway's own
+ * (ag_text_utf8_next), so the dialer refuses exactly what the gateway refuses. */
 static size_t cp_next(const char *s, size_t n, unsigned *cp)
 {
-  static const unsigned char lead_bits[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
-  const unsigned char *u = (const unsigned char *)s;
-  struct ag_text_cost cost;
-  size_t k = seq_len(u[0]);
-  unsigned v;
+  size_t k;
 
-  if (k == 0 || k > n || ag_text_measure(s, k, &cost) != AG_OK || cost.code_points != 1)
-    return 0;
-  v = u[0] & lead_bits[k];
-  for (size_t i = 1; i < k; i++)
-    v = (v << 6) | (u[i] & 0x3Fu);
-  *cp = v;
-  return k;
+  return ag_text_utf8_next(s, n, cp, &k) == AG_OK ? k : 0;
 }
 
 /* C0 controls, DEL and C1 controls: what could move the cursor or start an escape sequence. */
@@ -67,14 +43,12 @@ static int is_control(unsigned cp)
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
-/* Code points in n bytes of valid UTF-8: every byte that is not a continuation byte. */
+/* Code points in n bytes of valid UTF-8 (0 for invalid UTF-8, which dial_wrap never makes). */
 static size_t cp_count(const char *s, size_t n)
 {
-  size_t cps = 0;
+  struct ag_text_cost cost;
 
-  for (size_t i = 0; i < n; i++)
-    cps += ((unsigned char)s[i] & 0xC0) != 0x80;
-  return cps;
+  return ag_text_measure(s, n, &cost) == AG_OK ? cost.code_points : 0;
 }
 
 /* Writes s to out with control characters and invalid bytes as '?' (keeping '\n' when asked), so
