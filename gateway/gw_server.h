@@ -29,6 +29,8 @@ struct gw_server {
   long long started_us, drain_deadline_us;
   int stopping;
   unsigned reload_failures; /* SIGHUP reloads refused since start, for /healthz */
+  struct gw_reload *reload; /* owned: the SIGHUP reload in flight, or NULL */
+  int reload_again;         /* a SIGHUP came during that reload */
   struct gw_ussd ussd;      /* what hops borrow; ussd.content follows content */
 };
 

@@ -194,34 +194,30 @@ static void hop_run(struct hop *h)
   hop_finish(h); /* nothing to store, or the store refused: h->failed says which */
 }
 
-static int profile_add_row(struct sess_profile *p, const struct store_rows *rows, int i)
+static int profile_add_row(struct sess_profile *p, const struct store_profile_row *row)
 {
-  const char *relation = store_rows_get(rows, i, 0);
-  int attempt = atoi(store_rows_get(rows, i, 1));
-  int open = strcmp(store_rows_get(rows, i, 2), "open") == 0;
-  int fresh = strcmp(store_rows_get(rows, i, 4), "t") == 0;
   struct sess_prior *pr = NULL;
 
-  if (attempt == 0)
+  if (row->attempt == 0)
     return AG_OK; /* a row that only tells the language (SMS switch) */
   for (size_t k = 0; k < p->n; k++)
-    if (strcmp(p->prior[k].relation, relation) == 0)
+    if (strcmp(p->prior[k].relation, row->relation) == 0)
       pr = &p->prior[k];
   if (!pr) { /* rows come newest attempt first: the first row of a relation is its latest */
     if (p->n == SESS_MAX_RELATIONS)
       return AG_OK;
     pr = &p->prior[p->n++];
-    snprintf(pr->relation, sizeof(pr->relation), "%s", relation);
-    pr->last_attempt = attempt;
-    pr->open_attempt = open && fresh ? attempt : 0;
+    snprintf(pr->relation, sizeof(pr->relation), "%s", row->relation);
+    pr->last_attempt = row->attempt;
+    pr->open_attempt = row->open && row->fresh ? row->attempt : 0;
   }
-  if (attempt > pr->last_attempt)
-    pr->last_attempt = attempt;
-  if (!store_rows_isnull(rows, i, 5)) {
-    const char *q = store_rows_get(rows, i, 5), *v = store_rows_get(rows, i, 6);
+  if (row->attempt > pr->last_attempt)
+    pr->last_attempt = row->attempt;
+  if (row->question_id) {
+    const char *q = row->question_id, *v = row->value;
     if (strcmp(q, "grade") == 0 && !p->grade[0])
       snprintf(p->grade, sizeof(p->grade), "%s", v);
-    if (attempt == pr->open_attempt) {
+    if (row->attempt == pr->open_attempt) {
       struct sess_kv *kv = realloc(pr->kv, (pr->n + 1) * sizeof(*kv));
       if (!kv)
         return AG_ENOMEM;
@@ -234,33 +230,30 @@ static int profile_add_row(struct sess_profile *p, const struct store_rows *rows
   return AG_OK;
 }
 
-static int profile_build(struct sess_profile *p, const struct store_rows *rows)
+static int profile_build(struct sess_profile *p, const struct store_profile_row *rows, size_t n)
 {
-  int n = store_rows_count(rows);
-
-  for (int i = 0; i < n; i++) {
+  for (size_t i = 0; i < n; i++) {
     if (i == 0) {
-      const char *lang = store_rows_get(rows, 0, 3);
       for (int l = 0; l < SESS_NLANG; l++)
-        if (strcmp(lang, sess_lang_code((enum sess_lang)l)) == 0) {
+        if (strcmp(rows[0].lang, sess_lang_code((enum sess_lang)l)) == 0) {
           p->has_lang = 1;
           p->lang = (enum sess_lang)l;
         }
     }
-    if (profile_add_row(p, rows, i))
+    if (profile_add_row(p, &rows[i]))
       return AG_ENOMEM;
   }
   return AG_OK;
 }
 
-static void on_profile(void *arg, int rc, const struct store_rows *rows)
+static void on_profile(void *arg, int rc, const struct store_profile_row *rows, size_t n)
 {
   struct sess_session *s = arg;
   struct hop *h = s->waiting;
 
   s->waiting = NULL;
   if (rc == AG_OK)
-    rc = profile_build(&s->profile, rows);
+    rc = profile_build(&s->profile, rows, n);
   if (rc == AG_OK) {
     s->profile_state = SESS_PROFILE_READY;
     s->ctx.profile = &s->profile;
