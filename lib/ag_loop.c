@@ -78,6 +78,18 @@ int ag_watch_set(struct ag_watch *w, unsigned what)
   return AG_OK;
 }
 
+int ag_watch_ensure(struct ag_watch **w, struct event_base *base, int fd, unsigned what,
+                    ag_watch_cb cb, void *arg)
+{
+  if (*w && (*w)->fd != fd) {
+    ag_watch_destroy(*w);
+    *w = NULL;
+  }
+  if (!*w)
+    *w = ag_watch_create(base, fd, what, cb, arg);
+  return *w ? ag_watch_set(*w, what) : AG_ENOMEM;
+}
+
 unsigned ag_watch_what(const struct ag_watch *w)
 {
   return w->ev ? w->what : 0;

@@ -29,6 +29,11 @@ struct ag_watch *ag_watch_create(struct event_base *base, int fd, unsigned what,
                                  void *arg);
 /* Changes the interest; 0 pauses the watch. Returns AG_OK or AG_EIO. */
 int ag_watch_set(struct ag_watch *w, unsigned what);
+/* For a library whose socket may change (libpq while connecting, after a reconnect): makes *w
+ * a watch on fd with interest what, creating it, or replacing it when it watches another fd.
+ * Returns AG_OK, AG_ENOMEM (then *w is NULL) or AG_EIO. */
+int ag_watch_ensure(struct ag_watch **w /* in/out, owned */, struct event_base *base, int fd,
+                    unsigned what, ag_watch_cb cb, void *arg);
 unsigned ag_watch_what(const struct ag_watch *w);
 int ag_watch_fd(const struct ag_watch *w);
 void ag_watch_destroy(struct ag_watch *w);

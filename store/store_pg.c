@@ -95,13 +95,7 @@ static void watch(struct store *st, unsigned what)
 {
   int fd = PQsocket(st->conn);
 
-  if (st->io && ag_watch_fd(st->io) != fd) {
-    ag_watch_destroy(st->io);
-    st->io = NULL;
-  }
-  if (!st->io)
-    st->io = ag_watch_create(st->base, fd, what, on_io, st);
-  if (!st->io || ag_watch_set(st->io, what) != AG_OK)
+  if (ag_watch_ensure(&st->io, st->base, fd, what, on_io, st) != AG_OK)
     AG_LOGE("db.watch_failed", "fd=%d", fd); /* the connect timeout will recover */
 }
 

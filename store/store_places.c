@@ -418,15 +418,7 @@ static void fetch_io(void *arg, int fd, unsigned fired)
 /* libpq may change sockets while connecting (several hosts or addresses). */
 static int fetch_watch(struct store_places_fetch *f, unsigned what)
 {
-  int fd = PQsocket(f->conn);
-
-  if (f->io && ag_watch_fd(f->io) != fd) {
-    ag_watch_destroy(f->io);
-    f->io = NULL;
-  }
-  if (!f->io)
-    f->io = ag_watch_create(f->base, fd, what, fetch_io, f);
-  return f->io ? ag_watch_set(f->io, what) : AG_ENOMEM;
+  return ag_watch_ensure(&f->io, f->base, PQsocket(f->conn), what, fetch_io, f);
 }
 
 static void fetch_timeout(void *arg)

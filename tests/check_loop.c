@@ -6,7 +6,6 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 static struct event_base *base;
@@ -26,13 +25,8 @@ static void teardown(void)
   event_base_free(base);
 }
 
-static long long now_ms(void)
-{
-  struct timeval tv;
-
-  gettimeofday(&tv, NULL);
-  return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
+/* Milliseconds of the wall clock. */
+#define now_ms() (ag_now_us() / 1000)
 
 /* Runs the loop until *flag or ms passed. */
 static void run_until(const int *flag, long ms)

@@ -3,37 +3,24 @@
  * hop is answered meanwhile, that the content swaps when the read gets through, and that a
  * SIGHUP during the reload is remembered and runs after it. */
 #include "tests/it/it_harness.h"
+#include "lib/ag.h"
 
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 static struct it_server srv;
 static PGconn *db;
 
-static long long now_ms(void)
-{
-  struct timeval tv;
-
-  gettimeofday(&tv, NULL);
-  return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
+/* Milliseconds of the wall clock. */
+#define now_ms() (ag_now_us() / 1000)
 
 static long health_number(const char *key)
 {
-  struct it_resp r;
-  char needle[64];
-  const char *at;
-
-  ck_assert_int_eq(it_get(&srv, "/healthz", &r), 0);
-  snprintf(needle, sizeof(needle), "\"%s\":", key);
-  at = strstr(r.body, needle);
-  ck_assert_msg(at != NULL, "no %s in %s", key, r.body);
-  return atol(at + strlen(needle));
+  return it_health_number(&srv, key);
 }
 
 static void exec(PGconn *c, const char *sql)
