@@ -353,6 +353,8 @@ static void teardown(struct gw_server *srv)
   sigprocmask(SIG_BLOCK, &stop, NULL);
   /* Whatever is still pending fails with ECANCELED and its hop gets the polite END; a few
    * non-blocking loop turns let MHD send those replies before the daemon stops. */
+  if (srv->ev_drain) /* its tick would read the store freed below */
+    event_del(srv->ev_drain);
   if (srv->store) {
     store_destroy(srv->store);
     srv->store = NULL;

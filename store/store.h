@@ -8,7 +8,8 @@
  *
  * When the connection is lost the store fails the batch in flight and everything queued with
  * AG_EDB, refuses new answers at once with AG_EDB, and reconnects every db_reconnect_ms.
- * Async contract: see gw.h.
+ * Async contract: see lib/ag.h. Files: store_pg.c (the batch engine), store_answers.c (writes),
+ * store_profile.c (the profile read), store_places.c (seed and places reads), store_migrate.c.
  */
 #ifndef STORE_H
 #define STORE_H
