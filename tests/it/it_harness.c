@@ -251,6 +251,17 @@ int it_wait_health(const struct it_server *s, long want_status, int ms)
   return -1;
 }
 
+int it_run_suite(Suite *s)
+{
+  SRunner *sr = srunner_create(s);
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 long it_health_number(const struct it_server *s, const char *key)
 {
   struct it_resp r;

@@ -7,6 +7,7 @@
 #ifndef IT_HARNESS_H
 #define IT_HARNESS_H
 
+#include <check.h>
 #include <libpq-fe.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -84,6 +85,9 @@ int it_tmpdb_create(struct it_tmpdb *t, const char *name);
 int it_tmpdb_write(const struct it_tmpdb *t, const char *name, const char *text);
 /* Drops the database and removes the folder. */
 void it_tmpdb_drop(struct it_tmpdb *t);
+
+/* Runs every test of s (Check, forked); returns EXIT_SUCCESS or EXIT_FAILURE for main(). */
+int it_run_suite(Suite *s);
 
 /* Runs scripts/pg.sh with one argument ("stop"/"start"); returns its exit status. */
 int it_pg_ctl(const char *verb);

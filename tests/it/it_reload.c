@@ -112,17 +112,11 @@ int main(void)
 {
   Suite *s = suite_create("it_reload");
   TCase *tc = tcase_create("reload");
-  SRunner *sr;
-  int failed;
 
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_hop_answered_while_reload_read_is_held);
   tcase_add_test(tc, test_stop_during_reload);
   suite_add_tcase(s, tc);
-  sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return it_run_suite(s);
 }

@@ -224,17 +224,11 @@ int main(void)
 {
   Suite *s = suite_create("it_store");
   TCase *tc = tcase_create("before_sync");
-  SRunner *sr;
-  int failed;
 
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_hook_runs_once_per_batch_in_its_transaction);
   tcase_add_test(tc, test_hook_failure_fails_the_batch);
   suite_add_tcase(s, tc);
-  sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return it_run_suite(s);
 }
