@@ -248,23 +248,23 @@ static int check_carrier_budgets(struct gw_server *srv, const struct sess_conten
   return AG_OK;
 }
 
-/* Loads content/ with the places of the database; when the database cannot be read (or has no
- * places yet), with the places file of content/, said in the log. Blocking: it runs at start
- * and on SIGHUP, not per hop. */
-static int content_load(struct gw_server *srv, struct sess_content **out, char *err, size_t errlen)
+/* Builds content/ with the places the database read gave (read_rc AG_OK and some places), or
+ * else with the places file of content/, said in the log. */
+static int content_build(struct gw_server *srv, int read_rc, const char *why,
+                         const struct places *pl, struct sess_content **out, char *err,
+                         size_t errlen)
 {
-  struct places pl = {0};
-  char why[256], q[300];
-  int rc = store_places_read(srv->cfg.db, place_row, &pl, why, sizeof(why));
+  char q[300];
+  int rc;
 
-  if (rc || pl.n == 0) {
-    AG_LOGW("content.places_from_file", "reason=%s",
-            ag_log_quote(rc ? why : "no places in the database (run aulgate seed)", q, sizeof(q)));
+  if (read_rc || pl->n == 0) {
+    AG_LOGW(
+        "content.places_from_file", "reason=%s",
+        ag_log_quote(read_rc ? why : "no places in the database (run aulgate seed)", q, sizeof(q)));
     rc = sess_content_load(srv->cfg.content_dir, &srv->budget, NULL, 0, out, err, errlen);
   } else {
-    rc = sess_content_load(srv->cfg.content_dir, &srv->budget, pl.v, pl.n, out, err, errlen);
+    rc = sess_content_load(srv->cfg.content_dir, &srv->budget, pl->v, pl->n, out, err, errlen);
   }
-  places_free(&pl);
   if (rc == AG_OK && (rc = check_carrier_budgets(srv, *out, err, errlen)) != AG_OK) {
     sess_content_unref(*out);
     *out = NULL;
@@ -272,17 +272,42 @@ static int content_load(struct gw_server *srv, struct sess_content **out, char *
   return rc;
 }
 
-/* SIGHUP: a new content snapshot for new sessions; a live session keeps the one it started
- * with (its reference), so nobody's survey changes under them. */
-static void on_reload(evutil_socket_t sig, short what, void *arg)
+/* At start, before the loop runs: the places are read synchronously. */
+static int content_load(struct gw_server *srv, struct sess_content **out, char *err, size_t errlen)
 {
-  struct gw_server *srv = arg;
+  struct places pl = {0};
+  char why[256];
+  int rc = store_places_read(srv->cfg.db, place_row, &pl, why, sizeof(why));
+
+  rc = content_build(srv, rc, why, &pl, out, err, errlen);
+  places_free(&pl);
+  return rc;
+}
+
+/* A SIGHUP reload in flight: its places arrive from the database on the loop, so no hop waits
+ * for the read. */
+struct gw_reload {
+  struct gw_server *srv; /* borrowed */
+  struct places pl;      /* owned: what the read delivered so far */
+  struct store_places_fetch *fetch;
+};
+
+#define RELOAD_READ_TIMEOUT_MS 30000 /* then the places file, as when the database is down */
+
+static void reload_start(struct gw_server *srv);
+
+static int reload_row(void *arg, const struct store_place *p)
+{
+  return place_row(&((struct gw_reload *)arg)->pl, p);
+}
+
+static void reload_swap(struct gw_server *srv, int read_rc, const char *why,
+                        const struct places *pl)
+{
   struct sess_content *fresh;
   char err[512], q[600];
 
-  (void)sig;
-  (void)what;
-  if (content_load(srv, &fresh, err, sizeof(err))) {
+  if (content_build(srv, read_rc, why, pl, &fresh, err, sizeof(err))) {
     ag_series_inc(srv->reload_failures);
     AG_LOGE("content.reload_failed", "error=%s kept_generation=%u", ag_log_quote(err, q, sizeof(q)),
             sess_content_generation(srv->content));
@@ -293,6 +318,55 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
   srv->ussd.content = fresh;
   AG_LOGI("content.reloaded", "generation=%u live_sessions=%zu", sess_content_generation(fresh),
           sess_table_live(srv->sessions));
+}
+
+static void reload_done(void *arg, int rc, const char *why)
+{
+  struct gw_reload *r = arg;
+  struct gw_server *srv = r->srv;
+
+  srv->reload = NULL;
+  if (rc != AG_ECANCELED)
+    reload_swap(srv, rc, why, &r->pl);
+  places_free(&r->pl);
+  free(r);
+  if (rc != AG_ECANCELED && srv->reload_again) {
+    srv->reload_again = 0;
+    reload_start(srv);
+  }
+}
+
+static void reload_start(struct gw_server *srv)
+{
+  struct gw_reload *r = calloc(1, sizeof(*r));
+  struct places none = {0};
+
+  if (r) {
+    r->srv = srv;
+    if (store_places_fetch(srv->base, srv->cfg.db, RELOAD_READ_TIMEOUT_MS, reload_row, reload_done,
+                           r, &r->fetch) == AG_OK) {
+      srv->reload = r;
+      return;
+    }
+    free(r);
+  }
+  reload_swap(srv, AG_ENOMEM, "out of memory", &none);
+}
+
+/* SIGHUP: a new content snapshot for new sessions; a live session keeps the one it started
+ * with (its reference), so nobody's survey changes under them. A SIGHUP during a reload is
+ * remembered: one more reload follows, so the last edit is never missed. */
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+  struct gw_server *srv = arg;
+
+  (void)sig;
+  (void)what;
+  if (srv->reload) {
+    srv->reload_again = 1;
+    return;
+  }
+  reload_start(srv);
 }
 
 static void on_drain(evutil_socket_t fd, short what, void *arg)
@@ -401,12 +475,16 @@ static void teardown(struct gw_server *srv)
   sigprocmask(SIG_BLOCK, &stop, NULL);
   /* Whatever is still pending fails with ECANCELED and its hop gets the polite END; a few
    * non-blocking loop turns let MHD send those replies before the daemon stops. */
+  if (srv->ev_drain) /* its tick would read the store freed below */
+    event_del(srv->ev_drain);
   if (srv->store) {
     store_destroy(srv->store);
     srv->store = NULL;
     for (int i = 0; i < 10 && srv->http; i++)
       event_base_loop(srv->base, EVLOOP_NONBLOCK);
   }
+  if (srv->reload)
+    store_places_fetch_cancel(srv->reload->fetch);
   gw_http_destroy(srv->http);
   sess_table_destroy(srv->sessions);
   if (srv->ev_hup)

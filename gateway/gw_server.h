@@ -31,6 +31,8 @@ struct gw_server {
   int stopping;
   struct ag_metrics *metrics;        /* owned: the one registry every module updates */
   struct ag_series *reload_failures; /* SIGHUP reloads refused since start */
+  struct gw_reload *reload;          /* owned: the SIGHUP reload in flight, or NULL */
+  int reload_again;                  /* a SIGHUP came during that reload */
   struct gw_ussd ussd;               /* what hops borrow; ussd.content follows content */
 };
 

@@ -9,6 +9,7 @@
 #include "lib/ag_lang.h"
 #include "lib/ag_text.h"
 #include "lib/ag.h"
+#include "lib/ag_places.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -459,40 +460,39 @@ static json_t *place_json(const char *code, const char *region, const char *cons
                    ag_lang_code(AG_LANG_EN), names[2]);
 }
 
-/* The places file of the content folder, flattened: regions, then each region's districts. */
+struct places_diag {
+  struct sess_diag *d; /* borrowed */
+  const char *file;
+};
+
+static void places_report(void *arg, const char *problem)
+{
+  const struct places_diag *pd = arg;
+
+  sess__problem(pd->d, "%s: %s", pd->file, problem);
+}
+
+/* The places file of the content folder, validated as `aulgate seed` validates it (one parser,
+ * lib/ag_places), flattened: regions, then each region's districts (file order both). */
 static int places_from_file(struct sess_diag *d, json_t *doc, json_t *list, const char *file)
 {
-  json_t *regions = json_object_get(doc, "regions"), *r, *ds, *dj;
-  size_t i, k;
+  struct places_diag pd = {d, file};
+  json_t *bare = json_copy(doc); /* shallow: shares the strings; without the loader's "_file" */
+  struct ag_places pl;
+  int rc;
 
-  if (!json_is_array(regions))
-    return sess__problem(d, "%s: needs a regions list", file);
-  json_array_foreach(regions, i, r)
-  {
-    const char *names[SESS_NLANG];
-    for (int l = 0; l < SESS_NLANG; l++)
-      names[l] = json_string_value(json_object_get(json_object_get(r, "name"), ag_lang_code(l)));
-    if (!json_string_value(json_object_get(r, "code")) || !names[0] || !names[1] || !names[2])
-      return sess__problem(d, "%s: region %zu needs a code and three names", file, i + 1);
-    json_array_append_new(list,
-                          place_json(json_string_value(json_object_get(r, "code")), NULL, names));
+  if (!bare)
+    return AG_ENOMEM;
+  json_object_del(bare, "_file");
+  rc = ag_places_parse(bare, places_report, &pd, &pl);
+  for (size_t i = 0; rc == AG_OK && i < pl.n_regions + pl.n_districts; i++) {
+    const struct ag_place *p = i < pl.n_regions ? &pl.regions[i] : &pl.districts[i - pl.n_regions];
+    if (json_array_append_new(list, place_json(p->code, p->region_code, p->name)))
+      rc = AG_ENOMEM;
   }
-  json_array_foreach(regions, i, r)
-  {
-    ds = json_object_get(r, "districts");
-    json_array_foreach(ds, k, dj)
-    {
-      const char *names[SESS_NLANG];
-      for (int l = 0; l < SESS_NLANG; l++)
-        names[l] = json_string_value(json_object_get(json_object_get(dj, "name"), ag_lang_code(l)));
-      if (!json_string_value(json_object_get(dj, "code")) || !names[0] || !names[1] || !names[2])
-        return sess__problem(d, "%s: district %zu of region %zu needs a code and three names", file,
-                             k + 1, i + 1);
-      json_array_append_new(list, place_json(json_string_value(json_object_get(dj, "code")),
-                                             json_string_value(json_object_get(r, "code")), names));
-    }
-  }
-  return AG_OK;
+  ag_places_free(&pl);
+  json_decref(bare);
+  return rc;
 }
 
 static int docs_push(struct sess_content *c, json_t *doc)

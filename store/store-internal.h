@@ -1,24 +1,63 @@
-/* store-internal.h: helpers shared by the synchronous parts of store/ (migrate, seed); for
- * files of store/ only. */
+/* store-internal.h: what the files of store/ share: the batch engine (store_pg.c) as the
+ * statement files (store_answers.c, store_profile.c) use it, and the helpers of the synchronous
+ * parts (migrate, seed, places). For files of store/ only. */
 #ifndef STORE_INTERNAL_H
 #define STORE_INTERNAL_H
+
+#include "store/store.h"
 
 #include <libpq-fe.h>
 #include <stdint.h>
 #include <stdio.h>
 
-struct store;
-
 /* Runs sql on c; a failure is reported to log as "aulgate: <what> failed: <reason>". Returns
  * AG_OK or AG_EDB. */
 int store__exec(PGconn *c, const char *sql, FILE *log, const char *what);
 
-/* store_lang.c: the statement behind store_submit_lang() (5 parameters: respondent, carrier,
- * session id, language, microseconds), prepared with the others by store_pg.c. */
-extern const char store__lang_sql[];
-/* store_pg.c: queues the language statement with its parameters (src[0] is ignored: the
- * respondent goes as binary). Same contract as store_submit(). */
-int store__submit_lang(struct store *st, const char *const src[5], const uint8_t *respondent,
-                       void (*cb)(void *arg, int rc), void *arg);
+#define STORE__MAX_PARAMS 15
+
+/* A statement the engine prepares on every new connection; each file owns its own. */
+struct store__stmt {
+  const char *name;
+  int nparams;
+  const char *sql;
+};
+extern const struct store__stmt store__stmt_answer, store__stmt_attempt, store__stmt_sms,
+    store__stmt_profile, store__stmt_lang;
+
+struct store__item;
+/* Completes an item that reads rows: res is its result (borrowed, NULL unless rc is AG_OK). Must
+ * run the item's callback exactly once. */
+typedef void (*store__done_fn)(struct store__item *it, int rc, const PGresult *res);
+
+/* One statement of a batch, with its parameters and who waits for it. */
+struct store__item {
+  struct store__item *next;
+  const struct store__stmt *stmt;
+  store_cb cb;              /* writes: counted in the stats, then called */
+  store__done_fn done;      /* reads: instead of cb */
+  store_profile_cb rows_cb; /* for done */
+  void *arg;
+  PGresult *res;                       /* owned: the rows of a read, until its batch completes */
+  const struct store_answer *answer;   /* answers: a view of the params, for the before-Sync hook */
+  struct store_answer answer_view;     /* what answer points at */
+  const char *vals[STORE__MAX_PARAMS]; /* point into text, or into respondent for the bytea */
+  int lens[STORE__MAX_PARAMS];
+  int fmts[STORE__MAX_PARAMS];
+  uint8_t respondent[STORE_RESPONDENT_LEN];
+  char text[]; /* owned: the copied strings, NUL-separated */
+};
+
+/* A new item for stmt with params src[0..stmt->nparams) (NULL: empty text); param `bin`, if >= 0,
+ * is the respondent key, sent as binary bytea. NULL when out of memory. */
+struct store__item *store__item_create(const struct store__stmt *stmt, const char *const *src,
+                                       int bin, const uint8_t *respondent);
+
+/* Queues it (owned by the store from now on, freed also on failure) for the next batch. Returns
+ * AG_OK (its callback will run once), or AG_ENOMEM (it NULL), AG_EDB, AG_E2BIG. */
+int store__enqueue(struct store *st, struct store__item *it);
+
+/* Formats v into buf (at least 24 bytes) and returns buf. */
+const char *store__fmt_int(char *buf, size_t len, long long v);
 
 #endif

@@ -8,7 +8,8 @@
  *
  * When the connection is lost the store fails the batch in flight and everything queued with
  * AG_EDB, refuses new answers at once with AG_EDB, and reconnects every db_reconnect_ms.
- * Async contract: see gw.h.
+ * Async contract: see lib/ag.h. Files: store_pg.c (the batch engine), store_answers.c (writes),
+ * store_profile.c (the profile read), store_places.c (seed and places reads), store_migrate.c.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -65,7 +66,7 @@ struct store_sms {
 };
 
 /* A language chosen in the menu, remembered per respondent for the next session
- * (store_lang.c). */
+ * (store_answers.c). */
 struct store_lang {
   uint8_t respondent[STORE_RESPONDENT_LEN];
   const char *carrier; /* with session_id: the session that chose, which its profile leaves out */
@@ -74,12 +75,17 @@ struct store_lang {
   int64_t received_at_us;
 };
 
-/* A result set, valid only during the callback that receives it. */
-struct store_rows;
-int store_rows_count(const struct store_rows *r);
-/* The text of a column, "" for NULL. */
-const char *store_rows_get(const struct store_rows *r, int row, int col);
-int store_rows_isnull(const struct store_rows *r, int row, int col);
+/* One row of a respondent's profile (store_query_profile), decoded. Strings are borrowed: valid
+ * only during the callback that receives the row. */
+struct store_profile_row {
+  const char *relation;    /* "" for the SMS switch's row */
+  int attempt;             /* 0: a row that only tells the language (the SMS switch) */
+  int open;                /* the attempt is not done */
+  int fresh;               /* the attempt moved within the resume window */
+  const char *lang;        /* kk, ru, en as stored */
+  const char *question_id; /* NULL when the row carries no answer */
+  const char *value;       /* NULL when the row carries no answer */
+};
 
 struct store_config {
   const char *conninfo; /* borrowed for the life of the store */
@@ -92,8 +98,8 @@ struct store_config {
 enum store_state { STORE_DOWN = 0, STORE_CONNECTING, STORE_UP };
 
 typedef void (*store_cb)(void *arg, int rc);
-/* rows is NULL unless rc is AG_OK. */
-typedef void (*store_rows_cb)(void *arg, int rc, const struct store_rows *rows);
+/* rows[0..n) in the order of store_query_profile(); rows is NULL and n 0 unless rc is AG_OK. */
+typedef void (*store_profile_cb)(void *arg, int rc, const struct store_profile_row *rows, size_t n);
 
 /* Creates a store and starts connecting. Returns a new store that must be freed with
  * store_destroy(), or NULL when out of memory. */
@@ -111,15 +117,33 @@ int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, v
 int store_submit_lang(struct store *st, const struct store_lang *l, store_cb cb, void *arg);
 
 /* Reads what is known of a respondent for resume: one row per answer of every attempt of
- * survey_id (relation, attempt, status, language, fresh, question_id, option), plus rows with
- * attempt 0 carrying the language of the SMS switch and the language last chosen in the menu,
- * newest first; "fresh" is "t" when the attempt moved within window_s seconds. What the session
- * (carrier, session_id) itself wrote is left out, so that the profile is the same whenever, and
- * by whichever gateway, it is read during the session. Same contract as store_submit(); cb gets
- * the rows. */
+ * survey_id (an attempt without answers: one row without), plus rows with attempt 0 carrying
+ * the language of the SMS switch and the language last chosen in the menu, newest first; fresh
+ * when the attempt moved within window_s seconds. What the session (carrier, session_id) itself
+ * wrote is left out, so that the profile is the same whenever, and by whichever gateway, it is
+ * read during the session. Same contract as store_submit(); cb gets the rows. */
 int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
                         const char *survey_id, long window_s, const char *carrier,
-                        const char *session_id, store_rows_cb cb, void *arg);
+                        const char *session_id, store_profile_cb cb, void *arg);
+
+/* Before-Sync hook: runs as each batch is sent, after its statements and before its Sync, so
+ * that what it adds commits or fails with the batch, in the same transaction (e.g. rollup
+ * counters upserted once per batch). view and its answers are borrowed during the call. */
+struct store_batch_view {
+  size_t n_items;                            /* statements of the batch (answers, reads...) */
+  size_t n_answers;                          /* answers among them */
+  const struct store_answer *const *answers; /* [0..n_answers) */
+};
+struct store_sync;
+typedef void (*store_before_sync_fn)(void *arg, struct store_sync *sync,
+                                     const struct store_batch_view *view);
+/* Sets the hook (one per store; fn NULL removes it). arg is borrowed. */
+void store_set_before_sync(struct store *st, store_before_sync_fn fn, void *arg);
+/* From the hook only: adds sql with text params (copied at once; NULL is SQL NULL) to the batch.
+ * Its rows are dropped; its failure fails the whole batch. Returns AG_OK, or AG_EDB when the
+ * connection failed (the batch fails with it). */
+int store_sync_add(struct store_sync *sync, const char *sql, int nparams,
+                   const char *const *params);
 
 enum store_state store_state(const struct store *st);
 const char *store_state_name(enum store_state s);
@@ -168,5 +192,21 @@ struct store_place {
  * or AG_EDB with a one-line reason in err (before row was ever called). */
 int store_places_read(const char *conninfo, int (*row)(void *arg, const struct store_place *p),
                       void *arg, char *err, size_t errlen);
+
+/* Asynchronous read of the same rows on the loop (the gateway's SIGHUP reload), on a
+ * connection of its own so that neither the batches nor the loop wait for it. done runs once
+ * with AG_OK after row ran for every place (or with row's non-zero return, which stopped the
+ * walk), or with AG_EDB and a one-line reason in err (connection failed, query failed, or no
+ * answer within timeout_ms), or with AG_ECANCELED from store_places_fetch_cancel(). p and err
+ * are borrowed during the call. Returns AG_OK with *out set (valid until done has run), or
+ * AG_ENOMEM. */
+struct store_places_fetch;
+typedef int (*store_place_fn)(void *arg, const struct store_place *p);
+typedef void (*store_places_done_fn)(void *arg, int rc, const char *err);
+int store_places_fetch(struct event_base *base, const char *conninfo, long timeout_ms,
+                       store_place_fn row, store_places_done_fn done, void *arg,
+                       struct store_places_fetch **out /* OUT */);
+/* Stops a fetch in flight: done runs at once with AG_ECANCELED. */
+void store_places_fetch_cancel(struct store_places_fetch *f);
 
 #endif

@@ -1,97 +1,29 @@
-/* store_pg.c: libpq in non-blocking pipeline mode on libevent, with group commit.
+/* store_pg.c: the batch engine: libpq in non-blocking pipeline mode on the loop (lib/ag_loop),
+ * with group commit. The statements live in store_answers.c and store_profile.c.
  *
  * Life of a connection: DOWN --(timer)--> CONNECTING (PQconnectPoll driven by socket events)
  * --> prepare the INSERT in the pipeline --> UP. While UP, at most one batch is in flight; the
  * queue collects what arrives meanwhile. A batch is N PQsendQueryPrepared calls and one
  * PQpipelineSync: the server runs them as one implicit transaction and commits at the Sync, so
- * PGRES_PIPELINE_SYNC with no error before it means every answer of the batch is durable.
+ * PGRES_PIPELINE_SYNC with no error before it means every answer of the batch is durable. A
+ * before-Sync hook may add statements to the batch just before its Sync: same transaction.
  */
 #include "store/store.h"
 #include "store/store-internal.h"
 #include "lib/ag.h"
 #include "lib/ag_log.h"
+#include "lib/ag_loop.h"
 
-#include <event2/event.h>
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_PARAMS 15
+/* Prepared on every new connection. */
+static const struct store__stmt *const stmts[] = {&store__stmt_answer, &store__stmt_attempt,
+                                                  &store__stmt_sms, &store__stmt_profile,
+                                                  &store__stmt_lang};
 
-/* The prepared statements. A batch may mix them; each item names one. */
-enum stmt { STMT_ANSWER, STMT_ATTEMPT, STMT_SMS, STMT_PROFILE, STMT_LANG, N_STMTS };
-
-/* Timestamps travel as microseconds since the epoch (text), exact in both directions. */
-#define TS_12 "'epoch'::timestamptz + $12::bigint * interval '1 microsecond'"
-#define TS_7  "'epoch'::timestamptz + $7::bigint * interval '1 microsecond'"
-#define TS_6  "'epoch'::timestamptz + $6::bigint * interval '1 microsecond'"
-
-static const struct {
-  const char *name;
-  int nparams;
-  const char *sql;
-} stmts[N_STMTS] = {
-    /* The answer, and with it the attempt's progress row: only when the answer is new, so a
-     * retried hop changes nothing at all. */
-    {"ans", 15,
-     "WITH ins AS (INSERT INTO responses (respondent, relation, survey_id, survey_version,"
-     " question_id, option, language, carrier, network_code, carrier_session_id, hop,"
-     " received_at, attempt)"
-     " VALUES ($1, $2, $3, $4::int, $5, $6, $7, $8, $9, $10, $11::int, " TS_12 ", $13::int)"
-     " ON CONFLICT ON CONSTRAINT responses_hop_once DO NOTHING RETURNING received_at)"
-     " INSERT INTO survey_progress AS p (respondent, relation, survey_id, attempt,"
-     " survey_version, language, status, started_at, updated_at, opened_by)"
-     " SELECT $1, $2, $3, $13::int, $4::int, $7,"
-     " CASE WHEN $14::bool THEN 'done' ELSE 'open' END, received_at, received_at, $15 FROM ins"
-     " ON CONFLICT (respondent, relation, survey_id, attempt) DO UPDATE"
-     " SET updated_at = excluded.updated_at, language = excluded.language,"
-     " status = CASE WHEN p.status = 'done' THEN 'done' ELSE excluded.status END"},
-    {"att", 8,
-     "INSERT INTO survey_progress AS p (respondent, relation, survey_id, attempt,"
-     " survey_version, language, status, started_at, updated_at, opened_by)"
-     " VALUES ($1, $2, $3, $5::int, $4::int, $6, 'open', " TS_7 ", " TS_7 ", $8)"
-     " ON CONFLICT (respondent, relation, survey_id, attempt) DO UPDATE"
-     " SET updated_at = excluded.updated_at, language = excluded.language"},
-    {"sms", 6,
-     "INSERT INTO subscriptions (msisdn, respondent, language, band, active, updated_at)"
-     " VALUES ($1, $2, $3, $4, $5::bool, " TS_6 ")"
-     " ON CONFLICT (msisdn) DO UPDATE SET respondent = excluded.respondent,"
-     " language = excluded.language,"
-     " band = COALESCE(NULLIF(excluded.band, ''), subscriptions.band),"
-     " active = excluded.active, updated_at = excluded.updated_at"},
-    /* Everything known of a respondent but what this session ($4, $5) wrote itself. */
-    {"prof", 5,
-     "SELECT * FROM (SELECT p.relation, p.attempt, p.status, p.language,"
-     " p.updated_at > now() - $3::bigint * interval '1 second' AS fresh, r.question_id,"
-     " r.option, p.updated_at, r.hop"
-     " FROM survey_progress p LEFT JOIN responses r ON r.respondent = p.respondent"
-     " AND r.relation = p.relation AND r.survey_id = p.survey_id AND r.attempt = p.attempt"
-     " AND NOT (r.carrier = $4 AND r.carrier_session_id = $5)"
-     " WHERE p.respondent = $1 AND p.survey_id = $2 AND p.opened_by <> $4 || ':' || $5"
-     /* The SMS switch also tells the caller's language: attempt 0 marks such a row. */
-     " UNION ALL SELECT '', 0, 'sms', language, false, NULL, NULL, updated_at, 0"
-     " FROM subscriptions WHERE respondent = $1"
-     /* So does a choice in the language menu, by another session than this one. */
-     " UNION ALL (SELECT '', 0, 'lang', language, false, NULL, NULL, updated_at, 0"
-     " FROM respondent_language WHERE respondent = $1 AND chosen_in <> $4 || ':' || $5"
-     " ORDER BY updated_at DESC LIMIT 1)) AS known"
-     " ORDER BY updated_at DESC, attempt DESC, hop"},
-    {"lang", 5, store__lang_sql},
-};
-
-struct item {
-  struct item *next;
-  enum stmt stmt;
-  store_cb cb;
-  store_rows_cb rows_cb;
-  void *arg;
-  PGresult *res;                /* owned: the rows of a query, until its batch completes */
-  const char *vals[MAX_PARAMS]; /* point into text, or into respondent for the bytea */
-  int lens[MAX_PARAMS];
-  int fmts[MAX_PARAMS];
-  uint8_t respondent[STORE_RESPONDENT_LEN];
-  char text[]; /* owned: the copied strings, NUL-separated */
-};
+#define item store__item
 
 struct queue {
   struct item *head, *tail;
@@ -103,23 +35,23 @@ struct store {
   struct store_config cfg;
   PGconn *conn;
   enum store_state state;
-  int preparing;    /* the PREPAREs have not completed yet */
-  struct event *io; /* on PQsocket(conn); NULL when no connection */
-  int io_fd;
-  short io_what;
-  struct event *timer;  /* reconnect delay, or connect timeout while CONNECTING */
-  struct queue queue;   /* waiting for the next batch */
-  struct queue batch;   /* in flight */
-  struct item *reading; /* the item of the batch whose results come next */
-  struct event *kick;   /* sends the next batch on the next loop turn */
-  int pending_queries;  /* sent queries whose terminating NULL result has not arrived */
+  int preparing;          /* the PREPAREs have not completed yet */
+  struct ag_watch *io;    /* owned: on PQsocket(conn); NULL when no connection */
+  struct ag_timer *timer; /* owned: reconnect delay, or connect timeout while CONNECTING */
+  struct queue queue;     /* waiting for the next batch */
+  struct queue batch;     /* in flight */
+  struct item *reading;   /* the item of the batch whose results come next */
+  struct ag_defer *kick;  /* owned: sends the next batch on the next loop turn */
+  store_before_sync_fn before_sync;
+  void *before_sync_arg;
+  int pending_queries; /* sent queries whose terminating NULL result has not arrived */
   int pending_syncs;
   int batch_failed;
   char batch_error[256];
   struct store_stats stats;
 };
 
-static void on_io(evutil_socket_t fd, short what, void *arg);
+static void on_io(void *arg, int fd, unsigned what);
 static void connect_start(struct store *st);
 static void batch_send(struct store *st);
 
@@ -134,25 +66,6 @@ static void queue_push(struct queue *q, struct item *it)
   q->n++;
 }
 
-struct store_rows {
-  PGresult *res;
-};
-
-int store_rows_count(const struct store_rows *r)
-{
-  return PQntuples(r->res);
-}
-
-const char *store_rows_get(const struct store_rows *r, int row, int col)
-{
-  return PQgetvalue(r->res, row, col);
-}
-
-int store_rows_isnull(const struct store_rows *r, int row, int col)
-{
-  return PQgetisnull(r->res, row, col);
-}
-
 /* Runs every callback of q with rc and frees the items. The queue is detached first, so a
  * callback may submit again. */
 static void queue_complete(struct store *st, struct queue *q, int rc)
@@ -163,10 +76,9 @@ static void queue_complete(struct store *st, struct queue *q, int rc)
   q->n = 0;
   while (it) {
     struct item *next = it->next;
-    if (it->rows_cb) {
-      struct store_rows rows = {it->res};
+    if (it->done) {
       int ok = rc == AG_OK && it->res != NULL;
-      it->rows_cb(it->arg, ok ? AG_OK : (rc ? rc : AG_EDB), ok ? &rows : NULL);
+      it->done(it, ok ? AG_OK : (rc ? rc : AG_EDB), ok ? it->res : NULL);
     } else {
       if (rc == AG_OK)
         st->stats.answers++;
@@ -180,27 +92,18 @@ static void queue_complete(struct store *st, struct queue *q, int rc)
   }
 }
 
-static void watch(struct store *st, short what)
+static void watch(struct store *st, unsigned what)
 {
   int fd = PQsocket(st->conn);
 
-  if (st->io && st->io_fd == fd && st->io_what == what)
-    return;
-  if (st->io)
-    event_free(st->io);
-  st->io = event_new(st->base, fd, what | EV_PERSIST, on_io, st);
-  st->io_fd = fd;
-  st->io_what = what;
-  if (!st->io || event_add(st->io, NULL) != 0)
+  if (ag_watch_ensure(&st->io, st->base, fd, what, on_io, st) != AG_OK)
     AG_LOGE("db.watch_failed", "fd=%d", fd); /* the connect timeout will recover */
 }
 
 static void close_conn(struct store *st)
 {
-  if (st->io) {
-    event_free(st->io);
-    st->io = NULL;
-  }
+  ag_watch_destroy(st->io);
+  st->io = NULL;
   if (st->conn) {
     PQfinish(st->conn);
     st->conn = NULL;
@@ -212,10 +115,8 @@ static void close_conn(struct store *st)
 
 static void schedule_reconnect(struct store *st)
 {
-  struct timeval tv = {st->cfg.reconnect_ms / 1000, (st->cfg.reconnect_ms % 1000) * 1000};
-
   st->state = STORE_DOWN;
-  event_add(st->timer, &tv);
+  ag_timer_start(st->timer, st->cfg.reconnect_ms);
 }
 
 /* The connection is gone or unusable: nothing in flight can be known to have committed. */
@@ -227,7 +128,7 @@ static void conn_lost(struct store *st, const char *why)
   AG_LOGE("db.down", "in_flight=%zu queued=%zu error=%s", st->batch.n, st->queue.n,
           ag_log_quote(why, q, sizeof(q)));
   close_conn(st);
-  event_del(st->timer);
+  ag_timer_stop(st->timer);
   schedule_reconnect(st);
   if (was_up)
     st->stats.reconnects++;
@@ -264,8 +165,8 @@ static void on_connected(struct store *st)
     conn_lost(st, conn_error(st));
     return;
   }
-  for (int i = 0; i < N_STMTS; i++) {
-    if (PQsendPrepare(st->conn, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL) != 1) {
+  for (size_t i = 0; i < AG_ARRAY_LEN(stmts); i++) {
+    if (PQsendPrepare(st->conn, stmts[i]->name, stmts[i]->sql, stmts[i]->nparams, NULL) != 1) {
       conn_lost(st, conn_error(st));
       return;
     }
@@ -275,19 +176,19 @@ static void on_connected(struct store *st)
     return;
   }
   st->preparing = 1;
-  st->pending_queries = N_STMTS;
+  st->pending_queries = (int)AG_ARRAY_LEN(stmts);
   st->pending_syncs = 1;
-  watch(st, EV_READ | EV_WRITE);
+  watch(st, AG_WATCH_READ | AG_WATCH_WRITE);
 }
 
 static void connect_step(struct store *st)
 {
   switch (PQconnectPoll(st->conn)) {
   case PGRES_POLLING_READING:
-    watch(st, EV_READ);
+    watch(st, AG_WATCH_READ);
     return;
   case PGRES_POLLING_WRITING:
-    watch(st, EV_WRITE);
+    watch(st, AG_WATCH_WRITE);
     return;
   case PGRES_POLLING_OK:
     on_connected(st);
@@ -320,7 +221,7 @@ static int handle_result(struct store *st, PGresult *res)
   case PGRES_COMMAND_OK:
     break;
   case PGRES_TUPLES_OK:
-    if (st->reading && st->reading->rows_cb && !st->reading->res) {
+    if (st->reading && st->reading->done && !st->reading->res) {
       st->reading->res = res; /* kept until the batch completes */
       return 1;
     }
@@ -335,7 +236,7 @@ static int handle_result(struct store *st, PGresult *res)
         conn_lost(st, st->batch_error);
         return 0;
       }
-      event_del(st->timer);
+      ag_timer_stop(st->timer);
       st->state = STORE_UP;
       AG_LOGI("db.up", "server_version=%d", PQserverVersion(st->conn));
     } else {
@@ -380,12 +281,10 @@ static void read_results(struct store *st)
     batch_send(st);
 }
 
-static void on_kick(evutil_socket_t fd, short what, void *arg)
+static void on_kick(void *arg)
 {
   struct store *st = arg;
 
-  (void)fd;
-  (void)what;
   if (st->conn && st->state == STORE_UP && st->pending_syncs == 0 && st->queue.n > 0)
     batch_send(st);
 }
@@ -397,10 +296,10 @@ static void flush_output(struct store *st)
   if (r < 0)
     conn_lost(st, conn_error(st));
   else
-    watch(st, r ? EV_READ | EV_WRITE : EV_READ);
+    watch(st, r ? AG_WATCH_READ | AG_WATCH_WRITE : AG_WATCH_READ);
 }
 
-static void on_io(evutil_socket_t fd, short what, void *arg)
+static void on_io(void *arg, int fd, unsigned what)
 {
   struct store *st = arg;
 
@@ -409,18 +308,16 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
     connect_step(st);
     return;
   }
-  if (what & EV_WRITE)
+  if (what & AG_WATCH_WRITE)
     flush_output(st);
-  if (st->conn && (what & EV_READ))
+  if (st->conn && (what & AG_WATCH_READ))
     read_results(st);
 }
 
-static void on_timer(evutil_socket_t fd, short what, void *arg)
+static void on_timer(void *arg)
 {
   struct store *st = arg;
 
-  (void)fd;
-  (void)what;
   if (st->state == STORE_CONNECTING) {
     conn_lost(st, "connection attempt timed out");
     return;
@@ -440,8 +337,6 @@ static void connect_start(struct store *st)
                         "keepalives_count",
                         NULL};
   const char *vals[] = {st->cfg.conninfo, "aulgate", timeout_s, "10", "5", "3", NULL};
-  struct timeval tv = {st->cfg.connect_timeout_ms / 1000,
-                       (st->cfg.connect_timeout_ms % 1000) * 1000};
 
   snprintf(timeout_s, sizeof(timeout_s), "%ld", secs < 2 ? 2 : secs);
   /* expand_dbname=1: the configured conninfo fills in every key; the later keys are defaults
@@ -452,8 +347,8 @@ static void connect_start(struct store *st)
     conn_lost(st, conn_error(st));
     return;
   }
-  event_add(st->timer, &tv);
-  watch(st, EV_WRITE);
+  ag_timer_start(st->timer, st->cfg.connect_timeout_ms);
+  watch(st, AG_WATCH_WRITE);
 }
 
 struct store *store_create(struct event_base *base, const struct store_config *cfg)
@@ -464,11 +359,11 @@ struct store *store_create(struct event_base *base, const struct store_config *c
     return NULL;
   st->base = base;
   st->cfg = *cfg;
-  st->timer = evtimer_new(base, on_timer, st);
-  st->kick = event_new(base, -1, 0, on_kick, st);
+  st->timer = ag_timer_create(base, on_timer, st);
+  st->kick = ag_defer_create(base, on_kick, st);
   if (!st->timer || !st->kick) {
-    if (st->timer)
-      event_free(st->timer);
+    ag_timer_destroy(st->timer);
+    ag_defer_destroy(st->kick);
     free(st);
     return NULL;
   }
@@ -483,28 +378,26 @@ void store_destroy(struct store *st)
   close_conn(st);
   queue_complete(st, &st->batch, AG_ECANCELED);
   queue_complete(st, &st->queue, AG_ECANCELED);
-  event_free(st->timer);
-  event_free(st->kick);
+  ag_timer_destroy(st->timer);
+  ag_defer_destroy(st->kick);
   free(st);
 }
 
-/* A new item for statement `stmt` with params src[0..n) (NULL: empty text); param `bin`, if
- * >= 0, is the respondent key, sent as binary bytea. */
-static struct item *item_create(enum stmt stmt, const char *const *src, int n, int bin,
+struct item *store__item_create(const struct store__stmt *stmt, const char *const *src, int bin,
                                 const uint8_t *respondent)
 {
   size_t total = 0;
   struct item *it;
   char *p;
 
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < stmt->nparams; i++)
     total += (i == bin ? 0 : strlen(src[i] ? src[i] : "")) + 1;
   it = calloc(1, sizeof(*it) + total);
   if (!it)
     return NULL;
   it->stmt = stmt;
   p = it->text;
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < stmt->nparams; i++) {
     size_t len;
     if (i == bin) {
       memcpy(it->respondent, respondent, STORE_RESPONDENT_LEN);
@@ -522,9 +415,9 @@ static struct item *item_create(enum stmt stmt, const char *const *src, int n, i
   return it;
 }
 
-/* Queues an item; the batch goes out on the next loop turn, so that everything arriving in the
- * same turn shares one commit, and no callback ever runs inside a submit call. */
-static int enqueue(struct store *st, struct item *it, store_cb cb, store_rows_cb rows_cb, void *arg)
+/* The batch goes out on the next loop turn, so that everything arriving in the same turn shares
+ * one commit, and no callback ever runs inside a submit call. */
+int store__enqueue(struct store *st, struct item *it)
 {
   if (!it)
     return AG_ENOMEM;
@@ -536,93 +429,60 @@ static int enqueue(struct store *st, struct item *it, store_cb cb, store_rows_cb
     free(it);
     return AG_E2BIG;
   }
-  it->cb = cb;
-  it->rows_cb = rows_cb;
-  it->arg = arg;
   queue_push(&st->queue, it);
   if (st->pending_syncs == 0)
-    event_active(st->kick, 0, 0);
+    ag_defer_schedule(st->kick);
   return AG_OK;
 }
 
-#define FMT_INT(buf, v) (snprintf(buf, sizeof(buf), "%lld", (long long)(v)), buf)
-
-int store_submit(struct store *st, const struct store_answer *a, store_cb cb, void *arg)
+const char *store__fmt_int(char *buf, size_t len, long long v)
 {
-  char version[24], hop[24], when[24], attempt[24], opened_by[160];
-  const char *src[15] = {NULL,
-                         a->relation,
-                         a->survey_id,
-                         FMT_INT(version, a->survey_version),
-                         a->question_id,
-                         a->option,
-                         a->lang,
-                         a->carrier,
-                         a->network_code,
-                         a->session_id,
-                         FMT_INT(hop, a->hop),
-                         FMT_INT(when, a->received_at_us),
-                         FMT_INT(attempt, a->attempt > 0 ? a->attempt : 1),
-                         a->final ? "true" : "false",
-                         opened_by};
-
-  if (st->state != STORE_UP)
-    return AG_EDB;
-  snprintf(opened_by, sizeof(opened_by), "%s:%s", a->carrier, a->session_id);
-  return enqueue(st, item_create(STMT_ANSWER, src, 15, 0, a->respondent), cb, NULL, arg);
+  snprintf(buf, len, "%lld", v);
+  return buf;
 }
 
-int store_submit_attempt(struct store *st, const struct store_attempt *a, store_cb cb, void *arg)
-{
-  char version[24], attempt[24], when[24], opened_by[160];
-  const char *src[8] = {NULL,
-                        a->relation,
-                        a->survey_id,
-                        FMT_INT(version, a->survey_version),
-                        FMT_INT(attempt, a->attempt),
-                        a->lang,
-                        FMT_INT(when, a->received_at_us),
-                        opened_by};
+struct store_sync {
+  struct store *st;
+  int failed;
+};
 
-  if (st->state != STORE_UP)
+int store_sync_add(struct store_sync *sync, const char *sql, int nparams, const char *const *params)
+{
+  if (sync->failed ||
+      PQsendQueryParams(sync->st->conn, sql, nparams, NULL, params, NULL, NULL, 0) != 1) {
+    sync->failed = 1;
     return AG_EDB;
-  snprintf(opened_by, sizeof(opened_by), "%s:%s", a->carrier, a->session_id);
-  return enqueue(st, item_create(STMT_ATTEMPT, src, 8, 0, a->respondent), cb, NULL, arg);
+  }
+  sync->st->pending_queries++;
+  return AG_OK;
 }
 
-int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, void *arg)
+void store_set_before_sync(struct store *st, store_before_sync_fn fn, void *arg)
 {
-  char when[24];
-  const char *src[6] = {s->msisdn,
-                        NULL,
-                        s->lang,
-                        s->band,
-                        s->active ? "true" : "false",
-                        FMT_INT(when, s->received_at_us)};
-
-  if (st->state != STORE_UP)
-    return AG_EDB;
-  return enqueue(st, item_create(STMT_SMS, src, 6, 1, s->respondent), cb, NULL, arg);
+  st->before_sync = fn;
+  st->before_sync_arg = arg;
 }
 
-int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
-                        const char *survey_id, long window_s, const char *carrier,
-                        const char *session_id, store_rows_cb cb, void *arg)
+/* Shows the hook the batch in flight. Returns AG_OK, or AG_EDB when a statement it added could
+ * not be sent. */
+static int run_before_sync(struct store *st)
 {
-  char window[24];
-  const char *src[5] = {NULL, survey_id, FMT_INT(window, window_s), carrier, session_id};
+  struct store_sync sync = {st, 0};
+  const struct store_answer **answers;
+  struct store_batch_view view = {st->batch.n, 0, NULL};
 
-  if (st->state != STORE_UP)
-    return AG_EDB;
-  return enqueue(st, item_create(STMT_PROFILE, src, 5, 0, respondent), NULL, cb, arg);
-}
-
-int store__submit_lang(struct store *st, const char *const src[5], const uint8_t *respondent,
-                       store_cb cb, void *arg)
-{
-  if (st->state != STORE_UP)
-    return AG_EDB;
-  return enqueue(st, item_create(STMT_LANG, src, 5, 0, respondent), cb, NULL, arg);
+  if (!st->before_sync)
+    return AG_OK;
+  answers = calloc(st->batch.n ? st->batch.n : 1, sizeof(*answers));
+  if (!answers)
+    return AG_EDB; /* the batch fails: better than committing it without its counters */
+  for (struct item *it = st->batch.head; it; it = it->next)
+    if (it->answer)
+      answers[view.n_answers++] = it->answer;
+  view.answers = answers;
+  st->before_sync(st->before_sync_arg, &sync, &view);
+  free(answers);
+  return sync.failed ? AG_EDB : AG_OK;
 }
 
 static void batch_send(struct store *st)
@@ -636,15 +496,15 @@ static void batch_send(struct store *st)
       st->queue.tail = NULL;
     st->queue.n--;
     queue_push(&st->batch, it);
-    if (PQsendQueryPrepared(st->conn, stmts[it->stmt].name, stmts[it->stmt].nparams, it->vals,
-                            it->lens, it->fmts, 0) != 1) {
+    if (PQsendQueryPrepared(st->conn, it->stmt->name, it->stmt->nparams, it->vals, it->lens,
+                            it->fmts, 0) != 1) {
       conn_lost(st, conn_error(st));
       return;
     }
     st->pending_queries++;
     n++;
   }
-  if (PQpipelineSync(st->conn) != 1) {
+  if (run_before_sync(st) != AG_OK || PQpipelineSync(st->conn) != 1) {
     conn_lost(st, conn_error(st));
     return;
   }

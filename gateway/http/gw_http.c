@@ -1,18 +1,20 @@
-/* gw_http.c: libmicrohttpd in external-loop epoll mode, driven by libevent.
+/* gw_http.c: libmicrohttpd in external-loop epoll mode, driven by the loop (lib/ag_loop).
  *
- * Three libevent events drive the daemon: a persistent read event on MHD's epoll fd, a timer
- * set from MHD_get_timeout(), and a "kick" that runs MHD on the next loop turn after a
+ * Three things of the loop drive the daemon: a read watch on MHD's epoll fd, a timer set from
+ * MHD_get_timeout(), and a deferred "kick" that runs MHD on the next loop turn after a
  * suspended connection was resumed (MHD only notices a resume when MHD_run is called again).
  */
 #include "gateway/http/gw_http.h"
 #include "lib/ag.h"
 #include "lib/ag_log.h"
+#include "lib/ag_loop.h"
 
 #include <arpa/inet.h>
-#include <event2/event.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -21,7 +23,9 @@
 struct gw_http {
   struct MHD_Daemon *d;
   struct event_base *base;
-  struct event *ev_epoll, *ev_timer, *ev_kick;
+  struct ag_watch *ev_epoll; /* owned, like the two below */
+  struct ag_timer *ev_timer;
+  struct ag_defer *ev_kick;
   const struct gw_route *routes;
   size_t n_routes;
   void *ctx;
@@ -50,22 +54,25 @@ static void rearm(struct gw_http *h)
 {
   MHD_UNSIGNED_LONG_LONG ms;
 
-  if (MHD_get_timeout(h->d, &ms) == MHD_YES) {
-    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
-    evtimer_add(h->ev_timer, &tv);
-  } else {
-    evtimer_del(h->ev_timer);
-  }
+  if (MHD_get_timeout(h->d, &ms) == MHD_YES)
+    ag_timer_start(h->ev_timer, (long)ms);
+  else
+    ag_timer_stop(h->ev_timer);
 }
 
-static void run(evutil_socket_t fd, short what, void *arg)
+static void run(void *arg)
 {
   struct gw_http *h = arg;
 
-  (void)fd;
-  (void)what;
   MHD_run(h->d);
   rearm(h);
+}
+
+static void on_epoll(void *arg, int fd, unsigned fired)
+{
+  (void)fd;
+  (void)fired;
+  run(arg);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -296,11 +303,11 @@ struct gw_http *gw_http_create(struct event_base *base, const struct gw_http_con
   h->port = info ? info->port : cfg->port;
   info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
   /* epoll_wait() ignores O_NONBLOCK; libevent's debug mode insists on it for every fd. */
-  evutil_make_socket_nonblocking(info->epoll_fd);
-  h->ev_epoll = event_new(base, info->epoll_fd, EV_READ | EV_PERSIST, run, h);
-  h->ev_timer = evtimer_new(base, run, h);
-  h->ev_kick = event_new(base, -1, 0, run, h);
-  if (!h->ev_epoll || !h->ev_timer || !h->ev_kick || event_add(h->ev_epoll, NULL) != 0) {
+  fcntl(info->epoll_fd, F_SETFL, fcntl(info->epoll_fd, F_GETFL) | O_NONBLOCK);
+  h->ev_epoll = ag_watch_create(base, info->epoll_fd, AG_WATCH_READ, on_epoll, h);
+  h->ev_timer = ag_timer_create(base, run, h);
+  h->ev_kick = ag_defer_create(base, run, h);
+  if (!h->ev_epoll || !h->ev_timer || !h->ev_kick) {
     snprintf(err, errlen, "cannot register the HTTP server with the event loop");
     gw_http_destroy(h);
     return NULL;
@@ -331,12 +338,9 @@ void gw_http_destroy(struct gw_http *h)
 {
   if (!h)
     return;
-  if (h->ev_epoll)
-    event_free(h->ev_epoll);
-  if (h->ev_timer)
-    event_free(h->ev_timer);
-  if (h->ev_kick)
-    event_free(h->ev_kick);
+  ag_watch_destroy(h->ev_epoll);
+  ag_timer_destroy(h->ev_timer);
+  ag_defer_destroy(h->ev_kick);
   if (h->d)
     MHD_stop_daemon(h->d);
   free(h);
@@ -396,7 +400,7 @@ int gw_req_reply(struct gw_req *r, int status, const char *content_type, const c
     r->suspended = 0;
     r->h->suspended--;
     MHD_resume_connection(r->conn);
-    event_active(r->h->ev_kick, 0, 0);
+    ag_defer_schedule(r->h->ev_kick);
   }
   return rc;
 }

@@ -87,33 +87,23 @@ static void hop_run(struct gw_ussd_hop *h)
   gw_ussd__hop_finish(h); /* nothing to store, or the store refused: h->failed says which */
 }
 
-/* The one place that knows the columns of store_query_profile()'s rows. */
-static int profile_from_store(struct sess_profile *p, const struct store_rows *rows)
-{
-  int rc = AG_OK;
-
-  for (int i = 0; i < store_rows_count(rows) && rc == AG_OK; i++) {
-    struct sess_profile_row row = {
-        .relation = store_rows_get(rows, i, 0),
-        .attempt = atoi(store_rows_get(rows, i, 1)),
-        .open = strcmp(store_rows_get(rows, i, 2), "open") == 0,
-        .lang = store_rows_get(rows, i, 3),
-        .fresh = strcmp(store_rows_get(rows, i, 4), "t") == 0,
-        .question_id = store_rows_isnull(rows, i, 5) ? NULL : store_rows_get(rows, i, 5),
-        .value = store_rows_get(rows, i, 6)};
-    rc = sess_profile_add(p, &row);
-  }
-  return rc;
-}
-
-/* arg: the session, held by the hop that started the load until this settles it. */
-static void on_profile(void *arg, int rc, const struct store_rows *rows)
+/* arg: the session, held by the hop that started the load until this settles it. The store's
+ * typed rows map one to one onto the engine's. */
+static void on_profile(void *arg, int rc, const struct store_profile_row *rows, size_t n)
 {
   struct sess_profile p;
 
   memset(&p, 0, sizeof(p));
-  if (rc == AG_OK)
-    rc = profile_from_store(&p, rows);
+  for (size_t i = 0; rc == AG_OK && i < n; i++) {
+    struct sess_profile_row row = {.relation = rows[i].relation,
+                                   .attempt = rows[i].attempt,
+                                   .open = rows[i].open,
+                                   .fresh = rows[i].fresh,
+                                   .lang = rows[i].lang,
+                                   .question_id = rows[i].question_id,
+                                   .value = rows[i].value};
+    rc = sess_profile_add(&p, &row);
+  }
   sess_profile_settle(arg, rc, &p);
 }
 

@@ -67,15 +67,7 @@ static void teardown_copy(void)
 /* A number from /healthz, e.g. "content_generation". */
 static long health_number(const char *key)
 {
-  struct it_resp r;
-  char needle[64];
-  const char *at;
-
-  ck_assert_int_eq(it_get(&srv, "/healthz", &r), 0);
-  snprintf(needle, sizeof(needle), "\"%s\":", key);
-  at = strstr(r.body, needle);
-  ck_assert_msg(at != NULL, "no %s in %s", key, r.body);
-  return atol(at + strlen(needle));
+  return it_health_number(&srv, key);
 }
 
 /* Sends SIGHUP and waits (up to 10 s) until /healthz shows `key` moved past `before`. */

@@ -251,6 +251,19 @@ int it_wait_health(const struct it_server *s, long want_status, int ms)
   return -1;
 }
 
+long it_health_number(const struct it_server *s, const char *key)
+{
+  struct it_resp r;
+  char needle[64];
+  const char *at;
+
+  ck_assert_int_eq(it_get(s, "/healthz", &r), 0);
+  snprintf(needle, sizeof(needle), "\"%s\":", key);
+  at = strstr(r.body, needle);
+  ck_assert_msg(at != NULL, "no %s in %s", key, r.body);
+  return atol(at + strlen(needle));
+}
+
 PGconn *it_db(void)
 {
   PGconn *c =

@@ -7,6 +7,7 @@
 #ifndef IT_HARNESS_H
 #define IT_HARNESS_H
 
+#include <check.h>
 #include <libpq-fe.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -44,6 +45,9 @@ int it_post(const struct it_server *s, const char *path, const char *ctype, cons
 /* One `at` hop: form-encodes the fields. */
 int it_hop(const struct it_server *s, const char *session, const char *phone, const char *text,
            struct it_resp *r);
+
+/* A number from GET /healthz, e.g. "content_generation" (the request must succeed). */
+long it_health_number(const struct it_server *s, const char *key);
 
 /* Waits up to ms for GET /healthz to return want_status. Returns 0 when it did. */
 int it_wait_health(const struct it_server *s, long want_status, int ms);
