@@ -5,7 +5,7 @@
  * A hop with nothing to store is answered at once. Any failure to read or store becomes the
  * polite END screen in the session's language: the carrier never sees a 5xx for a parent's hop.
  */
-#include "gateway/carriers/gw_dialect.h"
+#include "gateway/carriers/gw_carrier.h"
 #include "lib/ag.h"
 #include "lib/ag_log.h"
 #include "gateway/ussd/gw_ussd.h"
@@ -20,7 +20,7 @@
 struct hop {
   struct gw_ussd *u;
   struct gw_req *req;
-  const struct gw_dialect *d;
+  const struct gw_carrier *c;
   struct sess_session *s; /* borrowed: a session with waiting hops is never freed */
   struct gw_ussd_step step;
   struct sess_reply reply;
@@ -31,37 +31,26 @@ struct hop {
   char session[GW_USSD_ID_MAX * 4 + 8];
 };
 
-/* The screen budget of a carrier (its carrier_budgets entry, else the default). */
-static const struct sess_budget *budget_for(const struct gw_ussd *u, const char *carrier,
-                                            struct sess_budget *buf)
+/* Renders the screen once, into the buffer the reply then owns. */
+static void reply_screen(struct gw_req *req, const struct gw_carrier *c, int end, const char *text)
 {
-  for (size_t i = 0; i < u->cfg->n_carrier_budgets; i++) {
-    if (strcmp(u->cfg->carrier_budgets[i].carrier, carrier) == 0) {
-      buf->ucs2 = u->cfg->carrier_budgets[i].ucs2;
-      buf->gsm7 = u->cfg->carrier_budgets[i].gsm7;
-      return buf;
-    }
-  }
-  return &u->budget;
-}
+  struct gw_dialect_reply out = {.body = malloc(GW_USSD_REPLY_MAX), .cap = GW_USSD_REPLY_MAX};
 
-static void reply_screen(struct gw_req *req, const struct gw_dialect *d, int end, const char *text)
-{
-  struct gw_dialect_reply out;
-
-  if (gw_dialect_render_ussd(d, end, text, &out) &&
-      gw_dialect_render_ussd(d, 1, "-", &out)) { /* only a screen far over any budget fails */
-    gw_req_reply(req, 500, "text/plain; charset=utf-8", "cannot render\n", 14);
+  /* Only a screen far over any budget fails to render: then a short END. */
+  if (!out.body ||
+      (gw_carrier_ussd_render(c, end, text, &out) && gw_carrier_ussd_render(c, 1, "-", &out))) {
+    free(out.body);
+    gw_req_reply(req, 500, "text/plain; charset=utf-8", "cannot render\n", 14, GW_BODY_STATIC);
     return;
   }
-  gw_req_reply(req, out.status, out.content_type, out.body, out.len);
+  gw_req_reply(req, out.status, out.content_type, out.body, out.len, GW_BODY_TAKE);
 }
 
 static void log_hop(const struct hop *h, const char *result, int rc)
 {
   AG_LOGI("ussd.hop",
           "carrier=%s session=%s hop=%zu phone=%s effect=%d end=%d result=%s%s%s ms=%.2f",
-          h->d->name, h->session, h->step.n_inputs, h->s ? h->s->phone_masked : "-",
+          h->c->name, h->session, h->step.n_inputs, h->s ? h->s->phone_masked : "-",
           (int)h->reply.effect.kind, h->reply.end, result, rc ? " error=" : "",
           rc ? ag_errname(rc) : "", (double)(ag_now_us() - h->t0_us) / 1000.0);
 }
@@ -77,7 +66,7 @@ static void hop_unavailable(struct hop *h, int rc)
 {
   const struct sess_content *c = h->s ? h->s->content : h->u->content;
 
-  reply_screen(h->req, h->d, 1, sess_string(c, "unavailable", h->reply.lang));
+  reply_screen(h->req, h->c, 1, sess_string(c, "unavailable", h->reply.lang));
   h->reply.end = 1;
   log_hop(h, "unavailable", rc);
   if (h->s)
@@ -91,7 +80,7 @@ static void hop_finish(struct hop *h)
     hop_unavailable(h, h->failed);
     return;
   }
-  reply_screen(h->req, h->d, h->reply.end, h->reply.text);
+  reply_screen(h->req, h->c, h->reply.end, h->reply.text);
   log_hop(h, "ok", AG_OK);
   if (h->reply.end)
     sess_table_end(h->s, SESS_END_SCREEN);
@@ -145,7 +134,7 @@ static int submit_effect(struct hop *h)
                              .question_id = e->question_id,
                              .option = e->value,
                              .lang = sess_lang_code(h->reply.lang),
-                             .carrier = h->d->name,
+                             .carrier = h->c->name,
                              .network_code = h->step.network_code,
                              .session_id = h->step.session_id,
                              .hop = (int)h->step.n_inputs,
@@ -155,7 +144,7 @@ static int submit_effect(struct hop *h)
     if (e->sms == 1)
       submit_sms(h, e, 1);
   } else if (e->kind == SESS_EFFECT_ATTEMPT) {
-    struct store_attempt a = {.carrier = h->d->name,
+    struct store_attempt a = {.carrier = h->c->name,
                               .session_id = h->step.session_id,
                               .relation = e->relation,
                               .survey_id = e->survey_id,
@@ -175,14 +164,13 @@ static int submit_effect(struct hop *h)
 static void hop_run(struct hop *h)
 {
   struct sess_session *s = h->s;
-  struct sess_budget budget;
   int rc;
 
   sess_table_touch(s, ag_now_us());
   if (h->step.n_inputs > s->hops)
     s->hops = h->step.n_inputs;
-  rc = sess_replay(s->content, budget_for(h->u, h->d->name, &budget), h->u->cfg->ussd_entry,
-                   &s->ctx, h->step.inputs, h->step.n_inputs, &h->reply);
+  rc = sess_replay(s->content, &h->c->budget, h->u->cfg->ussd_entry, &s->ctx, h->step.inputs,
+                   h->step.n_inputs, &h->reply);
   if (rc) {
     hop_unavailable(h, rc);
     return;
@@ -279,16 +267,16 @@ static void on_profile(void *arg, int rc, const struct store_rows *rows)
   }
 }
 
-static int bad_request(struct gw_req *req, const struct gw_dialect *d, int rc, const char *why)
+static int bad_request(struct gw_req *req, const struct gw_carrier *c, int rc, const char *why)
 {
   char q[300], body[320];
   int n;
 
-  AG_LOGW("ussd.bad_request", "carrier=%s error=%s detail=%s", d->name, ag_errname(rc),
+  AG_LOGW("ussd.bad_request", "carrier=%s error=%s detail=%s", c->name, ag_errname(rc),
           ag_log_quote(why, q, sizeof(q)));
   n = snprintf(body, sizeof(body), "%s\n", why);
   /* 400 also for an overlong field: 413 is for bodies over max_body_bytes (gw_http.c). */
-  gw_req_reply(req, 400, "text/plain; charset=utf-8", body, (size_t)n);
+  gw_req_reply(req, 400, "text/plain; charset=utf-8", body, (size_t)n, GW_BODY_COPY);
   return AG_OK;
 }
 
@@ -296,7 +284,7 @@ static struct sess_session *session_start(struct hop *h)
 {
   struct gw_ussd *u = h->u;
   struct sess_session *s =
-      sess_table_add(u->sessions, h->d->name, h->step.session_id, u->content, h->t0_us);
+      sess_table_add(u->sessions, h->c->name, h->step.session_id, u->content, h->t0_us);
 
   if (!s)
     return NULL;
@@ -337,7 +325,7 @@ static int wait_for_profile(struct hop *h)
   return AG_AGAIN;
 }
 
-static int ussd_handle(struct gw_ussd *u, const struct gw_dialect *d, struct gw_req *req)
+int gw_ussd_step(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *req)
 {
   char err[160], q[GW_USSD_ID_MAX * 4 + 8];
   size_t len;
@@ -346,40 +334,40 @@ static int ussd_handle(struct gw_ussd *u, const struct gw_dialect *d, struct gw_
   int rc;
 
   if (!h) {
-    reply_screen(req, d, 1, sess_string(u->content, "unavailable", SESS_KK));
+    reply_screen(req, c, 1, sess_string(u->content, "unavailable", SESS_KK));
     return AG_OK;
   }
   h->u = u;
   h->req = req;
-  h->d = d;
+  h->c = c;
   h->t0_us = gw_req_received_us(req);
-  rc = gw_dialect_parse_ussd(d, body, len, &h->step, err, sizeof(err));
+  rc = gw_carrier_ussd_step(c, body, len, &h->step, err, sizeof(err));
   if (rc == AG_EPHONE) {
     /* A number we cannot serve (or must not key): refuse politely, keep nothing. */
-    AG_LOGW("ussd.bad_number", "carrier=%s session=%s phone=****", d->name,
+    AG_LOGW("ussd.bad_number", "carrier=%s session=%s phone=****", c->name,
             ag_log_quote(h->step.session_id, q, sizeof(q)));
     /* In Russian: a caller from a foreign number is likelier to read it than Kazakh. */
-    reply_screen(req, d, 1, sess_string(u->content, "not_kazakh", SESS_RU));
+    reply_screen(req, c, 1, sess_string(u->content, "not_kazakh", SESS_RU));
     hop_free(h);
     return AG_OK;
   }
   if (rc) {
     hop_free(h);
-    return bad_request(req, d, rc, err);
+    return bad_request(req, c, rc, err);
   }
   snprintf(h->session, sizeof(h->session), "%s", ag_log_quote(h->step.session_id, q, sizeof(q)));
-  h->s = sess_table_find(u->sessions, d->name, h->step.session_id);
+  h->s = sess_table_find(u->sessions, c->name, h->step.session_id);
   if (h->s && strcmp(h->s->msisdn, h->step.msisdn) != 0) {
     /* One session is one phone: another number under the same id is a carrier fault or a
      * forgery, and must not write into the first caller's answers. */
     h->s = NULL;
     hop_free(h);
-    return bad_request(req, d, AG_EBADREQ, "phoneNumber does not match the session");
+    return bad_request(req, c, AG_EBADREQ, "phoneNumber does not match the session");
   }
   if (h->s && h->s->ended && h->step.n_inputs > h->s->hops) {
     /* Input after the session ended (a timeout, say): the carrier's session is over too. */
     h->reply.lang = h->s->ctx.profile ? h->s->profile.lang : SESS_KK;
-    reply_screen(req, d, 1, sess_string(h->s->content, "timeout", h->reply.lang));
+    reply_screen(req, c, 1, sess_string(h->s->content, "timeout", h->reply.lang));
     log_hop(h, sess_end_reason_name(h->s->ended), AG_OK);
     hop_free(h);
     return AG_OK;
@@ -399,19 +387,8 @@ static int ussd_handle(struct gw_ussd *u, const struct gw_dialect *d, struct gw_
   return gw_req_is_suspended(req) ? AG_AGAIN : AG_OK;
 }
 
-int gw_ussd_at(void *ctx, struct gw_req *req)
+int gw_ussd_end(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *req)
 {
-  static const struct gw_dialect *at;
-
-  if (!at)
-    at = gw_dialect_find("at");
-  return ussd_handle(ctx, at, req);
-}
-
-int gw_ussd_at_end(void *ctx, struct gw_req *req)
-{
-  static const struct gw_dialect *at;
-  struct gw_ussd *u = ctx;
   struct gw_ussd_end end;
   struct sess_session *s;
   char err[160], q[GW_USSD_ID_MAX * 4 + 8], q2[GW_USSD_ID_MAX * 4 + 8];
@@ -419,20 +396,18 @@ int gw_ussd_at_end(void *ctx, struct gw_req *req)
   const char *body = gw_req_body(req, &len);
   int rc;
 
-  if (!at)
-    at = gw_dialect_find("at");
-  rc = at->parse_end(body, len, &end, err, sizeof(err));
+  rc = gw_carrier_ussd_end(c, body, len, &end, err, sizeof(err));
   if (rc) {
     ag_form_cleanup(&end.form);
-    return bad_request(req, at, rc, err);
+    return bad_request(req, c, rc, err);
   }
-  s = sess_table_find(u->sessions, at->name, end.session_id);
+  s = sess_table_find(u->sessions, c->name, end.session_id);
   AG_LOGI("ussd.carrier_end", "carrier=%s session=%s status=%s known=%d hops=%s duration_ms=%s",
-          at->name, ag_log_quote(end.session_id, q, sizeof(q)),
+          c->name, ag_log_quote(end.session_id, q, sizeof(q)),
           ag_log_quote(end.status, q2, sizeof(q2)), s != NULL, end.hops, end.duration_ms);
   if (s)
     sess_table_end(s, SESS_END_CARRIER);
   ag_form_cleanup(&end.form);
-  gw_req_reply(req, 200, "text/plain; charset=utf-8", "OK\n", 3);
+  gw_req_reply(req, 200, "text/plain; charset=utf-8", "OK\n", 3, GW_BODY_STATIC);
   return AG_OK;
 }
