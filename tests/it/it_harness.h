@@ -44,6 +44,9 @@ int it_post(const struct it_server *s, const char *path, const char *ctype, cons
 /* One `at` hop: form-encodes the fields. */
 int it_hop(const struct it_server *s, const char *session, const char *phone, const char *text,
            struct it_resp *r);
+/* The same to the carrier whose path is path (an `at` dialect carrier of its own). */
+int it_hop_path(const struct it_server *s, const char *path, const char *session, const char *phone,
+                const char *text, struct it_resp *r);
 
 /* Waits up to ms for GET /healthz to return want_status. Returns 0 when it did. */
 int it_wait_health(const struct it_server *s, long want_status, int ms);
