@@ -1,5 +1,5 @@
 /* ag_config.c: the option table, and the file and environment loader built on it. */
-#include "lib/ag_config.h"
+#include "lib/ag_config-internal.h"
 #include "lib/ag.h"
 
 #include <ctype.h>
@@ -86,6 +86,9 @@ static const struct opt carrier_opts[] = {
     {"budget_gsm7", OPT_INT, OFFC(budget_gsm7), 20, 182, "as ussd_budget_gsm7",
      "This carrier's characters per GSM-7 screen."},
 };
+
+_Static_assert(AG_ARRAY_LEN(opts) <= AG_CONFIG__KEYS_MAX, "the file loader's seen[] is too small");
+_Static_assert(AG_ARRAY_LEN(carrier_opts) < 32, "ag_carrier_conf.seen has a bit per key");
 
 /* Keys that are read no more: refused with what to write instead. */
 static const struct {
@@ -291,7 +294,7 @@ static int set_opt(void *base, const struct opt *o, const char *value, char *err
   return AG_EINVAL;
 }
 
-static struct ag_carrier_conf *section_find(struct ag_config *cfg, const char *name, size_t len)
+struct ag_carrier_conf *ag_config__section_find(struct ag_config *cfg, const char *name, size_t len)
 {
   for (size_t i = 0; i < cfg->n_carriers; i++)
     if (strlen(cfg->carriers[i].name) == len && memcmp(cfg->carriers[i].name, name, len) == 0)
@@ -299,9 +302,8 @@ static struct ag_carrier_conf *section_find(struct ag_config *cfg, const char *n
   return NULL;
 }
 
-/* A new section NAME (len bytes of name). NULL with err when full or NAME is not a name. */
-static struct ag_carrier_conf *section_add(struct ag_config *cfg, const char *name, size_t len,
-                                           char *err, size_t errlen)
+struct ag_carrier_conf *ag_config__section_add(struct ag_config *cfg, const char *name, size_t len,
+                                               char *err, size_t errlen)
 {
   struct ag_carrier_conf *c;
 
@@ -338,14 +340,24 @@ static int set_section_key(struct ag_config *cfg, const char *key, const char *v
              dot ? dot + 1 : key);
     return AG_ECONFIG;
   }
-  c = section_find(cfg, name, (size_t)(dot - name));
-  if (!c && !(c = section_add(cfg, name, (size_t)(dot - name), err, errlen)))
+  c = ag_config__section_find(cfg, name, (size_t)(dot - name));
+  if (!c && !(c = ag_config__section_add(cfg, name, (size_t)(dot - name), err, errlen)))
     return AG_ECONFIG;
   if (set_opt(c, o, value, detail, sizeof(detail))) {
     snprintf(err, errlen, "section [carrier.%s]: %s", c->name, detail);
     return AG_ECONFIG;
   }
   return AG_OK;
+}
+
+int ag_config__key_index(int in_section, const char *key)
+{
+  const struct opt *o = in_section ? opt_find(carrier_opts, AG_ARRAY_LEN(carrier_opts), key)
+                                   : opt_find(opts, AG_ARRAY_LEN(opts), key);
+
+  if (!o)
+    return -1;
+  return (int)(in_section ? o - carrier_opts : o - opts);
 }
 
 int ag_config_set(struct ag_config *cfg, const char *key, const char *value, char *err,
@@ -377,173 +389,6 @@ int ag_config_init(struct ag_config *cfg)
     int rc = set_opt(cfg, &opts[i], opts[i].def, err, sizeof(err));
     if (AG_NEVER(rc)) /* the defaults are checked by the unit tests */
       return rc;
-  }
-  return AG_OK;
-}
-
-static char *trim(char *s)
-{
-  char *e;
-
-  while (isspace((unsigned char)*s))
-    s++;
-  e = s + strlen(s);
-  while (e > s && isspace((unsigned char)e[-1]))
-    *--e = '\0';
-  return s;
-}
-
-/* Where a file is: the section its lines belong to, and the keys already set. */
-struct file_pos {
-  const char *path;
-  unsigned line;
-  struct ag_carrier_conf *section; /* NULL: the top level */
-  unsigned char seen[AG_ARRAY_LEN(opts)];
-};
-
-/* A line "[carrier.NAME]". */
-static int section_open(struct ag_config *cfg, struct file_pos *fp, char *line, char *err,
-                        size_t errlen)
-{
-  size_t len = strlen(line);
-  const char *name = line + strlen("[carrier.");
-  size_t nlen = len - strlen("[carrier.]");
-
-  if (len < strlen("[carrier.]") || line[len - 1] != ']' ||
-      strncmp(line, "[carrier.", strlen("[carrier.")) != 0) {
-    snprintf(err, errlen, "%s:%u: expected a section '[carrier.NAME]'", fp->path, fp->line);
-    return AG_ECONFIG;
-  }
-  if (section_find(cfg, name, nlen)) {
-    snprintf(err, errlen, "%s:%u: section [carrier.%.*s] appears twice", fp->path, fp->line,
-             (int)nlen, name);
-    return AG_ECONFIG;
-  }
-  fp->section = section_add(cfg, name, nlen, err, errlen);
-  if (!fp->section) {
-    char detail[300];
-    snprintf(detail, sizeof(detail), "%s", err);
-    snprintf(err, errlen, "%s:%u: %s", fp->path, fp->line, detail);
-    return AG_ECONFIG;
-  }
-  fp->section->line = fp->line;
-  return AG_OK;
-}
-
-/* A line "key = value", at the top level or in the current section. */
-static int key_line(struct ag_config *cfg, struct file_pos *fp, char *key, char *err, size_t errlen)
-{
-  char *value, *eq = strchr(key, '='), full[AG_CARRIER_NAME_MAX + 64], detail[512];
-  const struct opt *o;
-  int rc;
-
-  if (!eq) {
-    snprintf(err, errlen, "%s:%u: expected 'key = value'", fp->path, fp->line);
-    return AG_ECONFIG;
-  }
-  *eq = '\0';
-  value = trim(eq + 1);
-  key = trim(key);
-  if (fp->section) {
-    o = opt_find(carrier_opts, AG_ARRAY_LEN(carrier_opts), key);
-    snprintf(full, sizeof(full), "carrier.%s.%s", fp->section->name, key);
-  } else {
-    o = opt_find(opts, AG_ARRAY_LEN(opts), key);
-    snprintf(full, sizeof(full), "%s", key);
-  }
-  if (o && (fp->section ? (fp->section->seen >> (o - carrier_opts)) & 1 : fp->seen[o - opts])) {
-    snprintf(err, errlen, "%s:%u: key '%s' is set twice", fp->path, fp->line, key);
-    return AG_ECONFIG;
-  }
-  rc = ag_config_set(cfg, full, value, detail, sizeof(detail));
-  if (rc) {
-    snprintf(err, errlen, "%s:%u: %s", fp->path, fp->line, detail);
-    return rc;
-  }
-  if (fp->section)
-    fp->section->seen |= 1u << (o - carrier_opts);
-  else
-    fp->seen[o - opts] = 1;
-  return AG_OK;
-}
-
-/* What a section needs beyond its single keys: a dialect, and a path of its own. */
-static int sections_check(struct ag_config *cfg, const char *path, char *err, size_t errlen)
-{
-  for (size_t i = 0; i < cfg->n_carriers; i++) {
-    struct ag_carrier_conf *c = &cfg->carriers[i];
-    if (!c->dialect[0]) {
-      snprintf(err, errlen, "%s:%u: section [carrier.%s] has no 'dialect' (e.g. dialect = at)",
-               path, c->line, c->name);
-      return AG_ECONFIG;
-    }
-    if (!c->path[0]) { /* name is shorter than path by far: no snprintf onto itself */
-      strcpy(c->path, "/ussd/");
-      strcat(c->path, c->name);
-    }
-    for (size_t k = 0; k < i; k++) {
-      if (strcmp(cfg->carriers[k].path, c->path) == 0) {
-        snprintf(err, errlen, "%s:%u: section [carrier.%s] has the path %s of [carrier.%s]", path,
-                 c->line, c->name, c->path, cfg->carriers[k].name);
-        return AG_ECONFIG;
-      }
-    }
-  }
-  return AG_OK;
-}
-
-static int load_file(struct ag_config *cfg, const char *path, char *err, size_t errlen)
-{
-  char line[4096];
-  struct file_pos fp = {.path = path};
-  FILE *f = fopen(path, "r");
-  int rc = AG_OK;
-
-  if (!f) {
-    snprintf(err, errlen, "cannot open configuration file %s: %s", path, strerror(errno));
-    return AG_EIO;
-  }
-  while (rc == AG_OK && fgets(line, sizeof(line), f)) {
-    char *text;
-
-    fp.line++;
-    if (!strchr(line, '\n') && !feof(f)) {
-      snprintf(err, errlen, "%s:%u: line longer than %zu bytes", path, fp.line, sizeof(line) - 2);
-      rc = AG_ECONFIG;
-      break;
-    }
-    text = trim(line);
-    if (*text == '\0' || *text == '#')
-      continue;
-    rc = *text == '[' ? section_open(cfg, &fp, text, err, errlen)
-                      : key_line(cfg, &fp, text, err, errlen);
-  }
-  fclose(f);
-  return rc ? rc : sections_check(cfg, path, err, errlen);
-}
-
-int ag_config_load(struct ag_config *cfg, const char *path, char *err, size_t errlen)
-{
-  static const struct {
-    const char *env, *key;
-  } overrides[] = {{"AULGATE_DB", "db"}, {"AULGATE_LISTEN", "listen"}};
-  int rc;
-
-  if (path) {
-    rc = load_file(cfg, path, err, errlen);
-    if (rc)
-      return rc;
-  }
-  for (size_t i = 0; i < AG_ARRAY_LEN(overrides); i++) {
-    const char *v = getenv(overrides[i].env);
-    char detail[512];
-    if (!v)
-      continue;
-    rc = ag_config_set(cfg, overrides[i].key, v, detail, sizeof(detail));
-    if (rc) {
-      snprintf(err, errlen, "environment %s: %s", overrides[i].env, detail);
-      return rc;
-    }
   }
   return AG_OK;
 }

@@ -882,6 +882,15 @@ START_TEST(test_config_sections_valid)
   ck_assert_int_eq(cfg.carriers[1].budget_gsm7, 150);
   ag_config_cleanup(&cfg);
 
+  /* Paths that only start alike do not clash: /u/xend is no end notice of /u/x. */
+  ck_assert_msg(load_text(&cfg,
+                          "[carrier.a]\ndialect = at\npath = /u/x\n"
+                          "[carrier.b]\ndialect = at\npath = /u/xend\n",
+                          path, err, sizeof(err)) == AG_OK,
+                "%s", err);
+  ck_assert_uint_eq(cfg.n_carriers, 2);
+  ag_config_cleanup(&cfg);
+
   ck_assert_msg(load_text(&cfg, "log_level = warn\n", path, err, sizeof(err)) == AG_OK, "%s", err);
   ck_assert_uint_eq(cfg.n_carriers, 0); /* no section: the gateway makes the carrier `at` */
   ag_config_cleanup(&cfg);
@@ -939,7 +948,12 @@ static const struct {
     {"[carrier.at]\ndialect = at\npath = /ussd/a t\n", "key 'path': '/ussd/a t' is not"},
     {"[carrier.at]\ndialect = at\npath = /ussd/at?x=1\n", "key 'path': '/ussd/at?x=1' is not"},
     {"[carrier.a]\ndialect = at\npath = /u/x\n[carrier.b]\ndialect = at\npath = /u/x\n",
-     ":4: section [carrier.b] has the path /u/x of [carrier.a]"},
+     ":4: section [carrier.b]: path /u/x clashes with /u/x of [carrier.a] (a carrier takes PATH "
+     "and PATH/end)"},
+    {"[carrier.a]\ndialect = at\npath = /u/x\n[carrier.b]\ndialect = at\npath = /u/x/end\n",
+     ":4: section [carrier.b]: path /u/x/end clashes with /u/x of [carrier.a]"},
+    {"[carrier.b]\ndialect = at\npath = /ussd/a/end\n[carrier.a]\ndialect = at\n",
+     ":4: section [carrier.a]: path /ussd/a clashes with /ussd/a/end of [carrier.b]"},
     {"[carrier.at]\ndialect = at\nbudget_ucs2 = 81\n",
      ":3: section [carrier.at]: key 'budget_ucs2': '81' is not an integer from 20 to 80"},
     {"[carrier.at]\ndialect = at\nallow_ips = 10.0.0.0/33\n",

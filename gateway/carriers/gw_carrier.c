@@ -11,8 +11,7 @@ static void implicit_at(const struct ag_config *cfg, struct ag_carrier_conf *con
 {
   memset(conf, 0, sizeof(*conf));
   snprintf(conf->name, sizeof(conf->name), "at");
-  snprintf(conf->dialect, sizeof(conf->dialect), "at");
-  snprintf(conf->path, sizeof(conf->path), "/ussd/at");
+  snprintf(conf->dialect, sizeof(conf->dialect), "at"); /* and the path /ussd/NAME: /ussd/at */
   conf->allow_ips = cfg->carrier_allow_ips;
 }
 
