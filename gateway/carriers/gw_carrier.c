@@ -35,7 +35,7 @@ static int carrier_new(const struct ag_config *cfg, const struct ag_carrier_conf
   if (conf->path[0])
     memcpy(c->path, conf->path, sizeof(c->path));
   else
-    snprintf(c->path, sizeof(c->path), "/ussd/%s", conf->name);
+    snprintf(c->path, sizeof(c->path), "/ussd/%.*s", AG_CARRIER_NAME_MAX - 1, conf->name);
   snprintf(c->end_path, sizeof(c->end_path), "%s/end", c->path);
   c->allow = conf->allow_ips.n ? conf->allow_ips : cfg->carrier_allow_ips;
   c->budget.ucs2 = conf->budget_ucs2 ? conf->budget_ucs2 : cfg->ussd_budget_ucs2;
