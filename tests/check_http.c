@@ -592,6 +592,22 @@ START_TEST(test_http_slow_client_dropped)
 }
 END_TEST
 
+/* A carrier route without its allow list would be open to anyone: the server refuses to start. */
+START_TEST(test_http_carrier_route_needs_allow_list)
+{
+  static const struct gw_route bad[] = {
+      {"POST", "/ussd/x", GW_MATCH_EXACT, GW_AUTH_CARRIER, 0, NULL, h_static, "x"},
+  };
+  struct gw_http_config cfg = {"127.0.0.1", 0, 4096, 4, 5, 0, 0};
+  struct event_base *b = event_base_new();
+  char err[256] = "";
+
+  ck_assert_ptr_null(gw_http_create(b, &cfg, bad, 1, err, sizeof(err)));
+  ck_assert_str_eq(err, "route POST /ussd/x: carrier auth without an allow list");
+  event_base_free(b);
+}
+END_TEST
+
 int main(void)
 {
   Suite *s = suite_create("http");
@@ -615,6 +631,9 @@ int main(void)
   tcase_add_checked_fixture(nohook, setup_no_hook, teardown);
   tcase_add_test(nohook, test_http_token_without_hook);
   suite_add_tcase(s, nohook);
+  tc = tcase_create("create");
+  tcase_add_test(tc, test_http_carrier_route_needs_allow_list);
+  suite_add_tcase(s, tc);
   sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
   failed = srunner_ntests_failed(sr);
