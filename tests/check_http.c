@@ -322,6 +322,7 @@ static void teardown(void)
 struct buf {
   char data[8192];
   size_t len;
+  long long first_us; /* when the first bytes came */
 };
 
 static size_t collect(char *p, size_t size, size_t n, void *arg)
@@ -329,6 +330,8 @@ static size_t collect(char *p, size_t size, size_t n, void *arg)
   struct buf *b = arg;
   size_t k = size * n;
 
+  if (b->len == 0)
+    b->first_us = ag_now_us();
   if (k > sizeof(b->data) - 1 - b->len)
     k = sizeof(b->data) - 1 - b->len;
   memcpy(b->data + b->len, p, k);
@@ -512,6 +515,9 @@ START_TEST(test_http_sse_stream)
 
   ck_assert_int_eq(request("GET", "/events", NULL, NULL, &out, &hdrs), 200);
   ck_assert_str_eq(out.data, "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+  /* Each event went out when written (20 ms apart), not all at the end. */
+  ck_assert_msg(ag_now_us() - out.first_us >= 30000, "first event only %lld us before the end",
+                ag_now_us() - out.first_us);
   ck_assert_has(hdrs.data, "Content-Type: text/event-stream\r\n");
   ck_assert_has(hdrs.data, "X-Request-Id: ");
   ck_assert_str_eq(get_body("/streams", 200), "0");
