@@ -151,29 +151,49 @@ static int healthz(void *ctx, struct gw_req *req)
   if (rc == AG_OK)
     rc = ag_buf_adds(&b, "}\n");
   body = ag_buf_take(&b, &len);
-  if (rc || !body)
-    gw_req_reply(req, 500, "application/json", "{\"error\":\"internal error\"}\n", 27);
-  else
-    gw_req_reply(req, st == STORE_UP ? 200 : 503, "application/json", body, len);
-  free(body);
+  if (rc || !body) {
+    free(body);
+    gw_req_reply(req, 500, "application/json", "{\"error\":\"internal error\"}\n", 27,
+                 GW_BODY_STATIC);
+  } else {
+    gw_req_reply(req, st == STORE_UP ? 200 : 503, "application/json", body, len, GW_BODY_TAKE);
+  }
   return AG_OK;
 }
 
-static int ussd_at(void *ctx, struct gw_req *req)
+static int ussd_step(void *ctx, struct gw_req *req)
 {
-  return gw_ussd_at(&((struct gw_server *)ctx)->ussd, req);
+  struct gw_carrier_route *cr = ctx;
+
+  return gw_ussd_step(&cr->srv->ussd, cr->carrier, req);
 }
 
-static int ussd_at_end(void *ctx, struct gw_req *req)
+static int ussd_end(void *ctx, struct gw_req *req)
 {
-  return gw_ussd_at_end(&((struct gw_server *)ctx)->ussd, req);
+  struct gw_carrier_route *cr = ctx;
+
+  return gw_ussd_end(&cr->srv->ussd, cr->carrier, req);
 }
 
-static const struct gw_route routes[] = {
-    {"GET", "/healthz", healthz, 0},
-    {"POST", "/ussd/at", ussd_at, 1},
-    {"POST", "/ussd/at/end", ussd_at_end, 1},
-};
+/* /healthz, then for each carrier with USSD its step (POST path) and end notice (path/end). */
+static void routes_build(struct gw_server *srv)
+{
+  struct gw_route *rt = srv->routes;
+
+  *rt++ = (struct gw_route){"GET", "/healthz", GW_MATCH_EXACT, GW_AUTH_NONE, 0, NULL, healthz, srv};
+  for (size_t i = 0; i < srv->carriers.n; i++) {
+    const struct gw_carrier *c = srv->carriers.v[i];
+    struct gw_carrier_route *cr = &srv->carrier_routes[i];
+    *cr = (struct gw_carrier_route){srv, c};
+    if (gw_carrier_has(c, GW_DIALECT_F_USSD))
+      *rt++ = (struct gw_route){"POST", c->path,   GW_MATCH_EXACT, GW_AUTH_CARRIER,
+                                0,      &c->allow, ussd_step,      cr};
+    if (gw_carrier_has(c, GW_DIALECT_F_USSD_END))
+      *rt++ = (struct gw_route){"POST", c->end_path, GW_MATCH_EXACT, GW_AUTH_CARRIER,
+                                0,      &c->allow,   ussd_end,       cr};
+  }
+  srv->n_routes = (size_t)(rt - srv->routes);
+}
 
 static void on_session_end(void *arg, struct sess_session *s)
 {
@@ -231,17 +251,19 @@ static void places_free(struct places *pl)
   free(pl->v);
 }
 
-/* Every carrier with its own budget must be able to show every screen too. */
+/* Every carrier with its own budget must be able to show every screen too (the content load
+ * checked the default one). */
 static int check_carrier_budgets(struct gw_server *srv, const struct sess_content *c, char *err,
                                  size_t errlen)
 {
-  for (size_t i = 0; i < srv->cfg.n_carrier_budgets; i++) {
-    const struct ag_carrier_budget *cb = &srv->cfg.carrier_budgets[i];
-    struct sess_budget b = {cb->ucs2, cb->gsm7};
+  for (size_t i = 0; i < srv->carriers.n; i++) {
+    const struct gw_carrier *cr = srv->carriers.v[i];
     char why[400];
-    if (sess_content_check(c, &b, why, sizeof(why))) {
-      snprintf(err, errlen, "carrier '%s' (budget %ld/%ld): %s", cb->carrier, cb->ucs2, cb->gsm7,
-               why);
+    if (cr->budget.ucs2 == srv->budget.ucs2 && cr->budget.gsm7 == srv->budget.gsm7)
+      continue;
+    if (sess_content_check(c, &cr->budget, why, sizeof(why))) {
+      snprintf(err, errlen, "carrier '%s' (budget %ld/%ld): %s", cr->name, cr->budget.ucs2,
+               cr->budget.gsm7, why);
       return AG_ECONTENT;
     }
   }
@@ -416,11 +438,14 @@ static int setup(struct gw_server *srv)
                                 (size_t)srv->cfg.max_body_bytes,
                                 (unsigned)srv->cfg.max_connections,
                                 30,
-                                &srv->cfg.carrier_allow_ips};
+                                0,
+                                0};
   char err[512], q[600];
   int rc;
 
-  rc = ag_secret_load(srv->cfg.respondent_secret_file, &srv->secret, err, sizeof(err));
+  rc = gw_carriers_load(&srv->cfg, &srv->carriers, err, sizeof(err));
+  if (rc == AG_OK)
+    rc = ag_secret_load(srv->cfg.respondent_secret_file, &srv->secret, err, sizeof(err));
   if (rc == AG_OK)
     rc = content_load(srv, &srv->content, err, sizeof(err));
   if (rc == AG_OK && !entry_ok(srv)) {
@@ -444,9 +469,9 @@ static int setup(struct gw_server *srv)
                                     srv->cfg.session_max_ms, on_session_end, srv);
   if (!srv->store || !srv->sessions || metrics_setup(srv))
     return AG_ENOMEM;
-  srv->ussd = (struct gw_ussd){&srv->cfg,   &srv->secret,  srv->content,
-                               srv->budget, srv->sessions, srv->store};
-  srv->http = gw_http_create(srv->base, &hcfg, routes, AG_ARRAY_LEN(routes), srv, err, sizeof(err));
+  srv->ussd = (struct gw_ussd){&srv->cfg, &srv->secret, srv->content, srv->sessions, srv->store};
+  routes_build(srv);
+  srv->http = gw_http_create(srv->base, &hcfg, srv->routes, srv->n_routes, err, sizeof(err));
   if (!srv->http) {
     AG_LOGE("server.listen", "error=%s", ag_log_quote(err, q, sizeof(q)));
     fprintf(stderr, "aulgate: %s\n", err);
@@ -499,6 +524,7 @@ static void teardown(struct gw_server *srv)
     event_base_free(srv->base);
   sess_content_unref(srv->content);
   ag_metrics_destroy(srv->metrics);
+  gw_carriers_cleanup(&srv->carriers);
 }
 
 int gw_server_run(struct ag_config *cfg)
@@ -517,6 +543,11 @@ int gw_server_run(struct ag_config *cfg)
   if (rc == AG_OK) {
     AG_LOGI("server.listening", "listen=%s:%d entry=%s", srv.cfg.listen_host,
             gw_http_port(srv.http), srv.cfg.ussd_entry);
+    for (size_t i = 0; i < srv.carriers.n; i++) {
+      const struct gw_carrier *c = srv.carriers.v[i];
+      AG_LOGI("server.carrier", "carrier=%s dialect=%s path=%s budget=%ld/%ld", c->name,
+              c->dialect->name, c->path, c->budget.ucs2, c->budget.gsm7);
+    }
     event_base_dispatch(srv.base);
   }
   teardown(&srv);

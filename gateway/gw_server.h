@@ -16,13 +16,24 @@
 
 struct event;
 struct event_base;
+struct gw_server;
+
+/* What a carrier's routes get as ctx. */
+struct gw_carrier_route {
+  struct gw_server *srv;
+  const struct gw_carrier *carrier;
+};
 
 struct gw_server {
   struct ag_config cfg;
   struct ag_secret secret;
   struct event_base *base;
   struct sess_content *content; /* owned reference: new sessions start with it */
-  struct sess_budget budget;    /* the default; carrier_budgets may override it per carrier */
+  struct sess_budget budget;    /* the default; a carrier section may set its own */
+  struct gw_carriers carriers;  /* resolved once at start */
+  struct gw_carrier_route carrier_routes[AG_CARRIERS_MAX];
+  struct gw_route routes[1 + 2 * AG_CARRIERS_MAX]; /* /healthz, then each carrier's */
+  size_t n_routes;
   struct sess_table *sessions;
   struct store *store;
   struct gw_http *http;

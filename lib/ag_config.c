@@ -1,5 +1,5 @@
 /* ag_config.c: the option table, and the file and environment loader built on it. */
-#include "lib/ag_config.h"
+#include "lib/ag_config-internal.h"
 #include "lib/ag.h"
 
 #include <ctype.h>
@@ -8,7 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_type { OPT_INT, OPT_STRING, OPT_HOSTPORT, OPT_IPLIST, OPT_LOGLEVEL, OPT_BUDGETS };
+enum opt_type {
+  OPT_INT,
+  OPT_STRING,
+  OPT_HOSTPORT,
+  OPT_IPLIST,
+  OPT_LOGLEVEL,
+  OPT_WORD, /* char[AG_CARRIER_NAME_MAX] of [a-z0-9_-] */
+  OPT_PATH  /* char[AG_CARRIER_PATH_MAX]: an absolute URL path */
+};
 
 struct opt {
   const char *name;
@@ -53,9 +61,6 @@ static const struct opt opts[] = {
      "Characters per USSD screen in UCS-2 (limit 80, minus headroom for operator text)."},
     {"ussd_budget_gsm7", OPT_INT, OFF(ussd_budget_gsm7), 20, 182, "175",
      "Characters per USSD screen in GSM-7 (limit 182, minus headroom)."},
-    {"carrier_budgets", OPT_BUDGETS, 0, 0, 0, "none",
-     "Per-carrier screen budgets, carrier=ucs2/gsm7 separated by commas (e.g. at=70/160), "
-     "for operators that add more text; none: the two keys above for every carrier."},
     {"session_idle_timeout_ms", OPT_INT, OFF(session_idle_timeout_ms), 1000, 3600000, "60000",
      "A session with no hop for this long is closed."},
     {"session_max_ms", OPT_INT, OFF(session_max_ms), 1000, 3600000, "180000",
@@ -64,6 +69,35 @@ static const struct opt opts[] = {
      "A survey dropped less than this long ago is offered to continue (48 h)."},
     {"shutdown_grace_ms", OPT_INT, OFF(shutdown_grace_ms), 0, 600000, "10000",
      "On SIGTERM/SIGINT, how long to wait for answers being committed."},
+};
+
+#define OFFC(field) offsetof(struct ag_carrier_conf, field)
+
+/* The keys of a [carrier.NAME] section. A default not in backquotes is inherited or required. */
+static const struct opt carrier_opts[] = {
+    {"dialect", OPT_WORD, OFFC(dialect), 0, 0, "required",
+     "How the carrier talks (gateway/carriers/dl_*.c): at (Africa's Talking USSD)."},
+    {"path", OPT_PATH, OFFC(path), 0, 0, "/ussd/NAME",
+     "URL path of the carrier's USSD callback; its end-of-session notice is PATH/end."},
+    {"allow_ips", OPT_IPLIST, OFFC(allow_ips), 0, 0, "as carrier_allow_ips",
+     "Addresses or CIDR networks allowed to call this carrier's paths."},
+    {"budget_ucs2", OPT_INT, OFFC(budget_ucs2), 20, 80, "as ussd_budget_ucs2",
+     "This carrier's characters per UCS-2 screen, for operators that add more text."},
+    {"budget_gsm7", OPT_INT, OFFC(budget_gsm7), 20, 182, "as ussd_budget_gsm7",
+     "This carrier's characters per GSM-7 screen."},
+};
+
+_Static_assert(AG_ARRAY_LEN(opts) <= AG_CONFIG__KEYS_MAX, "the file loader's seen[] is too small");
+_Static_assert(AG_ARRAY_LEN(carrier_opts) < 32, "ag_carrier_conf.seen has a bit per key");
+
+/* Keys that are read no more: refused with what to write instead. */
+static const struct {
+  const char *name, *instead;
+} gone[] = {
+    {"carrier_budgets",
+     "per carrier, write a section instead: a line '[carrier.NAME]' followed by 'dialect = at', "
+     "'budget_ucs2 = 70' and 'budget_gsm7 = 160' (your numbers; NAME as in the `carrier` column, "
+     "e.g. at)"},
 };
 
 static const char *type_name(enum opt_type t)
@@ -79,19 +113,52 @@ static const char *type_name(enum opt_type t)
     return "address list";
   case OPT_LOGLEVEL:
     return "level";
-  case OPT_BUDGETS:
-    return "budget list";
+  case OPT_WORD:
+    return "name";
+  case OPT_PATH:
+    return "URL path";
   }
   return "?";
 }
 
-static const struct opt *opt_find(const char *name)
+static const struct opt *opt_find(const struct opt *table, size_t n, const char *name)
 {
-  for (size_t i = 0; i < AG_ARRAY_LEN(opts); i++) {
-    if (strcmp(opts[i].name, name) == 0)
-      return &opts[i];
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(table[i].name, name) == 0)
+      return &table[i];
   }
   return NULL;
+}
+
+/* 1 when v is 1 to max-1 bytes of [a-z0-9_-]. */
+static int is_word(const char *v, size_t len, size_t max)
+{
+  if (len == 0 || len >= max)
+    return 0;
+  for (size_t i = 0; i < len; i++)
+    if (!(islower((unsigned char)v[i]) || isdigit((unsigned char)v[i]) || v[i] == '_' ||
+          v[i] == '-'))
+      return 0;
+  return 1;
+}
+
+/* An absolute path of non-empty segments of [A-Za-z0-9_.-], no "." or ".." segment. */
+static int is_url_path(const char *v)
+{
+  size_t len = strlen(v);
+
+  if (len < 2 || len >= AG_CARRIER_PATH_MAX || v[0] != '/' || v[len - 1] == '/')
+    return 0;
+  for (const char *p = v; *p; p++) {
+    if (*p == '/') {
+      if (p[1] == '/' || (p[1] == '.' && (p[2] == '/' || p[2] == '\0' ||
+                                          (p[2] == '.' && (p[3] == '/' || p[3] == '\0')))))
+        return 0;
+    } else if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-') {
+      return 0;
+    }
+  }
+  return 1;
 }
 
 /* Decimal digits only, an optional leading '-': strtol alone would also take " 12" and "+12". */
@@ -140,53 +207,11 @@ static int split_hostport(const char *v, char *host, size_t hostlen, int *port)
   return AG_OK;
 }
 
-/* "none", or "name=ucs2/gsm7[,name=ucs2/gsm7...]". Nothing changes on failure. */
-static int budgets_parse(struct ag_config *cfg, const char *value)
+/* Sets o in base: a struct ag_config for opts[], a struct ag_carrier_conf for carrier_opts[]. */
+static int set_opt(void *base, const struct opt *o, const char *value, char *err, size_t errlen)
 {
-  struct ag_carrier_budget b[AG_CARRIER_BUDGETS_MAX];
-  size_t n = 0;
-
-  memset(b, 0, sizeof(b));
-  const char *p = value;
-
-  if (strcmp(value, "none") == 0) {
-    cfg->n_carrier_budgets = 0;
-    return AG_OK;
-  }
-  while (*p) {
-    char name[16], rest;
-    long u, g;
-    int used = 0;
-    if (n == AG_CARRIER_BUDGETS_MAX ||
-        sscanf(p, " %15[a-z0-9_-]=%ld/%ld%n", name, &u, &g, &used) != 3 || used == 0 || u < 20 ||
-        u > 80 || g < 20 || g > 182)
-      return AG_EINVAL;
-    for (size_t i = 0; i < n; i++)
-      if (strcmp(b[i].carrier, name) == 0)
-        return AG_EINVAL; /* a carrier named twice */
-    snprintf(b[n].carrier, sizeof(b[n].carrier), "%s", name);
-    b[n].ucs2 = u;
-    b[n++].gsm7 = g;
-    p += used;
-    rest = *p;
-    if (rest == ',')
-      p++;
-    else if (rest != '\0')
-      return AG_EINVAL;
-    if (rest == ',' && *p == '\0')
-      return AG_EINVAL;
-  }
-  if (n == 0)
-    return AG_EINVAL;
-  memcpy(cfg->carrier_budgets, b, n * sizeof(*b));
-  cfg->n_carrier_budgets = n;
-  return AG_OK;
-}
-
-static int set_opt(struct ag_config *cfg, const struct opt *o, const char *value, char *err,
-                   size_t errlen)
-{
-  void *field = (char *)cfg + o->offset;
+  void *field = (char *)base + o->offset;
+  struct ag_config *cfg = base; /* OPT_HOSTPORT only */
 
   switch (o->type) {
   case OPT_INT: {
@@ -237,14 +262,23 @@ static int set_opt(struct ag_config *cfg, const struct opt *o, const char *value
     *(struct ag_iplist *)field = list;
     return AG_OK;
   }
-  case OPT_BUDGETS:
-    if (budgets_parse(cfg, value)) {
-      snprintf(err, errlen,
-               "key '%s': '%s' is not none or a list of carrier=ucs2/gsm7 (at most %d, ucs2 "
-               "20 to 80, gsm7 20 to 182, e.g. at=70/160)",
-               o->name, value, AG_CARRIER_BUDGETS_MAX);
+  case OPT_WORD:
+    if (!is_word(value, strlen(value), AG_CARRIER_NAME_MAX)) {
+      snprintf(err, errlen, "key '%s': '%s' is not 1 to %d characters of a-z, 0-9, _ and -",
+               o->name, value, AG_CARRIER_NAME_MAX - 1);
       return AG_ECONFIG;
     }
+    snprintf(field, AG_CARRIER_NAME_MAX, "%s", value);
+    return AG_OK;
+  case OPT_PATH:
+    if (!is_url_path(value)) {
+      snprintf(err, errlen,
+               "key '%s': '%s' is not a URL path like /ussd/beeline (segments of A-Z, a-z, 0-9, "
+               "_, . and -, no trailing /, under %d bytes)",
+               o->name, value, AG_CARRIER_PATH_MAX);
+      return AG_ECONFIG;
+    }
+    snprintf(field, AG_CARRIER_PATH_MAX, "%s", value);
     return AG_OK;
   case OPT_LOGLEVEL: {
     enum ag_log_level lv;
@@ -260,11 +294,85 @@ static int set_opt(struct ag_config *cfg, const struct opt *o, const char *value
   return AG_EINVAL;
 }
 
+struct ag_carrier_conf *ag_config__section_find(struct ag_config *cfg, const char *name, size_t len)
+{
+  for (size_t i = 0; i < cfg->n_carriers; i++)
+    if (strlen(cfg->carriers[i].name) == len && memcmp(cfg->carriers[i].name, name, len) == 0)
+      return &cfg->carriers[i];
+  return NULL;
+}
+
+struct ag_carrier_conf *ag_config__section_add(struct ag_config *cfg, const char *name, size_t len,
+                                               char *err, size_t errlen)
+{
+  struct ag_carrier_conf *c;
+
+  if (!is_word(name, len, AG_CARRIER_NAME_MAX)) {
+    snprintf(err, errlen,
+             "section [carrier.%.*s]: the name is not 1 to %d characters of a-z, 0-9, "
+             "_ and -",
+             (int)len, name, AG_CARRIER_NAME_MAX - 1);
+    return NULL;
+  }
+  if (cfg->n_carriers == AG_CARRIERS_MAX) {
+    snprintf(err, errlen, "more than %d [carrier.NAME] sections", AG_CARRIERS_MAX);
+    return NULL;
+  }
+  c = &cfg->carriers[cfg->n_carriers++];
+  memset(c, 0, sizeof(*c));
+  memcpy(c->name, name, len);
+  return c;
+}
+
+/* key is "carrier.NAME.KEY". */
+static int set_section_key(struct ag_config *cfg, const char *key, const char *value, char *err,
+                           size_t errlen)
+{
+  const char *name = key + strlen("carrier."), *dot = strchr(name, '.');
+  const struct opt *o = dot ? opt_find(carrier_opts, AG_ARRAY_LEN(carrier_opts), dot + 1) : NULL;
+  struct ag_carrier_conf *c;
+  char detail[400];
+
+  if (!o) {
+    snprintf(err, errlen,
+             "unknown key '%s' (a section takes dialect, path, allow_ips, "
+             "budget_ucs2, budget_gsm7)",
+             dot ? dot + 1 : key);
+    return AG_ECONFIG;
+  }
+  c = ag_config__section_find(cfg, name, (size_t)(dot - name));
+  if (!c && !(c = ag_config__section_add(cfg, name, (size_t)(dot - name), err, errlen)))
+    return AG_ECONFIG;
+  if (set_opt(c, o, value, detail, sizeof(detail))) {
+    snprintf(err, errlen, "section [carrier.%s]: %s", c->name, detail);
+    return AG_ECONFIG;
+  }
+  return AG_OK;
+}
+
+int ag_config__key_index(int in_section, const char *key)
+{
+  const struct opt *o = in_section ? opt_find(carrier_opts, AG_ARRAY_LEN(carrier_opts), key)
+                                   : opt_find(opts, AG_ARRAY_LEN(opts), key);
+
+  if (!o)
+    return -1;
+  return (int)(in_section ? o - carrier_opts : o - opts);
+}
+
 int ag_config_set(struct ag_config *cfg, const char *key, const char *value, char *err,
                   size_t errlen)
 {
-  const struct opt *o = opt_find(key);
+  const struct opt *o = opt_find(opts, AG_ARRAY_LEN(opts), key);
 
+  if (strncmp(key, "carrier.", strlen("carrier.")) == 0)
+    return set_section_key(cfg, key, value, err, errlen);
+  for (size_t i = 0; !o && i < AG_ARRAY_LEN(gone); i++) {
+    if (strcmp(gone[i].name, key) == 0) {
+      snprintf(err, errlen, "key '%s' is no longer read: %s", key, gone[i].instead);
+      return AG_ECONFIG;
+    }
+  }
   if (!o) {
     snprintf(err, errlen, "unknown key '%s' (see 'aulgate config-doc' for the keys)", key);
     return AG_ECONFIG;
@@ -285,97 +393,6 @@ int ag_config_init(struct ag_config *cfg)
   return AG_OK;
 }
 
-static char *trim(char *s)
-{
-  char *e;
-
-  while (isspace((unsigned char)*s))
-    s++;
-  e = s + strlen(s);
-  while (e > s && isspace((unsigned char)e[-1]))
-    *--e = '\0';
-  return s;
-}
-
-static int load_file(struct ag_config *cfg, const char *path, char *err, size_t errlen)
-{
-  char line[4096];
-  unsigned char seen[AG_ARRAY_LEN(opts)] = {0};
-  unsigned lineno = 0;
-  FILE *f = fopen(path, "r");
-
-  if (!f) {
-    snprintf(err, errlen, "cannot open configuration file %s: %s", path, strerror(errno));
-    return AG_EIO;
-  }
-  while (fgets(line, sizeof(line), f)) {
-    char *key, *value, *eq;
-    const struct opt *o;
-    char detail[512];
-    int rc;
-
-    lineno++;
-    if (!strchr(line, '\n') && !feof(f)) {
-      snprintf(err, errlen, "%s:%u: line longer than %zu bytes", path, lineno, sizeof(line) - 2);
-      fclose(f);
-      return AG_ECONFIG;
-    }
-    key = trim(line);
-    if (*key == '\0' || *key == '#')
-      continue;
-    eq = strchr(key, '=');
-    if (!eq) {
-      snprintf(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
-      fclose(f);
-      return AG_ECONFIG;
-    }
-    *eq = '\0';
-    value = trim(eq + 1);
-    key = trim(key);
-    o = opt_find(key);
-    if (o && seen[o - opts]) {
-      snprintf(err, errlen, "%s:%u: key '%s' is set twice", path, lineno, key);
-      fclose(f);
-      return AG_ECONFIG;
-    }
-    rc = ag_config_set(cfg, key, value, detail, sizeof(detail));
-    if (rc) {
-      snprintf(err, errlen, "%s:%u: %s", path, lineno, detail);
-      fclose(f);
-      return rc;
-    }
-    seen[o - opts] = 1;
-  }
-  fclose(f);
-  return AG_OK;
-}
-
-int ag_config_load(struct ag_config *cfg, const char *path, char *err, size_t errlen)
-{
-  static const struct {
-    const char *env, *key;
-  } overrides[] = {{"AULGATE_DB", "db"}, {"AULGATE_LISTEN", "listen"}};
-  int rc;
-
-  if (path) {
-    rc = load_file(cfg, path, err, errlen);
-    if (rc)
-      return rc;
-  }
-  for (size_t i = 0; i < AG_ARRAY_LEN(overrides); i++) {
-    const char *v = getenv(overrides[i].env);
-    char detail[512];
-    if (!v)
-      continue;
-    rc = ag_config_set(cfg, overrides[i].key, v, detail, sizeof(detail));
-    if (rc) {
-      snprintf(err, errlen, "environment %s: %s", overrides[i].env, detail);
-      return rc;
-    }
-  }
-  return AG_OK;
-}
-
 void ag_config_cleanup(struct ag_config *cfg)
 {
   for (size_t i = 0; i < AG_ARRAY_LEN(opts); i++) {
@@ -387,18 +404,25 @@ void ag_config_cleanup(struct ag_config *cfg)
   }
 }
 
-void ag_config_doc(FILE *out)
+static void doc_rows(FILE *out, const struct opt *table, size_t n, const char *prefix)
 {
-  fputs("| key | type | allowed | default | meaning |\n", out);
-  fputs("| --- | --- | --- | --- | --- |\n", out);
-  for (size_t i = 0; i < AG_ARRAY_LEN(opts); i++) {
-    const struct opt *o = &opts[i];
+  for (size_t i = 0; i < n; i++) {
+    const struct opt *o = &table[i];
     char range[64] = "";
+    int literal = table == opts; /* a section default is inherited or required */
     if (o->type == OPT_INT)
       snprintf(range, sizeof(range), "%ld to %ld", o->min, o->max);
     else if (o->type == OPT_LOGLEVEL)
       snprintf(range, sizeof(range), "debug, info, warn, error");
-    fprintf(out, "| `%s` | %s | %s | `%s` | %s |\n", o->name, type_name(o->type), range, o->def,
-            o->doc);
+    fprintf(out, "| `%s%s` | %s | %s | %s%s%s | %s |\n", prefix, o->name, type_name(o->type), range,
+            literal ? "`" : "", o->def, literal ? "`" : "", o->doc);
   }
+}
+
+void ag_config_doc(FILE *out)
+{
+  fputs("| key | type | allowed | default | meaning |\n", out);
+  fputs("| --- | --- | --- | --- | --- |\n", out);
+  doc_rows(out, opts, AG_ARRAY_LEN(opts), "");
+  doc_rows(out, carrier_opts, AG_ARRAY_LEN(carrier_opts), "carrier.NAME.");
 }

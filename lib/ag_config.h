@@ -1,9 +1,11 @@
 /* ag_config.h: the gateway's configuration, declared once as a table (ag_config.c).
  *
- * A configuration file holds `key = value` lines; `#` starts a comment line. Every key is
- * documented and validated by the table; an unknown key, a repeated key or a bad value is an
- * error that names the key, the line and the allowed values. Environment variables AULGATE_DB
- * and AULGATE_LISTEN override `db` and `listen` after the file is read.
+ * A configuration file holds `key = value` lines; `#` starts a comment line. A line
+ * `[carrier.NAME]` opens a section: the lines after it, up to the next section, configure the
+ * carrier NAME (their keys are a second table, documented as carrier.NAME.KEY). Every key is
+ * documented and validated by the tables; an unknown key, a repeated key or section or a bad
+ * value is an error that names the key, the line and the allowed values. Environment variables
+ * AULGATE_DB and AULGATE_LISTEN override `db` and `listen` after the file is read.
  */
 #ifndef AG_CONFIG_H
 #define AG_CONFIG_H
@@ -13,12 +15,20 @@
 
 #include <stdio.h>
 
-#define AG_CARRIER_BUDGETS_MAX 16
+#define AG_CARRIERS_MAX     16
+#define AG_CARRIER_NAME_MAX 32  /* with the NUL: [a-z0-9_-], also the stored `carrier` column */
+#define AG_CARRIER_PATH_MAX 128 /* with the NUL */
 
-/* A carrier whose screens are shorter (or longer) than the default budget. */
-struct ag_carrier_budget {
-  char carrier[16]; /* dialect or carrier name, e.g. "at" */
-  long ucs2, gsm7;
+/* One [carrier.NAME] section as written; gateway/carriers resolves it into a carrier. A key not
+ * written is 0 or empty: the carrier then takes the server-wide value. */
+struct ag_carrier_conf {
+  char name[AG_CARRIER_NAME_MAX];
+  char dialect[AG_CARRIER_NAME_MAX]; /* required */
+  char path[AG_CARRIER_PATH_MAX];    /* "": /ussd/NAME */
+  struct ag_iplist allow_ips;        /* n == 0: carrier_allow_ips */
+  long budget_ucs2, budget_gsm7;     /* 0: ussd_budget_ucs2 / ussd_budget_gsm7 */
+  unsigned line;                     /* of the section header; 0 when set by ag_config_set() */
+  unsigned seen;                     /* bit per key of the section table: set twice is refused */
 };
 
 struct ag_config {
@@ -39,8 +49,8 @@ struct ag_config {
   long db_connect_timeout_ms;
   long ussd_budget_ucs2;
   long ussd_budget_gsm7;
-  size_t n_carrier_budgets;
-  struct ag_carrier_budget carrier_budgets[AG_CARRIER_BUDGETS_MAX];
+  size_t n_carriers; /* 0: one carrier `at` from the keys above (the behaviour before sections) */
+  struct ag_carrier_conf carriers[AG_CARRIERS_MAX];
   long session_idle_timeout_ms;
   long session_max_ms;
   long resume_window_ms;
@@ -54,7 +64,8 @@ int ag_config_init(struct ag_config *cfg /* OUT */);
  * AG_ECONFIG or AG_EIO and writes a one-line message naming the key into err. */
 int ag_config_load(struct ag_config *cfg, const char *path, char *err, size_t errlen);
 
-/* Sets one key from its text form, as a file line would. Returns AG_OK, or AG_ECONFIG with err. */
+/* Sets one key from its text form, as a file line would; "carrier.NAME.KEY" sets KEY of the
+ * section NAME (created when new). Returns AG_OK, or AG_ECONFIG with err. */
 int ag_config_set(struct ag_config *cfg, const char *key, const char *value, char *err,
                   size_t errlen);
 

@@ -3,7 +3,7 @@
  * Request: a form with sessionId, serviceCode, phoneNumber, networkCode and text, where text is
  * every input of the session joined by '*'. Reply: 200 text/plain, "CON " or "END " + screen.
  */
-#include "gateway/carriers/gw_dialect.h"
+#include "gateway/carriers/gw_carrier.h"
 #include "lib/ag.h"
 
 #include <stdio.h>
@@ -34,12 +34,13 @@ static int field(const struct ag_form *f, const char *key, int required, const c
   return AG_OK;
 }
 
-static int at_parse_ussd(const char *body, size_t len, struct gw_ussd_step *step, char *err,
-                         size_t errlen)
+static int at_ussd_step(const struct gw_carrier *c, const char *body, size_t len,
+                        struct gw_ussd_step *step, char *err, size_t errlen)
 {
   const char *text;
   int rc;
 
+  (void)c;
   memset(step, 0, sizeof(*step));
   rc = ag_form_parse(&step->form, body, len, NULL);
   if (rc) {
@@ -68,11 +69,13 @@ static int at_parse_ussd(const char *body, size_t len, struct gw_ussd_step *step
   return AG_OK;
 }
 
-static int at_render_ussd(int end, const char *text, struct gw_dialect_reply *out)
+static int at_ussd_render(const struct gw_carrier *c, int end, const char *text,
+                          struct gw_dialect_reply *out)
 {
-  int n = snprintf(out->body, sizeof(out->body), "%s %s", end ? "END" : "CON", text);
+  int n = snprintf(out->body, out->cap, "%s %s", end ? "END" : "CON", text);
 
-  if (n < 0 || (size_t)n >= sizeof(out->body))
+  (void)c;
+  if (n < 0 || (size_t)n >= out->cap)
     return AG_E2BIG;
   out->status = 200;
   out->content_type = "text/plain; charset=utf-8";
@@ -81,11 +84,12 @@ static int at_render_ussd(int end, const char *text, struct gw_dialect_reply *ou
 }
 
 /* The notification that a session ended: the only sign of a network drop on this dialect. */
-static int at_parse_end(const char *body, size_t len, struct gw_ussd_end *end, char *err,
-                        size_t errlen)
+static int at_ussd_end(const struct gw_carrier *c, const char *body, size_t len,
+                       struct gw_ussd_end *end, char *err, size_t errlen)
 {
   int rc;
 
+  (void)c;
   memset(end, 0, sizeof(*end));
   rc = ag_form_parse(&end->form, body, len, NULL);
   if (rc) {
@@ -101,9 +105,16 @@ static int at_parse_end(const char *body, size_t len, struct gw_ussd_end *end, c
 }
 
 const struct gw_dialect gw_dialect_at = {
-    "at",           /* name */
-    1,              /* version */
-    at_parse_ussd,  /* parse_ussd */
-    at_render_ussd, /* render_ussd */
-    at_parse_end,   /* parse_end */
+    "at",                                      /* name */
+    2,                                         /* version */
+    GW_DIALECT_F_USSD | GW_DIALECT_F_USSD_END, /* flags */
+    sizeof(struct gw_carrier),                 /* carrier_size: no settings of its own */
+    NULL,                                      /* carrier_init */
+    at_ussd_step,                              /* ussd_step */
+    at_ussd_render,                            /* ussd_render */
+    at_ussd_end,                               /* ussd_end */
+    NULL,                                      /* sms_in */
+    NULL,                                      /* dlr */
+    NULL,                                      /* send_request */
+    NULL,                                      /* send_response */
 };

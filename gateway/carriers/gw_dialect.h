@@ -1,9 +1,10 @@
-/* dialect.h: carrier dialects. A dialect turns one carrier's HTTP callback into our
- * normalised USSD step and renders our screen back into that carrier's reply format.
+/* gw_dialect.h: carrier dialects. A dialect turns one carrier's HTTP callback into our
+ * normalised USSD step and renders our screen back into that carrier's reply format. A carrier
+ * (gw_carrier.h) is a configured instance of a dialect; the ops are called through its wrappers.
  *
  * Dialect functions are pure: no event loop, no database, no clock. That is what makes them
- * unit-testable and fuzzable. Adding a carrier is one dl_<name>.c file and one registry line
- * in dialect.c; nothing in the HTTP core or the engine changes.
+ * unit-testable and fuzzable. Adding a dialect is one dl_<name>.c file and one registry line
+ * in gw_dialect.c; adding a carrier of a known dialect is one [carrier.NAME] section.
  */
 #ifndef GW_DIALECT_H
 #define GW_DIALECT_H
@@ -38,31 +39,68 @@ struct gw_ussd_end {
   const char *hops;        /* as sent, "" if absent */
 };
 
-/* An HTTP reply in the carrier's format. body is owned by the struct that holds it. */
+/* The room a rendered USSD reply needs: the screen and the dialect's framing. */
+#define GW_USSD_REPLY_MAX (SESS_SCREEN_MAX + 16)
+
+/* An HTTP reply in the carrier's format, rendered once into the caller's buffer (then handed
+ * to gw_http as it is, not copied). */
 struct gw_dialect_reply {
   int status;
   const char *content_type; /* static */
-  char body[SESS_SCREEN_MAX + 16];
-  size_t len;
+  char *body;               /* borrowed: the caller's buffer of cap bytes */
+  size_t cap, len;
 };
 
+struct gw_carrier;
+struct ag_carrier_conf;
+struct gw_sms_in;   /* issue 12: an inbound SMS, normalised */
+struct gw_dlr;      /* issue 12: a delivery report */
+struct gw_sms_send; /* issue 12: an outbound SMS and the carrier's answer to it */
+
+/* What a dialect can do: the core only calls the ops of the flags it sets. */
+#define GW_DIALECT_F_USSD     (1u << 0) /* ussd_step and ussd_render */
+#define GW_DIALECT_F_USSD_END (1u << 1) /* ussd_end: the carrier tells when a session ended */
+#define GW_DIALECT_F_SMS_IN   (1u << 2) /* sms_in */
+#define GW_DIALECT_F_DLR      (1u << 3) /* dlr */
+#define GW_DIALECT_F_SMS_SEND (1u << 4) /* send_request and send_response */
+
+/* One op per event. The carrier is borrowed for the call: a dialect reads its own settings
+ * from it (by embedding, see carrier_size); ops are pure otherwise. */
 struct gw_dialect {
-  const char *name; /* lowercase; also the `carrier` column of stored answers */
-  unsigned version; /* ops layout version */
+  const char *name;    /* lowercase; the `dialect` key of a [carrier.NAME] section */
+  unsigned version;    /* ops layout version */
+  unsigned flags;      /* GW_DIALECT_F_* */
+  size_t carrier_size; /* sizeof the dialect's struct embedding struct gw_carrier first */
+
+  /* Optional: reads the dialect's own settings of a section into c (of carrier_size bytes,
+   * the base already filled). Returns AG_OK or AG_ECONFIG with a message in err. */
+  int (*carrier_init)(struct gw_carrier *c, const struct ag_carrier_conf *conf, char *err,
+                      size_t errlen);
 
   /* Parses one USSD callback body. Returns AG_OK; AG_EPHONE when everything but the phone
    * number is valid (the step is filled, msisdn ""); or AG_EBADREQ/AG_EDUP/AG_E2BIG with a
    * message in err. The step must be cleaned up on every path. */
-  int (*parse_ussd)(const char *body, size_t len, struct gw_ussd_step *step /* OUT */, char *err,
-                    size_t errlen);
+  int (*ussd_step)(const struct gw_carrier *c, const char *body, size_t len,
+                   struct gw_ussd_step *step /* OUT */, char *err, size_t errlen);
 
   /* Renders a screen: end=1 closes the session. */
-  int (*render_ussd)(int end, const char *text, struct gw_dialect_reply *out /* OUT */);
+  int (*ussd_render)(const struct gw_carrier *c, int end, const char *text,
+                     struct gw_dialect_reply *out /* OUT */);
 
-  /* Optional (NULL: the dialect has none). Parses the end-of-session notification; the form
-   * must be cleaned up on every path. Returns AG_OK or AG_EBADREQ/AG_EDUP/AG_E2BIG with err. */
-  int (*parse_end)(const char *body, size_t len, struct gw_ussd_end *end /* OUT */, char *err,
-                   size_t errlen);
+  /* Parses the end-of-session notification; the form must be cleaned up on every path.
+   * Returns AG_OK or AG_EBADREQ/AG_EDUP/AG_E2BIG with err. */
+  int (*ussd_end)(const struct gw_carrier *c, const char *body, size_t len,
+                  struct gw_ussd_end *end /* OUT */, char *err, size_t errlen);
+
+  /* Issue 12 fills these; the signatures follow the USSD ops. */
+  int (*sms_in)(const struct gw_carrier *c, const char *body, size_t len,
+                struct gw_sms_in *sms /* OUT */, char *err, size_t errlen);
+  int (*dlr)(const struct gw_carrier *c, const char *body, size_t len, struct gw_dlr *dlr /* OUT */,
+             char *err, size_t errlen);
+  /* send: in, the SMS; OUT, the HTTP request to make. */
+  int (*send_request)(const struct gw_carrier *c, struct gw_sms_send *send);
+  int (*send_response)(const struct gw_carrier *c, int status, const char *body, size_t len,
+                       struct gw_sms_send *send /* OUT: the carrier's verdict */);
 };
 
 /* The registry: NULL when unknown. */
@@ -73,17 +111,5 @@ void gw_ussd_step_cleanup(struct gw_ussd_step *step);
 /* Splits the '*'-joined input path into step->inputs. AG_E2BIG past SESS_MAX_INPUTS or the
  * path buffer; an empty path is zero inputs. Shared by the dialects that send the path. */
 int gw_ussd_split_path(struct gw_ussd_step *step, const char *text);
-
-static inline int gw_dialect_parse_ussd(const struct gw_dialect *d, const char *body, size_t len,
-                                        struct gw_ussd_step *step, char *err, size_t errlen)
-{
-  return d->parse_ussd(body, len, step, err, errlen);
-}
-
-static inline int gw_dialect_render_ussd(const struct gw_dialect *d, int end, const char *text,
-                                         struct gw_dialect_reply *out)
-{
-  return d->render_ussd(end, text, out);
-}
 
 #endif

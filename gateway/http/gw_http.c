@@ -3,52 +3,26 @@
  * Three things of the loop drive the daemon: a read watch on MHD's epoll fd, a timer set from
  * MHD_get_timeout(), and a deferred "kick" that runs MHD on the next loop turn after a
  * suspended connection was resumed (MHD only notices a resume when MHD_run is called again).
+ * Routing, the auth switch and request ids are here; accessors and whole replies in gw_req.c,
+ * streams in gw_stream.c.
  */
-#include "gateway/http/gw_http.h"
+#include "gateway/http/gw_http-internal.h"
 #include "lib/ag.h"
 #include "lib/ag_log.h"
 #include "lib/ag_loop.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-struct gw_http {
-  struct MHD_Daemon *d;
-  struct event_base *base;
-  struct ag_watch *ev_epoll; /* owned, like the two below */
-  struct ag_timer *ev_timer;
-  struct ag_defer *ev_kick;
-  const struct gw_route *routes;
-  size_t n_routes;
-  void *ctx;
-  struct gw_http_config cfg;
-  size_t suspended;
-  int port;
-};
-
-struct gw_req {
-  struct gw_http *h;
-  struct MHD_Connection *conn;
-  const struct gw_route *route;
-  char *body; /* owned */
-  size_t len, cap;
-  long long received_us;
-  int early_status; /* a refusal decided before the body: answered without dispatching */
-  const char *early_msg;
-  int dispatched, suspended, replied;
-  int status;
-  const char *ctype;
-  char *reply; /* owned */
-  size_t reply_len;
-};
 
 static void rearm(struct gw_http *h)
 {
@@ -88,32 +62,91 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
   AG_LOGW("http.mhd", "message=%s", ag_log_quote(msg, q, sizeof(q)));
 }
 
+/* How much of url the route's path covers: more for a longer path, 0 when it does not match. */
+static size_t route_covers(const struct gw_route *rt, const char *url)
+{
+  size_t n = strlen(rt->path);
+
+  if (rt->match == GW_MATCH_EXACT)
+    return strcmp(rt->path, url) == 0 ? n + 1 : 0; /* + 1: over a prefix of the same path */
+  if (strncmp(rt->path, url, n) != 0)
+    return 0;
+  return url[n] == '\0' || url[n] == '/' || (n > 0 && rt->path[n - 1] == '/') ? n : 0;
+}
+
+/* The longest matching path wins; among its routes, the one of the method. */
 static const struct gw_route *route_find(const struct gw_http *h, const char *method,
                                          const char *url, int *path_known)
 {
-  *path_known = 0;
+  const struct gw_route *found = NULL;
+  size_t best = 0;
+
   for (size_t i = 0; i < h->n_routes; i++) {
-    if (strcmp(h->routes[i].path, url) != 0)
-      continue;
-    *path_known = 1;
-    if (strcmp(h->routes[i].method, method) == 0)
-      return &h->routes[i];
+    size_t n = route_covers(&h->routes[i], url);
+    if (n > best) {
+      best = n;
+      found = NULL;
+    }
+    if (n > 0 && n == best && strcmp(h->routes[i].method, method) == 0)
+      found = &h->routes[i];
   }
-  return NULL;
+  *path_known = best > 0;
+  return found;
+}
+
+static void request_id(struct gw_req *r)
+{
+  static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
+  const char *in = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Request-Id");
+  size_t n = in ? strspn(in, ok) : 0;
+
+  if (n > 0 && n <= GW_REQ_ID_MAX && in[n] == '\0')
+    memcpy(r->id, in, n + 1);
+  else
+    snprintf(r->id, sizeof(r->id), "%08x%08x", r->h->id_prefix, r->h->id_next++);
+}
+
+/* The route's auth: 0 to go on, else the refusal is in r->early_*. */
+static int authorize(struct gw_req *r)
+{
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  char ip[64];
+  int rc;
+
+  switch (r->route->auth) {
+  case GW_AUTH_NONE:
+    return 0;
+  case GW_AUTH_CARRIER:
+    if (ag_iplist_match(r->route->allow, ci ? ci->client_addr : NULL))
+      return 0;
+    AG_LOGW("http.denied", "req=%s path=%s peer=%s reason=not_on_carrier_allow_list", r->id,
+            r->path, gw_req_peer(r, ip, sizeof(ip)));
+    r->early_status = MHD_HTTP_FORBIDDEN;
+    r->early_msg = "caller not on the carrier allow-list";
+    return 1;
+  case GW_AUTH_TOKEN:
+    rc = r->h->token_fn ? r->h->token_fn(r->h->token_arg, r, r->route->role) : AG_ENOTFOUND;
+    if (rc == AG_OK)
+      return 0;
+    r->early_status = rc == AG_EDENIED ? MHD_HTTP_FORBIDDEN : MHD_HTTP_UNAUTHORIZED;
+    r->early_msg = rc == AG_EDENIED ? "token not allowed here" : "token missing or invalid";
+    return 1;
+  }
+  r->early_status = MHD_HTTP_INTERNAL_SERVER_ERROR; /* an auth kind without a case above */
+  r->early_msg = "internal error";
+  return 1;
 }
 
 static enum MHD_Result send_reply(struct gw_req *r)
 {
-  struct MHD_Response *resp =
-      MHD_create_response_from_buffer(r->reply_len, r->reply, MHD_RESPMEM_MUST_COPY);
   enum MHD_Result ret;
 
-  if (!resp)
-    return MHD_NO;
-  MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
-  MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-  ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
-  MHD_destroy_response(resp);
+  if (!r->resp)
+    return MHD_NO; /* not even the out-of-memory reply could be made: close */
+  ret = MHD_queue_response(r->conn, (unsigned)r->status, r->resp);
+  MHD_destroy_response(r->resp);
+  r->resp = NULL;
   return ret;
 }
 
@@ -122,8 +155,7 @@ static enum MHD_Result reply_error(struct gw_req *r, int status, const char *msg
   char body[256];
   int n = snprintf(body, sizeof(body), "{\"error\":\"%s\"}\n", msg);
 
-  if (gw_req_reply(r, status, "application/json", body, (size_t)n))
-    return MHD_NO;
+  gw_req_reply(r, status, "application/json", body, (size_t)n, GW_BODY_COPY);
   return send_reply(r);
 }
 
@@ -132,7 +164,6 @@ static struct gw_req *req_start(struct gw_http *h, struct MHD_Connection *conn, 
                                 const char *method)
 {
   struct gw_req *r = calloc(1, sizeof(*r));
-  const union MHD_ConnectionInfo *ci;
   const char *clen;
   int known;
 
@@ -140,25 +171,16 @@ static struct gw_req *req_start(struct gw_http *h, struct MHD_Connection *conn, 
     return NULL;
   r->h = h;
   r->conn = conn;
+  r->method = method;
+  r->path = url;
   r->received_us = ag_now_us();
+  request_id(r);
   r->route = route_find(h, method, url, &known);
-  ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
   if (!r->route) {
     r->early_status = known ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND;
     r->early_msg = known ? "method not allowed" : "not found";
-  } else if (r->route->carrier &&
-             !ag_iplist_match(h->cfg.carrier_allow, ci ? ci->client_addr : NULL)) {
-    char ip[INET6_ADDRSTRLEN] = "?";
-    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-    if (sa && sa->sa_family == AF_INET)
-      inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof(ip));
-    else if (sa && sa->sa_family == AF_INET6)
-      inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof(ip));
-    AG_LOGW("http.denied", "path=%s peer=%s reason=not_on_carrier_allow_list", url, ip);
-    r->early_status = MHD_HTTP_FORBIDDEN;
-    r->early_msg = "caller not on the carrier allow-list";
-  } else if (clen && strtoull(clen, NULL, 10) > h->cfg.max_body) {
+  } else if (!authorize(r) && clen && strtoull(clen, NULL, 10) > h->cfg.max_body) {
     r->early_status = MHD_HTTP_CONTENT_TOO_LARGE;
     r->early_msg = "request body too large";
   }
@@ -218,7 +240,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
   if (r->early_status)
     return reply_error(r, r->early_status, r->early_msg);
   r->dispatched = 1;
-  rc = r->route->fn(h->ctx, r);
+  rc = r->route->fn(r->route->ctx, r);
   if (rc == AG_AGAIN)
     return MHD_YES;
   if (!r->replied)
@@ -236,8 +258,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
   (void)toe;
   if (!r)
     return;
+  if (r->stream)
+    gw_stream__detach(r->stream);
+  if (r->resp)
+    MHD_destroy_response(r->resp); /* never sent: a stream's ends here */
+  for (size_t i = 0; i < r->n_headers; i++) {
+    free(r->headers[i][0]);
+    free(r->headers[i][1]);
+  }
   free(r->body);
-  free(r->reply);
   free(r);
   *req_cls = NULL;
 }
@@ -264,7 +293,7 @@ static int bind_addr(const struct gw_http_config *cfg, struct sockaddr_storage *
 }
 
 struct gw_http *gw_http_create(struct event_base *base, const struct gw_http_config *cfg,
-                               const struct gw_route *routes, size_t n_routes, void *ctx, char *err,
+                               const struct gw_route *routes, size_t n_routes, char *err,
                                size_t errlen)
 {
   struct sockaddr_storage ss;
@@ -272,6 +301,13 @@ struct gw_http *gw_http_create(struct event_base *base, const struct gw_http_con
   struct gw_http *h;
   int v6;
 
+  for (size_t i = 0; i < n_routes; i++) {
+    if (routes[i].auth == GW_AUTH_CARRIER && !routes[i].allow) {
+      snprintf(err, errlen, "route %s %s: carrier auth without an allow list", routes[i].method,
+               routes[i].path);
+      return NULL;
+    }
+  }
   if (bind_addr(cfg, &ss, &v6)) {
     snprintf(err, errlen, "listen host '%s' is not a numeric IPv4 or IPv6 address", cfg->host);
     return NULL;
@@ -285,7 +321,12 @@ struct gw_http *gw_http_create(struct event_base *base, const struct gw_http_con
   h->cfg = *cfg;
   h->routes = routes;
   h->n_routes = n_routes;
-  h->ctx = ctx;
+  if (!h->cfg.max_streams)
+    h->cfg.max_streams = 64;
+  if (!h->cfg.stream_buffer)
+    h->cfg.stream_buffer = 64 * 1024;
+  if (getrandom(&h->id_prefix, sizeof(h->id_prefix), GRND_NONBLOCK) != sizeof(h->id_prefix))
+    h->id_prefix = (unsigned)ag_now_us() ^ (unsigned)getpid(); /* ids stay unique per server */
   h->d = MHD_start_daemon(
       MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
       (uint16_t)cfg->port, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
@@ -324,6 +365,17 @@ void gw_http_quiesce(struct gw_http *h)
     close(fd); /* quiesce hands the listening socket to us */
 }
 
+void gw_http_set_token(struct gw_http *h, gw_token_fn fn, void *arg)
+{
+  h->token_fn = fn;
+  h->token_arg = arg;
+}
+
+size_t gw_http_streams(const struct gw_http *h)
+{
+  return h->streams;
+}
+
 size_t gw_http_suspended(const struct gw_http *h)
 {
   return h->suspended;
@@ -338,6 +390,7 @@ void gw_http_destroy(struct gw_http *h)
 {
   if (!h)
     return;
+  gw_stream__end_all(h);
   ag_watch_destroy(h->ev_epoll);
   ag_timer_destroy(h->ev_timer);
   ag_defer_destroy(h->ev_kick);
@@ -346,61 +399,7 @@ void gw_http_destroy(struct gw_http *h)
   free(h);
 }
 
-const char *gw_req_body(const struct gw_req *r, size_t *len)
+void gw_http__kick(struct gw_http *h)
 {
-  *len = r->len;
-  return r->body ? r->body : "";
-}
-
-long long gw_req_received_us(const struct gw_req *r)
-{
-  return r->received_us;
-}
-
-int gw_req_is_suspended(const struct gw_req *r)
-{
-  return r->suspended;
-}
-
-void gw_req_suspend(struct gw_req *r)
-{
-  if (r->suspended || r->replied)
-    return;
-  r->suspended = 1;
-  r->h->suspended++;
-  MHD_suspend_connection(r->conn);
-}
-
-int gw_req_reply(struct gw_req *r, int status, const char *content_type, const char *body,
-                 size_t len)
-{
-  char *copy = malloc(len ? len : 1);
-  int rc = AG_OK;
-
-  if (AG_NEVER(r->replied)) {
-    free(copy);
-    return AG_ESTATE;
-  }
-  if (copy) {
-    memcpy(copy, body, len);
-    r->status = status;
-    r->ctype = content_type;
-    r->reply = copy;
-    r->reply_len = len;
-  } else {
-    static const char oom[] = "{\"error\":\"out of memory\"}\n";
-    r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-    r->ctype = "application/json";
-    r->reply = strdup(oom);
-    r->reply_len = r->reply ? sizeof(oom) - 1 : 0;
-    rc = AG_ENOMEM;
-  }
-  r->replied = 1;
-  if (r->suspended) {
-    r->suspended = 0;
-    r->h->suspended--;
-    MHD_resume_connection(r->conn);
-    ag_defer_schedule(r->h->ev_kick);
-  }
-  return rc;
+  ag_defer_schedule(h->ev_kick);
 }

@@ -8,15 +8,15 @@
 #ifndef GW_USSD_INTERNAL_H
 #define GW_USSD_INTERNAL_H
 
-#include "gateway/carriers/gw_dialect.h"
+#include "gateway/carriers/gw_carrier.h"
 #include "gateway/ussd/gw_ussd.h"
 
 /* A hop under way: parsed, maybe waiting for the profile, maybe waiting for commits. */
 struct gw_ussd_hop {
   struct gw_ussd *u;
   struct gw_req *req;
-  const struct gw_dialect *d;
-  struct sess_session *s; /* held (sess_session_hold) until the hop is freed; NULL before */
+  const struct gw_carrier *c; /* borrowed: the server's, for its life */
+  struct sess_session *s;     /* held (sess_session_hold) until the hop is freed; NULL before */
   struct sess_waiter wait;
   struct gw_ussd_step step;
   struct sess_reply reply;
@@ -27,10 +27,11 @@ struct gw_ussd_hop {
 };
 
 /* gw_ussd.c */
-void gw_ussd__reply_screen(struct gw_req *req, const struct gw_dialect *d, int end,
+/* Renders the screen once, into the buffer the reply then owns. */
+void gw_ussd__reply_screen(struct gw_req *req, const struct gw_carrier *c, int end,
                            const char *text);
 /* Replies 400 with why; returns AG_OK (the handler's return value). */
-int gw_ussd__bad_request(struct gw_req *req, const struct gw_dialect *d, int rc, const char *why);
+int gw_ussd__bad_request(struct gw_req *req, const struct gw_carrier *c, int rc, const char *why);
 
 /* gw_ussd_hop.c */
 void gw_ussd__hop_log(const struct gw_ussd_hop *h, const char *result, int rc);

@@ -12,29 +12,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-void gw_ussd__reply_screen(struct gw_req *req, const struct gw_dialect *d, int end,
+void gw_ussd__reply_screen(struct gw_req *req, const struct gw_carrier *c, int end,
                            const char *text)
 {
-  struct gw_dialect_reply out;
+  struct gw_dialect_reply out = {.body = malloc(GW_USSD_REPLY_MAX), .cap = GW_USSD_REPLY_MAX};
 
-  if (gw_dialect_render_ussd(d, end, text, &out) &&
-      gw_dialect_render_ussd(d, 1, "-", &out)) { /* only a screen far over any budget fails */
-    gw_req_reply(req, 500, "text/plain; charset=utf-8", "cannot render\n", 14);
+  /* Only a screen far over any budget fails to render: then a short END. */
+  if (!out.body ||
+      (gw_carrier_ussd_render(c, end, text, &out) && gw_carrier_ussd_render(c, 1, "-", &out))) {
+    free(out.body);
+    gw_req_reply(req, 500, "text/plain; charset=utf-8", "cannot render\n", 14, GW_BODY_STATIC);
     return;
   }
-  gw_req_reply(req, out.status, out.content_type, out.body, out.len);
+  gw_req_reply(req, out.status, out.content_type, out.body, out.len, GW_BODY_TAKE);
 }
 
-int gw_ussd__bad_request(struct gw_req *req, const struct gw_dialect *d, int rc, const char *why)
+int gw_ussd__bad_request(struct gw_req *req, const struct gw_carrier *c, int rc, const char *why)
 {
   char q[300], body[320];
   int n;
 
-  AG_LOGW("ussd.bad_request", "carrier=%s error=%s detail=%s", d->name, ag_errname(rc),
+  AG_LOGW("ussd.bad_request", "carrier=%s error=%s detail=%s", c->name, ag_errname(rc),
           ag_log_quote(why, q, sizeof(q)));
   n = snprintf(body, sizeof(body), "%s\n", why);
   /* 400 also for an overlong field: 413 is for bodies over max_body_bytes (gw_http.c). */
-  gw_req_reply(req, 400, "text/plain; charset=utf-8", body, (size_t)n);
+  gw_req_reply(req, 400, "text/plain; charset=utf-8", body, (size_t)n, GW_BODY_COPY);
   return AG_OK;
 }
 
@@ -42,19 +44,19 @@ int gw_ussd__bad_request(struct gw_req *req, const struct gw_dialect *d, int rc,
 static struct sess_session *session_of(struct gw_ussd_hop *h)
 {
   struct gw_ussd *u = h->u;
-  struct sess_session *s = sess_table_find(u->sessions, h->d->name, h->step.session_id);
+  struct sess_session *s = sess_table_find(u->sessions, h->c->name, h->step.session_id);
   uint8_t respondent[32];
 
   if (s && strcmp(sess_session_msisdn(s), h->step.msisdn) != 0) {
     /* One session is one phone: another number under the same id is a carrier fault or a
      * forgery, and must not write into the first caller's answers. */
-    gw_ussd__bad_request(h->req, h->d, AG_EBADREQ, "phoneNumber does not match the session");
+    gw_ussd__bad_request(h->req, h->c, AG_EBADREQ, "phoneNumber does not match the session");
     gw_ussd__hop_free(h);
     return NULL;
   }
   if (!s) {
     ag_respondent_key(u->secret, h->step.msisdn, respondent);
-    s = sess_table_add(u->sessions, h->d->name, h->step.session_id, h->step.msisdn, respondent,
+    s = sess_table_add(u->sessions, h->c->name, h->step.session_id, h->step.msisdn, respondent,
                        u->content, h->t0_us);
   }
   if (!s) {
@@ -65,7 +67,7 @@ static struct sess_session *session_of(struct gw_ussd_hop *h)
   if (sess_session_ended(s) && h->step.n_inputs > sess_session_hops(s)) {
     /* Input after the session ended (a timeout, say): the carrier's session is over too. */
     h->reply.lang = sess_session_lang(s);
-    gw_ussd__reply_screen(h->req, h->d, 1,
+    gw_ussd__reply_screen(h->req, h->c, 1,
                           sess_string(sess_session_content(s), "timeout", h->reply.lang));
     gw_ussd__hop_log(h, sess_end_reason_name(sess_session_ended(s)), AG_OK);
     gw_ussd__hop_free(h);
@@ -74,7 +76,7 @@ static struct sess_session *session_of(struct gw_ussd_hop *h)
   return s;
 }
 
-static int ussd_handle(struct gw_ussd *u, const struct gw_dialect *d, struct gw_req *req)
+int gw_ussd_step(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *req)
 {
   char err[160], q[GW_USSD_ID_MAX * 4 + 8];
   size_t len;
@@ -83,38 +85,29 @@ static int ussd_handle(struct gw_ussd *u, const struct gw_dialect *d, struct gw_
   int rc;
 
   if (!h) {
-    gw_ussd__reply_screen(req, d, 1, sess_string(u->content, "unavailable", SESS_KK));
+    gw_ussd__reply_screen(req, c, 1, sess_string(u->content, "unavailable", SESS_KK));
     return AG_OK;
   }
   h->u = u;
   h->req = req;
-  h->d = d;
+  h->c = c;
   h->t0_us = gw_req_received_us(req);
-  rc = gw_dialect_parse_ussd(d, body, len, &h->step, err, sizeof(err));
+  rc = gw_carrier_ussd_step(c, body, len, &h->step, err, sizeof(err));
   if (rc == AG_EPHONE) {
     /* A number we cannot serve (or must not key): refuse politely, keep nothing. */
-    AG_LOGW("ussd.bad_number", "carrier=%s session=%s phone=****", d->name,
+    AG_LOGW("ussd.bad_number", "carrier=%s session=%s phone=****", c->name,
             ag_log_quote(h->step.session_id, q, sizeof(q)));
     /* In Russian: a caller from a foreign number is likelier to read it than Kazakh. */
-    gw_ussd__reply_screen(req, d, 1, sess_string(u->content, "not_kazakh", SESS_RU));
+    gw_ussd__reply_screen(req, c, 1, sess_string(u->content, "not_kazakh", SESS_RU));
     gw_ussd__hop_free(h);
     return AG_OK;
   }
   if (rc) {
     gw_ussd__hop_free(h);
-    return gw_ussd__bad_request(req, d, rc, err);
+    return gw_ussd__bad_request(req, c, rc, err);
   }
   snprintf(h->session, sizeof(h->session), "%s", ag_log_quote(h->step.session_id, q, sizeof(q)));
   if (!session_of(h))
     return AG_OK;
   return gw_ussd__hop_go(h);
-}
-
-int gw_ussd_at(void *ctx, struct gw_req *req)
-{
-  static const struct gw_dialect *at;
-
-  if (!at)
-    at = gw_dialect_find("at");
-  return ussd_handle(ctx, at, req);
 }

@@ -7,6 +7,7 @@
 #ifndef GW_USSD_H
 #define GW_USSD_H
 
+#include "gateway/carriers/gw_carrier.h"
 #include "gateway/http/gw_http.h"
 #include "lib/ag_config.h"
 #include "lib/ag_secret.h"
@@ -18,13 +19,15 @@ struct gw_ussd {
   const struct ag_config *cfg;
   const struct ag_secret *secret;
   struct sess_content *content; /* the current snapshot: new sessions take a reference */
-  struct sess_budget budget;    /* the default; carrier_budgets may override it per carrier */
   struct sess_table *sessions;
   struct store *store;
 };
 
-/* Route handlers of the `at` dialect; ctx is a struct gw_ussd. */
-int gw_ussd_at(void *ctx, struct gw_req *req);
-int gw_ussd_at_end(void *ctx, struct gw_req *req);
+/* One hop of carrier c, with c's budget; answers are stored under c's name. Returns AG_OK after
+ * replying, or AG_AGAIN with req suspended (the reply follows). c is borrowed for the server's
+ * life. */
+int gw_ussd_step(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *req);
+/* Carrier c says a session ended. Returns AG_OK after replying. */
+int gw_ussd_end(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *req);
 
 #endif

@@ -3,10 +3,8 @@
 #include "lib/ag.h"
 #include "lib/ag_log.h"
 
-int gw_ussd_at_end(void *ctx, struct gw_req *req)
+int gw_ussd_end(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *req)
 {
-  static const struct gw_dialect *at;
-  struct gw_ussd *u = ctx;
   struct gw_ussd_end end;
   struct sess_session *s;
   char err[160], q[GW_USSD_ID_MAX * 4 + 8], q2[GW_USSD_ID_MAX * 4 + 8];
@@ -14,20 +12,18 @@ int gw_ussd_at_end(void *ctx, struct gw_req *req)
   const char *body = gw_req_body(req, &len);
   int rc;
 
-  if (!at)
-    at = gw_dialect_find("at");
-  rc = at->parse_end(body, len, &end, err, sizeof(err));
+  rc = gw_carrier_ussd_end(c, body, len, &end, err, sizeof(err));
   if (rc) {
     ag_form_cleanup(&end.form);
-    return gw_ussd__bad_request(req, at, rc, err);
+    return gw_ussd__bad_request(req, c, rc, err);
   }
-  s = sess_table_find(u->sessions, at->name, end.session_id);
+  s = sess_table_find(u->sessions, c->name, end.session_id);
   AG_LOGI("ussd.carrier_end", "carrier=%s session=%s status=%s known=%d hops=%s duration_ms=%s",
-          at->name, ag_log_quote(end.session_id, q, sizeof(q)),
+          c->name, ag_log_quote(end.session_id, q, sizeof(q)),
           ag_log_quote(end.status, q2, sizeof(q2)), s != NULL, end.hops, end.duration_ms);
   if (s)
     sess_table_end(s, SESS_END_CARRIER);
   ag_form_cleanup(&end.form);
-  gw_req_reply(req, 200, "text/plain; charset=utf-8", "OK\n", 3);
+  gw_req_reply(req, 200, "text/plain; charset=utf-8", "OK\n", 3, GW_BODY_STATIC);
   return AG_OK;
 }

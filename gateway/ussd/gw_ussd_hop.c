@@ -9,25 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The screen budget of a carrier (its carrier_budgets entry, else the default). */
-static const struct sess_budget *budget_for(const struct gw_ussd *u, const char *carrier,
-                                            struct sess_budget *buf)
-{
-  for (size_t i = 0; i < u->cfg->n_carrier_budgets; i++) {
-    if (strcmp(u->cfg->carrier_budgets[i].carrier, carrier) == 0) {
-      buf->ucs2 = u->cfg->carrier_budgets[i].ucs2;
-      buf->gsm7 = u->cfg->carrier_budgets[i].gsm7;
-      return buf;
-    }
-  }
-  return &u->budget;
-}
-
 void gw_ussd__hop_log(const struct gw_ussd_hop *h, const char *result, int rc)
 {
   AG_LOGI("ussd.hop",
           "carrier=%s session=%s hop=%zu phone=%s effect=%d end=%d result=%s%s%s ms=%.2f",
-          h->d->name, h->session, h->step.n_inputs, h->s ? sess_session_phone_masked(h->s) : "-",
+          h->c->name, h->session, h->step.n_inputs, h->s ? sess_session_phone_masked(h->s) : "-",
           (int)h->reply.effect.kind, h->reply.end, result, rc ? " error=" : "",
           rc ? ag_errname(rc) : "", (double)(ag_now_us() - h->t0_us) / 1000.0);
 }
@@ -44,7 +30,7 @@ void gw_ussd__hop_unavailable(struct gw_ussd_hop *h, int rc)
 {
   const struct sess_content *c = h->s ? sess_session_content(h->s) : h->u->content;
 
-  gw_ussd__reply_screen(h->req, h->d, 1, sess_string(c, "unavailable", h->reply.lang));
+  gw_ussd__reply_screen(h->req, h->c, 1, sess_string(c, "unavailable", h->reply.lang));
   h->reply.end = 1;
   gw_ussd__hop_log(h, "unavailable", rc);
   if (h->s)
@@ -58,7 +44,7 @@ void gw_ussd__hop_finish(struct gw_ussd_hop *h)
     gw_ussd__hop_unavailable(h, h->failed);
     return;
   }
-  gw_ussd__reply_screen(h->req, h->d, h->reply.end, h->reply.text);
+  gw_ussd__reply_screen(h->req, h->c, h->reply.end, h->reply.text);
   gw_ussd__hop_log(h, "ok", AG_OK);
   if (h->reply.end)
     sess_table_end(h->s, SESS_END_SCREEN);
@@ -69,13 +55,11 @@ void gw_ussd__hop_finish(struct gw_ussd_hop *h)
 static void hop_run(struct gw_ussd_hop *h)
 {
   struct sess_session *s = h->s;
-  struct sess_budget budget;
   int rc;
 
   sess_table_touch(s, h->step.n_inputs, ag_now_us());
-  rc = sess_replay(sess_session_content(s), budget_for(h->u, h->d->name, &budget),
-                   h->u->cfg->ussd_entry, sess_session_ctx(s), h->step.inputs, h->step.n_inputs,
-                   &h->reply);
+  rc = sess_replay(sess_session_content(s), &h->c->budget, h->u->cfg->ussd_entry,
+                   sess_session_ctx(s), h->step.inputs, h->step.n_inputs, &h->reply);
   if (rc) {
     gw_ussd__hop_unavailable(h, rc);
     return;

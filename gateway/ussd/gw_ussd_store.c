@@ -20,7 +20,7 @@ static void on_stored(void *arg, int rc)
 /* The language is a convenience for the next call: failing to keep it fails nothing. */
 static void lang_not_saved(const struct gw_ussd_hop *h, int rc)
 {
-  AG_LOGW("ussd.lang_not_saved", "carrier=%s session=%s error=%s", h->d->name, h->session,
+  AG_LOGW("ussd.lang_not_saved", "carrier=%s session=%s error=%s", h->c->name, h->session,
           ag_errname(rc));
 }
 
@@ -64,7 +64,7 @@ static void submit_answer(struct gw_ussd_hop *h, const struct sess_effect *e)
                            .question_id = e->question_id,
                            .option = e->value,
                            .lang = sess_lang_code(h->reply.lang),
-                           .carrier = h->d->name,
+                           .carrier = h->c->name,
                            .network_code = h->step.network_code,
                            .session_id = h->step.session_id,
                            .hop = (int)h->step.n_inputs,
@@ -78,7 +78,7 @@ static void submit_answer(struct gw_ussd_hop *h, const struct sess_effect *e)
 
 static void submit_attempt(struct gw_ussd_hop *h, const struct sess_effect *e)
 {
-  struct store_attempt a = {.carrier = h->d->name,
+  struct store_attempt a = {.carrier = h->c->name,
                             .session_id = h->step.session_id,
                             .relation = e->relation,
                             .survey_id = e->survey_id,
@@ -94,7 +94,7 @@ static void submit_attempt(struct gw_ussd_hop *h, const struct sess_effect *e)
 /* The hop waits for the commit, so that the caller's next session (on any gateway) reads it. */
 static void submit_lang(struct gw_ussd_hop *h)
 {
-  struct store_lang l = {.carrier = h->d->name,
+  struct store_lang l = {.carrier = h->c->name,
                          .session_id = h->step.session_id,
                          .lang = sess_lang_code(h->reply.lang),
                          .received_at_us = gw_req_received_us(h->req)};

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/carriers/gw_dialect.h"
+#include "gateway/carriers/gw_carrier.h"
 #include "lib/ag.h"
 
 /* abort() rather than assert(): the check must hold in every build type. */
@@ -82,15 +82,16 @@ static void check_msisdn(const char *m)
 }
 
 /* The reply for a screen made of the parsed input: "CON " or "END " and the text, or E2BIG. */
-static void check_render(const struct gw_dialect *d, const char *text)
+static void check_render(const struct gw_carrier *c, const char *text)
 {
-  struct gw_dialect_reply r;
+  char buf[GW_USSD_REPLY_MAX];
+  struct gw_dialect_reply r = {.body = buf, .cap = sizeof(buf)};
   size_t k = strlen(text);
 
   for (int end = 0; end < 2; end++) {
-    int rc = gw_dialect_render_ussd(d, end, text, &r);
+    int rc = gw_carrier_ussd_render(c, end, text, &r);
 
-    if (k + 4 < sizeof(r.body)) {
+    if (k + 4 < r.cap) {
       FUZZ_CHECK(rc == AG_OK);
       FUZZ_CHECK(r.status == 200);
       FUZZ_CHECK(r.content_type != NULL);
@@ -105,14 +106,14 @@ static void check_render(const struct gw_dialect *d, const char *text)
 
 /* The same bytes as an end-of-session notification: a session id on success, a message on
  * failure, and nothing left allocated either way. */
-static void check_end(const struct gw_dialect *d, const uint8_t *data, size_t size)
+static void check_end(const struct gw_carrier *c, const uint8_t *data, size_t size)
 {
   struct gw_ussd_end end;
   char err[160];
   int rc;
 
   memset(err, 0x55, sizeof(err));
-  rc = d->parse_end((const char *)data, size, &end, err, sizeof(err));
+  rc = gw_carrier_ussd_end(c, (const char *)data, size, &end, err, sizeof(err));
   if (rc == AG_OK)
     FUZZ_CHECK(end.session_id && *end.session_id && strlen(end.session_id) <= GW_USSD_ID_MAX &&
                end.status && end.duration_ms && end.hops);
@@ -124,21 +125,21 @@ static void check_end(const struct gw_dialect *d, const uint8_t *data, size_t si
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  static const struct gw_dialect *d;
+  static struct gw_carrier c = {.name = "at"};
   struct gw_ussd_step step;
   char err[160];
   int rc;
 
-  if (!d)
-    d = gw_dialect_find("at");
-  FUZZ_CHECK(d != NULL);
+  if (!c.dialect)
+    c.dialect = gw_dialect_find("at");
+  FUZZ_CHECK(c.dialect != NULL);
   memset(err, 0x55, sizeof(err)); /* so that a missing NUL shows */
-  rc = gw_dialect_parse_ussd(d, (const char *)data, size, &step, err, sizeof(err));
+  rc = gw_carrier_ussd_step(&c, (const char *)data, size, &step, err, sizeof(err));
   switch (rc) {
   case AG_OK:
     check_fields(&step, size);
     check_msisdn(step.msisdn);
-    check_render(d, ag_form_get(&step.form, "text"));
+    check_render(&c, ag_form_get(&step.form, "text"));
     break;
   case AG_EPHONE:
     check_fields(&step, size);
@@ -156,6 +157,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   gw_ussd_step_cleanup(&step);
   FUZZ_CHECK(step.form.buf == NULL && step.form.n == 0);
-  check_end(d, data, size);
+  check_end(&c, data, size);
   return 0;
 }

@@ -537,7 +537,9 @@ START_TEST(test_it_carrier_budget_too_small_refused)
   int status = -1, named = 0;
   FILE *log;
 
-  ck_assert_int_eq(it_server_start(&gw, "carrier_budgets = at=40/100\n"), -1);
+  ck_assert_int_eq(
+      it_server_start(&gw, "[carrier.at]\ndialect = at\nbudget_ucs2 = 40\nbudget_gsm7 = 100\n"),
+      -1);
   ck_assert_int_eq(waitpid(gw.pid, &status, 0), gw.pid);
   ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
   log = fopen(gw.log, "r");

@@ -225,6 +225,12 @@ int it_post(const struct it_server *s, const char *path, const char *ctype, cons
 int it_hop(const struct it_server *s, const char *session, const char *phone, const char *text,
            struct it_resp *r)
 {
+  return it_hop_path(s, "/ussd/at", session, phone, text, r);
+}
+
+int it_hop_path(const struct it_server *s, const char *path, const char *session, const char *phone,
+                const char *text, struct it_resp *r)
+{
   char body[2048];
   CURL *c = curl_easy_init();
   char *es = curl_easy_escape(c, session, 0), *ep = curl_easy_escape(c, phone, 0),
@@ -237,7 +243,7 @@ int it_hop(const struct it_server *s, const char *session, const char *phone, co
   curl_free(ep);
   curl_free(et);
   curl_easy_cleanup(c);
-  return it_post(s, "/ussd/at", "application/x-www-form-urlencoded", body, (size_t)n, r);
+  return it_post(s, path, "application/x-www-form-urlencoded", body, (size_t)n, r);
 }
 
 int it_wait_health(const struct it_server *s, long want_status, int ms)

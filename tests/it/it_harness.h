@@ -45,6 +45,9 @@ int it_post(const struct it_server *s, const char *path, const char *ctype, cons
 /* One `at` hop: form-encodes the fields. */
 int it_hop(const struct it_server *s, const char *session, const char *phone, const char *text,
            struct it_resp *r);
+/* The same to the carrier whose path is path (an `at` dialect carrier of its own). */
+int it_hop_path(const struct it_server *s, const char *path, const char *session, const char *phone,
+                const char *text, struct it_resp *r);
 
 /* A number from GET /healthz, e.g. "content_generation" (the request must succeed). */
 long it_health_number(const struct it_server *s, const char *key);

@@ -38,8 +38,12 @@ static const char *const all_keys[] = {
     "session_idle_timeout_ms",
     "session_max_ms",
     "resume_window_ms",
-    "carrier_budgets",
     "shutdown_grace_ms",
+    "carrier.NAME.dialect",
+    "carrier.NAME.path",
+    "carrier.NAME.allow_ips",
+    "carrier.NAME.budget_ucs2",
+    "carrier.NAME.budget_gsm7",
 };
 
 /* Each test runs in its own process (Check's fork mode), but starts from a clean environment
@@ -182,8 +186,11 @@ START_TEST(test_config_doc_lists_every_key)
     ck_assert_msg(klen > 2 && cells[0][0] == '`' && cells[0][klen - 1] == '`', "row key %s",
                   cells[0]);
     snprintf(key, sizeof(key), "%.*s", (int)(klen - 2), cells[0] + 1);
-    snprintf(def, sizeof(def), "%.*s", (int)(strlen(cells[3]) - 2), cells[3] + 1);
     ck_assert_msg(*cells[4] != '\0', "key '%s' has no meaning documented", key);
+    rows++;
+    if (strncmp(key, "carrier.NAME.", 13) == 0 && cells[3][0] != '`')
+      continue; /* a section key without a default of its own: inherited or required */
+    snprintf(def, sizeof(def), "%.*s", (int)(strlen(cells[3]) - 2), cells[3] + 1);
     ck_assert_msg(ag_config_set(&cfg, key, def, err, sizeof(err)) == AG_OK,
                   "documented key '%s' refuses its documented default '%s': %s", key, def, err);
     if (strcmp(cells[1], "integer") == 0) {
@@ -192,7 +199,6 @@ START_TEST(test_config_doc_lists_every_key)
                     cells[2]);
       ck_assert_msg(lo <= v && v <= hi, "key '%s': default %ld outside %ld to %ld", key, v, lo, hi);
     }
-    rows++;
   }
   ck_assert_uint_eq(rows, AG_ARRAY_LEN(all_keys));
   ag_config_cleanup(&cfg);
@@ -820,44 +826,155 @@ START_TEST(test_ipnet_list_limits)
 }
 END_TEST
 
-START_TEST(test_config_carrier_budgets)
+/* The flat carrier_budgets key is read no more: its refusal says what to write instead, both
+ * from a file (with the line) and from ag_config_set(). */
+START_TEST(test_config_carrier_budgets_refused)
 {
-  static const char *const bad[] = {"",
-                                    "at",
-                                    "at=70",
-                                    "at=70/",
-                                    "at=19/160",
-                                    "at=81/160",
-                                    "at=70/183",
-                                    "at=70/160,",
-                                    "AT=70/160",
-                                    "at=70/160,at=60/150",
-                                    "at=70/160 x",
-                                    "a=20/20,b=20/20,c=20/20,d=20/20,e=20/20,f=20/20,g=20/20,"
-                                    "h=20/20,i=20/20,j=20/20,k=20/20,l=20/20,m=20/20,n=20/20,"
-                                    "o=20/20,p=20/20,q=20/20"};
   struct ag_config cfg;
-  char err[256];
+  char path[64], err[512];
+
+  ck_assert_int_eq(
+      load_text(&cfg, "log_level = warn\ncarrier_budgets = at=70/160\n", path, err, sizeof(err)),
+      AG_ECONFIG);
+  ck_assert_has(err, path);
+  ck_assert_has(err, ":2: key 'carrier_budgets' is no longer read: per carrier, write a section "
+                     "instead: a line '[carrier.NAME]' followed by 'dialect = at', "
+                     "'budget_ucs2 = 70' and 'budget_gsm7 = 160'");
+  ag_config_cleanup(&cfg);
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  ck_assert_int_eq(ag_config_set(&cfg, "carrier_budgets", "none", err, sizeof(err)), AG_ECONFIG);
+  ck_assert_has(err, "[carrier.NAME]");
+  ck_assert_has(err, "budget_ucs2");
+  ck_assert_has(err, "budget_gsm7");
+  ck_assert_uint_eq(cfg.n_carriers, 0);
+  ag_config_cleanup(&cfg);
+}
+END_TEST
+
+START_TEST(test_config_sections_valid)
+{
+  static const char text[] = "listen = 127.0.0.1:8081\n"
+                             "[carrier.at]\n"
+                             "dialect = at\n"
+                             "\n"
+                             "# the big one\n"
+                             "[carrier.beeline-kz]\n"
+                             "  dialect = at \n"
+                             "path = /ussd/beeline\n"
+                             "allow_ips = 10.0.0.0/8, ::1\n"
+                             "budget_ucs2 = 60\n"
+                             "budget_gsm7 = 150\n";
+  struct ag_config cfg;
+  char path[64], err[512];
+
+  ck_assert_msg(load_text(&cfg, text, path, err, sizeof(err)) == AG_OK, "%s", err);
+  ck_assert_int_eq(cfg.listen_port, 8081);
+  ck_assert_uint_eq(cfg.n_carriers, 2);
+  ck_assert_str_eq(cfg.carriers[0].name, "at");
+  ck_assert_str_eq(cfg.carriers[0].dialect, "at");
+  ck_assert_str_eq(cfg.carriers[0].path, "/ussd/at"); /* the default path */
+  ck_assert_uint_eq(cfg.carriers[0].allow_ips.n, 0);  /* inherits carrier_allow_ips */
+  ck_assert_int_eq(cfg.carriers[0].budget_ucs2, 0);   /* inherits ussd_budget_ucs2 */
+  ck_assert_uint_eq(cfg.carriers[0].line, 2);
+  ck_assert_str_eq(cfg.carriers[1].name, "beeline-kz");
+  ck_assert_str_eq(cfg.carriers[1].path, "/ussd/beeline");
+  ck_assert_uint_eq(cfg.carriers[1].allow_ips.n, 2);
+  ck_assert_int_eq(cfg.carriers[1].budget_ucs2, 60);
+  ck_assert_int_eq(cfg.carriers[1].budget_gsm7, 150);
+  ag_config_cleanup(&cfg);
+
+  /* Paths that only start alike do not clash: /u/xend is no end notice of /u/x. */
+  ck_assert_msg(load_text(&cfg,
+                          "[carrier.a]\ndialect = at\npath = /u/x\n"
+                          "[carrier.b]\ndialect = at\npath = /u/xend\n",
+                          path, err, sizeof(err)) == AG_OK,
+                "%s", err);
+  ck_assert_uint_eq(cfg.n_carriers, 2);
+  ag_config_cleanup(&cfg);
+
+  ck_assert_msg(load_text(&cfg, "log_level = warn\n", path, err, sizeof(err)) == AG_OK, "%s", err);
+  ck_assert_uint_eq(cfg.n_carriers, 0); /* no section: the gateway makes the carrier `at` */
+  ag_config_cleanup(&cfg);
+}
+END_TEST
+
+/* The programmatic form of a section key, as the environment or a test would set one. */
+START_TEST(test_config_section_set)
+{
+  struct ag_config cfg;
+  char err[512];
 
   ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
-  ck_assert_uint_eq(cfg.n_carrier_budgets, 0);
-  ck_assert_int_eq(
-      ag_config_set(&cfg, "carrier_budgets", "at=70/160, beeline-kz=80/182", err, sizeof(err)),
-      AG_OK);
-  ck_assert_uint_eq(cfg.n_carrier_budgets, 2);
-  ck_assert_str_eq(cfg.carrier_budgets[0].carrier, "at");
-  ck_assert_int_eq(cfg.carrier_budgets[0].ucs2, 70);
-  ck_assert_int_eq(cfg.carrier_budgets[0].gsm7, 160);
-  ck_assert_str_eq(cfg.carrier_budgets[1].carrier, "beeline-kz");
-  ck_assert_int_eq(cfg.carrier_budgets[1].gsm7, 182);
-  for (size_t i = 0; i < AG_ARRAY_LEN(bad); i++) {
-    ck_assert_msg(ag_config_set(&cfg, "carrier_budgets", bad[i], err, sizeof(err)) == AG_ECONFIG,
-                  "'%s' accepted", bad[i]);
-    ck_assert_msg(strstr(err, "carrier_budgets") != NULL, "%s", err);
-    ck_assert_uint_eq(cfg.n_carrier_budgets, 2); /* a refused value changes nothing */
-  }
-  ck_assert_int_eq(ag_config_set(&cfg, "carrier_budgets", "none", err, sizeof(err)), AG_OK);
-  ck_assert_uint_eq(cfg.n_carrier_budgets, 0);
+  ck_assert_msg(ag_config_set(&cfg, "carrier.kcell.budget_gsm7", "100", err, sizeof(err)) == AG_OK,
+                "%s", err);
+  ck_assert_msg(ag_config_set(&cfg, "carrier.kcell.dialect", "at", err, sizeof(err)) == AG_OK, "%s",
+                err);
+  ck_assert_uint_eq(cfg.n_carriers, 1);
+  ck_assert_str_eq(cfg.carriers[0].name, "kcell");
+  ck_assert_int_eq(cfg.carriers[0].budget_gsm7, 100);
+  ck_assert_int_eq(ag_config_set(&cfg, "carrier.kcell.budget_gsm7", "183", err, sizeof(err)),
+                   AG_ECONFIG);
+  ck_assert_has(err, "section [carrier.kcell]: key 'budget_gsm7': '183' is not an integer from 20 "
+                     "to 182");
+  ck_assert_int_eq(cfg.carriers[0].budget_gsm7, 100);
+  ck_assert_int_eq(ag_config_set(&cfg, "carrier.kcell.listen", "1.2.3.4:5", err, sizeof(err)),
+                   AG_ECONFIG);
+  ck_assert_has(err, "unknown key 'listen'");
+  ck_assert_int_eq(ag_config_set(&cfg, "carrier.Kcell.dialect", "at", err, sizeof(err)),
+                   AG_ECONFIG);
+  ck_assert_uint_eq(cfg.n_carriers, 1);
+  ag_config_cleanup(&cfg);
+}
+END_TEST
+
+/* Each refused section file, and what its message must say (after "FILE:"). */
+static const struct {
+  const char *text, *says;
+} bad_sections[] = {
+    {"[carrier.at]\ndialect = at\nlisten = 127.0.0.1:80\n",
+     ":3: unknown key 'listen' (a section takes dialect, path, allow_ips, budget_ucs2, "
+     "budget_gsm7)"},
+    {"[carrier.at]\ndialect = at\ncolour = red\n", ":3: unknown key 'colour'"},
+    {"[carrier.at]\ndialect = at\n[carrier.b]\ndialect = at\n[carrier.at]\n",
+     ":5: section [carrier.at] appears twice"},
+    {"log_level = warn\n[carrier.at]\npath = /ussd/x\n",
+     ":2: section [carrier.at] has no 'dialect' (e.g. dialect = at)"},
+    {"[carrier.at]\ndialect = at\ndialect = at\n", ":3: key 'dialect' is set twice"},
+    {"[carrier.at]\ndialect = AT\n", ":2: section [carrier.at]: key 'dialect': 'AT' is not"},
+    {"[carrier.at]\ndialect = at\npath = ussd/at\n", ":3: section [carrier.at]: key 'path': "
+                                                     "'ussd/at' is not a URL path"},
+    {"[carrier.at]\ndialect = at\npath = /ussd/at/\n", "key 'path': '/ussd/at/' is not"},
+    {"[carrier.at]\ndialect = at\npath = /ussd//at\n", "key 'path': '/ussd//at' is not"},
+    {"[carrier.at]\ndialect = at\npath = /ussd/../healthz\n", "key 'path': '/ussd/../healthz'"},
+    {"[carrier.at]\ndialect = at\npath = /ussd/a t\n", "key 'path': '/ussd/a t' is not"},
+    {"[carrier.at]\ndialect = at\npath = /ussd/at?x=1\n", "key 'path': '/ussd/at?x=1' is not"},
+    {"[carrier.a]\ndialect = at\npath = /u/x\n[carrier.b]\ndialect = at\npath = /u/x\n",
+     ":4: section [carrier.b]: path /u/x clashes with /u/x of [carrier.a] (a carrier takes PATH "
+     "and PATH/end)"},
+    {"[carrier.a]\ndialect = at\npath = /u/x\n[carrier.b]\ndialect = at\npath = /u/x/end\n",
+     ":4: section [carrier.b]: path /u/x/end clashes with /u/x of [carrier.a]"},
+    {"[carrier.b]\ndialect = at\npath = /ussd/a/end\n[carrier.a]\ndialect = at\n",
+     ":4: section [carrier.a]: path /ussd/a clashes with /ussd/a/end of [carrier.b]"},
+    {"[carrier.at]\ndialect = at\nbudget_ucs2 = 81\n",
+     ":3: section [carrier.at]: key 'budget_ucs2': '81' is not an integer from 20 to 80"},
+    {"[carrier.at]\ndialect = at\nallow_ips = 10.0.0.0/33\n",
+     ":3: section [carrier.at]: key 'allow_ips'"},
+    {"[carrier.Beeline]\ndialect = at\n", ":1: section [carrier.Beeline]: the name is not"},
+    {"[carrier.]\ndialect = at\n", ":1: section [carrier.]: the name is not"},
+    {"[operator.x]\n", ":1: expected a section '[carrier.NAME]'"},
+    {"[carrier.at\n", ":1: expected a section '[carrier.NAME]'"},
+    {"[carrier.at]\ndialect at\n", ":2: expected 'key = value'"},
+};
+
+START_TEST(test_config_section_refused)
+{
+  struct ag_config cfg;
+  char path[64], err[512];
+
+  ck_assert_int_eq(load_text(&cfg, bad_sections[_i].text, path, err, sizeof(err)), AG_ECONFIG);
+  ck_assert_msg(strncmp(err, path, strlen(path)) == 0, "message '%s' does not start with %s", err,
+                path);
+  ck_assert_has(err, bad_sections[_i].says);
   ag_config_cleanup(&cfg);
 }
 END_TEST
@@ -871,7 +988,10 @@ static Suite *config_suite(void)
   tcase_add_checked_fixture(tc, env_clear, NULL);
   tcase_add_test(tc, test_config_defaults_valid);
   tcase_add_test(tc, test_config_doc_lists_every_key);
-  tcase_add_test(tc, test_config_carrier_budgets);
+  tcase_add_test(tc, test_config_carrier_budgets_refused);
+  tcase_add_test(tc, test_config_sections_valid);
+  tcase_add_test(tc, test_config_section_set);
+  tcase_add_loop_test(tc, test_config_section_refused, 0, AG_ARRAY_LEN(bad_sections));
   suite_add_tcase(s, tc);
 
   tc = tcase_create("file");

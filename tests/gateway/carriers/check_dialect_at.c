@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/carriers/gw_dialect.h"
+#include "gateway/carriers/gw_carrier.h"
 #include "lib/ag.h"
 #include "tests/support/ag_check.h"
 
@@ -17,19 +17,21 @@
 #define BASE_PHONE   "phoneNumber=%2B77011234567"
 #define BASE_NETWORK "networkCode=40101"
 
-static const struct gw_dialect *at(void)
+/* A carrier of the `at` dialect, as a configuration without sections makes. */
+static const struct gw_carrier *at(void)
 {
-  const struct gw_dialect *d = gw_dialect_find("at");
+  static struct gw_carrier c = {.name = "at"};
 
-  ck_assert_ptr_nonnull(d);
-  return d;
+  c.dialect = gw_dialect_find("at");
+  ck_assert_ptr_nonnull(c.dialect);
+  return &c;
 }
 
 /* Parses a NUL-free body through the registry's `at` dialect. */
 static int parse(const char *body, struct gw_ussd_step *step, char *err, size_t errlen)
 {
   err[0] = '\0';
-  return gw_dialect_parse_ussd(at(), body, strlen(body), step, err, errlen);
+  return gw_carrier_ussd_step(at(), body, strlen(body), step, err, errlen);
 }
 
 /* A full callback with text as given (already urlencoded). */
@@ -52,8 +54,15 @@ START_TEST(test_dialect_at_registry)
   ck_assert_ptr_nonnull(d);
   ck_assert_str_eq(d->name, "at");
   ck_assert_uint_ge(d->version, 1);
-  ck_assert_ptr_nonnull(d->parse_ussd);
-  ck_assert_ptr_nonnull(d->render_ussd);
+  ck_assert_ptr_nonnull(d->ussd_step);
+  ck_assert_ptr_nonnull(d->ussd_render);
+  ck_assert_ptr_nonnull(d->ussd_end);
+  ck_assert_uint_eq(d->flags, GW_DIALECT_F_USSD | GW_DIALECT_F_USSD_END);
+  ck_assert_uint_ge(d->carrier_size, sizeof(struct gw_carrier));
+  ck_assert_ptr_null(d->sms_in); /* no flag, no op */
+  ck_assert_ptr_null(d->dlr);
+  ck_assert_ptr_null(d->send_request);
+  ck_assert_ptr_null(d->send_response);
   ck_assert_ptr_null(gw_dialect_find("AT"));
   ck_assert_ptr_null(gw_dialect_find("at "));
   ck_assert_ptr_null(gw_dialect_find(""));
@@ -322,7 +331,7 @@ START_TEST(test_dialect_at_embedded_nul)
   char err[160];
   static const char body[] = BASE_SESSION "&" BASE_SERVICE "&" BASE_PHONE "&text=1\0002";
 
-  ck_assert_int_eq(gw_dialect_parse_ussd(at(), body, sizeof(body) - 1, &step, err, sizeof(err)),
+  ck_assert_int_eq(gw_carrier_ussd_step(at(), body, sizeof(body) - 1, &step, err, sizeof(err)),
                    AG_EBADREQ);
   ck_assert_has(err, "NUL");
   gw_ussd_step_cleanup(&step);
@@ -395,7 +404,7 @@ START_TEST(test_dialect_at_cleanup_after_failure)
   gw_ussd_step_cleanup(&step); /* twice is harmless */
 
   /* An empty body is a request without any field. */
-  ck_assert_int_eq(gw_dialect_parse_ussd(at(), "", 0, &step, err, sizeof(err)), AG_EBADREQ);
+  ck_assert_int_eq(gw_carrier_ussd_step(at(), "", 0, &step, err, sizeof(err)), AG_EBADREQ);
   ck_assert_has(err, "sessionId");
   gw_ussd_step_cleanup(&step);
 }
@@ -405,10 +414,11 @@ END_TEST
 
 START_TEST(test_dialect_at_render_con)
 {
-  struct gw_dialect_reply r;
+  char rbuf[GW_USSD_REPLY_MAX];
+  struct gw_dialect_reply r = {.body = rbuf, .cap = sizeof(rbuf)};
   static const char want[] = "CON Do you help?\n1 Yes\n2 No";
 
-  ck_assert_int_eq(gw_dialect_render_ussd(at(), 0, "Do you help?\n1 Yes\n2 No", &r), AG_OK);
+  ck_assert_int_eq(gw_carrier_ussd_render(at(), 0, "Do you help?\n1 Yes\n2 No", &r), AG_OK);
   ck_assert_int_eq(r.status, 200);
   ck_assert_str_eq(r.content_type, "text/plain; charset=utf-8");
   ck_assert_uint_eq(r.len, sizeof(want) - 1);
@@ -418,19 +428,20 @@ END_TEST
 
 START_TEST(test_dialect_at_render_end)
 {
-  struct gw_dialect_reply r;
+  char rbuf[GW_USSD_REPLY_MAX];
+  struct gw_dialect_reply r = {.body = rbuf, .cap = sizeof(rbuf)};
   /* "END Рақмет!" in UTF-8: the body is bytes, never transcoded. */
   static const char want[] = "END \xd0\xa0\xd0\xb0\xd2\x9b\xd0\xbc\xd0\xb5\xd1\x82!";
 
   ck_assert_int_eq(
-      gw_dialect_render_ussd(at(), 1, "\xd0\xa0\xd0\xb0\xd2\x9b\xd0\xbc\xd0\xb5\xd1\x82!", &r),
+      gw_carrier_ussd_render(at(), 1, "\xd0\xa0\xd0\xb0\xd2\x9b\xd0\xbc\xd0\xb5\xd1\x82!", &r),
       AG_OK);
   ck_assert_int_eq(r.status, 200);
   ck_assert_str_eq(r.content_type, "text/plain; charset=utf-8");
   ck_assert_uint_eq(r.len, sizeof(want) - 1);
   ck_assert_mem_eq(r.body, want, sizeof(want) - 1);
 
-  ck_assert_int_eq(gw_dialect_render_ussd(at(), 1, "", &r), AG_OK);
+  ck_assert_int_eq(gw_carrier_ussd_render(at(), 1, "", &r), AG_OK);
   ck_assert_uint_eq(r.len, 4);
   ck_assert_mem_eq(r.body, "END ", 4);
 }
@@ -438,26 +449,27 @@ END_TEST
 
 START_TEST(test_dialect_at_render_sizes)
 {
-  struct gw_dialect_reply r;
-  size_t fit = sizeof(r.body) - 5; /* "CON " + text + NUL */
-  char *text = malloc(sizeof(r.body) + 1);
+  char rbuf[GW_USSD_REPLY_MAX];
+  struct gw_dialect_reply r = {.body = rbuf, .cap = sizeof(rbuf)};
+  size_t fit = r.cap - 5; /* "CON " + text + NUL */
+  char *text = malloc(r.cap + 1);
 
   ck_assert_ptr_nonnull(text);
   /* The largest screen the engine can produce always fits. */
   memset(text, 'a', SESS_SCREEN_MAX - 1);
   text[SESS_SCREEN_MAX - 1] = '\0';
-  ck_assert_int_eq(gw_dialect_render_ussd(at(), 0, text, &r), AG_OK);
+  ck_assert_int_eq(gw_carrier_ussd_render(at(), 0, text, &r), AG_OK);
   ck_assert_uint_eq(r.len, SESS_SCREEN_MAX - 1 + 4);
 
   memset(text, 'b', fit);
   text[fit] = '\0';
-  ck_assert_int_eq(gw_dialect_render_ussd(at(), 1, text, &r), AG_OK);
+  ck_assert_int_eq(gw_carrier_ussd_render(at(), 1, text, &r), AG_OK);
   ck_assert_uint_eq(r.len, fit + 4);
   ck_assert_mem_eq(r.body, "END bbb", 7);
 
   text[fit] = 'b';
   text[fit + 1] = '\0';
-  ck_assert_int_eq(gw_dialect_render_ussd(at(), 1, text, &r), AG_E2BIG);
+  ck_assert_int_eq(gw_carrier_ussd_render(at(), 1, text, &r), AG_E2BIG);
   free(text);
 }
 END_TEST

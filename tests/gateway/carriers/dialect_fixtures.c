@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/carriers/gw_dialect.h"
+#include "gateway/carriers/gw_carrier.h"
 #include "lib/ag.h"
 #include "tests/support/ag_check.h"
 
@@ -35,13 +35,16 @@ struct fixture_got {
 static int fixture_parse(const char *body, size_t len, struct fixture_got *got /* OUT */, char *err,
                          size_t errlen)
 {
-  const struct gw_dialect *d = gw_dialect_find(fx_dialect);
+  /* A carrier of the dialect as a configuration without options makes it. */
+  struct gw_carrier c = {.dialect = gw_dialect_find(fx_dialect)};
   struct gw_ussd_step step;
   int rc;
 
-  ck_assert_msg(d != NULL, "no dialect '%s' in the registry", fx_dialect);
+  snprintf(c.name, sizeof(c.name), "%s", fx_dialect);
+  ck_assert_msg(c.dialect != NULL, "no dialect '%s' in the registry", fx_dialect);
+  ck_assert_msg(gw_carrier_has(&c, GW_DIALECT_F_USSD), "dialect '%s' has no USSD step", fx_dialect);
   memset(got, 0, sizeof(*got));
-  rc = gw_dialect_parse_ussd(d, body, len, &step, err, errlen);
+  rc = gw_carrier_ussd_step(&c, body, len, &step, err, errlen);
   if (rc == AG_OK || rc == AG_EPHONE) {
     for (size_t i = 0; i < step.n_inputs; i++) {
       if (i)

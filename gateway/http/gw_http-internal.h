@@ -1,0 +1,59 @@
+/* gw_http-internal.h: what gw_http.c and gw_stream.c share; nothing outside gateway/http/. */
+#ifndef GW_HTTP_INTERNAL_H
+#define GW_HTTP_INTERNAL_H
+
+#include "gateway/http/gw_http.h"
+
+#include <microhttpd.h>
+
+#define GW_HTTP_HEADERS_MAX 8
+#define GW_REQ_ID_MAX       64
+
+struct gw_http {
+  struct MHD_Daemon *d;
+  struct event_base *base;
+  struct ag_watch *ev_epoll; /* owned, like the two below */
+  struct ag_timer *ev_timer;
+  struct ag_defer *ev_kick;
+  const struct gw_route *routes;
+  size_t n_routes;
+  struct gw_http_config cfg;
+  gw_token_fn token_fn;
+  void *token_arg;
+  size_t suspended, streams;
+  struct gw_stream *stream_list; /* open streams, to end them at destroy */
+  unsigned id_prefix, id_next;   /* request ids: random per server, then a counter */
+  int port;
+};
+
+struct gw_req {
+  struct gw_http *h;
+  struct MHD_Connection *conn;
+  const struct gw_route *route;
+  const char *method, *path; /* borrowed from MHD for the life of the request */
+  char id[GW_REQ_ID_MAX + 1];
+  char *body; /* owned */
+  size_t len, cap;
+  long long received_us;
+  int early_status; /* a refusal decided before the body: answered without dispatching */
+  const char *early_msg;
+  int dispatched, suspended, replied;
+  int status;
+  struct MHD_Response *resp; /* owned until queued */
+  struct gw_stream *stream;  /* the stream replied with, while both live */
+  size_t n_headers;
+  char *headers[GW_HTTP_HEADERS_MAX][2]; /* owned: name, value */
+};
+
+/* Runs MHD on the next loop turn: it notices a resumed connection only then. */
+void gw_http__kick(struct gw_http *h);
+/* Adds Content-Type, Cache-Control, X-Request-Id and the request's headers. AG_OK or AG_ENOMEM. */
+int gw_http__decorate(struct gw_req *r, struct MHD_Response *resp, const char *content_type);
+/* Takes resp as r's reply and resumes r when it was suspended. */
+void gw_http__replied(struct gw_req *r, int status, struct MHD_Response *resp);
+/* The connection of a streamed request completed: the stream loses it. */
+void gw_stream__detach(struct gw_stream *s);
+/* Ends every stream before the daemon stops. */
+void gw_stream__end_all(struct gw_http *h);
+
+#endif
