@@ -1,4 +1,4 @@
-/* gw_server.c: `aulgate serve`: set-up, /healthz, signals and a graceful stop.
+/* gw_server.c: `aulgate serve`: set-up, /healthz (gw_health.c), signals and a graceful stop.
  *
  * On SIGTERM or SIGINT the server stops accepting connections, waits (up to shutdown_grace_ms)
  * until every answer being committed has committed and its hop has been answered, then exits 0.
@@ -14,152 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-
-/* The families the server itself keeps or reads from its parts when asked. Modules register
- * their own counters next to these as they are instrumented. */
-static const struct ag_metric_def def_live =
-    AG_METRIC_PLAIN(GAUGE, "aulgate_sessions_live", "USSD sessions under way.");
-static const struct ag_metric_def def_pending =
-    AG_METRIC_PLAIN(GAUGE, "aulgate_answers_pending", "Answers queued or in flight to PostgreSQL.");
-static const struct ag_metric_def def_waiting = AG_METRIC_PLAIN(
-    GAUGE, "aulgate_http_waiting", "HTTP requests suspended, waiting for the database.");
-static const struct ag_metric_def def_db_up =
-    AG_METRIC_PLAIN(GAUGE, "aulgate_db_up", "1 while the store's connection is up.");
-static const struct ag_metric_def def_generation = AG_METRIC_PLAIN(
-    GAUGE, "aulgate_content_generation", "Generation of the content new sessions start with.");
-static const struct ag_metric_def def_reload_failures =
-    AG_METRIC_PLAIN(COUNTER, "aulgate_content_reload_failures_total",
-                    "SIGHUP reloads refused (the running content stayed).");
-static const struct ag_metric_def def_committed =
-    AG_METRIC_PLAIN(COUNTER, "aulgate_answers_committed_total", "Answers committed.");
-static const struct ag_metric_def def_batches =
-    AG_METRIC_PLAIN(COUNTER, "aulgate_batches_total", "Batches (transactions) committed.");
-static const struct ag_metric_def def_reconnects =
-    AG_METRIC_PLAIN(COUNTER, "aulgate_db_reconnects_total", "Times the store reconnected.");
-static const struct ag_metric_def def_uptime =
-    AG_METRIC_PLAIN(GAUGE, "aulgate_uptime_seconds", "Seconds since the process started.");
-
-static double read_live(void *arg)
-{
-  return (double)sess_table_live(((struct gw_server *)arg)->sessions);
-}
-
-static double read_pending(void *arg)
-{
-  return (double)store_pending(((struct gw_server *)arg)->store);
-}
-
-static double read_waiting(void *arg)
-{
-  return (double)gw_http_suspended(((struct gw_server *)arg)->http);
-}
-
-static double read_db_up(void *arg)
-{
-  return store_state(((struct gw_server *)arg)->store) == STORE_UP;
-}
-
-static double read_generation(void *arg)
-{
-  return sess_content_generation(((struct gw_server *)arg)->content);
-}
-
-static double read_uptime(void *arg)
-{
-  return (double)((ag_now_us() - ((struct gw_server *)arg)->started_us) / 1000000);
-}
-
-static double read_store(struct gw_server *srv, int which)
-{
-  struct store_stats st;
-
-  store_stats(srv->store, &st);
-  return (double)(which == 0 ? st.answers : which == 1 ? st.batches : st.reconnects);
-}
-
-static double read_committed(void *arg)
-{
-  return read_store(arg, 0);
-}
-
-static double read_batches(void *arg)
-{
-  return read_store(arg, 1);
-}
-
-static double read_reconnects(void *arg)
-{
-  return read_store(arg, 2);
-}
-
-static int metrics_setup(struct gw_server *srv)
-{
-  static const struct {
-    const struct ag_metric_def *def;
-    double (*fn)(void *arg);
-  } gauges[] = {
-      {&def_live, read_live},
-      {&def_pending, read_pending},
-      {&def_waiting, read_waiting},
-      {&def_db_up, read_db_up},
-      {&def_generation, read_generation},
-      {&def_committed, read_committed},
-      {&def_batches, read_batches},
-      {&def_reconnects, read_reconnects},
-      {&def_uptime, read_uptime},
-  };
-
-  srv->metrics = ag_metrics_create();
-  if (!srv->metrics)
-    return AG_ENOMEM;
-  for (size_t i = 0; i < AG_ARRAY_LEN(gauges); i++)
-    if (!ag_metrics_add_fn(srv->metrics, gauges[i].def, gauges[i].fn, srv))
-      return AG_ENOMEM;
-  srv->reload_failures = ag_metric_series0(ag_metrics_add(srv->metrics, &def_reload_failures));
-  return srv->reload_failures ? AG_OK : AG_ENOMEM;
-}
-
-/* /healthz: a few figures of the registry as JSON, 503 while the database is not up. */
-static int healthz(void *ctx, struct gw_req *req)
-{
-  static const struct {
-    const char *key, *metric;
-  } fields[] = {
-      {"live_sessions", "aulgate_sessions_live"},
-      {"content_generation", "aulgate_content_generation"},
-      {"content_reload_failures", "aulgate_content_reload_failures_total"},
-      {"pending_answers", "aulgate_answers_pending"},
-      {"waiting_requests", "aulgate_http_waiting"},
-      {"answers_committed", "aulgate_answers_committed_total"},
-      {"batches", "aulgate_batches_total"},
-      {"db_reconnects", "aulgate_db_reconnects_total"},
-      {"uptime_s", "aulgate_uptime_seconds"},
-  };
-  struct gw_server *srv = ctx;
-  enum store_state st = store_state(srv->store);
-  struct ag_buf b;
-  char *body;
-  size_t len;
-  int rc;
-
-  ag_buf_init(&b, 4096);
-  rc = ag_buf_printf(&b, "{\"status\":\"%s\",\"db\":\"%s\"", st == STORE_UP ? "ok" : "degraded",
-                     store_state_name(st));
-  for (size_t i = 0; rc == AG_OK && i < AG_ARRAY_LEN(fields); i++)
-    rc = ag_buf_printf(&b, ",\"%s\":%.0f", fields[i].key,
-                       ag_metrics_total(srv->metrics, fields[i].metric));
-  if (rc == AG_OK)
-    rc = ag_buf_adds(&b, "}\n");
-  body = ag_buf_take(&b, &len);
-  if (rc || !body) {
-    free(body);
-    gw_req_reply(req, 500, "application/json", "{\"error\":\"internal error\"}\n", 27,
-                 GW_BODY_STATIC);
-  } else {
-    gw_req_reply(req, st == STORE_UP ? 200 : 503, "application/json", body, len, GW_BODY_TAKE);
-  }
-  return AG_OK;
-}
 
 static int ussd_step(void *ctx, struct gw_req *req)
 {
@@ -180,7 +34,8 @@ static void routes_build(struct gw_server *srv)
 {
   struct gw_route *rt = srv->routes;
 
-  *rt++ = (struct gw_route){"GET", "/healthz", GW_MATCH_EXACT, GW_AUTH_NONE, 0, NULL, healthz, srv};
+  *rt++ = (struct gw_route){"GET", "/healthz", GW_MATCH_EXACT,  GW_AUTH_NONE,
+                            0,     NULL,       gw_health_reply, srv};
   for (size_t i = 0; i < srv->carriers.n; i++) {
     const struct gw_carrier *c = srv->carriers.v[i];
     struct gw_carrier_route *cr = &srv->carrier_routes[i];
@@ -431,8 +286,11 @@ static int entry_ok(const struct gw_server *srv)
 
 static int setup(struct gw_server *srv)
 {
-  struct store_config scfg = {srv->cfg.db, srv->cfg.db_batch_max, srv->cfg.db_queue_max,
-                              srv->cfg.db_reconnect_ms, srv->cfg.db_connect_timeout_ms};
+  struct store_config scfg = {.conninfo = srv->cfg.db,
+                              .batch_max = srv->cfg.db_batch_max,
+                              .queue_max = srv->cfg.db_queue_max,
+                              .reconnect_ms = srv->cfg.db_reconnect_ms,
+                              .connect_timeout_ms = srv->cfg.db_connect_timeout_ms};
   struct gw_http_config hcfg = {srv->cfg.listen_host,
                                 srv->cfg.listen_port,
                                 (size_t)srv->cfg.max_body_bytes,
@@ -462,14 +320,21 @@ static int setup(struct gw_server *srv)
   event_enable_debug_mode(); /* catches misuse of events; must come before the first base */
 #endif
   srv->base = event_base_new();
-  if (!srv->base)
+  srv->metrics = ag_metrics_create();
+  if (!srv->base || !srv->metrics)
     return AG_ENOMEM;
+  scfg.metrics = srv->metrics;
   srv->store = store_create(srv->base, &scfg);
   srv->sessions = sess_table_create(srv->base, srv->cfg.session_idle_timeout_ms,
                                     srv->cfg.session_max_ms, on_session_end, srv);
-  if (!srv->store || !srv->sessions || metrics_setup(srv))
+  if (!srv->store || !srv->sessions || gw_health_setup(srv) ||
+      gw_ussd_metrics_init(&srv->ussd, srv->metrics))
     return AG_ENOMEM;
-  srv->ussd = (struct gw_ussd){&srv->cfg, &srv->secret, srv->content, srv->sessions, srv->store};
+  srv->ussd.cfg = &srv->cfg;
+  srv->ussd.secret = &srv->secret;
+  srv->ussd.content = srv->content;
+  srv->ussd.sessions = srv->sessions;
+  srv->ussd.store = srv->store;
   routes_build(srv);
   srv->http = gw_http_create(srv->base, &hcfg, srv->routes, srv->n_routes, err, sizeof(err));
   if (!srv->http) {

@@ -47,6 +47,11 @@ struct gw_server {
   struct gw_ussd ussd;               /* what hops borrow; ussd.content follows content */
 };
 
+/* gw_health.c: registers the server's own figures in srv->metrics (AG_OK or AG_ENOMEM), and
+ * the /healthz route: 200 with JSON, 503 while the database is not up. */
+int gw_health_setup(struct gw_server *srv);
+int gw_health_reply(void *ctx, struct gw_req *req);
+
 /* Runs `aulgate serve` with an already loaded configuration; returns the exit status. */
 int gw_server_run(struct ag_config *cfg);
 

@@ -71,6 +71,13 @@ static int key_line(struct ag_config *cfg, struct file_pos *fp, char *key, char 
   *eq = '\0';
   value = trim(eq + 1);
   key = trim(key);
+  if (!fp->section && strncmp(key, "carrier.", 8) == 0) {
+    /* ag_config_set() takes this form (for tests and tools), but a file has one way to say it,
+     * where "set twice" can be seen. */
+    snprintf(err, errlen, "%s:%u: key '%s': write carrier settings in a [carrier.NAME] section",
+             fp->path, fp->line, key);
+    return AG_ECONFIG;
+  }
   k = ag_config__key_index(fp->section != NULL, key);
   if (fp->section)
     snprintf(full, sizeof(full), "carrier.%s.%s", fp->section->name, key);
@@ -85,6 +92,8 @@ static int key_line(struct ag_config *cfg, struct file_pos *fp, char *key, char 
     snprintf(err, errlen, "%s:%u: %s", fp->path, fp->line, detail);
     return rc;
   }
+  if (AG_NEVER(k < 0)) /* ag_config_set() refuses a key the table does not know */
+    return AG_OK;
   if (fp->section)
     fp->section->seen |= 1u << k;
   else

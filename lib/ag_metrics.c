@@ -280,6 +280,20 @@ double ag_metrics_total(const struct ag_metrics *m, const char *name)
   return sum;
 }
 
+double ag_metrics_value(const struct ag_metrics *m, const char *name, const char *const *values)
+{
+  const struct ag_metric *f = ag_metrics_find(m, name);
+
+  if (!f)
+    return 0;
+  if (f->fn)
+    return f->fn(f->fn_arg);
+  for (size_t i = 0; i < f->n_series; i++)
+    if (same_values(f, f->series[i], values))
+      return ag_series_value(f->series[i]);
+  return 0;
+}
+
 /* ---- The text format: https://prometheus.io/docs/instrumenting/exposition_formats/ ---- */
 
 static const char *type_name(enum ag_metric_type t)

@@ -86,6 +86,11 @@ struct ag_metric *ag_metrics_find(const struct ag_metrics *m, const char *name);
  * shows. 0 when there is no such family. */
 double ag_metrics_total(const struct ag_metrics *m, const char *name);
 
+/* The value (as ag_series_value) of the series of family `name` with these label values (one
+ * per label, borrowed; NULL for a family without labels), a gauge_fn's value, or 0 when the
+ * family or the series does not exist (yet). */
+double ag_metrics_value(const struct ag_metrics *m, const char *name, const char *const *values);
+
 /* Appends the whole registry in the Prometheus text format, families in registration order.
  * Returns AG_OK, or the error of ag_buf_*(). */
 int ag_metrics_render(const struct ag_metrics *m, struct ag_buf *out);

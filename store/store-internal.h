@@ -4,6 +4,7 @@
 #ifndef STORE_INTERNAL_H
 #define STORE_INTERNAL_H
 
+#include "lib/ag_metrics.h"
 #include "store/store.h"
 
 #include <libpq-fe.h>
@@ -56,6 +57,13 @@ struct store__item *store__item_create(const struct store__stmt *stmt, const cha
 /* Queues it (owned by the store from now on, freed also on failure) for the next batch. Returns
  * AG_OK (its callback will run once), or AG_ENOMEM (it NULL), AG_EDB, AG_E2BIG. */
 int store__enqueue(struct store *st, struct store__item *it);
+
+/* The store's series in the process registry; all NULL (updates do nothing) without one. */
+struct store__metrics {
+  struct ag_series *committed, *failed, *batches, *reconnects, *batch_size, *commit_seconds;
+};
+/* store_metrics.c: registers the store's families in reg (borrowed; NULL: none). */
+void store__metrics_init(struct store__metrics *m, struct ag_metrics *reg);
 
 /* Formats v into buf (at least 24 bytes) and returns buf. */
 const char *store__fmt_int(char *buf, size_t len, long long v);

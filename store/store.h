@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct ag_metrics;
 struct event_base;
 struct store;
 
@@ -93,6 +94,7 @@ struct store_config {
   long queue_max;
   long reconnect_ms;
   long connect_timeout_ms;
+  struct ag_metrics *metrics; /* borrowed for the life of the store; NULL: not instrumented */
 };
 
 enum store_state { STORE_DOWN = 0, STORE_CONNECTING, STORE_UP };

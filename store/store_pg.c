@@ -49,6 +49,8 @@ struct store {
   int batch_failed;
   char batch_error[256];
   struct store_stats stats;
+  struct store__metrics m;
+  long long batch_sent_us; /* when the batch in flight went out */
 };
 
 static void on_io(void *arg, int fd, unsigned what);
@@ -84,6 +86,7 @@ static void queue_complete(struct store *st, struct queue *q, int rc)
         st->stats.answers++;
       else
         st->stats.failed++;
+      ag_series_inc(rc == AG_OK ? st->m.committed : st->m.failed);
       it->cb(it->arg, rc);
     }
     PQclear(it->res);
@@ -130,8 +133,10 @@ static void conn_lost(struct store *st, const char *why)
   close_conn(st);
   ag_timer_stop(st->timer);
   schedule_reconnect(st);
-  if (was_up)
+  if (was_up) {
     st->stats.reconnects++;
+    ag_series_inc(st->m.reconnects);
+  }
   queue_complete(st, &st->batch, AG_EDB);
   queue_complete(st, &st->queue, AG_EDB);
 }
@@ -209,6 +214,9 @@ static void batch_done(struct store *st)
             ag_log_quote(st->batch_error, q, sizeof(q)));
   }
   st->stats.batches++;
+  ag_series_inc(st->m.batches);
+  ag_series_observe(st->m.batch_size, (double)st->batch.n);
+  ag_series_observe(st->m.commit_seconds, (double)(ag_now_us() - st->batch_sent_us) / 1e6);
   queue_complete(st, &st->batch, rc);
 }
 
@@ -359,6 +367,7 @@ struct store *store_create(struct event_base *base, const struct store_config *c
     return NULL;
   st->base = base;
   st->cfg = *cfg;
+  store__metrics_init(&st->m, cfg->metrics);
   st->timer = ag_timer_create(base, on_timer, st);
   st->kick = ag_defer_create(base, on_kick, st);
   if (!st->timer || !st->kick) {
@@ -509,6 +518,7 @@ static void batch_send(struct store *st)
     return;
   }
   st->reading = st->batch.head;
+  st->batch_sent_us = ag_now_us();
   st->pending_syncs++;
   flush_output(st);
 }

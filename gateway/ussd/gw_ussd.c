@@ -8,9 +8,44 @@
 #include "gateway/ussd/gw_ussd-internal.h"
 #include "lib/ag.h"
 #include "lib/ag_log.h"
+#include "lib/ag_metrics.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+static const struct ag_metric_def def_hops = {
+    AG_METRIC_COUNTER,
+    "aulgate_ussd_hops_total",
+    "USSD hops answered, by carrier and outcome (ok, unavailable, bad_request, bad_number, or "
+    "why the session had ended).",
+    {"carrier", "outcome"},
+    NULL,
+    0};
+/* Carriers allow about 10 s for a hop: the buckets watch the path from milliseconds to that. */
+static const double hop_buckets[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
+                                     0.2,   0.5,   1,     2,    5,    10};
+static const struct ag_metric_def def_hop_seconds = {
+    AG_METRIC_HISTOGRAM,
+    "aulgate_ussd_hop_seconds",
+    "Time from a hop's request to its reply, by carrier.",
+    {"carrier"},
+    hop_buckets,
+    AG_ARRAY_LEN(hop_buckets)};
+
+int gw_ussd_metrics_init(struct gw_ussd *u, struct ag_metrics *reg)
+{
+  u->hops = ag_metrics_add(reg, &def_hops);
+  u->hop_seconds = ag_metrics_add(reg, &def_hop_seconds);
+  return u->hops && u->hop_seconds ? AG_OK : AG_ENOMEM;
+}
+
+void gw_ussd__count(struct gw_ussd *u, const struct gw_carrier *c, const char *outcome,
+                    long long t0_us)
+{
+  ag_series_inc(ag_metric_series2(u->hops, c->name, outcome));
+  ag_series_observe(ag_metric_series1(u->hop_seconds, c->name),
+                    (double)(ag_now_us() - t0_us) / 1e6);
+}
 
 void gw_ussd__reply_screen(struct gw_req *req, const struct gw_carrier *c, int end,
                            const char *text)
@@ -51,6 +86,7 @@ static struct sess_session *session_of(struct gw_ussd_hop *h)
     /* One session is one phone: another number under the same id is a carrier fault or a
      * forgery, and must not write into the first caller's answers. */
     gw_ussd__bad_request(h->req, h->c, AG_EBADREQ, "phoneNumber does not match the session");
+    gw_ussd__count(u, h->c, "bad_request", h->t0_us);
     gw_ussd__hop_free(h);
     return NULL;
   }
@@ -99,10 +135,12 @@ int gw_ussd_step(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *r
             ag_log_quote(h->step.session_id, q, sizeof(q)));
     /* In Russian: a caller from a foreign number is likelier to read it than Kazakh. */
     gw_ussd__reply_screen(req, c, 1, sess_string(u->content, "not_kazakh", SESS_RU));
+    gw_ussd__count(u, c, "bad_number", h->t0_us);
     gw_ussd__hop_free(h);
     return AG_OK;
   }
   if (rc) {
+    gw_ussd__count(u, c, "bad_request", h->t0_us);
     gw_ussd__hop_free(h);
     return gw_ussd__bad_request(req, c, rc, err);
   }

@@ -10,6 +10,7 @@
 #include "gateway/carriers/gw_carrier.h"
 #include "gateway/http/gw_http.h"
 #include "lib/ag_config.h"
+#include "lib/ag_metrics.h"
 #include "lib/ag_secret.h"
 #include "sessions/sess.h"
 #include "store/store.h"
@@ -21,7 +22,13 @@ struct gw_ussd {
   struct sess_content *content; /* the current snapshot: new sessions take a reference */
   struct sess_table *sessions;
   struct store *store;
+  struct ag_metric *hops,
+      *hop_seconds; /* families in the server's registry (gw_ussd_metrics_init) */
 };
+
+/* Registers the hop's families (hops by carrier and outcome, hop latency) in reg, borrowed for
+ * the server's life. AG_OK or AG_ENOMEM. */
+int gw_ussd_metrics_init(struct gw_ussd *u, struct ag_metrics *reg);
 
 /* One hop of carrier c, with c's budget; answers are stored under c's name. Returns AG_OK after
  * replying, or AG_AGAIN with req suspended (the reply follows). c is borrowed for the server's

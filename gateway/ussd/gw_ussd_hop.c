@@ -11,6 +11,7 @@
 
 void gw_ussd__hop_log(const struct gw_ussd_hop *h, const char *result, int rc)
 {
+  gw_ussd__count(h->u, h->c, result, h->t0_us);
   AG_LOGI("ussd.hop",
           "carrier=%s session=%s hop=%zu phone=%s effect=%d end=%d result=%s%s%s ms=%.2f",
           h->c->name, h->session, h->step.n_inputs, h->s ? sess_session_phone_masked(h->s) : "-",

@@ -3,6 +3,7 @@
 #include "tests/it/it_harness.h"
 #include "tests/support/ag_check.h"
 #include "lib/ag.h"
+#include "lib/ag_metrics.h"
 #include "store/store.h"
 
 #include <check.h>
@@ -14,6 +15,7 @@
 
 static struct event_base *base;
 static struct store *st;
+static struct ag_metrics *metrics; /* the registry the store counts into */
 static PGconn *db;
 static char table[64], survey[64];
 static int next_session;
@@ -115,7 +117,11 @@ static long stored(void)
 
 static void setup(void)
 {
-  struct store_config cfg = {getenv("AULGATE_DB"), 4, 100, 200, 5000};
+  struct store_config cfg = {.conninfo = getenv("AULGATE_DB"),
+                             .batch_max = 4,
+                             .queue_max = 100,
+                             .reconnect_ms = 200,
+                             .connect_timeout_ms = 5000};
   char sql[256];
   long long end = now_ms() + 10000;
 
@@ -131,6 +137,9 @@ static void setup(void)
       table);
   exec(sql);
   base = event_base_new();
+  metrics = ag_metrics_create();
+  ck_assert_ptr_nonnull(metrics);
+  cfg.metrics = metrics;
   st = store_create(base, &cfg);
   ck_assert_ptr_nonnull(st);
   while (store_state(st) != STORE_UP && now_ms() < end)
@@ -143,6 +152,7 @@ static void teardown(void)
   char sql[256];
 
   store_destroy(st);
+  ag_metrics_destroy(metrics);
   event_base_free(base);
   snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s", table);
   exec(sql);
@@ -190,6 +200,13 @@ START_TEST(test_hook_runs_once_per_batch_in_its_transaction)
   snprintf(sql, sizeof(sql), "SELECT max(answers) FROM %s", table);
   ck_assert_int_le(it_count(db, sql), 4);
   ck_assert_int_eq(stored(), 13);
+  /* The registry counts what the store counts: /healthz and /metrics read these. */
+  ck_assert(ag_metrics_value(metrics, "aulgate_db_writes_total", (const char *[]){"committed"}) ==
+            13);
+  ck_assert(ag_metrics_value(metrics, "aulgate_db_writes_total", (const char *[]){"failed"}) == 0);
+  ck_assert(ag_metrics_total(metrics, "aulgate_db_batches_total") == (double)stats.batches);
+  ck_assert(ag_metrics_total(metrics, "aulgate_db_batch_size") == (double)stats.batches);
+  ck_assert(ag_metrics_total(metrics, "aulgate_db_commit_seconds") == (double)stats.batches);
 }
 END_TEST
 
@@ -209,6 +226,7 @@ START_TEST(test_hook_failure_fails_the_batch)
   run_until(&res.done, 2);
   ck_assert_int_eq(res.edb, 2);
   ck_assert_int_eq(stored(), 0);
+  ck_assert(ag_metrics_value(metrics, "aulgate_db_writes_total", (const char *[]){"failed"}) == 2);
   snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
   ck_assert_int_eq(it_count(db, sql), 0);
   /* Without the hook the store goes on committing. */

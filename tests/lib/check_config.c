@@ -851,6 +851,22 @@ START_TEST(test_config_carrier_budgets_refused)
 }
 END_TEST
 
+/* A carrier key written in the dotted form outside a section (fuzz_config found this reading
+ * seen[-1]): the file says where carrier settings go. */
+START_TEST(test_config_dotted_carrier_key_refused_in_file)
+{
+  struct ag_config cfg;
+  char path[64], err[512];
+
+  ck_assert_int_eq(load_text(&cfg, "#i#\ncarrier.beeline.path = /ussd/b\n", path, err, sizeof(err)),
+                   AG_ECONFIG);
+  ck_assert_has(err, ":2: key 'carrier.beeline.path': write carrier settings in a [carrier.NAME] "
+                     "section");
+  ck_assert_uint_eq(cfg.n_carriers, 0);
+  ag_config_cleanup(&cfg);
+}
+END_TEST
+
 START_TEST(test_config_sections_valid)
 {
   static const char text[] = "listen = 127.0.0.1:8081\n"
@@ -989,6 +1005,7 @@ static Suite *config_suite(void)
   tcase_add_test(tc, test_config_defaults_valid);
   tcase_add_test(tc, test_config_doc_lists_every_key);
   tcase_add_test(tc, test_config_carrier_budgets_refused);
+  tcase_add_test(tc, test_config_dotted_carrier_key_refused_in_file);
   tcase_add_test(tc, test_config_sections_valid);
   tcase_add_test(tc, test_config_section_set);
   tcase_add_loop_test(tc, test_config_section_refused, 0, AG_ARRAY_LEN(bad_sections));

@@ -50,6 +50,9 @@ START_TEST(test_metrics_counter_text)
                          "aulgate_hops_total{carrier=\"at\",outcome=\"ok\"} 3\n"
                          "aulgate_hops_total{carrier=\"at\",outcome=\"unavailable\"} 1\n");
   ck_assert(ag_metrics_total(m, "aulgate_hops_total") == 4);
+  ck_assert(ag_metrics_value(m, "aulgate_hops_total", (const char *[]){"at", "ok"}) == 3);
+  ck_assert(ag_metrics_value(m, "aulgate_hops_total", (const char *[]){"at", "none"}) == 0);
+  ck_assert(ag_metrics_value(m, "no_such_total", NULL) == 0);
   free(text);
   ag_metrics_destroy(m);
 }
@@ -106,6 +109,7 @@ START_TEST(test_metrics_gauge_fn_and_unlabelled_zero)
                          "aulgate_db_up 0\n");
   v = 7;
   ck_assert(ag_metrics_total(m, "aulgate_sessions_live") == 7);
+  ck_assert(ag_metrics_value(m, "aulgate_sessions_live", NULL) == 7);
   ck_assert(ag_metrics_total(m, "no_such_metric") == 0);
   free(text);
   ag_metrics_destroy(m);
