@@ -85,6 +85,8 @@ static int key_line(struct ag_config *cfg, struct file_pos *fp, char *key, char 
     snprintf(err, errlen, "%s:%u: %s", fp->path, fp->line, detail);
     return rc;
   }
+  if (k < 0) /* "carrier.NAME.key" outside a section: set, but not a key this file tracks */
+    return AG_OK;
   if (fp->section)
     fp->section->seen |= 1u << k;
   else
