@@ -158,6 +158,24 @@ int sess__content_build(const char *dir, const struct sess_budget *budget,
 const struct sess_survey *sess__survey_find(const struct sess_content *c, const char *id);
 int sess__node_find(const struct sess_survey *sv, const char *id);
 
+/* Loading, one file a job. sess_content.c: a {"kk", "ru", "en"} text (all three, non-empty), and
+ * the documents the snapshot keeps alive (doc owned by c from the call on, even on error). */
+int sess__text_load(struct sess_diag *d, json_t *obj, struct sess_text *t, const char *where);
+int sess__docs_push(struct sess_content *c, json_t *doc);
+/* sess_survey.c: pass 1 (id, version, kind, node ids), pass 2 (one node's fields), the region
+ * question of each districts question, and freeing a condition's owned arrays. */
+int sess__survey_head(struct sess_diag *d, struct sess_survey *sv, json_t *doc, const char *file);
+int sess__node_load(struct sess_diag *d, const struct sess_content *c, int self,
+                    struct sess_node *n, json_t *jn);
+void sess__link_districts(struct sess_survey *sv);
+void sess__cond_free(struct sess_cond *c);
+/* sess_tips.c: the tips file's bands and tips. */
+int sess__tips_load(struct sess_diag *d, struct sess_content *c, json_t *doc, const char *file);
+/* sess_places.c: the snapshot's places, from the database's list (places != NULL) or else from
+ * the places file places_doc (NULL: none). */
+int sess__places_load(struct sess_diag *d, struct sess_content *c, json_t *places_doc,
+                      const struct sess_place *places, size_t n_places);
+
 /* One option line of a screen: what it stores and what it shows. */
 struct sess_item {
   const char *value;
