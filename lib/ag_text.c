@@ -124,6 +124,10 @@ static size_t text_decode(const unsigned char *s, size_t n, unsigned *cp)
 {
   size_t k;
 
+  if (s[0] < 0x80) { /* most of every screen: no call for it */
+    *cp = s[0];
+    return 1;
+  }
   return ag_text_utf8_next((const char *)s, n, cp, &k) == AG_OK ? k : 0;
 }
 
@@ -155,7 +159,8 @@ int ag_text_measure(const char *utf8, size_t len, struct ag_text_cost *out)
       memset(out, 0, sizeof(*out));
       return AG_EINVAL;
     }
-    cost = ag_text_gsm7_cost(cp);
+    /* Once one character needs UCS-2 the septets are dropped: stop looking them up. */
+    cost = all_gsm ? ag_text_gsm7_cost(cp) : 0;
     if (cost == 0)
       all_gsm = 0;
     out->septets += (size_t)cost;

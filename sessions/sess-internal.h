@@ -123,6 +123,8 @@ struct sess_band {
   struct sess_text label;
 };
 
+struct sess_cost_memo;
+
 struct sess_content {
   int refs;
   unsigned generation;
@@ -140,7 +142,23 @@ struct sess_content {
   json_t **docs; /* owned: every parsed file (and the places copy), kept for the strings */
   size_t n_docs, cap_docs;
   struct sess_budget budget;
+  struct sess_cost_memo *costs; /* owned: the cost of every text, by address (sess_costs.c) */
 };
+
+/* The cost of a line of text in both encodings. A screen is GSM-7 only when every line is, so
+ * the cost of a page is a sum over its lines: no need to build the page to know if it fits. */
+struct sess_cost {
+  size_t septets, ucs2;
+  int gsm;
+};
+/* sess_costs.c: measures text (invalid UTF-8 costs more than any screen). */
+void sess__cost_measure(const char *text, struct sess_cost *out);
+/* Measures every text a screen of c may show, once, into c->costs. AG_OK or AG_ENOMEM (then
+ * every cost is measured when asked, as before). */
+int sess__costs_build(struct sess_content *c);
+void sess__costs_free(struct sess_cost_memo *m);
+/* The cost of text: from the memo when it is one of c's own texts, else measured now. */
+void sess__cost_of(const struct sess_content *c, const char *text, struct sess_cost *out);
 
 /* Problems found while loading. In lint mode every problem is written to out and counted and
  * loading goes on where it can; otherwise the first one is kept in err and loading stops. */

@@ -250,6 +250,8 @@ int sess__content_build(const char *dir, const struct sess_budget *budget,
     rc = AG_ECONTENT;
   if (rc == AG_OK && d->count)
     rc = AG_ECONTENT;
+  if (rc != AG_ENOMEM && c->strings && sess__costs_build(c) != AG_OK)
+    rc = AG_ENOMEM;
   *out = c;
   return rc;
 }
@@ -279,6 +281,7 @@ void sess_content_unref(struct sess_content *c)
   for (size_t i = 0; i < c->n_docs; i++)
     json_decref(c->docs[i]);
   free(c->docs);
+  sess__costs_free(c->costs);
   free(c);
 }
 

@@ -87,49 +87,33 @@ int sess__screen_cost(const struct sess_budget *b, const char *screen, size_t *u
   return AG_OK;
 }
 
-/* The cost of one line in both encodings. A screen is GSM-7 only when every line is, so the cost
- * of a page is a sum over its lines: no need to build the page to know whether it fits. */
-struct cost {
-  size_t septets, ucs2;
-  int gsm;
-};
-
-/* The costs of every line a screen may show, measured once per screen. */
+/* The costs of every line a screen may show, looked up once per screen. */
 struct costs {
-  struct cost error, prompt, tail, more, back;
-  struct cost item[SESS_MAX_OPTIONS];
+  struct sess_cost error, prompt, tail, more, back;
+  struct sess_cost item[SESS_MAX_OPTIONS];
 };
 
-static void line_cost(const char *text, struct cost *out)
+/* "N text": the number and its space are ASCII, so they add their length in both encodings. */
+static void numbered(const struct sess_content *c, size_t n, const char *text,
+                     struct sess_cost *out)
 {
-  struct ag_text_cost tc;
+  size_t digits = n < 10 ? 1 : n < 100 ? 2 : 3;
 
-  if (ag_text_measure(text, strlen(text), &tc) != AG_OK) {
-    out->gsm = 0; /* invalid UTF-8 never fits: lint reports the screen */
-    out->septets = out->ucs2 = SESS_SCREEN_MAX;
-    return;
-  }
-  out->gsm = tc.enc == AG_ENC_GSM7;
-  out->septets = tc.septets;
-  out->ucs2 = tc.ucs2_units;
+  sess__cost_of(c, text, out);
+  out->septets += digits + 1;
+  out->ucs2 += digits + 1;
 }
 
 static void costs_build(const struct sess_content *c, const struct sess_screen *s,
                         enum sess_lang lang, const char *error, struct costs *k)
 {
-  char line[256];
-
-  line_cost(error ? error : "", &k->error);
-  line_cost(s->prompt, &k->prompt);
-  line_cost(s->tail, &k->tail);
-  snprintf(line, sizeof(line), "99 %s", sess_string(c, "more", lang));
-  line_cost(line, &k->more);
-  snprintf(line, sizeof(line), "0 %s", sess_string(c, "back", lang));
-  line_cost(line, &k->back);
-  for (size_t i = 0; i < s->n_items && i < SESS_MAX_OPTIONS; i++) {
-    snprintf(line, sizeof(line), "%zu %s", i + 1, s->items[i].label);
-    line_cost(line, &k->item[i]);
-  }
+  sess__cost_of(c, error ? error : "", &k->error);
+  sess__cost_of(c, s->prompt, &k->prompt);
+  sess__cost_measure(s->tail, &k->tail);
+  numbered(c, 99, sess_string(c, "more", lang), &k->more);
+  numbered(c, 0, sess_string(c, "back", lang), &k->back);
+  for (size_t i = 0; i < s->n_items && i < SESS_MAX_OPTIONS; i++)
+    numbered(c, i + 1, s->items[i].label, &k->item[i]);
 }
 
 struct sum {
@@ -137,7 +121,7 @@ struct sum {
   int gsm;
 };
 
-static void add(struct sum *t, const struct cost *c)
+static void add(struct sum *t, const struct sess_cost *c)
 {
   t->septets += c->septets;
   t->ucs2 += c->ucs2;
