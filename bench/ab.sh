@@ -14,9 +14,18 @@ a=$1 b=$2 rounds=${3:-3} secs=${4:-10} conns=${5:-50}
 root=$PWD
 port=54341
 dirs=()
+# Both private clusters stop when the comparison ends, however it ends.
+stop_clusters() {
+  local entry
+  for entry in "${dirs[@]}"; do
+    (cd "${entry%%:*}" && AULGATE_PG_PORT=${entry##*:} scripts/pg.sh stop >/dev/null 2>&1) || true
+  done
+}
+trap stop_clusters EXIT
 for rev in "$a" "$b"; do
   dir=/tmp/aulgate-ab-$(git rev-parse --short "$rev")
   [ -d "$dir" ] || git worktree add -q --detach "$dir" "$rev"
+  dirs+=("$dir:$port")
   (
     cd "$dir"
     export AULGATE_PG_PORT=$port
@@ -27,7 +36,6 @@ for rev in "$a" "$b"; do
     AULGATE_DB=$(pg_conninfo) build/aulgate migrate -c etc/aulgate.conf >/dev/null
     AULGATE_DB=$(pg_conninfo) build/aulgate seed -c etc/aulgate.conf >/dev/null
   )
-  dirs+=("$dir:$port")
   port=$((port + 1))
 done
 for r in $(seq "$rounds"); do
