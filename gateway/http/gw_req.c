@@ -96,8 +96,12 @@ int gw_req_add_header(struct gw_req *r, const char *name, const char *value)
 
 int gw_http__decorate(struct gw_req *r, struct MHD_Response *resp, const char *content_type)
 {
+  /* Only a GET's reply can be cached; a POST's (every carrier hop) cannot without freshness
+   * headers (RFC 9111 3), and each header costs MHD three allocations on the hot path. */
+  int get = r->method && strcmp(r->method, MHD_HTTP_METHOD_GET) == 0;
   int ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES &&
-           MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES &&
+           (!get ||
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES) &&
            MHD_add_response_header(resp, "X-Request-Id", r->id) == MHD_YES;
 
   for (size_t i = 0; ok && i < r->n_headers; i++)
