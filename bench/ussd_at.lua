@@ -14,11 +14,11 @@ end
 function init(args)
   prefix = string.format("b%d-%d-", os.time(), tid)
   -- The number must be new too: a known caller skips the language menu and the path would
-  -- mean something else (and a repeated caller's END tip would count as a success). +77, then
-  -- 3 digits of the run number bench/ussd_at.sh keeps in var/ (new for every run, so runs never
-  -- share numbers until 1000 runs later), the thread, 5 digits of the counter.
+  -- mean something else (and a repeated caller's END tip would count as a success). +7 70X (a
+  -- mobile operator code, X from the run number bench/ussd_at.sh keeps in var/), one more digit
+  -- of the run (runs share no number until 90 runs later), the thread, 5 digits of the counter.
   local run = tonumber(os.getenv("RUN") or "0")
-  phone_prefix = string.format("%%2B77%03d%d", run % 1000, tid)
+  phone_prefix = string.format("%%2B770%d%d%d", run % 9, math.floor(run / 9) % 10, tid)
   nav = os.getenv("NAV") == "1"
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"

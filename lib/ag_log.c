@@ -64,6 +64,11 @@ void ag_log(enum ag_log_level level, const char *event, const char *fmt, ...)
     n = sizeof(line) - 2; /* truncated: still end the line */
   while (n > 0 && line[n - 1] == ' ')
     n--;
+  /* One event, one line, whatever a call site forgot to quote: a value carrying a newline (a
+   * carrier's "%0A") must not be able to write a line of its own. */
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)line[i] < ' ' || line[i] == 0x7f)
+      line[i] = '?';
   line[n++] = '\n';
   /* Logging must never take the process down; a failed write is simply lost. */
   if (write(STDERR_FILENO, line, n) < 0)

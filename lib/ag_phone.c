@@ -17,6 +17,22 @@ enum phone_paren { PHONE_PAREN_NONE, PHONE_PAREN_OPEN, PHONE_PAREN_CLOSED };
  * into another. Everything that could change which digits we read is refused instead: any other
  * character, a misplaced or second '+', and parentheses that are not exactly one pair around the
  * operator code. A leading space is also what an unescaped '+' becomes in a form body. */
+/* The operator codes of Kazakhstan's mobile networks (the first three national digits):
+ * 700-708 (Altel, Kcell, Beeline, Tele2 and their brands), 747 (Tele2/Altel), 771 and 776-777
+ * (Beeline), 775 and 778 (Kcell/Activ). Fixed lines use 71x-72x area codes (7172 Astana, 727
+ * Almaty): a USSD session never comes from them, and an SMS sent there is lost. */
+static int mobile_code(const char *d)
+{
+  static const char *const codes[] = {"747", "771", "775", "776", "777", "778"};
+
+  if (d[0] == '7' && d[1] == '0' && d[2] >= '0' && d[2] <= '8')
+    return 1;
+  for (size_t i = 0; i < AG_ARRAY_LEN(codes); i++)
+    if (memcmp(d, codes[i], 3) == 0)
+      return 1;
+  return 0;
+}
+
 int ag_phone_normalize(const char *in, size_t len, char out[AG_PHONE_MAX])
 {
   char d[PHONE_DIGITS_MAX];
@@ -75,7 +91,7 @@ int ag_phone_normalize(const char *in, size_t len, char out[AG_PHONE_MAX])
   } else {
     return AG_EPHONE;
   }
-  if (d[pre] != '7')
+  if (!mobile_code(d + pre))
     return AG_EPHONE;
   /* The parentheses may only hold the operator code, the first 3 national digits. */
   if (paren == PHONE_PAREN_CLOSED && open_at != pre)

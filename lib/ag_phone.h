@@ -20,11 +20,12 @@
  *   87XXXXXXXXX     domestic, trunk prefix 8
  *   7XXXXXXXXX      national number alone
  *   0077XXXXXXXXX   international prefix 00
- * The national number must start with 7 (Kazakhstan's half of +7; +7 9XX is Russia).
+ * The national number must start with a mobile operator code: 700-708, 747, 771, 775-778
+ * (Kazakhstan's half of +7 is 7XX; +7 9XX is Russia; 71X-72X are fixed lines).
  *
  * Returns AG_OK, or AG_EPHONE with out = "" for anything else: letters or other characters, a '+'
  * after a digit or a second '+', unbalanced, repeated or misplaced parentheses, wrong digit count,
- * Russian numbers, empty input. Returns AG_EINVAL, writing nothing, when out is NULL. */
+ * Russian numbers, fixed lines and unassigned codes, empty input. Returns AG_EINVAL, writing nothing, when out is NULL. */
 int ag_phone_normalize(const char *in, size_t len, char out[AG_PHONE_MAX] /* OUT */);
 
 /* Writes a masked form of a normalised number into buf and returns buf: '+' and the last 4 digits

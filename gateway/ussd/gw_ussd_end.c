@@ -7,7 +7,9 @@ int gw_ussd_end(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *re
 {
   struct gw_ussd_end end;
   struct sess_session *s;
-  char err[160], q[GW_USSD_ID_MAX * 4 + 8], q2[GW_USSD_ID_MAX * 4 + 8];
+  /* Every value the carrier sent is quoted: a "%0A" in hopsCount once forged a log line. */
+  char err[160], q[GW_USSD_ID_MAX * 4 + 8], q2[GW_USSD_ID_MAX * 4 + 8], q3[GW_USSD_ID_MAX * 4 + 8],
+      q4[GW_USSD_ID_MAX * 4 + 8];
   size_t len;
   const char *body = gw_req_body(req, &len);
   int rc;
@@ -20,7 +22,8 @@ int gw_ussd_end(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *re
   s = sess_table_find(u->sessions, c->name, end.session_id);
   AG_LOGI("ussd.carrier_end", "carrier=%s session=%s status=%s known=%d hops=%s duration_ms=%s",
           c->name, ag_log_quote(end.session_id, q, sizeof(q)),
-          ag_log_quote(end.status, q2, sizeof(q2)), s != NULL, end.hops, end.duration_ms);
+          ag_log_quote(end.status, q2, sizeof(q2)), s != NULL,
+          ag_log_quote(end.hops, q3, sizeof(q3)), ag_log_quote(end.duration_ms, q4, sizeof(q4)));
   if (s)
     sess_table_end(s, SESS_END_CARRIER);
   ag_form_cleanup(&end.form);

@@ -32,6 +32,11 @@ static const struct phone_case accepted[] = {
     {"7 747 000 00 00", "+77470000000"},     /* Tele2/Altel range, no '+' */
     {"+7 775 999 99 99", "+77759999999"},    /* Kcell range */
     {"8 (777) 000-00-01", "+77770000001"},   /* Beeline range */
+    {"+77001234567", "+77001234567"},        /* every mobile operator code: 700-708 */
+    {"+77081234567", "+77081234567"},        /* ... */
+    {"87711234567", "+77711234567"},         /* 771 */
+    {"87761234567", "+77761234567"},         /* 776 */
+    {"87781234567", "+77781234567"},         /* 778 */
     {" 77011234567", "+77011234567"},        /* an unescaped '+' decoded as a space by a form */
     {"+77011234567 ", "+77011234567"},       /* trailing space */
     {"+7--701  123..45 67", "+77011234567"}, /* doubled separators: accepted by choice */
@@ -48,6 +53,13 @@ static const struct phone_case refused[] = {
     {"0079161234567", NULL},          /* Russia, 00 prefix */
     {"+7 495 123 45 67", NULL},       /* Moscow landline */
     {"+7701123456", NULL},            /* 9 national digits */
+    {"+7 727 123 45 67", NULL},       /* a fixed line: Almaty's area code */
+    {"8 7172 12 34 56", NULL},        /* a fixed line: Astana's */
+    {"+77212123456", NULL},           /* a fixed line: Karaganda's */
+    {"+77091234567", NULL},           /* 709: no mobile operator */
+    {"+77481234567", NULL},           /* 748 */
+    {"+77741234567", NULL},           /* 774 */
+    {"+77791234567", NULL},           /* 779 */
     {"+770112345678", NULL},          /* 11 national digits */
     {"701123456", NULL},              /* 9 digits */
     {"770112345678", NULL},           /* 12 digits */
