@@ -104,12 +104,14 @@ int ag_phone_normalize(const char *in, size_t len, char out[AG_PHONE_MAX])
   return AG_OK;
 }
 
-/* 1 when s is exactly "+77" and 9 more digits, as ag_phone_normalize() writes. */
+/* 1 when s is exactly what ag_phone_normalize() writes: "+7", a mobile code, 7 more digits. */
 static int phone_is_normalized(const char *s)
 {
   size_t i;
 
   if (s[0] != '+' || s[1] != '7' || s[2] != '7')
+    return 0;
+  if (!s[3] || !s[4] || !mobile_code(s + 2))
     return 0;
   for (i = 3; i < 12; i++) {
     if (s[i] < '0' || s[i] > '9')

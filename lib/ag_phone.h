@@ -25,7 +25,8 @@
  *
  * Returns AG_OK, or AG_EPHONE with out = "" for anything else: letters or other characters, a '+'
  * after a digit or a second '+', unbalanced, repeated or misplaced parentheses, wrong digit count,
- * Russian numbers, fixed lines and unassigned codes, empty input. Returns AG_EINVAL, writing nothing, when out is NULL. */
+ * Russian numbers, fixed lines and unassigned codes, empty input. Returns AG_EINVAL, writing
+ * nothing, when out is NULL. */
 int ag_phone_normalize(const char *in, size_t len, char out[AG_PHONE_MAX] /* OUT */);
 
 /* Writes a masked form of a normalised number into buf and returns buf: '+' and the last 4 digits

@@ -24,7 +24,10 @@ struct sess_session {
   struct sess_profile profile; /* owned */
   struct sess_ctx ctx;         /* ctx.profile points at profile once READY */
   long long created_us, last_us;
-  size_t hops; /* the highest hop index seen */
+  size_t hops;               /* the highest hop index seen */
+  size_t shown_hop;          /* the highest hop whose screen was shown, and its language: */
+  enum sess_lang shown_lang; /* what a screen after the end speaks */
+  int shown;
   enum sess_end_reason ended;
   struct sess_waiter *waiting; /* borrowed: hops waiting for the profile, oldest first */
   size_t n_waiting;

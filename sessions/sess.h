@@ -205,8 +205,12 @@ const struct sess_ctx *sess_session_ctx(const struct sess_session *s);
 size_t sess_session_hops(const struct sess_session *s);
 long long sess_session_created_us(const struct sess_session *s);
 enum sess_end_reason sess_session_ended(const struct sess_session *s);
-/* The language the caller's profile knows, else the default (kk). */
+/* The language of the latest screen shown, else the one the caller's profile knows, else the
+ * default (kk). */
 enum sess_lang sess_session_lang(const struct sess_session *s);
+/* The screen of hop `hop` was shown in lang: the language of the latest one is what a screen
+ * after the session's end speaks (sess_session_lang), not the one remembered from before. */
+void sess_session_shown(struct sess_session *s, size_t hop, enum sess_lang lang);
 
 /* The caller's profile. A session starts without it; the first hop that needs it loads it (the
  * gateway reads the database: sessions/ never does), later hops wait for that same load. */

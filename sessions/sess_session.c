@@ -61,7 +61,19 @@ enum sess_end_reason sess_session_ended(const struct sess_session *s)
 
 enum sess_lang sess_session_lang(const struct sess_session *s)
 {
+  if (s->shown)
+    return s->shown_lang;
   return s->ctx.profile && s->profile.has_lang ? s->profile.lang : SESS_KK;
+}
+
+void sess_session_shown(struct sess_session *s, size_t hop, enum sess_lang lang)
+{
+  /* A retry of an earlier hop (its screen may be in another language) changes nothing. */
+  if (s->shown && hop < s->shown_hop)
+    return;
+  s->shown = 1;
+  s->shown_hop = hop;
+  s->shown_lang = lang;
 }
 
 int sess_profile_wait(struct sess_session *s, struct sess_waiter *w, int *load)

@@ -34,6 +34,25 @@ static int field(const struct ag_form *f, const char *key, int required, const c
   return AG_OK;
 }
 
+/* 1 when v is a USSD code as a handset dials it: '*', groups of digits joined by '*', '#'
+ * ("*384*123#"). Anything else did not come from a phone. */
+static int service_code_ok(const char *v)
+{
+  int digits = 0;
+
+  if (*v++ != '*')
+    return 0;
+  for (; *v && *v != '#'; v++) {
+    if (*v >= '0' && *v <= '9')
+      digits++;
+    else if (*v != '*' || digits == 0)
+      return 0;
+    else
+      digits = 0;
+  }
+  return *v == '#' && v[1] == '\0' && digits > 0;
+}
+
 static int at_ussd_step(const struct gw_carrier *c, const char *body, size_t len,
                         struct gw_ussd_step *step, char *err, size_t errlen)
 {
@@ -52,6 +71,10 @@ static int at_ussd_step(const struct gw_carrier *c, const char *body, size_t len
       (rc = field(&step->form, "phoneNumber", 1, &step->raw_phone, err, errlen)) ||
       (rc = field(&step->form, "networkCode", 0, &step->network_code, err, errlen)))
     return rc;
+  if (!service_code_ok(step->service_code)) {
+    snprintf(err, errlen, "serviceCode is not a USSD code such as *384*123#");
+    return AG_EBADREQ;
+  }
   text = ag_form_get(&step->form, "text");
   if (!text) {
     snprintf(err, errlen, "missing field 'text'");
@@ -109,6 +132,7 @@ const struct gw_dialect gw_dialect_at = {
     2,                                         /* version */
     GW_DIALECT_F_USSD | GW_DIALECT_F_USSD_END, /* flags */
     sizeof(struct gw_carrier),                 /* carrier_size: no settings of its own */
+    "application/x-www-form-urlencoded",       /* body_type */
     NULL,                                      /* carrier_init */
     at_ussd_step,                              /* ussd_step */
     at_ussd_render,                            /* ussd_render */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The carrier of configurations without sections: what the gateway did before them. */
 static void implicit_at(const struct ag_config *cfg, struct ag_carrier_conf *conf)
@@ -73,4 +74,24 @@ void gw_carriers_cleanup(struct gw_carriers *cs)
   for (size_t i = 0; i < cs->n; i++)
     free(cs->v[i]);
   memset(cs, 0, sizeof(*cs));
+}
+
+int gw_carrier_body_type_ok(const struct gw_carrier *c, const char *content_type)
+{
+  const char *want = c->dialect->body_type;
+  size_t n;
+
+  if (!want)
+    return 1;
+  if (!content_type)
+    return 0;
+  while (*content_type == ' ' || *content_type == '\t')
+    content_type++;
+  n = strlen(want);
+  if (strncasecmp(content_type, want, n) != 0)
+    return 0;
+  content_type += n;
+  while (*content_type == ' ' || *content_type == '\t')
+    content_type++;
+  return *content_type == '\0' || *content_type == ';';
 }

@@ -41,6 +41,10 @@ static inline int gw_carrier_has(const struct gw_carrier *c, unsigned flag)
   return (c->dialect->flags & flag) == flag;
 }
 
+/* 1 when a callback with this Content-Type header (NULL: none) may be parsed by c's dialect:
+ * its media type, before any parameter (";charset=..."), case-insensitively. */
+int gw_carrier_body_type_ok(const struct gw_carrier *c, const char *content_type);
+
 static inline int gw_carrier_ussd_step(const struct gw_carrier *c, const char *body, size_t len,
                                        struct gw_ussd_step *step, char *err, size_t errlen)
 {

@@ -67,10 +67,12 @@ struct gw_sms_send; /* issue 12: an outbound SMS and the carrier's answer to it 
 /* One op per event. The carrier is borrowed for the call: a dialect reads its own settings
  * from it (by embedding, see carrier_size); ops are pure otherwise. */
 struct gw_dialect {
-  const char *name;    /* lowercase; the `dialect` key of a [carrier.NAME] section */
-  unsigned version;    /* ops layout version */
-  unsigned flags;      /* GW_DIALECT_F_* */
-  size_t carrier_size; /* sizeof the dialect's struct embedding struct gw_carrier first */
+  const char *name;      /* lowercase; the `dialect` key of a [carrier.NAME] section */
+  unsigned version;      /* ops layout version */
+  unsigned flags;        /* GW_DIALECT_F_* */
+  size_t carrier_size;   /* sizeof the dialect's struct embedding struct gw_carrier first */
+  const char *body_type; /* the media type of its callbacks' bodies (Content-Type without its
+                            parameters), refused with 415 otherwise; NULL: any */
 
   /* Optional: reads the dialect's own settings of a section into c (of carrier_size bytes,
    * the base already filled). Returns AG_OK or AG_ECONFIG with a message in err. */

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -159,6 +160,38 @@ static enum MHD_Result reply_error(struct gw_req *r, int status, const char *msg
   return send_reply(r);
 }
 
+struct framing {
+  unsigned lengths, encodings;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+  struct framing *f = cls;
+
+  (void)kind;
+  (void)value;
+  if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+    f->lengths++;
+  else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+    f->encodings++;
+  return MHD_YES;
+}
+
+/* A body framed two ways (two Content-Lengths, or one beside Transfer-Encoding) is how a request
+ * is smuggled past a proxy that reads the other framing: refused, whatever MHD would pick. */
+static const char *framing_error(struct MHD_Connection *conn)
+{
+  struct framing f = {0, 0};
+
+  MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+  if (f.lengths > 1)
+    return "more than one Content-Length";
+  if (f.lengths && f.encodings)
+    return "Content-Length with Transfer-Encoding";
+  return NULL;
+}
+
 /* The first call, on the headers: pick the route and refuse early what needs no body. */
 static struct gw_req *req_start(struct gw_http *h, struct MHD_Connection *conn, const char *url,
                                 const char *method)
@@ -177,7 +210,9 @@ static struct gw_req *req_start(struct gw_http *h, struct MHD_Connection *conn, 
   request_id(r);
   r->route = route_find(h, method, url, &known);
   clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-  if (!r->route) {
+  if ((r->early_msg = framing_error(conn)) != NULL) {
+    r->early_status = MHD_HTTP_BAD_REQUEST;
+  } else if (!r->route) {
     r->early_status = known ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND;
     r->early_msg = known ? "method not allowed" : "not found";
   } else if (!authorize(r) && clen && strtoull(clen, NULL, 10) > h->cfg.max_body) {

@@ -35,6 +35,8 @@ void gw_ussd__reply_screen(struct gw_req *req, const struct gw_carrier *c, int e
                            const char *text);
 /* Replies 400 with why; returns AG_OK (the handler's return value). */
 int gw_ussd__bad_request(struct gw_req *req, const struct gw_carrier *c, int rc, const char *why);
+/* Replies 415: the body is not of the dialect's media type. Returns AG_OK. */
+int gw_ussd__refuse_type(struct gw_req *req, const struct gw_carrier *c);
 
 /* gw_ussd_hop.c */
 void gw_ussd__hop_log(const struct gw_ussd_hop *h, const char *result, int rc);

@@ -75,6 +75,18 @@ int gw_ussd__bad_request(struct gw_req *req, const struct gw_carrier *c, int rc,
   return AG_OK;
 }
 
+int gw_ussd__refuse_type(struct gw_req *req, const struct gw_carrier *c)
+{
+  char q[160], body[160];
+  int n;
+
+  AG_LOGW("ussd.bad_request", "carrier=%s error=EBADREQ detail=bad_content_type type=%s", c->name,
+          ag_log_quote(gw_req_header(req, "Content-Type"), q, sizeof(q)));
+  n = snprintf(body, sizeof(body), "Content-Type must be %s\n", c->dialect->body_type);
+  gw_req_reply(req, 415, "text/plain; charset=utf-8", body, (size_t)n, GW_BODY_COPY);
+  return AG_OK;
+}
+
 /* The session of the hop, new on its first hop; NULL with the reply sent when there is none. */
 static struct sess_session *session_of(struct gw_ussd_hop *h)
 {
@@ -117,9 +129,14 @@ int gw_ussd_step(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *r
   char err[160], q[GW_USSD_ID_MAX * 4 + 8];
   size_t len;
   const char *body = gw_req_body(req, &len);
-  struct gw_ussd_hop *h = calloc(1, sizeof(*h));
+  struct gw_ussd_hop *h;
   int rc;
 
+  if (!gw_carrier_body_type_ok(c, gw_req_header(req, "Content-Type"))) {
+    gw_ussd__count(u, c, "bad_request", gw_req_received_us(req));
+    return gw_ussd__refuse_type(req, c);
+  }
+  h = calloc(1, sizeof(*h));
   if (!h) {
     gw_ussd__reply_screen(req, c, 1, sess_string(u->content, "unavailable", SESS_KK));
     return AG_OK;

@@ -14,6 +14,8 @@ int gw_ussd_end(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *re
   const char *body = gw_req_body(req, &len);
   int rc;
 
+  if (!gw_carrier_body_type_ok(c, gw_req_header(req, "Content-Type")))
+    return gw_ussd__refuse_type(req, c);
   rc = gw_carrier_ussd_end(c, body, len, &end, err, sizeof(err));
   if (rc) {
     ag_form_cleanup(&end.form);

@@ -65,6 +65,7 @@ static void hop_run(struct gw_ussd_hop *h)
     gw_ussd__hop_unavailable(h, rc);
     return;
   }
+  sess_session_shown(s, h->step.n_inputs, h->reply.lang);
   if (gw_ussd__submit_effect(h) > 0) {
     gw_req_suspend(h->req); /* no-op wait when already suspended for the profile */
     return;

@@ -23,6 +23,19 @@ static int is_digit(uint8_t c)
   return c >= '0' && c <= '9';
 }
 
+/* 1 when the 3 digits at d are a mobile operator code of Kazakhstan, written out again here
+ * (not borrowed from the library) so that the oracle is independent of the code it judges. */
+static int mobile(const uint8_t *d)
+{
+  static const char *const codes[] = {"700", "701", "702", "703", "704", "705", "706", "707",
+                                      "708", "747", "771", "775", "776", "777", "778"};
+
+  for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+    if (memcmp(d, codes[i], 3) == 0)
+      return 1;
+  return 0;
+}
+
 /* 1 when the input is one of the accepted forms written with digits only (and a leading '+'),
  * which the normaliser must accept whatever its separator policy. */
 static int plain_form_accepted(const uint8_t *s, size_t n)
@@ -32,13 +45,13 @@ static int plain_form_accepted(const uint8_t *s, size_t n)
       return 0;
   }
   if (n == 12 && s[0] == '+')
-    return s[1] == '7' && s[2] == '7';
+    return s[1] == '7' && mobile(s + 2);
   if (n == 13)
-    return memcmp(s, "0077", 4) == 0;
+    return memcmp(s, "007", 3) == 0 && mobile(s + 3);
   if (n == 11)
-    return (s[0] == '7' || s[0] == '8') && s[1] == '7';
+    return (s[0] == '7' || s[0] == '8') && mobile(s + 1);
   if (n == 10)
-    return s[0] == '7';
+    return mobile(s);
   return 0;
 }
 
@@ -90,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   FUZZ_CHECK(rc == AG_OK || rc == AG_EPHONE);
   if (rc == AG_OK) {
     FUZZ_CHECK(strlen(out) == 12);
-    FUZZ_CHECK(out[0] == '+' && out[1] == '7' && out[2] == '7');
+    FUZZ_CHECK(out[0] == '+' && out[1] == '7' && mobile((const uint8_t *)out + 2));
     for (int i = 1; i < 12; i++)
       FUZZ_CHECK(is_digit((uint8_t)out[i]));
     FUZZ_CHECK(other == 0 && nplus <= 1 && (nparen == 0 || nparen == 2));

@@ -2,6 +2,7 @@
  * own path: the one with the smaller screen budget gets shorter pages of the same screen, and
  * the answers given through it are stored under its own name. */
 #include "tests/it/it_harness.h"
+#include "tests/support/ag_check.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -104,21 +105,17 @@ START_TEST(test_it_two_carriers_routes)
 }
 END_TEST
 
-int main(void)
+static Suite *carriers_suite(void)
 {
   Suite *s = suite_create("it_carriers");
   TCase *tc = tcase_create("carriers");
-  SRunner *sr;
-  int failed;
 
   tcase_add_unchecked_fixture(tc, setup, stop);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_it_two_carriers_two_budgets);
   tcase_add_test(tc, test_it_two_carriers_routes);
   suite_add_tcase(s, tc);
-  sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return s;
 }
+
+AG_CHECK_MAIN(carriers_suite)

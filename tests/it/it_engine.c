@@ -419,6 +419,24 @@ START_TEST(test_it_carrier_end_notification)
 }
 END_TEST
 
+/* After the session ended, the screen speaks the language chosen in the session, not the one
+ * remembered from before it (here: none, so Kazakh). */
+START_TEST(test_it_ended_screen_in_session_language)
+{
+  char phone[16], session[96];
+  struct it_resp r;
+
+  it_fresh_phone(phone);
+  it_session_id(session, sizeof(session), "endlang");
+  ck_assert_int_eq(it_hop(&srv, session, phone, "", &r), 0);
+  ck_assert_int_eq(it_hop(&srv, session, phone, "2", &r), 0); /* Русский */
+  ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "%s", r.body);
+  hang_up(session);
+  ck_assert_int_eq(it_hop(&srv, session, phone, "2*1", &r), 0);
+  ck_assert_str_eq(r.body, "END Сеанс завершён. Наберите номер снова.");
+}
+END_TEST
+
 START_TEST(test_it_reload_keeps_live_sessions)
 {
   char phone[16], live[96], fresh[96], path[256], cmd[512];
@@ -574,6 +592,7 @@ static Suite *it_engine_suite(void)
   tcase_add_test(timers, test_it_idle_timeout);
   tcase_add_test(timers, test_it_max_session_length);
   tcase_add_test(timers, test_it_carrier_end_notification);
+  tcase_add_test(timers, test_it_ended_screen_in_session_language);
   suite_add_tcase(s, timers);
   tcase_add_unchecked_fixture(reload, setup_copy, teardown_copy);
   tcase_set_timeout(reload, 60);

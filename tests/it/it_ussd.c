@@ -253,6 +253,30 @@ START_TEST(test_it_malformed_requests)
   ck_assert_int_eq(r.status, 400);
   ck_assert_ptr_nonnull(strstr(r.body, "phoneNumber"));
 
+  /* The body must be a form, as the dialect reads it: 415 otherwise, and nothing starts. */
+  ck_assert_int_eq(it_post(&srv, "/ussd/at", "text/plain",
+                           "sessionId=ct-1&serviceCode=*1234#&phoneNumber=%2B77011234567&text=", 66,
+                           &r),
+                   0);
+  ck_assert_int_eq(r.status, 415);
+  ck_assert_ptr_nonnull(strstr(r.body, "Content-Type must be application/x-www-form-urlencoded"));
+  ck_assert_int_eq(
+      it_post(&srv, "/ussd/at/end", "application/json", "{\"sessionId\":\"x\"}", 17, &r), 0);
+  ck_assert_int_eq(r.status, 415);
+  ck_assert_int_eq(it_post(&srv, "/ussd/at", "Application/X-WWW-Form-Urlencoded; charset=UTF-8",
+                           "sessionId=ct-2&serviceCode=*1234#&phoneNumber=%2B77011234567&text=", 66,
+                           &r),
+                   0);
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_int_eq(strncmp(r.body, "CON ", 4), 0);
+  /* A service code that no handset dials. */
+  ck_assert_int_eq(it_post(&srv, "/ussd/at", "application/x-www-form-urlencoded",
+                           "sessionId=ct-3&serviceCode=hello&phoneNumber=%2B77011234567&text=", 65,
+                           &r),
+                   0);
+  ck_assert_int_eq(r.status, 400);
+  ck_assert_ptr_nonnull(strstr(r.body, "serviceCode"));
+
   ck_assert_int_eq(it_get(&srv, "/ussd/at", &r), 0);
   ck_assert_int_eq(r.status, 405);
   ck_assert_int_eq(it_get(&srv, "/nothing", &r), 0);

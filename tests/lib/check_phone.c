@@ -188,6 +188,8 @@ START_TEST(test_phone_mask_normalized)
   ck_assert_ptr_eq(ag_phone_mask("+77011234567", buf, sizeof(buf)), buf);
   ck_assert_str_eq(buf, "+*******4567");
   ck_assert_str_eq(ag_phone_mask("+77470000001", buf, sizeof(buf)), "+*******0001");
+  /* A fixed line is not a number the gateway keeps: masked whole, as anything else. */
+  ck_assert_str_eq(ag_phone_mask("+77217011267", buf, sizeof(buf)), "****");
   /* Exactly the needed size. */
   {
     char exact[13];

@@ -3,6 +3,7 @@
  * routes' paths, and the refusal of an unknown dialect. */
 #include "gateway/carriers/gw_carrier.h"
 #include "lib/ag.h"
+#include "tests/support/ag_check.h"
 #include "lib/ag_config.h"
 
 #include <check.h>
@@ -91,20 +92,41 @@ START_TEST(test_carriers_unknown_dialect)
 }
 END_TEST
 
-int main(void)
+/* A carrier reads only bodies of its dialect's media type: parameters and case aside. */
+START_TEST(test_carriers_body_type)
+{
+  struct gw_carrier c = {.dialect = gw_dialect_find("at")};
+  struct gw_dialect any;
+
+  ck_assert_ptr_nonnull(c.dialect);
+  any = *c.dialect;
+  ck_assert(gw_carrier_body_type_ok(&c, "application/x-www-form-urlencoded"));
+  ck_assert(gw_carrier_body_type_ok(&c, "Application/X-WWW-Form-Urlencoded; charset=UTF-8"));
+  ck_assert(gw_carrier_body_type_ok(&c, " application/x-www-form-urlencoded ;charset=utf-8"));
+  ck_assert(!gw_carrier_body_type_ok(&c, NULL));
+  ck_assert(!gw_carrier_body_type_ok(&c, ""));
+  ck_assert(!gw_carrier_body_type_ok(&c, "text/plain"));
+  ck_assert(!gw_carrier_body_type_ok(&c, "application/json"));
+  ck_assert(!gw_carrier_body_type_ok(&c, "application/x-www-form-urlencodedx"));
+  ck_assert(!gw_carrier_body_type_ok(&c, "multipart/form-data; boundary=x"));
+  any.body_type = NULL; /* a dialect that reads any body */
+  c.dialect = &any;
+  ck_assert(gw_carrier_body_type_ok(&c, "text/plain"));
+  ck_assert(gw_carrier_body_type_ok(&c, NULL));
+}
+END_TEST
+
+static Suite *carriers_suite(void)
 {
   Suite *s = suite_create("carriers");
   TCase *tc = tcase_create("load");
-  SRunner *sr;
-  int failed;
 
   tcase_add_test(tc, test_carriers_implicit_at);
   tcase_add_test(tc, test_carriers_sections);
   tcase_add_test(tc, test_carriers_unknown_dialect);
+  tcase_add_test(tc, test_carriers_body_type);
   suite_add_tcase(s, tc);
-  sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? 1 : 0;
+  return s;
 }
+
+AG_CHECK_MAIN(carriers_suite)

@@ -239,6 +239,10 @@ static char *body_with_long(const char *which, size_t n)
   ck_assert_ptr_nonnull(body);
   memset(value, '7', n);
   value[n] = '\0';
+  if (strcmp(which, "serviceCode") == 0) { /* still a USSD code: '*', digits, '#' */
+    value[0] = '*';
+    value[n - 1] = '#';
+  }
   snprintf(body, n + 512, "sessionId=%s&serviceCode=%s&phoneNumber=%s&networkCode=%s&text=",
            strcmp(which, "sessionId") == 0 ? value : "S1",
            strcmp(which, "serviceCode") == 0 ? value : "%2A384%23",
@@ -269,6 +273,30 @@ START_TEST(test_dialect_at_overlong_field)
                 "%s of %d bytes: %s (%s)", id_fields[_i], GW_USSD_ID_MAX, ag_errname(rc), err);
   gw_ussd_step_cleanup(&step);
   free(body);
+}
+END_TEST
+
+/* serviceCode is what a handset dials: '*', groups of digits joined by '*', then '#'. */
+START_TEST(test_dialect_at_service_code)
+{
+  static const char *const good[] = {"%2A1%23", "%2A384%2A123%23", "*1234#", "%2A1%2A2%2A3%23"};
+  static const char *const bad[] = {"1234",  "%2A%23",    "%2A%2A1%23", "%2A1%2A%23",
+                                    "%2A12", "%231%23",   "%2A1%23x",   "%2A1a%23",
+                                    "%23",   "%2A1%23%23"};
+  struct gw_ussd_step step;
+  char body[256], err[160];
+
+  for (size_t i = 0; i < AG_ARRAY_LEN(good); i++) {
+    snprintf(body, sizeof(body), "%s&serviceCode=%s&%s&text=", BASE_SESSION, good[i], BASE_PHONE);
+    ck_assert_msg(parse(body, &step, err, sizeof(err)) == AG_OK, "%s: %s", good[i], err);
+    gw_ussd_step_cleanup(&step);
+  }
+  for (size_t i = 0; i < AG_ARRAY_LEN(bad); i++) {
+    snprintf(body, sizeof(body), "%s&serviceCode=%s&%s&text=", BASE_SESSION, bad[i], BASE_PHONE);
+    ck_assert_msg(parse(body, &step, err, sizeof(err)) == AG_EBADREQ, "%s accepted", bad[i]);
+    ck_assert_has(err, "serviceCode is not a USSD code");
+    gw_ussd_step_cleanup(&step);
+  }
 }
 END_TEST
 
@@ -490,6 +518,7 @@ static Suite *dialect_at_suite(void)
   tcase_add_test(tc, test_dialect_at_empty_required_field);
   tcase_add_loop_test(tc, test_dialect_at_overlong_field, 0, (int)AG_ARRAY_LEN(id_fields));
   tcase_add_test(tc, test_dialect_at_overlong_body);
+  tcase_add_test(tc, test_dialect_at_service_code);
   tcase_add_test(tc, test_dialect_at_duplicate_key);
   tcase_add_test(tc, test_dialect_at_bad_escape);
   tcase_add_test(tc, test_dialect_at_embedded_nul);

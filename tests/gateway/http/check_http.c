@@ -9,6 +9,7 @@
  */
 #include "gateway/http/gw_http.h"
 #include "lib/ag.h"
+#include "tests/support/ag_check.h"
 #include "lib/ag_ipnet.h"
 #include "lib/ag_log.h"
 
@@ -544,6 +545,49 @@ static int raw_get(const char *path)
   return fd;
 }
 
+/* Sends req on a new connection and returns everything the server wrote until it closed. */
+static void raw_exchange(const char *req, char *got, size_t cap)
+{
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)gw_http_port(http))};
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  size_t len = 0;
+  ssize_t n;
+
+  ck_assert_int_ge(fd, 0);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+  while (len < cap - 1 && (n = read(fd, got + len, cap - 1 - len)) > 0)
+    len += (size_t)n;
+  got[len] = '\0';
+  close(fd);
+}
+
+/* A body framed two ways is a smuggling attempt: 400 with the reason, the handler never runs. */
+START_TEST(test_http_double_framing_refused)
+{
+  char got[4096];
+
+  raw_exchange("POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 3\r\n"
+               "Content-Length: 7\r\n\r\na=1b=22",
+               got, sizeof(got));
+  ck_assert_has(got, "HTTP/1.1 400");
+  ck_assert_has(got, "more than one Content-Length");
+  ck_assert_ptr_null(strstr(got, "method=POST"));
+  raw_exchange("POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 3\r\n"
+               "Transfer-Encoding: chunked\r\n\r\n3\r\na=1\r\n0\r\n\r\n",
+               got, sizeof(got));
+  ck_assert_has(got, "HTTP/1.1 400");
+  ck_assert_ptr_null(strstr(got, "method=POST"));
+  /* One framing is served as before. */
+  raw_exchange("POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 3\r\n"
+               "\r\na=1",
+               got, sizeof(got));
+  ck_assert_has(got, "HTTP/1.1 200");
+  ck_assert_has(got, "method=POST");
+}
+END_TEST
+
 /* max_streams is 1: a second stream is refused while one is open, and allowed once it ended. */
 START_TEST(test_http_streams_bounded)
 {
@@ -616,19 +660,17 @@ START_TEST(test_http_carrier_route_needs_allow_list)
 }
 END_TEST
 
-int main(void)
+static Suite *http_suite(void)
 {
   Suite *s = suite_create("http");
   TCase *tc = tcase_create("http");
   TCase *nohook = tcase_create("no_token_hook");
-  SRunner *sr;
-  int failed;
 
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, test_http_routing);
   tcase_add_test(tc, test_http_accessors);
+  tcase_add_test(tc, test_http_double_framing_refused);
   tcase_add_test(tc, test_http_request_ids);
   tcase_add_test(tc, test_http_auth);
   tcase_add_test(tc, test_http_suspended_reply);
@@ -642,10 +684,16 @@ int main(void)
   tc = tcase_create("create");
   tcase_add_test(tc, test_http_carrier_route_needs_allow_list);
   suite_add_tcase(s, tc);
-  sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  return s;
+}
+
+int main(void)
+{
+  static const ag_check_suite_fn suites[] = {http_suite, NULL};
+  int rc;
+
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  rc = ag_check_run(suites);
   curl_global_cleanup();
-  return failed ? 1 : 0;
+  return rc;
 }
