@@ -8,6 +8,7 @@
 #include <openssl/hmac.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int hexval(int c)
 {
@@ -20,12 +21,23 @@ static int hexval(int c)
 int ag_secret_load(const char *path, struct ag_secret *out, char *err, size_t errlen)
 {
   FILE *f = fopen(path, "r");
+  struct stat st;
   int c, hi = -1;
 
   memset(out, 0, sizeof(*out));
   if (!f) {
     snprintf(err, errlen, "cannot read respondent_secret_file %s: %s", path, strerror(errno));
     return AG_EIO;
+  }
+  /* Whoever reads the key can re-identify every respondent from a list of numbers: a file every
+   * user of the machine may read is refused, as ssh refuses such a private key. */
+  if (fstat(fileno(f), &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH))) {
+    fclose(f);
+    snprintf(err, errlen,
+             "respondent_secret_file %s is open to every user of the machine (mode %04o): "
+             "run chmod o-rw %s",
+             path, (unsigned)(st.st_mode & 07777), path);
+    return AG_ECONFIG;
   }
   while ((c = fgetc(f)) != EOF) {
     int v;

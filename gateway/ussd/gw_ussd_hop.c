@@ -115,6 +115,16 @@ int gw_ussd__hop_go(struct gw_ussd_hop *h)
     hop_run(h);
     return gw_req_is_suspended(req) ? AG_AGAIN : AG_OK;
   }
+  if (rc == AG_E2BIG) {
+    /* A burst of retries while the caller is still being looked up: nothing failed, so neither
+     * "not saved" nor the end of the session; the carrier tries this hop again. */
+    gw_req_add_header(req, "Retry-After", "1");
+    gw_req_reply(req, 503, "text/plain; charset=utf-8", "busy: retry this hop\n", 21,
+                 GW_BODY_STATIC);
+    gw_ussd__hop_log(h, "busy", rc);
+    gw_ussd__hop_free(h);
+    return AG_OK;
+  }
   if (rc != AG_AGAIN) {
     gw_ussd__hop_unavailable(h, rc);
     return AG_OK;

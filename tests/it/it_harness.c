@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -71,7 +72,8 @@ int it_server_start(struct it_server *s, const char *extra_conf)
   }
   memcpy(s->secret_hex, secret, sizeof(secret));
   snprintf(secret_path, sizeof(secret_path), "%s/secret", s->dir);
-  if (write_file(secret_path, s->secret_hex))
+  /* The gateway refuses a key every user of the machine may read. */
+  if (write_file(secret_path, s->secret_hex) || chmod(secret_path, 0600) != 0)
     return -1;
   s->port = free_port();
   /* extra_conf may name its own content_dir; a key set twice is a configuration error. */

@@ -357,6 +357,62 @@ END_TEST
 /* SIGTERM while an answer is committing: the gateway stops accepting, waits for the commit,
  * answers the hop with its next screen, then exits 0. The commit is held back by a lock the
  * test takes, so the order of events is certain. */
+/* Nine copies of a first hop while the caller's profile read is held back: eight wait for it,
+ * the ninth is told to retry (503, Retry-After) instead of "not saved", and the session goes on:
+ * every waiting copy gets the first screen, and so does a later retry. */
+START_TEST(test_it_retry_burst_while_profile_loads)
+{
+  enum { COPIES = 9 };
+  PGconn *lock = it_db();
+  PGresult *res;
+  pid_t kids[COPIES];
+  int con = 0, busy = 0, other = 0, status;
+  char phone[16], session[96];
+  struct it_resp r;
+
+  ck_assert_ptr_nonnull(lock);
+  it_fresh_phone(phone);
+  it_session_id(session, sizeof(session), "burst");
+  PQclear(PQexec(lock, "BEGIN"));
+  res = PQexec(lock, "LOCK TABLE respondent_language IN ACCESS EXCLUSIVE MODE");
+  ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+  PQclear(res);
+  for (int i = 0; i < COPIES; i++) {
+    kids[i] = fork();
+    ck_assert_int_ge(kids[i], 0);
+    if (kids[i] == 0) { /* one copy: exit 0 for a CON screen, 1 for "retry", 2 for anything else */
+      struct it_resp cr;
+      usleep((useconds_t)i * 20000); /* in order, so the ninth is the one past the queue */
+      if (it_hop(&srv, session, phone, "", &cr) != 0)
+        _exit(2);
+      if (cr.status == 200 && strncmp(cr.body, "CON ", 4) == 0)
+        _exit(0);
+      _exit(cr.status == 503 && strstr(cr.body, "retry") ? 1 : 2);
+    }
+  }
+  /* The ninth answers at once, while the lock is still held. */
+  ck_assert_int_eq(waitpid(kids[COPIES - 1], &status, 0), kids[COPIES - 1]);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "the ninth copy: %d", status);
+  busy++;
+  PQclear(PQexec(lock, "COMMIT"));
+  PQfinish(lock);
+  for (int i = 0; i < COPIES - 1; i++) {
+    ck_assert_int_eq(waitpid(kids[i], &status, 0), kids[i]);
+    ck_assert(WIFEXITED(status));
+    con += WEXITSTATUS(status) == 0;
+    busy += WEXITSTATUS(status) == 1;
+    other += WEXITSTATUS(status) == 2;
+  }
+  ck_assert_int_eq(con, COPIES - 1);
+  ck_assert_int_eq(busy, 1);
+  ck_assert_int_eq(other, 0);
+  /* The session was not ended by the burst: its next hop is served. */
+  ck_assert_int_eq(it_hop(&srv, session, phone, "3", &r), 0);
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "after the burst: %s", r.body);
+}
+END_TEST
+
 START_TEST(test_it_sigterm_finishes_what_is_committing)
 {
   static const char *const head[] = {"1", "1"};
@@ -439,6 +495,7 @@ static Suite *it_ussd_suite(void)
   tcase_add_test(tc, test_it_malformed_requests);
   tcase_add_test(tc, test_it_healthz_reports_db);
   tcase_add_test(tc, test_it_allow_list_refuses_other_callers);
+  tcase_add_test(tc, test_it_retry_burst_while_profile_loads);
   suite_add_tcase(s, tc);
 
   tcase_add_unchecked_fixture(out, setup, teardown);
