@@ -303,7 +303,8 @@ static int setup(struct gw_server *srv)
 
   rc = gw_carriers_load(&srv->cfg, &srv->carriers, err, sizeof(err));
   if (rc == AG_OK)
-    rc = ag_secret_load(srv->cfg.respondent_secret_file, &srv->secret, err, sizeof(err));
+    rc = ag_secret_load(srv->cfg.respondent_secret_file, "respondent_secret_file", &srv->secret,
+                        err, sizeof(err));
   if (rc == AG_OK)
     rc = content_load(srv, &srv->content, err, sizeof(err));
   if (rc == AG_OK && !entry_ok(srv)) {
@@ -410,8 +411,8 @@ int gw_server_run(struct ag_config *cfg)
             gw_http_port(srv.http), srv.cfg.ussd_entry);
     for (size_t i = 0; i < srv.carriers.n; i++) {
       const struct gw_carrier *c = srv.carriers.v[i];
-      AG_LOGI("server.carrier", "carrier=%s dialect=%s path=%s budget=%ld/%ld", c->name,
-              c->dialect->name, c->path, c->budget.ucs2, c->budget.gsm7);
+      AG_LOGI("server.carrier", "carrier=%s dialect=%s path=%s budget=%ld/%ld auth=%s", c->name,
+              c->dialect->name, c->path, c->budget.ucs2, c->budget.gsm7, gw_carrier_auth_name(c));
     }
     event_base_dispatch(srv.base);
   }

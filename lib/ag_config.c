@@ -15,7 +15,8 @@ enum opt_type {
   OPT_IPLIST,
   OPT_LOGLEVEL,
   OPT_WORD, /* char[AG_CARRIER_NAME_MAX] of [a-z0-9_-] */
-  OPT_PATH  /* char[AG_CARRIER_PATH_MAX]: an absolute URL path */
+  OPT_PATH, /* char[AG_CARRIER_PATH_MAX]: an absolute URL path */
+  OPT_FILE  /* char[AG_CARRIER_FILE_MAX]: a file name, no control characters */
 };
 
 struct opt {
@@ -85,6 +86,15 @@ static const struct opt carrier_opts[] = {
      "This carrier's characters per UCS-2 screen, for operators that add more text."},
     {"budget_gsm7", OPT_INT, OFFC(budget_gsm7), 20, 182, "as ussd_budget_gsm7",
      "This carrier's characters per GSM-7 screen."},
+    {"auth", OPT_WORD, OFFC(auth), 0, 0, "none",
+     "What proves a request is the carrier's besides its address: none, hmac (headers "
+     "X-Aulgate-Timestamp, Unix seconds, and X-Aulgate-Signature, hex HMAC-SHA256 of "
+     "timestamp.body) or basic (HTTP basic authentication)."},
+    {"secret_file", OPT_FILE, OFFC(secret_file), 0, 0, "required with auth",
+     "The carrier's secret: for hmac 64 to 128 hex characters, for basic one line user:password; "
+     "refused when every user of the machine may read it."},
+    {"auth_window_s", OPT_INT, OFFC(auth_window_s), 10, 3600, "300",
+     "hmac: how far a request's timestamp may be from the gateway's clock, in seconds."},
 };
 
 _Static_assert(AG_ARRAY_LEN(opts) <= AG_CONFIG__KEYS_MAX, "the file loader's seen[] is too small");
@@ -117,6 +127,8 @@ static const char *type_name(enum opt_type t)
     return "name";
   case OPT_PATH:
     return "URL path";
+  case OPT_FILE:
+    return "file";
   }
   return "?";
 }
@@ -279,6 +291,20 @@ static int set_opt(void *base, const struct opt *o, const char *value, char *err
       return AG_ECONFIG;
     }
     snprintf(field, AG_CARRIER_PATH_MAX, "%s", value);
+    return AG_OK;
+  case OPT_FILE:
+    if (!*value || strlen(value) >= AG_CARRIER_FILE_MAX) {
+      snprintf(err, errlen, "key '%s': a file name of 1 to %d bytes", o->name,
+               AG_CARRIER_FILE_MAX - 1);
+      return AG_ECONFIG;
+    }
+    for (const char *c = value; *c; c++) {
+      if ((unsigned char)*c < ' ' || *c == 0x7f) {
+        snprintf(err, errlen, "key '%s': a file name without control characters", o->name);
+        return AG_ECONFIG;
+      }
+    }
+    snprintf(field, AG_CARRIER_FILE_MAX, "%s", value);
     return AG_OK;
   case OPT_LOGLEVEL: {
     enum ag_log_level lv;

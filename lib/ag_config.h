@@ -18,6 +18,7 @@
 #define AG_CARRIERS_MAX     16
 #define AG_CARRIER_NAME_MAX 32  /* with the NUL: [a-z0-9_-], also the stored `carrier` column */
 #define AG_CARRIER_PATH_MAX 128 /* with the NUL */
+#define AG_CARRIER_FILE_MAX 256 /* with the NUL */
 
 /* One [carrier.NAME] section as written; gateway/carriers resolves it into a carrier. A key not
  * written is 0 or empty: the carrier then takes the server-wide value. */
@@ -27,8 +28,11 @@ struct ag_carrier_conf {
   char path[AG_CARRIER_PATH_MAX];    /* "": /ussd/NAME */
   struct ag_iplist allow_ips;        /* n == 0: carrier_allow_ips */
   long budget_ucs2, budget_gsm7;     /* 0: ussd_budget_ucs2 / ussd_budget_gsm7 */
-  unsigned line;                     /* of the section header; 0 when set by ag_config_set() */
-  unsigned seen;                     /* bit per key of the section table: set twice is refused */
+  char auth[AG_CARRIER_NAME_MAX];    /* "": none; checked by gateway/carriers */
+  char secret_file[AG_CARRIER_FILE_MAX];
+  long auth_window_s; /* 0: 300 */
+  unsigned line;      /* of the section header; 0 when set by ag_config_set() */
+  unsigned seen;      /* bit per key of the section table: set twice is refused */
 };
 
 struct ag_config {

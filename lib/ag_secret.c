@@ -18,27 +18,40 @@ static int hexval(int c)
   return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-int ag_secret_load(const char *path, struct ag_secret *out, char *err, size_t errlen)
+/* Opens the secret file named by key `what` (for messages); NULL with rc and err set when it
+ * cannot be read or every user of the machine may read it. */
+static FILE *open_private(const char *path, const char *what, int *rc, char *err, size_t errlen)
 {
   FILE *f = fopen(path, "r");
   struct stat st;
-  int c, hi = -1;
 
-  memset(out, 0, sizeof(*out));
   if (!f) {
-    snprintf(err, errlen, "cannot read respondent_secret_file %s: %s", path, strerror(errno));
-    return AG_EIO;
+    snprintf(err, errlen, "cannot read %s %s: %s", what, path, strerror(errno));
+    *rc = AG_EIO;
+    return NULL;
   }
-  /* Whoever reads the key can re-identify every respondent from a list of numbers: a file every
-   * user of the machine may read is refused, as ssh refuses such a private key. */
+  /* Whoever reads a key can re-identify every respondent from a list of numbers, or speak for a
+   * carrier: a file every user of the machine may read is refused, as ssh refuses such a key. */
   if (fstat(fileno(f), &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH))) {
     fclose(f);
     snprintf(err, errlen,
-             "respondent_secret_file %s is open to every user of the machine (mode %04o): "
-             "run chmod o-rw %s",
+             "%s %s is open to every user of the machine (mode %04o): run chmod o-rw %s", what,
              path, (unsigned)(st.st_mode & 07777), path);
-    return AG_ECONFIG;
+    *rc = AG_ECONFIG;
+    return NULL;
   }
+  return f;
+}
+
+int ag_secret_load(const char *path, const char *what, struct ag_secret *out, char *err,
+                   size_t errlen)
+{
+  int c, hi = -1, rc = AG_OK;
+  FILE *f;
+
+  memset(out, 0, sizeof(*out));
+  if (!(f = open_private(path, what, &rc, err, errlen)))
+    return rc;
   while ((c = fgetc(f)) != EOF) {
     int v;
     if (isspace(c))
@@ -46,8 +59,9 @@ int ag_secret_load(const char *path, struct ag_secret *out, char *err, size_t er
     v = hexval(c);
     if (v < 0 || (hi < 0 && out->len == AG_SECRET_MAX)) {
       fclose(f);
-      snprintf(err, errlen, "respondent_secret_file %s: expected %d to %d hex-encoded bytes", path,
-               AG_SECRET_MIN, AG_SECRET_MAX);
+      memset(out, 0, sizeof(*out));
+      snprintf(err, errlen, "%s %s: expected %d to %d hex-encoded bytes", what, path, AG_SECRET_MIN,
+               AG_SECRET_MAX);
       return AG_ECONFIG;
     }
     if (hi < 0) {
@@ -59,8 +73,35 @@ int ag_secret_load(const char *path, struct ag_secret *out, char *err, size_t er
   }
   fclose(f);
   if (hi >= 0 || out->len < AG_SECRET_MIN) {
-    snprintf(err, errlen, "respondent_secret_file %s: expected %d to %d hex-encoded bytes", path,
-             AG_SECRET_MIN, AG_SECRET_MAX);
+    memset(out, 0, sizeof(*out));
+    snprintf(err, errlen, "%s %s: expected %d to %d hex-encoded bytes", what, path, AG_SECRET_MIN,
+             AG_SECRET_MAX);
+    return AG_ECONFIG;
+  }
+  return AG_OK;
+}
+
+int ag_secret_load_line(const char *path, const char *what, char *buf, size_t len, char *err,
+                        size_t errlen)
+{
+  int rc = AG_OK;
+  FILE *f = open_private(path, what, &rc, err, errlen);
+  size_t n;
+
+  if (!f)
+    return rc;
+  if (!fgets(buf, (int)len, f)) {
+    buf[0] = '\0';
+  }
+  fclose(f);
+  n = strcspn(buf, "\r\n");
+  if (n == strlen(buf) && n == len - 1) {
+    snprintf(err, errlen, "%s %s: the line is longer than %zu bytes", what, path, len - 2);
+    return AG_ECONFIG;
+  }
+  buf[n] = '\0';
+  if (n == 0) {
+    snprintf(err, errlen, "%s %s: empty", what, path);
     return AG_ECONFIG;
   }
   return AG_OK;

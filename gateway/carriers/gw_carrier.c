@@ -1,11 +1,13 @@
 /* gw_carrier.c: carriers from the configuration, resolved once at load. */
-#include "gateway/carriers/gw_carrier.h"
+#include "gateway/carriers/gw_carrier-internal.h"
 #include "lib/ag.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/crypto.h>
 
 /* The carrier of configurations without sections: what the gateway did before them. */
 static void implicit_at(const struct ag_config *cfg, struct ag_carrier_conf *conf)
@@ -21,6 +23,7 @@ static int carrier_new(const struct ag_config *cfg, const struct ag_carrier_conf
 {
   const struct gw_dialect *d = gw_dialect_find(conf->dialect);
   struct gw_carrier *c;
+  int rc;
 
   if (!d) {
     snprintf(err, errlen, "section [carrier.%s]: unknown dialect '%s' (known: at)", conf->name,
@@ -42,6 +45,9 @@ static int carrier_new(const struct ag_config *cfg, const struct ag_carrier_conf
   c->budget.ucs2 = conf->budget_ucs2 ? conf->budget_ucs2 : cfg->ussd_budget_ucs2;
   c->budget.gsm7 = conf->budget_gsm7 ? conf->budget_gsm7 : cfg->ussd_budget_gsm7;
   *out = c;
+  rc = gw_carrier__auth_load(c, conf, err, errlen);
+  if (rc)
+    return rc;
   return d->carrier_init ? d->carrier_init(c, conf, err, errlen) : AG_OK;
 }
 
@@ -71,8 +77,10 @@ int gw_carriers_load(const struct ag_config *cfg, struct gw_carriers *out, char 
 
 void gw_carriers_cleanup(struct gw_carriers *cs)
 {
-  for (size_t i = 0; i < cs->n; i++)
+  for (size_t i = 0; i < cs->n; i++) {
+    OPENSSL_cleanse(cs->v[i], cs->v[i]->dialect->carrier_size); /* its secrets */
     free(cs->v[i]);
+  }
   memset(cs, 0, sizeof(*cs));
 }
 

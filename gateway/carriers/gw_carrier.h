@@ -12,7 +12,17 @@
 #include "gateway/carriers/gw_dialect.h"
 #include "lib/ag_config.h"
 #include "lib/ag_ipnet.h"
+#include "lib/ag_secret.h"
 #include "sessions/sess.h"
+
+/* What proves a request is the carrier's, besides the address it comes from. */
+enum gw_carrier_auth {
+  GW_CARRIER_AUTH_NONE = 0,
+  GW_CARRIER_AUTH_HMAC, /* X-Aulgate-Timestamp + X-Aulgate-Signature: HMAC-SHA256 of "ts.body" */
+  GW_CARRIER_AUTH_BASIC /* HTTP basic authentication */
+};
+
+#define GW_CARRIER_BASIC_MAX 256 /* "Basic " + base64 of user:password, with the NUL */
 
 struct gw_carrier {
   const struct gw_dialect *dialect;
@@ -21,6 +31,10 @@ struct gw_carrier {
   char end_path[AG_CARRIER_PATH_MAX + 4];
   struct ag_iplist allow; /* callers allowed on the carrier's paths */
   struct sess_budget budget;
+  enum gw_carrier_auth auth;
+  long auth_window_s;               /* hmac: the timestamp's distance from our clock */
+  struct ag_secret key;             /* hmac */
+  char basic[GW_CARRIER_BASIC_MAX]; /* basic: the Authorization value expected */
 };
 
 /* The carriers of a configuration, in the order of their sections. */
@@ -40,6 +54,15 @@ static inline int gw_carrier_has(const struct gw_carrier *c, unsigned flag)
 {
   return (c->dialect->flags & flag) == flag;
 }
+
+/* Checks that a request is the carrier's (gw_carrier_auth.c), from its header values (NULL when
+ * absent) and raw body, at now_s (Unix seconds). Pure. Returns AG_OK, or AG_EDENIED with a
+ * static reason in *cause that names no secret. Comparisons run in constant time. */
+int gw_carrier_verify(const struct gw_carrier *c, const char *authorization, const char *timestamp,
+                      const char *signature, const char *body, size_t len, long long now_s,
+                      const char **cause /* OUT */);
+/* The name of c's auth ("none", "hmac", "basic"), for logs. */
+const char *gw_carrier_auth_name(const struct gw_carrier *c);
 
 /* 1 when a callback with this Content-Type header (NULL: none) may be parsed by c's dialect:
  * its media type, before any parameter (";charset=..."), case-insensitively. */

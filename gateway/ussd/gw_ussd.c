@@ -87,6 +87,29 @@ int gw_ussd__refuse_type(struct gw_req *req, const struct gw_carrier *c)
   return AG_OK;
 }
 
+int gw_ussd__authenticate(struct gw_req *req, const struct gw_carrier *c)
+{
+  size_t len;
+  const char *body = gw_req_body(req, &len), *cause, *text;
+  char q[160], out[160];
+  int n;
+
+  if (gw_carrier_verify(c, gw_req_header(req, "Authorization"),
+                        gw_req_header(req, "X-Aulgate-Timestamp"),
+                        gw_req_header(req, "X-Aulgate-Signature"), body, len, ag_now_us() / 1000000,
+                        &cause) == AG_OK)
+    return AG_OK;
+  /* The cause names no secret; the request id ties it to the carrier's own log. */
+  AG_LOGW("ussd.auth_refused", "carrier=%s auth=%s cause=%s request=%s", c->name,
+          gw_carrier_auth_name(c), ag_log_quote(cause, q, sizeof(q)), gw_req_id(req));
+  if (c->auth == GW_CARRIER_AUTH_BASIC)
+    gw_req_add_header(req, "WWW-Authenticate", "Basic realm=\"aulgate\", charset=\"UTF-8\"");
+  n = snprintf(out, sizeof(out), "not authenticated: %s\n", cause);
+  text = out;
+  gw_req_reply(req, 401, "text/plain; charset=utf-8", text, (size_t)n, GW_BODY_COPY);
+  return AG_EDENIED;
+}
+
 /* The session of the hop, new on its first hop; NULL with the reply sent when there is none. */
 static struct sess_session *session_of(struct gw_ussd_hop *h)
 {
@@ -135,6 +158,10 @@ int gw_ussd_step(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *r
   if (!gw_carrier_body_type_ok(c, gw_req_header(req, "Content-Type"))) {
     gw_ussd__count(u, c, "bad_request", gw_req_received_us(req));
     return gw_ussd__refuse_type(req, c);
+  }
+  if (gw_ussd__authenticate(req, c)) {
+    gw_ussd__count(u, c, "unauthenticated", gw_req_received_us(req));
+    return AG_OK;
   }
   h = calloc(1, sizeof(*h));
   if (!h) {

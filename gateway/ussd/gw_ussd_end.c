@@ -16,6 +16,8 @@ int gw_ussd_end(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *re
 
   if (!gw_carrier_body_type_ok(c, gw_req_header(req, "Content-Type")))
     return gw_ussd__refuse_type(req, c);
+  if (gw_ussd__authenticate(req, c))
+    return AG_OK;
   rc = gw_carrier_ussd_end(c, body, len, &end, err, sizeof(err));
   if (rc) {
     ag_form_cleanup(&end.form);

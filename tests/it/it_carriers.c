@@ -5,8 +5,14 @@
 #include "tests/support/ag_check.h"
 
 #include <check.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static struct it_server srv;
 static PGconn *db;
@@ -105,6 +111,104 @@ START_TEST(test_it_two_carriers_routes)
 }
 END_TEST
 
+/* Writes text to a fresh private file; returns its name in path. */
+static void private_file(char path[64], const char *text)
+{
+  int fd;
+
+  snprintf(path, 64, "/tmp/it-carrier-XXXXXX");
+  fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+  ck_assert_int_eq(chmod(path, 0600), 0);
+}
+
+/* The headers a signing carrier sends with body at ts (key: bytes 0..31). */
+static void signed_headers(long long ts, const char *body, char th[64], char sh[128])
+{
+  unsigned char key[32], mac[32], msg[1024];
+  unsigned int len = sizeof(mac);
+  int n = snprintf((char *)msg, sizeof(msg), "%lld.%s", ts, body);
+  char hex[65];
+
+  for (int i = 0; i < 32; i++)
+    key[i] = (unsigned char)i;
+  HMAC(EVP_sha256(), key, sizeof(key), msg, (size_t)n, mac, &len);
+  for (int i = 0; i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+  snprintf(th, 64, "X-Aulgate-Timestamp: %lld", ts);
+  snprintf(sh, 128, "X-Aulgate-Signature: %s", hex);
+}
+
+/* A carrier that signs its callbacks and one that uses basic authentication, end to end: a hop
+ * without proof, with a bad or stale one, gets 401 and starts nothing; with it, the screen. */
+START_TEST(test_it_carrier_auth)
+{
+  static const char key_hex[] =
+      "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n";
+  struct it_server gw;
+  struct it_resp r;
+  char key_file[64], basic_file[64], cfg[512], body[256], th[64], sh[128], phone[16];
+  long long now = (long long)time(NULL);
+
+  private_file(key_file, key_hex);
+  private_file(basic_file, "carrier:open sesame\n");
+  snprintf(cfg, sizeof(cfg),
+           "[carrier.signed]\ndialect = at\nauth = hmac\nsecret_file = %s\n"
+           "[carrier.basic]\ndialect = at\nauth = basic\nsecret_file = %s\n",
+           key_file, basic_file);
+  ck_assert_int_eq(it_server_start(&gw, cfg), 0);
+  ck_assert_int_eq(it_wait_health(&gw, 200, 10000), 0);
+  it_fresh_phone(phone);
+  snprintf(body, sizeof(body),
+           "sessionId=auth-%lld&serviceCode=%%2A1234%%23&phoneNumber=%%2B%s&text=", now, phone + 1);
+
+  ck_assert_int_eq(it_post_headers(&gw, "/ussd/signed", NULL, body, strlen(body), &r), 0);
+  ck_assert_int_eq(r.status, 401);
+  ck_assert_ptr_nonnull(strstr(r.body, "no signature"));
+  signed_headers(now - 1000, body, th, sh);
+  ck_assert_int_eq(it_post_headers(&gw, "/ussd/signed", (const char *const[]){th, sh, NULL}, body,
+                                   strlen(body), &r),
+                   0);
+  ck_assert_int_eq(r.status, 401);
+  ck_assert_ptr_nonnull(strstr(r.body, "outside the accepted window"));
+  signed_headers(now, "sessionId=other", th, sh); /* a signature of another body */
+  ck_assert_int_eq(it_post_headers(&gw, "/ussd/signed", (const char *const[]){th, sh, NULL}, body,
+                                   strlen(body), &r),
+                   0);
+  ck_assert_int_eq(r.status, 401);
+  ck_assert_ptr_nonnull(strstr(r.body, "bad signature"));
+  signed_headers(now, body, th, sh);
+  ck_assert_int_eq(it_post_headers(&gw, "/ussd/signed", (const char *const[]){th, sh, NULL}, body,
+                                   strlen(body), &r),
+                   0);
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "%s", r.body);
+  /* The end notice is signed too. */
+  ck_assert_int_eq(it_post_headers(&gw, "/ussd/signed/end", NULL, "sessionId=x", 11, &r), 0);
+  ck_assert_int_eq(r.status, 401);
+
+  /* base64("carrier:open sesame") */
+  ck_assert_int_eq(it_post_headers(&gw, "/ussd/basic",
+                                   (const char *const[]){"Authorization: Basic bm90OnRoaXM=", NULL},
+                                   body, strlen(body), &r),
+                   0);
+  ck_assert_int_eq(r.status, 401);
+  ck_assert_ptr_nonnull(strstr(r.body, "bad credentials"));
+  ck_assert_int_eq(it_post_headers(&gw, "/ussd/basic",
+                                   (const char *const[]){
+                                       "Authorization: Basic Y2FycmllcjpvcGVuIHNlc2FtZQ==", NULL},
+                                   body, strlen(body), &r),
+                   0);
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "%s", r.body);
+  ck_assert_int_eq(it_server_stop(&gw), 0);
+  unlink(key_file);
+  unlink(basic_file);
+}
+END_TEST
+
 static Suite *carriers_suite(void)
 {
   Suite *s = suite_create("it_carriers");
@@ -114,6 +218,10 @@ static Suite *carriers_suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_it_two_carriers_two_budgets);
   tcase_add_test(tc, test_it_two_carriers_routes);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("auth");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_it_carrier_auth);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -175,8 +175,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
   return size * n;
 }
 
-static int perform(const struct it_server *s, const char *path, const char *ctype, const char *body,
-                   size_t len, struct it_resp *r)
+static int perform(const struct it_server *s, const char *path, const char *ctype,
+                   const char *const *extra, const char *body, size_t len, struct it_resp *r)
 {
   char url[256];
   struct curl_slist *hdr = NULL;
@@ -198,6 +198,8 @@ static int perform(const struct it_server *s, const char *path, const char *ctyp
     snprintf(h, sizeof(h), "Content-Type: %s", ctype);
     hdr = curl_slist_append(hdr, h);
     hdr = curl_slist_append(hdr, "Expect:"); /* no 100-continue round trip */
+    for (size_t i = 0; extra && extra[i]; i++)
+      hdr = curl_slist_append(hdr, extra[i]);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
@@ -215,13 +217,19 @@ static int perform(const struct it_server *s, const char *path, const char *ctyp
 
 int it_get(const struct it_server *s, const char *path, struct it_resp *r)
 {
-  return perform(s, path, NULL, NULL, 0, r);
+  return perform(s, path, NULL, NULL, NULL, 0, r);
 }
 
 int it_post(const struct it_server *s, const char *path, const char *ctype, const char *body,
             size_t len, struct it_resp *r)
 {
-  return perform(s, path, ctype, body, len, r);
+  return perform(s, path, ctype, NULL, body, len, r);
+}
+
+int it_post_headers(const struct it_server *s, const char *path, const char *const *headers,
+                    const char *body, size_t len, struct it_resp *r)
+{
+  return perform(s, path, "application/x-www-form-urlencoded", headers, body, len, r);
 }
 
 int it_hop(const struct it_server *s, const char *session, const char *phone, const char *text,

@@ -42,6 +42,9 @@ int it_server_alive(const struct it_server *s);
 int it_get(const struct it_server *s, const char *path, struct it_resp *r);
 int it_post(const struct it_server *s, const char *path, const char *ctype, const char *body,
             size_t len, struct it_resp *r);
+/* A form POST with extra request headers ("Name: value", NULL-terminated). */
+int it_post_headers(const struct it_server *s, const char *path, const char *const *headers,
+                    const char *body, size_t len, struct it_resp *r);
 /* One `at` hop: form-encodes the fields. */
 int it_hop(const struct it_server *s, const char *session, const char *phone, const char *text,
            struct it_resp *r);

@@ -44,6 +44,9 @@ static const char *const all_keys[] = {
     "carrier.NAME.allow_ips",
     "carrier.NAME.budget_ucs2",
     "carrier.NAME.budget_gsm7",
+    "carrier.NAME.auth",
+    "carrier.NAME.secret_file",
+    "carrier.NAME.auth_window_s",
 };
 
 /* Each test runs in its own process (Check's fork mode), but starts from a clean environment

@@ -34,12 +34,12 @@ START_TEST(test_secret_private_file_loads)
   char err[256];
 
   secret_file(hex64, 0600);
-  ck_assert_int_eq(ag_secret_load(path, &s, err, sizeof(err)), AG_OK);
+  ck_assert_int_eq(ag_secret_load(path, "respondent_secret_file", &s, err, sizeof(err)), AG_OK);
   ck_assert_uint_eq(s.len, 32);
   ck_assert_uint_eq(s.key[1], 0x11);
   unlink(path);
   secret_file(hex64, 0640); /* a group of its own (the service's) may read it */
-  ck_assert_int_eq(ag_secret_load(path, &s, err, sizeof(err)), AG_OK);
+  ck_assert_int_eq(ag_secret_load(path, "respondent_secret_file", &s, err, sizeof(err)), AG_OK);
   unlink(path);
 }
 END_TEST
@@ -53,7 +53,8 @@ START_TEST(test_secret_world_readable_refused)
 
   for (size_t i = 0; i < AG_ARRAY_LEN(modes); i++) {
     secret_file(hex64, modes[i]);
-    ck_assert_int_eq(ag_secret_load(path, &s, err, sizeof(err)), AG_ECONFIG);
+    ck_assert_int_eq(ag_secret_load(path, "respondent_secret_file", &s, err, sizeof(err)),
+                     AG_ECONFIG);
     ck_assert_ptr_nonnull(strstr(err, "is open to every user of the machine"));
     ck_assert_ptr_nonnull(strstr(err, "chmod o-rw"));
     ck_assert_uint_eq(s.len, 0);
@@ -68,12 +69,40 @@ START_TEST(test_secret_format)
   char err[256];
 
   secret_file("00112233", 0600); /* too short */
-  ck_assert_int_eq(ag_secret_load(path, &s, err, sizeof(err)), AG_ECONFIG);
+  ck_assert_int_eq(ag_secret_load(path, "respondent_secret_file", &s, err, sizeof(err)),
+                   AG_ECONFIG);
   unlink(path);
   secret_file("zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 0600);
-  ck_assert_int_eq(ag_secret_load(path, &s, err, sizeof(err)), AG_ECONFIG);
+  ck_assert_int_eq(ag_secret_load(path, "respondent_secret_file", &s, err, sizeof(err)),
+                   AG_ECONFIG);
   unlink(path);
-  ck_assert_int_eq(ag_secret_load("/nonexistent/secret", &s, err, sizeof(err)), AG_EIO);
+  ck_assert_int_eq(
+      ag_secret_load("/nonexistent/secret", "respondent_secret_file", &s, err, sizeof(err)),
+      AG_EIO);
+}
+END_TEST
+
+START_TEST(test_secret_line)
+{
+  char line[64], err[256];
+
+  secret_file("gw-user:s3cret pass\nignored\n", 0600);
+  ck_assert_int_eq(
+      ag_secret_load_line(path, "carrier.x.secret_file", line, sizeof(line), err, sizeof(err)),
+      AG_OK);
+  ck_assert_str_eq(line, "gw-user:s3cret pass");
+  unlink(path);
+  secret_file("\n", 0600);
+  ck_assert_int_eq(
+      ag_secret_load_line(path, "carrier.x.secret_file", line, sizeof(line), err, sizeof(err)),
+      AG_ECONFIG);
+  unlink(path);
+  secret_file("user:pw\n", 0644);
+  ck_assert_int_eq(
+      ag_secret_load_line(path, "carrier.x.secret_file", line, sizeof(line), err, sizeof(err)),
+      AG_ECONFIG);
+  ck_assert_ptr_nonnull(strstr(err, "carrier.x.secret_file"));
+  unlink(path);
 }
 END_TEST
 
@@ -85,6 +114,7 @@ static Suite *secret_suite(void)
   tcase_add_test(tc, test_secret_private_file_loads);
   tcase_add_test(tc, test_secret_world_readable_refused);
   tcase_add_test(tc, test_secret_format);
+  tcase_add_test(tc, test_secret_line);
   suite_add_tcase(s, tc);
   return s;
 }

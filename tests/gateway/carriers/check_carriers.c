@@ -7,6 +7,12 @@
 #include "lib/ag_config.h"
 
 #include <check.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 #define ck_assert_has(haystack, needle)                                                            \
@@ -116,6 +122,150 @@ START_TEST(test_carriers_body_type)
 }
 END_TEST
 
+/* A secret file of the given mode; returns its name (static). */
+static const char *secret(const char *text, mode_t mode)
+{
+  static char path[64];
+  int fd;
+
+  snprintf(path, sizeof(path), "/tmp/check-carrier-XXXXXX");
+  fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+  ck_assert_int_eq(chmod(path, mode), 0);
+  return path;
+}
+
+static const char key_hex[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+/* One carrier "sig" of the section keys given as key=value pairs; its load's rc and err. */
+static int load_one(const char *const *kv, size_t n, struct gw_carriers *cs, char *err,
+                    size_t errlen)
+{
+  struct ag_config cfg;
+  char key[64];
+  int rc;
+
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  set(&cfg, "carrier.sig.dialect", "at");
+  for (size_t i = 0; i + 1 < n; i += 2) {
+    snprintf(key, sizeof(key), "carrier.sig.%s", kv[i]);
+    set(&cfg, key, kv[i + 1]);
+  }
+  rc = gw_carriers_load(&cfg, cs, err, errlen);
+  ag_config_cleanup(&cfg);
+  return rc;
+}
+
+/* The signature a carrier sends: hex HMAC-SHA256(key, "ts.body"). */
+static void sign(const char *ts, const char *body, char out[65])
+{
+  unsigned char key[32], mac[32], msg[512];
+  unsigned int len = sizeof(mac);
+  int n = snprintf((char *)msg, sizeof(msg), "%s.%s", ts, body);
+
+  for (int i = 0; i < 32; i++)
+    key[i] = (unsigned char)i;
+  HMAC(EVP_sha256(), key, sizeof(key), msg, (size_t)n, mac, &len);
+  for (int i = 0; i < 32; i++)
+    snprintf(out + 2 * i, 3, "%02x", mac[i]);
+}
+
+START_TEST(test_carriers_hmac)
+{
+  const char *kv[] = {"auth", "hmac", "secret_file", secret(key_hex, 0600), "auth_window_s", "60"};
+  static const char body[] = "sessionId=s1&serviceCode=*1#&phoneNumber=%2B77011234567&text=";
+  struct gw_carriers cs;
+  const char *cause;
+  char err[512], sig[65], bad[65];
+  const struct gw_carrier *c;
+
+  ck_assert_msg(load_one(kv, 6, &cs, err, sizeof(err)) == AG_OK, "%s", err);
+  unlink(kv[3]);
+  c = cs.v[0];
+  ck_assert_str_eq(gw_carrier_auth_name(c), "hmac");
+  sign("1700000000", body, sig);
+  ck_assert_int_eq(
+      gw_carrier_verify(c, NULL, "1700000000", sig, body, strlen(body), 1700000030, &cause), AG_OK);
+  /* Another body, a changed signature, a stale or future timestamp, missing or bad headers. */
+  ck_assert_int_eq(gw_carrier_verify(c, NULL, "1700000000", sig, "x=1", 3, 1700000030, &cause),
+                   AG_EDENIED);
+  ck_assert_str_eq(cause, "bad signature");
+  memcpy(bad, sig, sizeof(bad));
+  bad[0] = bad[0] == 'a' ? 'b' : 'a';
+  ck_assert_int_eq(
+      gw_carrier_verify(c, NULL, "1700000000", bad, body, strlen(body), 1700000030, &cause),
+      AG_EDENIED);
+  ck_assert_int_eq(
+      gw_carrier_verify(c, NULL, "1700000000", sig, body, strlen(body), 1700000061, &cause),
+      AG_EDENIED);
+  ck_assert_has(cause, "outside the accepted window");
+  ck_assert_int_eq(
+      gw_carrier_verify(c, NULL, "1700000000", sig, body, strlen(body), 1699999939, &cause),
+      AG_EDENIED);
+  ck_assert_int_eq(gw_carrier_verify(c, NULL, NULL, sig, body, strlen(body), 1700000000, &cause),
+                   AG_EDENIED);
+  ck_assert_has(cause, "no signature");
+  ck_assert_int_eq(gw_carrier_verify(c, NULL, "17e8", sig, body, strlen(body), 1700000000, &cause),
+                   AG_EDENIED);
+  ck_assert_int_eq(
+      gw_carrier_verify(c, NULL, "1700000000", "zz", body, strlen(body), 1700000000, &cause),
+      AG_EDENIED);
+  ck_assert_has(cause, "64 hex");
+  gw_carriers_cleanup(&cs);
+}
+END_TEST
+
+START_TEST(test_carriers_basic)
+{
+  const char *kv[] = {"auth", "basic", "secret_file", secret("gw:pa ss\n", 0600)};
+  struct gw_carriers cs;
+  const char *cause;
+  char err[512];
+
+  ck_assert_msg(load_one(kv, 4, &cs, err, sizeof(err)) == AG_OK, "%s", err);
+  unlink(kv[3]);
+  /* base64("gw:pa ss") */
+  ck_assert_int_eq(gw_carrier_verify(cs.v[0], "Basic Z3c6cGEgc3M=", NULL, NULL, "", 0, 0, &cause),
+                   AG_OK);
+  ck_assert_int_eq(gw_carrier_verify(cs.v[0], "Basic Z3c6cGEgc3N=", NULL, NULL, "", 0, 0, &cause),
+                   AG_EDENIED);
+  ck_assert_str_eq(cause, "bad credentials");
+  ck_assert_int_eq(gw_carrier_verify(cs.v[0], NULL, NULL, NULL, "", 0, 0, &cause), AG_EDENIED);
+  ck_assert_has(cause, "no credentials");
+  gw_carriers_cleanup(&cs);
+}
+END_TEST
+
+START_TEST(test_carriers_auth_refused_settings)
+{
+  struct gw_carriers cs;
+  char err[512];
+  const char *open_kv[] = {"auth", "hmac", "secret_file", secret(key_hex, 0644)};
+  const char *none_kv[] = {"auth", "hmac"};
+  const char *word_kv[] = {"auth", "token"};
+  const char *file_kv[] = {"secret_file", "/etc/hostname"};
+  const char *short_kv[] = {"auth", "hmac", "secret_file", NULL};
+
+  ck_assert_int_eq(load_one(open_kv, 4, &cs, err, sizeof(err)), AG_ECONFIG);
+  ck_assert_has(err, "carrier.sig.secret_file");
+  ck_assert_has(err, "open to every user");
+  unlink(open_kv[3]);
+  ck_assert_int_eq(load_one(none_kv, 2, &cs, err, sizeof(err)), AG_ECONFIG);
+  ck_assert_has(err, "auth = hmac needs secret_file");
+  ck_assert_int_eq(load_one(word_kv, 2, &cs, err, sizeof(err)), AG_ECONFIG);
+  ck_assert_has(err, "auth 'token' is not none, hmac or basic");
+  ck_assert_int_eq(load_one(file_kv, 2, &cs, err, sizeof(err)), AG_ECONFIG);
+  ck_assert_has(err, "secret_file is set but auth is none");
+  short_kv[3] = secret("0011", 0600);
+  ck_assert_int_eq(load_one(short_kv, 4, &cs, err, sizeof(err)), AG_ECONFIG);
+  ck_assert_has(err, "hex-encoded bytes");
+  unlink(short_kv[3]);
+  ck_assert_uint_eq(cs.n, 0);
+}
+END_TEST
+
 static Suite *carriers_suite(void)
 {
   Suite *s = suite_create("carriers");
@@ -125,6 +275,9 @@ static Suite *carriers_suite(void)
   tcase_add_test(tc, test_carriers_sections);
   tcase_add_test(tc, test_carriers_unknown_dialect);
   tcase_add_test(tc, test_carriers_body_type);
+  tcase_add_test(tc, test_carriers_hmac);
+  tcase_add_test(tc, test_carriers_basic);
+  tcase_add_test(tc, test_carriers_auth_refused_settings);
   suite_add_tcase(s, tc);
   return s;
 }
