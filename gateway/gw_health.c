@@ -23,6 +23,9 @@ static const struct ag_metric_def def_generation = AG_METRIC_PLAIN(
 static const struct ag_metric_def def_reload_failures =
     AG_METRIC_PLAIN(COUNTER, "aulgate_content_reload_failures_total",
                     "SIGHUP reloads refused (the running content stayed).");
+static const struct ag_metric_def def_refused = AG_METRIC_PLAIN(
+    COUNTER, "aulgate_http_refused_connections_total",
+    "Connections refused at accept time (per-address limit, slots kept for carriers).");
 static const struct ag_metric_def def_uptime =
     AG_METRIC_PLAIN(GAUGE, "aulgate_uptime_seconds", "Seconds since the process started.");
 
@@ -51,6 +54,11 @@ static double read_generation(void *arg)
   return sess_content_generation(((struct gw_server *)arg)->content);
 }
 
+static double read_refused(void *arg)
+{
+  return (double)gw_http_refused(((struct gw_server *)arg)->http);
+}
+
 static double read_uptime(void *arg)
 {
   return (double)((ag_now_us() - ((struct gw_server *)arg)->started_us) / 1000000);
@@ -62,8 +70,13 @@ int gw_health_setup(struct gw_server *srv)
     const struct ag_metric_def *def;
     double (*fn)(void *arg);
   } gauges[] = {
-      {&def_live, read_live},   {&def_pending, read_pending},       {&def_waiting, read_waiting},
-      {&def_db_up, read_db_up}, {&def_generation, read_generation}, {&def_uptime, read_uptime},
+      {&def_live, read_live},
+      {&def_pending, read_pending},
+      {&def_waiting, read_waiting},
+      {&def_db_up, read_db_up},
+      {&def_generation, read_generation},
+      {&def_uptime, read_uptime},
+      {&def_refused, read_refused},
   };
 
   for (size_t i = 0; i < AG_ARRAY_LEN(gauges); i++)

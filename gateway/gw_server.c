@@ -284,6 +284,17 @@ static int entry_ok(const struct gw_server *srv)
          AG_OK;
 }
 
+/* An address on some carrier's allow list: exempt from the per-address limits. */
+static int carrier_address(void *arg, const struct sockaddr *sa)
+{
+  const struct gw_server *srv = arg;
+
+  for (size_t i = 0; i < srv->carriers.n; i++)
+    if (ag_iplist_match(&srv->carriers.v[i]->allow, sa))
+      return 1;
+  return 0;
+}
+
 static int setup(struct gw_server *srv)
 {
   struct store_config scfg = {.conninfo = srv->cfg.db,
@@ -291,17 +302,26 @@ static int setup(struct gw_server *srv)
                               .queue_max = srv->cfg.db_queue_max,
                               .reconnect_ms = srv->cfg.db_reconnect_ms,
                               .connect_timeout_ms = srv->cfg.db_connect_timeout_ms};
-  struct gw_http_config hcfg = {srv->cfg.listen_host,
-                                srv->cfg.listen_port,
-                                (size_t)srv->cfg.max_body_bytes,
-                                (unsigned)srv->cfg.max_connections,
-                                30,
-                                0,
-                                0};
+  struct gw_http_config hcfg = {.host = srv->cfg.listen_host,
+                                .port = srv->cfg.listen_port,
+                                .max_body = (size_t)srv->cfg.max_body_bytes,
+                                .max_connections = (unsigned)srv->cfg.max_connections,
+                                .connection_timeout_s = (unsigned)srv->cfg.http_idle_timeout_s,
+                                .per_ip = (unsigned)srv->cfg.max_connections_per_ip,
+                                .reserved = (unsigned)srv->cfg.carrier_reserved_connections,
+                                .trusted = carrier_address,
+                                .trusted_arg = srv};
   char err[512], q[600];
   int rc;
 
   rc = gw_carriers_load(&srv->cfg, &srv->carriers, err, sizeof(err));
+  if (rc == AG_OK && srv->cfg.carrier_reserved_connections >= srv->cfg.max_connections) {
+    snprintf(err, sizeof(err),
+             "carrier_reserved_connections (%ld) must be below max_connections (%ld): nothing "
+             "would be left for anyone else",
+             srv->cfg.carrier_reserved_connections, srv->cfg.max_connections);
+    rc = AG_ECONFIG;
+  }
   if (rc == AG_OK)
     rc = ag_secret_load(srv->cfg.respondent_secret_file, "respondent_secret_file", &srv->secret,
                         err, sizeof(err));

@@ -50,6 +50,13 @@ static const struct opt opts[] = {
      "Largest request body accepted; larger bodies get 413."},
     {"max_connections", OPT_INT, OFF(max_connections), 1, 65536, "4096",
      "Concurrent HTTP connections accepted."},
+    {"max_connections_per_ip", OPT_INT, OFF(max_connections_per_ip), 0, 65536, "32",
+     "Connections one address outside every carrier's allow list may hold; 0: no limit."},
+    {"carrier_reserved_connections", OPT_INT, OFF(carrier_reserved_connections), 0, 65535, "512",
+     "Of max_connections, how many only carriers' addresses may take, so that idle or slow "
+     "connections from elsewhere never crowd out a hop."},
+    {"http_idle_timeout_s", OPT_INT, OFF(http_idle_timeout_s), 1, 3600, "10",
+     "A connection that sends nothing for this long is closed."},
     {"db_batch_max", OPT_INT, OFF(db_batch_max), 1, 10000, "256",
      "Most answers committed in one transaction (group commit)."},
     {"db_queue_max", OPT_INT, OFF(db_queue_max), 1, 1000000, "10000",

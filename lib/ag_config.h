@@ -47,6 +47,9 @@ struct ag_config {
   int log_level; /* enum ag_log_level */
   long max_body_bytes;
   long max_connections;
+  long max_connections_per_ip;
+  long carrier_reserved_connections;
+  long http_idle_timeout_s;
   long db_batch_max;
   long db_queue_max;
   long db_reconnect_ms;

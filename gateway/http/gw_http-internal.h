@@ -24,6 +24,7 @@ struct gw_http {
   struct gw_stream *stream_list; /* open streams, to end them at destroy */
   unsigned id_prefix, id_next;   /* request ids: random per server, then a counter */
   int port;
+  struct gw_admit *admit; /* owned */
 };
 
 struct gw_req {
@@ -44,6 +45,15 @@ struct gw_req {
   size_t n_headers;
   char *headers[GW_HTTP_HEADERS_MAX][2]; /* owned: name, value */
 };
+
+/* gw_admit.c: admission at accept time. admit: 1 to let sa in. admitted: counts a connection
+ * that opened, returns what closed() needs. */
+struct gw_admit;
+int gw_http__admit_create(struct gw_http *h);
+void gw_http__admit_destroy(struct gw_http *h);
+int gw_http__admit(struct gw_http *h, const struct sockaddr *sa);
+void *gw_http__admitted(struct gw_http *h, const struct sockaddr *sa);
+void gw_http__closed(struct gw_http *h, void *entry);
 
 /* Runs MHD on the next loop turn: it notices a resumed connection only then. */
 void gw_http__kick(struct gw_http *h);

@@ -327,6 +327,27 @@ static int bind_addr(const struct gw_http_config *cfg, struct sockaddr_storage *
   return AG_EINVAL;
 }
 
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+  (void)addrlen;
+  return gw_http__admit(cls, addr) ? MHD_YES : MHD_NO;
+}
+
+/* Counts connections as they open and close, by address (gw_admit.c). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+  struct gw_http *h = cls;
+
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    *socket_context = gw_http__admitted(h, ci ? ci->client_addr : NULL);
+  } else {
+    gw_http__closed(h, *socket_context);
+  }
+}
+
 struct gw_http *gw_http_create(struct event_base *base, const struct gw_http_config *cfg,
                                const struct gw_route *routes, size_t n_routes, char *err,
                                size_t errlen)
@@ -360,18 +381,24 @@ struct gw_http *gw_http_create(struct event_base *base, const struct gw_http_con
     h->cfg.max_streams = 64;
   if (!h->cfg.stream_buffer)
     h->cfg.stream_buffer = 64 * 1024;
+  if (gw_http__admit_create(h)) {
+    snprintf(err, errlen, "out of memory");
+    free(h);
+    return NULL;
+  }
   if (getrandom(&h->id_prefix, sizeof(h->id_prefix), GRND_NONBLOCK) != sizeof(h->id_prefix))
     h->id_prefix = (unsigned)ag_now_us() ^ (unsigned)getpid(); /* ids stay unique per server */
   h->d = MHD_start_daemon(
       MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
-      (uint16_t)cfg->port, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+      (uint16_t)cfg->port, on_accept, h, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
       cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
-      MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-      MHD_OPTION_END);
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+      MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
   if (!h->d) {
     snprintf(err, errlen, "cannot listen on %s:%d (address in use, or not local)", cfg->host,
              cfg->port);
+    gw_http__admit_destroy(h);
     free(h);
     return NULL;
   }
@@ -430,7 +457,8 @@ void gw_http_destroy(struct gw_http *h)
   ag_timer_destroy(h->ev_timer);
   ag_defer_destroy(h->ev_kick);
   if (h->d)
-    MHD_stop_daemon(h->d);
+    MHD_stop_daemon(h->d); /* closes what is open: the counts go down to zero */
+  gw_http__admit_destroy(h);
   free(h);
 }
 

@@ -61,6 +61,12 @@ struct gw_http_config {
   unsigned connection_timeout_s;
   unsigned max_streams; /* open streamed replies; 0: 64 */
   size_t stream_buffer; /* bytes a stream holds for a slow client before dropping it; 0: 64 KiB */
+  unsigned per_ip;      /* connections one untrusted address may hold; 0: no limit */
+  unsigned reserved;    /* slots an untrusted address may not take (kept for carriers); 0: none */
+  /* Whether an address is trusted (a carrier's): exempt from per_ip and reserved. NULL: none
+   * is. arg is borrowed for the life of the server. */
+  int (*trusted)(void *arg, const struct sockaddr *sa);
+  void *trusted_arg;
 };
 
 /* Binds and starts serving. Returns a new server to free with gw_http_destroy(), or NULL with
@@ -70,6 +76,8 @@ struct gw_http *gw_http_create(struct event_base *base, const struct gw_http_con
                                const struct gw_route *routes, size_t n_routes, char *err,
                                size_t errlen);
 void gw_http_set_token(struct gw_http *h, gw_token_fn fn, void *arg);
+/* Connections refused at accept time (per_ip, reserved) since start. */
+unsigned long long gw_http_refused(const struct gw_http *h);
 /* Stops accepting connections; requests under way go on. */
 void gw_http_quiesce(struct gw_http *h);
 /* Requests suspended and waiting for a reply. */

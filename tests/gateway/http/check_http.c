@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,9 +280,30 @@ static void *loop_main(void *arg)
   return NULL;
 }
 
-static void start(int with_token_hook)
+/* An address this test trusts as a carrier's: set per test (none by default). */
+static const char *trusted_ip;
+
+static int trust(void *arg, const struct sockaddr *sa)
 {
-  struct gw_http_config cfg = {"127.0.0.1", 0, 4096, 64, 5, 1, STREAM_BUFFER};
+  char ip[64] = "";
+
+  (void)arg;
+  if (sa->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof(ip));
+  return trusted_ip && strcmp(ip, trusted_ip) == 0;
+}
+
+static void start_with(int with_token_hook, unsigned per_ip, unsigned reserved)
+{
+  struct gw_http_config cfg = {.host = "127.0.0.1",
+                               .max_body = 4096,
+                               .max_connections = 64,
+                               .connection_timeout_s = 5,
+                               .max_streams = 1,
+                               .stream_buffer = STREAM_BUFFER,
+                               .per_ip = per_ip,
+                               .reserved = reserved,
+                               .trusted = trust};
   char err[256];
 
   ag_log_set_level(AG_LOG_ERROR);
@@ -301,12 +323,18 @@ static void start(int with_token_hook)
 
 static void setup(void)
 {
-  start(1);
+  start_with(1, 0, 0);
 }
 
 static void setup_no_hook(void)
 {
-  start(0);
+  start_with(0, 0, 0);
+}
+
+/* At most 3 connections per untrusted address, and 60 of the 64 slots kept for the trusted. */
+static void setup_admission(void)
+{
+  start_with(1, 3, 60);
 }
 
 static void teardown(void)
@@ -588,6 +616,80 @@ START_TEST(test_http_double_framing_refused)
 }
 END_TEST
 
+/* An idle connection: connected, nothing sent. */
+static int idle_connection(void)
+{
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)gw_http_port(http))};
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  ck_assert_int_ge(fd, 0);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+  return fd;
+}
+
+/* 1 when the server closed fd at once (refused at accept time), 0 when it stays open. */
+static int closed_at_once(int fd)
+{
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  char c;
+
+  if (poll(&p, 1, 1000) <= 0)
+    return 0;
+  return read(fd, &c, 1) <= 0;
+}
+
+/* Idle connections cannot take every slot: an untrusted address holds at most per_ip of them and
+ * none of the reserved slots; a trusted (carrier's) address is let in regardless. */
+START_TEST(test_http_admission)
+{
+  int fds[8], n = 0;
+  struct buf out, hdrs;
+
+  trusted_ip = NULL;
+  /* 64 slots, 60 reserved: an untrusted address gets 3 (the per-address limit binds first). */
+  for (; n < 3; n++)
+    fds[n] = idle_connection();
+  for (int i = 0; i < 3; i++)
+    ck_assert_msg(!closed_at_once(fds[i]), "connection %d refused", i);
+  fds[n] = idle_connection();
+  ck_assert_msg(closed_at_once(fds[n]), "a fourth idle connection was let in");
+  close(fds[n]);
+  ck_assert_uint_ge(gw_http_refused(http), 1);
+  /* The same address, trusted as a carrier's: let in past both limits. */
+  trusted_ip = "127.0.0.1";
+  for (n = 3; n < 8; n++) {
+    fds[n] = idle_connection();
+    ck_assert_msg(!closed_at_once(fds[n]), "a carrier's connection %d refused", n);
+  }
+  ck_assert_int_eq(request("GET", "/echo", NULL, NULL, &out, &hdrs), 200);
+  /* Eight open: 8 + 60 reserved > 64, so an untrusted address gets nothing more, whatever its
+   * own count (its three are closed first). */
+  for (int i = 0; i < 3; i++)
+    close(fds[i]);
+  usleep(200000); /* the server sees them close: the address's own count is back to 0 */
+  for (int i = 0; i < 3; i++)
+    fds[i] = idle_connection(); /* trusted still: keeps eight open */
+  trusted_ip = NULL;
+  n = idle_connection();
+  ck_assert_msg(closed_at_once(n), "an untrusted connection took a reserved slot");
+  close(n);
+  for (int i = 0; i < 8; i++)
+    close(fds[i]);
+  /* Untrusted again: once the server has seen its connections close, it is let in again. */
+  trusted_ip = NULL;
+  for (int i = 0, open = 0; !open; i++) {
+    int fd = idle_connection();
+    ck_assert_msg(i < 50, "never let in again after its connections closed");
+    open = !closed_at_once(fd);
+    close(fd);
+    if (!open)
+      usleep(20000);
+  }
+  ck_assert_int_eq(request("GET", "/echo", NULL, NULL, &out, &hdrs), 200);
+}
+END_TEST
+
 /* max_streams is 1: a second stream is refused while one is open, and allowed once it ended. */
 START_TEST(test_http_streams_bounded)
 {
@@ -650,7 +752,8 @@ START_TEST(test_http_carrier_route_needs_allow_list)
   static const struct gw_route bad[] = {
       {"POST", "/ussd/x", GW_MATCH_EXACT, GW_AUTH_CARRIER, 0, NULL, h_static, "x"},
   };
-  struct gw_http_config cfg = {"127.0.0.1", 0, 4096, 4, 5, 0, 0};
+  struct gw_http_config cfg = {
+      .host = "127.0.0.1", .max_body = 4096, .max_connections = 4, .connection_timeout_s = 5};
   struct event_base *b = event_base_new();
   char err[256] = "";
 
@@ -681,6 +784,11 @@ static Suite *http_suite(void)
   tcase_add_checked_fixture(nohook, setup_no_hook, teardown);
   tcase_add_test(nohook, test_http_token_without_hook);
   suite_add_tcase(s, nohook);
+  tc = tcase_create("admission");
+  tcase_add_checked_fixture(tc, setup_admission, teardown);
+  tcase_set_timeout(tc, 30);
+  tcase_add_test(tc, test_http_admission);
+  suite_add_tcase(s, tc);
   tc = tcase_create("create");
   tcase_add_test(tc, test_http_carrier_route_needs_allow_list);
   suite_add_tcase(s, tc);
