@@ -35,8 +35,11 @@ typedef void (*store__done_fn)(struct store__item *it, int rc, const PGresult *r
 struct store__item {
   struct store__item *next;
   const struct store__stmt *stmt;
-  store_cb cb;              /* writes: counted in the stats, then called */
-  store__done_fn done;      /* reads: instead of cb */
+  store_cb cb;         /* writes: counted in the stats, then called */
+  store__done_fn done; /* reads: instead of cb */
+  /* Writes whose statement answers with a row saying what it did: AG_OK, or the error the row
+   * means (res borrowed). NULL: the commit is the answer. */
+  int (*check)(const PGresult *res);
   store_profile_cb rows_cb; /* for done */
   void *arg;
   PGresult *res;                       /* owned: the rows of a read, until its batch completes */

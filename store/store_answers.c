@@ -15,21 +15,39 @@
 #define TS_6  "'epoch'::timestamptz + $6::bigint * interval '1 microsecond'"
 
 /* The answer, and with it the attempt's progress row: only when the answer is new, so a retried
- * hop changes nothing at all. */
+ * hop changes nothing at all. It answers with what happened: 'new', 'same' (a retry: the row of
+ * this carrier session and hop holds this very answer) or 'other' (the key is taken by another
+ * answer: a reused session id, whose answer must not be acknowledged as stored). A row another
+ * transaction committed after this statement's snapshot reads as 'other': refused, never
+ * acknowledged unstored. */
 const struct store__stmt store__stmt_answer = {
     "ans", 15,
     "WITH ins AS (INSERT INTO responses (respondent, relation, survey_id, survey_version,"
     " question_id, option, language, carrier, network_code, carrier_session_id, hop,"
     " received_at, attempt)"
     " VALUES ($1, $2, $3, $4::int, $5, $6, $7, $8, $9, $10, $11::int, " TS_12 ", $13::int)"
-    " ON CONFLICT ON CONSTRAINT responses_hop_once DO NOTHING RETURNING received_at)"
-    " INSERT INTO survey_progress AS p (respondent, relation, survey_id, attempt,"
+    " ON CONFLICT ON CONSTRAINT responses_hop_once DO NOTHING RETURNING received_at),"
+    " prog AS (INSERT INTO survey_progress AS p (respondent, relation, survey_id, attempt,"
     " survey_version, language, status, started_at, updated_at, opened_by)"
     " SELECT $1, $2, $3, $13::int, $4::int, $7,"
     " CASE WHEN $14::bool THEN 'done' ELSE 'open' END, received_at, received_at, $15 FROM ins"
     " ON CONFLICT (respondent, relation, survey_id, attempt) DO UPDATE"
     " SET updated_at = excluded.updated_at, language = excluded.language,"
-    " status = CASE WHEN p.status = 'done' THEN 'done' ELSE excluded.status END"};
+    " status = CASE WHEN p.status = 'done' THEN 'done' ELSE excluded.status END)"
+    " SELECT CASE WHEN EXISTS (SELECT 1 FROM ins) THEN 'new'"
+    " WHEN EXISTS (SELECT 1 FROM responses r WHERE r.carrier = $8 AND r.carrier_session_id = $10"
+    " AND r.hop = $11::int AND r.respondent = $1 AND r.relation = $2 AND r.survey_id = $3"
+    " AND r.attempt = $13::int AND r.question_id = $5 AND r.option = $6) THEN 'same'"
+    " ELSE 'other' END"};
+
+/* The answer's row: stored now or before by a retry of this hop; anything else is not this
+ * answer, and the hop must not say it was saved. */
+static int answer_check(const PGresult *res)
+{
+  const char *what = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "";
+
+  return strcmp(what, "new") == 0 || strcmp(what, "same") == 0 ? AG_OK : AG_ESTATE;
+}
 
 const struct store__stmt store__stmt_attempt = {
     "att", 8,
@@ -88,8 +106,10 @@ static int submit(struct store *st, struct store__item *it, store_cb cb, void *a
     return AG_ENOMEM;
   it->cb = cb;
   it->arg = arg;
-  if (is_answer)
+  if (is_answer) {
     answer_view(it);
+    it->check = answer_check;
+  }
   return store__enqueue(st, it);
 }
 

@@ -82,12 +82,15 @@ static void queue_complete(struct store *st, struct queue *q, int rc)
       int ok = rc == AG_OK && it->res != NULL;
       it->done(it, ok ? AG_OK : (rc ? rc : AG_EDB), ok ? it->res : NULL);
     } else {
-      if (rc == AG_OK)
+      int wrc = rc;
+      if (wrc == AG_OK && it->check) /* committed, but did it write what it was given? */
+        wrc = it->res ? it->check(it->res) : AG_EDB;
+      if (wrc == AG_OK)
         st->stats.answers++;
       else
         st->stats.failed++;
-      ag_series_inc(rc == AG_OK ? st->m.committed : st->m.failed);
-      it->cb(it->arg, rc);
+      ag_series_inc(wrc == AG_OK ? st->m.committed : st->m.failed);
+      it->cb(it->arg, wrc);
     }
     PQclear(it->res);
     free(it);
@@ -229,7 +232,7 @@ static int handle_result(struct store *st, PGresult *res)
   case PGRES_COMMAND_OK:
     break;
   case PGRES_TUPLES_OK:
-    if (st->reading && st->reading->done && !st->reading->res) {
+    if (st->reading && (st->reading->done || st->reading->check) && !st->reading->res) {
       st->reading->res = res; /* kept until the batch completes */
       return 1;
     }

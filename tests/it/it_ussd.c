@@ -413,6 +413,47 @@ START_TEST(test_it_retry_burst_while_profile_loads)
 }
 END_TEST
 
+/* A carrier reuses a session id for another number (here on another gateway process, which
+ * knows nothing of the first): the answer at a hop the first caller already answered is not
+ * this caller's, so it is refused with the polite END and nothing is stored for them, never
+ * "saved". A retry of the first caller's own answer is still served. */
+START_TEST(test_it_reused_session_id_refused)
+{
+  static const char *const path[] = {"", "3", "3*1", "3*1*1", "3*1*1*1"};
+  struct it_server gw2;
+  struct it_resp r;
+  char a[16], b[16], session[96], sql[512], hex_b[65];
+
+  it_fresh_phone(a);
+  do
+    it_fresh_phone(b);
+  while (strcmp(a, b) == 0);
+  it_session_id(session, sizeof(session), "reuse");
+  ck_assert_int_eq(it_play(&srv, session, a, (const char *const[]){"3", "1", "1", "1"}, 4, &r),
+                   0); /* A answers region 1 at hop 4 */
+  ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "%s", r.body);
+  ck_assert_int_eq(it_server_start(&gw2, NULL), 0);
+  ck_assert_int_eq(it_wait_health(&gw2, 200, 10000), 0);
+  for (size_t i = 0; i < 4; i++) {
+    ck_assert_int_eq(it_hop(&gw2, session, b, path[i], &r), 0);
+    ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "hop %zu: %s", i, r.body);
+  }
+  ck_assert_int_eq(it_hop(&gw2, session, b, "3*1*1*2", &r), 0); /* B answers region 2 */
+  ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "B's answer was acknowledged: %s", r.body);
+  it_respondent_hex(&srv, b, hex_b);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM responses WHERE carrier_session_id = '%s' AND "
+           "encode(respondent, 'hex') = '%s'",
+           session, hex_b);
+  ck_assert_int_eq(it_count(db, sql), 0);
+  /* A's own retry of that hop, on the first process: the same answer, served again (the retry
+   * of every hop on another process is it_engine's two-process test). */
+  ck_assert_int_eq(it_hop(&srv, session, a, "3*1*1*1", &r), 0);
+  ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "A's retry: %s", r.body);
+  ck_assert_int_eq(it_server_stop(&gw2), 0);
+}
+END_TEST
+
 START_TEST(test_it_sigterm_finishes_what_is_committing)
 {
   static const char *const head[] = {"1", "1"};
@@ -496,6 +537,7 @@ static Suite *it_ussd_suite(void)
   tcase_add_test(tc, test_it_healthz_reports_db);
   tcase_add_test(tc, test_it_allow_list_refuses_other_callers);
   tcase_add_test(tc, test_it_retry_burst_while_profile_loads);
+  tcase_add_test(tc, test_it_reused_session_id_refused);
   suite_add_tcase(s, tc);
 
   tcase_add_unchecked_fixture(out, setup, teardown);
