@@ -13,17 +13,6 @@
 
 const struct ag_form_limits ag_form_default_limits = {8192, AG_FORM_MAX_FIELDS, 64, 2048};
 
-static int form_hex(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 struct form_parser {
   struct ag_form *form;
   const char *body; /* borrowed */
@@ -81,8 +70,8 @@ static int form_decode(struct form_parser *p, int is_key, size_t max, size_t *dl
     if (c == '&' || (is_key && c == '='))
       break;
     if (c == '%') {
-      int hi = p->len - at >= 3 ? form_hex(p->body[at + 1]) : -1;
-      int lo = p->len - at >= 3 ? form_hex(p->body[at + 2]) : -1;
+      int hi = p->len - at >= 3 ? ag_hex_value(p->body[at + 1]) : -1;
+      int lo = p->len - at >= 3 ? ag_hex_value(p->body[at + 2]) : -1;
 
       if (hi < 0 || lo < 0)
         return form_fail(p->form, AG_EBADREQ,

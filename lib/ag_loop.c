@@ -95,11 +95,6 @@ unsigned ag_watch_what(const struct ag_watch *w)
   return w->ev ? w->what : 0;
 }
 
-int ag_watch_fd(const struct ag_watch *w)
-{
-  return w->fd;
-}
-
 void ag_watch_destroy(struct ag_watch *w)
 {
   if (!w)

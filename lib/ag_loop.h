@@ -35,7 +35,6 @@ int ag_watch_set(struct ag_watch *w, unsigned what);
 int ag_watch_ensure(struct ag_watch **w /* in/out, owned */, struct event_base *base, int fd,
                     unsigned what, ag_watch_cb cb, void *arg);
 unsigned ag_watch_what(const struct ag_watch *w);
-int ag_watch_fd(const struct ag_watch *w);
 void ag_watch_destroy(struct ag_watch *w);
 
 struct ag_timer;

@@ -214,13 +214,6 @@ struct ag_series *ag_metric_series2(struct ag_metric *f, const char *v1, const c
   return ag_metric_series(f, v);
 }
 
-struct ag_series *ag_metric_series3(struct ag_metric *f, const char *v1, const char *v2,
-                                    const char *v3)
-{
-  const char *v[] = {v1, v2, v3};
-  return ag_metric_series(f, v);
-}
-
 void ag_series_inc(struct ag_series *s)
 {
   if (s)

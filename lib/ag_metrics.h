@@ -63,12 +63,10 @@ struct ag_metric *ag_metrics_add_fn(struct ag_metrics *m, const struct ag_metric
 /* The series for these label values (one per label of the family, borrowed during the call),
  * created on first use. NULL for a NULL family, past AG_METRIC_SERIES_MAX, or out of memory. */
 struct ag_series *ag_metric_series(struct ag_metric *f, const char *const *values);
-/* Shorthands for families with no label, one, two or three. */
+/* Shorthands for families with no label, one or two. */
 struct ag_series *ag_metric_series0(struct ag_metric *f);
 struct ag_series *ag_metric_series1(struct ag_metric *f, const char *v1);
 struct ag_series *ag_metric_series2(struct ag_metric *f, const char *v1, const char *v2);
-struct ag_series *ag_metric_series3(struct ag_metric *f, const char *v1, const char *v2,
-                                    const char *v3);
 
 void ag_series_inc(struct ag_series *s);
 void ag_series_add(struct ag_series *s, double v); /* counters take v >= 0 only */

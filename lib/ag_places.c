@@ -6,6 +6,8 @@
  */
 #include "lib/ag_places.h"
 #include "lib/ag.h"
+#include "lib/ag_text.h"
+#include "lib/ag_lang.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -15,8 +17,6 @@
 
 #define PLACE_CODE_MAX 64
 #define SORT_STEP      10 /* room for rows added by hand between two seeded ones */
-
-static const char *const place_langs[3] = {"kk", "ru", "en"};
 
 /* The parse in progress: where problems go, and the arrays being filled. */
 struct parse {
@@ -52,19 +52,6 @@ static int valid_code(const char *c)
   return 1;
 }
 
-/* UTF-16 code units of valid UTF-8 (jansson has checked it): what a UCS-2 screen counts. */
-static size_t utf16_units(const char *s)
-{
-  size_t n = 0;
-
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if ((*p & 0xC0) == 0x80)
-      continue;              /* continuation byte */
-    n += *p >= 0xF0 ? 2 : 1; /* outside the BMP: a surrogate pair */
-  }
-  return n;
-}
-
 /* A name goes on one menu line as is: no line breaks or other control characters, no padding,
  * and short enough for the line. Returns 0, or 1 with the flaw described in out. */
 static int name_flaw(const char *v, char *out, size_t outlen)
@@ -79,7 +66,7 @@ static int name_flaw(const char *v, char *out, size_t outlen)
       return snprintf(out, outlen, "contains a control character (a line break?)"), 1;
   if (v[0] == ' ' || v[len - 1] == ' ')
     return snprintf(out, outlen, "starts or ends with a space"), 1;
-  units = utf16_units(v);
+  units = ag_text_utf16_units(v, strlen(v));
   if (units > AG_PLACE_NAME_MAX)
     return snprintf(out, outlen, "is %zu UTF-16 units long; a menu line takes at most %d", units,
                     AG_PLACE_NAME_MAX),
@@ -100,21 +87,21 @@ static void name_load(struct parse *s, json_t *obj, const char *where, const cha
   {
     int known = 0;
     for (int l = 0; l < 3; l++)
-      known |= strcmp(key, place_langs[l]) == 0;
+      known |= strcmp(key, ag_lang_code(l)) == 0;
     if (!known)
       problem(s, "%s: unknown language '%s' in \"name\" (kk, ru, en)", where, key);
   }
   for (int l = 0; l < 3; l++) {
     char flaw[96];
 
-    v = json_object_get(obj, place_langs[l]);
+    v = json_object_get(obj, ag_lang_code(l));
     out[l] = json_string_value(v);
     if (!v) {
-      problem(s, "%s: missing translation '%s'", where, place_langs[l]);
+      problem(s, "%s: missing translation '%s'", where, ag_lang_code(l));
     } else if (!out[l]) {
-      problem(s, "%s: name '%s' must be a string", where, place_langs[l]);
+      problem(s, "%s: name '%s' must be a string", where, ag_lang_code(l));
     } else if (name_flaw(out[l], flaw, sizeof(flaw))) {
-      problem(s, "%s: name '%s' \"%s\" %s", where, place_langs[l], out[l], flaw);
+      problem(s, "%s: name '%s' \"%s\" %s", where, ag_lang_code(l), out[l], flaw);
       out[l] = NULL;
     }
   }
@@ -293,7 +280,7 @@ static int top_check(struct parse *s, json_t *doc)
     json_array_foreach(v, k, l)
     {
       const char *code = json_string_value(l);
-      if (!code || (strcmp(code, "kk") != 0 && strcmp(code, "ru") != 0 && strcmp(code, "en") != 0))
+      if (ag_lang_find(code) < 0)
         problem(s, "draft_languages: %s is not kk, ru or en", code ? code : "(not a string)");
     }
   }

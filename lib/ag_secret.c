@@ -1,6 +1,7 @@
 /* ag_secret.c: loading the server secret, and the keyed hash of phone numbers. */
 #include "lib/ag_secret.h"
 #include "lib/ag.h"
+#include "lib/ag_text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,14 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static int hexval(int c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c = tolower(c);
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 /* Opens the secret file named by key `what` (for messages); NULL with rc and err set when it
  * cannot be read or every user of the machine may read it. */
@@ -56,7 +49,7 @@ int ag_secret_load(const char *path, const char *what, struct ag_secret *out, ch
     int v;
     if (isspace(c))
       continue;
-    v = hexval(c);
+    v = ag_hex_value(c);
     if (v < 0 || (hi < 0 && out->len == AG_SECRET_MAX)) {
       fclose(f);
       memset(out, 0, sizeof(*out));

@@ -219,3 +219,14 @@ size_t ag_text_utf16_units(const char *utf8, size_t len)
   }
   return units;
 }
+
+int ag_hex_value(int c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}

@@ -52,4 +52,7 @@ int ag_text_utf8_next(const char *s, size_t n, unsigned *cp /* OUT */, size_t *l
  * utf8, up to its first invalid sequence. 0 for NULL. */
 size_t ag_text_utf16_units(const char *utf8, size_t len);
 
+/* The value of one hex digit (either case), or -1. */
+int ag_hex_value(int c);
+
 #endif

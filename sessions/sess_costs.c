@@ -77,6 +77,14 @@ static size_t each_text(const struct sess_content *c, struct sess_cost_memo *m)
       }
     }
   }
+  for (size_t b = 0; b < c->n_bands; b++)
+    for (int l = 0; l < SESS_NLANG; l++, n++)
+      if (m)
+        memo_put(m, c->bands[b].label.s[l]);
+  for (size_t t = 0; t < c->n_tips; t++)
+    for (int l = 0; l < SESS_NLANG; l++, n++)
+      if (m)
+        memo_put(m, c->tips[t].text.s[l]);
   for (size_t p = 0; p < c->n_places; p++)
     for (int l = 0; l < SESS_NLANG; l++, n++)
       if (m)

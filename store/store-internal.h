@@ -40,6 +40,8 @@ struct store__item {
   /* Writes whose statement answers with a row saying what it did: AG_OK, or the error the row
    * means (res borrowed). NULL: the commit is the answer. */
   int (*check)(const PGresult *res);
+  int checked; /* check ran on the statement's row, when it arrived: its verdict is check_rc */
+  int check_rc;
   store_profile_cb rows_cb; /* for done */
   void *arg;
   PGresult *res;                       /* owned: the rows of a read, until its batch completes */

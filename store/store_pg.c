@@ -84,7 +84,7 @@ static void queue_complete(struct store *st, struct queue *q, int rc)
     } else {
       int wrc = rc;
       if (wrc == AG_OK && it->check) /* committed, but did it write what it was given? */
-        wrc = it->res ? it->check(it->res) : AG_EDB;
+        wrc = it->checked ? it->check_rc : AG_EDB;
       if (wrc == AG_OK)
         st->stats.answers++;
       else
@@ -232,7 +232,11 @@ static int handle_result(struct store *st, PGresult *res)
   case PGRES_COMMAND_OK:
     break;
   case PGRES_TUPLES_OK:
-    if (st->reading && (st->reading->done || st->reading->check) && !st->reading->res) {
+    if (st->reading && st->reading->check && !st->reading->checked) {
+      /* A write's verdict is read now: its result need not live until the batch completes. */
+      st->reading->check_rc = st->reading->check(res);
+      st->reading->checked = 1;
+    } else if (st->reading && st->reading->done && !st->reading->res) {
       st->reading->res = res; /* kept until the batch completes */
       return 1;
     }

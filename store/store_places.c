@@ -18,7 +18,6 @@
 #include <string.h>
 
 #define PLACES_LOCK_KEY "7242050502" /* one seeder at a time; next to store_migrate's key */
-#define PLACES_LOCK_KEY "7242050502" /* one seeder at a time; next to store_migrate's key */
 
 _Static_assert(STORE_PLACE_NAME_MAX == AG_PLACE_NAME_MAX, "one menu line for a place name");
 

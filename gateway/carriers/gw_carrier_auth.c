@@ -6,6 +6,7 @@
  */
 #include "gateway/carriers/gw_carrier-internal.h"
 #include "lib/ag.h"
+#include "lib/ag_text.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -79,17 +80,6 @@ const char *gw_carrier_auth_name(const struct gw_carrier *c)
                                             : "none";
 }
 
-static int hexval(int ch)
-{
-  if (ch >= '0' && ch <= '9')
-    return ch - '0';
-  if (ch >= 'a' && ch <= 'f')
-    return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F')
-    return ch - 'A' + 10;
-  return -1;
-}
-
 /* The timestamp: 1 to 12 digits, Unix seconds. */
 static int parse_ts(const char *s, long long *out)
 {
@@ -131,7 +121,7 @@ static int verify_hmac(const struct gw_carrier *c, const char *ts, const char *s
     return AG_EDENIED;
   }
   for (size_t i = 0; i < sizeof(got); i++) {
-    int hi = hexval(sig[2 * i]), lo = hexval(sig[2 * i + 1]);
+    int hi = ag_hex_value(sig[2 * i]), lo = ag_hex_value(sig[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       *cause = "X-Aulgate-Signature is not 64 hex characters";
       return AG_EDENIED;

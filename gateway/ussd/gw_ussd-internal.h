@@ -27,9 +27,9 @@ struct gw_ussd_hop {
 };
 
 /* gw_ussd.c */
-/* Counts a hop answered with outcome, and its time since t0_us, in the registry. */
+/* Counts a hop answered with outcome, and the time it took, in the registry. */
 void gw_ussd__count(struct gw_ussd *u, const struct gw_carrier *c, const char *outcome,
-                    long long t0_us);
+                    long long elapsed_us);
 /* Renders the screen once, into the buffer the reply then owns. */
 void gw_ussd__reply_screen(struct gw_req *req, const struct gw_carrier *c, int end,
                            const char *text);

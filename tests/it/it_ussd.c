@@ -354,9 +354,6 @@ START_TEST(test_it_allow_list_refuses_other_callers)
 }
 END_TEST
 
-/* SIGTERM while an answer is committing: the gateway stops accepting, waits for the commit,
- * answers the hop with its next screen, then exits 0. The commit is held back by a lock the
- * test takes, so the order of events is certain. */
 /* Nine copies of a first hop while the caller's profile read is held back: eight wait for it,
  * the ninth is told to retry (503, Retry-After) instead of "not saved", and the session goes on:
  * every waiting copy gets the first screen, and so does a later retry. */
@@ -454,6 +451,9 @@ START_TEST(test_it_reused_session_id_refused)
 }
 END_TEST
 
+/* SIGTERM while an answer is committing: the gateway stops accepting, waits for the commit,
+ * answers the hop with its next screen, then exits 0. The commit is held back by a lock the
+ * test takes, so the order of events is certain. */
 START_TEST(test_it_sigterm_finishes_what_is_committing)
 {
   static const char *const head[] = {"1", "1"};
