@@ -26,6 +26,9 @@ static const struct ag_metric_def def_reload_failures =
 static const struct ag_metric_def def_refused = AG_METRIC_PLAIN(
     COUNTER, "aulgate_http_refused_connections_total",
     "Connections refused at accept time (per-address limit, slots kept for carriers).");
+static const struct ag_metric_def def_request_timeouts = AG_METRIC_PLAIN(
+    COUNTER, "aulgate_http_request_timeouts_total",
+    "Connections closed for not delivering a whole request within http_request_timeout_s.");
 static const struct ag_metric_def def_uptime =
     AG_METRIC_PLAIN(GAUGE, "aulgate_uptime_seconds", "Seconds since the process started.");
 
@@ -59,6 +62,11 @@ static double read_refused(void *arg)
   return (double)gw_http_refused(((struct gw_server *)arg)->http);
 }
 
+static double read_request_timeouts(void *arg)
+{
+  return (double)gw_http_request_timeouts(((struct gw_server *)arg)->http);
+}
+
 static double read_uptime(void *arg)
 {
   return (double)((ag_now_us() - ((struct gw_server *)arg)->started_us) / 1000000);
@@ -77,6 +85,7 @@ int gw_health_setup(struct gw_server *srv)
       {&def_generation, read_generation},
       {&def_uptime, read_uptime},
       {&def_refused, read_refused},
+      {&def_request_timeouts, read_request_timeouts},
   };
 
   for (size_t i = 0; i < AG_ARRAY_LEN(gauges); i++)

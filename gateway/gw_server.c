@@ -307,6 +307,7 @@ static int setup(struct gw_server *srv)
                                 .max_body = (size_t)srv->cfg.max_body_bytes,
                                 .max_connections = (unsigned)srv->cfg.max_connections,
                                 .connection_timeout_s = (unsigned)srv->cfg.http_idle_timeout_s,
+                                .request_timeout_s = (unsigned)srv->cfg.http_request_timeout_s,
                                 .per_ip = (unsigned)srv->cfg.max_connections_per_ip,
                                 .reserved = (unsigned)srv->cfg.carrier_reserved_connections,
                                 .trusted = carrier_address,

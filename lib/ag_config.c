@@ -57,6 +57,9 @@ static const struct opt opts[] = {
      "connections from elsewhere never crowd out a hop."},
     {"http_idle_timeout_s", OPT_INT, OFF(http_idle_timeout_s), 1, 3600, "10",
      "A connection that sends nothing for this long is closed."},
+    {"http_request_timeout_s", OPT_INT, OFF(http_request_timeout_s), 1, 3600, "10",
+     "A connection must deliver a whole request within this of opening (or of its previous "
+     "request), however steadily it trickles bytes in; otherwise it is closed."},
     {"db_batch_max", OPT_INT, OFF(db_batch_max), 1, 10000, "256",
      "Most answers committed in one transaction (group commit)."},
     {"db_queue_max", OPT_INT, OFF(db_queue_max), 1, 1000000, "10000",

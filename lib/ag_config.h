@@ -50,6 +50,7 @@ struct ag_config {
   long max_connections_per_ip;
   long carrier_reserved_connections;
   long http_idle_timeout_s;
+  long http_request_timeout_s;
   long db_batch_max;
   long db_queue_max;
   long db_reconnect_ms;

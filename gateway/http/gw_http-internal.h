@@ -24,7 +24,10 @@ struct gw_http {
   struct gw_stream *stream_list; /* open streams, to end them at destroy */
   unsigned id_prefix, id_next;   /* request ids: random per server, then a counter */
   int port;
-  struct gw_admit *admit; /* owned */
+  struct gw_admit *admit;                     /* owned */
+  struct ag_timer *ev_sweep;                  /* owned: the request deadline's sweep */
+  struct gw_conn *receiving, *receiving_tail; /* connections waiting for a whole request */
+  unsigned long long request_timeouts;
 };
 
 struct gw_req {
@@ -54,6 +57,18 @@ void gw_http__admit_destroy(struct gw_http *h);
 int gw_http__admit(struct gw_http *h, const struct sockaddr *sa);
 void *gw_http__admitted(struct gw_http *h, const struct sockaddr *sa);
 void gw_http__closed(struct gw_http *h, void *entry);
+
+/* gw_conn.c: the deadline on receiving a request. open: a connection started (admission counted
+ * in it); returns its socket context, or NULL after shutting it down (out of memory). close: it
+ * ended. received: its request is all in. done: its request completed, the next one's deadline
+ * starts. */
+struct gw_conn;
+void *gw_http__conn_open(struct gw_http *h, struct MHD_Connection *conn);
+void gw_http__conn_close(struct gw_http *h, void *conn_ctx);
+void gw_http__conn_received(struct gw_http *h, struct MHD_Connection *conn);
+void gw_http__conn_done(struct gw_http *h, struct MHD_Connection *conn);
+/* The sweep timer's callback (arg: the server). */
+void gw_http__sweep(void *arg);
 
 /* Runs MHD on the next loop turn: it notices a resumed connection only then. */
 void gw_http__kick(struct gw_http *h);

@@ -268,6 +268,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     *upload_data_size = 0; /* consumed, or discarded after a refusal */
     return MHD_YES;
   }
+  if (!r->dispatched && !r->replied)
+    gw_http__conn_received(h, conn); /* the whole request is in: its deadline no longer runs */
   if (r->replied)
     return send_reply(r); /* resumed after the handler replied */
   if (r->dispatched)
@@ -288,9 +290,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
   struct gw_req *r = *req_cls;
 
-  (void)cls;
-  (void)conn;
   (void)toe;
+  gw_http__conn_done(cls, conn); /* the next request's deadline starts now */
   if (!r)
     return;
   if (r->stream)
@@ -339,13 +340,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 {
   struct gw_http *h = cls;
 
-  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    *socket_context = gw_http__admitted(h, ci ? ci->client_addr : NULL);
-  } else {
-    gw_http__closed(h, *socket_context);
-  }
+  if (code == MHD_CONNECTION_NOTIFY_STARTED)
+    *socket_context = gw_http__conn_open(h, conn);
+  else
+    gw_http__conn_close(h, *socket_context);
 }
 
 struct gw_http *gw_http_create(struct event_base *base, const struct gw_http_config *cfg,
@@ -410,7 +408,8 @@ struct gw_http *gw_http_create(struct event_base *base, const struct gw_http_con
   h->ev_epoll = ag_watch_create(base, info->epoll_fd, AG_WATCH_READ, on_epoll, h);
   h->ev_timer = ag_timer_create(base, run, h);
   h->ev_kick = ag_defer_create(base, run, h);
-  if (!h->ev_epoll || !h->ev_timer || !h->ev_kick) {
+  h->ev_sweep = ag_timer_create(base, gw_http__sweep, h);
+  if (!h->ev_epoll || !h->ev_timer || !h->ev_kick || !h->ev_sweep) {
     snprintf(err, errlen, "cannot register the HTTP server with the event loop");
     gw_http_destroy(h);
     return NULL;
@@ -457,7 +456,8 @@ void gw_http_destroy(struct gw_http *h)
   ag_timer_destroy(h->ev_timer);
   ag_defer_destroy(h->ev_kick);
   if (h->d)
-    MHD_stop_daemon(h->d); /* closes what is open: the counts go down to zero */
+    MHD_stop_daemon(h->d);       /* closes what is open: the counts go down to zero */
+  ag_timer_destroy(h->ev_sweep); /* after: closing connections still touch the sweep */
   gw_http__admit_destroy(h);
   free(h);
 }

@@ -58,7 +58,10 @@ struct gw_http_config {
   int port;         /* 0: any free port (tests); gw_http_port() tells which */
   size_t max_body;
   unsigned max_connections;
-  unsigned connection_timeout_s;
+  unsigned connection_timeout_s; /* idle: any byte restarts it */
+  /* A whole request (headers and body) must arrive within this of the connection's start or of
+   * its previous request's end, however steadily it trickles in; 0: no such limit. */
+  unsigned request_timeout_s;
   unsigned max_streams; /* open streamed replies; 0: 64 */
   size_t stream_buffer; /* bytes a stream holds for a slow client before dropping it; 0: 64 KiB */
   unsigned per_ip;      /* connections one untrusted address may hold; 0: no limit */
@@ -78,6 +81,8 @@ struct gw_http *gw_http_create(struct event_base *base, const struct gw_http_con
 void gw_http_set_token(struct gw_http *h, gw_token_fn fn, void *arg);
 /* Connections refused at accept time (per_ip, reserved) since start. */
 unsigned long long gw_http_refused(const struct gw_http *h);
+/* Connections shut for not delivering a whole request within request_timeout_s, since start. */
+unsigned long long gw_http_request_timeouts(const struct gw_http *h);
 /* Stops accepting connections; requests under way go on. */
 void gw_http_quiesce(struct gw_http *h);
 /* Requests suspended and waiting for a reply. */

@@ -32,6 +32,7 @@ static const char *const all_keys[] = {
     "max_connections_per_ip",
     "carrier_reserved_connections",
     "http_idle_timeout_s",
+    "http_request_timeout_s",
     "db_batch_max",
     "db_queue_max",
     "db_reconnect_ms",

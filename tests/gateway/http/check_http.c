@@ -293,12 +293,16 @@ static int trust(void *arg, const struct sockaddr *sa)
   return trusted_ip && strcmp(ip, trusted_ip) == 0;
 }
 
+/* The request deadline of the next server started: 0 (none) but in the deadline fixture. */
+static unsigned request_timeout_s;
+
 static void start_with(int with_token_hook, unsigned per_ip, unsigned reserved)
 {
   struct gw_http_config cfg = {.host = "127.0.0.1",
                                .max_body = 4096,
                                .max_connections = 64,
                                .connection_timeout_s = 5,
+                               .request_timeout_s = request_timeout_s,
                                .max_streams = 1,
                                .stream_buffer = STREAM_BUFFER,
                                .per_ip = per_ip,
@@ -337,8 +341,16 @@ static void setup_admission(void)
   start_with(1, 3, 60);
 }
 
+/* A whole request within 1 s; the idle timeout (5 s) alone would let a trickle through. */
+static void setup_deadline(void)
+{
+  request_timeout_s = 1;
+  start_with(1, 0, 0);
+}
+
 static void teardown(void)
 {
+  request_timeout_s = 0;
   ck_assert_int_eq(write(stop_pipe[1], "x", 1), 1);
   pthread_join(loop_thread, NULL);
   gw_http_destroy(http);
@@ -690,6 +702,76 @@ START_TEST(test_http_admission)
 }
 END_TEST
 
+/* Sends text on fd one byte every gap_ms until the server closes the connection or stop_ms
+ * pass. Returns when the server closed it (ms since the first byte), or -1 if it never did. */
+static long trickle(int fd, const char *text, long gap_ms, long stop_ms)
+{
+  long long t0 = ag_now_us();
+  size_t i = 0, len = strlen(text);
+
+  while ((ag_now_us() - t0) / 1000 < stop_ms) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    char c;
+    if (poll(&p, 1, (int)gap_ms) > 0 && read(fd, &c, 1) <= 0)
+      return (long)((ag_now_us() - t0) / 1000);
+    if (send(fd, &text[i % len], 1, MSG_NOSIGNAL) != 1)
+      return (long)((ag_now_us() - t0) / 1000);
+    i++;
+  }
+  return -1;
+}
+
+/* A client that trickles its headers, or its body, a byte at a time never goes idle, yet must
+ * not hold its slot: it is cut off once request_timeout_s has passed since it connected. */
+START_TEST(test_http_request_deadline)
+{
+  const char *get =
+      "GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  const char *post = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n";
+  char got[4096];
+  long ms;
+  int fd;
+
+  fd = idle_connection();
+  ms = trickle(fd, get, 200, 4000);
+  close(fd);
+  ck_assert_msg(ms >= 900 && ms <= 2500, "headers trickled for %ld ms (-1: never cut off)", ms);
+  /* The body, after headers that came at once. */
+  fd = idle_connection();
+  ck_assert_int_eq(send(fd, post, strlen(post), MSG_NOSIGNAL), (ssize_t)strlen(post));
+  ms = trickle(fd, "a", 200, 4000);
+  close(fd);
+  ck_assert_msg(ms >= 700 && ms <= 2500, "body trickled for %ld ms (-1: never cut off)", ms);
+  ck_assert_uint_ge(gw_http_request_timeouts(http), 2);
+  /* A request slower than a burst but whole within the limit is served... */
+  fd = idle_connection();
+  ck_assert_int_eq(send(fd, "GET /echo HTTP/1.1\r\n", 20, MSG_NOSIGNAL), 20);
+  usleep(600000);
+  ck_assert_int_eq(send(fd, "Host: x\r\n\r\n", 11, MSG_NOSIGNAL), 11);
+  {
+    ssize_t n = read(fd, got, sizeof(got) - 1);
+    ck_assert_int_gt(n, 0);
+    got[n] = '\0';
+    ck_assert_has(got, "HTTP/1.1 200");
+  }
+  /* ...and the deadline starts again for the next request on the same connection: both took
+   * over a second together. */
+  usleep(200000);
+  ck_assert_int_eq(send(fd, "GET /echo HTTP/1.1\r\n", 20, MSG_NOSIGNAL), 20);
+  usleep(300000);
+  ck_assert_int_eq(send(fd, "Host: x\r\nConnection: close\r\n\r\n", 30, MSG_NOSIGNAL), 30);
+  {
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof(got) - 1 && (n = read(fd, got + len, sizeof(got) - 1 - len)) > 0)
+      len += (size_t)n;
+    got[len] = '\0';
+    ck_assert_has(got, "HTTP/1.1 200");
+  }
+  close(fd);
+}
+END_TEST
+
 /* max_streams is 1: a second stream is refused while one is open, and allowed once it ended. */
 START_TEST(test_http_streams_bounded)
 {
@@ -788,6 +870,11 @@ static Suite *http_suite(void)
   tcase_add_checked_fixture(tc, setup_admission, teardown);
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, test_http_admission);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("deadline");
+  tcase_add_checked_fixture(tc, setup_deadline, teardown);
+  tcase_set_timeout(tc, 30);
+  tcase_add_test(tc, test_http_request_deadline);
   suite_add_tcase(s, tc);
   tc = tcase_create("create");
   tcase_add_test(tc, test_http_carrier_route_needs_allow_list);
