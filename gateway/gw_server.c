@@ -29,6 +29,21 @@ static int ussd_end(void *ctx, struct gw_req *req)
   return gw_ussd_end(&cr->srv->ussd, cr->carrier, req);
 }
 
+/* A carrier proving itself by a secret path segment: one route under its path, the step at
+ * path/SECRET and the end notice at path/SECRET/end; both check the segment (gw_carrier_verify),
+ * so that the route table never compares the secret in variable time. */
+static int ussd_secret_path(void *ctx, struct gw_req *req)
+{
+  struct gw_carrier_route *cr = ctx;
+  const char *path = gw_req_path(req);
+  size_t n = strlen(path);
+
+  if (n >= 4 && strcmp(path + n - 4, "/end") == 0 &&
+      gw_carrier_has(cr->carrier, GW_DIALECT_F_USSD_END))
+    return gw_ussd_end(&cr->srv->ussd, cr->carrier, req);
+  return gw_ussd_step(&cr->srv->ussd, cr->carrier, req);
+}
+
 /* /healthz, then for each carrier with USSD its step (POST path) and end notice (path/end). */
 static void routes_build(struct gw_server *srv)
 {
@@ -40,6 +55,11 @@ static void routes_build(struct gw_server *srv)
     const struct gw_carrier *c = srv->carriers.v[i];
     struct gw_carrier_route *cr = &srv->carrier_routes[i];
     *cr = (struct gw_carrier_route){srv, c};
+    if (c->auth == GW_CARRIER_AUTH_PATH && gw_carrier_has(c, GW_DIALECT_F_USSD)) {
+      *rt++ = (struct gw_route){"POST", c->path,   GW_MATCH_PREFIX,  GW_AUTH_CARRIER,
+                                0,      &c->allow, ussd_secret_path, cr};
+      continue;
+    }
     if (gw_carrier_has(c, GW_DIALECT_F_USSD))
       *rt++ = (struct gw_route){"POST", c->path,   GW_MATCH_EXACT, GW_AUTH_CARRIER,
                                 0,      &c->allow, ussd_step,      cr};

@@ -99,9 +99,11 @@ static const struct opt carrier_opts[] = {
     {"auth", OPT_WORD, OFFC(auth), 0, 0, "none",
      "What proves a request is the carrier's besides its address: none, hmac (headers "
      "X-Aulgate-Timestamp, Unix seconds, and X-Aulgate-Signature, hex HMAC-SHA256 of "
-     "timestamp.body) or basic (HTTP basic authentication)."},
+     "timestamp.body), basic (HTTP basic authentication) or path (a secret segment: the carrier "
+     "calls path/SECRET and path/SECRET/end; for carriers that can do neither)."},
     {"secret_file", OPT_FILE, OFFC(secret_file), 0, 0, "required with auth",
-     "The carrier's secret: for hmac 64 to 128 hex characters, for basic one line user:password; "
+     "The carrier's secret: for hmac 64 to 128 hex characters, for basic one line user:password, "
+     "for path one line of 32 to 128 characters A-Z a-z 0-9 _ -; "
      "refused when every user of the machine may read it."},
     {"auth_window_s", OPT_INT, OFFC(auth_window_s), 10, 3600, "300",
      "hmac: how far a request's timestamp may be from the gateway's clock, in seconds."},

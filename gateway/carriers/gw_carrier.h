@@ -18,11 +18,14 @@
 /* What proves a request is the carrier's, besides the address it comes from. */
 enum gw_carrier_auth {
   GW_CARRIER_AUTH_NONE = 0,
-  GW_CARRIER_AUTH_HMAC, /* X-Aulgate-Timestamp + X-Aulgate-Signature: HMAC-SHA256 of "ts.body" */
-  GW_CARRIER_AUTH_BASIC /* HTTP basic authentication */
+  GW_CARRIER_AUTH_HMAC,  /* X-Aulgate-Timestamp + X-Aulgate-Signature: HMAC-SHA256 of "ts.body" */
+  GW_CARRIER_AUTH_BASIC, /* HTTP basic authentication */
+  GW_CARRIER_AUTH_PATH   /* a secret segment after the path: for carriers that can do no other */
 };
 
-#define GW_CARRIER_BASIC_MAX 256 /* "Basic " + base64 of user:password, with the NUL */
+#define GW_CARRIER_BASIC_MAX       256 /* "Basic " + base64 of user:password, with the NUL */
+#define GW_CARRIER_PATH_SECRET_MIN 32
+#define GW_CARRIER_PATH_SECRET_MAX 128
 
 struct gw_carrier {
   const struct gw_dialect *dialect;
@@ -35,6 +38,8 @@ struct gw_carrier {
   long auth_window_s;               /* hmac: the timestamp's distance from our clock */
   struct ag_secret key;             /* hmac */
   char basic[GW_CARRIER_BASIC_MAX]; /* basic: the Authorization value expected */
+  /* path: the step is at path/SECRET, the end notice at path/SECRET/end */
+  char path_secret[GW_CARRIER_PATH_SECRET_MAX + 1];
 };
 
 /* The carriers of a configuration, in the order of their sections. */
@@ -55,13 +60,13 @@ static inline int gw_carrier_has(const struct gw_carrier *c, unsigned flag)
   return (c->dialect->flags & flag) == flag;
 }
 
-/* Checks that a request is the carrier's (gw_carrier_auth.c), from its header values (NULL when
- * absent) and raw body, at now_s (Unix seconds). Pure. Returns AG_OK, or AG_EDENIED with a
- * static reason in *cause that names no secret. Comparisons run in constant time. */
-int gw_carrier_verify(const struct gw_carrier *c, const char *authorization, const char *timestamp,
-                      const char *signature, const char *body, size_t len, long long now_s,
-                      const char **cause /* OUT */);
-/* The name of c's auth ("none", "hmac", "basic"), for logs. */
+/* Checks that a request is the carrier's (gw_carrier_auth.c), from its path, its header values
+ * (NULL when absent) and raw body, at now_s (Unix seconds). Pure. Returns AG_OK, or AG_EDENIED
+ * with a static reason in *cause that names no secret. Comparisons run in constant time. */
+int gw_carrier_verify(const struct gw_carrier *c, const char *path, const char *authorization,
+                      const char *timestamp, const char *signature, const char *body, size_t len,
+                      long long now_s, const char **cause /* OUT */);
+/* The name of c's auth ("none", "hmac", "basic", "path"), for logs. */
 const char *gw_carrier_auth_name(const struct gw_carrier *c);
 
 /* 1 when a callback with this Content-Type header (NULL: none) may be parsed by c's dialect:

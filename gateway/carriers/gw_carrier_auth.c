@@ -38,6 +38,30 @@ static int load_basic(struct gw_carrier *c, const char *file, const char *what, 
   return AG_OK;
 }
 
+/* The segment goes in a URL and in the carrier's configuration: URL-safe, and long enough that
+ * guessing it is hopeless (32 characters of 64 kinds: 192 bits). */
+static int load_path(struct gw_carrier *c, const char *file, const char *what, char *err,
+                     size_t errlen)
+{
+  static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+  char line[GW_CARRIER_PATH_SECRET_MAX + 2];
+  size_t n;
+  int rc = ag_secret_load_line(file, what, line, sizeof(line), err, errlen);
+
+  if (rc)
+    return rc;
+  n = strlen(line);
+  if (n < GW_CARRIER_PATH_SECRET_MIN || n > GW_CARRIER_PATH_SECRET_MAX || strspn(line, ok) != n) {
+    snprintf(err, errlen, "%s %s: expected one line of %d to %d characters A-Z a-z 0-9 _ -", what,
+             file, GW_CARRIER_PATH_SECRET_MIN, GW_CARRIER_PATH_SECRET_MAX);
+    OPENSSL_cleanse(line, sizeof(line));
+    return AG_ECONFIG;
+  }
+  memcpy(c->path_secret, line, n + 1);
+  OPENSSL_cleanse(line, sizeof(line));
+  return AG_OK;
+}
+
 int gw_carrier__auth_load(struct gw_carrier *c, const struct ag_carrier_conf *conf, char *err,
                           size_t errlen)
 {
@@ -58,9 +82,11 @@ int gw_carrier__auth_load(struct gw_carrier *c, const struct ag_carrier_conf *co
     c->auth = GW_CARRIER_AUTH_HMAC;
   else if (strcmp(conf->auth, "basic") == 0)
     c->auth = GW_CARRIER_AUTH_BASIC;
+  else if (strcmp(conf->auth, "path") == 0)
+    c->auth = GW_CARRIER_AUTH_PATH;
   else {
-    snprintf(err, errlen, "section [carrier.%s]: auth '%s' is not none, hmac or basic", conf->name,
-             conf->auth);
+    snprintf(err, errlen, "section [carrier.%s]: auth '%s' is not none, hmac, basic or path",
+             conf->name, conf->auth);
     return AG_ECONFIG;
   }
   if (!conf->secret_file[0]) {
@@ -70,6 +96,8 @@ int gw_carrier__auth_load(struct gw_carrier *c, const struct ag_carrier_conf *co
   }
   if (c->auth == GW_CARRIER_AUTH_HMAC)
     return ag_secret_load(conf->secret_file, what, &c->key, err, errlen);
+  if (c->auth == GW_CARRIER_AUTH_PATH)
+    return load_path(c, conf->secret_file, what, err, errlen);
   return load_basic(c, conf->secret_file, what, err, errlen);
 }
 
@@ -77,6 +105,7 @@ const char *gw_carrier_auth_name(const struct gw_carrier *c)
 {
   return c->auth == GW_CARRIER_AUTH_HMAC    ? "hmac"
          : c->auth == GW_CARRIER_AUTH_BASIC ? "basic"
+         : c->auth == GW_CARRIER_AUTH_PATH  ? "path"
                                             : "none";
 }
 
@@ -164,9 +193,27 @@ static int verify_basic(const struct gw_carrier *c, const char *authorization, c
   return AG_OK;
 }
 
-int gw_carrier_verify(const struct gw_carrier *c, const char *authorization, const char *timestamp,
-                      const char *signature, const char *body, size_t len, long long now_s,
-                      const char **cause)
+/* path is c->path, "/", the secret, and nothing or "/end" (which of the two, the route
+ * decides). Only the secret's bytes are compared in constant time; its length is not secret. */
+static int verify_path(const struct gw_carrier *c, const char *path, const char **cause)
+{
+  size_t base = strlen(c->path), n = strlen(c->path_secret), len = path ? strlen(path) : 0;
+  const char *rest;
+
+  *cause = "missing or wrong secret path segment";
+  if (len < base + 1 + n || memcmp(path, c->path, base) != 0 || path[base] != '/')
+    return AG_EDENIED;
+  if (CRYPTO_memcmp(path + base + 1, c->path_secret, n) != 0)
+    return AG_EDENIED;
+  rest = path + base + 1 + n;
+  if (*rest && strcmp(rest, "/end") != 0)
+    return AG_EDENIED;
+  return AG_OK;
+}
+
+int gw_carrier_verify(const struct gw_carrier *c, const char *path, const char *authorization,
+                      const char *timestamp, const char *signature, const char *body, size_t len,
+                      long long now_s, const char **cause)
 {
   *cause = "";
   switch (c->auth) {
@@ -176,6 +223,8 @@ int gw_carrier_verify(const struct gw_carrier *c, const char *authorization, con
     return verify_hmac(c, timestamp, signature, body, len, now_s, cause);
   case GW_CARRIER_AUTH_BASIC:
     return verify_basic(c, authorization, cause);
+  case GW_CARRIER_AUTH_PATH:
+    return verify_path(c, path, cause);
   }
   *cause = "unknown auth";
   return AG_EDENIED;

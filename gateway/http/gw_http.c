@@ -121,8 +121,9 @@ static int authorize(struct gw_req *r)
   case GW_AUTH_CARRIER:
     if (ag_iplist_match(r->route->allow, ci ? ci->client_addr : NULL))
       return 0;
-    AG_LOGW("http.denied", "req=%s path=%s peer=%s reason=not_on_carrier_allow_list", r->id,
-            r->path, gw_req_peer(r, ip, sizeof(ip)));
+    /* The route's path, not the request's: a secret path segment must not reach the log. */
+    AG_LOGW("http.denied", "req=%s route=%s peer=%s reason=not_on_carrier_allow_list", r->id,
+            r->route->path, gw_req_peer(r, ip, sizeof(ip)));
     r->early_status = MHD_HTTP_FORBIDDEN;
     r->early_msg = "caller not on the carrier allow-list";
     return 1;

@@ -96,7 +96,7 @@ int gw_ussd__authenticate(struct gw_req *req, const struct gw_carrier *c)
   if (c->auth == GW_CARRIER_AUTH_NONE) /* most carriers: no header lookups on every hop */
     return AG_OK;
   body = gw_req_body(req, &len);
-  if (gw_carrier_verify(c, gw_req_header(req, "Authorization"),
+  if (gw_carrier_verify(c, gw_req_path(req), gw_req_header(req, "Authorization"),
                         gw_req_header(req, "X-Aulgate-Timestamp"),
                         gw_req_header(req, "X-Aulgate-Signature"), body, len, ag_now_us() / 1000000,
                         &cause) == AG_OK)

@@ -209,6 +209,59 @@ START_TEST(test_it_carrier_auth)
 }
 END_TEST
 
+/* 1 when the file at path contains needle. */
+static int file_has(const char *path, const char *needle)
+{
+  static char text[1 << 20];
+  FILE *f = fopen(path, "r");
+  size_t n;
+
+  ck_assert_ptr_nonnull(f);
+  n = fread(text, 1, sizeof(text) - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  return strstr(text, needle) != NULL;
+}
+
+/* A carrier that can only be given a URL: its hops and end notices go to path/SECRET; any other
+ * path under it gets 401 and starts nothing, and the secret never reaches the log. */
+START_TEST(test_it_carrier_secret_path)
+{
+  static const char sec[] = "h7Kq2_Vb9-Xr4Tn8Lm3Wd6Zs1Pc5Fg0Y";
+  struct it_server gw;
+  struct it_resp r;
+  char file[64], cfg[256], body[256], path[128], phone[16];
+  long long now = (long long)time(NULL);
+
+  private_file(file, "h7Kq2_Vb9-Xr4Tn8Lm3Wd6Zs1Pc5Fg0Y\n");
+  snprintf(cfg, sizeof(cfg), "[carrier.plain]\ndialect = at\nauth = path\nsecret_file = %s\n",
+           file);
+  ck_assert_int_eq(it_server_start(&gw, cfg), 0);
+  ck_assert_int_eq(it_wait_health(&gw, 200, 10000), 0);
+  it_fresh_phone(phone);
+  snprintf(body, sizeof(body),
+           "sessionId=path-%lld&serviceCode=%%2A1234%%23&phoneNumber=%%2B%s&text=", now, phone + 1);
+  const char *refused[] = {"/ussd/plain", "/ussd/plain/h7Kq2_Vb9-Xr4Tn8Lm3Wd6Zs1Pc5Fg0X",
+                           "/ussd/plain/h7Kq2_Vb9-Xr4Tn8Lm3Wd6Zs1Pc5Fg0Y/more"};
+  for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+    ck_assert_int_eq(it_post_headers(&gw, refused[i], NULL, body, strlen(body), &r), 0);
+    ck_assert_msg(r.status == 401, "%s: %ld", refused[i], r.status);
+    ck_assert_ptr_nonnull(strstr(r.body, "secret path segment"));
+  }
+  snprintf(path, sizeof(path), "/ussd/plain/%s", sec);
+  ck_assert_int_eq(it_post_headers(&gw, path, NULL, body, strlen(body), &r), 0);
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "%s", r.body);
+  snprintf(body, sizeof(body), "sessionId=path-%lld&status=Success", now);
+  snprintf(path, sizeof(path), "/ussd/plain/%s/end", sec);
+  ck_assert_int_eq(it_post_headers(&gw, path, NULL, body, strlen(body), &r), 0);
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_int_eq(it_server_stop(&gw), 0);
+  ck_assert_msg(!file_has(gw.log, "Fg0"), "a piece of the secret is in %s", gw.log);
+  unlink(file);
+}
+END_TEST
+
 static Suite *carriers_suite(void)
 {
   Suite *s = suite_create("it_carriers");
@@ -222,6 +275,7 @@ static Suite *carriers_suite(void)
   tc = tcase_create("auth");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_it_carrier_auth);
+  tcase_add_test(tc, test_it_carrier_secret_path);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -187,30 +187,34 @@ START_TEST(test_carriers_hmac)
   ck_assert_str_eq(gw_carrier_auth_name(c), "hmac");
   sign("1700000000", body, sig);
   ck_assert_int_eq(
-      gw_carrier_verify(c, NULL, "1700000000", sig, body, strlen(body), 1700000030, &cause), AG_OK);
+      gw_carrier_verify(c, NULL, NULL, "1700000000", sig, body, strlen(body), 1700000030, &cause),
+      AG_OK);
   /* Another body, a changed signature, a stale or future timestamp, missing or bad headers. */
-  ck_assert_int_eq(gw_carrier_verify(c, NULL, "1700000000", sig, "x=1", 3, 1700000030, &cause),
-                   AG_EDENIED);
+  ck_assert_int_eq(
+      gw_carrier_verify(c, NULL, NULL, "1700000000", sig, "x=1", 3, 1700000030, &cause),
+      AG_EDENIED);
   ck_assert_str_eq(cause, "bad signature");
   memcpy(bad, sig, sizeof(bad));
   bad[0] = bad[0] == 'a' ? 'b' : 'a';
   ck_assert_int_eq(
-      gw_carrier_verify(c, NULL, "1700000000", bad, body, strlen(body), 1700000030, &cause),
+      gw_carrier_verify(c, NULL, NULL, "1700000000", bad, body, strlen(body), 1700000030, &cause),
       AG_EDENIED);
   ck_assert_int_eq(
-      gw_carrier_verify(c, NULL, "1700000000", sig, body, strlen(body), 1700000061, &cause),
+      gw_carrier_verify(c, NULL, NULL, "1700000000", sig, body, strlen(body), 1700000061, &cause),
       AG_EDENIED);
   ck_assert_has(cause, "outside the accepted window");
   ck_assert_int_eq(
-      gw_carrier_verify(c, NULL, "1700000000", sig, body, strlen(body), 1699999939, &cause),
+      gw_carrier_verify(c, NULL, NULL, "1700000000", sig, body, strlen(body), 1699999939, &cause),
       AG_EDENIED);
-  ck_assert_int_eq(gw_carrier_verify(c, NULL, NULL, sig, body, strlen(body), 1700000000, &cause),
-                   AG_EDENIED);
-  ck_assert_has(cause, "no signature");
-  ck_assert_int_eq(gw_carrier_verify(c, NULL, "17e8", sig, body, strlen(body), 1700000000, &cause),
-                   AG_EDENIED);
   ck_assert_int_eq(
-      gw_carrier_verify(c, NULL, "1700000000", "zz", body, strlen(body), 1700000000, &cause),
+      gw_carrier_verify(c, NULL, NULL, NULL, sig, body, strlen(body), 1700000000, &cause),
+      AG_EDENIED);
+  ck_assert_has(cause, "no signature");
+  ck_assert_int_eq(
+      gw_carrier_verify(c, NULL, NULL, "17e8", sig, body, strlen(body), 1700000000, &cause),
+      AG_EDENIED);
+  ck_assert_int_eq(
+      gw_carrier_verify(c, NULL, NULL, "1700000000", "zz", body, strlen(body), 1700000000, &cause),
       AG_EDENIED);
   ck_assert_has(cause, "64 hex");
   gw_carriers_cleanup(&cs);
@@ -227,14 +231,62 @@ START_TEST(test_carriers_basic)
   ck_assert_msg(load_one(kv, 4, &cs, err, sizeof(err)) == AG_OK, "%s", err);
   unlink(kv[3]);
   /* base64("gw:pa ss") */
-  ck_assert_int_eq(gw_carrier_verify(cs.v[0], "Basic Z3c6cGEgc3M=", NULL, NULL, "", 0, 0, &cause),
-                   AG_OK);
-  ck_assert_int_eq(gw_carrier_verify(cs.v[0], "Basic Z3c6cGEgc3N=", NULL, NULL, "", 0, 0, &cause),
-                   AG_EDENIED);
+  ck_assert_int_eq(
+      gw_carrier_verify(cs.v[0], NULL, "Basic Z3c6cGEgc3M=", NULL, NULL, "", 0, 0, &cause), AG_OK);
+  ck_assert_int_eq(
+      gw_carrier_verify(cs.v[0], NULL, "Basic Z3c6cGEgc3N=", NULL, NULL, "", 0, 0, &cause),
+      AG_EDENIED);
   ck_assert_str_eq(cause, "bad credentials");
-  ck_assert_int_eq(gw_carrier_verify(cs.v[0], NULL, NULL, NULL, "", 0, 0, &cause), AG_EDENIED);
+  ck_assert_int_eq(gw_carrier_verify(cs.v[0], NULL, NULL, NULL, NULL, "", 0, 0, &cause),
+                   AG_EDENIED);
   ck_assert_has(cause, "no credentials");
   gw_carriers_cleanup(&cs);
+}
+END_TEST
+
+/* A secret path segment: only path/SECRET and path/SECRET/end pass; the secret must be long and
+ * URL-safe. */
+START_TEST(test_carriers_path_secret)
+{
+  static const char sec[] = "Zq3_vT9-kL2mN8pR4sW6xY1aB5cD7eF0";
+  const char *kv[] = {"auth", "path", "secret_file", NULL};
+  struct gw_carriers cs;
+  const char *cause;
+  char err[512], p[256];
+  const struct gw_carrier *c;
+
+  kv[3] = secret("Zq3_vT9-kL2mN8pR4sW6xY1aB5cD7eF0\n", 0600);
+  ck_assert_msg(load_one(kv, 4, &cs, err, sizeof(err)) == AG_OK, "%s", err);
+  unlink(kv[3]);
+  c = cs.v[0];
+  ck_assert_str_eq(gw_carrier_auth_name(c), "path");
+  snprintf(p, sizeof(p), "/ussd/sig/%s", sec);
+  ck_assert_int_eq(gw_carrier_verify(c, p, NULL, NULL, NULL, "", 0, 0, &cause), AG_OK);
+  snprintf(p, sizeof(p), "/ussd/sig/%s/end", sec);
+  ck_assert_int_eq(gw_carrier_verify(c, p, NULL, NULL, NULL, "", 0, 0, &cause), AG_OK);
+  /* A wrong last character, a prefix of the secret, the bare path, anything after it. */
+  const char *bad[] = {"/ussd/sig/Zq3_vT9-kL2mN8pR4sW6xY1aB5cD7eF1",
+                       "/ussd/sig/Zq3_vT9-kL2mN8pR4sW6xY1aB5cD7eF",
+                       "/ussd/sig",
+                       "/ussd/sig/",
+                       "/ussd/sig/Zq3_vT9-kL2mN8pR4sW6xY1aB5cD7eF0/x",
+                       "/ussd/sig/Zq3_vT9-kL2mN8pR4sW6xY1aB5cD7eF0x",
+                       "/ussd/sigZq3_vT9-kL2mN8pR4sW6xY1aB5cD7eF0",
+                       NULL};
+  for (size_t i = 0; i < AG_ARRAY_LEN(bad); i++) {
+    ck_assert_msg(gw_carrier_verify(c, bad[i], NULL, NULL, NULL, "", 0, 0, &cause) == AG_EDENIED,
+                  "%s passed", bad[i] ? bad[i] : "(null)");
+    ck_assert_str_eq(cause, "missing or wrong secret path segment");
+  }
+  gw_carriers_cleanup(&cs);
+  /* Too short to be unguessable, or not URL-safe: refused at load. */
+  kv[3] = secret("short-secret\n", 0600);
+  ck_assert_int_eq(load_one(kv, 4, &cs, err, sizeof(err)), AG_ECONFIG);
+  ck_assert_has(err, "32 to 128 characters");
+  unlink(kv[3]);
+  kv[3] = secret("Zq3/vT9-kL2mN8pR4sW6xY1aB5cD7eF0aa\n", 0600);
+  ck_assert_int_eq(load_one(kv, 4, &cs, err, sizeof(err)), AG_ECONFIG);
+  unlink(kv[3]);
 }
 END_TEST
 
@@ -255,7 +307,7 @@ START_TEST(test_carriers_auth_refused_settings)
   ck_assert_int_eq(load_one(none_kv, 2, &cs, err, sizeof(err)), AG_ECONFIG);
   ck_assert_has(err, "auth = hmac needs secret_file");
   ck_assert_int_eq(load_one(word_kv, 2, &cs, err, sizeof(err)), AG_ECONFIG);
-  ck_assert_has(err, "auth 'token' is not none, hmac or basic");
+  ck_assert_has(err, "auth 'token' is not none, hmac, basic or path");
   ck_assert_int_eq(load_one(file_kv, 2, &cs, err, sizeof(err)), AG_ECONFIG);
   ck_assert_has(err, "secret_file is set but auth is none");
   short_kv[3] = secret("0011", 0600);
@@ -277,6 +329,7 @@ static Suite *carriers_suite(void)
   tcase_add_test(tc, test_carriers_body_type);
   tcase_add_test(tc, test_carriers_hmac);
   tcase_add_test(tc, test_carriers_basic);
+  tcase_add_test(tc, test_carriers_path_secret);
   tcase_add_test(tc, test_carriers_auth_refused_settings);
   suite_add_tcase(s, tc);
   return s;
