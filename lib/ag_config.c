@@ -362,6 +362,21 @@ struct ag_carrier_conf *ag_config__section_add(struct ag_config *cfg, const char
   return c;
 }
 
+/* The keys a section takes, "a, b, c", from the option table itself so the list cannot go
+ * stale. */
+static void section_keys(char *out, size_t len)
+{
+  size_t used = 0;
+
+  out[0] = '\0';
+  for (size_t i = 0; i < AG_ARRAY_LEN(carrier_opts) && used < len; i++) {
+    int n = snprintf(out + used, len - used, "%s%s", i ? ", " : "", carrier_opts[i].name);
+    if (n < 0)
+      break;
+    used += (size_t)n;
+  }
+}
+
 /* key is "carrier.NAME.KEY". */
 static int set_section_key(struct ag_config *cfg, const char *key, const char *value, char *err,
                            size_t errlen)
@@ -372,10 +387,8 @@ static int set_section_key(struct ag_config *cfg, const char *key, const char *v
   char detail[400];
 
   if (!o) {
-    snprintf(err, errlen,
-             "unknown key '%s' (a section takes dialect, path, allow_ips, "
-             "budget_ucs2, budget_gsm7)",
-             dot ? dot + 1 : key);
+    section_keys(detail, sizeof(detail));
+    snprintf(err, errlen, "unknown key '%s' (a section takes %s)", dot ? dot + 1 : key, detail);
     return AG_ECONFIG;
   }
   c = ag_config__section_find(cfg, name, (size_t)(dot - name));

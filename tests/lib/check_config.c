@@ -956,7 +956,7 @@ static const struct {
 } bad_sections[] = {
     {"[carrier.at]\ndialect = at\nlisten = 127.0.0.1:80\n",
      ":3: unknown key 'listen' (a section takes dialect, path, allow_ips, budget_ucs2, "
-     "budget_gsm7)"},
+     "budget_gsm7, auth, secret_file, auth_window_s)"},
     {"[carrier.at]\ndialect = at\ncolour = red\n", ":3: unknown key 'colour'"},
     {"[carrier.at]\ndialect = at\n[carrier.b]\ndialect = at\n[carrier.at]\n",
      ":5: section [carrier.at] appears twice"},
