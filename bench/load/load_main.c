@@ -1,0 +1,286 @@
+/* load_main.c: aulgate-load's options, schedule and report. See load.h.
+ *
+ * Usage: aulgate-load [-u HOST:PORT] [-p PATH] [-m first|answer|survey] [-r RATE] [-d SECONDS]
+ *                     [-c CONNECTIONS] [-R RUN] [-D CONNINFO] [-C CARRIER]
+ */
+#include "bench/load/load.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A new caller, in English, through the whole survey (as tests/it/it_ussd.c plays it): the
+ * language, the main menu, mother, region, district, rural, grade, school, L1-L4, T1-T5,
+ * barrier, no SMS. */
+const char *const load_path[] = {"3", "1", "1", "1", "1", "2", "2", "12", "1", "2",
+                                 "1", "2", "1", "1", "2", "2", "1", "2",  "2"};
+const size_t load_path_len = sizeof(load_path) / sizeof(load_path[0]);
+
+/* Inputs 4 (the region) to 19 (the SMS question) each store an answer; the language (1) and
+ * the relation (3) store other rows, the main menu (2) nothing. */
+int load_hop_stores(int n_inputs)
+{
+  return n_inputs >= 4 && n_inputs <= (int)load_path_len;
+}
+
+enum mode { MODE_FIRST, MODE_ANSWER, MODE_SURVEY };
+
+struct run {
+  struct event_base *base;
+  struct load_pool *pool;
+  struct event *tick;
+  enum mode mode;
+  double rate;
+  int64_t t0_us, dur_us;
+  unsigned run_id;
+  struct load_parent *parents; /* owned, [cap] */
+  struct load_req *reqs;       /* owned, [cap] */
+  size_t cap, n_parents, issued, replied;
+  struct load_parent *ready_head, *ready_tail;
+  uint32_t *lat_us; /* owned, [cap]: latency of each reply from its slot */
+  uint64_t con, end, http_err, io_err, unexpected, completed;
+};
+
+static int64_t now_us(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static struct load_parent *parent_new(struct run *r)
+{
+  struct load_parent *p = &r->parents[r->n_parents];
+  size_t i = r->n_parents++;
+
+  snprintf(p->session, sizeof(p->session), "L%u-%zu", r->run_id, i);
+  /* +7 70X Y dddddd: X, Y from the run, six digits of the parent. */
+  snprintf(p->phone, sizeof(p->phone), "+770%u%u%06zu", r->run_id % 9, (r->run_id / 9) % 10,
+           i % 1000000);
+  p->next = r->mode == MODE_ANSWER ? 4 : 0;
+  return p;
+}
+
+static void ready_push(struct run *r, struct load_parent *p)
+{
+  p->ready_next = NULL;
+  if (r->ready_tail)
+    r->ready_tail->ready_next = p;
+  else
+    r->ready_head = p;
+  r->ready_tail = p;
+}
+
+static struct load_parent *ready_pop(struct run *r)
+{
+  struct load_parent *p = r->ready_head;
+
+  if (p) {
+    r->ready_head = p->ready_next;
+    if (!r->ready_head)
+      r->ready_tail = NULL;
+  }
+  return p;
+}
+
+static void on_reply(void *arg, struct load_req *rq, enum load_outcome o, int status,
+                     const char *body)
+{
+  struct run *r = arg;
+  struct load_parent *p = rq->p;
+  int64_t lat = now_us() - rq->slot_us;
+  int last = p->next == (int)load_path_len;
+
+  (void)status;
+  (void)body;
+  r->lat_us[r->replied++] = (uint32_t)(lat > UINT32_MAX ? UINT32_MAX : lat);
+  switch (o) {
+  case LOAD_HTTP_ERROR:
+    r->http_err++;
+    return;
+  case LOAD_IO_ERROR:
+    r->io_err++;
+    return;
+  case LOAD_END:
+    r->end++;
+    if (r->mode != MODE_SURVEY || !last) {
+      r->unexpected++; /* a polite END, or a caller the gateway already knew */
+      return;
+    }
+    p->acked = p->next;
+    r->completed++;
+    return;
+  case LOAD_CON:
+    r->con++;
+    if (r->mode == MODE_SURVEY && last) {
+      r->unexpected++;
+      return;
+    }
+    p->acked = p->next;
+    if (r->mode == MODE_SURVEY) {
+      p->next++;
+      ready_push(r, p);
+    }
+    return;
+  }
+}
+
+/* Sends every request whose slot has come: a parent waiting for its next hop first, else a new
+ * one. */
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+  struct run *r = arg;
+  int64_t now = now_us() - r->t0_us;
+  size_t due = (size_t)((double)(now < r->dur_us ? now : r->dur_us) * r->rate / 1e6);
+
+  (void)fd;
+  (void)what;
+  while (r->issued < due && r->issued < r->cap) {
+    struct load_parent *p = ready_pop(r);
+    struct load_req *rq = &r->reqs[r->issued];
+    if (!p)
+      p = parent_new(r);
+    rq->p = p;
+    rq->slot_us = r->t0_us + (int64_t)((double)r->issued * 1e6 / r->rate);
+    r->issued++;
+    load_pool_send(r->pool, rq);
+  }
+  if (now >= r->dur_us + 10000000 || (now >= r->dur_us && r->replied == r->issued))
+    event_base_loopbreak(r->base);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+  return x < y ? -1 : x > y;
+}
+
+static double pct(const struct run *r, double q)
+{
+  size_t i;
+
+  if (!r->replied)
+    return 0;
+  i = (size_t)(q * (double)(r->replied - 1) + 0.5);
+  return (double)r->lat_us[i] / 1000.0;
+}
+
+static void usage(void)
+{
+  fprintf(stderr, "usage: aulgate-load [-u HOST:PORT] [-p PATH] [-m first|answer|survey] "
+                  "[-r RATE] [-d SECONDS] [-c CONNECTIONS] [-R RUN] [-D CONNINFO] [-C CARRIER]\n");
+  exit(2);
+}
+
+int main(int argc, char **argv)
+{
+  struct run r = {.mode = MODE_SURVEY, .rate = 1000};
+  char host[64] = "127.0.0.1";
+  const char *path = "/ussd/at", *conninfo = NULL, *carrier = "at", *mode = "survey";
+  int port = 18080, conns = 50, opt;
+  double secs = 10;
+  uint64_t acked = 0, found = 0, missing = 0, extra = 0;
+  char prefix[32];
+
+  r.run_id = (unsigned)time(NULL) % 90;
+  while ((opt = getopt(argc, argv, "u:p:m:r:d:c:R:D:C:h")) != -1) {
+    switch (opt) {
+    case 'u':
+      if (sscanf(optarg, "%63[^:]:%d", host, &port) != 2)
+        usage();
+      break;
+    case 'p':
+      path = optarg;
+      break;
+    case 'm':
+      mode = optarg;
+      break;
+    case 'r':
+      r.rate = atof(optarg);
+      break;
+    case 'd':
+      secs = atof(optarg);
+      break;
+    case 'c':
+      conns = atoi(optarg);
+      break;
+    case 'R':
+      r.run_id = (unsigned)atoi(optarg);
+      break;
+    case 'D':
+      conninfo = optarg;
+      break;
+    case 'C':
+      carrier = optarg;
+      break;
+    default:
+      usage();
+    }
+  }
+  if (strcmp(mode, "first") == 0)
+    r.mode = MODE_FIRST;
+  else if (strcmp(mode, "answer") == 0)
+    r.mode = MODE_ANSWER;
+  else if (strcmp(mode, "survey") != 0)
+    usage();
+  if (r.rate <= 0 || secs <= 0 || conns <= 0 || r.rate * secs > 5e6)
+    usage();
+  r.cap = (size_t)(r.rate * secs) + 1;
+  if (r.cap > 1000000) {
+    fprintf(stderr, "aulgate-load: at most 1,000,000 requests per run (a caller's number has six "
+                    "digits of its own)\n");
+    return 2;
+  }
+  r.dur_us = (int64_t)(secs * 1e6);
+  r.parents = calloc(r.cap, sizeof(*r.parents));
+  r.reqs = calloc(r.cap, sizeof(*r.reqs));
+  r.lat_us = calloc(r.cap, sizeof(*r.lat_us));
+  r.base = event_base_new();
+  if (!r.parents || !r.reqs || !r.lat_us || !r.base)
+    return 1;
+  r.pool = load_pool_create(r.base, host, port, path, conns, on_reply, &r);
+  if (!r.pool)
+    return 1;
+  r.tick = event_new(r.base, -1, EV_PERSIST, on_tick, &r);
+  event_add(r.tick, &(struct timeval){0, 1000});
+  r.t0_us = now_us();
+  event_base_dispatch(r.base);
+
+  qsort(r.lat_us, r.replied, sizeof(*r.lat_us), cmp_u32);
+  for (size_t i = 0; i < r.n_parents; i++)
+    for (int h = 1; h <= r.parents[i].acked; h++)
+      acked += load_hop_stores(h) != 0;
+  printf("mode %s, offered %.0f/s for %.0f s on %d connections, run %u\n", mode, r.rate, secs,
+         conns, r.run_id);
+  printf("  sent %zu, replied %zu (%.0f/s): CON %llu, END %llu, HTTP errors %llu, I/O errors "
+         "%llu, unexpected %llu, surveys completed %llu\n",
+         r.issued, r.replied, (double)r.replied / secs, (unsigned long long)r.con,
+         (unsigned long long)r.end, (unsigned long long)r.http_err, (unsigned long long)r.io_err,
+         (unsigned long long)r.unexpected, (unsigned long long)r.completed);
+  printf("  latency from the schedule, ms: p50 %.2f p95 %.2f p99 %.2f p99.9 %.2f max %.2f\n",
+         pct(&r, 0.50), pct(&r, 0.95), pct(&r, 0.99), pct(&r, 0.999), pct(&r, 1.0));
+  if (conninfo && r.mode != MODE_FIRST) {
+    snprintf(prefix, sizeof(prefix), "L%u-", r.run_id);
+    if (load_check(conninfo, carrier, prefix, r.parents, r.n_parents, &found, &missing, &extra))
+      return 1;
+    printf("  answers acknowledged %llu, found in PostgreSQL %llu (%.0f/s), missing %llu, "
+           "committed but not acknowledged %llu\n",
+           (unsigned long long)acked, (unsigned long long)found, (double)found / secs,
+           (unsigned long long)missing, (unsigned long long)extra);
+  } else if (r.mode != MODE_FIRST) {
+    printf("  answers acknowledged %llu: not verified (no -D), so not counted\n",
+           (unsigned long long)acked);
+  }
+  load_pool_destroy(r.pool);
+  event_free(r.tick);
+  event_base_free(r.base);
+  free(r.parents);
+  free(r.reqs);
+  free(r.lat_us);
+  return missing ? 1 : 0;
+}
