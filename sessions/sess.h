@@ -160,7 +160,8 @@ enum sess_end_reason {
   SESS_END_IDLE,    /* no hop for session_idle_timeout_ms */
   SESS_END_MAX,     /* longer than session_max_ms */
   SESS_END_CARRIER, /* the carrier's end-of-session notification */
-  SESS_END_SHUTDOWN
+  SESS_END_SHUTDOWN,
+  SESS_END_REFUSED /* taken out of the table: the caller is not the session's (sess_table_forget) */
 };
 const char *sess_end_reason_name(enum sess_end_reason r);
 
@@ -189,6 +190,11 @@ struct sess_session *sess_table_add(struct sess_table *t, const char *carrier, c
 void sess_table_touch(struct sess_session *s, size_t hop, long long now_us);
 /* Ends a live session; no-op on an ended one. */
 void sess_table_end(struct sess_session *s, enum sess_end_reason why);
+/* Takes s out of the table at once, without the end callback: a session started for a caller
+ * who turned out not to be the session's (its profile is another number's). The next hop with
+ * its id starts afresh, so the session's own caller can go on on this process. s is freed when
+ * the last hold goes. No-op when already done. */
+void sess_table_forget(struct sess_session *s);
 /* Whoever keeps a session pointer across a callback holds it: the table frees an ended session
  * only when its tombstone time is over and nothing holds it. Returns s. */
 struct sess_session *sess_session_hold(struct sess_session *s);

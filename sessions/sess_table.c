@@ -40,6 +40,8 @@ const char *sess_end_reason_name(enum sess_end_reason r)
     return "carrier";
   case SESS_END_SHUTDOWN:
     return "shutdown";
+  case SESS_END_REFUSED:
+    return "refused";
   }
   return "?";
 }
@@ -63,15 +65,17 @@ static void set_timer(struct event *ev, long ms)
   event_add(ev, &tv);
 }
 
+/* No-op when s is not in the table (sess_table_forget took it out already). */
 static void unlink_session(struct sess_table *t, struct sess_session *s)
 {
   struct sess_session **pp = &t->buckets[hash(s->carrier, s->id) % t->n_buckets];
 
   while (*pp && *pp != s)
     pp = &(*pp)->hash_next;
-  if (*pp)
+  if (*pp) {
     *pp = s->hash_next;
-  t->count--;
+    t->count--;
+  }
 }
 
 static void session_free(struct sess_session *s)
@@ -252,6 +256,23 @@ void sess_table_end(struct sess_session *s, enum sess_end_reason why)
     set_timer(s->idle, t->max_ms); /* the tombstone's lifetime */
   if (t->on_end)
     t->on_end(t->arg, s);
+}
+
+void sess_table_forget(struct sess_session *s)
+{
+  struct sess_table *t = s->table;
+
+  if (s->ended == SESS_END_REFUSED)
+    return;
+  if (s->ended == SESS_LIVE)
+    t->live--;
+  s->ended = SESS_END_REFUSED;
+  event_del(s->idle);
+  event_del(s->max);
+  unlink_session(t, s);
+  s->expired = 1; /* freed by the last sess_session_release() */
+  if (s->holds == 0)
+    session_free(s);
 }
 
 size_t sess_table_live(const struct sess_table *t)

@@ -121,9 +121,12 @@ int store_submit_lang(struct store *st, const struct store_lang *l, store_cb cb,
 /* Reads what is known of a respondent for resume: one row per answer of every attempt of
  * survey_id (an attempt without answers: one row without), plus rows with attempt 0 carrying
  * the language of the SMS switch and the language last chosen in the menu, newest first; fresh
- * when the attempt moved within window_s seconds. What the session (carrier, session_id) itself
- * wrote is left out, so that the profile is the same whenever, and by whichever gateway, it is
- * read during the session. Same contract as store_submit(); cb gets the rows. */
+ * when the attempt moved within window_s seconds. The first read of a session (carrier,
+ * session_id) freezes these rows, bound to respondent; every later read of the session, by any
+ * gateway process, returns them as they were, whatever the session wrote since (for 2 hours,
+ * store_profile.c). Same contract as store_submit(); cb gets the rows, or AG_ESTATE when the
+ * session is another respondent's, AG_EINVAL when it froze another survey. The freeze commits
+ * with the batch, before cb runs. */
 int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
                         const char *survey_id, long window_s, const char *carrier,
                         const char *session_id, store_profile_cb cb, void *arg);

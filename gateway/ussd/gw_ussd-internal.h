@@ -35,6 +35,8 @@ void gw_ussd__reply_screen(struct gw_req *req, const struct gw_carrier *c, int e
                            const char *text);
 /* Replies 400 with why; returns AG_OK (the handler's return value). */
 int gw_ussd__bad_request(struct gw_req *req, const struct gw_carrier *c, int rc, const char *why);
+/* Replies 400 "phoneNumber does not match the session", counts it, frees h. */
+void gw_ussd__refuse_phone(struct gw_ussd_hop *h);
 /* AG_OK when the request is the carrier's (gw_carrier_verify); otherwise replies 401 with the
  * reason, logs it (never a secret) and returns AG_EDENIED. */
 int gw_ussd__authenticate(struct gw_req *req, const struct gw_carrier *c);

@@ -112,6 +112,16 @@ int gw_ussd__authenticate(struct gw_req *req, const struct gw_carrier *c)
   return AG_EDENIED;
 }
 
+void gw_ussd__refuse_phone(struct gw_ussd_hop *h)
+{
+  /* One session is one phone: another number under the same id is a carrier fault or a
+   * forgery, and must not write into the first caller's answers, nor be told "not saved" in
+   * the session's name (a 400 ends nothing of the true caller's session). */
+  gw_ussd__bad_request(h->req, h->c, AG_EBADREQ, "phoneNumber does not match the session");
+  gw_ussd__count(h->u, h->c, "bad_request", ag_now_us() - h->t0_us);
+  gw_ussd__hop_free(h);
+}
+
 /* The session of the hop, new on its first hop; NULL with the reply sent when there is none. */
 static struct sess_session *session_of(struct gw_ussd_hop *h)
 {
@@ -120,11 +130,7 @@ static struct sess_session *session_of(struct gw_ussd_hop *h)
   uint8_t respondent[32];
 
   if (s && strcmp(sess_session_msisdn(s), h->step.msisdn) != 0) {
-    /* One session is one phone: another number under the same id is a carrier fault or a
-     * forgery, and must not write into the first caller's answers. */
-    gw_ussd__bad_request(h->req, h->c, AG_EBADREQ, "phoneNumber does not match the session");
-    gw_ussd__count(u, h->c, "bad_request", ag_now_us() - h->t0_us);
-    gw_ussd__hop_free(h);
+    gw_ussd__refuse_phone(h);
     return NULL;
   }
   if (!s) {

@@ -99,10 +99,17 @@ static void on_profile_ready(struct sess_waiter *w, int rc)
 {
   struct gw_ussd_hop *h = (struct gw_ussd_hop *)((char *)w - offsetof(struct gw_ussd_hop, wait));
 
-  if (rc)
+  if (rc == AG_ESTATE) {
+    /* The session is another number's (its frozen profile says whose): a live session on
+     * another process, or an id reused within a frozen profile's life. This process forgets
+     * the session it started for h, so that the true caller's next hop starts afresh here. */
+    sess_table_forget(h->s);
+    gw_ussd__refuse_phone(h);
+  } else if (rc) {
     gw_ussd__hop_unavailable(h, rc);
-  else
+  } else {
     hop_run(h);
+  }
 }
 
 int gw_ussd__hop_go(struct gw_ussd_hop *h)

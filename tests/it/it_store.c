@@ -160,6 +160,8 @@ static void teardown(void)
   exec(sql);
   snprintf(sql, sizeof(sql), "DELETE FROM responses WHERE survey_id = '%s'", survey);
   exec(sql);
+  snprintf(sql, sizeof(sql), "DELETE FROM session_profile WHERE survey_id = '%s'", survey);
+  exec(sql);
   PQfinish(db);
 }
 
@@ -181,8 +183,8 @@ START_TEST(test_hook_runs_once_per_batch_in_its_transaction)
   /* Then answers with a read in the same batch: the read is an item, not an answer. */
   for (int i = 0; i < 3; i++)
     submit(&res);
-  ck_assert_int_eq(store_query_profile(st, nobody, survey, 60, "it-store", "x", on_profile, &res),
-                   AG_OK);
+  ck_assert_int_eq(
+      store_query_profile(st, nobody, survey, 60, "it-store", survey, on_profile, &res), AG_OK);
   run_until(&res.done, 14);
   ck_assert_int_eq(res.ok, 14);
   store_stats(st, &stats);

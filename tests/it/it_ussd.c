@@ -213,7 +213,7 @@ START_TEST(test_it_malformed_requests)
 {
   static const char big_prefix[] = "sessionId=x&text=";
   struct it_resp r;
-  char *big, longid[400];
+  char *big, longid[400], same[96], form[200];
   size_t n = 20000;
 
   ck_assert_int_eq(it_post(&srv, "/ussd/at", "application/x-www-form-urlencoded",
@@ -246,10 +246,12 @@ START_TEST(test_it_malformed_requests)
   ck_assert_int_eq(r.status, 413);
   free(big);
 
-  /* One session is one phone: the same session id from another number is refused. */
-  ck_assert_int_eq(it_hop(&srv, "same-id", "+77011234567", "", &r), 0);
+  /* One session is one phone: the same session id from another number is refused. (An id of
+   * this run's: a session's frozen profile binds its id to its first number for 2 hours.) */
+  it_session_id(same, sizeof(same), "same-id");
+  ck_assert_int_eq(it_hop(&srv, same, "+77011234567", "", &r), 0);
   ck_assert_int_eq(r.status, 200);
-  ck_assert_int_eq(it_hop(&srv, "same-id", "+77017654321", "1", &r), 0);
+  ck_assert_int_eq(it_hop(&srv, same, "+77017654321", "1", &r), 0);
   ck_assert_int_eq(r.status, 400);
   ck_assert_ptr_nonnull(strstr(r.body, "phoneNumber"));
 
@@ -263,9 +265,11 @@ START_TEST(test_it_malformed_requests)
   ck_assert_int_eq(
       it_post(&srv, "/ussd/at/end", "application/json", "{\"sessionId\":\"x\"}", 17, &r), 0);
   ck_assert_int_eq(r.status, 415);
+  it_session_id(same, sizeof(same), "ct-2"); /* served: an id of this run's, as above */
+  snprintf(form, sizeof(form),
+           "sessionId=%s&serviceCode=*1234#&phoneNumber=%%2B77011234567&text=", same);
   ck_assert_int_eq(it_post(&srv, "/ussd/at", "Application/X-WWW-Form-Urlencoded; charset=UTF-8",
-                           "sessionId=ct-2&serviceCode=*1234#&phoneNumber=%2B77011234567&text=", 66,
-                           &r),
+                           form, strlen(form), &r),
                    0);
   ck_assert_int_eq(r.status, 200);
   ck_assert_int_eq(strncmp(r.body, "CON ", 4), 0);
@@ -411,9 +415,12 @@ START_TEST(test_it_retry_burst_while_profile_loads)
 END_TEST
 
 /* A carrier reuses a session id for another number (here on another gateway process, which
- * knows nothing of the first): the answer at a hop the first caller already answered is not
- * this caller's, so it is refused with the polite END and nothing is stored for them, never
- * "saved". A retry of the first caller's own answer is still served. */
+ * knows nothing of the first). While the first caller's frozen profile lives, the session is
+ * theirs: the other number is refused at once with 400, as on the first process. Later (the
+ * frozen profile expired: a carrier that reuses ids), the other number's session starts, but
+ * the answer at a hop the first caller already answered is not this caller's, so it is refused
+ * with the polite END and nothing is stored for them, never "saved". A retry of the first
+ * caller's own answer is still served. */
 START_TEST(test_it_reused_session_id_refused)
 {
   static const char *const path[] = {"", "3", "3*1", "3*1*1", "3*1*1*1"};
@@ -431,6 +438,14 @@ START_TEST(test_it_reused_session_id_refused)
   ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "%s", r.body);
   ck_assert_int_eq(it_server_start(&gw2, NULL), 0);
   ck_assert_int_eq(it_wait_health(&gw2, 200, 10000), 0);
+  ck_assert_int_eq(it_hop(&gw2, session, b, "", &r), 0);
+  ck_assert_int_eq(r.status, 400);
+  ck_assert_str_eq(r.body, "phoneNumber does not match the session\n");
+  snprintf(sql, sizeof(sql),
+           "UPDATE session_profile SET started_at = now() - interval '3 hours'"
+           " WHERE carrier_session_id = '%s'",
+           session);
+  PQclear(PQexec(db, sql));
   for (size_t i = 0; i < 4; i++) {
     ck_assert_int_eq(it_hop(&gw2, session, b, path[i], &r), 0);
     ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "hop %zu: %s", i, r.body);
