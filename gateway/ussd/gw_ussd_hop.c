@@ -84,6 +84,8 @@ static void on_profile(void *arg, int rc, const struct store_profile_row *rows, 
 {
   struct sess_profile p;
 
+  if (rc == AG_EUNCONFIRMED)
+    rc = AG_ETIMEDOUT; /* a read stores nothing: its waiters' answers are surely not saved */
   memset(&p, 0, sizeof(p));
   for (size_t i = 0; rc == AG_OK && i < n; i++) {
     struct sess_profile_row row = {.relation = rows[i].relation,
