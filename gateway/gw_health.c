@@ -18,6 +18,12 @@ static const struct ag_metric_def def_waiting = AG_METRIC_PLAIN(
     GAUGE, "aulgate_http_waiting", "HTTP requests suspended, waiting for the database.");
 static const struct ag_metric_def def_db_up =
     AG_METRIC_PLAIN(GAUGE, "aulgate_db_up", "1 while the store's connection is up.");
+static const struct ag_metric_def def_db_stalled = AG_METRIC_PLAIN(
+    GAUGE, "aulgate_db_stalled",
+    "1 while the batch in flight (or the connection attempt) is older than hop_deadline_ms.");
+static const struct ag_metric_def def_batch_age =
+    AG_METRIC_PLAIN(GAUGE, "aulgate_db_batch_age_seconds",
+                    "Age of the batch in flight (the oldest: one at a time); 0 when none.");
 static const struct ag_metric_def def_generation = AG_METRIC_PLAIN(
     GAUGE, "aulgate_content_generation", "Generation of the content new sessions start with.");
 static const struct ag_metric_def def_reload_failures =
@@ -52,6 +58,16 @@ static double read_db_up(void *arg)
   return store_state(((struct gw_server *)arg)->store) == STORE_UP;
 }
 
+static double read_db_stalled(void *arg)
+{
+  return store_stalled(((struct gw_server *)arg)->store);
+}
+
+static double read_batch_age(void *arg)
+{
+  return (double)store_batch_age_us(((struct gw_server *)arg)->store) / 1e6;
+}
+
 static double read_generation(void *arg)
 {
   return sess_content_generation(((struct gw_server *)arg)->content);
@@ -82,6 +98,8 @@ int gw_health_setup(struct gw_server *srv)
       {&def_pending, read_pending},
       {&def_waiting, read_waiting},
       {&def_db_up, read_db_up},
+      {&def_db_stalled, read_db_stalled},
+      {&def_batch_age, read_batch_age},
       {&def_generation, read_generation},
       {&def_uptime, read_uptime},
       {&def_refused, read_refused},
@@ -95,7 +113,8 @@ int gw_health_setup(struct gw_server *srv)
   return srv->reload_failures ? AG_OK : AG_ENOMEM;
 }
 
-/* /healthz: a few figures of the registry as JSON, 503 while the database is not up. */
+/* /healthz: a few figures of the registry as JSON, 503 while the database is not up or is
+ * stalled (connected, but its batch in flight older than a hop may wait: hops get the END). */
 int gw_health_reply(void *ctx, struct gw_req *req)
 {
   static const struct {
@@ -107,20 +126,27 @@ int gw_health_reply(void *ctx, struct gw_req *req)
       {"pending_answers", "aulgate_answers_pending", NULL},
       {"waiting_requests", "aulgate_http_waiting", NULL},
       {"answers_committed", "aulgate_db_writes_total", "committed"},
+      {"writes_expired", "aulgate_db_writes_total", "expired"},
+      {"writes_unconfirmed", "aulgate_db_writes_total", "unconfirmed"},
+      {"late_writes_committed", "aulgate_db_late_writes_total", "committed"},
+      {"late_writes_aborted", "aulgate_db_late_writes_total", "aborted"},
       {"batches", "aulgate_db_batches_total", NULL},
       {"db_reconnects", "aulgate_db_reconnects_total", NULL},
       {"uptime_s", "aulgate_uptime_seconds", NULL},
   };
   struct gw_server *srv = ctx;
   enum store_state st = store_state(srv->store);
+  int stalled = store_stalled(srv->store), ok = st == STORE_UP && !stalled;
   struct ag_buf b;
   char *body;
   size_t len;
   int rc;
 
   ag_buf_init(&b, 4096);
-  rc = ag_buf_printf(&b, "{\"status\":\"%s\",\"db\":\"%s\"", st == STORE_UP ? "ok" : "degraded",
-                     store_state_name(st));
+  rc = ag_buf_printf(&b, "{\"status\":\"%s\",\"db\":\"%s\"", ok ? "ok" : "degraded",
+                     stalled ? "stalled" : store_state_name(st));
+  if (rc == AG_OK)
+    rc = ag_buf_printf(&b, ",\"db_batch_age_ms\":%lld", store_batch_age_us(srv->store) / 1000);
   for (size_t i = 0; rc == AG_OK && i < AG_ARRAY_LEN(fields); i++)
     rc = ag_buf_printf(&b, ",\"%s\":%.0f", fields[i].key,
                        ag_metrics_value(srv->metrics, fields[i].metric, &fields[i].label));
@@ -132,7 +158,7 @@ int gw_health_reply(void *ctx, struct gw_req *req)
     gw_req_reply(req, 500, "application/json", "{\"error\":\"internal error\"}\n", 27,
                  GW_BODY_STATIC);
   } else {
-    gw_req_reply(req, st == STORE_UP ? 200 : 503, "application/json", body, len, GW_BODY_TAKE);
+    gw_req_reply(req, ok ? 200 : 503, "application/json", body, len, GW_BODY_TAKE);
   }
   return AG_OK;
 }

@@ -321,7 +321,9 @@ static int setup(struct gw_server *srv)
                               .batch_max = srv->cfg.db_batch_max,
                               .queue_max = srv->cfg.db_queue_max,
                               .reconnect_ms = srv->cfg.db_reconnect_ms,
-                              .connect_timeout_ms = srv->cfg.db_connect_timeout_ms};
+                              .connect_timeout_ms = srv->cfg.db_connect_timeout_ms,
+                              .stall_ms = srv->cfg.hop_deadline_ms,
+                              .commit_margin_ms = srv->cfg.db_commit_margin_ms};
   struct gw_http_config hcfg = {.host = srv->cfg.listen_host,
                                 .port = srv->cfg.listen_port,
                                 .max_body = (size_t)srv->cfg.max_body_bytes,
@@ -341,6 +343,12 @@ static int setup(struct gw_server *srv)
              "carrier_reserved_connections (%ld) must be below max_connections (%ld): nothing "
              "would be left for anyone else",
              srv->cfg.carrier_reserved_connections, srv->cfg.max_connections);
+    rc = AG_ECONFIG;
+  }
+  if (rc == AG_OK && srv->cfg.db_commit_margin_ms >= srv->cfg.hop_deadline_ms) {
+    snprintf(err, sizeof(err),
+             "db_commit_margin_ms (%ld) must be below hop_deadline_ms (%ld): no batch could commit",
+             srv->cfg.db_commit_margin_ms, srv->cfg.hop_deadline_ms);
     rc = AG_ECONFIG;
   }
   if (rc == AG_OK)

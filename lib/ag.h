@@ -33,7 +33,9 @@
   XX(EPHONE, -12, "not a Kazakhstan mobile number")                                                \
   XX(ECONTENT, -13, "invalid content")                                                             \
   XX(ESTATE, -14, "inconsistent state")                                                            \
-  XX(EDENIED, -15, "not allowed")
+  XX(EDENIED, -15, "not allowed")                                                                  \
+  XX(ETIMEDOUT, -16, "deadline passed before it was sent")                                         \
+  XX(EUNCONFIRMED, -17, "sent, but its outcome was not known by the deadline")
 
 enum ag_rc {
 #define XX(name, value, text) AG_##name = value,
@@ -49,6 +51,9 @@ const char *ag_errname(int rc);
 
 /* The wall clock in microseconds since the epoch (timestamps of answers, latencies in logs). */
 long long ag_now_us(void);
+
+/* A monotonic clock in microseconds (deadlines: immune to the wall clock being set). */
+long long ag_mono_us(void);
 
 #define AG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

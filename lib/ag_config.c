@@ -68,6 +68,14 @@ static const struct opt opts[] = {
      "Delay before reconnecting to a database that went away."},
     {"db_connect_timeout_ms", OPT_INT, OFF(db_connect_timeout_ms), 100, 600000, "5000",
      "Longest a connection attempt may take."},
+    {"hop_deadline_ms", OPT_INT, OFF(hop_deadline_ms), 500, 60000, "5000",
+     "Longest a USSD hop waits for the database, from its arrival: then it gets the polite END "
+     "(not saved) or, when its answer was sent but not confirmed, a screen saying so. Carriers "
+     "allow about 10 s. Also the age at which a batch in flight makes the database 'stalled'."},
+    {"db_commit_margin_ms", OPT_INT, OFF(db_commit_margin_ms), 0, 30000, "1000",
+     "A batch aborts instead of committing when the database's clock is past its hops' earliest "
+     "deadline minus this margin, and a queued answer is dropped that much before its deadline. "
+     "The gateway's and the database's clocks must agree within it; below hop_deadline_ms."},
     {"ussd_budget_ucs2", OPT_INT, OFF(ussd_budget_ucs2), 20, 80, "75",
      "Characters per USSD screen in UCS-2 (limit 80, minus headroom for operator text)."},
     {"ussd_budget_gsm7", OPT_INT, OFF(ussd_budget_gsm7), 20, 182, "175",

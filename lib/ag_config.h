@@ -55,6 +55,8 @@ struct ag_config {
   long db_queue_max;
   long db_reconnect_ms;
   long db_connect_timeout_ms;
+  long hop_deadline_ms;     /* a hop's reply deadline, from its arrival */
+  long db_commit_margin_ms; /* the commit guard fires this much before the deadline */
   long ussd_budget_ucs2;
   long ussd_budget_gsm7;
   size_t n_carriers; /* 0: one carrier `at` from the keys above (the behaviour before sections) */

@@ -21,6 +21,14 @@ long long ag_now_us(void)
   return (long long)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
+long long ag_mono_us(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void ag_log_set_level(enum ag_log_level level)
 {
   min_level = level;

@@ -24,7 +24,7 @@ struct store__stmt {
   const char *sql;
 };
 extern const struct store__stmt store__stmt_answer, store__stmt_attempt, store__stmt_sms,
-    store__stmt_profile, store__stmt_lang;
+    store__stmt_profile, store__stmt_lang, store__stmt_guard;
 
 struct store__item;
 /* Completes an item that reads rows: res is its result (borrowed, NULL unless rc is AG_OK). Must
@@ -51,6 +51,8 @@ struct store__item {
   int lens[STORE__MAX_PARAMS];
   int fmts[STORE__MAX_PARAMS];
   uint8_t respondent[STORE_RESPONDENT_LEN];
+  long long deadline_us; /* ag_mono_us(); 0: none */
+  int orphan;  /* its callback ran at its deadline (AG_EUNCONFIRMED): the batch's end only counts */
   char text[]; /* owned: the copied strings, NUL-separated */
 };
 
@@ -65,10 +67,66 @@ int store__enqueue(struct store *st, struct store__item *it);
 
 /* The store's series in the process registry; all NULL (updates do nothing) without one. */
 struct store__metrics {
-  struct ag_series *committed, *failed, *batches, *reconnects, *batch_size, *commit_seconds;
+  struct ag_series *committed, *failed, *expired, *unconfirmed, *batches, *reconnects, *batch_size,
+      *commit_seconds, *late_committed, *late_aborted, *late_unknown;
 };
 /* store_metrics.c: registers the store's families in reg (borrowed; NULL: none). */
 void store__metrics_init(struct store__metrics *m, struct ag_metrics *reg);
+
+struct store__queue {
+  struct store__item *head, *tail;
+  size_t n;
+};
+
+/* The engine's state, shared by store_pg.c (the connection and the batches) and
+ * store_deadline.c (the deadlines, the guard, "stalled"). */
+struct store {
+  struct event_base *base;
+  struct store_config cfg;
+  PGconn *conn;
+  enum store_state state;
+  int preparing;                   /* the PREPAREs have not completed yet */
+  struct ag_watch *io;             /* owned: on PQsocket(conn); NULL when no connection */
+  struct ag_timer *timer;          /* owned: reconnect delay, or connect timeout while CONNECTING */
+  struct ag_timer *deadline_timer; /* owned: the earliest deadline (store_deadline.c) */
+  long long deadline_armed_us;     /* when deadline_timer fires (ag_mono_us()); 0: stopped */
+  struct store__queue queue;       /* waiting for the next batch */
+  struct store__queue batch;       /* in flight */
+  struct store__item *reading;     /* the item of the batch whose results come next */
+  struct ag_defer *kick;           /* owned: sends the next batch on the next loop turn */
+  store_before_sync_fn before_sync;
+  void *before_sync_arg;
+  int pending_queries; /* sent queries whose terminating NULL result has not arrived */
+  int pending_syncs;
+  int batch_failed;
+  int batch_synced; /* the batch in flight's Sync was queued: it may commit */
+  char batch_error[256];
+  struct store_stats stats;
+  struct store__metrics m;
+  long long batch_sent_us;      /* when the batch in flight went out (wall clock) */
+  long long batch_sent_mono;    /* the same on ag_mono_us(); 0: no batch in flight */
+  long long connect_start_mono; /* when the connection attempt started; 0: none */
+};
+
+/* store_pg.c: runs every callback of q with rc (what the batch's end says) and frees the items.
+ * Orphans (their callback already ran) are only counted (store__late_outcome). */
+void store__queue_complete(struct store *st, struct store__queue *q, int rc);
+void store__queue_push(struct store__queue *q, struct store__item *it);
+
+/* store_deadline.c */
+/* Arms the deadline timer for it, just queued. Returns AG_OK or AG_EIO. */
+int store__deadline_track(struct store *st, const struct store__item *it);
+/* Moves the queued items whose time is up (deadline - commit_margin_ms <= now) into out. */
+void store__deadline_take_expired(struct store *st, long long now, struct store__queue *out);
+/* Completes the items of q (taken by store__deadline_take_expired) with AG_ETIMEDOUT. */
+void store__deadline_expire(struct store *st, struct store__queue *q);
+/* From batch_send, after the statements and the hook: the guard statement when an item of the
+ * batch has a deadline. Returns AG_OK or AG_EDB (not sent). */
+int store__deadline_guard(struct store *st);
+/* The deadline timer's callback. */
+void store__on_deadline(void *arg);
+/* Counts and logs what became of an orphan (rc: the write's verdict at its batch's end). */
+void store__late_outcome(struct store *st, const struct store__item *it, int rc);
 
 /* Formats v into buf (at least 24 bytes) and returns buf. */
 const char *store__fmt_int(char *buf, size_t len, long long v);

@@ -6,8 +6,21 @@
  * implicit transaction (group commit). A submitter's callback runs only after its batch has
  * committed (AG_OK) or failed (AG_EDB), so a carrier is never told "saved" before it is.
  *
- * When the connection is lost the store fails the batch in flight and everything queued with
- * AG_EDB, refuses new answers at once with AG_EDB, and reconnects every db_reconnect_ms.
+ * When the connection is lost the store fails everything queued with AG_EDB and the batch in
+ * flight with AG_EUNCONFIRMED (it may have committed), refuses new answers at once with AG_EDB,
+ * and reconnects every db_reconnect_ms.
+ *
+ * Deadlines (store_deadline.c). A request may carry a deadline (deadline_us, on ag_mono_us()'s
+ * clock; 0: none). Its callback runs by then, exactly once, whatever the database does:
+ *   - still queued commit_margin_ms before its deadline: it is dropped, never sent, and its
+ *     callback gets AG_ETIMEDOUT (certainly not stored);
+ *   - in flight at its deadline: its callback gets AG_EUNCONFIRMED at once (outcome unknown);
+ *     the item stays in its batch, and when the batch ends the store logs and counts what really
+ *     happened (aulgate_db_late_writes_total) without calling back again.
+ * A batch holding requests with deadlines ends, before its Sync, with a guard statement that
+ * raises when the database's clock is past the earliest of them minus commit_margin_ms
+ * (sql/migrations/0007_deadline_guard.sql): a batch held back past its hops' deadlines aborts
+ * instead of committing. store_stalled() says when the batch in flight is older than stall_ms.
  * Async contract: see lib/ag.h. Files: store_pg.c (the batch engine), store_answers.c (writes),
  * store_profile.c (the profile read), store_places.c (seed and places reads), store_migrate.c.
  */
@@ -40,6 +53,7 @@ struct store_answer {
   const char *session_id;   /* the carrier's session id */
   int hop;                  /* 1-based index of the input in the session */
   int64_t received_at_us;   /* wall clock, microseconds since the epoch */
+  long long deadline_us;    /* ag_mono_us() clock; 0: none (see "Deadlines" above) */
 };
 
 /* A survey attempt opened (or resumed) by the answer to "who is answering". */
@@ -53,6 +67,7 @@ struct store_attempt {
   int attempt;
   const char *lang;
   int64_t received_at_us;
+  long long deadline_us; /* ag_mono_us() clock; 0: none */
 };
 
 /* SMS tips switched on or off. The number is stored here, and only here: the SMS channel needs
@@ -64,6 +79,7 @@ struct store_sms {
   const char *band; /* grade band the tips are chosen for, "" when unknown */
   int active;
   int64_t received_at_us;
+  long long deadline_us; /* ag_mono_us() clock; 0: none */
 };
 
 /* A language chosen in the menu, remembered per respondent for the next session
@@ -74,6 +90,7 @@ struct store_lang {
   const char *session_id;
   const char *lang; /* kk, ru, en */
   int64_t received_at_us;
+  long long deadline_us; /* ag_mono_us() clock; 0: none */
 };
 
 /* One row of a respondent's profile (store_query_profile), decoded. Strings are borrowed: valid
@@ -94,6 +111,8 @@ struct store_config {
   long queue_max;
   long reconnect_ms;
   long connect_timeout_ms;
+  long stall_ms; /* the batch in flight (or a connection attempt) this old: stalled; 0: never */
+  long commit_margin_ms;      /* the commit guard fires this long before the earliest deadline */
   struct ag_metrics *metrics; /* borrowed for the life of the store; NULL: not instrumented */
 };
 
@@ -129,7 +148,8 @@ int store_submit_lang(struct store *st, const struct store_lang *l, store_cb cb,
  * with the batch, before cb runs. */
 int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
                         const char *survey_id, long window_s, const char *carrier,
-                        const char *session_id, store_profile_cb cb, void *arg);
+                        const char *session_id, long long deadline_us, store_profile_cb cb,
+                        void *arg);
 
 /* Before-Sync hook: runs as each batch is sent, after its statements and before its Sync, so
  * that what it adds commits or fails with the batch, in the same transaction (e.g. rollup
@@ -156,9 +176,19 @@ const char *store_state_name(enum store_state s);
 /* Answers queued or in flight. */
 size_t store_pending(const struct store *st);
 
+/* 1 while the batch in flight, or the connection attempt, is older than stall_ms. */
+int store_stalled(const struct store *st);
+/* Age of the batch in flight in microseconds; 0 when none. */
+long long store_batch_age_us(const struct store *st);
+
 /* Counters for /healthz and the benchmarks. */
 struct store_stats {
   uint64_t batches, answers, failed, reconnects;
+  uint64_t expired;     /* dropped from the queue at their deadline: AG_ETIMEDOUT */
+  uint64_t unconfirmed; /* in flight at their deadline (or a lost connection): AG_EUNCONFIRMED */
+  /* What became of the unconfirmed writes when their batch ended: committed after all, aborted
+   * (the guard, or any failure), unknown (the connection was lost, or the store destroyed). */
+  uint64_t late_committed, late_aborted, late_unknown;
 };
 void store_stats(const struct store *st, struct store_stats *out /* OUT */);
 

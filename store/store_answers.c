@@ -100,12 +100,14 @@ const struct store__stmt store__stmt_lang = {
     " SET language = excluded.language, updated_at = excluded.updated_at"
     " WHERE l.updated_at <= excluded.updated_at"};
 
-static int submit(struct store *st, struct store__item *it, store_cb cb, void *arg, int is_answer)
+static int submit(struct store *st, struct store__item *it, long long deadline_us, store_cb cb,
+                  void *arg, int is_answer)
 {
   if (!it)
     return AG_ENOMEM;
   it->cb = cb;
   it->arg = arg;
+  it->deadline_us = deadline_us;
   if (is_answer) {
     answer_view(it);
     it->check = answer_check;
@@ -137,7 +139,8 @@ int store_submit(struct store *st, const struct store_answer *a, store_cb cb, vo
   if (store_state(st) != STORE_UP)
     return AG_EDB;
   snprintf(opened_by, sizeof(opened_by), "%s:%s", a->carrier, a->session_id);
-  return submit(st, store__item_create(&store__stmt_answer, src, 0, a->respondent), cb, arg, 1);
+  return submit(st, store__item_create(&store__stmt_answer, src, 0, a->respondent), a->deadline_us,
+                cb, arg, 1);
 }
 
 int store_submit_attempt(struct store *st, const struct store_attempt *a, store_cb cb, void *arg)
@@ -155,7 +158,8 @@ int store_submit_attempt(struct store *st, const struct store_attempt *a, store_
   if (store_state(st) != STORE_UP)
     return AG_EDB;
   snprintf(opened_by, sizeof(opened_by), "%s:%s", a->carrier, a->session_id);
-  return submit(st, store__item_create(&store__stmt_attempt, src, 0, a->respondent), cb, arg, 0);
+  return submit(st, store__item_create(&store__stmt_attempt, src, 0, a->respondent), a->deadline_us,
+                cb, arg, 0);
 }
 
 int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, void *arg)
@@ -170,7 +174,8 @@ int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, v
 
   if (store_state(st) != STORE_UP)
     return AG_EDB;
-  return submit(st, store__item_create(&store__stmt_sms, src, 1, s->respondent), cb, arg, 0);
+  return submit(st, store__item_create(&store__stmt_sms, src, 1, s->respondent), s->deadline_us, cb,
+                arg, 0);
 }
 
 int store_submit_lang(struct store *st, const struct store_lang *l, store_cb cb, void *arg)
@@ -180,5 +185,6 @@ int store_submit_lang(struct store *st, const struct store_lang *l, store_cb cb,
 
   if (store_state(st) != STORE_UP)
     return AG_EDB;
-  return submit(st, store__item_create(&store__stmt_lang, src, 0, l->respondent), cb, arg, 0);
+  return submit(st, store__item_create(&store__stmt_lang, src, 0, l->respondent), l->deadline_us,
+                cb, arg, 0);
 }

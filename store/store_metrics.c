@@ -1,12 +1,22 @@
 /* store_metrics.c: the store's families in the process's metrics registry (lib/ag_metrics):
- * writes committed and failed, batches, their size and commit latency, reconnects. */
+ * writes by outcome, what became of the unconfirmed ones, batches, their size and commit latency,
+ * reconnects. */
 #include "store/store-internal.h"
 #include "lib/ag.h"
 
 static const struct ag_metric_def def_writes = {
     AG_METRIC_COUNTER,
     "aulgate_db_writes_total",
-    "Writes (answers, attempts, SMS switches, languages) by outcome: committed or failed.",
+    "Writes (answers, attempts, SMS switches, languages) by what their caller heard: committed, "
+    "failed, expired (dropped unsent at the deadline) or unconfirmed (in flight at the deadline).",
+    {"outcome"},
+    NULL,
+    0};
+static const struct ag_metric_def def_late = {
+    AG_METRIC_COUNTER,
+    "aulgate_db_late_writes_total",
+    "Unconfirmed writes by what became of them when their batch ended: committed, aborted or "
+    "unknown (connection lost).",
     {"outcome"},
     NULL,
     0};
@@ -31,7 +41,7 @@ static const struct ag_metric_def def_commit = {AG_METRIC_HISTOGRAM,
 
 void store__metrics_init(struct store__metrics *m, struct ag_metrics *reg)
 {
-  struct ag_metric *writes;
+  struct ag_metric *writes, *late;
 
   if (!reg) {
     *m = (struct store__metrics){0};
@@ -40,6 +50,12 @@ void store__metrics_init(struct store__metrics *m, struct ag_metrics *reg)
   writes = ag_metrics_add(reg, &def_writes);
   m->committed = ag_metric_series1(writes, "committed");
   m->failed = ag_metric_series1(writes, "failed");
+  m->expired = ag_metric_series1(writes, "expired");
+  m->unconfirmed = ag_metric_series1(writes, "unconfirmed");
+  late = ag_metrics_add(reg, &def_late);
+  m->late_committed = ag_metric_series1(late, "committed");
+  m->late_aborted = ag_metric_series1(late, "aborted");
+  m->late_unknown = ag_metric_series1(late, "unknown");
   m->batches = ag_metric_series0(ag_metrics_add(reg, &def_batches));
   m->reconnects = ag_metric_series0(ag_metrics_add(reg, &def_reconnects));
   m->batch_size = ag_metric_series0(ag_metrics_add(reg, &def_batch_size));

@@ -6,7 +6,8 @@
  * queue collects what arrives meanwhile. A batch is N PQsendQueryPrepared calls and one
  * PQpipelineSync: the server runs them as one implicit transaction and commits at the Sync, so
  * PGRES_PIPELINE_SYNC with no error before it means every answer of the batch is durable. A
- * before-Sync hook may add statements to the batch just before its Sync: same transaction.
+ * before-Sync hook may add statements to the batch just before its Sync: same transaction, and
+ * so does the deadline guard after it (store_deadline.c).
  */
 #include "store/store.h"
 #include "store/store-internal.h"
@@ -20,44 +21,16 @@
 
 /* Prepared on every new connection. */
 static const struct store__stmt *const stmts[] = {&store__stmt_answer, &store__stmt_attempt,
-                                                  &store__stmt_sms, &store__stmt_profile,
-                                                  &store__stmt_lang};
+                                                  &store__stmt_sms,    &store__stmt_profile,
+                                                  &store__stmt_lang,   &store__stmt_guard};
 
 #define item store__item
-
-struct queue {
-  struct item *head, *tail;
-  size_t n;
-};
-
-struct store {
-  struct event_base *base;
-  struct store_config cfg;
-  PGconn *conn;
-  enum store_state state;
-  int preparing;          /* the PREPAREs have not completed yet */
-  struct ag_watch *io;    /* owned: on PQsocket(conn); NULL when no connection */
-  struct ag_timer *timer; /* owned: reconnect delay, or connect timeout while CONNECTING */
-  struct queue queue;     /* waiting for the next batch */
-  struct queue batch;     /* in flight */
-  struct item *reading;   /* the item of the batch whose results come next */
-  struct ag_defer *kick;  /* owned: sends the next batch on the next loop turn */
-  store_before_sync_fn before_sync;
-  void *before_sync_arg;
-  int pending_queries; /* sent queries whose terminating NULL result has not arrived */
-  int pending_syncs;
-  int batch_failed;
-  char batch_error[256];
-  struct store_stats stats;
-  struct store__metrics m;
-  long long batch_sent_us; /* when the batch in flight went out */
-};
 
 static void on_io(void *arg, int fd, unsigned what);
 static void connect_start(struct store *st);
 static void batch_send(struct store *st);
 
-static void queue_push(struct queue *q, struct item *it)
+void store__queue_push(struct store__queue *q, struct item *it)
 {
   it->next = NULL;
   if (q->tail)
@@ -68,9 +41,8 @@ static void queue_push(struct queue *q, struct item *it)
   q->n++;
 }
 
-/* Runs every callback of q with rc and frees the items. The queue is detached first, so a
- * callback may submit again. */
-static void queue_complete(struct store *st, struct queue *q, int rc)
+/* The queue is detached first, so a callback may submit again. */
+void store__queue_complete(struct store *st, struct store__queue *q, int rc)
 {
   struct item *it = q->head;
 
@@ -78,18 +50,31 @@ static void queue_complete(struct store *st, struct queue *q, int rc)
   q->n = 0;
   while (it) {
     struct item *next = it->next;
-    if (it->done) {
+    if (it->orphan) {
+      int wrc = rc;
+      if (wrc == AG_OK && it->check && !it->done)
+        wrc = it->checked ? it->check_rc : AG_EDB;
+      store__late_outcome(st, it, wrc);
+    } else if (it->done) {
       int ok = rc == AG_OK && it->res != NULL;
       it->done(it, ok ? AG_OK : (rc ? rc : AG_EDB), ok ? it->res : NULL);
     } else {
       int wrc = rc;
       if (wrc == AG_OK && it->check) /* committed, but did it write what it was given? */
         wrc = it->checked ? it->check_rc : AG_EDB;
-      if (wrc == AG_OK)
+      if (wrc == AG_OK) {
         st->stats.answers++;
-      else
+        ag_series_inc(st->m.committed);
+      } else if (wrc == AG_ETIMEDOUT) {
+        st->stats.expired++;
+        ag_series_inc(st->m.expired);
+      } else if (wrc == AG_EUNCONFIRMED) {
+        st->stats.unconfirmed++;
+        ag_series_inc(st->m.unconfirmed);
+      } else {
         st->stats.failed++;
-      ag_series_inc(wrc == AG_OK ? st->m.committed : st->m.failed);
+        ag_series_inc(st->m.failed);
+      }
       it->cb(it->arg, wrc);
     }
     PQclear(it->res);
@@ -117,6 +102,7 @@ static void close_conn(struct store *st)
   st->pending_queries = st->pending_syncs = 0;
   st->preparing = 0;
   st->reading = NULL;
+  st->batch_sent_mono = st->connect_start_mono = 0;
 }
 
 static void schedule_reconnect(struct store *st)
@@ -140,8 +126,11 @@ static void conn_lost(struct store *st, const char *why)
     st->stats.reconnects++;
     ag_series_inc(st->m.reconnects);
   }
-  queue_complete(st, &st->batch, AG_EDB);
-  queue_complete(st, &st->queue, AG_EDB);
+  /* A batch whose Sync was queued may have committed before the connection went: saying
+   * "not saved" could be false (issue 8). Only what never left the queue is surely not stored. */
+  store__queue_complete(st, &st->batch, st->batch_synced ? AG_EUNCONFIRMED : AG_EDB);
+  st->batch_synced = 0;
+  store__queue_complete(st, &st->queue, AG_EDB);
 }
 
 static const char *conn_error(struct store *st)
@@ -220,7 +209,9 @@ static void batch_done(struct store *st)
   ag_series_inc(st->m.batches);
   ag_series_observe(st->m.batch_size, (double)st->batch.n);
   ag_series_observe(st->m.commit_seconds, (double)(ag_now_us() - st->batch_sent_us) / 1e6);
-  queue_complete(st, &st->batch, rc);
+  st->batch_sent_mono = 0;
+  st->batch_synced = 0;
+  store__queue_complete(st, &st->batch, rc);
 }
 
 /* Returns 1 when it kept res. */
@@ -253,6 +244,7 @@ static int handle_result(struct store *st, PGresult *res)
       }
       ag_timer_stop(st->timer);
       st->state = STORE_UP;
+      st->connect_start_mono = 0;
       AG_LOGI("db.up", "server_version=%d", PQserverVersion(st->conn));
     } else {
       batch_done(st);
@@ -358,6 +350,7 @@ static void connect_start(struct store *st)
    * that a conninfo naming them overrides. */
   st->conn = PQconnectStartParams(keys, vals, 1);
   st->state = STORE_CONNECTING;
+  st->connect_start_mono = ag_mono_us();
   if (!st->conn || PQstatus(st->conn) == CONNECTION_BAD) {
     conn_lost(st, conn_error(st));
     return;
@@ -377,8 +370,10 @@ struct store *store_create(struct event_base *base, const struct store_config *c
   store__metrics_init(&st->m, cfg->metrics);
   st->timer = ag_timer_create(base, on_timer, st);
   st->kick = ag_defer_create(base, on_kick, st);
-  if (!st->timer || !st->kick) {
+  st->deadline_timer = ag_timer_create(base, store__on_deadline, st);
+  if (!st->timer || !st->kick || !st->deadline_timer) {
     ag_timer_destroy(st->timer);
+    ag_timer_destroy(st->deadline_timer);
     ag_defer_destroy(st->kick);
     free(st);
     return NULL;
@@ -392,9 +387,10 @@ void store_destroy(struct store *st)
   if (!st)
     return;
   close_conn(st);
-  queue_complete(st, &st->batch, AG_ECANCELED);
-  queue_complete(st, &st->queue, AG_ECANCELED);
+  store__queue_complete(st, &st->batch, AG_ECANCELED);
+  store__queue_complete(st, &st->queue, AG_ECANCELED);
   ag_timer_destroy(st->timer);
+  ag_timer_destroy(st->deadline_timer);
   ag_defer_destroy(st->kick);
   free(st);
 }
@@ -445,9 +441,11 @@ int store__enqueue(struct store *st, struct item *it)
     free(it);
     return AG_E2BIG;
   }
-  queue_push(&st->queue, it);
+  store__queue_push(&st->queue, it);
   if (st->pending_syncs == 0)
     ag_defer_schedule(st->kick);
+  if (store__deadline_track(st, it) != AG_OK)
+    AG_LOGE("db.deadline_timer_failed", "queued=%zu", st->queue.n); /* the next arm retries */
   return AG_OK;
 }
 
@@ -503,31 +501,44 @@ static int run_before_sync(struct store *st)
 
 static void batch_send(struct store *st)
 {
+  struct store__queue expired = {0};
   long n = 0;
 
+  /* What can no longer commit in time is dropped now, not sent to abort the batch it joins. */
+  store__deadline_take_expired(st, ag_mono_us(), &expired);
+  if (!st->queue.head) {
+    store__deadline_expire(st, &expired);
+    return;
+  }
   while (st->queue.head && n < st->cfg.batch_max) {
     struct item *it = st->queue.head;
     st->queue.head = it->next;
     if (!st->queue.head)
       st->queue.tail = NULL;
     st->queue.n--;
-    queue_push(&st->batch, it);
+    store__queue_push(&st->batch, it);
     if (PQsendQueryPrepared(st->conn, it->stmt->name, it->stmt->nparams, it->vals, it->lens,
                             it->fmts, 0) != 1) {
       conn_lost(st, conn_error(st));
+      store__deadline_expire(st, &expired);
       return;
     }
     st->pending_queries++;
     n++;
   }
-  if (run_before_sync(st) != AG_OK || PQpipelineSync(st->conn) != 1) {
+  if (run_before_sync(st) != AG_OK || store__deadline_guard(st) != AG_OK ||
+      PQpipelineSync(st->conn) != 1) {
     conn_lost(st, conn_error(st));
+    store__deadline_expire(st, &expired);
     return;
   }
+  st->batch_synced = 1;
   st->reading = st->batch.head;
   st->batch_sent_us = ag_now_us();
+  st->batch_sent_mono = ag_mono_us();
   st->pending_syncs++;
   flush_output(st);
+  store__deadline_expire(st, &expired); /* callbacks last: the batch is out */
 }
 
 enum store_state store_state(const struct store *st)

@@ -110,7 +110,8 @@ static void profile_done(struct store__item *it, int rc, const PGresult *res)
 
 int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
                         const char *survey_id, long window_s, const char *carrier,
-                        const char *session_id, store_profile_cb cb, void *arg)
+                        const char *session_id, long long deadline_us, store_profile_cb cb,
+                        void *arg)
 {
   char window[24];
   const char *src[5] = {NULL, survey_id, store__fmt_int(window, sizeof(window), window_s), carrier,
@@ -122,5 +123,6 @@ int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPOND
   it->done = profile_done;
   it->rows_cb = cb;
   it->arg = arg;
+  it->deadline_us = deadline_us;
   return store__enqueue(st, it);
 }

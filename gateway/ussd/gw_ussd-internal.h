@@ -23,6 +23,7 @@ struct gw_ussd_hop {
   int pending; /* store operations not yet completed */
   int failed;  /* the first error among them */
   long long t0_us;
+  long long deadline_us; /* ag_mono_us() clock: t0_us + hop_deadline_ms, for every store request */
   char session[GW_USSD_ID_MAX * 4 + 8]; /* the session id quoted for logs */
 };
 
@@ -46,7 +47,9 @@ int gw_ussd__refuse_type(struct gw_req *req, const struct gw_carrier *c);
 /* gw_ussd_hop.c */
 void gw_ussd__hop_log(const struct gw_ussd_hop *h, const char *result, int rc);
 void gw_ussd__hop_free(struct gw_ussd_hop *h);
-/* Replies with the polite END in the session's language, ends the session, frees h. */
+/* Replies with the polite END in the session's language, ends the session, frees h. After
+ * AG_EUNCONFIRMED (the answer may have been stored) the END says it could not be confirmed;
+ * AG_ETIMEDOUT and AG_EUNCONFIRMED are logged and counted as result "deadline". */
 void gw_ussd__hop_unavailable(struct gw_ussd_hop *h, int rc);
 /* Replies with the hop's screen (or the polite END after a failed commit) and frees h. */
 void gw_ussd__hop_finish(struct gw_ussd_hop *h);

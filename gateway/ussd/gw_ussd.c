@@ -16,8 +16,8 @@
 static const struct ag_metric_def def_hops = {
     AG_METRIC_COUNTER,
     "aulgate_ussd_hops_total",
-    "USSD hops answered, by carrier and outcome (ok, unavailable, bad_request, bad_number, or "
-    "why the session had ended).",
+    "USSD hops answered, by carrier and outcome (ok, unavailable, deadline: the database did not "
+    "answer in hop_deadline_ms, bad_request, bad_number, or why the session had ended).",
     {"carrier", "outcome"},
     NULL,
     0};
@@ -180,6 +180,8 @@ int gw_ussd_step(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *r
   h->req = req;
   h->c = c;
   h->t0_us = gw_req_received_us(req);
+  /* The deadline runs from the request's arrival, on the clock that cannot jump. */
+  h->deadline_us = ag_mono_us() - (ag_now_us() - h->t0_us) + u->cfg->hop_deadline_ms * 1000LL;
   rc = gw_carrier_ussd_step(c, body, len, &h->step, err, sizeof(err));
   if (rc == AG_EPHONE) {
     /* A number we cannot serve (or must not key): refuse politely, keep nothing. */

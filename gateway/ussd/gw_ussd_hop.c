@@ -32,10 +32,13 @@ void gw_ussd__hop_free(struct gw_ussd_hop *h)
 void gw_ussd__hop_unavailable(struct gw_ussd_hop *h, int rc)
 {
   const struct sess_content *c = h->s ? sess_session_content(h->s) : h->u->content;
+  /* Honest either way: never sent (or failed) is "not saved"; sent but unanswered by the
+   * deadline may have been saved, and a new session reads what was (nobody is asked twice). */
+  const char *key = rc == AG_EUNCONFIRMED ? "unconfirmed" : "unavailable";
 
-  gw_ussd__reply_screen(h->req, h->c, 1, sess_string(c, "unavailable", h->reply.lang));
+  gw_ussd__reply_screen(h->req, h->c, 1, sess_string(c, key, h->reply.lang));
   h->reply.end = 1;
-  gw_ussd__hop_log(h, "unavailable", rc);
+  gw_ussd__hop_log(h, rc == AG_ETIMEDOUT || rc == AG_EUNCONFIRMED ? "deadline" : "unavailable", rc);
   if (h->s)
     sess_table_end(h->s, SESS_END_SCREEN);
   gw_ussd__hop_free(h);
@@ -81,6 +84,8 @@ static void on_profile(void *arg, int rc, const struct store_profile_row *rows, 
 {
   struct sess_profile p;
 
+  if (rc == AG_EUNCONFIRMED)
+    rc = AG_ETIMEDOUT; /* a read stores nothing: its waiters' answers are surely not saved */
   memset(&p, 0, sizeof(p));
   for (size_t i = 0; rc == AG_OK && i < n; i++) {
     struct sess_profile_row row = {.relation = rows[i].relation,
@@ -141,7 +146,7 @@ int gw_ussd__hop_go(struct gw_ussd_hop *h)
   if (load) {
     rc = store_query_profile(h->u->store, sess_session_respondent(s), "involvement",
                              h->u->cfg->resume_window_ms / 1000, sess_session_carrier(s),
-                             sess_session_id(s), on_profile, s);
+                             sess_session_id(s), h->deadline_us, on_profile, s);
     if (rc) {
       struct sess_profile none;
       memset(&none, 0, sizeof(none));

@@ -11,7 +11,8 @@ static void on_stored(void *arg, int rc)
 {
   struct gw_ussd_hop *h = arg;
 
-  if (rc && !h->failed)
+  /* "May be saved" outweighs "not saved": the reply must not deny what may have committed. */
+  if (rc && (!h->failed || rc == AG_EUNCONFIRMED))
     h->failed = rc;
   if (--h->pending == 0)
     gw_ussd__hop_finish(h);
@@ -48,7 +49,8 @@ static void submit_sms(struct gw_ussd_hop *h, const struct sess_effect *e, int a
                           .lang = sess_lang_code(h->reply.lang),
                           .band = e->band ? e->band : "",
                           .active = active,
-                          .received_at_us = gw_req_received_us(h->req)};
+                          .received_at_us = gw_req_received_us(h->req),
+                          .deadline_us = h->deadline_us};
 
   memcpy(sms.respondent, sess_session_respondent(h->s), sizeof(sms.respondent));
   track(h, store_submit_sms(h->u->store, &sms, on_stored, h));
@@ -68,7 +70,8 @@ static void submit_answer(struct gw_ussd_hop *h, const struct sess_effect *e)
                            .network_code = h->step.network_code,
                            .session_id = h->step.session_id,
                            .hop = (int)h->step.n_inputs,
-                           .received_at_us = gw_req_received_us(h->req)};
+                           .received_at_us = gw_req_received_us(h->req),
+                           .deadline_us = h->deadline_us};
 
   memcpy(a.respondent, sess_session_respondent(h->s), sizeof(a.respondent));
   track(h, store_submit(h->u->store, &a, on_stored, h));
@@ -85,7 +88,8 @@ static void submit_attempt(struct gw_ussd_hop *h, const struct sess_effect *e)
                             .survey_version = e->survey_version,
                             .attempt = e->attempt,
                             .lang = sess_lang_code(h->reply.lang),
-                            .received_at_us = gw_req_received_us(h->req)};
+                            .received_at_us = gw_req_received_us(h->req),
+                            .deadline_us = h->deadline_us};
 
   memcpy(a.respondent, sess_session_respondent(h->s), sizeof(a.respondent));
   track(h, store_submit_attempt(h->u->store, &a, on_stored, h));
@@ -97,7 +101,8 @@ static void submit_lang(struct gw_ussd_hop *h)
   struct store_lang l = {.carrier = h->c->name,
                          .session_id = h->step.session_id,
                          .lang = sess_lang_code(h->reply.lang),
-                         .received_at_us = gw_req_received_us(h->req)};
+                         .received_at_us = gw_req_received_us(h->req),
+                         .deadline_us = h->deadline_us};
   int rc;
 
   memcpy(l.respondent, sess_session_respondent(h->s), sizeof(l.respondent));

@@ -37,6 +37,8 @@ static const char *const all_keys[] = {
     "db_queue_max",
     "db_reconnect_ms",
     "db_connect_timeout_ms",
+    "hop_deadline_ms",
+    "db_commit_margin_ms",
     "ussd_budget_ucs2",
     "ussd_budget_gsm7",
     "session_idle_timeout_ms",
@@ -120,6 +122,8 @@ START_TEST(test_config_defaults_valid)
   ck_assert_int_eq(cfg.db_queue_max, 10000);
   ck_assert_int_eq(cfg.db_reconnect_ms, 1000);
   ck_assert_int_eq(cfg.db_connect_timeout_ms, 5000);
+  ck_assert_int_eq(cfg.hop_deadline_ms, 5000);
+  ck_assert_int_eq(cfg.db_commit_margin_ms, 1000);
   ck_assert_int_eq(cfg.ussd_budget_ucs2, 75);
   ck_assert_int_eq(cfg.ussd_budget_gsm7, 175);
   ck_assert_int_eq(cfg.session_idle_timeout_ms, 60000);
@@ -439,6 +443,9 @@ static const struct {
     {"shutdown_grace_ms", "-1", "0 to 600000"},
     {"session_idle_timeout_ms", "999", "1000 to 3600000"},
     {"db_reconnect_ms", "49", "50 to 600000"},
+    {"hop_deadline_ms", "499", "500 to 60000"},
+    {"hop_deadline_ms", "60001", "500 to 60000"},
+    {"db_commit_margin_ms", "-1", "0 to 30000"},
 };
 
 START_TEST(test_config_int_refused)

@@ -56,6 +56,7 @@ static json_t *strings_doc(void)
             "'invalid': {'kk': 'Қате.', 'ru': 'Ошибка.', 'en': 'Wrong choice.'},"
             "'bad_number': {'kk': 'Тек сан.', 'ru': 'Только цифры.', 'en': 'Digits only.'},"
             "'unavailable': {'kk': 'Кешіріңіз.', 'ru': 'Извините.', 'en': 'Sorry.'},"
+            "'unconfirmed': {'kk': 'Расталмады.', 'ru': 'Не подтверждено.', 'en': 'Unconfirmed.'},"
             "'not_kazakh': {'kk': 'Тек ҚР.', 'ru': 'Только РК.', 'en': 'KZ only.'},"
             "'timeout': {'kk': 'Уақыт бітті.', 'ru': 'Время вышло.', 'en': 'Timed out.'},"
             "'resume_prompt': {'kk': 'Жалғастыру?', 'ru': 'Продолжить?', 'en': 'Continue?'},"
@@ -1186,8 +1187,8 @@ static void assert_screen_fits(const char *screen)
 
 START_TEST(test_sess_shipped_content_loads)
 {
-  static const char *const keys[] = {"invalid", "bad_number", "unavailable", "not_kazakh",
-                                     "timeout"};
+  static const char *const keys[] = {"invalid",     "bad_number", "unavailable",
+                                     "unconfirmed", "not_kazakh", "timeout"};
   struct sess_content *c = NULL;
   struct sess_reply r;
   char err[512] = "";
