@@ -178,13 +178,16 @@ static int any_lang(char *const t[NLANG], const char *screen)
   return 0;
 }
 
-int it_reply_good(const struct it_survey *sv, int transport_ok, long status, const char *body)
+enum it_reply it_reply_kind(const struct it_survey *sv, int transport_ok, long status,
+                            const char *body)
 {
   if (!transport_ok || status != 200)
-    return 0;
-  if (strncmp(body, "CON ", 4) != 0 && strncmp(body, "END ", 4) != 0)
-    return 0;
-  return !(strncmp(body, "END ", 4) == 0 && any_lang(sv->unavailable, body + 4));
+    return IT_REPLY_FAILED;
+  if (strncmp(body, "CON ", 4) == 0)
+    return IT_REPLY_SCREEN;
+  if (strncmp(body, "END ", 4) != 0 || any_lang(sv->unavailable, body + 4))
+    return IT_REPLY_FAILED;
+  return any_lang(sv->ended, body + 4) ? IT_REPLY_ENDED : IT_REPLY_SCREEN;
 }
 
 /* The question whose text opens the screen (after "Wrong choice." when *invalid), or NULL. */

@@ -25,9 +25,17 @@ struct it_survey;
 struct it_survey *it_survey_load(PGconn *db);
 void it_survey_free(struct it_survey *sv);
 
-/* 1 when a reply carries a screen (200, "CON " or "END ", and not the polite END "could not
- * save"): then the hop got through. transport_ok: the request completed at all. */
-int it_reply_good(const struct it_survey *sv, int transport_ok, long status, const char *body);
+/* What a reply is. transport_ok: the request completed at all. */
+enum it_reply {
+  IT_REPLY_FAILED, /* no reply, not 200, not CON/END, or the polite END "could not save" */
+  IT_REPLY_SCREEN, /* the hop got through: a screen, the same for every copy of the hop */
+  /* The END "session ended, dial again": the session's state, not the hop's screen (a process
+   * that gave the session a polite END says it to every later copy; another process may
+   * replay the hop). Never compared; the parent dials again. */
+  IT_REPLY_ENDED
+};
+enum it_reply it_reply_kind(const struct it_survey *sv, int transport_ok, long status,
+                            const char *body);
 
 /* What the sender does next. */
 enum it_next {
@@ -71,7 +79,7 @@ struct it_record {
   size_t n_acks, cap_acks;
   struct it_first *first;
   size_t n_first, cap_first;
-  long copies, good, failed, compared, retried, lost, sessions, finished;
+  long copies, good, failed, ended, compared, retried, lost, sessions, finished;
   long violations;
   char first_violations[8][600];
 };
@@ -81,12 +89,12 @@ void it_record_free(struct it_record *rec);
 /* Counts a violation; the first few are kept, and every one is printed to stderr. */
 void it_record_violation(struct it_record *rec, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* One copy of hop (session, text) answered with body (good: it_reply_good()) by the process
+/* One copy of hop (session, text) answered with body (kind: it_reply_kind()) by the process
  * `where` names (for the messages: "gw1", "gateway #3"). The first good reply of a hop is kept;
  * every later good one must be the same, byte for byte. retry: this copy was not the hop's
  * first. */
 void it_record_reply(struct it_record *rec, const char *session, const char *text, int retry,
-                     int good, const char *body, const char *where);
+                     enum it_reply kind, const char *body, const char *where);
 /* Checks the record against `responses` (rows of sessions it-<tag>-...): every acknowledged
  * answer stored once under its key with the value sent, and at most one row per respondent,
  * relation, survey, attempt and question. Returns the number of violations found. */

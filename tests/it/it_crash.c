@@ -120,12 +120,14 @@ static void new_caller(struct run *r, struct slot *s)
 static void on_reply(struct run *r, struct slot *s, CURLcode rc)
 {
   long status = 0;
-  int good;
+  enum it_reply kind;
   enum it_next next;
+  int good;
 
   curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
-  good = it_reply_good(r->sv, rc == CURLE_OK, status, s->body);
-  it_record_reply(&r->rec, s->c.session, s->c.text, s->copy > 0, good, s->body, s->where);
+  kind = it_reply_kind(r->sv, rc == CURLE_OK, status, s->body);
+  good = kind == IT_REPLY_SCREEN;
+  it_record_reply(&r->rec, s->c.session, s->c.text, s->copy > 0, kind, s->body, s->where);
   s->copy++;
   if (s->echo) {
     s->echo = 0;
@@ -137,7 +139,9 @@ static void on_reply(struct run *r, struct slot *s, CURLcode rc)
     s->wake = now_s() + rnd(0, 0.2);
     return;
   } else {
-    next = good ? it_caller_screen(&s->c, &r->rec, s->body) : it_caller_failed(&s->c);
+    next = kind == IT_REPLY_ENDED ? IT_REDIAL
+           : good                 ? it_caller_screen(&s->c, &r->rec, s->body)
+                                  : it_caller_failed(&s->c);
   }
   if (next == IT_SEND && s->c.hop > 1 && rand() % 50 == 0)
     next = IT_REDIAL; /* the network drops the call: the parent dials again and resumes */

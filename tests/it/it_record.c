@@ -80,15 +80,16 @@ void it_record_violation(struct it_record *rec, const char *fmt, ...)
 }
 
 void it_record_reply(struct it_record *rec, const char *session, const char *text, int retry,
-                     int good, const char *body, const char *where)
+                     enum it_reply kind, const char *body, const char *where)
 {
   char key[640];
   struct it_first *f;
 
   rec->copies++;
   rec->retried += retry != 0;
-  if (!good) {
-    rec->failed++;
+  if (kind != IT_REPLY_SCREEN) {
+    rec->failed += kind == IT_REPLY_FAILED;
+    rec->ended += kind == IT_REPLY_ENDED;
     return;
   }
   rec->good++;
@@ -216,12 +217,12 @@ void it_record_print(const struct it_record *rec, FILE *out)
 
   fprintf(out,
           "  callers finished the survey: %ld; sessions: %ld\n"
-          "  hop copies sent: %ld (good %ld, failed %ld, retries %ld)\n"
+          "  hop copies sent: %ld (screens %ld, failed %ld, 'session ended' %ld, retries %ld)\n"
           "  acknowledged answers checked: %zu\n"
           "  copies of a hop compared with its first good reply: %ld\n"
           "  violations: %ld\n",
-          rec->finished, rec->sessions, rec->copies, rec->good, rec->failed, rec->retried,
-          rec->n_acks, rec->compared, rec->violations);
+          rec->finished, rec->sessions, rec->copies, rec->good, rec->failed, rec->ended,
+          rec->retried, rec->n_acks, rec->compared, rec->violations);
   for (size_t i = 0; i < kept && (long)i < rec->violations; i++)
     fprintf(out, "  %zu. %s\n", i + 1, rec->first_violations[i]);
 }

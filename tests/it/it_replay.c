@@ -103,11 +103,11 @@ static int send_copies(const struct it_caller *c, const int *to, int n, int *sen
   for (CURLMsg *msg; (msg = curl_multi_info_read(m, &running));) {
     struct copy *one = msg->easy_handle == cp[0].easy ? &cp[0] : &cp[1];
     long status = 0;
-    int ok;
+    enum it_reply kind;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-    ok = it_reply_good(c->sv, msg->data.result == CURLE_OK, status, one->body);
-    it_record_reply(&rec, c->session, c->text, (*sent)++ > 0, ok, one->body, one->where);
-    if (ok && !found) {
+    kind = it_reply_kind(c->sv, msg->data.result == CURLE_OK, status, one->body);
+    it_record_reply(&rec, c->session, c->text, (*sent)++ > 0, kind, one->body, one->where);
+    if (kind == IT_REPLY_SCREEN && !found) {
       found = 1;
       snprintf(good, IT_BODY, "%s", one->body);
     }
