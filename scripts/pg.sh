@@ -2,10 +2,12 @@
 # A private PostgreSQL cluster for development and tests, kept under var/ in the repository:
 #   var/pg      the data directory        var/run   its unix socket
 #   var/pg.log  the server log            port      $AULGATE_PG_PORT (default 54329), 127.0.0.1 only
-# Usage: scripts/pg.sh start|stop|status|psql [psql args]|env
+# Usage: scripts/pg.sh start|stop|crash|status|psql [psql args]|env
 #   start   create the cluster, role "aulgate" and database "aulgate" if needed, start the server and
 #           wait until it accepts connections; nothing to do when it is already running
 #   stop    stop it (fast mode: roll back open transactions); nothing to do when it is stopped
+#   crash   stop it in immediate mode, as a crash would (no shutdown checkpoint; the next start
+#           runs crash recovery): for the crash test; nothing to do when it is stopped
 #   status  say whether it runs; exit 0 if it does, 3 if not (as pg_ctl status)
 #   psql    run psql as user aulgate on database aulgate over 127.0.0.1, with the given arguments
 #   env     print export lines for AULGATE_DB and friends: eval "$(scripts/pg.sh env)"
@@ -26,7 +28,7 @@ PG_BIN=""  # set by find_pg_bin
 PG_USER="" # OS user the server runs as; set by choose_pg_user
 
 usage() {
-  die "usage: scripts/pg.sh start|stop|status|psql [args]|env"
+  die "usage: scripts/pg.sh start|stop|crash|status|psql [args]|env"
 }
 
 check_port() {
@@ -312,6 +314,18 @@ cmd_stop() {
   say "PostgreSQL stopped"
 }
 
+cmd_crash() {
+  setup
+  take_lock
+  if ! is_running; then
+    say "PostgreSQL is not running"
+    return 0
+  fi
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t "$PG_WAIT_SECONDS" stop >/dev/null ||
+    die "pg_ctl stop -m immediate failed; see var/pg.log"
+  say "PostgreSQL stopped in immediate mode (crash recovery at the next start)"
+}
+
 cmd_status() {
   setup
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
@@ -347,11 +361,12 @@ main() {
   local cmd=$1
   shift
   case "$cmd" in
-    start | stop | status | env) [ $# -eq 0 ] || usage ;;
+    start | stop | crash | status | env) [ $# -eq 0 ] || usage ;;
   esac
   case "$cmd" in
     start) cmd_start ;;
     stop) cmd_stop ;;
+    crash) cmd_crash ;;
     status) cmd_status ;;
     psql) cmd_psql "$@" ;;
     env) cmd_env ;;

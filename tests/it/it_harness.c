@@ -94,19 +94,7 @@ int it_server_start(struct it_server *s, const char *extra_conf)
   if (write_file(path, conf))
     return -1;
   snprintf(s->log, sizeof(s->log), "%s/aulgate.log", s->dir);
-  s->pid = fork();
-  if (s->pid == 0) {
-    int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd >= 0) {
-      dup2(fd, STDERR_FILENO);
-      dup2(fd, STDOUT_FILENO);
-    }
-    unsetenv("AULGATE_DB"); /* the config names it */
-    unsetenv("AULGATE_LISTEN");
-    execl(AULGATE_BIN, "aulgate", "serve", "-c", path, (char *)NULL);
-    _exit(127);
-  }
-  if (s->pid < 0)
+  if (it_server_spawn(s) != 0)
     return -1;
   for (int i = 0; i < 200; i++) { /* up to 10 s */
     struct it_resp r;
@@ -117,6 +105,60 @@ int it_server_start(struct it_server *s, const char *extra_conf)
     usleep(50000);
   }
   fprintf(stderr, "it: the gateway did not start; its log is %s\n", s->log);
+  return -1;
+}
+
+int it_server_spawn(struct it_server *s)
+{
+  char path[300];
+
+  snprintf(path, sizeof(path), "%s/aulgate.conf", s->dir);
+  s->pid = fork();
+  if (s->pid == 0) {
+    /* Appended: a restarted gateway's log follows the one of the process before it. */
+    int fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) {
+      dup2(fd, STDERR_FILENO);
+      dup2(fd, STDOUT_FILENO);
+    }
+    unsetenv("AULGATE_DB"); /* the config names it */
+    unsetenv("AULGATE_LISTEN");
+    execl(AULGATE_BIN, "aulgate", "serve", "-c", path, (char *)NULL);
+    _exit(127);
+  }
+  return s->pid < 0 ? -1 : 0;
+}
+
+int it_server_kill(struct it_server *s, int sig)
+{
+  int status;
+
+  if (s->pid <= 0)
+    return -1;
+  if (sig != SIGKILL)
+    return it_server_stop(s);
+  kill(s->pid, SIGKILL);
+  if (waitpid(s->pid, &status, 0) != s->pid)
+    return -1;
+  s->pid = 0;
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? 0 : -1;
+}
+
+int it_server_restart(struct it_server *s, int wait_ms)
+{
+  if (it_server_spawn(s) != 0)
+    return -1;
+  for (int waited = 0; wait_ms > 0 && waited <= wait_ms; waited += 20) {
+    struct it_resp r;
+    if (it_get(s, "/healthz", &r) == 0)
+      return 0;
+    if (!it_server_alive(s))
+      break;
+    usleep(20000);
+  }
+  if (wait_ms <= 0 && it_server_alive(s))
+    return 0;
+  fprintf(stderr, "it: the gateway did not start again; its log is %s\n", s->log);
   return -1;
 }
 

@@ -36,6 +36,15 @@ void it_down(struct it_server *s, PGconn *db);
 
 /* SIGTERM, then waits; returns the exit status (or -1 on a signal/timeout). */
 int it_server_stop(struct it_server *s);
+/* Starts `aulgate serve` again with the configuration, port and log (appended) that
+ * it_server_start() made for s, without waiting. Returns 0, or -1 when fork fails. */
+int it_server_spawn(struct it_server *s);
+/* SIGKILL: kills and reaps the gateway (0 when it died of that signal). Any other signal: as
+ * it_server_stop() (SIGTERM and its exit status). */
+int it_server_kill(struct it_server *s, int sig);
+/* it_server_spawn(), then waits up to wait_ms for /healthz to answer (wait_ms <= 0: does not
+ * wait). The same port: carriers keep calling the address they know. Returns 0 or -1. */
+int it_server_restart(struct it_server *s, int wait_ms);
 /* 1 when the process is still running. */
 int it_server_alive(const struct it_server *s);
 
