@@ -31,7 +31,7 @@ struct place {
 struct it_survey {
   struct q qs[64];
   size_t n_qs;
-  char *invalid[NLANG], *unavailable[NLANG], *ended[NLANG], *resume[NLANG];
+  char *invalid[NLANG], *unavailable[NLANG], *unconfirmed[NLANG], *ended[NLANG], *resume[NLANG];
   struct place *places;
   size_t n_places;
 };
@@ -133,6 +133,7 @@ struct it_survey *it_survey_load(PGconn *db)
   if (ok) {
     load_texts(json_object_get(s, "invalid"), sv->invalid);
     load_texts(json_object_get(s, "unavailable"), sv->unavailable);
+    load_texts(json_object_get(s, "unconfirmed"), sv->unconfirmed);
     load_texts(json_object_get(s, "timeout"), sv->ended);
     load_texts(json_object_get(s, "resume_prompt"), sv->resume);
   }
@@ -162,6 +163,7 @@ void it_survey_free(struct it_survey *sv)
   }
   free_texts(sv->invalid);
   free_texts(sv->unavailable);
+  free_texts(sv->unconfirmed);
   free_texts(sv->ended);
   free_texts(sv->resume);
   free(sv->places);
@@ -185,7 +187,10 @@ enum it_reply it_reply_kind(const struct it_survey *sv, int transport_ok, long s
     return IT_REPLY_FAILED;
   if (strncmp(body, "CON ", 4) == 0)
     return IT_REPLY_SCREEN;
-  if (strncmp(body, "END ", 4) != 0 || any_lang(sv->unavailable, body + 4))
+  /* "Could not save" and "could not confirm" acknowledge nothing: the hop failed, whatever the
+   * database did (a resume finds out). */
+  if (strncmp(body, "END ", 4) != 0 || any_lang(sv->unavailable, body + 4) ||
+      any_lang(sv->unconfirmed, body + 4))
     return IT_REPLY_FAILED;
   return any_lang(sv->ended, body + 4) ? IT_REPLY_ENDED : IT_REPLY_SCREEN;
 }

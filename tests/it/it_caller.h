@@ -27,7 +27,7 @@ void it_survey_free(struct it_survey *sv);
 
 /* What a reply is. transport_ok: the request completed at all. */
 enum it_reply {
-  IT_REPLY_FAILED, /* no reply, not 200, not CON/END, or the polite END "could not save" */
+  IT_REPLY_FAILED, /* no reply, not 200, not CON/END, or a polite END: "could not save/confirm" */
   IT_REPLY_SCREEN, /* the hop got through: a screen, the same for every copy of the hop */
   /* The END "session ended, dial again": the session's state, not the hop's screen (a process
    * that gave the session a polite END says it to every later copy; another process may
