@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define DEFAULT_WINDOW_S 300
 
@@ -185,8 +186,10 @@ static int verify_basic(const struct gw_carrier *c, const char *authorization, c
     *cause = "no credentials (Authorization: Basic)";
     return AG_EDENIED;
   }
-  /* The length is not secret (base64 of a line of the operator's choosing); the content is. */
-  if (strlen(authorization) != n || CRYPTO_memcmp(authorization, c->basic, n) != 0) {
+  /* The length is not secret (base64 of a line of the operator's choosing); the content is. The
+   * scheme is a case-insensitive token (RFC 9110 11.1): "basic" is Basic. */
+  if (strlen(authorization) != n || strncasecmp(authorization, "Basic ", 6) != 0 ||
+      CRYPTO_memcmp(authorization + 6, c->basic + 6, n - 6) != 0) {
     *cause = "bad credentials";
     return AG_EDENIED;
   }

@@ -41,6 +41,7 @@ struct gw_req {
   long long received_us;
   int early_status; /* a refusal decided before the body: answered without dispatching */
   const char *early_msg;
+  int early_now; /* answer early_status on the headers, without reading the body */
   int dispatched, suspended, replied;
   int status;
   struct MHD_Response *resp; /* owned until queued */

@@ -95,6 +95,24 @@ static const struct gw_route *route_find(const struct gw_http *h, const char *me
   return found;
 }
 
+/* The methods of the routes that cover url best, for the Allow header a 405 must carry (RFC 9110
+ * 15.5.6), e.g. "GET" or "POST". */
+static void allowed_methods(const struct gw_http *h, const char *url, char *out, size_t len)
+{
+  size_t best = 0, n = 0;
+
+  out[0] = '\0';
+  for (size_t i = 0; i < h->n_routes; i++) {
+    size_t c = route_covers(&h->routes[i], url);
+    if (c > best)
+      best = c;
+  }
+  for (size_t i = 0; best && i < h->n_routes; i++)
+    if (route_covers(&h->routes[i], url) == best && !strstr(out, h->routes[i].method))
+      n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s", n ? ", " : "",
+                            h->routes[i].method);
+}
+
 static void request_id(struct gw_req *r)
 {
   static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
@@ -162,34 +180,54 @@ static enum MHD_Result reply_error(struct gw_req *r, int status, const char *msg
 }
 
 struct framing {
-  unsigned lengths, encodings;
+  unsigned lengths, encodings, not_chunked, spaced_name, control;
 };
 
 static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
                                      const char *value)
 {
   struct framing *f = cls;
+  size_t n = strlen(key);
 
   (void)kind;
-  (void)value;
   if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
     f->lengths++;
   else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
-    f->encodings++;
+    f->encodings++, f->not_chunked += !value || strcasecmp(value, "chunked") != 0;
+  /* MHD keeps "Content-Length " as a header of its own name, which a proxy may read as the
+   * length: RFC 9112 5.1 says 400. */
+  if (n && (key[n - 1] == ' ' || key[n - 1] == '\t'))
+    f->spaced_name++;
+  for (const unsigned char *v = (const unsigned char *)value; v && *v; v++)
+    if ((*v < 0x20 && *v != '\t') || *v == 0x7f)
+      f->control++;
   return MHD_YES;
 }
 
 /* A body framed two ways (two Content-Lengths, or one beside Transfer-Encoding) is how a request
- * is smuggled past a proxy that reads the other framing: refused, whatever MHD would pick. */
-static const char *framing_error(struct MHD_Connection *conn)
+ * is smuggled past a proxy that reads the other framing: refused, whatever MHD would pick. So is
+ * a framing MHD cannot read at all (a Transfer-Encoding other than chunked: RFC 9112 6.1 says
+ * 400, and MHD would wait for a body whose end it cannot know), and a header MHD lets through
+ * that RFC 9110 5.5 and 9112 5.1 forbid. *now: the body cannot be read, so the refusal must not
+ * wait for it. */
+static const char *framing_error(struct MHD_Connection *conn, int *now)
 {
-  struct framing f = {0, 0};
+  struct framing f = {0, 0, 0, 0, 0};
 
   MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+  *now = f.not_chunked || f.encodings > 1;
   if (f.lengths > 1)
     return "more than one Content-Length";
   if (f.lengths && f.encodings)
     return "Content-Length with Transfer-Encoding";
+  if (f.encodings > 1)
+    return "more than one Transfer-Encoding";
+  if (f.not_chunked)
+    return "Transfer-Encoding other than chunked";
+  if (f.spaced_name)
+    return "whitespace before a header's colon";
+  if (f.control)
+    return "control character in a header";
   return NULL;
 }
 
@@ -198,7 +236,7 @@ static struct gw_req *req_start(struct gw_http *h, struct MHD_Connection *conn, 
                                 const char *method)
 {
   struct gw_req *r = calloc(1, sizeof(*r));
-  const char *clen;
+  const char *clen, *expect;
   int known;
 
   if (!r)
@@ -211,15 +249,25 @@ static struct gw_req *req_start(struct gw_http *h, struct MHD_Connection *conn, 
   request_id(r);
   r->route = route_find(h, method, url, &known);
   clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-  if ((r->early_msg = framing_error(conn)) != NULL) {
+  expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+  if ((r->early_msg = framing_error(conn, &r->early_now)) != NULL) {
     r->early_status = MHD_HTTP_BAD_REQUEST;
   } else if (!r->route) {
     r->early_status = known ? MHD_HTTP_METHOD_NOT_ALLOWED : MHD_HTTP_NOT_FOUND;
     r->early_msg = known ? "method not allowed" : "not found";
+    if (known) {
+      char allow[64];
+      allowed_methods(h, url, allow, sizeof(allow));
+      gw_req_add_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    }
   } else if (!authorize(r) && clen && strtoull(clen, NULL, 10) > h->cfg.max_body) {
     r->early_status = MHD_HTTP_CONTENT_TOO_LARGE;
     r->early_msg = "request body too large";
   }
+  /* A client that waits for "100 Continue" before its body gets the refusal instead: MHD sends
+   * the 100 only when the first call queues nothing, and the body would be read to be dropped. */
+  if (r->early_status && expect && strcasecmp(expect, "100-continue") == 0)
+    r->early_now = 1;
   return r;
 }
 
@@ -259,6 +307,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (!r)
       return MHD_NO;
     *req_cls = r;
+    if (r->early_now) /* MHD closes the connection after it: the body is never read */
+      return reply_error(r, r->early_status, r->early_msg);
     return MHD_YES;
   }
   if (*upload_data_size) {
