@@ -9,6 +9,7 @@
 #include "gateway/carriers/gw_carrier.h"
 #include "lib/ag.h"
 #include "lib/ag_config.h"
+#include "tests/fuzz/fuzz_check.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -19,14 +20,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define FUZZ_CHECK(cond)                                                                           \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);                 \
-      abort();                                                                                     \
-    }                                                                                              \
-  } while (0)
 
 #define NOW_S  1700000000LL
 #define WINDOW 60

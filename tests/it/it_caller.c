@@ -445,3 +445,42 @@ enum it_next it_caller_screen(struct it_caller *c, struct it_record *rec, const 
     return send_input(c, "99", NULL);
   return send_input(c, p->input, q->relation ? NULL : p);
 }
+
+void it_caller_form(const struct it_caller *c, CURL *e, char *out, size_t cap)
+{
+  char *es = curl_easy_escape(e, c->session, 0), *ep = curl_easy_escape(e, c->phone, 0),
+       *et = curl_easy_escape(e, c->text, 0);
+
+  snprintf(out, cap,
+           "sessionId=%s&serviceCode=%%2A1234%%23&phoneNumber=%s&networkCode=40101&text=%s",
+           es ? es : "", ep ? ep : "", et ? et : "");
+  curl_free(es);
+  curl_free(ep);
+  curl_free(et);
+}
+
+size_t it_body_write(char *data, size_t size, size_t n, void *body)
+{
+  struct it_body *b = body;
+  size_t add = size * n;
+
+  if (b->len + add >= sizeof(b->text))
+    add = sizeof(b->text) - b->len - 1;
+  memcpy(b->text + b->len, data, add);
+  b->len += add;
+  b->text[b->len] = '\0';
+  return size * n;
+}
+
+void it_body_reset(struct it_body *b)
+{
+  b->len = 0;
+  b->text[0] = '\0';
+}
+
+long it_env_long(const char *name, long def)
+{
+  const char *v = getenv(name);
+
+  return v && *v ? atol(v) : def;
+}

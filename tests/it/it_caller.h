@@ -12,6 +12,7 @@
 #ifndef IT_CALLER_H
 #define IT_CALLER_H
 
+#include <curl/curl.h>
 #include <libpq-fe.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -113,5 +114,20 @@ enum it_next it_caller_failed(struct it_caller *c);
  * shows the next screen, and chooses the next input (IT_SEND), or says the session is over. A
  * screen the caller cannot place is a violation (recorded), and the caller dials again. */
 enum it_next it_caller_screen(struct it_caller *c, struct it_record *rec, const char *body);
+
+/* The `at` form of the caller's hop under way, escaped with e, into out. */
+void it_caller_form(const struct it_caller *c, CURL *e, char *out, size_t cap);
+
+/* A reply body as libcurl hands it over, cut at IT_BODY - 1 bytes: it_body_write is a
+ * CURLOPT_WRITEFUNCTION whose data is the it_body. */
+struct it_body {
+  char text[IT_BODY];
+  size_t len;
+};
+size_t it_body_write(char *data, size_t size, size_t n, void *body);
+void it_body_reset(struct it_body *b);
+
+/* The environment variable name as a number, or def when it is unset or empty. */
+long it_env_long(const char *name, long def);
 
 #endif

@@ -35,8 +35,7 @@ struct slot {
   int copy;    /* copies of the hop under way already sent */
   int echo;    /* the copy in flight repeats a hop that got through */
   char screen[IT_BODY];
-  char body[IT_BODY];
-  size_t len;
+  struct it_body reply;
   char post[2048];
   char where[32]; /* the gateway process the copy in flight went to */
 };
@@ -66,41 +65,13 @@ static double rnd(double lo, double hi)
   return lo + (hi - lo) * ((double)rand() / RAND_MAX);
 }
 
-static long env_long(const char *name, long def)
-{
-  const char *v = getenv(name);
-  return v && *v ? atol(v) : def;
-}
-
-static size_t on_body(char *data, size_t size, size_t n, void *arg)
-{
-  struct slot *s = arg;
-  size_t add = size * n;
-
-  if (s->len + add >= sizeof(s->body))
-    add = sizeof(s->body) - s->len - 1;
-  memcpy(s->body + s->len, data, add);
-  s->len += add;
-  s->body[s->len] = '\0';
-  return size * n;
-}
-
 static void send_hop(struct run *r, struct slot *s)
 {
   char url[64];
-  char *es = curl_easy_escape(s->easy, s->c.session, 0),
-       *ep = curl_easy_escape(s->easy, s->c.phone, 0),
-       *et = curl_easy_escape(s->easy, s->c.text, 0);
 
-  snprintf(s->post, sizeof(s->post),
-           "sessionId=%s&serviceCode=%%2A1234%%23&phoneNumber=%s&networkCode=40101&text=%s", es, ep,
-           et);
-  curl_free(es);
-  curl_free(ep);
-  curl_free(et);
+  it_caller_form(&s->c, s->easy, s->post, sizeof(s->post));
   snprintf(url, sizeof(url), "http://127.0.0.1:%d/ussd/at", r->srv.port);
-  s->len = 0;
-  s->body[0] = '\0';
+  it_body_reset(&s->reply);
   curl_easy_setopt(s->easy, CURLOPT_URL, url);
   curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->post);
   curl_multi_add_handle(r->multi, s->easy);
@@ -125,9 +96,9 @@ static void on_reply(struct run *r, struct slot *s, CURLcode rc)
   int good;
 
   curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
-  kind = it_reply_kind(r->sv, rc == CURLE_OK, status, s->body);
+  kind = it_reply_kind(r->sv, rc == CURLE_OK, status, s->reply.text);
   good = kind == IT_REPLY_SCREEN;
-  it_record_reply(&r->rec, s->c.session, s->c.text, s->copy > 0, kind, s->body, s->where);
+  it_record_reply(&r->rec, s->c.session, s->c.text, s->copy > 0, kind, s->reply.text, s->where);
   s->copy++;
   if (s->echo) {
     s->echo = 0;
@@ -135,12 +106,12 @@ static void on_reply(struct run *r, struct slot *s, CURLcode rc)
   } else if (good && rand() % 10 == 0) {
     /* The carrier lost this reply: it sends the hop again, and must get the same screen. */
     s->echo = 1;
-    snprintf(s->screen, sizeof(s->screen), "%s", s->body);
+    snprintf(s->screen, sizeof(s->screen), "%s", s->reply.text);
     s->wake = now_s() + rnd(0, 0.2);
     return;
   } else {
     next = kind == IT_REPLY_ENDED ? IT_REDIAL
-           : good                 ? it_caller_screen(&s->c, &r->rec, s->body)
+           : good                 ? it_caller_screen(&s->c, &r->rec, s->reply.text)
                                   : it_caller_failed(&s->c);
   }
   if (next == IT_SEND && s->c.hop > 1 && rand() % 50 == 0)
@@ -261,13 +232,13 @@ static void setup_run(struct run *r)
   ck_assert_int_eq(it_server_start(&r->srv, "log_level = warn\n"), 0);
   ck_assert_int_eq(it_wait_health(&r->srv, 200, 10000), 0);
   r->multi = curl_multi_init();
-  r->n_slots = (int)env_long("AULGATE_CRASH_CALLERS", 20);
+  r->n_slots = (int)it_env_long("AULGATE_CRASH_CALLERS", 20);
   r->slots = calloc((size_t)r->n_slots, sizeof(*r->slots));
   for (int i = 0; i < r->n_slots; i++) {
     struct slot *s = &r->slots[i];
     s->easy = curl_easy_init();
-    curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, it_body_write);
+    curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, &s->reply);
     curl_easy_setopt(s->easy, CURLOPT_PRIVATE, (char *)s);
     curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, 5000L);
     curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
@@ -279,10 +250,10 @@ START_TEST(test_crash)
 {
   static struct run run;
   struct run *r = &run;
-  long want_kills = env_long("AULGATE_CRASH_KILLS", 30),
-       want_stops = env_long("AULGATE_CRASH_PG_STOPS", 3);
-  double chaos_s = (double)env_long("AULGATE_CRASH_SECONDS", 45),
-         calm_s = (double)env_long("AULGATE_CRASH_CALM_SECONDS", 30), t0, next_kill, next_pg,
+  long want_kills = it_env_long("AULGATE_CRASH_KILLS", 30),
+       want_stops = it_env_long("AULGATE_CRASH_PG_STOPS", 3);
+  double chaos_s = (double)it_env_long("AULGATE_CRASH_SECONDS", 45),
+         calm_s = (double)it_env_long("AULGATE_CRASH_CALM_SECONDS", 30), t0, next_kill, next_pg,
          calm_end = 0;
   PGconn *db;
   int status;
@@ -359,8 +330,8 @@ static Suite *it_crash_suite(void)
   Suite *s = suite_create("it_crash");
   TCase *tc = tcase_create("crash");
 
-  tcase_set_timeout(tc, (double)(2 * env_long("AULGATE_CRASH_SECONDS", 45) +
-                                 env_long("AULGATE_CRASH_CALM_SECONDS", 30) + 60));
+  tcase_set_timeout(tc, (double)(2 * it_env_long("AULGATE_CRASH_SECONDS", 45) +
+                                 it_env_long("AULGATE_CRASH_CALM_SECONDS", 30) + 60));
   tcase_add_test(tc, test_crash);
   suite_add_tcase(s, tc);
   return s;

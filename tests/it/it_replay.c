@@ -25,8 +25,7 @@
 struct copy {
   CURL *easy;
   char post[2048];
-  char body[IT_BODY];
-  size_t len;
+  struct it_body reply;
   char where[32];
 };
 
@@ -44,25 +43,6 @@ static double now_s(void)
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static long env_long(const char *name, long def)
-{
-  const char *v = getenv(name);
-  return v && *v ? atol(v) : def;
-}
-
-static size_t on_body(char *data, size_t size, size_t n, void *arg)
-{
-  struct copy *c = arg;
-  size_t add = size * n;
-
-  if (c->len + add >= sizeof(c->body))
-    add = sizeof(c->body) - c->len - 1;
-  memcpy(c->body + c->len, data, add);
-  c->len += add;
-  c->body[c->len] = '\0';
-  return size * n;
-}
-
 /* Sends n copies of the caller's hop at once, copy i to gw[to[i]], and records every reply.
  * *sent: copies of this hop sent before. Returns 1 with the first good reply in good. */
 static int send_copies(const struct it_caller *c, const int *to, int n, int *sent,
@@ -76,21 +56,14 @@ static int send_copies(const struct it_caller *c, const int *to, int n, int *sen
   for (int i = 0; i < n; i++) {
     char url[64];
     CURL *e = cp[i].easy = curl_easy_init();
-    char *es = curl_easy_escape(e, c->session, 0), *ep = curl_easy_escape(e, c->phone, 0),
-         *et = curl_easy_escape(e, c->text, 0);
-    snprintf(cp[i].post, sizeof(cp[i].post),
-             "sessionId=%s&serviceCode=%%2A1234%%23&phoneNumber=%s&networkCode=40101&text=%s", es,
-             ep, et);
-    curl_free(es);
-    curl_free(ep);
-    curl_free(et);
+    it_caller_form(c, e, cp[i].post, sizeof(cp[i].post));
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/ussd/at", gw[to[i]].port);
     snprintf(cp[i].where, sizeof(cp[i].where), "gw%d.%d%s", to[i], generation[to[i]],
              n == 2 ? " in parallel" : "");
     curl_easy_setopt(e, CURLOPT_URL, url);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, cp[i].post);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &cp[i]);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, it_body_write);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &cp[i].reply);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_multi_add_handle(m, e);
@@ -105,11 +78,11 @@ static int send_copies(const struct it_caller *c, const int *to, int n, int *sen
     long status = 0;
     enum it_reply kind;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-    kind = it_reply_kind(c->sv, msg->data.result == CURLE_OK, status, one->body);
-    it_record_reply(&rec, c->session, c->text, (*sent)++ > 0, kind, one->body, one->where);
+    kind = it_reply_kind(c->sv, msg->data.result == CURLE_OK, status, one->reply.text);
+    it_record_reply(&rec, c->session, c->text, (*sent)++ > 0, kind, one->reply.text, one->where);
     if (kind == IT_REPLY_SCREEN && !found) {
       found = 1;
-      snprintf(good, IT_BODY, "%s", one->body);
+      snprintf(good, IT_BODY, "%s", one->reply.text);
     }
   }
   for (int i = 0; i < n; i++) {
@@ -172,8 +145,8 @@ static int hop(const struct it_caller *c, int home, int mixed, char good[IT_BODY
 
 START_TEST(test_replay_two_processes)
 {
-  double t0, until = (double)env_long("AULGATE_REPLAY_SECONDS", 30),
-             calm = (double)env_long("AULGATE_REPLAY_CALM_SECONDS", 20);
+  double t0, until = (double)it_env_long("AULGATE_REPLAY_SECONDS", 30),
+             calm = (double)it_env_long("AULGATE_REPLAY_CALM_SECONDS", 20);
   struct it_survey *sv;
   struct it_caller c;
   char tag[48], good[IT_BODY];
@@ -235,8 +208,8 @@ static Suite *it_replay_suite(void)
   Suite *s = suite_create("it_replay");
   TCase *tc = tcase_create("replay");
 
-  tcase_set_timeout(tc, (double)(env_long("AULGATE_REPLAY_SECONDS", 30) +
-                                 env_long("AULGATE_REPLAY_CALM_SECONDS", 20) + 60));
+  tcase_set_timeout(tc, (double)(it_env_long("AULGATE_REPLAY_SECONDS", 30) +
+                                 it_env_long("AULGATE_REPLAY_CALM_SECONDS", 20) + 60));
   tcase_add_test(tc, test_replay_two_processes);
   suite_add_tcase(s, tc);
   return s;
