@@ -95,13 +95,7 @@ START_TEST(test_it_hops_answered_by_deadline_under_held_lock)
   }
   close(fds[1]);
   /* A's answer is in flight, held by the lock. */
-  for (int i = 0; i < 100; i++) {
-    ck_assert_int_eq(it_get(&gw, "/healthz", &r), 0);
-    if (strstr(r.body, "\"pending_answers\":1,") != NULL)
-      break;
-    usleep(10 * 1000);
-  }
-  ck_assert_msg(strstr(r.body, "\"pending_answers\":1,") != NULL, "never in flight: %s", r.body);
+  it_wait_health_says(&gw, "\"pending_answers\":1,", 1000, "A's answer in flight");
 
   /* B's answer queues behind A's batch: never sent, so "not saved", a margin before B's
    * deadline. */

@@ -309,6 +309,19 @@ int it_wait_health(const struct it_server *s, long want_status, int ms)
   return -1;
 }
 
+void it_wait_health_says(const struct it_server *s, const char *needle, int ms, const char *what)
+{
+  struct it_resp r;
+
+  for (int waited = 0;; waited += 10) {
+    ck_assert_int_eq(it_get(s, "/healthz", &r), 0);
+    if (strstr(r.body, needle) != NULL)
+      return;
+    ck_assert_msg(waited < ms, "%s: /healthz never said %s: %s", what, needle, r.body);
+    usleep(10 * 1000);
+  }
+}
+
 long it_health_number(const struct it_server *s, const char *key)
 {
   struct it_resp r;

@@ -64,6 +64,9 @@ int it_hop_path(const struct it_server *s, const char *path, const char *session
 /* A number from GET /healthz, e.g. "content_generation" (the request must succeed). */
 long it_health_number(const struct it_server *s, const char *key);
 
+/* Waits up to ms for GET /healthz to contain needle; fails the test (naming what) otherwise. */
+void it_wait_health_says(const struct it_server *s, const char *needle, int ms, const char *what);
+
 /* Waits up to ms for GET /healthz to return want_status. Returns 0 when it did. */
 int it_wait_health(const struct it_server *s, long want_status, int ms);
 

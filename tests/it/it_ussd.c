@@ -508,13 +508,7 @@ START_TEST(test_it_sigterm_finishes_what_is_committing)
   }
   close(fds[1]);
   /* Wait until the hop is in the gateway, its attempt queued behind the locked table. */
-  for (int i = 0; i < 200; i++) {
-    ck_assert_int_eq(it_get(&gw, "/healthz", &r), 0);
-    if (strstr(r.body, "\"pending_answers\":1,") != NULL)
-      break;
-    usleep(50 * 1000);
-  }
-  ck_assert_msg(strstr(r.body, "\"pending_answers\":1,") != NULL, "never pending: %s", r.body);
+  it_wait_health_says(&gw, "\"pending_answers\":1,", 10000, "the hop's attempt pending");
   ck_assert_int_eq(kill(gw.pid, SIGTERM), 0);
   usleep(400 * 1000);
   ck_assert_msg(it_server_alive(&gw), "exited with an answer still committing");
