@@ -96,6 +96,7 @@ static void run(struct sess_content *c, enum kind k, long n)
   char id[64], msisdn[16];
   uint8_t respondent[32] = {0};
   long heap0, rss0, heap1, rss1;
+  size_t size;
   double t0, t_create, t_touch, t_expire, t_reap;
   struct sess_session **v = malloc((size_t)n * sizeof(*v));
 
@@ -122,6 +123,7 @@ static void run(struct sess_content *c, enum kind k, long n)
     sess_session_shown(v[i], 0, SESS_RU);
   }
   t_create = cpu_s() - t0;
+  size = sess_session_size(v[n - 1]);
   heap1 = heap_bytes();
   rss1 = rss_bytes();
   t0 = cpu_s();
@@ -142,6 +144,7 @@ static void run(struct sess_content *c, enum kind k, long n)
          "+%.1f MiB)\n",
          kind_name[k], (double)(heap1 - heap0) / (double)n, (double)(rss1 - rss0) / (double)n, n,
          (double)(heap1 - heap0) / 1048576.0, (double)(rss1 - rss0) / 1048576.0);
+  printf("%-9s  asked of malloc per session (sess_session_size): %zu B\n", kind_name[k], size);
   printf("%-9s  cpu ns/session: create+profile %.0f  touch %.0f  idle end %.0f  reap %.0f\n",
          kind_name[k], t_create * 1e9 / (double)n, t_touch * 1e9 / (double)n,
          t_expire * 1e9 / (double)n, t_reap * 1e9 / (double)n);
