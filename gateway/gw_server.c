@@ -428,6 +428,7 @@ static void teardown(struct gw_server *srv)
   if (srv->reload)
     store_places_fetch_cancel(srv->reload->fetch);
   gw_http_destroy(srv->http);
+  gw_ussd_cleanup(&srv->ussd);
   sess_table_destroy(srv->sessions);
   if (srv->ev_hup)
     event_free(srv->ev_hup);

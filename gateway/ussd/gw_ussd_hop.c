@@ -24,10 +24,28 @@ void gw_ussd__hop_log(const struct gw_ussd_hop *h, const char *result, int rc)
 
 void gw_ussd__hop_free(struct gw_ussd_hop *h)
 {
+  struct gw_ussd *u = h->u;
+
   if (h->s)
     sess_session_release(h->s);
   gw_ussd_step_cleanup(&h->step);
-  free(h);
+  if (u->n_spare < GW_USSD_SPARE_MAX) {
+    h->next_spare = u->spare;
+    u->spare = h;
+    u->n_spare++;
+  } else {
+    free(h);
+  }
+}
+
+void gw_ussd_cleanup(struct gw_ussd *u)
+{
+  while (u->spare) {
+    struct gw_ussd_hop *h = u->spare;
+    u->spare = h->next_spare;
+    free(h);
+  }
+  u->n_spare = 0;
 }
 
 void gw_ussd__hop_unavailable(struct gw_ussd_hop *h, int rc)
