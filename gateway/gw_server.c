@@ -7,6 +7,7 @@
 #include "lib/ag.h"
 #include "lib/ag_buf.h"
 #include "lib/ag_log.h"
+#include "lib/ag_phone.h"
 
 #include <event2/event.h>
 #include <signal.h>
@@ -72,14 +73,15 @@ static void routes_build(struct gw_server *srv)
 
 static void on_session_end(void *arg, struct sess_session *s)
 {
-  char q[600];
+  char q[600], phone[AG_PHONE_MAX];
   long long now = ag_now_us();
 
   (void)arg;
   AG_LOGI("ussd.session_end", "carrier=%s session=%s phone=%s reason=%s hops=%zu ms=%lld",
           sess_session_carrier(s), ag_log_quote(sess_session_id(s), q, sizeof(q)),
-          sess_session_phone_masked(s), sess_end_reason_name(sess_session_ended(s)),
-          sess_session_hops(s), (now - sess_session_created_us(s)) / 1000);
+          sess_session_phone_masked(s, phone, sizeof(phone)),
+          sess_end_reason_name(sess_session_ended(s)), sess_session_hops(s),
+          (now - sess_session_created_us(s)) / 1000);
 }
 
 /* The places list as the database holds it: a department may have added districts by SQL. */
@@ -426,6 +428,7 @@ static void teardown(struct gw_server *srv)
   if (srv->reload)
     store_places_fetch_cancel(srv->reload->fetch);
   gw_http_destroy(srv->http);
+  gw_ussd_cleanup(&srv->ussd);
   sess_table_destroy(srv->sessions);
   if (srv->ev_hup)
     event_free(srv->ev_hup);

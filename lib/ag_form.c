@@ -167,6 +167,12 @@ static int form_parse_pairs(struct form_parser *p, const struct ag_form_limits *
 int ag_form_parse(struct ag_form *form, const char *body, size_t len,
                   const struct ag_form_limits *lim)
 {
+  return ag_form_parse_in(form, body, len, lim, NULL, 0);
+}
+
+int ag_form_parse_in(struct ag_form *form, const char *body, size_t len,
+                     const struct ag_form_limits *lim, char *scratch, size_t cap)
+{
   struct form_parser p;
   int rc;
 
@@ -186,7 +192,8 @@ int ag_form_parse(struct ag_form *form, const char *body, size_t len,
   /* Decoding never grows a pair: "k=v" (L bytes) becomes at most L-1 bytes plus two NULs, "k"
    * at most L bytes plus one NUL, and each pair but the last is followed by a '&' we drop. So
    * len + 1 bytes hold everything. */
-  form->buf = malloc(len + 1);
+  form->borrowed = scratch && cap > len;
+  form->buf = form->borrowed ? scratch : malloc(len + 1);
   if (form->buf == NULL)
     return form_fail(form, AG_ENOMEM, "out of memory for a %zu-byte body", len);
 
@@ -197,8 +204,10 @@ int ag_form_parse(struct ag_form *form, const char *body, size_t len,
   p.out = form->buf;
   rc = form_parse_pairs(&p, lim);
   if (rc || form->n == 0) {
-    free(form->buf);
+    if (!form->borrowed)
+      free(form->buf);
     form->buf = NULL;
+    form->borrowed = 0;
     form->n = 0;
     memset(form->f, 0, sizeof(form->f));
   }
@@ -209,7 +218,8 @@ void ag_form_cleanup(struct ag_form *form)
 {
   if (form == NULL)
     return;
-  free(form->buf);
+  if (!form->borrowed)
+    free(form->buf);
   memset(form, 0, sizeof(*form));
 }
 

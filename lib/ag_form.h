@@ -32,6 +32,7 @@ struct ag_form {
   size_t n;                                   /* fields in f[], in body order */
   struct ag_form_field f[AG_FORM_MAX_FIELDS]; /* pointers valid until ag_form_cleanup() */
   char *buf;     /* owned: decoded keys and values, freed by ag_form_cleanup() */
+  int borrowed;  /* buf is the caller's scratch (ag_form_parse_in): not freed */
   char err[128]; /* on failure: a clear message naming the field/offset, for the HTTP 400 body and
                     the log; printable ASCII only, so it can go to either unescaped */
 };
@@ -56,6 +57,11 @@ struct ag_form {
  * The first problem in body order is the one reported. */
 int ag_form_parse(struct ag_form *form /* OUT */, const char *body, size_t len,
                   const struct ag_form_limits *lim /* NULL = defaults */);
+
+/* ag_form_parse() decoding into scratch (borrowed: it must outlive form) when cap bytes hold
+ * len + 1, so that a small body costs no allocation; else as ag_form_parse(). */
+int ag_form_parse_in(struct ag_form *form /* OUT */, const char *body, size_t len,
+                     const struct ag_form_limits *lim, char *scratch, size_t cap);
 
 /* Frees form->buf and zeroes the fields. Safe on a zeroed, failed or already cleaned form, and on
  * NULL. form->err is cleared too. */

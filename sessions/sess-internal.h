@@ -12,31 +12,67 @@
 
 enum sess_profile_state { SESS_PROFILE_NONE = 0, SESS_PROFILE_LOADING, SESS_PROFILE_READY };
 
-/* One session (sess_table.c owns it, sess_session.c reads it and runs its profile queue). */
-struct sess_session {
-  char carrier[16];
-  char id[132];
-  struct sess_content *content; /* owned reference: the version the session started with */
-  uint8_t respondent[32];
-  char msisdn[16];       /* E.164: needed only to switch SMS tips on */
-  char phone_masked[20]; /* for logs and operators */
-  enum sess_profile_state profile_state;
-  struct sess_profile profile; /* owned */
-  struct sess_ctx ctx;         /* ctx.profile points at profile once READY */
-  long long created_us, last_us;
-  size_t hops;               /* the highest hop index seen */
-  size_t shown_hop;          /* the highest hop whose screen was shown, and its language: */
-  enum sess_lang shown_lang; /* what a screen after the end speaks */
-  int shown;
-  enum sess_end_reason ended;
-  struct sess_waiter *waiting; /* borrowed: hops waiting for the profile, oldest first */
-  size_t n_waiting;
-  int holds;   /* sess_session_hold() minus sess_session_release() */
-  int expired; /* ended, and its tombstone time is over: freed when the last hold goes */
-  struct sess_table *table;
-  struct sess_session *hash_next;
-  struct event *idle, *max;
+/* sess_wheel.c: the table's one timer structure, a hashed timer wheel driven by one libevent
+ * timer. Each session has one entry, due at one deadline (the sooner of its idle and maximum
+ * times, or the end of its tombstone time). An entry is in at most one slot; a slot's entries
+ * are looked at when the wheel's clock passes the slot, and those due for a later turn of the
+ * wheel stay. Touching a session does not move its entry: when the entry comes due, the table
+ * computes the deadline again and puts it back further on (sess_table.c), so that a hop costs
+ * no list operation and no allocation. */
+#define SESS_WHEEL_SLOTS   4096 /* a power of two */
+#define SESS_WHEEL_TICK_MS 4    /* an entry fires at most this late; one turn is 16.4 s */
+struct sess_wheel_entry {
+  struct sess_wheel_entry *next, **pprev; /* pprev NULL: not in the wheel */
+  long long due_ms;                       /* ag_mono_us() / 1000 */
 };
+struct sess_wheel;
+/* Runs for an entry that came due, taken out of the wheel first: it may put it back. */
+typedef void (*sess_wheel_fire_cb)(void *arg, struct sess_wheel_entry *e, long long now_ms);
+struct sess_wheel *sess__wheel_create(struct event_base *base, sess_wheel_fire_cb fire, void *arg);
+void sess__wheel_destroy(struct sess_wheel *w);
+/* Puts e (not in the wheel) in, due at due_ms (in the past: on the wheel's next tick). */
+int sess__wheel_add(struct sess_wheel *w, struct sess_wheel_entry *e, long long due_ms);
+/* Takes e out; no-op when it is not in. */
+void sess__wheel_del(struct sess_wheel *w, struct sess_wheel_entry *e);
+long long sess__mono_ms(void);
+
+/* One session (sess_table.c owns it, sess_session.c reads it and runs its profile queue), kept
+ * small (decisions.md, "a live session in at most 512 bytes"): the id is a tail allocated with
+ * it, the carrier's name is the table's one copy, the masked phone is made when asked, the
+ * profile is shared when there is nothing particular in it, counters and states are bytes. */
+struct sess_session {
+  struct sess_wheel_entry timer; /* the one deadline */
+  struct sess_session *hash_next;
+  struct sess_table *table;
+  struct sess_content *content; /* owned reference: the version the session started with */
+  struct sess_waiter *waiting;  /* borrowed: hops waiting for the profile, oldest first */
+  struct sess_ctx ctx;          /* ctx.profile: sess__profile_pack()'s, or a shared one */
+  long long created_us;         /* wall clock, for the day count and the logs */
+  long long created_ms;         /* sess__mono_ms(): the idle and maximum times run on it */
+  const char *carrier;          /* borrowed: the table's copy of the carrier's name */
+  uint32_t last_ms;             /* the latest hop, in ms after created_ms */
+  uint32_t hash;                /* of (carrier, id) */
+  unsigned holds;               /* sess_session_hold() minus sess_session_release() */
+  uint8_t hops;                 /* the highest hop index seen (hops <= SESS_MAX_INPUTS) */
+  uint8_t shown_hop;            /* the highest hop whose screen was shown, and its language: */
+  uint8_t shown_lang;           /* enum sess_lang: what a screen after the end speaks */
+  uint8_t shown;
+  uint8_t ended;         /* enum sess_end_reason */
+  uint8_t profile_state; /* enum sess_profile_state */
+  uint8_t n_waiting;
+  uint8_t expired; /* ended, and its tombstone time is over: freed when the last hold goes */
+  uint8_t respondent[32];
+  char msisdn[16]; /* E.164: needed only to switch SMS tips on */
+  char id[];       /* NUL-terminated */
+};
+
+/* sess_profile.c: a copy of p in one allocation, shared (static, never freed) when it holds
+ * only a language or nothing; NULL when out of memory. The copy is freed with
+ * sess__profile_unpack(). */
+const struct sess_profile *sess__profile_pack(const struct sess_profile *p);
+void sess__profile_unpack(const struct sess_profile *p);
+/* Bytes of a copy made by sess__profile_pack() (0: shared or NULL). */
+size_t sess__profile_size(const struct sess_profile *p);
 
 struct sess_text {
   const char *s[SESS_NLANG];

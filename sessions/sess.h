@@ -9,8 +9,9 @@
  *
  * The session table (sess_table_*) keeps, per live session, what the path does not carry: the
  * pinned content version, the caller's profile (built with sess_profile_add() from what the
- * gateway reads in the database) with the hops waiting for it, and the idle and maximum-length
- * timers. Sessions are opaque: the gateway reads them through sess_session_*().
+ * gateway reads in the database) with the hops waiting for it, and one deadline per session
+ * (idle time, maximum length, tombstone) in a timer wheel. Sessions are opaque: the gateway reads
+ * them through sess_session_*().
  */
 #ifndef SESS_H
 #define SESS_H
@@ -64,25 +65,28 @@ unsigned sess_content_generation(const struct sess_content *c);
  * problems (0: the content is good), or -1 when dir cannot be read. */
 int sess_lint(const char *dir, const struct sess_budget *budget, FILE *out);
 
-/* What was known about the caller when the session started (loaded from the database). */
+/* What was known about the caller when the session started (loaded from the database). A
+ * question id is kept to SESS_KV_KEY_MAX bytes, an answer to SESS_KV_VALUE_MAX. */
+#define SESS_KV_KEY_MAX   31
+#define SESS_KV_VALUE_MAX 63
 struct sess_kv {
-  char key[32];
-  char value[64];
+  const char *key;
+  const char *value;
 };
 struct sess_prior {
   char relation[24];
   int last_attempt;   /* highest attempt number seen, 0 if none */
   int open_attempt;   /* an unfinished attempt within the resume window, 0 if none */
   size_t n;           /* answers of the open attempt */
-  struct sess_kv *kv; /* owned: n answers, question id -> value */
+  struct sess_kv *kv; /* owned: n answers, question id -> value (strings owned too) */
 };
 struct sess_profile {
   int has_lang;
   enum sess_lang lang; /* the language used last time */
   char grade[16];      /* last known grade band of the child, "" if unknown */
   size_t n;
-  struct sess_prior prior[SESS_MAX_RELATIONS];
-  size_t rows; /* rows given to sess_profile_add() */
+  struct sess_prior *prior; /* owned: n people, at most SESS_MAX_RELATIONS */
+  size_t rows;              /* rows given to sess_profile_add() */
 };
 void sess_profile_cleanup(struct sess_profile *p);
 
@@ -172,7 +176,8 @@ struct sess_session;
  * stays as a tombstone for session_max_ms, so late or retried hops get a consistent answer). */
 typedef void (*sess_end_cb)(void *arg, struct sess_session *s);
 
-/* Returns a new table that must be freed with sess_table_destroy(), or NULL. */
+/* Returns a new table that must be freed with sess_table_destroy(), or NULL. A session ends at
+ * most SESS_WHEEL_TICK_MS (4 ms) after its idle or maximum time. */
 struct sess_table *sess_table_create(struct event_base *base, long idle_ms, long max_ms,
                                      sess_end_cb on_end, void *arg);
 /* Ends every live session (SESS_END_SHUTDOWN) and frees them all. */
@@ -180,13 +185,14 @@ void sess_table_destroy(struct sess_table *t);
 
 /* NULL when unknown. */
 struct sess_session *sess_table_find(struct sess_table *t, const char *carrier, const char *id);
-/* A new live session with its timers running, holding a reference to content; NULL when out of
- * memory. carrier and id are copied (truncated to the field sizes); msisdn (E.164) is kept only
- * to switch SMS tips on, respondent is the caller's key, now_us starts the day count. */
+/* A new live session with its timer running, holding a reference to content; NULL when out of
+ * memory. carrier and id are copied (id truncated to 131 bytes, msisdn to 15); msisdn (E.164) is
+ * kept only to switch SMS tips on, respondent is the caller's key, now_us starts the day count. */
 struct sess_session *sess_table_add(struct sess_table *t, const char *carrier, const char *id,
                                     const char *msisdn, const uint8_t respondent[32],
                                     struct sess_content *content, long long now_us);
-/* Hop number `hop` arrived: restart the idle timer, remember the highest hop. */
+/* Hop number `hop` arrived: restart the idle time, remember the highest hop. O(1), allocates
+ * nothing. */
 void sess_table_touch(struct sess_session *s, size_t hop, long long now_us);
 /* Ends a live session; no-op on an ended one. */
 void sess_table_end(struct sess_session *s, enum sess_end_reason why);
@@ -204,11 +210,16 @@ void sess_session_release(struct sess_session *s);
 const char *sess_session_id(const struct sess_session *s);
 const char *sess_session_carrier(const struct sess_session *s);
 const char *sess_session_msisdn(const struct sess_session *s);
-const char *sess_session_phone_masked(const struct sess_session *s);
+/* The masked phone number, for logs and operators, written into buf (AG_PHONE_MAX bytes is
+ * enough); returns buf. */
+const char *sess_session_phone_masked(const struct sess_session *s, char *buf, size_t len);
 const uint8_t *sess_session_respondent(const struct sess_session *s); /* 32 bytes */
 struct sess_content *sess_session_content(const struct sess_session *s);
 const struct sess_ctx *sess_session_ctx(const struct sess_session *s);
 size_t sess_session_hops(const struct sess_session *s);
+/* Bytes asked of malloc for s: its struct with the id, and its own copy of the profile (none
+ * when shared); the allocator's overhead and the table's bucket are not counted. */
+size_t sess_session_size(const struct sess_session *s);
 long long sess_session_created_us(const struct sess_session *s);
 enum sess_end_reason sess_session_ended(const struct sess_session *s);
 /* The language of the latest screen shown, else the one the caller's profile knows, else the

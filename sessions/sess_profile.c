@@ -3,7 +3,7 @@
  * Rows come newest first, so the first row of a relation is its latest attempt, and the first
  * row at all carries the language used last.
  */
-#include "sessions/sess.h"
+#include "sessions/sess-internal.h"
 #include "lib/ag.h"
 #include "lib/ag_lang.h"
 
@@ -21,31 +21,61 @@ static void take_lang(struct sess_profile *p, const char *lang)
   }
 }
 
-static struct sess_prior *prior_of(struct sess_profile *p, const struct sess_profile_row *row)
+/* NULL when the relation is new and there is no room for it (or no memory: *rc says). */
+static struct sess_prior *prior_of(struct sess_profile *p, const struct sess_profile_row *row,
+                                   int *rc)
 {
   struct sess_prior *pr;
 
+  *rc = AG_OK;
   for (size_t k = 0; k < p->n; k++)
     if (strcmp(p->prior[k].relation, row->relation) == 0)
       return &p->prior[k];
   if (p->n == SESS_MAX_RELATIONS)
     return NULL;
+  pr = realloc(p->prior, (p->n + 1) * sizeof(*pr));
+  if (!pr) {
+    *rc = AG_ENOMEM;
+    return NULL;
+  }
+  p->prior = pr;
   pr = &p->prior[p->n++];
+  memset(pr, 0, sizeof(*pr));
   snprintf(pr->relation, sizeof(pr->relation), "%s", row->relation);
   pr->last_attempt = row->attempt;
   pr->open_attempt = row->open && row->fresh ? row->attempt : 0;
   return pr;
 }
 
+static char *copy_max(const char *s, size_t max)
+{
+  size_t n = strnlen(s, max);
+  char *d = malloc(n + 1);
+
+  if (d) {
+    memcpy(d, s, n);
+    d[n] = '\0';
+  }
+  return d;
+}
+
 static int keep_answer(struct sess_prior *pr, const char *q, const char *v)
 {
   struct sess_kv *kv = realloc(pr->kv, (pr->n + 1) * sizeof(*kv));
+  char *key, *value;
 
   if (!kv)
     return AG_ENOMEM;
   pr->kv = kv;
-  snprintf(kv[pr->n].key, sizeof(kv[pr->n].key), "%s", q);
-  snprintf(kv[pr->n].value, sizeof(kv[pr->n].value), "%s", v);
+  key = copy_max(q, SESS_KV_KEY_MAX);
+  value = copy_max(v, SESS_KV_VALUE_MAX);
+  if (!key || !value) {
+    free(key);
+    free(value);
+    return AG_ENOMEM;
+  }
+  kv[pr->n].key = key;
+  kv[pr->n].value = value;
   pr->n++;
   return AG_OK;
 }
@@ -53,14 +83,15 @@ static int keep_answer(struct sess_prior *pr, const char *q, const char *v)
 int sess_profile_add(struct sess_profile *p, const struct sess_profile_row *row)
 {
   struct sess_prior *pr;
+  int rc;
 
   if (p->rows++ == 0)
     take_lang(p, row->lang);
   if (row->attempt == 0)
     return AG_OK; /* a row that only tells the language */
-  pr = prior_of(p, row);
+  pr = prior_of(p, row, &rc);
   if (!pr)
-    return AG_OK; /* more people than SESS_MAX_RELATIONS on one phone: the rest start afresh */
+    return rc; /* more people than SESS_MAX_RELATIONS on one phone: the rest start afresh */
   if (row->attempt > pr->last_attempt)
     pr->last_attempt = row->attempt;
   if (!row->question_id)
@@ -74,7 +105,86 @@ int sess_profile_add(struct sess_profile *p, const struct sess_profile_row *row)
 
 void sess_profile_cleanup(struct sess_profile *p)
 {
-  for (size_t i = 0; i < p->n; i++)
+  for (size_t i = 0; i < p->n; i++) {
+    for (size_t k = 0; k < p->prior[i].n; k++) {
+      free((char *)p->prior[i].kv[k].key);
+      free((char *)p->prior[i].kv[k].value);
+    }
     free(p->prior[i].kv);
+  }
+  free(p->prior);
   memset(p, 0, sizeof(*p));
+}
+
+/* What most callers' profiles are: nothing known (a new caller), or only a language. The engine
+ * reads nothing else of them, so every such session shares one of these. */
+static const struct sess_profile shared[1 + SESS_NLANG] = {
+    {0, SESS_KK, "", 0, NULL, 0},
+    {1, SESS_KK, "", 0, NULL, 0},
+    {1, SESS_RU, "", 0, NULL, 0},
+    {1, SESS_EN, "", 0, NULL, 0},
+};
+
+static int is_shared(const struct sess_profile *p)
+{
+  for (size_t i = 0; i < AG_ARRAY_LEN(shared); i++)
+    if (p == &shared[i])
+      return 1;
+  return 0;
+}
+
+size_t sess__profile_size(const struct sess_profile *p)
+{
+  size_t size;
+
+  if (!p || is_shared(p))
+    return 0;
+  size = sizeof(*p) + p->n * sizeof(struct sess_prior);
+  for (size_t i = 0; i < p->n; i++)
+    for (size_t k = 0; k < p->prior[i].n; k++)
+      size += sizeof(struct sess_kv) + strlen(p->prior[i].kv[k].key) +
+              strlen(p->prior[i].kv[k].value) + 2;
+  return size;
+}
+
+const struct sess_profile *sess__profile_pack(const struct sess_profile *p)
+{
+  size_t size = sizeof(*p) + p->n * sizeof(struct sess_prior), n_kv = 0;
+  struct sess_profile *out;
+  struct sess_kv *kv;
+  char *str;
+
+  if (p->n == 0 && !p->grade[0])
+    return &shared[p->has_lang ? 1 + (int)p->lang : 0];
+  for (size_t i = 0; i < p->n; i++) {
+    n_kv += p->prior[i].n;
+    for (size_t k = 0; k < p->prior[i].n; k++)
+      size += strlen(p->prior[i].kv[k].key) + strlen(p->prior[i].kv[k].value) + 2;
+  }
+  size += n_kv * sizeof(struct sess_kv);
+  /* One block: the profile, its people, their answers, then the answers' strings. */
+  out = malloc(size);
+  if (!out)
+    return NULL;
+  *out = *p;
+  out->prior = (struct sess_prior *)(out + 1);
+  kv = (struct sess_kv *)(out->prior + p->n);
+  str = (char *)(kv + n_kv);
+  for (size_t i = 0; i < p->n; i++) {
+    out->prior[i] = p->prior[i];
+    out->prior[i].kv = p->prior[i].n ? kv : NULL;
+    for (size_t k = 0; k < p->prior[i].n; k++, kv++) {
+      size_t lk = strlen(p->prior[i].kv[k].key) + 1, lv = strlen(p->prior[i].kv[k].value) + 1;
+      kv->key = memcpy(str, p->prior[i].kv[k].key, lk);
+      kv->value = memcpy(str + lk, p->prior[i].kv[k].value, lv);
+      str += lk + lv;
+    }
+  }
+  return out;
+}
+
+void sess__profile_unpack(const struct sess_profile *p)
+{
+  if (p && !is_shared(p))
+    free((struct sess_profile *)p);
 }

@@ -6,6 +6,7 @@
  */
 #include "sessions/sess-internal.h"
 #include "lib/ag.h"
+#include "lib/ag_phone.h"
 
 #include <string.h>
 
@@ -24,9 +25,9 @@ const char *sess_session_msisdn(const struct sess_session *s)
   return s->msisdn;
 }
 
-const char *sess_session_phone_masked(const struct sess_session *s)
+const char *sess_session_phone_masked(const struct sess_session *s, char *buf, size_t len)
 {
-  return s->phone_masked;
+  return ag_phone_mask(s->msisdn, buf, len); /* made when asked: kept, it would cost 20 bytes */
 }
 
 const uint8_t *sess_session_respondent(const struct sess_session *s)
@@ -49,6 +50,11 @@ size_t sess_session_hops(const struct sess_session *s)
   return s->hops;
 }
 
+size_t sess_session_size(const struct sess_session *s)
+{
+  return sizeof(*s) + strlen(s->id) + 1 + sess__profile_size(s->ctx.profile);
+}
+
 long long sess_session_created_us(const struct sess_session *s)
 {
   return s->created_us;
@@ -62,8 +68,8 @@ enum sess_end_reason sess_session_ended(const struct sess_session *s)
 enum sess_lang sess_session_lang(const struct sess_session *s)
 {
   if (s->shown)
-    return s->shown_lang;
-  return s->ctx.profile && s->profile.has_lang ? s->profile.lang : SESS_KK;
+    return (enum sess_lang)s->shown_lang;
+  return s->ctx.profile && s->ctx.profile->has_lang ? s->ctx.profile->lang : SESS_KK;
 }
 
 void sess_session_shown(struct sess_session *s, size_t hop, enum sess_lang lang)
@@ -72,8 +78,8 @@ void sess_session_shown(struct sess_session *s, size_t hop, enum sess_lang lang)
   if (s->shown && hop < s->shown_hop)
     return;
   s->shown = 1;
-  s->shown_hop = hop;
-  s->shown_lang = lang;
+  s->shown_hop = hop > UINT8_MAX ? UINT8_MAX : (uint8_t)hop;
+  s->shown_lang = (uint8_t)lang;
 }
 
 int sess_profile_wait(struct sess_session *s, struct sess_waiter *w, int *load)
@@ -100,17 +106,19 @@ int sess_profile_wait(struct sess_session *s, struct sess_waiter *w, int *load)
 void sess_profile_settle(struct sess_session *s, int rc, struct sess_profile *p)
 {
   struct sess_waiter *w = s->waiting;
+  const struct sess_profile *packed = rc == AG_OK ? sess__profile_pack(p) : NULL;
 
   s->waiting = NULL; /* detached first: a waiter may end the session or queue on another */
   s->n_waiting = 0;
+  if (rc == AG_OK && !packed)
+    rc = AG_ENOMEM;
+  /* The session keeps a compact copy (or a shared one): p was built to be grown row by row. */
+  sess_profile_cleanup(p);
   if (rc == AG_OK) {
-    s->profile = *p;
-    memset(p, 0, sizeof(*p));
     s->profile_state = SESS_PROFILE_READY;
-    s->ctx.profile = &s->profile;
+    s->ctx.profile = packed;
   } else {
     /* Without the profile the session cannot promise "never ask twice": its hops fail. */
-    sess_profile_cleanup(p);
     s->profile_state = SESS_PROFILE_NONE;
   }
   while (w) {

@@ -1,10 +1,16 @@
-/* sess_table.c: live USSD sessions by (carrier, session id), each with two libevent timers.
+/* sess_table.c: live USSD sessions by (carrier, session id), each with one deadline in the
+ * table's timer wheel (sess_wheel.c).
  *
- * The idle timer restarts with every hop; the max timer runs from the first hop. When either
- * fires, or the gateway sends END, or the carrier says the session is over, the session ends:
- * the callback runs once and the session stays as a tombstone until session_max_ms later, so a
- * retried or late hop can still be told apart from a new session. Then it is freed, or, when a
- * hop still holds it (waiting for the profile or for a commit), as that hop lets it go.
+ * A live session's deadline is the sooner of its idle time (restarted by every hop) and its
+ * maximum length (from the first hop). When it passes, or the gateway sends END, or the carrier
+ * says the session is over, the session ends: the callback runs once and the session stays as
+ * a tombstone until session_max_ms later, so a retried or late hop can still be told apart from
+ * a new session. Then it is freed, or, when a hop still holds it (waiting for the profile or for
+ * a commit), as that hop lets it go.
+ *
+ * A hop only writes the time of its arrival: the session's entry stays where it is in the wheel,
+ * and when it comes due the deadline is computed again and the entry moves on (once per idle
+ * time at most, instead of once per hop).
  */
 #include "sessions/sess-internal.h"
 #include "lib/ag.h"
@@ -15,12 +21,20 @@
 #include <string.h>
 
 #define KZ_UTC_OFFSET_S (5 * 3600) /* one time zone for the whole country since March 2024 */
+#define SESS_ID_MAX     131        /* bytes of a session id kept (GW_USSD_ID_MAX is 128) */
+
+/* A carrier's name, one copy for all its sessions. */
+struct carrier_name {
+  struct carrier_name *next;
+  char name[];
+};
 
 struct sess_table {
-  struct event_base *base;
   long idle_ms, max_ms;
   sess_end_cb on_end;
   void *arg;
+  struct sess_wheel *wheel; /* owned */
+  struct carrier_name *carriers;
   struct sess_session **buckets;
   size_t n_buckets, count, live;
 };
@@ -59,16 +73,10 @@ static size_t hash(const char *carrier, const char *id)
   return (size_t)h;
 }
 
-static void set_timer(struct event *ev, long ms)
-{
-  struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-  event_add(ev, &tv);
-}
-
 /* No-op when s is not in the table (sess_table_forget took it out already). */
 static void unlink_session(struct sess_table *t, struct sess_session *s)
 {
-  struct sess_session **pp = &t->buckets[hash(s->carrier, s->id) % t->n_buckets];
+  struct sess_session **pp = &t->buckets[s->hash % t->n_buckets];
 
   while (*pp && *pp != s)
     pp = &(*pp)->hash_next;
@@ -80,31 +88,10 @@ static void unlink_session(struct sess_table *t, struct sess_session *s)
 
 static void session_free(struct sess_session *s)
 {
-  if (s->idle)
-    event_free(s->idle);
-  if (s->max)
-    event_free(s->max);
+  sess__wheel_del(s->table->wheel, &s->timer);
   sess_content_unref(s->content);
-  sess_profile_cleanup(&s->profile);
+  sess__profile_unpack(s->ctx.profile);
   free(s);
-}
-
-/* The idle timer of an ended session is its reaper. */
-static void on_idle(evutil_socket_t fd, short what, void *arg)
-{
-  struct sess_session *s = arg;
-
-  (void)fd;
-  (void)what;
-  if (s->ended == SESS_LIVE) {
-    sess_table_end(s, SESS_END_IDLE);
-    return;
-  }
-  s->expired = 1;
-  if (s->holds == 0) {
-    unlink_session(s->table, s);
-    session_free(s);
-  }
 }
 
 struct sess_session *sess_session_hold(struct sess_session *s)
@@ -121,11 +108,37 @@ void sess_session_release(struct sess_session *s)
   }
 }
 
-static void on_max(evutil_socket_t fd, short what, void *arg)
+/* The deadline of a live session: the sooner of its idle and maximum times. */
+static long long live_due(const struct sess_table *t, const struct sess_session *s, int *max)
 {
-  (void)fd;
-  (void)what;
-  sess_table_end(arg, SESS_END_MAX);
+  long long idle = s->created_ms + s->last_ms + t->idle_ms, end = s->created_ms + t->max_ms;
+
+  *max = end <= idle;
+  return *max ? end : idle;
+}
+
+/* The session's entry came due (it is out of the wheel). */
+static void on_due(void *arg, struct sess_wheel_entry *e, long long now_ms)
+{
+  struct sess_table *t = arg;
+  struct sess_session *s =
+      (struct sess_session *)((char *)e - offsetof(struct sess_session, timer));
+  int max;
+  long long due;
+
+  if (s->ended == SESS_LIVE) {
+    due = live_due(t, s, &max);
+    if (due > now_ms) /* touched since the entry was placed: on to the new deadline */
+      sess__wheel_add(t->wheel, e, due);
+    else
+      sess_table_end(s, max ? SESS_END_MAX : SESS_END_IDLE);
+    return;
+  }
+  s->expired = 1; /* the tombstone's time is over */
+  if (s->holds == 0) {
+    unlink_session(t, s);
+    session_free(s);
+  }
 }
 
 struct sess_table *sess_table_create(struct event_base *base, long idle_ms, long max_ms,
@@ -135,14 +148,16 @@ struct sess_table *sess_table_create(struct event_base *base, long idle_ms, long
 
   if (!t)
     return NULL;
-  t->base = base;
   t->idle_ms = idle_ms;
   t->max_ms = max_ms;
   t->on_end = on_end;
   t->arg = arg;
   t->n_buckets = 1024;
   t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
-  if (!t->buckets) {
+  t->wheel = sess__wheel_create(base, on_due, t);
+  if (!t->buckets || !t->wheel) {
+    sess__wheel_destroy(t->wheel);
+    free(t->buckets);
     free(t);
     return NULL;
   }
@@ -162,16 +177,23 @@ void sess_table_destroy(struct sess_table *t)
       session_free(s);
     }
   }
+  while (t->carriers) {
+    struct carrier_name *c = t->carriers;
+    t->carriers = c->next;
+    free(c);
+  }
+  sess__wheel_destroy(t->wheel);
   free(t->buckets);
   free(t);
 }
 
 struct sess_session *sess_table_find(struct sess_table *t, const char *carrier, const char *id)
 {
-  struct sess_session *s = t->buckets[hash(carrier, id) % t->n_buckets];
+  uint32_t h = (uint32_t)hash(carrier, id);
+  struct sess_session *s = t->buckets[h % t->n_buckets];
 
   for (; s; s = s->hash_next)
-    if (strcmp(s->id, id) == 0 && strcmp(s->carrier, carrier) == 0)
+    if (s->hash == h && strcmp(s->id, id) == 0 && strcmp(s->carrier, carrier) == 0)
       return s;
   return NULL;
 }
@@ -187,7 +209,7 @@ static void grow(struct sess_table *t)
   for (size_t i = 0; i < t->n_buckets; i++) {
     while (t->buckets[i]) {
       struct sess_session *s = t->buckets[i];
-      size_t h = hash(s->carrier, s->id) % n;
+      size_t h = s->hash % n;
       t->buckets[i] = s->hash_next;
       s->hash_next = b[h];
       b[h] = s;
@@ -198,49 +220,74 @@ static void grow(struct sess_table *t)
   t->n_buckets = n;
 }
 
+/* The table's copy of a carrier's name: there are a handful of carriers. */
+static const char *carrier_intern(struct sess_table *t, const char *name)
+{
+  struct carrier_name *c;
+  size_t len;
+
+  for (c = t->carriers; c; c = c->next)
+    if (strcmp(c->name, name) == 0)
+      return c->name;
+  len = strlen(name);
+  c = malloc(sizeof(*c) + len + 1);
+  if (!c)
+    return NULL;
+  memcpy(c->name, name, len + 1);
+  c->next = t->carriers;
+  t->carriers = c;
+  return c->name;
+}
+
 struct sess_session *sess_table_add(struct sess_table *t, const char *carrier, const char *id,
                                     const char *msisdn, const uint8_t respondent[32],
                                     struct sess_content *content, long long now_us)
 {
-  struct sess_session *s = calloc(1, sizeof(*s));
+  size_t id_len = strnlen(id, SESS_ID_MAX);
+  const char *name = carrier_intern(t, carrier);
+  struct sess_session *s = name ? malloc(sizeof(*s) + id_len + 1) : NULL;
   size_t h;
 
   if (!s)
     return NULL;
-  snprintf(s->carrier, sizeof(s->carrier), "%s", carrier);
-  snprintf(s->id, sizeof(s->id), "%s", id);
+  /* Field by field, not calloc: the id's tail needs no zeroing. */
+  memset(s, 0, sizeof(*s));
+  memcpy(s->id, id, id_len);
+  s->id[id_len] = '\0';
+  s->carrier = name;
+  s->hash = (uint32_t)hash(name, s->id);
   snprintf(s->msisdn, sizeof(s->msisdn), "%s", msisdn);
-  ag_phone_mask(msisdn, s->phone_masked, sizeof(s->phone_masked));
   memcpy(s->respondent, respondent, sizeof(s->respondent));
   s->ctx.day = (long)((now_us / 1000000 + KZ_UTC_OFFSET_S) / 86400);
   s->table = t;
-  s->idle = evtimer_new(t->base, on_idle, s);
-  s->max = evtimer_new(t->base, on_max, s);
-  if (!s->idle || !s->max) {
-    session_free(s);
+  s->content = sess_content_ref(content);
+  s->created_us = now_us;
+  s->created_ms = sess__mono_ms();
+  if (sess__wheel_add(t->wheel, &s->timer,
+                      s->created_ms + (t->idle_ms < t->max_ms ? t->idle_ms : t->max_ms))) {
+    sess_content_unref(content);
+    free(s);
     return NULL;
   }
-  s->content = sess_content_ref(content);
-  s->created_us = s->last_us = now_us;
   if (t->count >= t->n_buckets)
     grow(t);
-  h = hash(s->carrier, s->id) % t->n_buckets;
+  h = s->hash % t->n_buckets;
   s->hash_next = t->buckets[h];
   t->buckets[h] = s;
   t->count++;
   t->live++;
-  set_timer(s->idle, t->idle_ms);
-  set_timer(s->max, t->max_ms);
   return s;
 }
 
 void sess_table_touch(struct sess_session *s, size_t hop, long long now_us)
 {
+  long long since = sess__mono_ms() - s->created_ms;
+
+  (void)now_us; /* the deadlines run on the monotonic clock */
   if (hop > s->hops)
-    s->hops = hop;
-  s->last_us = now_us;
-  if (s->ended == SESS_LIVE)
-    set_timer(s->idle, s->table->idle_ms);
+    s->hops = hop > UINT8_MAX ? UINT8_MAX : (uint8_t)hop;
+  if (s->ended == SESS_LIVE && since > (long long)s->last_ms)
+    s->last_ms = since > (long long)UINT32_MAX ? UINT32_MAX : (uint32_t)since;
 }
 
 void sess_table_end(struct sess_session *s, enum sess_end_reason why)
@@ -249,11 +296,11 @@ void sess_table_end(struct sess_session *s, enum sess_end_reason why)
 
   if (s->ended != SESS_LIVE)
     return;
-  s->ended = why;
+  s->ended = (uint8_t)why;
   t->live--;
-  event_del(s->max);
-  if (why != SESS_END_SHUTDOWN)
-    set_timer(s->idle, t->max_ms); /* the tombstone's lifetime */
+  sess__wheel_del(t->wheel, &s->timer);
+  if (why != SESS_END_SHUTDOWN) /* the tombstone's lifetime: its entry cannot fail to go in */
+    sess__wheel_add(t->wheel, &s->timer, sess__mono_ms() + t->max_ms);
   if (t->on_end)
     t->on_end(t->arg, s);
 }
@@ -267,8 +314,7 @@ void sess_table_forget(struct sess_session *s)
   if (s->ended == SESS_LIVE)
     t->live--;
   s->ended = SESS_END_REFUSED;
-  event_del(s->idle);
-  event_del(s->max);
+  sess__wheel_del(t->wheel, &s->timer);
   unlink_session(t, s);
   s->expired = 1; /* freed by the last sess_session_release() */
   if (s->holds == 0)

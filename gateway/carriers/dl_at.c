@@ -6,6 +6,7 @@
 #include "gateway/carriers/gw_carrier.h"
 #include "lib/ag.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,8 +61,11 @@ static int at_ussd_step(const struct gw_carrier *c, const char *body, size_t len
   int rc;
 
   (void)c;
-  memset(step, 0, sizeof(*step));
-  rc = ag_form_parse(&step->form, body, len, NULL);
+  /* Not the path and the inputs (2.5 kB): gw_ussd_split_path() writes what is read of them. */
+  memset(step, 0, offsetof(struct gw_ussd_step, path));
+  step->path[0] = '\0';
+  step->n_inputs = 0;
+  rc = ag_form_parse_in(&step->form, body, len, NULL, step->form_buf, sizeof(step->form_buf));
   if (rc) {
     snprintf(err, errlen, "%s", step->form.err);
     return rc;

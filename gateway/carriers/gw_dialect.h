@@ -27,7 +27,8 @@ struct gw_ussd_step {
   char msisdn[AG_PHONE_MAX]; /* E.164, "" when raw_phone is not a Kazakh mobile number */
   char path[2048];           /* the input path with '*' replaced by NUL */
   const char *inputs[SESS_MAX_INPUTS];
-  size_t n_inputs; /* the hop index of the last input; 0 on the first hop */
+  size_t n_inputs;     /* the hop index of the last input; 0 on the first hop */
+  char form_buf[1024]; /* what form decodes into when the body fits: no allocation */
 };
 
 /* The carrier's end-of-session notification. Strings are borrowed from `form`. */

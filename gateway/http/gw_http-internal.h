@@ -28,7 +28,14 @@ struct gw_http {
   struct ag_timer *ev_sweep;                  /* owned: the request deadline's sweep */
   struct gw_conn *receiving, *receiving_tail; /* connections waiting for a whole request */
   unsigned long long request_timeouts;
+  struct gw_req *spare; /* owned: completed requests kept, with their body buffers, for reuse */
+  size_t n_spare;
 };
+
+/* As many completed requests as are kept for reuse (each with a body buffer of up to
+ * max_body bytes): a burst's worth. */
+#define GW_HTTP_SPARE_MAX  256
+#define GW_HTTP_SPARE_BODY 4096 /* a kept request keeps a body buffer up to this size */
 
 struct gw_req {
   struct gw_http *h;
@@ -48,6 +55,7 @@ struct gw_req {
   struct gw_stream *stream;  /* the stream replied with, while both live */
   size_t n_headers;
   char *headers[GW_HTTP_HEADERS_MAX][2]; /* owned: name, value */
+  struct gw_req *next_spare;             /* in h->spare once completed */
 };
 
 /* gw_admit.c: admission at accept time. admit: 1 to let sa in. admitted: counts a connection

@@ -231,11 +231,30 @@ static const char *framing_error(struct MHD_Connection *conn, int *now)
   return NULL;
 }
 
+/* A request from the spares (its body buffer kept, emptied), or a new one. */
+static struct gw_req *req_new(struct gw_http *h)
+{
+  struct gw_req *r = h->spare;
+  char *body;
+  size_t cap;
+
+  if (!r)
+    return calloc(1, sizeof(*r));
+  h->spare = r->next_spare;
+  h->n_spare--;
+  body = r->body;
+  cap = r->cap;
+  memset(r, 0, sizeof(*r));
+  r->body = body;
+  r->cap = cap;
+  return r;
+}
+
 /* The first call, on the headers: pick the route and refuse early what needs no body. */
 static struct gw_req *req_start(struct gw_http *h, struct MHD_Connection *conn, const char *url,
                                 const char *method)
 {
-  struct gw_req *r = calloc(1, sizeof(*r));
+  struct gw_req *r = req_new(h);
   const char *clen, *expect;
   int known;
 
@@ -339,6 +358,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+  struct gw_http *h = cls;
   struct gw_req *r = *req_cls;
 
   (void)toe;
@@ -353,9 +373,20 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     free(r->headers[i][0]);
     free(r->headers[i][1]);
   }
+  *req_cls = NULL;
+  if (r->cap > GW_HTTP_SPARE_BODY) { /* a large body's buffer is not worth keeping */
+    free(r->body);
+    r->body = NULL;
+    r->cap = 0;
+  }
+  if (h->n_spare < GW_HTTP_SPARE_MAX) {
+    r->next_spare = h->spare;
+    h->spare = r;
+    h->n_spare++;
+    return;
+  }
   free(r->body);
   free(r);
-  *req_cls = NULL;
 }
 
 static int bind_addr(const struct gw_http_config *cfg, struct sockaddr_storage *ss, int *v6)
@@ -510,6 +541,12 @@ void gw_http_destroy(struct gw_http *h)
     MHD_stop_daemon(h->d);       /* closes what is open: the counts go down to zero */
   ag_timer_destroy(h->ev_sweep); /* after: closing connections still touch the sweep */
   gw_http__admit_destroy(h);
+  while (h->spare) {
+    struct gw_req *r = h->spare;
+    h->spare = r->next_spare;
+    free(r->body);
+    free(r);
+  }
   free(h);
 }
 

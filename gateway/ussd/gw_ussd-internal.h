@@ -25,7 +25,11 @@ struct gw_ussd_hop {
   long long t0_us;
   long long deadline_us; /* ag_mono_us() clock: t0_us + hop_deadline_ms, for every store request */
   char session[GW_USSD_ID_MAX * 4 + 8]; /* the session id quoted for logs */
+  struct gw_ussd_hop *next_spare;       /* in u->spare once finished */
 };
+
+/* As many finished hops as are kept for reuse: a burst's worth, a few MiB at most. */
+#define GW_USSD_SPARE_MAX 256
 
 /* gw_ussd.c */
 /* Counts a hop answered with outcome, and the time it took, in the registry. */

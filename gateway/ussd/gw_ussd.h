@@ -23,12 +23,17 @@ struct gw_ussd {
   struct sess_table *sessions;
   struct store *store;
   struct ag_metric *hops,
-      *hop_seconds; /* families in the server's registry (gw_ussd_metrics_init) */
+      *hop_seconds;          /* families in the server's registry (gw_ussd_metrics_init) */
+  struct gw_ussd_hop *spare; /* owned: finished hops kept for the next ones (no malloc a hop) */
+  size_t n_spare;
 };
 
 /* Registers the hop's families (hops by carrier and outcome, hop latency) in reg, borrowed for
  * the server's life. AG_OK or AG_ENOMEM. */
 int gw_ussd_metrics_init(struct gw_ussd *u, struct ag_metrics *reg);
+
+/* Frees the hops kept for reuse; at the server's end, once no hop is under way. */
+void gw_ussd_cleanup(struct gw_ussd *u);
 
 /* One hop of carrier c, with c's budget; answers are stored under c's name. Returns AG_OK after
  * replying, or AG_AGAIN with req suspended (the reply follows). c is borrowed for the server's

@@ -12,21 +12,40 @@
 void gw_ussd__hop_log(const struct gw_ussd_hop *h, const char *result, int rc)
 {
   long long us = ag_now_us() - h->t0_us; /* one clock read for the metric and the line */
+  char phone[AG_PHONE_MAX];
 
   gw_ussd__count(h->u, h->c, result, us);
-  AG_LOGI("ussd.hop",
-          "carrier=%s session=%s hop=%zu phone=%s effect=%d end=%d result=%s%s%s ms=%.2f",
-          h->c->name, h->session, h->step.n_inputs, h->s ? sess_session_phone_masked(h->s) : "-",
-          (int)h->reply.effect.kind, h->reply.end, result, rc ? " error=" : "",
-          rc ? ag_errname(rc) : "", (double)us / 1000.0);
+  AG_LOGI(
+      "ussd.hop", "carrier=%s session=%s hop=%zu phone=%s effect=%d end=%d result=%s%s%s ms=%.2f",
+      h->c->name, h->session, h->step.n_inputs,
+      h->s ? sess_session_phone_masked(h->s, phone, sizeof(phone)) : "-", (int)h->reply.effect.kind,
+      h->reply.end, result, rc ? " error=" : "", rc ? ag_errname(rc) : "", (double)us / 1000.0);
 }
 
 void gw_ussd__hop_free(struct gw_ussd_hop *h)
 {
+  struct gw_ussd *u = h->u;
+
   if (h->s)
     sess_session_release(h->s);
   gw_ussd_step_cleanup(&h->step);
-  free(h);
+  if (u->n_spare < GW_USSD_SPARE_MAX) {
+    h->next_spare = u->spare;
+    u->spare = h;
+    u->n_spare++;
+  } else {
+    free(h);
+  }
+}
+
+void gw_ussd_cleanup(struct gw_ussd *u)
+{
+  while (u->spare) {
+    struct gw_ussd_hop *h = u->spare;
+    u->spare = h->next_spare;
+    free(h);
+  }
+  u->n_spare = 0;
 }
 
 void gw_ussd__hop_unavailable(struct gw_ussd_hop *h, int rc)

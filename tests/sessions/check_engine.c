@@ -730,8 +730,11 @@ static struct sess_kv mother_answers[] = {
 static struct sess_ctx ctx_shared(struct sess_profile *p, enum sess_lang lang, int father_attempts,
                                   const char *grade, long day)
 {
+  static struct sess_prior people[SESS_MAX_RELATIONS]; /* the profile's people: a pointer now */
   struct sess_ctx ctx = ctx_lang(p, lang, day);
 
+  memset(people, 0, sizeof(people));
+  p->prior = people;
   snprintf(p->grade, sizeof(p->grade), "%s", grade);
   snprintf(p->prior[0].relation, sizeof(p->prior[0].relation), "mother");
   p->prior[0].last_attempt = 1;
