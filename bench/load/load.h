@@ -34,6 +34,7 @@ struct load_parent {
 struct load_req {
   struct load_parent *p;
   int64_t slot_us; /* when the schedule meant it to go */
+  int replied;     /* 1 once its reply (or its I/O error) came */
   struct load_req *next;
 };
 

@@ -2,6 +2,18 @@
  *
  * Usage: aulgate-load [-u HOST:PORT] [-p PATH] [-m first|answer|survey] [-r RATE] [-d SECONDS]
  *                     [-c CONNECTIONS] [-R RUN] [-D CONNINFO] [-C CARRIER]
+ *                     [-g GRACE] [-P PARENTS]
+ *
+ * -P (survey): at most PARENTS parents mid-survey at once. A slot that finds no parent ready for
+ * its next hop and PARENTS already playing waits for one (its latency still runs from the slot).
+ * Without it, a server that falls behind gets ever more new parents: above its capacity the
+ * hops become mostly first screens, and the survey's mix is lost.
+ * The run's rate is what was replied divided by the time from the first slot to the last reply
+ * (at least the run's duration): a server that falls behind takes longer, so its rate is what it
+ * did, not what was offered. After the schedule's end, replies are awaited GRACE seconds (10 by
+ * default); a request still without a reply then is "unanswered", and enters the latency
+ * figures with the time it had waited (a lower bound of its latency). The last line, "summary",
+ * holds the figures as key=value for scripts (bench/run).
  */
 #include "bench/load/load.h"
 
@@ -9,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,13 +47,15 @@ struct run {
   struct event *tick;
   enum mode mode;
   double rate;
-  int64_t t0_us, dur_us;
+  int64_t t0_us, dur_us, grace_us, last_reply_us;
   unsigned run_id;
   struct load_parent *parents; /* owned, [cap] */
   struct load_req *reqs;       /* owned, [cap] */
   size_t cap, n_parents, issued, replied;
+  size_t active, max_active; /* survey: parents playing (a hop in flight, or ready); -P */
   struct load_parent *ready_head, *ready_tail;
-  uint32_t *lat_us; /* owned, [cap]: latency of each reply from its slot */
+  uint32_t *lat_us; /* owned, [cap]: latency of each request from its slot */
+  size_t n_lat;
   uint64_t con, end, http_err, io_err, unexpected, completed;
 };
 
@@ -92,12 +107,17 @@ static void on_reply(void *arg, struct load_req *rq, enum load_outcome o, int st
 {
   struct run *r = arg;
   struct load_parent *p = rq->p;
-  int64_t lat = now_us() - rq->slot_us;
+  int64_t t = now_us(), lat = t - rq->slot_us;
   int last = p->next == (int)load_path_len;
 
   (void)status;
   (void)body;
-  r->lat_us[r->replied++] = (uint32_t)(lat > UINT32_MAX ? UINT32_MAX : lat);
+  rq->replied = 1;
+  r->last_reply_us = t;
+  if (r->mode == MODE_SURVEY)
+    r->active--; /* playing again below if it goes on */
+  r->replied++;
+  r->lat_us[r->n_lat++] = (uint32_t)(lat > UINT32_MAX ? UINT32_MAX : lat);
   switch (o) {
   case LOAD_HTTP_ERROR:
     r->http_err++;
@@ -123,6 +143,7 @@ static void on_reply(void *arg, struct load_req *rq, enum load_outcome o, int st
     p->acked = p->next;
     if (r->mode == MODE_SURVEY) {
       p->next++;
+      r->active++;
       ready_push(r, p);
     }
     return;
@@ -142,14 +163,18 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
   while (r->issued < due && r->issued < r->cap) {
     struct load_parent *p = ready_pop(r);
     struct load_req *rq = &r->reqs[r->issued];
-    if (!p)
+    if (!p) {
+      if (r->max_active && r->active >= r->max_active)
+        break; /* the slot waits for a parent's next hop */
       p = parent_new(r);
+      r->active += r->mode == MODE_SURVEY;
+    }
     rq->p = p;
     rq->slot_us = r->t0_us + (int64_t)((double)r->issued * 1e6 / r->rate);
     r->issued++;
     load_pool_send(r->pool, rq);
   }
-  if (now >= r->dur_us + 10000000 || (now >= r->dur_us && r->replied == r->issued))
+  if (now >= r->dur_us + r->grace_us || (now >= r->dur_us && r->replied == r->issued))
     event_base_loopbreak(r->base);
 }
 
@@ -164,16 +189,17 @@ static double pct(const struct run *r, double q)
 {
   size_t i;
 
-  if (!r->replied)
+  if (!r->n_lat)
     return 0;
-  i = (size_t)(q * (double)(r->replied - 1) + 0.5);
+  i = (size_t)(q * (double)(r->n_lat - 1) + 0.5);
   return (double)r->lat_us[i] / 1000.0;
 }
 
 static void usage(void)
 {
   fprintf(stderr, "usage: aulgate-load [-u HOST:PORT] [-p PATH] [-m first|answer|survey] "
-                  "[-r RATE] [-d SECONDS] [-c CONNECTIONS] [-R RUN] [-D CONNINFO] [-C CARRIER]\n");
+                  "[-r RATE] [-d SECONDS] [-c CONNECTIONS] [-R RUN] [-D CONNINFO] [-C CARRIER] "
+                  "[-g GRACE] [-P PARENTS]\n");
   exit(2);
 }
 
@@ -183,12 +209,16 @@ int main(int argc, char **argv)
   char host[64] = "127.0.0.1";
   const char *path = "/ussd/at", *conninfo = NULL, *carrier = "at", *mode = "survey";
   int port = 18080, conns = 50, opt;
-  double secs = 10;
-  uint64_t acked = 0, found = 0, missing = 0, extra = 0;
+  double secs = 10, grace = 10;
+  uint64_t acked = 0, found = 0, missing = 0, extra = 0, errors;
+  int64_t end_us;
+  double elapsed, cpu;
+  struct rusage ru;
+  int verified;
   char prefix[32];
 
   r.run_id = (unsigned)time(NULL) % 90;
-  while ((opt = getopt(argc, argv, "u:p:m:r:d:c:R:D:C:h")) != -1) {
+  while ((opt = getopt(argc, argv, "u:p:m:r:d:c:R:D:C:g:P:h")) != -1) {
     switch (opt) {
     case 'u':
       if (sscanf(optarg, "%63[^:]:%d", host, &port) != 2)
@@ -218,6 +248,12 @@ int main(int argc, char **argv)
     case 'C':
       carrier = optarg;
       break;
+    case 'g':
+      grace = atof(optarg);
+      break;
+    case 'P':
+      r.max_active = (size_t)atol(optarg);
+      break;
     default:
       usage();
     }
@@ -228,7 +264,7 @@ int main(int argc, char **argv)
     r.mode = MODE_ANSWER;
   else if (strcmp(mode, "survey") != 0)
     usage();
-  if (r.rate <= 0 || secs <= 0 || conns <= 0 || r.rate * secs > 5e6)
+  if (r.rate <= 0 || secs <= 0 || conns <= 0 || r.rate * secs > 5e6 || grace < 0)
     usage();
   r.cap = (size_t)(r.rate * secs) + 1;
   if (r.cap > 1000000) {
@@ -237,6 +273,7 @@ int main(int argc, char **argv)
     return 2;
   }
   r.dur_us = (int64_t)(secs * 1e6);
+  r.grace_us = (int64_t)(grace * 1e6);
   r.parents = calloc(r.cap, sizeof(*r.parents));
   r.reqs = calloc(r.cap, sizeof(*r.reqs));
   r.lat_us = calloc(r.cap, sizeof(*r.lat_us));
@@ -251,31 +288,56 @@ int main(int argc, char **argv)
   r.t0_us = now_us();
   event_base_dispatch(r.base);
 
-  qsort(r.lat_us, r.replied, sizeof(*r.lat_us), cmp_u32);
+  end_us = now_us();
+  /* A request without a reply waited at least until now: it enters the latency figures so. */
+  for (size_t i = 0; i < r.issued; i++) {
+    if (!r.reqs[i].replied) {
+      int64_t lat = end_us - r.reqs[i].slot_us;
+      r.lat_us[r.n_lat++] = (uint32_t)(lat > UINT32_MAX ? UINT32_MAX : lat);
+    }
+  }
+  qsort(r.lat_us, r.n_lat, sizeof(*r.lat_us), cmp_u32);
+  elapsed = (double)(r.last_reply_us - r.t0_us) / 1e6;
+  if (elapsed < secs)
+    elapsed = secs;
+  getrusage(RUSAGE_SELF, &ru);
+  cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+        (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  errors = r.http_err + r.io_err + r.unexpected;
   for (size_t i = 0; i < r.n_parents; i++)
     for (int h = 1; h <= r.parents[i].acked; h++)
       acked += load_hop_stores(h) != 0;
   printf("mode %s, offered %.0f/s for %.0f s on %d connections, run %u\n", mode, r.rate, secs,
          conns, r.run_id);
-  printf("  sent %zu, replied %zu (%.0f/s): CON %llu, END %llu, HTTP errors %llu, I/O errors "
-         "%llu, unexpected %llu, surveys completed %llu\n",
-         r.issued, r.replied, (double)r.replied / secs, (unsigned long long)r.con,
+  printf("  sent %zu, replied %zu in %.2f s (%.0f/s): CON %llu, END %llu, HTTP errors %llu, "
+         "I/O errors %llu, unexpected %llu, unanswered %zu, surveys completed %llu\n",
+         r.issued, r.replied, elapsed, (double)r.replied / elapsed, (unsigned long long)r.con,
          (unsigned long long)r.end, (unsigned long long)r.http_err, (unsigned long long)r.io_err,
-         (unsigned long long)r.unexpected, (unsigned long long)r.completed);
+         (unsigned long long)r.unexpected, r.issued - r.replied, (unsigned long long)r.completed);
   printf("  latency from the schedule, ms: p50 %.2f p95 %.2f p99 %.2f p99.9 %.2f max %.2f\n",
          pct(&r, 0.50), pct(&r, 0.95), pct(&r, 0.99), pct(&r, 0.999), pct(&r, 1.0));
-  if (conninfo && r.mode != MODE_FIRST) {
+  printf("  aulgate-load's own CPU: %.0f%% of one core\n", 100.0 * cpu / elapsed);
+  verified = conninfo && r.mode != MODE_FIRST;
+  if (verified) {
     snprintf(prefix, sizeof(prefix), "L%u-", r.run_id);
     if (load_check(conninfo, carrier, prefix, r.parents, r.n_parents, &found, &missing, &extra))
       return 1;
     printf("  answers acknowledged %llu, found in PostgreSQL %llu (%.0f/s), missing %llu, "
            "committed but not acknowledged %llu\n",
-           (unsigned long long)acked, (unsigned long long)found, (double)found / secs,
+           (unsigned long long)acked, (unsigned long long)found, (double)found / elapsed,
            (unsigned long long)missing, (unsigned long long)extra);
   } else if (r.mode != MODE_FIRST) {
     printf("  answers acknowledged %llu: not verified (no -D), so not counted\n",
            (unsigned long long)acked);
   }
+  /* acked: answers acknowledged per second (durable or not); verified: those found stored,
+   * per second, or -1 when nothing was looked up (first screens, or no -D). */
+  printf("summary mode=%s offered=%.0f achieved=%.0f p50=%.2f p99=%.2f p999=%.2f max=%.2f "
+         "errors=%llu unanswered=%zu acked=%.0f verified=%.0f missing=%llu load_cpu=%.0f\n",
+         mode, r.rate, (double)r.replied / elapsed, pct(&r, 0.50), pct(&r, 0.99), pct(&r, 0.999),
+         pct(&r, 1.0), (unsigned long long)errors, r.issued - r.replied, (double)acked / elapsed,
+         verified ? (double)found / elapsed : -1.0, (unsigned long long)missing,
+         100.0 * cpu / elapsed);
   load_pool_destroy(r.pool);
   event_free(r.tick);
   event_base_free(r.base);
