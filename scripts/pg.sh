@@ -201,12 +201,34 @@ EOF
     >>"$PG_DATA/postgresql.conf"
 }
 
+# shared_buffers: a sixteenth of the machine's memory, between 128 MB and 1 GB (a development
+# machine runs other things, and several checkouts may each run a cluster).
+shared_buffers_mb() {
+  local kb
+  kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null || echo 0)
+  kb=$((kb / 16 / 1024))
+  [ "$kb" -ge 128 ] || kb=128
+  [ "$kb" -le 1024 ] || kb=1024
+  echo "$kb"
+}
+
+# The workload's settings (docs/postgresql.md says why each): many small commits of a few rows.
+# Durability is never traded: fsync, synchronous_commit and full_page_writes stay on.
 write_local_conf() {
   write_pg_file "$PG_DATA/aulgate-local.conf" <<EOF
 # Written by scripts/pg.sh at every start: do not edit.
 listen_addresses = '127.0.0.1'
 port = $AULGATE_PG_PORT
 unix_socket_directories = $(pg_quote "$PG_RUN")
+fsync = on
+synchronous_commit = on
+full_page_writes = on
+shared_buffers = '$(shared_buffers_mb)MB'
+wal_compression = lz4
+max_wal_size = '4GB'
+min_wal_size = '512MB'
+checkpoint_timeout = '15min'
+checkpoint_completion_target = 0.9
 EOF
 }
 

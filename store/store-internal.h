@@ -23,8 +23,11 @@ struct store__stmt {
   int nparams;
   const char *sql;
 };
-extern const struct store__stmt store__stmt_answer, store__stmt_attempt, store__stmt_sms,
-    store__stmt_profile, store__stmt_lang, store__stmt_guard;
+extern const struct store__stmt store__stmt_attempt, store__stmt_sms, store__stmt_profile,
+    store__stmt_lang, store__stmt_guard, store__stmt_answers;
+/* An answer's item: never sent alone (its sql is NULL); all the answers of a batch go out last,
+ * in one store__stmt_answers (store_answers_many.c). */
+extern const struct store__stmt store__stmt_answer;
 
 struct store__item;
 /* Completes an item that reads rows: res is its result (borrowed, NULL unless rc is AG_OK). Must
@@ -37,10 +40,10 @@ struct store__item {
   const struct store__stmt *stmt;
   store_cb cb;         /* writes: counted in the stats, then called */
   store__done_fn done; /* reads: instead of cb */
-  /* Writes whose statement answers with a row saying what it did: AG_OK, or the error the row
-   * means (res borrowed). NULL: the commit is the answer. */
-  int (*check)(const PGresult *res);
-  int checked; /* check ran on the statement's row, when it arrived: its verdict is check_rc */
+  /* An answer: its batch's statement says what it did with it (store__answers_verdicts): the
+   * commit alone is not the answer. Others: the commit is. */
+  int check;
+  int checked; /* its verdict arrived: check_rc, AG_OK or the error the verdict means */
   int check_rc;
   store_profile_cb rows_cb; /* for done */
   void *arg;
@@ -107,6 +110,13 @@ struct store {
   long long batch_sent_mono;    /* the same on ag_mono_us(); 0: no batch in flight */
   long long connect_start_mono; /* when the connection attempt started; 0: none */
 };
+
+/* store_answers_many.c */
+/* Sends first and the items after it (answers all) as one store__stmt_answers. Returns AG_OK,
+ * AG_ENOMEM or AG_EDB (not sent). */
+int store__answers_send(PGconn *conn, const struct store__item *first);
+/* Reads that statement's rows into the verdicts (checked, check_rc) of first and its followers. */
+void store__answers_verdicts(struct store__item *first, const PGresult *res);
 
 /* store_pg.c: runs every callback of q with rc (what the batch's end says) and frees the items.
  * Orphans (their callback already ran) are only counted (store__late_outcome). */

@@ -10,44 +10,12 @@
 #include <string.h>
 
 /* Timestamps travel as microseconds since the epoch (text), exact in both directions. */
-#define TS_12 "'epoch'::timestamptz + $12::bigint * interval '1 microsecond'"
-#define TS_7  "'epoch'::timestamptz + $7::bigint * interval '1 microsecond'"
-#define TS_6  "'epoch'::timestamptz + $6::bigint * interval '1 microsecond'"
+#define TS_7 "'epoch'::timestamptz + $7::bigint * interval '1 microsecond'"
+#define TS_6 "'epoch'::timestamptz + $6::bigint * interval '1 microsecond'"
 
-/* The answer, and with it the attempt's progress row: only when the answer is new, so a retried
- * hop changes nothing at all. It answers with what happened: 'new', 'same' (a retry: the row of
- * this carrier session and hop holds this very answer) or 'other' (the key is taken by another
- * answer: a reused session id, whose answer must not be acknowledged as stored). A row another
- * transaction committed after this statement's snapshot reads as 'other': refused, never
- * acknowledged unstored. */
-const struct store__stmt store__stmt_answer = {
-    "ans", 15,
-    "WITH ins AS (INSERT INTO responses (respondent, relation, survey_id, survey_version,"
-    " question_id, option, language, carrier, network_code, carrier_session_id, hop,"
-    " received_at, attempt)"
-    " VALUES ($1, $2, $3, $4::int, $5, $6, $7, $8, $9, $10, $11::int, " TS_12 ", $13::int)"
-    " ON CONFLICT ON CONSTRAINT responses_hop_once DO NOTHING RETURNING received_at),"
-    " prog AS (INSERT INTO survey_progress AS p (respondent, relation, survey_id, attempt,"
-    " survey_version, language, status, started_at, updated_at, opened_by)"
-    " SELECT $1, $2, $3, $13::int, $4::int, $7,"
-    " CASE WHEN $14::bool THEN 'done' ELSE 'open' END, received_at, received_at, $15 FROM ins"
-    " ON CONFLICT (respondent, relation, survey_id, attempt) DO UPDATE"
-    " SET updated_at = excluded.updated_at, language = excluded.language,"
-    " status = CASE WHEN p.status = 'done' THEN 'done' ELSE excluded.status END)"
-    " SELECT CASE WHEN EXISTS (SELECT 1 FROM ins) THEN 'new'"
-    " WHEN EXISTS (SELECT 1 FROM responses r WHERE r.carrier = $8 AND r.carrier_session_id = $10"
-    " AND r.hop = $11::int AND r.respondent = $1 AND r.relation = $2 AND r.survey_id = $3"
-    " AND r.attempt = $13::int AND r.question_id = $5 AND r.option = $6) THEN 'same'"
-    " ELSE 'other' END"};
-
-/* The answer's row: stored now or before by a retry of this hop; anything else is not this
- * answer, and the hop must not say it was saved. */
-static int answer_check(const PGresult *res)
-{
-  const char *what = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "";
-
-  return strcmp(what, "new") == 0 || strcmp(what, "same") == 0 ? AG_OK : AG_ESTATE;
-}
+/* The answer, and with it the attempt's progress row: sent with the batch's other answers in
+ * one statement that says what happened to each (store_answers_many.c). */
+const struct store__stmt store__stmt_answer = {"ans", 14, NULL};
 
 const struct store__stmt store__stmt_attempt = {
     "att", 8,
@@ -110,17 +78,23 @@ static int submit(struct store *st, struct store__item *it, long long deadline_u
   it->deadline_us = deadline_us;
   if (is_answer) {
     answer_view(it);
-    it->check = answer_check;
+    it->check = 1; /* its verdict is read by store__answers_verdicts */
   }
   return store__enqueue(st, it);
+}
+
+const char *store__fmt_int(char *buf, size_t len, long long v)
+{
+  snprintf(buf, len, "%lld", v);
+  return buf;
 }
 
 #define FMT_INT(buf, v) store__fmt_int(buf, sizeof(buf), (long long)(v))
 
 int store_submit(struct store *st, const struct store_answer *a, store_cb cb, void *arg)
 {
-  char version[24], hop[24], when[24], attempt[24], opened_by[160];
-  const char *src[15] = {NULL,
+  char version[24], hop[24], when[24], attempt[24];
+  const char *src[14] = {NULL,
                          a->relation,
                          a->survey_id,
                          FMT_INT(version, a->survey_version),
@@ -133,12 +107,10 @@ int store_submit(struct store *st, const struct store_answer *a, store_cb cb, vo
                          FMT_INT(hop, a->hop),
                          FMT_INT(when, a->received_at_us),
                          FMT_INT(attempt, a->attempt > 0 ? a->attempt : 1),
-                         a->final ? "true" : "false",
-                         opened_by};
+                         a->final ? "true" : "false"};
 
   if (store_state(st) != STORE_UP)
     return AG_EDB;
-  snprintf(opened_by, sizeof(opened_by), "%s:%s", a->carrier, a->session_id);
   return submit(st, store__item_create(&store__stmt_answer, src, 0, a->respondent), a->deadline_us,
                 cb, arg, 1);
 }
