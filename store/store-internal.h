@@ -24,7 +24,7 @@ struct store__stmt {
   const char *sql;
 };
 extern const struct store__stmt store__stmt_answer, store__stmt_attempt, store__stmt_sms,
-    store__stmt_profile, store__stmt_lang, store__stmt_guard;
+    store__stmt_profile, store__stmt_lang, store__stmt_guard, store__stmt_tokens, store__stmt_audit;
 
 struct store__item;
 /* Completes an item that reads rows: res is its result (borrowed, NULL unless rc is AG_OK). Must

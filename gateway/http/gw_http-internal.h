@@ -28,6 +28,7 @@ struct gw_http {
   struct ag_timer *ev_sweep;                  /* owned: the request deadline's sweep */
   struct gw_conn *receiving, *receiving_tail; /* connections waiting for a whole request */
   unsigned long long request_timeouts;
+  struct ag_metric *requests; /* aulgate_http_requests_total, or NULL */
 };
 
 struct gw_req {
@@ -48,6 +49,8 @@ struct gw_req {
   struct gw_stream *stream;  /* the stream replied with, while both live */
   size_t n_headers;
   char *headers[GW_HTTP_HEADERS_MAX][2]; /* owned: name, value */
+  void *user;                            /* owned through user_free: the token hook's finding */
+  void (*user_free)(void *);
 };
 
 /* gw_admit.c: admission at accept time. admit: 1 to let sa in. admitted: counts a connection

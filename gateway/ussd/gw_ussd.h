@@ -22,8 +22,8 @@ struct gw_ussd {
   struct sess_content *content; /* the current snapshot: new sessions take a reference */
   struct sess_table *sessions;
   struct store *store;
-  struct ag_metric *hops,
-      *hop_seconds; /* families in the server's registry (gw_ussd_metrics_init) */
+  /* Families in the server's registry (gw_ussd_metrics_init). */
+  struct ag_metric *hops, *hop_seconds, *started;
 };
 
 /* Registers the hop's families (hops by carrier and outcome, hop latency) in reg, borrowed for
