@@ -1,6 +1,7 @@
-/* gw_main.c: the `aulgate` command: serve, migrate, config-doc, dial. */
+/* gw_main.c: the `aulgate` command: serve, migrate, seed, lint, config-doc, dial, token, audit. */
 #include "lib/ag.h"
 #include "lib/ag_config.h"
+#include "gateway/gw_cli.h"
 #include "gateway/gw_server.h"
 #include "sessions/sess.h"
 #include "store/store.h"
@@ -20,6 +21,14 @@ static void usage(FILE *out)
         "       aulgate config-doc                   print the configuration reference\n"
         "       aulgate dial [-u URL] [-n PHONE] [-s SESSION_ID] [-w NETWORK] CODE\n"
         "                                            play a phone against a running gateway\n"
+        "       aulgate token create --role admin|operator|analyst [--region CODE]...\n"
+        "                            [--name LABEL] [--expires DAYS] [-c CONFIG]\n"
+        "                                            make an API token: printed once, only its\n"
+        "                                            SHA-256 is stored\n"
+        "       aulgate token list [-c CONFIG]       the tokens (no secrets)\n"
+        "       aulgate token revoke ID [-c CONFIG]  refuse a token from now on\n"
+        "       aulgate audit [--since TIME|INTERVAL] [--limit N] [-c CONFIG]\n"
+        "                                            the API's audit trail, newest first\n"
         "CONFIG defaults to etc/aulgate.conf when it exists; AULGATE_DB and AULGATE_LISTEN\n"
         "override the db and listen keys.\n",
         out);
@@ -31,10 +40,18 @@ struct args {
   const char *file; /* seed */
 };
 
-static int parse_args(int argc, char **argv, struct args *a)
+static void default_config(struct args *a)
 {
   FILE *probe;
 
+  if (!a->config && (probe = fopen("etc/aulgate.conf", "r")) != NULL) {
+    fclose(probe);
+    a->config = "etc/aulgate.conf";
+  }
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
   a->config = NULL;
   a->dir = "sql/migrations";
   a->file = "content/regions.json";
@@ -51,10 +68,7 @@ static int parse_args(int argc, char **argv, struct args *a)
       return AG_EINVAL;
     }
   }
-  if (!a->config && (probe = fopen("etc/aulgate.conf", "r")) != NULL) {
-    fclose(probe);
-    a->config = "etc/aulgate.conf";
-  }
+  default_config(a);
   return AG_OK;
 }
 
@@ -126,6 +140,29 @@ static int dial_exec(char **argv)
   return 2;
 }
 
+/* `aulgate token ...` and `aulgate audit ...` (gw_cli.h). */
+static int cli_main(int argc, char **argv)
+{
+  struct gw_cli_args ca;
+  struct ag_config cfg;
+  struct args a = {NULL, NULL, NULL};
+  char err[256];
+  int status;
+
+  if (gw_cli_args_parse(argc - 1, argv + 1, &ca, err, sizeof(err))) {
+    fprintf(stderr, "aulgate: %s\n", err);
+    usage(stderr);
+    return 2;
+  }
+  a.config = ca.config;
+  default_config(&a);
+  if (load_config(&a, &cfg))
+    return 2;
+  status = gw_cli_run(&ca, cfg.db, stdout, stderr);
+  ag_config_cleanup(&cfg);
+  return status;
+}
+
 /* Whether a command's arguments ask for its usage: every command answers -h and --help. */
 static int wants_help(int argc, char **argv)
 {
@@ -162,6 +199,8 @@ int main(int argc, char **argv)
   }
   if (strcmp(argv[1], "lint") == 0)
     return lint_main(argc, argv);
+  if (strcmp(argv[1], "token") == 0 || strcmp(argv[1], "audit") == 0)
+    return cli_main(argc, argv);
   if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "migrate") != 0 &&
       strcmp(argv[1], "seed") != 0) {
     fprintf(stderr, "aulgate: unknown command '%s'\n", argv[1]);

@@ -52,6 +52,12 @@ static void routes_build(struct gw_server *srv)
 
   *rt++ = (struct gw_route){"GET", "/healthz", GW_MATCH_EXACT,  GW_AUTH_NONE,
                             0,     NULL,       gw_health_reply, srv};
+  /* Prometheus scrapes from an address of metrics_allow_ips, anyone else shows a token. */
+  *rt++ = (struct gw_route){"GET",          "/metrics",       GW_MATCH_EXACT,
+                            GW_AUTH_TOKEN,  GW_ROLE_OPERATOR, &srv->cfg.metrics_allow_ips,
+                            gw_api_metrics, &srv->api};
+  *rt++ = (struct gw_route){"GET", "/api/v1/whoami", GW_MATCH_EXACT, GW_AUTH_TOKEN, GW_ROLE_ANY,
+                            NULL,  gw_api_whoami,    &srv->api};
   for (size_t i = 0; i < srv->carriers.n; i++) {
     const struct gw_carrier *c = srv->carriers.v[i];
     struct gw_carrier_route *cr = &srv->carrier_routes[i];
@@ -71,12 +77,23 @@ static void routes_build(struct gw_server *srv)
   srv->n_routes = (size_t)(rt - srv->routes);
 }
 
+static const struct ag_metric_def def_sessions_ended = {
+    AG_METRIC_COUNTER,
+    "aulgate_sessions_ended_total",
+    "USSD sessions ended, by carrier and reason: screen (completed: the gateway sent END), idle "
+    "and max (timed out), carrier (ended by the carrier), shutdown, refused.",
+    {"carrier", "reason"},
+    NULL,
+    0};
+
 static void on_session_end(void *arg, struct sess_session *s)
 {
+  struct gw_server *srv = arg;
   char q[600], phone[AG_PHONE_MAX];
   long long now = ag_now_us();
 
-  (void)arg;
+  ag_series_inc(ag_metric_series2(srv->sessions_ended, sess_session_carrier(s),
+                                  sess_end_reason_name(sess_session_ended(s))));
   AG_LOGI("ussd.session_end", "carrier=%s session=%s phone=%s reason=%s hops=%zu ms=%lld",
           sess_session_carrier(s), ag_log_quote(sess_session_id(s), q, sizeof(q)),
           sess_session_phone_masked(s, phone, sizeof(phone)),
@@ -379,8 +396,15 @@ static int setup(struct gw_server *srv)
   srv->store = store_create(srv->base, &scfg);
   srv->sessions = sess_table_create(srv->base, srv->cfg.session_idle_timeout_ms,
                                     srv->cfg.session_max_ms, on_session_end, srv);
+  srv->sessions_ended = ag_metrics_add(srv->metrics, &def_sessions_ended);
+  srv->api.store = srv->store;
+  srv->api.metrics = srv->metrics;
+  if (srv->store)
+    srv->api.tokens =
+        gw_tokens_create(srv->base, srv->store, srv->metrics, srv->cfg.token_refresh_ms);
   if (!srv->store || !srv->sessions || gw_health_setup(srv) ||
-      gw_ussd_metrics_init(&srv->ussd, srv->metrics))
+      gw_ussd_metrics_init(&srv->ussd, srv->metrics) || !srv->sessions_ended || !srv->api.tokens ||
+      gw_api_metrics_init(&srv->api))
     return AG_ENOMEM;
   srv->ussd.cfg = &srv->cfg;
   srv->ussd.secret = &srv->secret;
@@ -388,12 +412,14 @@ static int setup(struct gw_server *srv)
   srv->ussd.sessions = srv->sessions;
   srv->ussd.store = srv->store;
   routes_build(srv);
+  hcfg.metrics = srv->metrics;
   srv->http = gw_http_create(srv->base, &hcfg, srv->routes, srv->n_routes, err, sizeof(err));
   if (!srv->http) {
     AG_LOGE("server.listen", "error=%s", ag_log_quote(err, q, sizeof(q)));
     fprintf(stderr, "aulgate: %s\n", err);
     return AG_EIO;
   }
+  gw_http_set_token(srv->http, gw_tokens_check, &srv->api);
   srv->ev_term = evsignal_new(srv->base, SIGTERM, on_signal, srv);
   srv->ev_int = evsignal_new(srv->base, SIGINT, on_signal, srv);
   srv->ev_hup = evsignal_new(srv->base, SIGHUP, on_reload, srv);
@@ -425,6 +451,7 @@ static void teardown(struct gw_server *srv)
     for (int i = 0; i < 10 && srv->http; i++)
       event_base_loop(srv->base, EVLOOP_NONBLOCK);
   }
+  gw_tokens_destroy(srv->api.tokens); /* after the store: its read has called back */
   if (srv->reload)
     store_places_fetch_cancel(srv->reload->fetch);
   gw_http_destroy(srv->http);

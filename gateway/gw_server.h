@@ -7,6 +7,7 @@
 #define GW_SERVER_H
 
 #include "lib/ag_config.h"
+#include "gateway/api/gw_api.h"
 #include "gateway/http/gw_http.h"
 #include "gateway/ussd/gw_ussd.h"
 #include "lib/ag_metrics.h"
@@ -32,7 +33,7 @@ struct gw_server {
   struct sess_budget budget;    /* the default; a carrier section may set its own */
   struct gw_carriers carriers;  /* resolved once at start */
   struct gw_carrier_route carrier_routes[AG_CARRIERS_MAX];
-  struct gw_route routes[1 + 2 * AG_CARRIERS_MAX]; /* /healthz, then each carrier's */
+  struct gw_route routes[3 + 2 * AG_CARRIERS_MAX]; /* /healthz, the API's, each carrier's */
   size_t n_routes;
   struct sess_table *sessions;
   struct store *store;
@@ -45,6 +46,8 @@ struct gw_server {
   struct gw_reload *reload;          /* owned: the SIGHUP reload in flight, or NULL */
   int reload_again;                  /* a SIGHUP came during that reload */
   struct gw_ussd ussd;               /* what hops borrow; ussd.content follows content */
+  struct gw_api api;                 /* what the API's routes borrow; api.tokens owned */
+  struct ag_metric *sessions_ended;  /* {carrier, reason} */
 };
 
 /* gw_health.c: registers the server's own figures in srv->metrics (AG_OK or AG_ENOMEM), and

@@ -88,6 +88,12 @@ static const struct opt opts[] = {
      "A survey dropped less than this long ago is offered to continue (48 h)."},
     {"shutdown_grace_ms", OPT_INT, OFF(shutdown_grace_ms), 0, 600000, "10000",
      "On SIGTERM/SIGINT, how long to wait for answers being committed."},
+    {"metrics_allow_ips", OPT_IPLIST, OFF(metrics_allow_ips), 0, 0, "127.0.0.1,::1",
+     "Addresses or CIDR networks that may read /metrics without a token (the Prometheus "
+     "scrapers); anyone else needs an operator's or admin's token."},
+    {"token_refresh_ms", OPT_INT, OFF(token_refresh_ms), 1000, 300000, "5000",
+     "How often the API token cache is read from the database: a token created or revoked "
+     "takes effect within this (plus a read); a cache 3 times this old refuses every token."},
 };
 
 #define OFFC(field) offsetof(struct ag_carrier_conf, field)

@@ -65,6 +65,8 @@ struct ag_config {
   long session_max_ms;
   long resume_window_ms;
   long shutdown_grace_ms;
+  struct ag_iplist metrics_allow_ips; /* may read /metrics without a token */
+  long token_refresh_ms;              /* the API token cache's refresh period */
 };
 
 /* Sets every key to its default. cfg must be cleaned up with ag_config_cleanup(). */

@@ -24,7 +24,7 @@ struct store__stmt {
   const char *sql;
 };
 extern const struct store__stmt store__stmt_attempt, store__stmt_sms, store__stmt_profile,
-    store__stmt_lang, store__stmt_guard, store__stmt_answers;
+    store__stmt_lang, store__stmt_guard, store__stmt_answers, store__stmt_tokens, store__stmt_audit;
 /* An answer's item: never sent alone (its sql is NULL); all the answers of a batch go out last,
  * in one store__stmt_answers (store_answers_many.c). */
 extern const struct store__stmt store__stmt_answer;

@@ -244,4 +244,54 @@ int store_places_fetch(struct event_base *base, const char *conninfo, long timeo
 /* Stops a fetch in flight: done runs at once with AG_ECANCELED. */
 void store_places_fetch_cancel(struct store_places_fetch *f);
 
+/* Tokens and the audit trail (store_tokens.c on the loop, store_tokens_cli.c for the commands;
+ * sql/migrations/0009_tokens.sql). */
+
+#define STORE_TOKEN_HASH_LEN 32 /* SHA-256 of the token */
+
+/* One token as the gateway's cache needs it. Strings and hash are borrowed: valid only during
+ * the callback that receives the row. */
+struct store_token {
+  long long id;
+  const char *role;     /* admin, operator, analyst */
+  const char *regions;  /* region codes, comma-separated; "": every region */
+  const uint8_t *hash;  /* STORE_TOKEN_HASH_LEN bytes */
+  long long expires_us; /* wall clock; 0: never */
+  int revoked;
+};
+typedef void (*store_tokens_cb)(void *arg, int rc, const struct store_token *rows, size_t n);
+
+/* Reads every token not revoked more than 30 days ago (those still answer "revoked" rather
+ * than "unknown"), at most 10,000, through the batch engine. Same contract as store_submit(). */
+int store_query_tokens(struct store *st, store_tokens_cb cb, void *arg);
+
+/* One audit row. Strings are borrowed during the call. */
+struct store_audit {
+  long long token_id; /* 0: no token was identified */
+  const char *role;
+  const char *action; /* "whoami", "sessions.end"... */
+  const char *target;
+  int status; /* the HTTP status the caller got (or gets once the row is written) */
+  const char *outcome;
+  const char *request_id;
+};
+/* Queues one audit row for the next batch. Same contract as store_submit(); it is not counted
+ * among the answer writes (aulgate_db_writes_total). */
+int store_submit_audit(struct store *st, const struct store_audit *a, store_cb cb, void *arg);
+
+/* Synchronous, for the commands. Each returns AG_OK, or an error with a line on log. */
+/* Stores a token of role with its hash (never the token). Each of regions[0..n) must be a code
+ * of the regions table (AG_ENOTFOUND names the first that is not). expires_days 0: never. */
+int store_token_create(const char *conninfo, const char *role, const char *const *regions,
+                       size_t n_regions, const char *name, long expires_days,
+                       const uint8_t hash[STORE_TOKEN_HASH_LEN], long long *id /* OUT */,
+                       FILE *log);
+/* Prints the tokens, no secrets: id, role, regions, name, created, expires, revoked. */
+int store_token_list(const char *conninfo, FILE *out, FILE *log);
+/* Marks token id revoked. AG_ENOTFOUND when there is no such token or it is already revoked. */
+int store_token_revoke(const char *conninfo, long long id, FILE *log);
+/* Prints the audit rows at or after since (a timestamp PostgreSQL reads, or an interval such
+ * as "1 hour": that long ago; NULL: all), newest first, at most limit. */
+int store_audit_print(const char *conninfo, const char *since, long limit, FILE *out, FILE *log);
+
 #endif

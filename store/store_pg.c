@@ -20,9 +20,9 @@
 #include <string.h>
 
 /* Prepared on every new connection. */
-static const struct store__stmt *const stmts[] = {&store__stmt_answers, &store__stmt_attempt,
-                                                  &store__stmt_sms,     &store__stmt_profile,
-                                                  &store__stmt_lang,    &store__stmt_guard};
+static const struct store__stmt *const stmts[] = {
+    &store__stmt_answers, &store__stmt_attempt, &store__stmt_sms,    &store__stmt_profile,
+    &store__stmt_lang,    &store__stmt_guard,   &store__stmt_tokens, &store__stmt_audit};
 
 #define item store__item
 

@@ -30,6 +30,7 @@ struct gw_http {
   unsigned long long request_timeouts;
   struct gw_req *spare; /* owned: completed requests kept, with their body buffers, for reuse */
   size_t n_spare;
+  struct ag_metric *requests; /* aulgate_http_requests_total, or NULL */
 };
 
 /* As many completed requests as are kept for reuse (each with a body buffer of up to
@@ -56,6 +57,8 @@ struct gw_req {
   size_t n_headers;
   char *headers[GW_HTTP_HEADERS_MAX][2]; /* owned: name, value */
   struct gw_req *next_spare;             /* in h->spare once completed */
+  void *user;                            /* owned through user_free: the token hook's finding */
+  void (*user_free)(void *);
 };
 
 /* gw_admit.c: admission at accept time. admit: 1 to let sa in. admitted: counts a connection

@@ -10,6 +10,7 @@
 #include "lib/ag.h"
 #include "lib/ag_log.h"
 #include "lib/ag_loop.h"
+#include "lib/ag_metrics.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -130,6 +131,7 @@ static int authorize(struct gw_req *r)
 {
   const union MHD_ConnectionInfo *ci =
       MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const char *why;
   char ip[64];
   int rc;
 
@@ -146,11 +148,18 @@ static int authorize(struct gw_req *r)
     r->early_msg = "caller not on the carrier allow-list";
     return 1;
   case GW_AUTH_TOKEN:
-    rc = r->h->token_fn ? r->h->token_fn(r->h->token_arg, r, r->route->role) : AG_ENOTFOUND;
+    if (r->route->allow && ag_iplist_match(r->route->allow, ci ? ci->client_addr : NULL))
+      return 0;
+    why = NULL;
+    rc = r->h->token_fn ? r->h->token_fn(r->h->token_arg, r, r->route->role, &why) : AG_ENOTFOUND;
     if (rc == AG_OK)
       return 0;
     r->early_status = rc == AG_EDENIED ? MHD_HTTP_FORBIDDEN : MHD_HTTP_UNAUTHORIZED;
-    r->early_msg = rc == AG_EDENIED ? "token not allowed here" : "token missing or invalid";
+    r->early_msg = why                ? why
+                   : rc == AG_EDENIED ? "token not allowed here"
+                                      : "token missing or invalid";
+    if (rc != AG_EDENIED) /* RFC 6750 3: a 401 says which scheme would do */
+      gw_req_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     return 1;
   }
   r->early_status = MHD_HTTP_INTERNAL_SERVER_ERROR; /* an auth kind without a case above */
@@ -365,6 +374,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
   gw_http__conn_done(cls, conn); /* the next request's deadline starts now */
   if (!r)
     return;
+  if (r->status && r->h->requests) {
+    char status[16];
+    snprintf(status, sizeof(status), "%d", r->status);
+    /* The route's path, never the request's: bounded, and no secret path segment. */
+    ag_series_inc(ag_metric_series2(r->h->requests, r->route ? r->route->path : "(none)", status));
+  }
+  if (r->user_free)
+    r->user_free(r->user);
   if (r->stream)
     gw_stream__detach(r->stream);
   if (r->resp)
@@ -457,6 +474,19 @@ struct gw_http *gw_http_create(struct event_base *base, const struct gw_http_con
   h->cfg = *cfg;
   h->routes = routes;
   h->n_routes = n_routes;
+  if (cfg->metrics) {
+    static const struct ag_metric_def def = {
+        AG_METRIC_COUNTER,
+        "aulgate_http_requests_total",
+        "HTTP requests answered, by route (its configured path; (none) when no route matched) "
+        "and status.",
+        {"route", "status"},
+        NULL,
+        0};
+    h->requests = ag_metrics_find(cfg->metrics, def.name);
+    if (!h->requests)
+      h->requests = ag_metrics_add(cfg->metrics, &def);
+  }
   if (!h->cfg.max_streams)
     h->cfg.max_streams = 64;
   if (!h->cfg.stream_buffer)

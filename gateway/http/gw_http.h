@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+struct ag_metrics;
 struct event_base;
 struct gw_http;
 struct gw_req;    /* one request: valid from its handler call until it is replied to */
@@ -33,10 +34,13 @@ enum gw_match {
 enum gw_auth {
   GW_AUTH_NONE,
   GW_AUTH_CARRIER, /* the caller's address is on the route's allow list */
-  GW_AUTH_TOKEN    /* a token of the route's role: checked by the hook of gw_http_set_token() */
+  /* A token of the route's role: checked by the hook of gw_http_set_token(). When the route has
+   * an allow list, an address on it needs no token (a Prometheus scraper on /metrics). */
+  GW_AUTH_TOKEN
 };
 
-enum gw_role { GW_ROLE_OPERATOR, GW_ROLE_ANALYST, GW_ROLE_ADMIN, GW_ROLE_SCHOOL };
+/* GW_ROLE_ANY: any valid token (a route that only tells the caller about its own token). */
+enum gw_role { GW_ROLE_OPERATOR, GW_ROLE_ANALYST, GW_ROLE_ADMIN, GW_ROLE_SCHOOL, GW_ROLE_ANY };
 
 struct gw_route {
   const char *method; /* "GET", "POST" */
@@ -44,14 +48,18 @@ struct gw_route {
   enum gw_match match;
   enum gw_auth auth;
   enum gw_role role;             /* GW_AUTH_TOKEN only */
-  const struct ag_iplist *allow; /* GW_AUTH_CARRIER only; borrowed for the life of the server */
+  const struct ag_iplist *allow; /* GW_AUTH_CARRIER; optional for GW_AUTH_TOKEN; borrowed */
   gw_route_fn fn;
   void *ctx; /* borrowed; given to fn */
 };
 
 /* The token check (issue 10): AG_OK lets the request through, AG_EDENIED answers 403, any other
- * error 401. Without a hook every token route answers 401: a route is never open by default. */
-typedef int (*gw_token_fn)(void *arg, const struct gw_req *req, enum gw_role role);
+ * error 401 (with WWW-Authenticate: Bearer). *why, when the hook sets it, is the JSON error's
+ * text (a static string without quotes or backslashes). The hook may attach what it learnt to
+ * req (gw_req_set_user). Without a hook every token route answers 401: a route is never open
+ * by default. */
+typedef int (*gw_token_fn)(void *arg, struct gw_req *req, enum gw_role role,
+                           const char **why /* OUT */);
 
 struct gw_http_config {
   const char *host; /* numeric IPv4 or IPv6 */
@@ -70,6 +78,9 @@ struct gw_http_config {
    * is. arg is borrowed for the life of the server. */
   int (*trusted)(void *arg, const struct sockaddr *sa);
   void *trusted_arg;
+  /* Counts aulgate_http_requests_total{route,status} when set; borrowed for the life of the
+   * server. */
+  struct ag_metrics *metrics;
 };
 
 /* Binds and starts serving. Returns a new server to free with gw_http_destroy(), or NULL with
@@ -106,6 +117,12 @@ const char *gw_req_peer(const struct gw_req *r, char *buf, size_t len);
 const char *gw_req_body(const struct gw_req *r, size_t *len /* OUT */);
 /* Microseconds since the epoch when the request's headers arrived. */
 long long gw_req_received_us(const struct gw_req *r);
+/* Whom the token hook found (takes ownership: free_fn(user) runs when the request ends), and
+ * reading it back; NULL when the route needs no token or the caller came by address. */
+void gw_req_set_user(struct gw_req *r, void *user, void (*free_fn)(void *));
+void *gw_req_user(const struct gw_req *r);
+/* The status replied, 0 before the reply. */
+int gw_req_status(const struct gw_req *r);
 
 /* How a reply body is handed over (MHD_RESPMEM_*). */
 enum gw_body {

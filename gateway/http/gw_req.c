@@ -165,3 +165,21 @@ int gw_req_reply(struct gw_req *r, int status, const char *content_type, const c
   gw_http__replied(r, status, resp);
   return AG_OK;
 }
+
+void gw_req_set_user(struct gw_req *r, void *user, void (*free_fn)(void *))
+{
+  if (r->user_free)
+    r->user_free(r->user);
+  r->user = user;
+  r->user_free = free_fn;
+}
+
+void *gw_req_user(const struct gw_req *r)
+{
+  return r->user;
+}
+
+int gw_req_status(const struct gw_req *r)
+{
+  return r->status;
+}

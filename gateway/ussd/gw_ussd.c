@@ -32,11 +32,19 @@ static const struct ag_metric_def def_hop_seconds = {
     hop_buckets,
     AG_ARRAY_LEN(hop_buckets)};
 
+static const struct ag_metric_def def_started = {AG_METRIC_COUNTER,
+                                                 "aulgate_sessions_started_total",
+                                                 "USSD sessions started, by carrier.",
+                                                 {"carrier"},
+                                                 NULL,
+                                                 0};
+
 int gw_ussd_metrics_init(struct gw_ussd *u, struct ag_metrics *reg)
 {
   u->hops = ag_metrics_add(reg, &def_hops);
   u->hop_seconds = ag_metrics_add(reg, &def_hop_seconds);
-  return u->hops && u->hop_seconds ? AG_OK : AG_ENOMEM;
+  u->started = ag_metrics_add(reg, &def_started);
+  return u->hops && u->hop_seconds && u->started ? AG_OK : AG_ENOMEM;
 }
 
 void gw_ussd__count(struct gw_ussd *u, const struct gw_carrier *c, const char *outcome,
@@ -137,6 +145,8 @@ static struct sess_session *session_of(struct gw_ussd_hop *h)
     ag_respondent_key(u->secret, h->step.msisdn, respondent);
     s = sess_table_add(u->sessions, h->c->name, h->step.session_id, h->step.msisdn, respondent,
                        u->content, h->t0_us);
+    if (s)
+      ag_series_inc(ag_metric_series1(u->started, h->c->name));
   }
   if (!s) {
     gw_ussd__hop_unavailable(h, AG_ENOMEM);

@@ -240,12 +240,13 @@ static int perform(const struct it_server *s, const char *path, const char *ctyp
     snprintf(h, sizeof(h), "Content-Type: %s", ctype);
     hdr = curl_slist_append(hdr, h);
     hdr = curl_slist_append(hdr, "Expect:"); /* no 100-continue round trip */
-    for (size_t i = 0; extra && extra[i]; i++)
-      hdr = curl_slist_append(hdr, extra[i]);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
   }
+  for (size_t i = 0; extra && extra[i]; i++)
+    hdr = curl_slist_append(hdr, extra[i]);
+  if (hdr)
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
   rc = curl_easy_perform(c);
   if (rc == CURLE_OK) {
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
@@ -260,6 +261,12 @@ static int perform(const struct it_server *s, const char *path, const char *ctyp
 int it_get(const struct it_server *s, const char *path, struct it_resp *r)
 {
   return perform(s, path, NULL, NULL, NULL, 0, r);
+}
+
+int it_get_headers(const struct it_server *s, const char *path, const char *const *headers,
+                   struct it_resp *r)
+{
+  return perform(s, path, NULL, headers, NULL, 0, r);
 }
 
 int it_post(const struct it_server *s, const char *path, const char *ctype, const char *body,

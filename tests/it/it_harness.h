@@ -22,7 +22,7 @@ struct it_server {
 
 struct it_resp {
   long status;
-  char body[4096];
+  char body[65536]; /* /metrics fits */
   char ctype[128];
 };
 
@@ -49,6 +49,9 @@ int it_server_restart(struct it_server *s, int wait_ms);
 int it_server_alive(const struct it_server *s);
 
 int it_get(const struct it_server *s, const char *path, struct it_resp *r);
+/* A GET with extra request headers ("Name: value", NULL-terminated). */
+int it_get_headers(const struct it_server *s, const char *path, const char *const *headers,
+                   struct it_resp *r);
 int it_post(const struct it_server *s, const char *path, const char *ctype, const char *body,
             size_t len, struct it_resp *r);
 /* A form POST with extra request headers ("Name: value", NULL-terminated). */

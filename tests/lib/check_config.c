@@ -45,6 +45,8 @@ static const char *const all_keys[] = {
     "session_max_ms",
     "resume_window_ms",
     "shutdown_grace_ms",
+    "metrics_allow_ips",
+    "token_refresh_ms",
     "carrier.NAME.dialect",
     "carrier.NAME.path",
     "carrier.NAME.allow_ips",
@@ -129,6 +131,8 @@ START_TEST(test_config_defaults_valid)
   ck_assert_int_eq(cfg.session_idle_timeout_ms, 60000);
   ck_assert_int_eq(cfg.session_max_ms, 180000);
   ck_assert_int_eq(cfg.shutdown_grace_ms, 10000);
+  ck_assert_int_eq(cfg.token_refresh_ms, 5000);
+  ck_assert_uint_eq(cfg.metrics_allow_ips.n, 2);
 
   /* No file and no environment: the defaults stay. */
   ck_assert_int_eq(ag_config_load(&cfg, NULL, err, sizeof(err)), AG_OK);
@@ -446,6 +450,8 @@ static const struct {
     {"hop_deadline_ms", "499", "500 to 60000"},
     {"hop_deadline_ms", "60001", "500 to 60000"},
     {"db_commit_margin_ms", "-1", "0 to 30000"},
+    {"token_refresh_ms", "999", "1000 to 300000"},
+    {"token_refresh_ms", "300001", "1000 to 300000"},
 };
 
 START_TEST(test_config_int_refused)

@@ -234,11 +234,12 @@ static int h_firehose(void *ctx, struct gw_req *req)
 }
 
 /* AG_OK for "Bearer admin" on an admin route, AG_EDENIED for any other bearer token. */
-static int token_check(void *arg, const struct gw_req *req, enum gw_role role)
+static int token_check(void *arg, struct gw_req *req, enum gw_role role, const char **why)
 {
   const char *auth = gw_req_header(req, "Authorization");
 
   (void)arg;
+  (void)why;
   if (!auth || strncmp(auth, "Bearer ", 7) != 0)
     return AG_ENOTFOUND;
   return strcmp(auth + 7, "admin") == 0 && role == GW_ROLE_ADMIN ? AG_OK : AG_EDENIED;

@@ -1,0 +1,79 @@
+/* gw_api.h: the operators' API and /metrics, for gateway/: the token check, the audit trail and
+ * the routes, one file per resource (gw_api_tokens.c, gw_api_whoami.c, gw_api_metrics.c).
+ *
+ * Tokens are checked against a cache of the tokens table (hashes only), read through the store's
+ * batch engine every token_refresh_ms, so that the check on the loop never waits for the
+ * database. A token created is usable, and a token revoked refused, from the next refresh that
+ * starts after the commit: within token_refresh_ms plus a read. When the cache cannot be
+ * refreshed (the database is down) it is trusted for at most 3 x token_refresh_ms after the
+ * start of its last good read; then every token is refused (401): revocation takes effect
+ * within 3 x token_refresh_ms in every case.
+ */
+#ifndef GW_API_H
+#define GW_API_H
+
+#include "gateway/http/gw_http.h"
+#include "lib/ag_metrics.h"
+#include "store/store.h"
+
+struct event_base;
+struct gw_tokens;
+
+/* Whom a token names; attached to its request by the check (gw_req_user). */
+struct gw_principal {
+  long long id;
+  enum gw_role role;
+  char regions[512];    /* comma-separated region codes; "": every region */
+  long long expires_us; /* wall clock; 0: never */
+};
+
+/* What the routes share; every pointer borrowed for the server's life. */
+struct gw_api {
+  struct store *store;
+  struct ag_metrics *metrics;
+  struct gw_tokens *tokens;
+  struct ag_series *audit_ok, *audit_failed, *render_seconds; /* gw_api_metrics_init */
+};
+
+/* gw_api_tokens.c */
+/* Starts the cache: a first read at once, then every refresh_ms. Returns a new cache to free
+ * with gw_tokens_destroy() after the store was destroyed (its reads then ended), or NULL. */
+struct gw_tokens *gw_tokens_create(struct event_base *base, struct store *st,
+                                   struct ag_metrics *reg, long refresh_ms);
+void gw_tokens_destroy(struct gw_tokens *t);
+/* The hook for gw_http_set_token() (arg: the struct gw_api). 401 when the header is missing or
+ * malformed, the token unknown, expired or revoked, or the cache too old; 403 when its role is
+ * not the route's (an admin token passes every route). Refusals of a known token are audited. */
+int gw_tokens_check(void *arg, struct gw_req *req, enum gw_role role, const char **why);
+/* Tokens in the cache (tests, /healthz). */
+size_t gw_tokens_count(const struct gw_tokens *t);
+const char *gw_role_name(enum gw_role r);
+
+/* 1 when the principal may see region (a code): its list is empty or holds it. A route that
+ * reads one region's data asks this and refuses with gw_api_refuse(.., 403, ..) otherwise. */
+int gw_api_region_allowed(const struct gw_principal *p, const char *region);
+
+/* Writes an audit row for who (NULL: the request's user) without waiting for it (refusals). A
+ * failure is counted (aulgate_audit_writes_total{outcome="failed"}) and logged, never silent. */
+void gw_api_audit(struct gw_api *api, struct gw_req *req, const struct gw_principal *who,
+                  const char *action, const char *target, int status, const char *outcome);
+/* Replies with body (takes ownership, malloc()ed) once its audit row is committed: reads fail
+ * closed, so when the row cannot be written the caller gets 503 and the data is dropped.
+ * Returns AG_AGAIN (req suspended) or AG_OK (replied already). */
+int gw_api_reply_audited(struct gw_api *api, struct gw_req *req, const char *action,
+                         const char *target, int status, const char *content_type, char *body,
+                         size_t len);
+/* Replies {"error": msg} with status; msg is JSON-escaped. Returns AG_OK. */
+int gw_api_error(struct gw_req *req, int status, const char *msg);
+
+/* gw_api_whoami.c: GET /api/v1/whoami[?region=CODE]: the token's id, role, regions and expiry;
+ * with region, 403 unless the token covers it. Audited. */
+int gw_api_whoami(void *ctx, struct gw_req *req);
+
+/* gw_api_metrics.c: registers the API's families in api->metrics. AG_OK or AG_ENOMEM. */
+int gw_api_metrics_init(struct gw_api *api);
+/* GET /metrics: the registry in the Prometheus text format 0.0.4. Not audited: operational
+ * counters, no personal or survey data, and a scrape every few seconds would bury the trail. */
+int gw_api_metrics(void *ctx, struct gw_req *req);
+
+#endif
