@@ -12,7 +12,7 @@ PACKAGES=(
   check libsubunit-dev
   postgresql postgresql-contrib
   curl clang-format openssl clang libclang-rt-14-dev
-  prometheus
+  prometheus jq
 )
 
 # True when the package is installed (for any architecture).
