@@ -1,0 +1,38 @@
+/* sms.h: the SMS channel (issue 12). For now its first part: how a text goes on the air.
+ *
+ * sms_plan() chooses the coding of a message (GSM-7 when every character is in GSM 03.38's
+ * default alphabet or its extension table, UCS-2 otherwise: Cyrillic never goes out as 7-bit,
+ * where Kannel would turn it into '?') and cuts it into the parts a handset counts: one part of
+ * 160 septets or 70 UTF-16 units, or parts of 153 septets or 67 units when concatenated. A cut
+ * never falls inside a character: not between a surrogate pair's halves, not between an
+ * extension character's escape and its septet (such a part is one unit shorter). The outbox
+ * rate-limits a link in parts, and sends parts as planned here.
+ */
+#ifndef SMS_H
+#define SMS_H
+
+#include "lib/ag_text.h"
+
+#include <stddef.h>
+
+#define SMS_SINGLE_GSM7 160
+#define SMS_SINGLE_UCS2 70
+#define SMS_PART_GSM7   153 /* 160 minus the 6-byte concatenation header, in septets */
+#define SMS_PART_UCS2   67  /* 70 minus the same header, in UTF-16 units */
+#define SMS_MAX_PARTS   16
+
+struct sms_plan {
+  enum ag_enc enc;
+  size_t units;                   /* of the whole text: septets (GSM-7) or UTF-16 units (UCS-2) */
+  size_t parts;                   /* 1 for an empty text */
+  size_t end[SMS_MAX_PARTS];      /* byte offset in the text where each part ends */
+  size_t units_of[SMS_MAX_PARTS]; /* what each part costs */
+};
+
+/* Plans len bytes of utf8 (borrowed) as at most max_parts parts (1..SMS_MAX_PARTS). Returns
+ * AG_OK; AG_EINVAL when the text is not valid UTF-8 (or utf8 is NULL with len > 0, or
+ * max_parts is out of range); AG_E2BIG when it needs more than max_parts parts (out->parts then
+ * says how many it would need, up to SMS_MAX_PARTS + 1, and out->end is not filled). */
+int sms_plan(const char *utf8, size_t len, size_t max_parts, struct sms_plan *out /* OUT */);
+
+#endif
