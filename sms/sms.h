@@ -1,4 +1,5 @@
-/* sms.h: the SMS channel (issue 12). For now its first part: how a text goes on the air.
+/* sms.h: the SMS channel (issue 12). For now: how a text goes on the air (sms_plan), and
+ * whether a parent's message is a keyword such as STOP (sms_keyword_match).
  *
  * sms_plan() chooses the coding of a message (GSM-7 when every character is in GSM 03.38's
  * default alphabet or its extension table, UCS-2 otherwise: Cyrillic never goes out as 7-bit,
@@ -34,5 +35,23 @@ struct sms_plan {
  * max_parts is out of range); AG_E2BIG when it needs more than max_parts parts (out->parts then
  * says how many it would need, up to SMS_MAX_PARTS + 1, and out->end is not filled). */
 int sms_plan(const char *utf8, size_t len, size_t max_parts, struct sms_plan *out /* OUT */);
+
+/* Keywords a parent may send: STOP (opt out) and START (opt in), in one language each. */
+enum sms_kw { SMS_KW_STOP = 1, SMS_KW_START };
+struct sms_keyword {
+  enum sms_kw kind;
+  const char *word; /* UTF-8, any case */
+  const char *lang; /* kk, ru, en: the language of the confirmation */
+};
+/* STOP, СТОП, ТОҚТА, ТОҚТАТУ; START, СТАРТ, БАСТАУ. */
+extern const struct sms_keyword sms_keywords_default[];
+extern const size_t sms_keywords_default_n;
+
+/* The entry of words[0..n_words) (borrowed) that the whole message utf8 (len bytes) is, or NULL.
+ * Case, spaces and punctuation around the word, Kazakh letters typed as Russian ones (ТОКТА) and
+ * Latin look-alikes of Cyrillic letters (CTOП) do not matter; anything else in the message does
+ * ("STOP please" is no keyword). */
+const struct sms_keyword *sms_keyword_match(const char *utf8, size_t len,
+                                            const struct sms_keyword *words, size_t n_words);
 
 #endif
