@@ -15,6 +15,7 @@
 #include "lib/ag_text.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define SMS_SINGLE_GSM7 160
 #define SMS_SINGLE_UCS2 70
@@ -53,5 +54,22 @@ extern const size_t sms_keywords_default_n;
  * ("STOP please" is no keyword). */
 const struct sms_keyword *sms_keyword_match(const char *utf8, size_t len,
                                             const struct sms_keyword *words, size_t n_words);
+
+/* The calendar (sms_calendar.c). */
+
+/* The earliest time at or after now_s (Unix seconds) outside the quiet hours [start_min,
+ * end_min) of the local day (minutes after local midnight; the window may cross midnight, as
+ * 21:00-09:00 does; start_min == end_min: no quiet hours), local time being UTC plus
+ * tz_offset_min (Kazakhstan: +300). A time inside the window is moved to the window's end. */
+int64_t sms_quiet_until(int64_t now_s, int tz_offset_min, int start_min, int end_min);
+
+#define SMS_ROTATION_MAX 256 /* tips of one band */
+
+/* The order in which a band's n_tips tips go out, one cycle: order[k] is the index (into the
+ * band's tips, practice_of[i] the practice of tip i) of the k-th tip sent. Every tip once per
+ * cycle; the core practices (read, count) alternate with the others while both are left; never
+ * one practice twice in a row while another is left; within a practice, the band's order.
+ * Returns AG_OK, or AG_EINVAL (more than SMS_ROTATION_MAX tips, a NULL practice). */
+int sms_rotation(const char *const *practice_of, size_t n_tips, size_t *order /* OUT [n_tips] */);
 
 #endif
