@@ -70,14 +70,16 @@ struct store_attempt {
   long long deadline_us; /* ag_mono_us() clock; 0: none */
 };
 
-/* SMS tips switched on or off. The number is stored here, and only here: the SMS channel needs
- * it (architecture decision 6). */
+/* SMS tips switched on or off, with its event in the consent history. The number is stored
+ * here, and only here, and only while the tips are on: the SMS channel needs it (architecture
+ * decision 6); "off" erases it. */
 struct store_sms {
   const char *msisdn; /* E.164 */
   uint8_t respondent[STORE_RESPONDENT_LEN];
   const char *lang;
   const char *band; /* grade band the tips are chosen for, "" when unknown */
   int active;
+  const char *channel; /* where the parent said so: ussd, sms, api; NULL: ussd */
   int64_t received_at_us;
   long long deadline_us; /* ag_mono_us() clock; 0: none */
 };

@@ -25,14 +25,18 @@ const struct store__stmt store__stmt_attempt = {
     " ON CONFLICT (respondent, relation, survey_id, attempt) DO UPDATE"
     " SET updated_at = excluded.updated_at, language = excluded.language"};
 
+/* The switch and its event in one statement: the number is kept only while the subscription is
+ * on (0011_subscription_history.sql); what stays after "off" is the keyed hash and the history. */
 const struct store__stmt store__stmt_sms = {
-    "sms", 6,
-    "INSERT INTO subscriptions (msisdn, respondent, language, band, active, updated_at)"
-    " VALUES ($1, $2, $3, $4, $5::bool, " TS_6 ")"
-    " ON CONFLICT (msisdn) DO UPDATE SET respondent = excluded.respondent,"
+    "sms", 7,
+    "WITH s AS (INSERT INTO subscriptions (msisdn, respondent, language, band, active, updated_at)"
+    " VALUES (CASE WHEN $5::bool THEN $1 END, $2, $3, $4, $5::bool, " TS_6 ")"
+    " ON CONFLICT (respondent) DO UPDATE SET msisdn = excluded.msisdn,"
     " language = excluded.language,"
     " band = COALESCE(NULLIF(excluded.band, ''), subscriptions.band),"
-    " active = excluded.active, updated_at = excluded.updated_at"};
+    " active = excluded.active, updated_at = excluded.updated_at RETURNING respondent)"
+    " INSERT INTO subscription_events (respondent, action, channel, language, at)"
+    " SELECT respondent, CASE WHEN $5::bool THEN 'on' ELSE 'off' END, $7, $3, " TS_6 " FROM s"};
 
 /* The answer as the before-Sync hook sees it: its fields point into the item's own copies. */
 static void answer_view(struct store__item *it)
@@ -137,12 +141,13 @@ int store_submit_attempt(struct store *st, const struct store_attempt *a, store_
 int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, void *arg)
 {
   char when[24];
-  const char *src[6] = {s->msisdn,
+  const char *src[7] = {s->msisdn,
                         NULL,
                         s->lang,
                         s->band,
                         s->active ? "true" : "false",
-                        FMT_INT(when, s->received_at_us)};
+                        FMT_INT(when, s->received_at_us),
+                        s->channel ? s->channel : "ussd"};
 
   if (store_state(st) != STORE_UP)
     return AG_EDB;

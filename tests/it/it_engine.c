@@ -217,7 +217,7 @@ START_TEST(test_it_tips_and_sms_switch)
   static const char *const by_age[] = {"3", "4"};
   static const char *const sms_on[] = {"4", "1"};
   static const char *const sms_off[] = {"4", "2"};
-  char phone[16], session[96];
+  char phone[16], session[96], resp[65];
   const char *p[1] = {phone};
   struct it_resp r;
   PGresult *res;
@@ -241,9 +241,28 @@ START_TEST(test_it_tips_and_sms_switch)
   PQclear(res);
   it_session_id(session, sizeof(session), "smsoff");
   ck_assert_int_eq(it_play(&srv, session, phone, sms_off, LEN(sms_off), &r), 0);
-  res = PQexecParams(db, "SELECT active FROM subscriptions WHERE msisdn = $1", 1, NULL, p, NULL,
+  /* Off erases the number: no row holds it any more; the keyed hash keeps the switch, and the
+   * history both events with their channel. */
+  res = PQexecParams(db, "SELECT count(*) FROM subscriptions WHERE msisdn = $1", 1, NULL, p, NULL,
                      NULL, 0);
+  ck_assert_str_eq(PQgetvalue(res, 0, 0), "0");
+  PQclear(res);
+  it_respondent_hex(&srv, phone, resp);
+  p[0] = resp;
+  res = PQexecParams(db,
+                     "SELECT active, msisdn IS NULL FROM subscriptions"
+                     " WHERE encode(respondent, 'hex') = $1",
+                     1, NULL, p, NULL, NULL, 0);
+  ck_assert_int_eq(PQntuples(res), 1);
   ck_assert_str_eq(PQgetvalue(res, 0, 0), "f");
+  ck_assert_str_eq(PQgetvalue(res, 0, 1), "t");
+  PQclear(res);
+  res =
+      PQexecParams(db,
+                   "SELECT string_agg(action || ':' || channel || ':' || language, ',' ORDER BY id)"
+                   " FROM subscription_events WHERE encode(respondent, 'hex') = $1",
+                   1, NULL, p, NULL, NULL, 0);
+  ck_assert_str_eq(PQgetvalue(res, 0, 0), "on:ussd:en,off:ussd:en");
   PQclear(res);
 }
 END_TEST
