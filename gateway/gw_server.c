@@ -364,6 +364,8 @@ static int setup(struct gw_server *srv)
                                 .request_timeout_s = (unsigned)srv->cfg.http_request_timeout_s,
                                 .per_ip = (unsigned)srv->cfg.max_connections_per_ip,
                                 .reserved = (unsigned)srv->cfg.carrier_reserved_connections,
+                                /* /api/v1/events: a stalled console costs ~200 KiB, not MiBs */
+                                .stream_sndbuf = 64 * 1024,
                                 .trusted = carrier_address,
                                 .trusted_arg = srv};
   char err[512], q[600];

@@ -86,17 +86,16 @@ static void stream_free(void *cls)
   stream_release(cls);
 }
 
-/* The kernel's send buffer grows by itself up to net.ipv4.tcp_wmem's maximum (4 MiB by
- * default): a client that does not read would hold that much before our own buffer even
- * starts to fill. Capped at the stream buffer's size, a stalled client costs at most about
- * three times stream_buffer (ours, and the kernel's, which doubles what it is given). */
+/* stream_sndbuf: the kernel's send buffer grows by itself up to tcp_wmem's maximum (4 MiB by
+ * default), so a client that does not read would hold that much before stream_buffer even
+ * starts to fill. Capped, a stalled client costs stream_buffer plus twice the cap. */
 static void bound_kernel_buffer(struct gw_stream *s)
 {
   const union MHD_ConnectionInfo *ci =
       MHD_get_connection_info(s->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-  int size = (int)s->h->cfg.stream_buffer;
+  int size = (int)s->h->cfg.stream_sndbuf;
 
-  if (ci)
+  if (ci && size > 0)
     setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
