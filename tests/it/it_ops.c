@@ -144,7 +144,8 @@ START_TEST(test_it_ops_auth_matrix)
   struct it_server gw;
   PGconn *db;
   struct it_resp r;
-  char op[64], an[64], ad[64], buf[8192];
+  char op[64], an[64], ad[64], buf[8192], sql[400];
+  long base;
   const char *gets[] = {"/api/v1/sessions", "/api/v1/stats?window=5m", "/api/v1/events"};
 
   it_up(&gw, &db, conf);
@@ -154,6 +155,7 @@ START_TEST(test_it_ops_auth_matrix)
   wait_known(&gw, op);
   wait_known(&gw, an);
   wait_known(&gw, ad);
+  base = it_count(db, "SELECT COALESCE(max(id), 0) FROM audit");
   for (size_t i = 0; i < 3; i++) {
     ck_assert_int_eq(raw(&gw, "GET", gets[i], NULL, buf, sizeof(buf)), 401);
     ck_assert_msg(strstr(buf, "{\"error\":\"missing token"), "%s", buf);
@@ -164,6 +166,19 @@ START_TEST(test_it_ops_auth_matrix)
   ck_assert_int_eq(raw(&gw, "DELETE", "/api/v1/sessions/at/x", NULL, buf, sizeof(buf)), 401);
   ck_assert_int_eq(raw(&gw, "DELETE", "/api/v1/sessions/at/x", an, buf, sizeof(buf)), 403);
   ck_assert_msg(strstr(buf, "role may not use this route"), "%s", buf);
+  /* Refusals of a known token are audited (the anonymous ones are not). */
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM audit WHERE id > %ld AND outcome = 'role' AND status = 403 AND "
+           "(action IN ('GET /api/v1/sessions', 'GET /api/v1/stats', 'GET /api/v1/events') OR "
+           "action = 'DELETE /api/v1/sessions/at/x')",
+           base);
+  for (int i = 0; i < 60 && it_count(db, sql) < 4; i++)
+    usleep(50 * 1000);
+  ck_assert_int_eq(it_count(db, sql), 4);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM audit WHERE id > %ld AND token_id IS NULL",
+           base);
+  ck_assert_int_eq(it_count(db, sql), 0);
+
   /* The operator and the admin pass; bad parameters are 400 with a JSON error. */
   ck_assert_int_eq(bearer(&gw, "/api/v1/sessions", op, &r), 200);
   ck_assert_int_eq(bearer(&gw, "/api/v1/stats", ad, &r), 200);
@@ -253,11 +268,28 @@ START_TEST(test_it_ops_sessions_end_stats)
     ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "%s", r.body);
   }
 
+  /* The funnel: a session left on the survey's first question (who answers) and ended there
+   * is counted under that question. */
+  {
+    static const char *const head[] = {"1", "1"}; /* Kazakh, the survey */
+    char sid2[64];
+    it_session_id(sid2, sizeof(sid2), "funnel");
+    ck_assert_int_eq(it_play(&gw, sid2, phone, head, 2, &r), 0);
+    ck_assert_int_eq(bearer(&gw, "/api/v1/sessions?limit=1", op, &r), 200);
+    ck_assert_msg(strstr(r.body, "\"file\":\"involvement\",\"screen\":\"relation\""), "%s", r.body);
+    snprintf(path, sizeof(path), "/api/v1/sessions/at/%s", sid2);
+    ck_assert_int_eq(raw(&gw, "DELETE", path, op, buf, sizeof(buf)), 200);
+    ck_assert_int_eq(bearer(&gw, "/api/v1/stats?window=2m", op, &r), 200);
+    ck_assert_msg(strstr(r.body, "\"funnel\":[{\"file\":\"involvement\",\"question\":"
+                                 "\"relation\",\"abandoned\":1}]"),
+                  "%s", r.body);
+  }
+
   /* The trail: the list, the end (and the refused second end), the stats reads. */
   for (int i = 0; i < 60; i++) {
     snprintf(path, sizeof(path),
              "SELECT count(*) FROM audit WHERE id > %ld AND action = 'sessions.end'", base);
-    if (it_count(db, path) >= 3)
+    if (it_count(db, path) >= 4)
       break;
     usleep(50 * 1000);
   }
@@ -265,13 +297,13 @@ START_TEST(test_it_ops_sessions_end_stats)
            "SELECT count(*) FROM audit WHERE id > %ld AND action = 'sessions.end' AND "
            "status = 200 AND target LIKE 'at/%%'",
            base);
-  ck_assert_int_eq(it_count(db, path), 2);
+  ck_assert_int_eq(it_count(db, path), 3);
   snprintf(path, sizeof(path),
            "SELECT count(*) FROM audit WHERE id > %ld AND action = 'sessions.list'", base);
-  ck_assert_int_eq(it_count(db, path), 3);
+  ck_assert_int_eq(it_count(db, path), 4);
   snprintf(path, sizeof(path), "SELECT count(*) FROM audit WHERE id > %ld AND action = 'stats'",
            base);
-  ck_assert_int_eq(it_count(db, path), 3);
+  ck_assert_int_eq(it_count(db, path), 4);
   it_down(&gw, db);
 }
 END_TEST
