@@ -5,8 +5,9 @@
  * drop-off funnel. Audited (aggregated data).
  *
  * GET /api/v1/events streams the same as Server-Sent Events: one event at once, then one a
- * second at most (one timer for every client, running only while there are clients), to at
- * most GW_API_EVENTS_MAX clients (503 beyond). A client that does not read is dropped by
+ * second at most (one timer for every client, running only while there are clients; clients
+ * of the same window share one rendering a tick), to at most GW_API_EVENTS_MAX clients (503
+ * beyond). A client that does not read is dropped by
  * gw_stream when its bounded buffer fills, never buffered without end.
  */
 #include "gateway/api/gw_api.h"
@@ -20,10 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int render(struct gw_api *api, int minutes, unsigned long long seq, struct ag_buf *b)
+/* The stats object, framed as one Server-Sent Event with id seq when sse. */
+static int render(struct gw_api *api, int minutes, int sse, unsigned long long seq,
+                  struct ag_buf *b)
 {
   long long now = ag_now_us();
-  int rc = seq ? ag_buf_printf(b, "id: %llu\nevent: stats\ndata: ", seq) : AG_OK;
+  int rc = sse ? ag_buf_printf(b, "id: %llu\nevent: stats\ndata: ", seq) : AG_OK;
 
   if (rc == AG_OK)
     rc = ag_buf_printf(b,
@@ -32,7 +35,7 @@ static int render(struct gw_api *api, int minutes, unsigned long long seq, struc
   if (rc == AG_OK)
     rc = gw_stats_json(api->stats, now, minutes, b);
   if (rc == AG_OK)
-    rc = ag_buf_adds(b, seq ? "}\n\n" : "}\n");
+    rc = ag_buf_adds(b, sse ? "}\n\n" : "}\n");
   return rc;
 }
 
@@ -48,7 +51,7 @@ int gw_api_stats(void *ctx, struct gw_req *req)
   if (gw_api_parse_window(window, 15, &minutes))
     return gw_api_error(req, 400, "window must be minutes from 1m to 60m (or 1h)");
   ag_buf_init(&b, 1 << 20);
-  rc = render(api, minutes, 0, &b);
+  rc = render(api, minutes, 0, 0, &b);
   body = ag_buf_take(&b, &len);
   if (rc || !body) {
     free(body);
@@ -64,47 +67,79 @@ struct gw_events_client {
   long long last_ms; /* ag_mono_us() / 1000 of the last event sent */
 };
 
+/* One tick's events, one per window asked for: clients with the same window share it. */
+struct rendered {
+  int minutes;
+  char *body; /* owned */
+  size_t len;
+};
+
 struct gw_events {
   struct gw_api *api;
   struct event *tick; /* owned: 1 s, pending only while n > 0 */
   struct gw_events_client c[GW_API_EVENTS_MAX];
   size_t n;
-  unsigned long long seq;
+  unsigned long long seq; /* the tick's number: an event's id, rising for every client */
 };
 
-/* Sends one event to client i unless it had one within the last second. Its stream may end
- * (and be taken out of the list) from here on. */
-static void send_one(struct gw_events *ev, size_t i, long long now_ms)
+/* The event for minutes: from the tick's cache r[*nr], or rendered into it. NULL when out of
+ * memory. */
+static const struct rendered *event_for(struct gw_events *ev, int minutes, struct rendered *r,
+                                        size_t *nr)
+{
+  struct ag_buf b;
+
+  for (size_t i = 0; i < *nr; i++)
+    if (r[i].minutes == minutes)
+      return &r[i];
+  ag_buf_init(&b, 1 << 20);
+  if (render(ev->api, minutes, 1, ev->seq, &b) != AG_OK) {
+    ag_buf_cleanup(&b);
+    return NULL;
+  }
+  r[*nr] = (struct rendered){minutes, NULL, 0};
+  r[*nr].body = ag_buf_take(&b, &r[*nr].len);
+  return r[*nr].body ? &r[(*nr)++] : NULL;
+}
+
+/* Sends client i its event unless it had one within the last second. Its stream may end (and
+ * be taken out of the list) from here on. */
+static void send_one(struct gw_events *ev, size_t i, long long now_ms, struct rendered *r,
+                     size_t *nr)
 {
   struct gw_events_client *c = &ev->c[i];
-  struct ag_buf b;
-  char *body;
-  size_t len;
+  const struct rendered *e;
 
   /* 950, not 1000: the timer's own jitter would otherwise skip every other tick. */
   if (c->last_ms && now_ms - c->last_ms < 950)
     return;
   c->last_ms = now_ms;
-  ag_buf_init(&b, 1 << 20);
-  if (render(ev->api, c->minutes, ++ev->seq, &b) == AG_OK && (body = ag_buf_take(&b, &len))) {
-    gw_stream_write(c->s, body, len); /* AG_E2BIG: dropped, on_end follows */
-    free(body);
-    return;
-  }
-  ag_buf_cleanup(&b);
+  e = event_for(ev, c->minutes, r, nr);
+  if (e)
+    gw_stream_write(c->s, e->body, e->len); /* AG_E2BIG: dropped, on_end follows */
+}
+
+static void rendered_free(struct rendered *r, size_t nr)
+{
+  for (size_t i = 0; i < nr; i++)
+    free(r[i].body);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
   struct gw_events *ev = arg;
   long long now_ms = ag_mono_us() / 1000;
+  struct rendered r[GW_API_EVENTS_MAX];
+  size_t nr = 0;
 
   (void)fd;
   (void)what;
+  ev->seq++;
   /* Downwards: a client that leaves during its write is replaced by the last one, done already. */
   for (size_t i = ev->n; i-- > 0;)
     if (i < ev->n)
-      send_one(ev, i, now_ms);
+      send_one(ev, i, now_ms, r, &nr);
+  rendered_free(r, nr);
 }
 
 static void on_end(void *arg, struct gw_stream *s)
@@ -176,6 +211,11 @@ int gw_api_events(void *ctx, struct gw_req *req)
   snprintf(target, sizeof(target), "%dm", minutes);
   /* Audited when it opens, not held: the stream is a live view; a failed row is counted. */
   gw_api_audit(api, req, NULL, "events", target, 200, "ok");
-  send_one(ev, ev->n - 1, ag_mono_us() / 1000);
+  {
+    struct rendered r[1];
+    size_t nr = 0;
+    send_one(ev, ev->n - 1, ag_mono_us() / 1000, r, &nr);
+    rendered_free(r, nr);
+  }
   return AG_OK;
 }

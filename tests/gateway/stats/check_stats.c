@@ -7,8 +7,10 @@
 #include "tests/support/ag_check.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const long long t0 = 1700000040LL * 1000000; /* the start of a minute */
 
@@ -92,6 +94,33 @@ START_TEST(test_stats_funnel)
 }
 END_TEST
 
+/* What one event costs the loop: the full hour rendered (figures only, printed). */
+START_TEST(test_stats_render_cost)
+{
+  static struct gw_stats st;
+  struct timespec a, b;
+  size_t bytes = 0;
+  const int n = 200;
+
+  for (int m = 0; m < 60; m++)
+    for (int i = 0; i < 50; i++) {
+      gw_stats_hop(&st, i % 7 ? "ok" : "deadline", 1000 * (i + 1), t0 + m * 60000000LL);
+      gw_stats_ended(&st, SESS_END_IDLE, 1, "involvement", i % 2 ? "q1" : "q2",
+                     t0 + m * 60000000LL);
+    }
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  for (int i = 0; i < n; i++) {
+    char *j = json(&st, t0 + 59 * 60000000LL, 60);
+    bytes = strlen(j);
+    free(j);
+  }
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  fprintf(stderr, "check_stats: a 60-minute render: %zu bytes, %.1f us\n", bytes,
+          ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / n / 1e3);
+  ck_assert_uint_gt(bytes, 10000);
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
   Suite *s = suite_create("stats");
@@ -100,6 +129,7 @@ static Suite *stats_suite(void)
   tcase_add_test(tc, test_stats_minutes);
   tcase_add_test(tc, test_stats_quantiles);
   tcase_add_test(tc, test_stats_funnel);
+  tcase_add_test(tc, test_stats_render_cost);
   suite_add_tcase(s, tc);
   return s;
 }
