@@ -74,9 +74,12 @@ void gw_stats_ended(struct gw_stats *st, enum sess_end_reason reason, int questi
 
   if ((int)reason >= 0 && reason < GW_STATS_REASONS)
     b->ended[reason]++;
-  /* Finished (the END screen) or never shown a question: not a drop-off. The END after a
-   * failed commit is the gateway's fault, not the parent's: counted as unavailable hops. */
-  if (!question || reason == SESS_END_SCREEN || !id || !*id)
+  /* A parent who stopped answering (idle, too long), hung up (carrier), or was stuck (operator);
+   * not a finished survey nor the END after a failed commit (SESS_END_SCREEN: the gateway's
+   * fault is in the unavailable hops), nor a shutdown (ours too). */
+  if (!question || !id || !*id ||
+      (reason != SESS_END_IDLE && reason != SESS_END_MAX && reason != SESS_END_CARRIER &&
+       reason != SESS_END_OPERATOR))
     return;
   slug_copy(f, sizeof(f), file);
   slug_copy(q, sizeof(q), id);

@@ -53,8 +53,8 @@ struct gw_stats {
  * taking elapsed_us, at now_us (wall clock). */
 void gw_stats_hop(struct gw_stats *st, const char *outcome, long long elapsed_us, long long now_us);
 void gw_stats_started(struct gw_stats *st, long long now_us);
-/* A session ended for reason (enum sess_end_reason); when it ended without finishing on a
- * survey question (question 1), that question (file, id) is counted in the funnel. */
+/* A session ended for reason; when the parent left it on a survey question (question 1; reason
+ * idle, max, carrier or operator), that question (file, id) is counted in the funnel. */
 void gw_stats_ended(struct gw_stats *st, enum sess_end_reason reason, int question,
                     const char *file, const char *id, long long now_us);
 /* Appends the window's JSON object (the last `minutes` minutes, 1..60, oldest first, the

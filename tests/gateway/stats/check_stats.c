@@ -79,9 +79,10 @@ START_TEST(test_stats_funnel)
   gw_stats_ended(&st, SESS_END_IDLE, 1, "involvement", "q2", t0);
   gw_stats_ended(&st, SESS_END_CARRIER, 1, "involvement", "q5", t0);
   gw_stats_ended(&st, SESS_END_OPERATOR, 1, "involvement", "q5", t0 + 60000000);
-  gw_stats_ended(&st, SESS_END_SCREEN, 1, "involvement", "q2", t0); /* finished */
-  gw_stats_ended(&st, SESS_END_IDLE, 0, "main", "menu", t0);        /* not a question */
-  gw_stats_ended(&st, SESS_END_IDLE, 1, "x\"y", "q\\", t0);         /* never raw in JSON */
+  gw_stats_ended(&st, SESS_END_SCREEN, 1, "involvement", "q2", t0);   /* finished */
+  gw_stats_ended(&st, SESS_END_SHUTDOWN, 1, "involvement", "q2", t0); /* ours, not theirs */
+  gw_stats_ended(&st, SESS_END_IDLE, 0, "main", "menu", t0);          /* not a question */
+  gw_stats_ended(&st, SESS_END_IDLE, 1, "x\"y", "q\\", t0);           /* never raw in JSON */
   j = json(&st, t0 + 60000000, 2);
   ck_assert_msg(strstr(j, "\"funnel\":[{\"file\":\"involvement\",\"question\":\"q5\","
                           "\"abandoned\":2},{\"file\":\"involvement\",\"question\":\"q2\","
