@@ -58,6 +58,17 @@ static void routes_build(struct gw_server *srv)
                             gw_api_metrics, &srv->api};
   *rt++ = (struct gw_route){"GET", "/api/v1/whoami", GW_MATCH_EXACT, GW_AUTH_TOKEN, GW_ROLE_ANY,
                             NULL,  gw_api_whoami,    &srv->api};
+  *rt++ = (struct gw_route){
+      "GET", "/api/v1/sessions",   GW_MATCH_EXACT, GW_AUTH_TOKEN, GW_ROLE_OPERATOR,
+      NULL,  gw_api_sessions_list, &srv->api};
+  *rt++ = (struct gw_route){
+      "DELETE", "/api/v1/sessions",  GW_MATCH_PREFIX, GW_AUTH_TOKEN, GW_ROLE_OPERATOR,
+      NULL,     gw_api_sessions_end, &srv->api};
+  *rt++ = (struct gw_route){"GET", "/api/v1/stats", GW_MATCH_EXACT, GW_AUTH_TOKEN, GW_ROLE_OPERATOR,
+                            NULL,  gw_api_stats,    &srv->api};
+  *rt++ =
+      (struct gw_route){"GET", "/api/v1/events", GW_MATCH_EXACT, GW_AUTH_TOKEN, GW_ROLE_OPERATOR,
+                        NULL,  gw_api_events,    &srv->api};
   for (size_t i = 0; i < srv->carriers.n; i++) {
     const struct gw_carrier *c = srv->carriers.v[i];
     struct gw_carrier_route *cr = &srv->carrier_routes[i];
@@ -94,6 +105,8 @@ static void on_session_end(void *arg, struct sess_session *s)
 
   ag_series_inc(ag_metric_series2(srv->sessions_ended, sess_session_carrier(s),
                                   sess_end_reason_name(sess_session_ended(s))));
+  gw_stats_ended(&srv->stats, sess_session_ended(s), sess_session_question(s), sess_session_file(s),
+                 sess_session_screen(s), now);
   AG_LOGI("ussd.session_end", "carrier=%s session=%s phone=%s reason=%s hops=%zu ms=%lld",
           sess_session_carrier(s), ag_log_quote(sess_session_id(s), q, sizeof(q)),
           sess_session_phone_masked(s, phone, sizeof(phone)),
@@ -351,6 +364,8 @@ static int setup(struct gw_server *srv)
                                 .request_timeout_s = (unsigned)srv->cfg.http_request_timeout_s,
                                 .per_ip = (unsigned)srv->cfg.max_connections_per_ip,
                                 .reserved = (unsigned)srv->cfg.carrier_reserved_connections,
+                                /* /api/v1/events: a stalled console costs ~200 KiB, not MiBs */
+                                .stream_sndbuf = 64 * 1024,
                                 .trusted = carrier_address,
                                 .trusted_arg = srv};
   char err[512], q[600];
@@ -399,18 +414,22 @@ static int setup(struct gw_server *srv)
   srv->sessions_ended = ag_metrics_add(srv->metrics, &def_sessions_ended);
   srv->api.store = srv->store;
   srv->api.metrics = srv->metrics;
+  srv->api.sessions = srv->sessions;
+  srv->api.stats = &srv->stats;
+  srv->api.events = gw_events_create(srv->base, &srv->api);
   if (srv->store)
     srv->api.tokens =
         gw_tokens_create(srv->base, srv->store, srv->metrics, srv->cfg.token_refresh_ms);
   if (!srv->store || !srv->sessions || gw_health_setup(srv) ||
       gw_ussd_metrics_init(&srv->ussd, srv->metrics) || !srv->sessions_ended || !srv->api.tokens ||
-      gw_api_metrics_init(&srv->api))
+      !srv->api.events || gw_api_metrics_init(&srv->api))
     return AG_ENOMEM;
   srv->ussd.cfg = &srv->cfg;
   srv->ussd.secret = &srv->secret;
   srv->ussd.content = srv->content;
   srv->ussd.sessions = srv->sessions;
   srv->ussd.store = srv->store;
+  srv->ussd.stats = &srv->stats;
   routes_build(srv);
   hcfg.metrics = srv->metrics;
   srv->http = gw_http_create(srv->base, &hcfg, srv->routes, srv->n_routes, err, sizeof(err));
@@ -455,6 +474,7 @@ static void teardown(struct gw_server *srv)
   if (srv->reload)
     store_places_fetch_cancel(srv->reload->fetch);
   gw_http_destroy(srv->http);
+  gw_events_destroy(srv->api.events); /* after the server: its streams ended first */
   gw_ussd_cleanup(&srv->ussd);
   sess_table_destroy(srv->sessions);
   if (srv->ev_hup)

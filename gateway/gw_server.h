@@ -33,7 +33,7 @@ struct gw_server {
   struct sess_budget budget;    /* the default; a carrier section may set its own */
   struct gw_carriers carriers;  /* resolved once at start */
   struct gw_carrier_route carrier_routes[AG_CARRIERS_MAX];
-  struct gw_route routes[3 + 2 * AG_CARRIERS_MAX]; /* /healthz, the API's, each carrier's */
+  struct gw_route routes[7 + 2 * AG_CARRIERS_MAX]; /* /healthz, the API's, each carrier's */
   size_t n_routes;
   struct sess_table *sessions;
   struct store *store;
@@ -48,6 +48,7 @@ struct gw_server {
   struct gw_ussd ussd;               /* what hops borrow; ussd.content follows content */
   struct gw_api api;                 /* what the API's routes borrow; api.tokens owned */
   struct ag_metric *sessions_ended;  /* {carrier, reason} */
+  struct gw_stats stats;             /* the operators' per-minute ring (about 300 KiB) */
 };
 
 /* gw_health.c: registers the server's own figures in srv->metrics (AG_OK or AG_ENOMEM), and

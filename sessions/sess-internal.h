@@ -50,17 +50,21 @@ struct sess_session {
   long long created_us;         /* wall clock, for the day count and the logs */
   long long created_ms;         /* sess__mono_ms(): the idle and maximum times run on it */
   const char *carrier;          /* borrowed: the table's copy of the carrier's name */
-  uint32_t last_ms;             /* the latest hop, in ms after created_ms */
-  uint32_t hash;                /* of (carrier, id) */
-  unsigned holds;               /* sess_session_hold() minus sess_session_release() */
-  uint8_t hops;                 /* the highest hop index seen (hops <= SESS_MAX_INPUTS) */
-  uint8_t shown_hop;            /* the highest hop whose screen was shown, and its language: */
-  uint8_t shown_lang;           /* enum sess_lang: what a screen after the end speaks */
+  const char *at_file;          /* borrowed from content: the latest screen shown (operators) */
+  const char *at_screen;
+  uint32_t last_ms;   /* the latest hop, in ms after created_ms */
+  uint32_t hash;      /* of (carrier, id) */
+  unsigned holds;     /* sess_session_hold() minus sess_session_release() */
+  uint8_t hops;       /* the highest hop index seen (hops <= SESS_MAX_INPUTS) */
+  uint8_t shown_hop;  /* the highest hop whose screen was shown, and its language: */
+  uint8_t shown_lang; /* enum sess_lang: what a screen after the end speaks */
   uint8_t shown;
   uint8_t ended;         /* enum sess_end_reason */
   uint8_t profile_state; /* enum sess_profile_state */
   uint8_t n_waiting;
   uint8_t expired; /* ended, and its tombstone time is over: freed when the last hold goes */
+  uint8_t at_question;
+  char network[8]; /* MCC+MNC as the carrier sent it */
   uint8_t respondent[32];
   char msisdn[16]; /* E.164: needed only to switch SMS tips on */
   char id[];       /* NUL-terminated */

@@ -138,6 +138,13 @@ struct sess_reply {
   enum sess_lang lang;
   char text[SESS_SCREEN_MAX]; /* the screen, UTF-8 */
   struct sess_effect effect;  /* of the last input */
+  /* Where the session stands: the content file's id and the node's id, borrowed from the
+   * snapshot; for the engine's own screens (resume offer, tip bands, a tip, the SMS switch, a
+   * closing message) screen is "resume", "tips", "tip", "sms" or "done". question is 1 when the
+   * screen is a question of a survey (what the drop-off funnel counts). */
+  const char *file;
+  const char *screen;
+  int question;
 };
 
 /* Plays inputs[0..n) from the start of content file `entry` and renders the screen that follows
@@ -165,8 +172,11 @@ enum sess_end_reason {
   SESS_END_MAX,     /* longer than session_max_ms */
   SESS_END_CARRIER, /* the carrier's end-of-session notification */
   SESS_END_SHUTDOWN,
-  SESS_END_REFUSED /* taken out of the table: the caller is not the session's (sess_table_forget) */
+  SESS_END_REFUSED, /* taken out of the table: the caller is not the session's (sess_table_forget)
+                     */
+  SESS_END_OPERATOR /* an operator ended it (DELETE /api/v1/sessions/...) */
 };
+#define SESS_END_NREASONS (SESS_END_OPERATOR + 1)
 const char *sess_end_reason_name(enum sess_end_reason r);
 
 /* One live (or ended) session, owned by the table: opaque, read through the accessors below. */
@@ -228,6 +238,20 @@ enum sess_lang sess_session_lang(const struct sess_session *s);
 /* The screen of hop `hop` was shown in lang: the language of the latest one is what a screen
  * after the session's end speaks (sess_session_lang), not the one remembered from before. */
 void sess_session_shown(struct sess_session *s, size_t hop, enum sess_lang lang);
+/* The screen of the latest hop shown (sess_reply's file, screen, question), kept as borrowed
+ * pointers into the session's own content snapshot (it holds a reference): NULL before any. */
+void sess_session_at(struct sess_session *s, const struct sess_reply *r);
+const char *sess_session_file(const struct sess_session *s);
+const char *sess_session_screen(const struct sess_session *s);
+int sess_session_question(const struct sess_session *s);
+/* The carrier's network code (MCC+MNC, at most 7 characters kept; "" when none was sent). */
+void sess_session_set_network(struct sess_session *s, const char *code);
+const char *sess_session_network(const struct sess_session *s);
+/* Milliseconds since the session started, and since its latest hop (now_ms: sess_mono_ms()). */
+long long sess_session_age_ms(const struct sess_session *s, long long now_ms);
+long long sess_session_idle_ms(const struct sess_session *s, long long now_ms);
+/* The monotonic clock the table runs on, in ms. */
+long long sess_mono_ms(void);
 
 /* The caller's profile. A session starts without it; the first hop that needs it loads it (the
  * gateway reads the database: sessions/ never does), later hops wait for that same load. */
@@ -246,5 +270,9 @@ int sess_profile_wait(struct sess_session *s, struct sess_waiter *w, int *load /
 void sess_profile_settle(struct sess_session *s, int rc, struct sess_profile *p);
 
 size_t sess_table_live(const struct sess_table *t);
+/* Calls fn for every live session (not the tombstones), in no order. fn must not add, end or
+ * forget sessions. O(buckets + sessions): a pointer walk, no allocation. */
+void sess_table_each(struct sess_table *t, void (*fn)(void *arg, struct sess_session *s),
+                     void *arg);
 
 #endif

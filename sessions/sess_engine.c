@@ -468,6 +468,20 @@ static void apply(struct run *r, const char *in)
     apply_engine_screen(r, in);
 }
 
+/* Where the run stands, for operators (sess_reply.file, .screen, .question). */
+static void screen_of(const struct run *r, struct sess_reply *out)
+{
+  static const char *const names[] = {"", "resume", "tips", "tip", "sms", "done"};
+
+  out->file = r->file >= 0 ? file_of(r)->id : "";
+  out->screen = names[r->scr];
+  out->question = 0;
+  if (r->scr == SCR_NODE) {
+    out->screen = node_of(r)->id;
+    out->question = file_of(r)->is_survey && node_of(r)->type != SESS_NODE_END;
+  }
+}
+
 int sess_replay(const struct sess_content *c, const struct sess_budget *budget, const char *entry,
                 const struct sess_ctx *ctx, const char *const *inputs, size_t n,
                 struct sess_reply *out)
@@ -504,5 +518,6 @@ int sess_replay(const struct sess_content *c, const struct sess_budget *budget, 
              (r.scr == SCR_NODE && node_of(&r)->type == SESS_NODE_END);
   out->lang = r.lang;
   out->effect = r.eff;
+  screen_of(&r, out);
   return AG_OK;
 }

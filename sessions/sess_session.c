@@ -8,6 +8,7 @@
 #include "lib/ag.h"
 #include "lib/ag_phone.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *sess_session_id(const struct sess_session *s)
@@ -80,6 +81,53 @@ void sess_session_shown(struct sess_session *s, size_t hop, enum sess_lang lang)
   s->shown = 1;
   s->shown_hop = hop > UINT8_MAX ? UINT8_MAX : (uint8_t)hop;
   s->shown_lang = (uint8_t)lang;
+}
+
+void sess_session_at(struct sess_session *s, const struct sess_reply *r)
+{
+  s->at_file = r->file;
+  s->at_screen = r->screen;
+  s->at_question = r->question != 0;
+}
+
+const char *sess_session_file(const struct sess_session *s)
+{
+  return s->at_file;
+}
+
+const char *sess_session_screen(const struct sess_session *s)
+{
+  return s->at_screen;
+}
+
+int sess_session_question(const struct sess_session *s)
+{
+  return s->at_question;
+}
+
+void sess_session_set_network(struct sess_session *s, const char *code)
+{
+  snprintf(s->network, sizeof(s->network), "%s", code ? code : "");
+}
+
+const char *sess_session_network(const struct sess_session *s)
+{
+  return s->network;
+}
+
+long long sess_session_age_ms(const struct sess_session *s, long long now_ms)
+{
+  return now_ms - s->created_ms;
+}
+
+long long sess_session_idle_ms(const struct sess_session *s, long long now_ms)
+{
+  return now_ms - s->created_ms - (long long)s->last_ms;
+}
+
+long long sess_mono_ms(void)
+{
+  return sess__mono_ms();
 }
 
 int sess_profile_wait(struct sess_session *s, struct sess_waiter *w, int *load)

@@ -56,6 +56,8 @@ const char *sess_end_reason_name(enum sess_end_reason r)
     return "shutdown";
   case SESS_END_REFUSED:
     return "refused";
+  case SESS_END_OPERATOR:
+    return "operator";
   }
   return "?";
 }
@@ -324,4 +326,12 @@ void sess_table_forget(struct sess_session *s)
 size_t sess_table_live(const struct sess_table *t)
 {
   return t->live;
+}
+
+void sess_table_each(struct sess_table *t, void (*fn)(void *arg, struct sess_session *s), void *arg)
+{
+  for (size_t b = 0; b < t->n_buckets; b++)
+    for (struct sess_session *s = t->buckets[b]; s; s = s->hash_next)
+      if (s->ended == SESS_LIVE)
+        fn(arg, s);
 }

@@ -13,11 +13,16 @@
 #define GW_API_H
 
 #include "gateway/http/gw_http.h"
+#include "gateway/stats/gw_stats.h"
 #include "lib/ag_metrics.h"
+#include "sessions/sess.h"
 #include "store/store.h"
 
 struct event_base;
+struct gw_events;
 struct gw_tokens;
+
+#define GW_API_EVENTS_MAX 16 /* Server-Sent Events clients at once: operators' consoles */
 
 /* Whom a token names; attached to its request by the check (gw_req_user). */
 struct gw_principal {
@@ -32,6 +37,9 @@ struct gw_api {
   struct store *store;
   struct ag_metrics *metrics;
   struct gw_tokens *tokens;
+  struct sess_table *sessions; /* the live sessions (list, end) */
+  struct gw_stats *stats;      /* the per-minute ring the hop path feeds */
+  struct gw_events *events;    /* owned by the server: gw_events_create() */
   struct ag_series *audit_ok, *audit_failed, *render_seconds; /* gw_api_metrics_init */
 };
 
@@ -75,5 +83,24 @@ int gw_api_metrics_init(struct gw_api *api);
 /* GET /metrics: the registry in the Prometheus text format 0.0.4. Not audited: operational
  * counters, no personal or survey data, and a scrape every few seconds would bury the trail. */
 int gw_api_metrics(void *ctx, struct gw_req *req);
+
+/* gw_api_sessions.c: GET /api/v1/sessions[?carrier=&min_idle=S&limit=N]: live sessions, the
+ * longest idle first (limit 1..1000, default 100), numbers masked. Audited. */
+int gw_api_sessions_list(void *ctx, struct gw_req *req);
+/* DELETE /api/v1/sessions/{carrier}/{id}: ends a live session (reason "operator"); its next hop
+ * gets the polite END in its language. 404 when there is no live session. Audited. */
+int gw_api_sessions_end(void *ctx, struct gw_req *req);
+
+/* gw_api_stats.c: GET /api/v1/stats[?window=15m]: the per-minute figures (1..60 minutes) and
+ * the drop-off funnel. Audited. */
+int gw_api_stats(void *ctx, struct gw_req *req);
+/* GET /api/v1/events[?window=15m]: the same as Server-Sent Events, one a second at most, to at
+ * most GW_API_EVENTS_MAX clients (503 beyond). Audited when it opens. */
+int gw_api_events(void *ctx, struct gw_req *req);
+/* The clients' list and their one timer. Free with gw_events_destroy() after the HTTP server
+ * (which ends every stream first). NULL when out of memory. */
+struct gw_events *gw_events_create(struct event_base *base, struct gw_api *api);
+void gw_events_destroy(struct gw_events *ev);
+size_t gw_events_clients(const struct gw_events *ev);
 
 #endif

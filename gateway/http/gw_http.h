@@ -72,8 +72,12 @@ struct gw_http_config {
   unsigned request_timeout_s;
   unsigned max_streams; /* open streamed replies; 0: 64 */
   size_t stream_buffer; /* bytes a stream holds for a slow client before dropping it; 0: 64 KiB */
-  unsigned per_ip;      /* connections one untrusted address may hold; 0: no limit */
-  unsigned reserved;    /* slots an untrusted address may not take (kept for carriers); 0: none */
+  /* The kernel's send buffer of a stream's socket (SO_SNDBUF; the kernel doubles it); 0: the
+   * kernel's own, which grows by itself up to net.ipv4.tcp_wmem's maximum (4 MiB by default)
+   * before stream_buffer even starts to fill for a client that does not read. */
+  size_t stream_sndbuf;
+  unsigned per_ip;   /* connections one untrusted address may hold; 0: no limit */
+  unsigned reserved; /* slots an untrusted address may not take (kept for carriers); 0: none */
   /* Whether an address is trusted (a carrier's): exempt from per_ip and reserved. NULL: none
    * is. arg is borrowed for the life of the server. */
   int (*trusted)(void *arg, const struct sockaddr *sa);

@@ -86,6 +86,19 @@ static void stream_free(void *cls)
   stream_release(cls);
 }
 
+/* stream_sndbuf: the kernel's send buffer grows by itself up to tcp_wmem's maximum (4 MiB by
+ * default), so a client that does not read would hold that much before stream_buffer even
+ * starts to fill. Capped, a stalled client costs stream_buffer plus twice the cap. */
+static void bound_kernel_buffer(struct gw_stream *s)
+{
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(s->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+  int size = (int)s->h->cfg.stream_sndbuf;
+
+  if (ci && size > 0)
+    setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 struct gw_stream *gw_req_stream(struct gw_req *r, int status, const char *content_type,
                                 gw_stream_end_fn on_end, void *arg)
 {
@@ -117,6 +130,7 @@ struct gw_stream *gw_req_stream(struct gw_req *r, int status, const char *conten
   s->on_end = on_end;
   s->arg = arg;
   r->stream = s;
+  bound_kernel_buffer(s);
   gw_http__replied(r, status, resp);
   return s;
 }

@@ -52,6 +52,8 @@ void gw_ussd__count(struct gw_ussd *u, const struct gw_carrier *c, const char *o
 {
   ag_series_inc(ag_metric_series2(u->hops, c->name, outcome));
   ag_series_observe(ag_metric_series1(u->hop_seconds, c->name), (double)elapsed_us / 1e6);
+  if (u->stats)
+    gw_stats_hop(u->stats, outcome, elapsed_us, ag_now_us());
 }
 
 void gw_ussd__reply_screen(struct gw_req *req, const struct gw_carrier *c, int end,
@@ -145,8 +147,12 @@ static struct sess_session *session_of(struct gw_ussd_hop *h)
     ag_respondent_key(u->secret, h->step.msisdn, respondent);
     s = sess_table_add(u->sessions, h->c->name, h->step.session_id, h->step.msisdn, respondent,
                        u->content, h->t0_us);
-    if (s)
+    if (s) {
       ag_series_inc(ag_metric_series1(u->started, h->c->name));
+      if (u->stats)
+        gw_stats_started(u->stats, h->t0_us);
+      sess_session_set_network(s, h->step.network_code);
+    }
   }
   if (!s) {
     gw_ussd__hop_unavailable(h, AG_ENOMEM);

@@ -9,6 +9,7 @@
 
 #include "gateway/carriers/gw_carrier.h"
 #include "gateway/http/gw_http.h"
+#include "gateway/stats/gw_stats.h"
 #include "lib/ag_config.h"
 #include "lib/ag_metrics.h"
 #include "lib/ag_secret.h"
@@ -22,6 +23,7 @@ struct gw_ussd {
   struct sess_content *content; /* the current snapshot: new sessions take a reference */
   struct sess_table *sessions;
   struct store *store;
+  struct gw_stats *stats; /* the operators' per-minute ring; NULL: not fed */
   /* Families in the server's registry (gw_ussd_metrics_init). */
   struct ag_metric *hops, *hop_seconds, *started;
   struct gw_ussd_hop *spare; /* owned: finished hops kept for the next ones (no malloc a hop) */

@@ -90,6 +90,8 @@ static void hop_run(struct gw_ussd_hop *h)
     return;
   }
   sess_session_shown(s, h->step.n_inputs, h->reply.lang);
+  if (h->step.n_inputs >= sess_session_hops(s)) /* not a retry of an earlier hop */
+    sess_session_at(s, &h->reply);
   if (gw_ussd__submit_effect(h) > 0) {
     gw_req_suspend(h->req); /* no-op wait when already suspended for the profile */
     return;
