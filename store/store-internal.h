@@ -24,7 +24,8 @@ struct store__stmt {
   const char *sql;
 };
 extern const struct store__stmt store__stmt_attempt, store__stmt_sms, store__stmt_profile,
-    store__stmt_lang, store__stmt_guard, store__stmt_answers, store__stmt_tokens, store__stmt_audit;
+    store__stmt_lang, store__stmt_guard, store__stmt_expire, store__stmt_answers,
+    store__stmt_tokens, store__stmt_audit;
 /* An answer's item: never sent alone (its sql is NULL); all the answers of a batch go out last,
  * in one store__stmt_answers (store_answers_many.c). */
 extern const struct store__stmt store__stmt_answer;
@@ -112,6 +113,7 @@ struct store {
   long long batch_sent_us;      /* when the batch in flight went out (wall clock) */
   long long batch_sent_mono;    /* the same on ag_mono_us(); 0: no batch in flight */
   long long connect_start_mono; /* when the connection attempt started; 0: none */
+  long reads_unexpired;         /* profile reads since the last store__stmt_expire went out */
 };
 
 /* store_answers_many.c */
@@ -125,6 +127,10 @@ void store__answers_verdicts(struct store__item *first, const PGresult *res);
 /* Sends the n profile reads from first on (consecutive) as one store__stmt_profile. Returns
  * AG_OK, AG_ENOMEM or AG_EDB (not sent). */
 int store__profiles_send(PGconn *conn, const struct store__item *first, size_t n);
+/* Sends store__stmt_expire for 2 x reads rows. Returns AG_OK or AG_EDB (not sent). */
+int store__expire_send(PGconn *conn, long reads);
+/* How many profile reads may pass before their expiry statement goes out. */
+#define STORE__EXPIRE_EVERY 32
 /* Gives each of those reads its rows of res; the last of them owns res. */
 void store__profiles_split(struct store__item *first, size_t n, PGresult *res);
 

@@ -21,8 +21,9 @@
 
 /* Prepared on every new connection. */
 static const struct store__stmt *const stmts[] = {
-    &store__stmt_answers, &store__stmt_attempt, &store__stmt_sms,    &store__stmt_profile,
-    &store__stmt_lang,    &store__stmt_guard,   &store__stmt_tokens, &store__stmt_audit};
+    &store__stmt_answers, &store__stmt_attempt, &store__stmt_sms,
+    &store__stmt_profile, &store__stmt_lang,    &store__stmt_guard,
+    &store__stmt_tokens,  &store__stmt_audit,   &store__stmt_expire};
 
 #define item store__item
 
@@ -538,6 +539,14 @@ static void batch_send(struct store *st)
     if (store__answers_send(st->conn, first_answer) != AG_OK)
       goto failed;
     st->pending_queries++;
+  }
+  /* After every item's statement, so that no item reads its result (st->reading). */
+  st->reads_unexpired += (long)n_profiles;
+  if (st->reads_unexpired >= STORE__EXPIRE_EVERY) {
+    if (store__expire_send(st->conn, st->reads_unexpired) != AG_OK)
+      goto failed;
+    st->pending_queries++;
+    st->reads_unexpired = 0;
   }
   if (store__run_before_sync(st) != AG_OK || store__deadline_guard(st) != AG_OK ||
       PQpipelineSync(st->conn) != 1)

@@ -43,11 +43,8 @@
 /* Every profile read of a batch in one statement (issue 9), as the answers
  * (store_answers_many.c): the reads travel as parallel arrays (respondent as hex, survey,
  * window, carrier, session id), each read's rows come back under its position (ord), and each
- * gets the verdict its own statement gave it before, in the same order of events (the expired
- * rows are deleted by ctid, locked: a join on the key made the generic plan scan the table):
- * inp: the reads. snap: the frozen profiles of their sessions, if live. gone: up to 2 expired
- * ones of other sessions per read, skipping any another transaction holds (the table stays
- * bounded without a timer: every session reads at least once and adds one row). made: for each
+ * gets the verdict its own statement gave it before, in the same order of events:
+ * inp: the reads. snap: the frozen profiles of their sessions, if live. made: for each
  * session without a snap, the profile of now of its first read in the batch (a later read of the
  * same session in the batch got that one's freeze before, and still does), frozen; when another
  * process froze it first (a concurrent first read), ON CONFLICT DO UPDATE waits for it and
@@ -64,10 +61,6 @@ const struct store__stmt store__stmt_profile = {
     " snap AS (SELECT s.carrier, s.carrier_session_id, s.respondent, s.survey_id, s.profile"
     " FROM session_profile s WHERE (s.carrier, s.carrier_session_id) IN (SELECT carrier, sid"
     " FROM inp) AND s." LIVE "),"
-    " gone AS (DELETE FROM session_profile WHERE ctid = ANY (ARRAY(SELECT x.ctid"
-    " FROM session_profile x WHERE NOT (x." LIVE ") AND (x.carrier, x.carrier_session_id)"
-    " NOT IN (SELECT carrier, sid FROM inp) ORDER BY x.started_at"
-    " LIMIT 2 * cardinality($1::text[]) FOR UPDATE SKIP LOCKED))),"
     " made AS (INSERT INTO session_profile AS s"
     " (carrier, carrier_session_id, respondent, survey_id, profile, started_at)"
     " SELECT f.carrier, f.sid, f.respondent, f.survey_id, a.profile, now()"
@@ -94,6 +87,25 @@ const struct store__stmt store__stmt_profile = {
                  " ON g.carrier = i.carrier AND g.carrier_session_id = i.sid,"
                  " jsonb_array_elements(g.profile) WITH ORDINALITY AS e(r, n)"
                  " WHERE g.respondent = i.respondent AND g.survey_id = i.survey_id ORDER BY 1, 2"};
+
+/* Up to $1 expired frozen profiles, oldest first, skipping any another transaction holds: sent
+ * after the reads of a batch once STORE__EXPIRE_EVERY reads have accumulated, with 2 per read,
+ * so that the table stays bounded without a timer (every session reads at least once and adds
+ * one row) and the statement's start is paid once per many reads. By ctid, the rows locked: a
+ * join on the key made the generic plan scan the table. The batch's own sessions are live. */
+const struct store__stmt store__stmt_expire = {
+    "prof_expire", 1,
+    "DELETE FROM session_profile WHERE ctid = ANY (ARRAY(SELECT ctid FROM session_profile"
+    " WHERE NOT (" LIVE ") ORDER BY started_at LIMIT $1::int FOR UPDATE SKIP LOCKED))"};
+
+int store__expire_send(PGconn *conn, long reads)
+{
+  char limit[24];
+  const char *vals[1] = {store__fmt_int(limit, sizeof(limit), 2 * reads)};
+
+  return PQsendQueryPrepared(conn, store__stmt_expire.name, 1, vals, NULL, NULL, 0) == 1 ? AG_OK
+                                                                                         : AG_EDB;
+}
 
 /* The item's params (store_query_profile), in the order of the statement's arrays. */
 enum { P_RESP, P_SURVEY, P_WINDOW, P_CARRIER, P_SID, P_NCOLS };
