@@ -24,7 +24,8 @@ struct store__stmt {
   const char *sql;
 };
 extern const struct store__stmt store__stmt_attempt, store__stmt_sms, store__stmt_profile,
-    store__stmt_lang, store__stmt_guard, store__stmt_answers, store__stmt_tokens, store__stmt_audit;
+    store__stmt_lang, store__stmt_guard, store__stmt_expire, store__stmt_answers,
+    store__stmt_tokens, store__stmt_audit;
 /* An answer's item: never sent alone (its sql is NULL); all the answers of a batch go out last,
  * in one store__stmt_answers (store_answers_many.c). */
 extern const struct store__stmt store__stmt_answer;
@@ -47,7 +48,10 @@ struct store__item {
   int check_rc;
   store_profile_cb rows_cb; /* for done */
   void *arg;
-  PGresult *res;                       /* owned: the rows of a read, until its batch completes */
+  PGresult *res; /* owned: the rows of a read, until its batch completes (of a batch's profile
+                  * reads, the last owns the result they share) */
+  const PGresult *view; /* a read's result: res, or the one the last profile read owns */
+  int row0, nrows;      /* a profile read's rows in view */
   const struct store_answer *answer;   /* answers: a view of the params, for the before-Sync hook */
   struct store_answer answer_view;     /* what answer points at */
   const char *vals[STORE__MAX_PARAMS]; /* point into text, or into respondent for the bytea */
@@ -109,6 +113,7 @@ struct store {
   long long batch_sent_us;      /* when the batch in flight went out (wall clock) */
   long long batch_sent_mono;    /* the same on ag_mono_us(); 0: no batch in flight */
   long long connect_start_mono; /* when the connection attempt started; 0: none */
+  long reads_unexpired;         /* profile reads since the last store__stmt_expire went out */
 };
 
 /* store_answers_many.c */
@@ -117,6 +122,21 @@ struct store {
 int store__answers_send(PGconn *conn, const struct store__item *first);
 /* Reads that statement's rows into the verdicts (checked, check_rc) of first and its followers. */
 void store__answers_verdicts(struct store__item *first, const PGresult *res);
+
+/* store_profile.c */
+/* Sends the n profile reads from first on (consecutive) as one store__stmt_profile. Returns
+ * AG_OK, AG_ENOMEM or AG_EDB (not sent). */
+int store__profiles_send(PGconn *conn, const struct store__item *first, size_t n);
+/* Sends store__stmt_expire for 2 x reads rows. Returns AG_OK or AG_EDB (not sent). */
+int store__expire_send(PGconn *conn, long reads);
+/* How many profile reads may pass before their expiry statement goes out. */
+#define STORE__EXPIRE_EVERY 32
+/* Gives each of those reads its rows of res; the last of them owns res. */
+void store__profiles_split(struct store__item *first, size_t n, PGresult *res);
+
+/* store_hook.c: shows the before-Sync hook the batch in flight. Returns AG_OK, or AG_EDB when a
+ * statement it added could not be sent. */
+int store__run_before_sync(struct store *st);
 
 /* store_pg.c: runs every callback of q with rc (what the batch's end says) and frees the items.
  * Orphans (their callback already ran) are only counted (store__late_outcome). */

@@ -21,8 +21,9 @@
 
 /* Prepared on every new connection. */
 static const struct store__stmt *const stmts[] = {
-    &store__stmt_answers, &store__stmt_attempt, &store__stmt_sms,    &store__stmt_profile,
-    &store__stmt_lang,    &store__stmt_guard,   &store__stmt_tokens, &store__stmt_audit};
+    &store__stmt_answers, &store__stmt_attempt, &store__stmt_sms,
+    &store__stmt_profile, &store__stmt_lang,    &store__stmt_guard,
+    &store__stmt_tokens,  &store__stmt_audit,   &store__stmt_expire};
 
 #define item store__item
 
@@ -56,8 +57,8 @@ void store__queue_complete(struct store *st, struct store__queue *q, int rc)
         wrc = it->checked ? it->check_rc : AG_EDB;
       store__late_outcome(st, it, wrc);
     } else if (it->done) {
-      int ok = rc == AG_OK && it->res != NULL;
-      it->done(it, ok ? AG_OK : (rc ? rc : AG_EDB), ok ? it->res : NULL);
+      int ok = rc == AG_OK && it->view != NULL;
+      it->done(it, ok ? AG_OK : (rc ? rc : AG_EDB), ok ? it->view : NULL);
     } else {
       int wrc = rc;
       if (wrc == AG_OK && it->check) /* committed, but did it write what it was given? */
@@ -214,6 +215,16 @@ static void batch_done(struct store *st)
   store__queue_complete(st, &st->batch, rc);
 }
 
+/* How many profile reads follow one another from it on: one statement's (batch_send). */
+static size_t profiles_from(const struct item *it)
+{
+  size_t n = 0;
+
+  for (; it && it->stmt == &store__stmt_profile; it = it->next)
+    n++;
+  return n;
+}
+
 /* Returns 1 when it kept res. */
 static int handle_result(struct store *st, PGresult *res)
 {
@@ -226,8 +237,12 @@ static int handle_result(struct store *st, PGresult *res)
     if (st->reading && st->reading->check && !st->reading->checked) {
       /* The answers' verdicts are read now: the result need not live until the batch ends. */
       store__answers_verdicts(st->reading, res);
+    } else if (st->reading && st->reading->stmt == &store__stmt_profile && !st->reading->view) {
+      store__profiles_split(st->reading, profiles_from(st->reading), res);
+      return 1;
     } else if (st->reading && st->reading->done && !st->reading->res) {
       st->reading->res = res; /* kept until the batch completes */
+      st->reading->view = res;
       return 1;
     }
     break;
@@ -272,9 +287,15 @@ static void read_results(struct store *st)
     PGresult *res = PQgetResult(st->conn);
     if (res == NULL) {
       st->pending_queries--; /* the end of one query's results */
-      /* The answers, last in the batch, are one query together. */
-      if (st->reading)
-        st->reading = st->reading->check ? NULL : st->reading->next;
+      /* The answers, last in the batch, are one query together; the profile reads before them
+       * too. */
+      if (st->reading && st->reading->check)
+        st->reading = NULL;
+      else if (st->reading && st->reading->stmt == &store__stmt_profile)
+        while (st->reading && st->reading->stmt == &store__stmt_profile)
+          st->reading = st->reading->next;
+      else if (st->reading)
+        st->reading = st->reading->next;
       continue;
     }
     if (!handle_result(st, res))
@@ -459,50 +480,6 @@ int store__enqueue(struct store *st, struct item *it)
   return AG_OK;
 }
 
-struct store_sync {
-  struct store *st;
-  int failed;
-};
-
-int store_sync_add(struct store_sync *sync, const char *sql, int nparams, const char *const *params)
-{
-  if (sync->failed ||
-      PQsendQueryParams(sync->st->conn, sql, nparams, NULL, params, NULL, NULL, 0) != 1) {
-    sync->failed = 1;
-    return AG_EDB;
-  }
-  sync->st->pending_queries++;
-  return AG_OK;
-}
-
-void store_set_before_sync(struct store *st, store_before_sync_fn fn, void *arg)
-{
-  st->before_sync = fn;
-  st->before_sync_arg = arg;
-}
-
-/* Shows the hook the batch in flight. Returns AG_OK, or AG_EDB when a statement it added could
- * not be sent. */
-static int run_before_sync(struct store *st)
-{
-  struct store_sync sync = {st, 0};
-  const struct store_answer **answers;
-  struct store_batch_view view = {st->batch.n, 0, NULL};
-
-  if (!st->before_sync)
-    return AG_OK;
-  answers = calloc(st->batch.n ? st->batch.n : 1, sizeof(*answers));
-  if (!answers)
-    return AG_EDB; /* the batch fails: better than committing it without its counters */
-  for (struct item *it = st->batch.head; it; it = it->next)
-    if (it->answer)
-      answers[view.n_answers++] = it->answer;
-  view.answers = answers;
-  st->before_sync(st->before_sync_arg, &sync, &view);
-  free(answers);
-  return sync.failed ? AG_EDB : AG_OK;
-}
-
 /* Moves every item of src to the end of dst. */
 static void queue_append(struct store__queue *dst, struct store__queue *src)
 {
@@ -517,11 +494,13 @@ static void queue_append(struct store__queue *dst, struct store__queue *src)
   *src = (struct store__queue){0};
 }
 
-/* The answers go out last, all in one statement; the other items one statement each. */
+/* The answers go out last, all in one statement, and the profile reads just before them, all in
+ * one statement too; the other items one statement each. */
 static void batch_send(struct store *st)
 {
-  struct store__queue expired = {0}, answers = {0};
-  struct item *first_answer;
+  struct store__queue expired = {0}, answers = {0}, profiles = {0};
+  struct item *first_answer, *first_profile;
+  size_t n_profiles;
   long n = 0;
 
   /* What can no longer commit in time is dropped now, not sent to abort the batch it joins. */
@@ -536,22 +515,40 @@ static void batch_send(struct store *st)
     if (!st->queue.head)
       st->queue.tail = NULL;
     st->queue.n--;
-    store__queue_push(it->check ? &answers : &st->batch, it);
-    if (it->check)
+    if (it->check || it->stmt == &store__stmt_profile) {
+      store__queue_push(it->check ? &answers : &profiles, it);
       continue;
+    }
+    store__queue_push(&st->batch, it);
     if (PQsendQueryPrepared(st->conn, it->stmt->name, it->stmt->nparams, it->vals, it->lens,
                             it->fmts, 0) != 1)
       goto failed;
     st->pending_queries++;
   }
+  first_profile = profiles.head;
+  n_profiles = profiles.n;
   first_answer = answers.head;
+  queue_append(&st->batch, &profiles);
   queue_append(&st->batch, &answers);
+  if (first_profile) {
+    if (store__profiles_send(st->conn, first_profile, n_profiles) != AG_OK)
+      goto failed;
+    st->pending_queries++;
+  }
   if (first_answer) {
     if (store__answers_send(st->conn, first_answer) != AG_OK)
       goto failed;
     st->pending_queries++;
   }
-  if (run_before_sync(st) != AG_OK || store__deadline_guard(st) != AG_OK ||
+  /* After every item's statement, so that no item reads its result (st->reading). */
+  st->reads_unexpired += (long)n_profiles;
+  if (st->reads_unexpired >= STORE__EXPIRE_EVERY) {
+    if (store__expire_send(st->conn, st->reads_unexpired) != AG_OK)
+      goto failed;
+    st->pending_queries++;
+    st->reads_unexpired = 0;
+  }
+  if (store__run_before_sync(st) != AG_OK || store__deadline_guard(st) != AG_OK ||
       PQpipelineSync(st->conn) != 1)
     goto failed;
   st->batch_synced = 1;
@@ -563,6 +560,7 @@ static void batch_send(struct store *st)
   store__deadline_expire(st, &expired); /* callbacks last: the batch is out */
   return;
 failed: /* the connection is unusable: everything goes the way of a lost connection */
+  queue_append(&st->batch, &profiles);
   queue_append(&st->batch, &answers);
   conn_lost(st, conn_error(st));
   store__deadline_expire(st, &expired);

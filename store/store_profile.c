@@ -20,72 +20,183 @@
 #define KEEP_ALL                                                                                   \
   KEEP("respondent") ", " KEEP("survey_id") ", " KEEP("profile") ", " KEEP("started_at")
 
-/* Everything known of a respondent ($1) in survey $2 now, but what this session ($4, $5) wrote
- * itself: the first read freezes the profile before the session writes anything, so that
+/* Everything known of respondent R in survey S now, but what this session (carrier C, id I)
+ * wrote itself: the first read freezes the profile before the session writes anything, so that
  * leaves out only what a gateway of before the freeze wrote in a session it started (kept for
  * a rolling upgrade). Rows with attempt 0 tell a language only: the SMS switch, and the latest
- * choice in the language menu by another session. Columns: relation, attempt, status,
- * language, fresh, question_id, option, updated_at, hop. */
-#define CURRENT                                                                                    \
+ * choice in the language menu by another session. W: the resume window in seconds. Columns:
+ * relation, attempt, status, language, fresh, question_id, option, updated_at, hop. */
+#define CURRENT(R, S, W, C, I)                                                                     \
   "SELECT p.relation, p.attempt, p.status, p.language,"                                            \
-  " p.updated_at > now() - $3::bigint * interval '1 second' AS fresh, r.question_id,"              \
+  " p.updated_at > now() - " W " * interval '1 second' AS fresh, r.question_id,"                   \
   " r.option, p.updated_at, r.hop"                                                                 \
   " FROM survey_progress p LEFT JOIN responses r ON r.respondent = p.respondent"                   \
   " AND r.relation = p.relation AND r.survey_id = p.survey_id AND r.attempt = p.attempt"           \
-  " AND NOT (r.carrier = $4 AND r.carrier_session_id = $5)"                                        \
-  " WHERE p.respondent = $1 AND p.survey_id = $2 AND p.opened_by <> $4 || ':' || $5"               \
+  " AND NOT (r.carrier = " C " AND r.carrier_session_id = " I ")"                                  \
+  " WHERE p.respondent = " R " AND p.survey_id = " S " AND p.opened_by <> " C " || ':' || " I      \
   " UNION ALL SELECT '', 0, 'sms', language, false, NULL, NULL, updated_at, 0"                     \
-  " FROM subscriptions WHERE respondent = $1"                                                      \
+  " FROM subscriptions WHERE respondent = " R                                                      \
   " UNION ALL (SELECT '', 0, 'lang', language, false, NULL, NULL, updated_at, 0"                   \
-  " FROM respondent_language WHERE respondent = $1 AND chosen_in <> $4 || ':' || $5"               \
+  " FROM respondent_language WHERE respondent = " R " AND chosen_in <> " C " || ':' || " I         \
   " ORDER BY updated_at DESC LIMIT 1)"
 
-/* snap: the session's frozen profile. gone: up to 2 expired ones of other sessions, skipping any
- * another transaction holds (the table stays bounded without a timer: every session reads at
- * least once and adds one row). made: on the first read, the profile of now, frozen; when
- * another process froze it first (a concurrent first read), ON CONFLICT DO UPDATE waits for it
- * and returns its row, which this statement's snapshot does not show; an expired row of a
- * reused id is replaced. The answer: a head row (n 0) saying whether the session is this
- * respondent's and froze this survey, then the frozen rows in order, only if both hold.
- * Columns: n, mine, survey, relation, attempt, status, language, fresh, question_id, option. */
+/* Every profile read of a batch in one statement (issue 9), as the answers
+ * (store_answers_many.c): the reads travel as parallel arrays (respondent as hex, survey,
+ * window, carrier, session id), each read's rows come back under its position (ord), and each
+ * gets the verdict its own statement gave it before, in the same order of events:
+ * inp: the reads. snap: the frozen profiles of their sessions, if live. made: for each
+ * session without a snap, the profile of now of its first read in the batch (a later read of the
+ * same session in the batch got that one's freeze before, and still does), frozen; when another
+ * process froze it first (a concurrent first read), ON CONFLICT DO UPDATE waits for it and
+ * returns its row, which this statement's snapshot does not show; an expired row of a reused id
+ * is replaced. The aggregate never runs for a session with a snap. The answer, per read: a head
+ * row (n 0) saying whether the session is this read's respondent's and froze this survey, then
+ * the frozen rows in order, only if both hold. Columns: ord, n, mine, survey, relation, attempt,
+ * status, language, fresh, question_id, option. */
 const struct store__stmt store__stmt_profile = {
-    "prof", 5,
-    "WITH snap AS (SELECT respondent, survey_id, profile FROM session_profile"
-    " WHERE carrier = $4 AND carrier_session_id = $5 AND " LIVE "),"
-    " gone AS (DELETE FROM session_profile d USING (SELECT carrier, carrier_session_id"
-    " FROM session_profile WHERE NOT (" LIVE ") AND NOT (carrier = $4 AND carrier_session_id = $5)"
-    " ORDER BY started_at LIMIT 2 FOR UPDATE SKIP LOCKED) o"
-    " WHERE d.carrier = o.carrier AND d.carrier_session_id = o.carrier_session_id),"
+    "prof_many", 5,
+    "WITH inp AS (SELECT u.ord, decode(u.resp, 'hex') AS respondent, u.survey_id, u.win,"
+    " u.carrier, u.sid FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])"
+    " WITH ORDINALITY AS u(resp, survey_id, win, carrier, sid, ord)),"
+    " snap AS (SELECT s.carrier, s.carrier_session_id, s.respondent, s.survey_id, s.profile"
+    " FROM session_profile s WHERE (s.carrier, s.carrier_session_id) IN (SELECT carrier, sid"
+    " FROM inp) AND s." LIVE "),"
     " made AS (INSERT INTO session_profile AS s"
     " (carrier, carrier_session_id, respondent, survey_id, profile, started_at)"
-    " SELECT $4, $5, $1, $2, a.profile, now() FROM (SELECT COALESCE(jsonb_agg(jsonb_build_object("
+    " SELECT f.carrier, f.sid, f.respondent, f.survey_id, a.profile, now()"
+    " FROM (SELECT DISTINCT ON (carrier, sid) * FROM inp ORDER BY carrier, sid, ord) f"
+    " CROSS JOIN LATERAL (SELECT COALESCE(jsonb_agg(jsonb_build_object("
     "'relation', k.relation, 'attempt', k.attempt, 'status', k.status, 'language', k.language,"
     " 'fresh', k.fresh, 'question_id', k.question_id, 'option', k.option)"
-    " ORDER BY k.updated_at DESC, k.attempt DESC, k.hop), '[]') AS profile"
-    " FROM (" CURRENT ") AS k) AS a WHERE NOT EXISTS (SELECT 1 FROM snap)"
-    " ON CONFLICT (carrier, carrier_session_id) DO UPDATE SET " KEEP_ALL
-    " RETURNING respondent, survey_id, profile),"
-    " got AS (SELECT * FROM snap UNION ALL SELECT * FROM made)"
-    " SELECT 0::bigint AS n, g.respondent = $1 AS mine, g.survey_id = $2 AS survey,"
-    " NULL::text, NULL::text, NULL::text, NULL::text, NULL::bool, NULL::text, NULL::text"
-    " FROM got g UNION ALL SELECT e.n, true, true, e.r->>'relation', e.r->>'attempt',"
-    " e.r->>'status', e.r->>'language', (e.r->>'fresh')::bool, e.r->>'question_id',"
-    " e.r->>'option' FROM got g, jsonb_array_elements(g.profile) WITH ORDINALITY AS e(r, n)"
-    " WHERE g.respondent = $1 AND g.survey_id = $2 ORDER BY 1"};
+    " ORDER BY k.updated_at DESC, k.attempt DESC, k.hop), '[]') AS profile FROM (" CURRENT(
+        "f.respondent", "f.survey_id", "f.win", "f.carrier",
+        "f.sid") ") AS k) AS a"
+                 " WHERE NOT EXISTS (SELECT 1 FROM snap WHERE snap.carrier = f.carrier"
+                 " AND snap.carrier_session_id = f.sid)"
+                 " ON CONFLICT (carrier, carrier_session_id) DO UPDATE SET " KEEP_ALL
+                 " RETURNING carrier, carrier_session_id, respondent, survey_id, profile),"
+                 " got AS (SELECT * FROM snap UNION ALL SELECT * FROM made)"
+                 " SELECT i.ord, 0::bigint AS n, g.respondent = i.respondent AS mine,"
+                 " g.survey_id = i.survey_id AS survey, NULL::text, NULL::text, NULL::text, "
+                 "NULL::text,"
+                 " NULL::bool, NULL::text, NULL::text FROM inp i JOIN got g ON g.carrier = "
+                 "i.carrier"
+                 " AND g.carrier_session_id = i.sid UNION ALL SELECT i.ord, e.n, true, true,"
+                 " e.r->>'relation', e.r->>'attempt', e.r->>'status', e.r->>'language',"
+                 " (e.r->>'fresh')::bool, e.r->>'question_id', e.r->>'option' FROM inp i JOIN got g"
+                 " ON g.carrier = i.carrier AND g.carrier_session_id = i.sid,"
+                 " jsonb_array_elements(g.profile) WITH ORDINALITY AS e(r, n)"
+                 " WHERE g.respondent = i.respondent AND g.survey_id = i.survey_id ORDER BY 1, 2"};
 
-/* Decodes res (column order of store__stmt_profile) and hands the rows to the caller: AG_ESTATE
- * when the session belongs to another respondent, AG_EINVAL when it froze another survey
- * (nothing of it is handed over). */
+/* Up to $1 expired frozen profiles, oldest first, skipping any another transaction holds: sent
+ * after the reads of a batch once STORE__EXPIRE_EVERY reads have accumulated, with 2 per read,
+ * so that the table stays bounded without a timer (every session reads at least once and adds
+ * one row) and the statement's start is paid once per many reads. By ctid, the rows locked: a
+ * join on the key made the generic plan scan the table. The batch's own sessions are live. */
+const struct store__stmt store__stmt_expire = {
+    "prof_expire", 1,
+    "DELETE FROM session_profile WHERE ctid = ANY (ARRAY(SELECT ctid FROM session_profile"
+    " WHERE NOT (" LIVE ") ORDER BY started_at LIMIT $1::int FOR UPDATE SKIP LOCKED))"};
+
+int store__expire_send(PGconn *conn, long reads)
+{
+  char limit[24];
+  const char *vals[1] = {store__fmt_int(limit, sizeof(limit), 2 * reads)};
+
+  return PQsendQueryPrepared(conn, store__stmt_expire.name, 1, vals, NULL, NULL, 0) == 1 ? AG_OK
+                                                                                         : AG_EDB;
+}
+
+/* The item's params (store_query_profile), in the order of the statement's arrays. */
+enum { P_RESP, P_SURVEY, P_WINDOW, P_CARRIER, P_SID, P_NCOLS };
+
+/* Appends one element of column col of it to p (room reserved by the caller); returns the end. */
+static char *put_elem(char *p, const struct store__item *it, int col)
+{
+  static const char hex[] = "0123456789abcdef";
+
+  if (col == P_RESP) {
+    for (size_t i = 0; i < STORE_RESPONDENT_LEN; i++) {
+      *p++ = hex[it->respondent[i] >> 4];
+      *p++ = hex[it->respondent[i] & 15];
+    }
+    return p;
+  }
+  if (col == P_WINDOW) {
+    memcpy(p, it->vals[col], (size_t)it->lens[col]);
+    return p + it->lens[col];
+  }
+  *p++ = '"'; /* an array literal's quoted element: only " and \ need a backslash */
+  for (const char *s = it->vals[col]; *s; s++) {
+    if (*s == '"' || *s == '\\')
+      *p++ = '\\';
+    *p++ = *s;
+  }
+  *p++ = '"';
+  return p;
+}
+
+int store__profiles_send(PGconn *conn, const struct store__item *first, size_t n)
+{
+  const char *vals[P_NCOLS];
+  size_t room = 0, k;
+  const struct store__item *it;
+  char *buf, *p;
+  int ok;
+
+  for (it = first, k = 0; k < n; it = it->next, k++)
+    for (int c = 0; c < P_NCOLS; c++)
+      room += (c == P_RESP ? 2 * STORE_RESPONDENT_LEN : 2 * (size_t)it->lens[c] + 2) + 1;
+  buf = malloc(room + 3 * P_NCOLS);
+  if (!buf)
+    return AG_ENOMEM;
+  p = buf;
+  for (int c = 0; c < P_NCOLS; c++) {
+    vals[c] = p;
+    *p++ = '{';
+    for (it = first, k = 0; k < n; it = it->next, k++) {
+      if (k)
+        *p++ = ',';
+      p = put_elem(p, it, c);
+    }
+    *p++ = '}';
+    *p++ = '\0';
+  }
+  ok = PQsendQueryPrepared(conn, store__stmt_profile.name, P_NCOLS, vals, NULL, NULL, 0);
+  free(buf); /* libpq copied the parameters into its output buffer */
+  return ok == 1 ? AG_OK : AG_EDB;
+}
+
+void store__profiles_split(struct store__item *first, size_t n, PGresult *res)
+{
+  int rows = PQntuples(res), t = 0;
+  struct store__item *it = first;
+
+  for (size_t k = 0; k < n; k++, it = it->next) {
+    /* The statement orders by the read's position: its rows are the next run of ord k + 1. */
+    it->view = res;
+    it->row0 = t;
+    while (t < rows && atol(PQgetvalue(res, t, 0)) == (long)k + 1)
+      t++;
+    it->nrows = t - it->row0;
+    if (k + 1 == n)
+      it->res = res; /* the last owns it: the batch completes its items in order */
+  }
+}
+
+/* Decodes the item's rows of its batch's result (column order of store__stmt_profile) and hands
+ * them to the caller: AG_ESTATE when the session belongs to another respondent, AG_EINVAL when
+ * it froze another survey (nothing of it is handed over). */
 static void profile_done(struct store__item *it, int rc, const PGresult *res)
 {
   struct store_profile_row *rows = NULL;
-  int n = res ? PQntuples(res) - 1 : 0; /* the head row is not a profile row */
+  int h = it->row0, n = res ? it->nrows - 1 : 0; /* the head row is not a profile row */
 
-  if (rc == AG_OK && (n < 0 || strcmp(PQgetvalue(res, 0, 0), "0") != 0))
+  if (rc == AG_OK && (n < 0 || strcmp(PQgetvalue(res, h, 1), "0") != 0))
     rc = AG_EDB; /* no head row: cannot happen, and must not read as an unknown caller */
-  else if (rc == AG_OK && strcmp(PQgetvalue(res, 0, 1), "t") != 0)
+  else if (rc == AG_OK && strcmp(PQgetvalue(res, h, 2), "t") != 0)
     rc = AG_ESTATE;
-  else if (rc == AG_OK && strcmp(PQgetvalue(res, 0, 2), "t") != 0)
+  else if (rc == AG_OK && strcmp(PQgetvalue(res, h, 3), "t") != 0)
     rc = AG_EINVAL; /* one profile per session: the gateway reads one survey's */
   else if (rc == AG_OK && n > 0 && !(rows = calloc((size_t)n, sizeof(*rows))))
     rc = AG_ENOMEM;
@@ -95,14 +206,14 @@ static void profile_done(struct store__item *it, int rc, const PGresult *res)
   }
   for (int i = 0; i < n; i++) {
     struct store_profile_row *r = &rows[i];
-    int t = i + 1;
-    r->relation = PQgetvalue(res, t, 3);
-    r->attempt = atoi(PQgetvalue(res, t, 4));
-    r->open = strcmp(PQgetvalue(res, t, 5), "open") == 0;
-    r->lang = PQgetvalue(res, t, 6);
-    r->fresh = strcmp(PQgetvalue(res, t, 7), "t") == 0;
-    r->question_id = PQgetisnull(res, t, 8) ? NULL : PQgetvalue(res, t, 8);
-    r->value = r->question_id ? PQgetvalue(res, t, 9) : NULL;
+    int t = h + i + 1;
+    r->relation = PQgetvalue(res, t, 4);
+    r->attempt = atoi(PQgetvalue(res, t, 5));
+    r->open = strcmp(PQgetvalue(res, t, 6), "open") == 0;
+    r->lang = PQgetvalue(res, t, 7);
+    r->fresh = strcmp(PQgetvalue(res, t, 8), "t") == 0;
+    r->question_id = PQgetisnull(res, t, 9) ? NULL : PQgetvalue(res, t, 9);
+    r->value = r->question_id ? PQgetvalue(res, t, 10) : NULL;
   }
   it->rows_cb(it->arg, AG_OK, rows, (size_t)n);
   free(rows);

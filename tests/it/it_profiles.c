@@ -1,0 +1,234 @@
+/* it_profiles.c: a batch's profile reads in one statement (store_profile.c): several sessions'
+ * first reads in one batch each get their own rows and their own verdict, as one statement per
+ * read gave them: the same session read twice gets one freeze, another respondent on a session
+ * frozen (before the batch, or by an earlier read of the batch) gets AG_ESTATE, another survey
+ * AG_EINVAL; expired freezes of other sessions go 2 per read, every 32 reads. */
+#include "tests/it/it_harness.h"
+#include "tests/support/ag_check.h"
+#include "lib/ag.h"
+#include "store/store.h"
+
+#include <check.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct event_base *base;
+static struct store *st;
+static PGconn *db;
+static char survey[64], carrier[64];
+
+static void exec(const char *sql)
+{
+  PGresult *r = PQexec(db, sql);
+
+  ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQresultErrorMessage(r));
+  PQclear(r);
+}
+
+#define now_ms() (ag_now_us() / 1000)
+
+static void run_until(const int *done, int want)
+{
+  long long end = now_ms() + 10000;
+
+  while (*done < want && now_ms() < end)
+    event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+  ck_assert_int_eq(*done, want);
+}
+
+/* What one read got: its code and its rows, flattened to text. */
+struct got {
+  int *done;
+  int rc;
+  size_t n;
+  char rows[512];
+};
+
+static void on_rows(void *arg, int rc, const struct store_profile_row *rows, size_t n)
+{
+  struct got *g = arg;
+  size_t len = 0;
+
+  g->rc = rc;
+  g->n = n;
+  for (size_t i = 0; i < n && len < sizeof(g->rows); i++)
+    len += (size_t)snprintf(g->rows + len, sizeof(g->rows) - len, "%d:%s:%s:%d:%s=%s;",
+                            rows[i].attempt, rows[i].open ? "open" : "done", rows[i].lang,
+                            rows[i].fresh, rows[i].question_id ? rows[i].question_id : "-",
+                            rows[i].value ? rows[i].value : "-");
+  (*g->done)++;
+}
+
+static void on_saved(void *arg, int rc)
+{
+  ck_assert_int_eq(rc, AG_OK);
+  (*(int *)arg)++;
+}
+
+static void read_profile(struct got *g, int *done, const uint8_t *who, const char *surv,
+                         const char *session)
+{
+  *g = (struct got){.done = done, .rc = -1};
+  ck_assert_int_eq(store_query_profile(st, who, surv, 600, carrier, session, 0, on_rows, g), AG_OK);
+}
+
+static void setup(void)
+{
+  struct store_config cfg = {.conninfo = getenv("AULGATE_DB"),
+                             .batch_max = 64,
+                             .queue_max = 100,
+                             .reconnect_ms = 200,
+                             .connect_timeout_ms = 5000,
+                             .stall_ms = 5000,
+                             .commit_margin_ms = 200};
+  long long end = now_ms() + 10000;
+
+  ck_assert_ptr_nonnull(cfg.conninfo);
+  db = it_db();
+  ck_assert_ptr_nonnull(db);
+  snprintf(survey, sizeof(survey), "it-prof-%d-%lld", (int)getpid(), ag_now_us());
+  snprintf(carrier, sizeof(carrier), "it-prof-%d", (int)getpid());
+  base = event_base_new();
+  st = store_create(base, &cfg);
+  ck_assert_ptr_nonnull(st);
+  while (store_state(st) != STORE_UP && now_ms() < end)
+    event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+  ck_assert_int_eq(store_state(st), STORE_UP);
+}
+
+static void teardown(void)
+{
+  char sql[256];
+
+  store_destroy(st);
+  event_base_free(base);
+  snprintf(sql, sizeof(sql), "DELETE FROM survey_progress WHERE survey_id = '%s'", survey);
+  exec(sql);
+  snprintf(sql, sizeof(sql), "DELETE FROM responses WHERE survey_id = '%s'", survey);
+  exec(sql);
+  snprintf(sql, sizeof(sql), "DELETE FROM session_profile WHERE carrier = '%s'", carrier);
+  exec(sql);
+  PQfinish(db);
+}
+
+START_TEST(test_batch_of_first_reads_each_its_own)
+{
+  uint8_t a[STORE_RESPONDENT_LEN], b[STORE_RESPONDENT_LEN];
+  struct store_answer ans = {.relation = "",
+                             .survey_id = survey,
+                             .survey_version = 1,
+                             .attempt = 1,
+                             .question_id = "q1",
+                             .option = "yes",
+                             .lang = "ru",
+                             .carrier = carrier,
+                             .network_code = "",
+                             .session_id = "old",
+                             .hop = 1};
+  struct got g[8], pre;
+  struct store_stats before, after;
+  char sql[512];
+  int done = 0, saved = 0;
+
+  srand((unsigned)(getpid() ^ ag_now_us()));
+  for (size_t i = 0; i < sizeof(a); i++) {
+    a[i] = (uint8_t)(rand() | 1);
+    b[i] = (uint8_t)(a[i] ^ 0x80);
+  }
+  /* a answered q1 in an earlier session; s0 is a's session, frozen before the batch. */
+  memcpy(ans.respondent, a, sizeof(a));
+  ans.received_at_us = ag_now_us();
+  ck_assert_int_eq(store_submit(st, &ans, on_saved, &saved), AG_OK);
+  run_until(&saved, 1);
+  read_profile(&pre, &done, a, survey, "s0");
+  run_until(&done, 1);
+  ck_assert_int_eq(pre.rc, AG_OK);
+  ck_assert_str_eq(pre.rows, "1:open:ru:1:q1=yes;");
+  /* Expired freezes of other sessions: up to 2 per read go with the batch. */
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO session_profile SELECT '%s', 'x' || g, '\\x%064x'::bytea, '%s', '[]',"
+           " now() - interval '100 years' - g * interval '1 s' FROM generate_series(1, 40) g",
+           carrier, 0, survey);
+  exec(sql);
+
+  store_stats(st, &before);
+  done = 0;
+  read_profile(&g[0], &done, a, survey, "s1");  /* new: a's profile */
+  read_profile(&g[1], &done, a, survey, "s1");  /* the same read again: the same freeze */
+  read_profile(&g[2], &done, b, survey, "s2");  /* new, b: nothing known */
+  read_profile(&g[3], &done, b, survey, "s0");  /* a's session before the batch: refused */
+  read_profile(&g[4], &done, a, "other", "s0"); /* a's session of another survey: refused */
+  read_profile(&g[5], &done, b, survey, "s1");  /* frozen for a by g[0] in this batch: refused */
+  read_profile(&g[6], &done, a, survey, "s3");  /* new, a again */
+  read_profile(&g[7], &done, a, survey, "s0");  /* a's frozen session: its rows */
+  run_until(&done, 8);
+  store_stats(st, &after);
+  ck_assert_uint_eq(after.batches - before.batches, 1); /* all in one batch */
+
+  ck_assert_int_eq(g[0].rc, AG_OK);
+  ck_assert_str_eq(g[0].rows, "1:open:ru:1:q1=yes;");
+  ck_assert_int_eq(g[1].rc, AG_OK);
+  ck_assert_str_eq(g[1].rows, g[0].rows);
+  ck_assert_int_eq(g[2].rc, AG_OK);
+  ck_assert_uint_eq(g[2].n, 0);
+  ck_assert_int_eq(g[3].rc, AG_ESTATE);
+  ck_assert_int_eq(g[4].rc, AG_EINVAL);
+  ck_assert_int_eq(g[5].rc, AG_ESTATE);
+  ck_assert_int_eq(g[6].rc, AG_OK);
+  ck_assert_str_eq(g[6].rows, g[0].rows);
+  ck_assert_int_eq(g[7].rc, AG_OK);
+  ck_assert_str_eq(g[7].rows, pre.rows);
+
+  /* One freeze per session, each its respondent's; nothing stored for the refused numbers. */
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM session_profile WHERE carrier = '%s' AND started_at > now() - "
+           "interval '1 hour'",
+           carrier);
+  ck_assert_int_eq(it_count(db, sql), 4);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM session_profile WHERE carrier = '%s' AND carrier_session_id IN"
+           " ('s1', 's3', 's0') AND respondent = '\\x",
+           carrier);
+  for (size_t i = 0; i < sizeof(a); i++)
+    snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%02x", a[i]);
+  snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "'::bytea AND survey_id = '%s'", survey);
+  ck_assert_int_eq(it_count(db, sql), 3);
+  /* Expired freezes go once 32 reads have passed (STORE__EXPIRE_EVERY), 2 per read, the oldest
+   * first: after 9 reads none, after 32 this test's 40 (older than any other's). */
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM session_profile WHERE carrier = '%s' AND carrier_session_id"
+           " LIKE 'x%%'",
+           carrier);
+  ck_assert_int_eq(it_count(db, sql), 40);
+  {
+    struct got more[23];
+    char session[32];
+    done = 0;
+    for (int i = 0; i < 23; i++) {
+      snprintf(session, sizeof(session), "t%d", i);
+      read_profile(&more[i], &done, b, survey, session);
+    }
+    run_until(&done, 23);
+    for (int i = 0; i < 23; i++)
+      ck_assert_int_eq(more[i].rc, AG_OK);
+  }
+  ck_assert_int_eq(it_count(db, sql), 0);
+}
+END_TEST
+
+static Suite *profiles_suite(void)
+{
+  Suite *s = suite_create("it_profiles");
+  TCase *tc = tcase_create("batch");
+
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, test_batch_of_first_reads_each_its_own);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+AG_CHECK_MAIN(profiles_suite)
