@@ -203,7 +203,7 @@ struct sess_session *sess_table_add(struct sess_table *t, const char *carrier, c
                                     struct sess_content *content, long long now_us);
 /* Hop number `hop` arrived: restart the idle time, remember the highest hop. O(1), allocates
  * nothing. */
-void sess_table_touch(struct sess_session *s, size_t hop, long long now_us);
+void sess_table_touch(struct sess_session *s, size_t hop);
 /* Ends a live session; no-op on an ended one. */
 void sess_table_end(struct sess_session *s, enum sess_end_reason why);
 /* Takes s out of the table at once, without the end callback: a session started for a caller

@@ -281,11 +281,10 @@ struct sess_session *sess_table_add(struct sess_table *t, const char *carrier, c
   return s;
 }
 
-void sess_table_touch(struct sess_session *s, size_t hop, long long now_us)
+void sess_table_touch(struct sess_session *s, size_t hop)
 {
-  long long since = sess__mono_ms() - s->created_ms;
+  long long since = sess__mono_ms() - s->created_ms; /* the deadlines run on this clock */
 
-  (void)now_us; /* the deadlines run on the monotonic clock */
   if (hop > s->hops)
     s->hops = hop > UINT8_MAX ? UINT8_MAX : (uint8_t)hop;
   if (s->ended == SESS_LIVE && since > (long long)s->last_ms)

@@ -32,9 +32,10 @@ struct gw_ussd_hop {
 #define GW_USSD_SPARE_MAX 256
 
 /* gw_ussd.c */
-/* Counts a hop answered with outcome, and the time it took, in the registry. */
-void gw_ussd__count(struct gw_ussd *u, const struct gw_carrier *c, const char *outcome,
-                    long long elapsed_us);
+/* Counts a hop answered with outcome, received at t0_us, in the registry and the stats ring;
+ * returns the microseconds it took (one clock read serves the counts and the log line). */
+long long gw_ussd__count(struct gw_ussd *u, const struct gw_carrier *c, const char *outcome,
+                         long long t0_us);
 /* Renders the screen once, into the buffer the reply then owns. */
 void gw_ussd__reply_screen(struct gw_req *req, const struct gw_carrier *c, int end,
                            const char *text);

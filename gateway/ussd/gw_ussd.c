@@ -47,13 +47,16 @@ int gw_ussd_metrics_init(struct gw_ussd *u, struct ag_metrics *reg)
   return u->hops && u->hop_seconds && u->started ? AG_OK : AG_ENOMEM;
 }
 
-void gw_ussd__count(struct gw_ussd *u, const struct gw_carrier *c, const char *outcome,
-                    long long elapsed_us)
+long long gw_ussd__count(struct gw_ussd *u, const struct gw_carrier *c, const char *outcome,
+                         long long t0_us)
 {
+  long long now_us = ag_now_us(), elapsed_us = now_us - t0_us;
+
   ag_series_inc(ag_metric_series2(u->hops, c->name, outcome));
   ag_series_observe(ag_metric_series1(u->hop_seconds, c->name), (double)elapsed_us / 1e6);
   if (u->stats)
-    gw_stats_hop(u->stats, outcome, elapsed_us, ag_now_us());
+    gw_stats_hop(u->stats, outcome, elapsed_us, now_us);
+  return elapsed_us;
 }
 
 void gw_ussd__reply_screen(struct gw_req *req, const struct gw_carrier *c, int end,
@@ -128,7 +131,7 @@ void gw_ussd__refuse_phone(struct gw_ussd_hop *h)
    * forgery, and must not write into the first caller's answers, nor be told "not saved" in
    * the session's name (a 400 ends nothing of the true caller's session). */
   gw_ussd__bad_request(h->req, h->c, AG_EBADREQ, "phoneNumber does not match the session");
-  gw_ussd__count(h->u, h->c, "bad_request", ag_now_us() - h->t0_us);
+  gw_ussd__count(h->u, h->c, "bad_request", h->t0_us);
   gw_ussd__hop_free(h);
 }
 
@@ -208,11 +211,11 @@ int gw_ussd_step(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *r
   int rc;
 
   if (!gw_carrier_body_type_ok(c, gw_req_header(req, "Content-Type"))) {
-    gw_ussd__count(u, c, "bad_request", ag_now_us() - gw_req_received_us(req));
+    gw_ussd__count(u, c, "bad_request", gw_req_received_us(req));
     return gw_ussd__refuse_type(req, c);
   }
   if (gw_ussd__authenticate(req, c)) {
-    gw_ussd__count(u, c, "unauthenticated", ag_now_us() - gw_req_received_us(req));
+    gw_ussd__count(u, c, "unauthenticated", gw_req_received_us(req));
     return AG_OK;
   }
   h = hop_new(u);
@@ -233,12 +236,12 @@ int gw_ussd_step(struct gw_ussd *u, const struct gw_carrier *c, struct gw_req *r
             ag_log_quote(h->step.session_id, q, sizeof(q)));
     /* In Russian: a caller from a foreign number is likelier to read it than Kazakh. */
     gw_ussd__reply_screen(req, c, 1, sess_string(u->content, "not_kazakh", SESS_RU));
-    gw_ussd__count(u, c, "bad_number", ag_now_us() - h->t0_us);
+    gw_ussd__count(u, c, "bad_number", h->t0_us);
     gw_ussd__hop_free(h);
     return AG_OK;
   }
   if (rc) {
-    gw_ussd__count(u, c, "bad_request", ag_now_us() - h->t0_us);
+    gw_ussd__count(u, c, "bad_request", h->t0_us);
     gw_ussd__hop_free(h);
     return gw_ussd__bad_request(req, c, rc, err);
   }

@@ -11,10 +11,9 @@
 
 void gw_ussd__hop_log(const struct gw_ussd_hop *h, const char *result, int rc)
 {
-  long long us = ag_now_us() - h->t0_us; /* one clock read for the metric and the line */
+  long long us = gw_ussd__count(h->u, h->c, result, h->t0_us); /* one clock read for both */
   char phone[AG_PHONE_MAX];
 
-  gw_ussd__count(h->u, h->c, result, us);
   AG_LOGI(
       "ussd.hop", "carrier=%s session=%s hop=%zu phone=%s effect=%d end=%d result=%s%s%s ms=%.2f",
       h->c->name, h->session, h->step.n_inputs,
@@ -82,7 +81,7 @@ static void hop_run(struct gw_ussd_hop *h)
   struct sess_session *s = h->s;
   int rc;
 
-  sess_table_touch(s, h->step.n_inputs, ag_now_us());
+  sess_table_touch(s, h->step.n_inputs);
   rc = sess_replay(sess_session_content(s), &h->c->budget, h->u->cfg->ussd_entry,
                    sess_session_ctx(s), h->step.inputs, h->step.n_inputs, &h->reply);
   if (rc) {

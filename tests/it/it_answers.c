@@ -22,14 +22,6 @@ static PGconn *db;
 static char survey[64], counter[64];
 static size_t hook_answers;
 
-static void exec(const char *sql)
-{
-  PGresult *r = PQexec(db, sql);
-
-  ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQresultErrorMessage(r));
-  PQclear(r);
-}
-
 static long long now_ms(void)
 {
   return ag_now_us() / 1000;
@@ -120,16 +112,16 @@ static void setup(void)
   /* How many INSERT statements reach responses: a statement trigger counts them. */
   snprintf(counter, sizeof(counter), "it_answers_stmts_%d", (int)getpid());
   snprintf(sql, sizeof(sql), "CREATE TABLE %s (n int NOT NULL)", counter);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql),
            "CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS"
            " $$BEGIN INSERT INTO %s VALUES (1); RETURN NULL; END$$",
            counter, counter);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql),
            "CREATE TRIGGER %s AFTER INSERT ON responses FOR EACH STATEMENT EXECUTE FUNCTION %s()",
            counter, counter);
-  exec(sql);
+  it_exec(db, sql);
   base = event_base_new();
   st = store_create(base, &cfg);
   ck_assert_ptr_nonnull(st);
@@ -147,15 +139,15 @@ static void teardown(void)
   store_destroy(st);
   event_base_free(base);
   snprintf(sql, sizeof(sql), "DROP TRIGGER IF EXISTS %s ON responses", counter);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql), "DROP FUNCTION IF EXISTS %s()", counter);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s", counter);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql), "DELETE FROM survey_progress WHERE survey_id = '%s'", survey);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql), "DELETE FROM responses WHERE survey_id = '%s'", survey);
-  exec(sql);
+  it_exec(db, sql);
   PQfinish(db);
 }
 
@@ -171,7 +163,7 @@ START_TEST(test_verdicts_mixed_in_one_batch)
   ck_assert_int_eq(first[0].rc, AG_OK);
   store_stats(st, &before);
   snprintf(sql, sizeof(sql), "DELETE FROM %s", counter);
-  exec(sql);
+  it_exec(db, sql);
   /* One loop turn: one batch. */
   answer(1, "a", 1, "yes", 0, t + 1, &s[0]); /* retry of a committed answer: same */
   answer(1, "a", 1, "no", 0, t + 2, &s[1]);  /* its key, another answer: other */

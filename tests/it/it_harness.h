@@ -74,6 +74,11 @@ void it_wait_health_says(const struct it_server *s, const char *needle, int ms, 
 int it_wait_health(const struct it_server *s, long want_status, int ms);
 
 PGconn *it_db(void);
+/* Runs sql on db; the test fails unless it succeeds without rows (PGRES_COMMAND_OK). */
+void it_exec(PGconn *db, const char *sql);
+/* `BIN token create ARGS` (BIN: the aulgate binary); the token it printed, in out. The test
+ * fails unless it printed one of 35 characters and exited 0. */
+void it_token_create(const char *bin, const char *args, char out[64]);
 /* The first column of the first row of sql, as a number (the query must succeed). */
 long it_count(PGconn *db, const char *sql);
 /* Rows of responses for one carrier session, ordered by hop. Caller PQclear()s. */

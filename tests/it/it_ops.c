@@ -20,18 +20,10 @@
 
 static const char conf[] = "metrics_allow_ips = 192.0.2.1\ntoken_refresh_ms = 1000\n";
 
+/* `aulgate token create ARGS`: the token printed, in out. */
 static void token_create(const char *args, char *out)
 {
-  char cmd[512];
-  FILE *p;
-
-  snprintf(cmd, sizeof(cmd), "%s token create %s 2>/dev/null", AULGATE_BIN, args);
-  p = popen(cmd, "r");
-  ck_assert_ptr_nonnull(p);
-  ck_assert_ptr_nonnull(fgets(out, 64, p));
-  ck_assert_int_eq(pclose(p), 0);
-  out[strcspn(out, "\n")] = '\0';
-  ck_assert_uint_eq(strlen(out), 35);
+  it_token_create(AULGATE_BIN, args, out);
 }
 
 static long bearer(const struct it_server *s, const char *path, const char *tok, struct it_resp *r)

@@ -20,14 +20,6 @@ static struct store *st;
 static PGconn *db;
 static char survey[64], carrier[64];
 
-static void exec(const char *sql)
-{
-  PGresult *r = PQexec(db, sql);
-
-  ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQresultErrorMessage(r));
-  PQclear(r);
-}
-
 #define now_ms() (ag_now_us() / 1000)
 
 static void run_until(const int *done, int want)
@@ -106,11 +98,11 @@ static void teardown(void)
   store_destroy(st);
   event_base_free(base);
   snprintf(sql, sizeof(sql), "DELETE FROM survey_progress WHERE survey_id = '%s'", survey);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql), "DELETE FROM responses WHERE survey_id = '%s'", survey);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql), "DELETE FROM session_profile WHERE carrier = '%s'", carrier);
-  exec(sql);
+  it_exec(db, sql);
   PQfinish(db);
 }
 
@@ -152,7 +144,7 @@ START_TEST(test_batch_of_first_reads_each_its_own)
            "INSERT INTO session_profile SELECT '%s', 'x' || g, '\\x%064x'::bytea, '%s', '[]',"
            " now() - interval '100 years' - g * interval '1 s' FROM generate_series(1, 40) g",
            carrier, 0, survey);
-  exec(sql);
+  it_exec(db, sql);
 
   store_stats(st, &before);
   done = 0;

@@ -32,14 +32,6 @@ struct hook {
   const char *sql;
 };
 
-static void exec(const char *sql)
-{
-  PGresult *r = PQexec(db, sql);
-
-  ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQresultErrorMessage(r));
-  PQclear(r);
-}
-
 /* Milliseconds of the wall clock. */
 #define now_ms() (ag_now_us() / 1000)
 
@@ -154,7 +146,7 @@ static void setup(void)
       sql, sizeof(sql),
       "CREATE TABLE %s (batch bigserial PRIMARY KEY, answers int NOT NULL, items int NOT NULL)",
       table);
-  exec(sql);
+  it_exec(db, sql);
   base = event_base_new();
   metrics = ag_metrics_create();
   ck_assert_ptr_nonnull(metrics);
@@ -174,15 +166,15 @@ static void teardown(void)
   ag_metrics_destroy(metrics);
   event_base_free(base);
   snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s", table);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql), "DROP FUNCTION IF EXISTS %s_sleep()", table);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql), "DELETE FROM survey_progress WHERE survey_id = '%s'", survey);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql), "DELETE FROM responses WHERE survey_id = '%s'", survey);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql), "DELETE FROM session_profile WHERE survey_id = '%s'", survey);
-  exec(sql);
+  it_exec(db, sql);
   PQfinish(db);
 }
 
@@ -372,12 +364,12 @@ START_TEST(test_deadline_late_commit_counted)
            "CREATE FUNCTION %s_sleep() RETURNS trigger LANGUAGE plpgsql AS "
            "$$BEGIN PERFORM pg_sleep(1); RETURN NULL; END$$",
            table);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql),
            "CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON %s DEFERRABLE INITIALLY DEFERRED "
            "FOR EACH ROW EXECUTE FUNCTION %s_sleep()",
            table, table);
-  exec(sql);
+  it_exec(db, sql);
   snprintf(sql, sizeof(sql), "INSERT INTO %s (answers, items) VALUES ($1::int, $2::int)", table);
   h.sql = sql;
   store_set_before_sync(st, on_before_sync, &h);

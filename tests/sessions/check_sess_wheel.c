@@ -125,7 +125,7 @@ START_TEST(test_wheel_touch_moves_idle_deadline)
   /* Hops every 60 ms for about a second: five times the idle time, never idle that long. */
   for (size_t hop = 1; hop <= 16; hop++) {
     run_ms(60);
-    sess_table_touch(s, hop, 0);
+    sess_table_touch(s, hop);
   }
   last = now_ms();
   ck_assert_int_eq(n_ends, 0);
@@ -150,7 +150,7 @@ START_TEST(test_wheel_max_session_time)
   for (size_t hop = 1; hop <= 100 && n_ends == 0; hop++) {
     run_ms(50);
     if (n_ends == 0)
-      sess_table_touch(s, hop, 0);
+      sess_table_touch(s, hop);
   }
   ck_assert_int_eq(n_ends, 1);
   ck_assert_int_eq(ends[0].why, SESS_END_MAX);
@@ -172,7 +172,7 @@ START_TEST(test_wheel_tombstone_lifetime)
   /* A late hop during the tombstone's time finds it and changes nothing of its lifetime. */
   run_ms(150);
   ck_assert_ptr_eq(sess_table_find(t, "at", "Z"), s);
-  sess_table_touch(s, 2, 0);
+  sess_table_touch(s, 2);
   for (int i = 0; i < 100 && sess_table_find(t, "at", "Z"); i++)
     run_ms(20);
   ck_assert_ptr_null(sess_table_find(t, "at", "Z"));
