@@ -13,6 +13,8 @@ PACKAGES=(
   postgresql postgresql-contrib
   curl clang-format openssl clang libclang-rt-14-dev
   prometheus jq
+  chromium libjs-chart.js fonts-dejavu-core
+  kannel kannel-extras
 )
 
 # True when the package is installed (for any architecture).
