@@ -1,4 +1,5 @@
-/* gw_main.c: the `aulgate` command: serve, migrate, seed, lint, config-doc, dial, token, audit. */
+/* gw_main.c: the `aulgate` command: serve, migrate, seed, lint, config-doc, dial, simulate, token,
+ * audit. */
 #include "lib/ag.h"
 #include "lib/ag_config.h"
 #include "gateway/gw_cli.h"
@@ -21,6 +22,8 @@ static void usage(FILE *out)
         "       aulgate config-doc                   print the configuration reference\n"
         "       aulgate dial [-u URL] [-n PHONE] [-s SESSION_ID] [-w NETWORK] CODE\n"
         "                                            play a phone against a running gateway\n"
+        "       aulgate simulate [-u URL] [-n PARENTS] [--db CONNINFO] ...\n"
+        "                                            synthetic Aktobe parents take the survey\n"
         "       aulgate token create --role admin|operator|analyst [--region CODE]...\n"
         "                            [--name LABEL] [--expires DAYS] [-c CONFIG]\n"
         "                                            make an API token: printed once, only its\n"
@@ -118,25 +121,26 @@ static int lint_main(int argc, char **argv)
   return 0;
 }
 
-/* `aulgate dial ...` runs aulgate-dial from the folder of this binary: the simulator is a client
- * of the gateway and is not linked into it. argv[0] of the child is "dial". */
-static int dial_exec(char **argv)
+/* `aulgate dial ...` and `aulgate simulate ...` run aulgate-dial and aulgate-simulate from the
+ * folder of this binary: they are clients of the gateway, not linked into it. argv[0] of the
+ * child is the command's name. */
+static int tool_exec(char **argv)
 {
-  char self[PATH_MAX], path[PATH_MAX + 16];
+  char self[PATH_MAX], path[PATH_MAX + 32];
   ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
   char *slash;
 
   if (n <= 0) {
-    fprintf(stderr, "aulgate: cannot find my own binary to run aulgate-dial\n");
+    fprintf(stderr, "aulgate: cannot find my own binary to run aulgate-%s\n", argv[0]);
     return 2;
   }
   self[n] = '\0';
   slash = strrchr(self, '/');
   if (slash)
     *slash = '\0';
-  snprintf(path, sizeof(path), "%s/aulgate-dial", self);
+  snprintf(path, sizeof(path), "%s/aulgate-%s", self, argv[0]);
   execv(path, argv);
-  fprintf(stderr, "aulgate: cannot run %s (build the aulgate-dial target)\n", path);
+  fprintf(stderr, "aulgate: cannot run %s (build the aulgate-%s target)\n", path, argv[0]);
   return 2;
 }
 
@@ -182,8 +186,8 @@ int main(int argc, char **argv)
     usage(stderr);
     return 2;
   }
-  if (strcmp(argv[1], "dial") == 0)
-    return dial_exec(argv + 1); /* aulgate-dial answers -h and --help itself */
+  if (strcmp(argv[1], "dial") == 0 || strcmp(argv[1], "simulate") == 0)
+    return tool_exec(argv + 1); /* the tools answer -h and --help themselves */
   if (wants_help(argc, argv)) {
     usage(stdout);
     return 0;

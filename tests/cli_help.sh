@@ -27,7 +27,7 @@ check() {
 
 for flag in --help -h; do
   check "aulgate $flag" "$aulgate" "$flag"
-  for cmd in serve migrate seed lint config-doc dial token audit; do
+  for cmd in serve migrate seed lint config-doc dial simulate token audit; do
     check "aulgate $cmd $flag" "$aulgate" "$cmd" "$flag"
   done
   check "aulgate-dial $flag" "$dial" "$flag"

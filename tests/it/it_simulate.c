@@ -1,0 +1,98 @@
+/* it_simulate.c: `aulgate simulate` end to end: 2,000 synthetic Aktobe parents (a fifth drop
+ * and dial again, a tenth share a phone) take the survey through a real gateway on loopback,
+ * and what PostgreSQL holds afterwards must give the published figures within one point.
+ *
+ * The tool checks its own read-back (exit 0); this test checks the run independently: every
+ * parent a respondent of its own, shared phones answering as two people, dropped sessions
+ * resumed rather than started over (no question answered twice in one attempt). */
+#include "tests/it/it_harness.h"
+#include "tests/support/ag_check.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PARENTS 2000
+
+static struct it_server srv;
+static PGconn *db;
+
+static void setup(void)
+{
+  it_up(&srv, &db, NULL);
+}
+
+static void teardown(void)
+{
+  it_down(&srv, db);
+}
+
+START_TEST(test_simulated_parents_give_the_published_figures)
+{
+  const char *conninfo = getenv("AULGATE_DB"), *root = getenv("AULGATE_ROOT");
+  char prefix[32], cmd[2048], line[512], sql[1024];
+  size_t oks = 0;
+  FILE *out;
+  int st;
+
+  ck_assert_msg(conninfo && root, "AULGATE_DB and AULGATE_ROOT must be set (scripts/test.sh)");
+  snprintf(prefix, sizeof(prefix), "itsim%lx%x", (long)time(NULL), (unsigned)getpid());
+  snprintf(cmd, sizeof(cmd),
+           "'%s' simulate -u http://127.0.0.1:%d/ussd/at -C '%s/content' -n %d -c 24 -d 20 "
+           "-s 10 -p %s --db '%s' 2>&1",
+           AULGATE_BIN, srv.port, root, PARENTS, prefix, conninfo);
+  out = popen(cmd, "r");
+  ck_assert_ptr_nonnull(out);
+  while (fgets(line, sizeof(line), out)) {
+    fputs(line, stdout);
+    oks += strncmp(line, "stored ", 7) == 0 && strstr(line, ": ok\n") != NULL;
+  }
+  st = pclose(out);
+  ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "aulgate simulate failed (status %d)", st);
+  ck_assert_uint_eq(oks, 6); /* L1, L2, T1 x urban, rural */
+
+  /* Every parent is one respondent (hash + relation) who answered L1, once per attempt. */
+  snprintf(sql, sizeof(sql),
+           "SELECT count(DISTINCT (respondent, relation)) FROM responses WHERE question_id = 'L1'"
+           " AND starts_with(carrier_session_id, '%s-')",
+           prefix);
+  ck_assert_int_eq(it_count(db, sql), PARENTS);
+  /* Shared phones: one number, two people. */
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM (SELECT respondent FROM responses WHERE question_id = 'L1'"
+           " AND starts_with(carrier_session_id, '%s-') GROUP BY respondent"
+           " HAVING count(DISTINCT relation) = 2) x",
+           prefix);
+  ck_assert_int_gt(it_count(db, sql), PARENTS / 40);
+  /* Drops: more sessions than phones, and still no question answered twice by a respondent. */
+  snprintf(sql, sizeof(sql),
+           "SELECT count(DISTINCT carrier_session_id) - count(DISTINCT respondent) FROM responses"
+           " WHERE starts_with(carrier_session_id, '%s-')",
+           prefix);
+  ck_assert_int_gt(it_count(db, sql), PARENTS / 20);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM (SELECT 1 FROM responses WHERE"
+           " starts_with(carrier_session_id, '%s-') GROUP BY respondent, relation, question_id"
+           " HAVING count(*) > 1) x",
+           prefix);
+  ck_assert_int_eq(it_count(db, sql), 0);
+}
+END_TEST
+
+static Suite *simulate_suite(void)
+{
+  Suite *s = suite_create("simulate");
+  TCase *tc = tcase_create("aktobe");
+
+  tcase_set_timeout(tc, 280);
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, test_simulated_parents_give_the_published_figures);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+AG_CHECK_MAIN(simulate_suite)
