@@ -16,8 +16,9 @@ static void usage(FILE *out)
 {
   fputs("usage: aulgate serve   [-c CONFIG]          run the gateway in the foreground\n"
         "       aulgate migrate [-c CONFIG] [-d DIR] apply sql/migrations to the database\n"
-        "       aulgate seed    [-c CONFIG] [-f FILE] upsert regions and districts from FILE\n"
-        "                                            (content/regions.json) into the database\n"
+        "       aulgate seed    [-c CONFIG] [-f FILE] upsert the places (content/regions.json)\n"
+        "                                            and schools (sql/seed/schools.json), or\n"
+        "                                            FILE by its kind, into the database\n"
         "       aulgate lint [DIR]                   check the content files (default content)\n"
         "       aulgate config-doc                   print the configuration reference\n"
         "       aulgate dial [-u URL] [-n PHONE] [-s SESSION_ID] [-w NETWORK] CODE\n"
@@ -57,7 +58,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
   a->config = NULL;
   a->dir = "sql/migrations";
-  a->file = "content/regions.json";
+  a->file = NULL; /* both: content/regions.json, then sql/seed/schools.json */
   for (int i = 2; i < argc; i++) {
     if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
       a->config = argv[++i];
@@ -167,6 +168,21 @@ static int cli_main(int argc, char **argv)
   return status;
 }
 
+/* `aulgate seed`: the file given, by its kind; or the places and then the schools shipped. */
+static int seed_main(const char *db, const char *file)
+{
+  char kind[32];
+
+  if (!file)
+    return store_places_seed(db, "content/regions.json", stdout) == AG_OK &&
+                   store_schools_seed(db, "sql/seed/schools.json", stdout) == AG_OK
+               ? 0
+               : 1;
+  if (store_seed_kind(file, kind, sizeof(kind)) == AG_OK && strcmp(kind, "schools") == 0)
+    return store_schools_seed(db, file, stdout) == AG_OK ? 0 : 1;
+  return store_places_seed(db, file, stdout) == AG_OK ? 0 : 1;
+}
+
 /* Whether a command's arguments ask for its usage: every command answers -h and --help. */
 static int wants_help(int argc, char **argv)
 {
@@ -216,7 +232,7 @@ int main(int argc, char **argv)
   if (strcmp(argv[1], "serve") == 0)
     status = gw_server_run(&cfg);
   else if (strcmp(argv[1], "seed") == 0)
-    status = store_places_seed(cfg.db, a.file, stdout) == AG_OK ? 0 : 1;
+    status = seed_main(cfg.db, a.file);
   else
     status = store_migrate(cfg.db, a.dir, stdout) == AG_OK ? 0 : 1;
   ag_config_cleanup(&cfg);

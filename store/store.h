@@ -214,6 +214,16 @@ int store_migrate(const char *conninfo, const char *dir, FILE *log);
  * district; AG_EDB; AG_ENOMEM. On any error nothing is written. */
 int store_places_seed(const char *conninfo, const char *path, FILE *log);
 
+/* Synchronous: seeds the schools file at path (kind "schools", sql/seed/schools.json) into the
+ * schools table (store_schools.c): validated whole first (unknown keys, number 1-9999, name,
+ * settlement urban or rural, the district known to the database, a number given twice), then
+ * upserted by (district, number) in one transaction that never deletes. Same returns as
+ * store_places_seed(); on any error nothing is written. */
+int store_schools_seed(const char *conninfo, const char *path, FILE *log);
+/* The "kind" of the JSON file at path into kind ("" when it has none). AG_OK, or AG_EIO when it
+ * cannot be read or parsed. */
+int store_seed_kind(const char *path, char *kind, size_t len);
+
 /* One region (region_code NULL) or district, as store_places_read() delivers it. */
 struct store_place {
   const char *code;

@@ -153,6 +153,51 @@ START_TEST(test_places_shipped_file_loads)
 }
 END_TEST
 
+/* The shipped schools (issue 11): Aktobe city's urban, the rural districts' rural; seeding twice
+ * writes nothing; a school added by SQL stays; a bad file writes nothing. */
+START_TEST(test_schools_seed)
+{
+  char out[8192], path[512], *before, *after;
+  const char *snap = "SELECT string_agg(concat_ws(',', id, number, name, settlement, xmin), '|'"
+                     " ORDER BY id) FROM schools";
+
+  shipped_path(path, sizeof(path));
+  ck_assert_msg(seed(path, out, sizeof(out)) == 0, "%s", out);
+  snprintf(path, sizeof(path), "%s/sql/seed/schools.json", root());
+  ck_assert_msg(seed(path, out, sizeof(out)) == 0, "%s", out);
+  ck_assert_int_eq(count("SELECT count(*) FROM schools WHERE district_code = 'aktobe-aktobe-city'"
+                         " AND settlement = 'urban' AND region_code = 'aktobe'"),
+                   60);
+  ck_assert_int_eq(count("SELECT count(*) FROM schools WHERE region_code = 'aktobe'"
+                         " AND district_code <> 'aktobe-aktobe-city' AND settlement <> 'rural'"),
+                   0);
+  ck_assert_int_ge(count("SELECT count(DISTINCT region_code) FROM schools"), 4);
+  exec("INSERT INTO schools (region_code, district_code, number, name, settlement)"
+       " VALUES ('aktobe', 'aktobe-alga', 99, 'Added by SQL', 'rural')");
+  before = text(snap);
+  ck_assert_msg(seed(path, out, sizeof(out)) == 0, "%s", out);
+  ck_assert_msg(strstr(out, "(0 new, 0 updated, 194 unchanged)") != NULL, "%s", out);
+  after = text(snap);
+  ck_assert_str_eq(before, after);
+  write_fixture("bad.json", "{\"kind\": \"schools\", \"schools\": ["
+                            "{\"district\": \"aktobe-alga\", \"number\": 1, \"name\": \"X\","
+                            " \"settlement\": \"urban\"},"
+                            "{\"district\": \"nowhere\", \"number\": 2, \"name\": \"Y\","
+                            " \"settlement\": \"rural\"}]}");
+  ck_assert_int_ne(seed("bad.json", out, sizeof(out)), 0);
+  ck_assert_msg(strstr(out, "unknown district 'nowhere'") != NULL, "%s", out);
+  write_fixture("bad2.json", "{\"kind\": \"schools\", \"schools\": [{\"district\": \"aktobe-alga\","
+                             " \"number\": 1, \"name\": \"X\", \"settlement\": \"town\"}]}");
+  ck_assert_int_ne(seed("bad2.json", out, sizeof(out)), 0);
+  ck_assert_msg(strstr(out, "settlement must be") != NULL, "%s", out);
+  free(after);
+  after = text(snap);
+  ck_assert_str_eq(before, after);
+  free(before);
+  free(after);
+}
+END_TEST
+
 START_TEST(test_places_seed_twice_changes_nothing)
 {
   char out[4096], path[512], *before, *after;
@@ -499,6 +544,7 @@ static Suite *it_places_suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_places_shipped_file_loads);
   tcase_add_test(tc, test_places_seed_twice_changes_nothing);
+  tcase_add_test(tc, test_schools_seed);
   tcase_add_test(tc, test_places_sql_district_survives_reseed);
   tcase_add_test(tc, test_places_updated_names_are_updated);
   tcase_add_loop_test(tc, test_places_broken_files_are_refused, 0, (int)AG_ARRAY_LEN(broken));
