@@ -1,6 +1,7 @@
 /* it_simulate.c: `aulgate simulate` end to end: 2,000 synthetic Aktobe parents (a fifth drop
  * and dial again, a tenth share a phone) take the survey through a real gateway on loopback,
- * and what PostgreSQL holds afterwards must give the published figures within one point.
+ * each naming a school of the seeded schools table, and what PostgreSQL holds afterwards, split
+ * by the school's settlement type, must give the published figures within one point.
  *
  * The tool checks its own read-back (exit 0); this test checks the run independently: every
  * parent a respondent of its own, shared phones answering as two people, dropped sessions
@@ -43,8 +44,8 @@ START_TEST(test_simulated_parents_give_the_published_figures)
   snprintf(prefix, sizeof(prefix), "itsim%lx%x", (long)time(NULL), (unsigned)getpid());
   snprintf(cmd, sizeof(cmd),
            "'%s' simulate -u http://127.0.0.1:%d/ussd/at -C '%s/content' -n %d -c 24 -d 20 "
-           "-s 10 -p %s --db '%s' 2>&1",
-           AULGATE_BIN, srv.port, root, PARENTS, prefix, conninfo);
+           "-s 10 -p %s --schools '%s/sql/seed/schools.json' --db '%s' 2>&1",
+           AULGATE_BIN, srv.port, root, PARENTS, prefix, root, conninfo);
   out = popen(cmd, "r");
   ck_assert_ptr_nonnull(out);
   while (fgets(line, sizeof(line), out)) {

@@ -19,6 +19,7 @@ enum sim_from { SIM_FROM_NONE, SIM_FROM_REGIONS, SIM_FROM_DISTRICTS };
 struct sim_opt {
   char *value;            /* owned: the option's value, a menu action or "lang:xx" */
   char *label[SIM_LANGS]; /* owned */
+  char *region;           /* owned: a district's region code; NULL otherwise */
 };
 
 struct sim_node {
@@ -55,13 +56,26 @@ struct sim_content {
 /* The place with this code, or NULL. */
 const struct sim_opt *sim__place(const struct sim_content *c, const char *code);
 
+/* A school of the schools file (sql/seed/schools.json): what a parent of it answers. */
+struct sim_school {
+  char district[48];
+  unsigned number;
+  int rural;
+};
+
+/* sim_content.c: the schools of region in the file at path (*out owned, *n of them). AG_OK;
+ * AG_ECONTENT with a reason in err when the file cannot be read or has none there. */
+int sim__schools_load(const char *path, const struct sim_content *c, const char *region,
+                      struct sim_school **out /* OUT, owned */, size_t *n /* OUT */, char *err,
+                      size_t errlen);
+
 struct sim_opts {
-  const char *url, *content_dir, *prefix, *code, *network, *db;
+  const char *url, *content_dir, *schools, *prefix, *code, *network, *db;
   unsigned parents, concurrency, drop_pct, share_pct;
   unsigned long long seed;
 };
 
-/* The groups of the published figures: schools of Aktobe city, schools of rural districts. */
+/* The groups of the published figures: urban and rural schools (the school's settlement). */
 enum sim_group { SIM_URBAN, SIM_RURAL, SIM_GROUPS };
 extern const char *const sim_group_name[SIM_GROUPS];
 
@@ -87,6 +101,7 @@ struct sim_parent {
 /* sim_population.c: the run's parents (*out, owned, n of them), their plans following the
  * published figures with exact quotas. AG_OK, AG_ENOMEM or AG_ECONTENT (a place missing). */
 int sim__population(const struct sim_opts *o, const struct sim_content *c,
+                    const struct sim_school *schools, size_t n_schools,
                     struct sim_parent **out /* OUT, owned */, size_t *n /* OUT */);
 /* Prints what the parents meant to answer to the published figures' questions. */
 void sim__report_plan(const struct sim_parent *ps, size_t n);

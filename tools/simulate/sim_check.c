@@ -1,7 +1,7 @@
 /* sim_check.c: what the run stored, read back from PostgreSQL. A parent counts only through
  * the answers the database holds, so an acknowledged screen that stored nothing shows up here as
- * a missing parent, not as a success. The group is the school's district as the parent answered
- * it (Aktobe city or a rural district), which is how the article splits urban from rural. */
+ * a missing parent, not as a success. The group is the settlement type of the school the parent
+ * named (district and number, looked up in the schools table), as the article counts. */
 #include "tools/simulate/sim-internal.h"
 
 #include <libpq-fe.h>
@@ -18,9 +18,11 @@ static const char sim_check_sql[] =
     " last AS (SELECT DISTINCT ON (respondent, relation, question_id)"
     "                 respondent, relation, question_id, option FROM run"
     "          ORDER BY respondent, relation, question_id, id DESC),"
-    " place AS (SELECT DISTINCT ON (respondent) respondent, option AS district FROM last"
-    "           WHERE question_id = 'district' ORDER BY respondent)"
-    " SELECT CASE WHEN p.district = 'aktobe-aktobe-city' THEN 0 ELSE 1 END, l.question_id,"
+    " place AS (SELECT DISTINCT ON (d.respondent) d.respondent, s.settlement FROM last d"
+    "           JOIN last n ON n.respondent = d.respondent AND n.question_id = 'school'"
+    "           JOIN schools s ON s.district_code = d.option AND s.number::text = n.option"
+    "           WHERE d.question_id = 'district' ORDER BY d.respondent)"
+    " SELECT CASE WHEN p.settlement = 'urban' THEN 0 ELSE 1 END, l.question_id,"
     "        count(*) FILTER (WHERE l.option = 'yes'), count(*)"
     " FROM last l JOIN place p USING (respondent)"
     " WHERE l.question_id IN ('L1', 'L2', 'T1') GROUP BY 1, 2 ORDER BY 2, 1";

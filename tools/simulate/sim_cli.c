@@ -14,13 +14,15 @@ static void sim_usage(FILE *out)
 {
   fputs("usage: aulgate simulate [-u URL] [-C CONTENT_DIR] [-n PARENTS] [-c CONCURRENCY]\n"
         "                        [-d DROP_PERCENT] [-s SHARE_PERCENT] [-S SEED] [-p PREFIX]\n"
-        "                        [--db CONNINFO]\n"
+        "                        [--schools FILE] [--db CONNINFO]\n"
         "Synthetic parents of Aktobe region take the involvement survey through the gateway's\n"
         "`at` USSD endpoint (default http://127.0.0.1:8080/ussd/at, content ./content, 1000\n"
-        "parents, 32 at once, 10% drop and dial again, 10% share a phone). Their answers follow\n"
-        "the published figures with exact quotas (29,760 urban : 14,453 rural parents; L1, L2,\n"
-        "T1). With --db, the answers stored for the run are read back from PostgreSQL and\n"
-        "compared with the published figures (1 percentage point).\n"
+        "parents, 32 at once, 10% drop and dial again, 10% share a phone), each naming a school\n"
+        "of Aktobe region from the schools file (default sql/seed/schools.json, the one\n"
+        "`aulgate seed` loads). Their answers follow the published figures with exact quotas\n"
+        "(29,760 urban : 14,453 rural school parents; L1, L2, T1). With --db, the answers\n"
+        "stored for the run are read back from PostgreSQL, grouped by the school's settlement\n"
+        "in the schools table, and compared with the figures (1 percentage point).\n"
         "Exit status: 0 every parent through (and the figures found), 1 otherwise, 2 usage.\n",
         out);
 }
@@ -44,15 +46,22 @@ static int sim_args(int argc, char **argv, struct sim_opts *o)
   unsigned long long v;
   int c;
 
-  for (int i = 1; i < argc; i++) /* the long options, taken out before getopt() */
+  for (int i = 1; i < argc; i++) { /* the long options, taken out before getopt() */
+    const char **to = strcmp(argv[i], "--db") == 0        ? &o->db
+                      : strcmp(argv[i], "--schools") == 0 ? &o->schools
+                                                          : NULL;
+
     if (strcmp(argv[i], "--help") == 0)
       return AG_DECLINED;
-    else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-      o->db = argv[i + 1];
-      memmove(argv + i, argv + i + 2, (size_t)(argc - i - 2) * sizeof(*argv));
-      argc -= 2;
-      i--;
-    }
+    if (!to)
+      continue;
+    if (i + 1 == argc)
+      return AG_EINVAL;
+    *to = argv[i + 1];
+    memmove(argv + i, argv + i + 2, (size_t)(argc - i - 2) * sizeof(*argv));
+    argc -= 2;
+    i--;
+  }
   while ((c = getopt(argc, argv, ":u:C:n:c:d:s:S:p:h")) != -1) {
     switch (c) {
     case 'u':
@@ -105,6 +114,7 @@ int sim_main(int argc, char **argv)
   char prefix[32], err[512];
   struct sim_opts o = {.url = "http://127.0.0.1:8080/ussd/at",
                        .content_dir = "content",
+                       .schools = "sql/seed/schools.json",
                        .code = "*384#",
                        .network = "40101",
                        .parents = 1000,
@@ -113,7 +123,8 @@ int sim_main(int argc, char **argv)
                        .share_pct = 10};
   struct sim_content *c = NULL;
   struct sim_parent *ps = NULL;
-  size_t n = 0, planned[SIM_GROUPS] = {0};
+  struct sim_school *schools = NULL;
+  size_t n = 0, n_schools = 0, planned[SIM_GROUPS] = {0};
   unsigned through = 0;
   int rc, status = 1;
 
@@ -134,8 +145,14 @@ int sim_main(int argc, char **argv)
     fprintf(stderr, "simulate: content: %s\n", err);
     return 1;
   }
-  if ((rc = sim__population(&o, c, &ps, &n)) != AG_OK) {
+  if (sim__schools_load(o.schools, c, "aktobe", &schools, &n_schools, err, sizeof(err)) != AG_OK) {
+    fprintf(stderr, "simulate: schools: %s\n", err);
+    sim_content_free(c);
+    return 1;
+  }
+  if ((rc = sim__population(&o, c, schools, n_schools, &ps, &n)) != AG_OK) {
     fprintf(stderr, "simulate: cannot plan the parents: %s\n", ag_strerror(rc));
+    free(schools);
     sim_content_free(c);
     return 1;
   }
@@ -151,6 +168,7 @@ int sim_main(int argc, char **argv)
   if (status == 0 && o.db)
     status = sim__check(o.db, o.prefix, planned) == 0 ? 0 : 1;
   free(ps);
+  free(schools);
   sim_content_free(c);
   return status;
 }

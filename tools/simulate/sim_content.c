@@ -39,6 +39,7 @@ static int sim_texts(const json_t *obj, char *out[SIM_LANGS])
 static void sim_opt_free(struct sim_opt *o)
 {
   free(o->value);
+  free(o->region);
   for (int l = 0; l < SIM_LANGS; l++)
     free(o->label[l]);
 }
@@ -142,7 +143,7 @@ static int sim_nodes_load(struct sim_content *c, const json_t *survey, const jso
   return rc;
 }
 
-static int sim_place_add(struct sim_content *c, const json_t *jp)
+static int sim_place_add(struct sim_content *c, const json_t *jp, const char *region)
 {
   struct sim_opt *o = &c->places[c->n_places];
   const char *code = json_string_value(json_object_get(jp, "code"));
@@ -150,7 +151,7 @@ static int sim_place_add(struct sim_content *c, const json_t *jp)
   if (!code)
     return AG_ECONTENT;
   c->n_places++;
-  if ((o->value = strdup(code)) == NULL)
+  if ((o->value = strdup(code)) == NULL || (region && (o->region = strdup(region)) == NULL))
     return AG_ENOMEM;
   return sim_texts(json_object_get(jp, "name"), o->label);
 }
@@ -170,9 +171,11 @@ static int sim_places_load(struct sim_content *c, const json_t *places)
   for (size_t i = 0; rc == AG_OK && i < json_array_size(regions); i++) {
     const json_t *r = json_array_get(regions, i), *ds = json_object_get(r, "districts");
 
-    rc = sim_place_add(c, r);
+    const char *region = json_string_value(json_object_get(r, "code"));
+
+    rc = sim_place_add(c, r, NULL);
     for (size_t k = 0; rc == AG_OK && k < json_array_size(ds); k++)
-      rc = sim_place_add(c, json_array_get(ds, k));
+      rc = sim_place_add(c, json_array_get(ds, k), region);
   }
   return rc;
 }
@@ -251,4 +254,46 @@ const struct sim_opt *sim__place(const struct sim_content *c, const char *code)
     if (strcmp(c->places[i].value, code) == 0)
       return &c->places[i];
   return NULL;
+}
+
+int sim__schools_load(const char *path, const struct sim_content *c, const char *region,
+                      struct sim_school **out, size_t *n, char *err, size_t errlen)
+{
+  json_error_t je;
+  json_t *j = json_load_file(path, 0, &je);
+  const json_t *all = json_object_get(j, "schools");
+  struct sim_school *s = calloc(json_array_size(all) + 1, sizeof(*s));
+  size_t k = 0;
+
+  *out = NULL;
+  *n = 0;
+  if (!j || !s) {
+    snprintf(err, errlen, "%s: %s", path, j ? "out of memory" : je.text);
+    json_decref(j);
+    free(s);
+    return j ? AG_ENOMEM : AG_ECONTENT;
+  }
+  for (size_t i = 0; i < json_array_size(all); i++) {
+    const json_t *e = json_array_get(all, i);
+    const char *d = json_string_value(json_object_get(e, "district"));
+    const char *set = json_string_value(json_object_get(e, "settlement"));
+    const struct sim_opt *place = d ? sim__place(c, d) : NULL;
+    json_int_t num = json_integer_value(json_object_get(e, "number"));
+
+    if (!place || !place->region || strcmp(place->region, region) != 0 || !set || num < 1 ||
+        num > 9999 || strlen(d) >= sizeof(s[k].district))
+      continue; /* another region's, or a school the survey's number cannot name */
+    snprintf(s[k].district, sizeof(s[k].district), "%s", d);
+    s[k].number = (unsigned)num;
+    s[k++].rural = strcmp(set, "rural") == 0;
+  }
+  json_decref(j);
+  if (k == 0) {
+    snprintf(err, errlen, "%s: no school of region %s with a number", path, region);
+    free(s);
+    return AG_ECONTENT;
+  }
+  *out = s;
+  *n = k;
+  return AG_OK;
 }

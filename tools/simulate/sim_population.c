@@ -4,7 +4,8 @@
  * 14,453 of rural schools) are met with exact quotas inside each group. The other yes/no items
  * have no published figure; they get plausible shares so that every question is answered, and
  * nothing is ever compared with them. Every simulated parent has a child at school (the
- * diagnostic asked school parents), lives in Aktobe region and names its school's district.
+ * diagnostic asked school parents) in Aktobe region, at a school of the schools file (urban or
+ * rural by the school, as the article counts), and names the school's district and number.
  */
 #include "tools/simulate/sim-internal.h"
 #include "lib/ag.h"
@@ -32,13 +33,6 @@ static const struct sim_figure sim_assumed[] = {
 };
 
 #define SIM_ITEMS (AG_ARRAY_LEN(sim_published) + AG_ARRAY_LEN(sim_assumed))
-
-static const char *const sim_city = "aktobe-aktobe-city";
-static const char *const sim_rural_districts[] = {
-    "aktobe-alga",  "aktobe-aiteke-bi", "aktobe-baiganin",  "aktobe-kargaly",
-    "aktobe-kobda", "aktobe-martuk",    "aktobe-mugalzhar", "aktobe-oiyl",
-    "aktobe-temir", "aktobe-khromtau",  "aktobe-shalkar",   "aktobe-yrgyz",
-};
 
 static const struct sim_figure *sim_item(size_t i)
 {
@@ -69,33 +63,44 @@ static const struct sim_node *sim_node(const struct sim_content *c, const char *
 }
 
 /* The household's facts: the same for both parents of a shared phone. */
-static int sim_household(struct sim_rng *r, struct sim_parent *p, const struct sim_content *c)
+static int sim_household(struct sim_rng *r, struct sim_parent *p, const struct sim_school *school)
 {
   static const char *const langs[] = {"lang:kk", "lang:ru", "lang:en"};
   static const unsigned lang_pct[] = {55, 40, 5};
   static const char *const grades[] = {"1-4", "5-9", "10-11"};
   static const unsigned grade_pct[] = {40, 42, 18};
-  const char *district =
-      p->group == SIM_URBAN
-          ? sim_city
-          : sim_rural_districts[sim_rng_below(r, (uint32_t)AG_ARRAY_LEN(sim_rural_districts))];
   /* District centres (Alga, Khromtau, Shalkar...) are towns: some rural-school parents live in
    * one, which is why the school's settlement and the parent's own are two dimensions. */
-  const char *own = p->group == SIM_URBAN || sim_rng_below(r, 100) < 10 ? "urban" : "rural";
-  char school[8];
+  const char *own = !school->rural || sim_rng_below(r, 100) < 10 ? "urban" : "rural";
+  char number[8];
   int rc = 0;
 
-  if (!sim__place(c, district) || !sim__place(c, "aktobe"))
-    return AG_ECONTENT;
-  snprintf(school, sizeof(school), "%u", 1 + sim_rng_below(r, p->group == SIM_URBAN ? 70 : 25));
+  snprintf(number, sizeof(number), "%u", school->number);
   rc |= sim_plan_set(&p->plan, "language", sim_pick(r, langs, lang_pct, 3));
   rc |= sim_plan_set(&p->plan, "main", "survey");
   rc |= sim_plan_set(&p->plan, "region", "aktobe");
-  rc |= sim_plan_set(&p->plan, "district", district);
+  rc |= sim_plan_set(&p->plan, "district", school->district);
   rc |= sim_plan_set(&p->plan, "settlement", own);
   rc |= sim_plan_set(&p->plan, "grade", sim_pick(r, grades, grade_pct, 3));
-  rc |= sim_plan_set(&p->plan, "school", school);
+  rc |= sim_plan_set(&p->plan, "school", number);
   return rc ? AG_E2BIG : AG_OK;
+}
+
+/* A school of the group, at random: the schools of one settlement type. */
+static const struct sim_school *sim_school_of(struct sim_rng *r, enum sim_group g,
+                                              const struct sim_school *schools, size_t n)
+{
+  size_t k = 0, pick;
+
+  for (size_t i = 0; i < n; i++)
+    k += schools[i].rural == (g == SIM_RURAL);
+  if (k == 0)
+    return NULL;
+  pick = sim_rng_below(r, (uint32_t)k);
+  for (size_t i = 0; i < n; i++)
+    if (schools[i].rural == (g == SIM_RURAL) && pick-- == 0)
+      return &schools[i];
+  return NULL;
 }
 
 /* The parent's own answers: relation, the items (from the quotas), barrier, SMS. */
@@ -138,7 +143,8 @@ static void sim_quotas_free(struct sim_quotas *q)
       free(q->flags[g][i]);
 }
 
-static int sim_parent_make(const struct sim_opts *o, const struct sim_content *c, struct sim_rng *r,
+static int sim_parent_make(const struct sim_opts *o, const struct sim_content *c,
+                           const struct sim_school *schools, size_t n_schools, struct sim_rng *r,
                            struct sim_quotas *q, struct sim_parent *ps, size_t i,
                            unsigned phone_base)
 {
@@ -161,8 +167,12 @@ static int sim_parent_make(const struct sim_opts *o, const struct sim_content *c
     p->waits_for_phone = 1;
     relation = strcmp(sim_plan_get(&prev->plan, "relation"), "mother") ? "mother" : "father";
   } else {
+    const struct sim_school *school = sim_school_of(r, p->group, schools, n_schools);
+
+    if (!school)
+      return AG_ECONTENT; /* the schools file has no school of this group */
     snprintf(p->phone, sizeof(p->phone), "+7705%07u", (phone_base + (unsigned)i) % 10000000u);
-    if ((rc = sim_household(r, p, c)) != AG_OK)
+    if ((rc = sim_household(r, p, school)) != AG_OK)
       return rc;
     relation = sim_pick(r, relations, relation_pct, AG_ARRAY_LEN(relations));
   }
@@ -171,7 +181,8 @@ static int sim_parent_make(const struct sim_opts *o, const struct sim_content *c
   return sim_person(r, p, c, relation, yes);
 }
 
-int sim__population(const struct sim_opts *o, const struct sim_content *c, struct sim_parent **out,
+int sim__population(const struct sim_opts *o, const struct sim_content *c,
+                    const struct sim_school *schools, size_t n_schools, struct sim_parent **out,
                     size_t *n_out)
 {
   size_t n = o->parents, size[SIM_GROUPS] = {0};
@@ -194,7 +205,7 @@ int sim__population(const struct sim_opts *o, const struct sim_content *c, struc
   /* Numbers from a point drawn from the seed: a new seed, new callers. */
   base = (unsigned)(sim_rng_next(&r) % 10000000u);
   for (size_t i = 0; rc == AG_OK && i < n; i++)
-    rc = sim_parent_make(o, c, &r, &q, ps, i, base);
+    rc = sim_parent_make(o, c, schools, n_schools, &r, &q, ps, i, base);
   sim_quotas_free(&q);
   free(urban);
   if (rc != AG_OK) {
