@@ -62,6 +62,13 @@ START_TEST(test_simulated_parents_give_the_published_figures)
            " AND starts_with(carrier_session_id, '%s-')",
            prefix);
   ck_assert_int_eq(it_count(db, sql), PARENTS);
+  /* A session is one person's: the second parent of a shared phone dials sessions of its own. */
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM (SELECT 1 FROM responses WHERE"
+           " starts_with(carrier_session_id, '%s-') GROUP BY carrier_session_id"
+           " HAVING count(DISTINCT (respondent, relation)) > 1) x",
+           prefix);
+  ck_assert_int_eq(it_count(db, sql), 0);
   /* Shared phones: one number, two people. */
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM (SELECT respondent FROM responses WHERE question_id = 'L1'"

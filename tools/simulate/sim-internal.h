@@ -91,6 +91,7 @@ struct sim_parent {
   size_t body_len;
   int body_too_big;
   const char *node; /* borrowed from the content: the question of the last screen */
+  unsigned id;      /* the parent's number in the run: its sessions' ids are prefix-id-session */
   unsigned sessions, hops, drop_at, redials;
   struct sim_parent *after; /* borrowed: dials from the same phone once this one is through */
   int waits_for_phone;      /* is some parent's `after`: not queued at the start */

@@ -156,6 +156,7 @@ static int sim_parent_make(const struct sim_opts *o, const struct sim_content *c
   const char *relation;
   int rc;
 
+  p->id = (unsigned)i;
   for (size_t it = 0; it < SIM_ITEMS; it++)
     yes[it] = q->flags[p->group][it][k];
   if (prev && prev->group == p->group && !prev->after && !prev->waits_for_phone &&

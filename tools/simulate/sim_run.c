@@ -108,7 +108,9 @@ static int sim_send(struct sim_run *r, struct sim_parent *p)
 /* A new session from the parent's phone: what a redial looks like to the gateway. */
 static int sim_dial(struct sim_run *r, struct sim_parent *p)
 {
-  snprintf(p->session, sizeof(p->session), "%s-%s-%u", r->o->prefix, p->phone + 1, p->sessions);
+  /* By the parent, not the phone: the second parent of a shared phone must not take the ids of
+   * the first parent's sessions, which the gateway rightly refuses as ended. */
+  snprintf(p->session, sizeof(p->session), "%s-%u-%u", r->o->prefix, p->id, p->sessions);
   if (p->sessions++ > 0)
     r->resumed_sessions++;
   p->text_len = 0;
@@ -128,8 +130,8 @@ static void sim_release(struct sim_parent *p)
 
 static void sim_fail(struct sim_run *r, struct sim_parent *p, const char *why)
 {
-  fprintf(stderr, "simulate: parent %s (session %s, hop %u): %s\n", p->phone + 8, p->session,
-          p->hops, why);
+  fprintf(stderr, "simulate: parent %u (session %s, hop %u): %s\n", p->id, p->session, p->hops,
+          why);
   sim_release(p);
   r->failed++;
 }
@@ -243,6 +245,8 @@ int sim__run(const struct sim_opts *o, const struct sim_content *c, struct sim_p
              unsigned *through)
 {
   struct sim_run r = {.o = o, .c = c, .q_cap = n ? n : 1};
+  long long t0 = ag_mono_us();
+  double secs;
   int rc = AG_ENOMEM;
 
   *through = 0;
@@ -262,10 +266,11 @@ int sim__run(const struct sim_opts *o, const struct sim_content *c, struct sim_p
     curl_multi_cleanup(r.multi);
   curl_slist_free_all(r.headers);
   free(r.queue);
+  secs = (double)(ag_mono_us() - t0) / 1e6;
   fprintf(stderr,
-          "simulate: %u hops, %u sessions resumed after a drop, %u parents through, "
-          "%u failed\n",
-          r.hops, r.resumed_sessions, r.done, r.failed);
+          "simulate: %u hops in %.1f s (%.0f/s), %u sessions resumed after a drop, %u parents "
+          "through, %u failed\n",
+          r.hops, secs, secs > 0 ? r.hops / secs : 0.0, r.resumed_sessions, r.done, r.failed);
   *through = r.done;
   return rc;
 }
