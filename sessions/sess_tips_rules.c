@@ -1,10 +1,11 @@
 /* sess_tips_rules.c: the editorial rules of the tips file that a machine can hold (docs/content.md,
  * "Tips: the editorial review"). The tips go out by SMS to every subscribed parent, so a slip
  * here is sent a hundred thousand times: the file must carry the record of its review, name only
- * known languages and practices, never hold one tip id or one text twice, write Russian with ё
+ * known languages and practices, keep each tip within 70 characters in every language (one
+ * SMS part even as UCS-2), never hold one tip id or one text twice, write Russian with ё
  * wherever it belongs (all or nothing: the words below are the ones a draft tends to spell with
  * е), and keep small objects (beans, buttons, asyks: a choking risk under three) out of the
- * pre-school tips. The SMS budget of each tip is checked with the screens (sess_check.c).
+ * pre-school tips. A UCS-2 tip's one part is checked with the screens (sess_check.c).
  */
 #include "sessions/sess-internal.h"
 #include "lib/ag_lang.h"
@@ -44,6 +45,11 @@ static const char *const small_words[] = {
     "бұршақ*", "ноқат*", "түйме*", "моншақ*", "тиын*", "жаңғақ*", "асық", "асықтар*", "асықты",
     "асықпен", "тас", "тастар*", "таспен", "тасты", "малтатас*", "дән", "дәндер*", "тұқым*",
     "мейіз*", "жүзім*", "кәмпит*"}; /* магнит, батарейка: as in Russian */
+
+/* Every tip, in every language, at most one UCS-2 SMS part: an English tip that picks up one
+ * character outside GSM-7 (a curly apostrophe) still goes as one part, and fits the smallest USSD
+ * screen a carrier is given (the tests' 70). */
+#define TIP_MAX_UNITS 70
 
 static const char *const check_words[] = {"wording", "grammar", "yo",        "coherence",
                                           "safety",  "budget",  "duplicates"};
@@ -299,6 +305,14 @@ int sess__tips_rules(struct sess_diag *d, const struct sess_content *c, json_t *
         sess__problem(d, "%s: the id is used twice", where);
     for (int l = 0; l < SESS_NLANG; l++) {
       const char *s = t->text.s[l];
+      struct ag_text_cost cost;
+      /* UCS-2 texts are held to one part with the screens (sess_check.c); GSM-7 ones here. */
+      if (ag_text_measure(s, strlen(s), &cost) == AG_OK && cost.enc == AG_ENC_GSM7 &&
+          cost.ucs2_units > TIP_MAX_UNITS)
+        sess__problem(d,
+                      "%s (%s): %zu characters, more than %d: a tip stays one SMS part even as "
+                      "UCS-2",
+                      where, ag_lang_code(l), cost.ucs2_units, TIP_MAX_UNITS);
       for (size_t j = 0; j < i && *s; j++)
         if (strcmp(c->tips[j].text.s[l], s) == 0)
           sess__problem(d, "%s (%s): the same text as tip '%s'", where, ag_lang_code(l),

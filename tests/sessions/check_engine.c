@@ -1288,6 +1288,7 @@ static const struct {
     {"broken-tip-duplicate",
      {"calendar.json", "tip 'read-pre-02' (en)", "same text", "'read-pre-01'"},
      1},
+    {"broken-tip-en-long", {"calendar.json", "tip 'read-pre-01' (en)", "71 characters", "70"}, 1},
     {"broken-tip-no-review", {"calendar.json", "needs a review record"}, 1},
     {"broken-tip-review-date", {"calendar.json", "review 1", "date"}, 1},
     {"broken-duplicate-id", {"survey.json", "'q1'", "used twice"}, 1},
