@@ -232,6 +232,10 @@ void sess__link_districts(struct sess_survey *sv);
 void sess__cond_free(struct sess_cond *c);
 /* sess_tips.c: the tips file's bands and tips. */
 int sess__tips_load(struct sess_diag *d, struct sess_content *c, json_t *doc, const char *file);
+/* sess_tips_rules.c: the tips file's editorial rules (review record, draft languages, practices,
+ * no id or text twice, Russian ё, no small object in a pre-school tip), after its tips load. */
+int sess__tips_rules(struct sess_diag *d, const struct sess_content *c, json_t *doc,
+                     const char *file);
 /* sess_places.c: the snapshot's places, from the database's list (places != NULL) or else from
  * the places file places_doc (NULL: none). */
 int sess__places_load(struct sess_diag *d, struct sess_content *c, json_t *places_doc,

@@ -1,5 +1,5 @@
 /* sess_tips.c: the tips file of the content folder: the grade bands and the tips shown for
- * each, kept as borrowed strings of the snapshot.
+ * each, kept as borrowed strings of the snapshot; its editorial rules are sess_tips_rules.c's.
  */
 #include "sessions/sess-internal.h"
 #include "lib/ag.h"
@@ -43,5 +43,7 @@ int sess__tips_load(struct sess_diag *d, struct sess_content *c, json_t *doc, co
     if (sess__text_load(d, json_object_get(j, "text"), &t->text, where))
       rc = AG_ECONTENT;
   }
+  if (sess__tips_rules(d, c, doc, file))
+    rc = AG_ECONTENT;
   return rc;
 }

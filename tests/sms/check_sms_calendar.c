@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Unix seconds of 2026-12-03 (a Thursday) at hh:mm:ss UTC. */
@@ -123,6 +124,38 @@ START_TEST(test_rotation_shipped_calendar)
 }
 END_TEST
 
+/* Every shipped tip goes out as one SMS part in every language, planned by the part counter the
+ * outbox uses; Kazakh and Russian as UCS-2, so Cyrillic never turns into '?' (issue 12, item 9). */
+START_TEST(test_shipped_tips_one_part)
+{
+  static const char *const langs[] = {"kk", "ru", "en"};
+  json_error_t err;
+  json_t *doc = json_load_file(CONTENT_DIR "/calendar.json", 0, &err), *t;
+  size_t i, n = 0, most[3] = {0, 0, 0};
+
+  ck_assert_msg(doc != NULL, "%s", err.text);
+  json_array_foreach(json_object_get(doc, "tips"), i, t)
+  {
+    const char *id = json_string_value(json_object_get(t, "id"));
+    for (size_t l = 0; l < 3; l++) {
+      const char *s = json_string_value(json_object_get(json_object_get(t, "text"), langs[l]));
+      struct sms_plan p;
+      ck_assert_msg(s && *s, "tip '%s' (%s): no text", id, langs[l]);
+      ck_assert_msg(sms_plan(s, strlen(s), 1, &p) == AG_OK, "tip '%s' (%s): %zu SMS parts", id,
+                    langs[l], p.parts);
+      if (l < 2)
+        ck_assert_msg(p.enc == AG_ENC_UCS2, "tip '%s' (%s): not UCS-2", id, langs[l]);
+      most[l] = p.units > most[l] ? p.units : most[l];
+    }
+    n++;
+  }
+  ck_assert_uint_gt(n, 0);
+  printf("shipped tips: %zu, one SMS part each; longest kk %zu, ru %zu UCS-2 units, en %zu\n", n,
+         most[0], most[1], most[2]);
+  json_decref(doc);
+}
+END_TEST
+
 static Suite *calendar_suite(void)
 {
   Suite *s = suite_create("sms_calendar");
@@ -132,6 +165,7 @@ static Suite *calendar_suite(void)
   tcase_add_test(tc, test_quiet_hours_other_windows);
   tcase_add_test(tc, test_rotation_made_up_bands);
   tcase_add_test(tc, test_rotation_shipped_calendar);
+  tcase_add_test(tc, test_shipped_tips_one_part);
   suite_add_tcase(s, tc);
   return s;
 }
