@@ -40,14 +40,14 @@ const STRINGS = {
                ru: 'за 15 минут {n}: база не ответила или истёк срок',
                en: '{n} in 15 min: database unavailable or past the deadline'},
   timeouts: {kk: 'Уақыты өтіп үзілген', ru: 'Прервано по тайм-ауту', en: 'Timed out'},
-  timeouts_sub: {kk: 'аяқталған {n} сессияның', ru: 'из {n} завершённых сеансов',
+  timeouts_sub: {kk: 'аяқталған {n} сессиядан', ru: 'из {n} завершённых сеансов',
                  en: 'of {n} sessions ended'},
   live: {kk: 'Белсенді сессиялар', ru: 'Активные сеансы', en: 'Live sessions'},
   live_sub: {kk: '15 минутта басталғаны: {n}', ru: 'начато за 15 минут: {n}',
              en: '{n} started in 15 min'},
   hops_total: {kk: '15 минуттағы қадамдар', ru: 'Шагов за 15 минут', en: 'Hops in 15 min'},
   db: {kk: 'Дерекқор', ru: 'База данных', en: 'Database'},
-  db_up: {kk: 'Жұмыс істеп тұр', ru: 'Работает', en: 'Up'},
+  db_up: {kk: 'Істеп тұр', ru: 'Работает', en: 'Up'},
   db_down: {kk: 'Қолжетімсіз', ru: 'Недоступна', en: 'Down'},
   db_connecting: {kk: 'Қосылуда', ru: 'Подключается', en: 'Connecting'},
   db_stalled: {kk: 'Тұрып қалды', ru: 'Зависла', en: 'Stalled'},
@@ -99,6 +99,7 @@ const state = {
   prev: null,          /* the previous event's minutes, by t: hops per minute for the rate */
   prevAt: 0,
   rates: [],           /* hops/s of the last 120 events */
+  p95s: [],            /* the current minute's p95 at each of them */
   last: null,          /* the latest event */
   sessions: null,      /* the latest /api/v1/sessions reply */
   confirming: null,    /* "carrier/id" whose row asks for confirmation */
@@ -145,6 +146,9 @@ function onStats(data) {
   if (rate !== null) {
     state.rates.push(rate);
     if (state.rates.length > 120) state.rates.shift();
+    const cur = ev.stats.minutes[ev.stats.minutes.length - 1];
+    state.p95s.push(cur && cur.latency_ms ? cur.latency_ms.p95 : null);
+    if (state.p95s.length > 120) state.p95s.shift();
   }
   state.last = ev;
   render();
@@ -160,8 +164,7 @@ function render() {
   $('v-rate').textContent = rate === null ? '–' : rate >= 10 ? fmtNum(Math.round(rate)) : rate.toFixed(1);
   AG.spark($('sp-rate'), state.rates, {floor: 1});
 
-  const p95 = mins.map((m) => (m.latency_ms ? m.latency_ms.p95 : null));
-  AG.spark($('sp-latency'), p95, {floor: 10});
+  AG.spark($('sp-latency'), state.p95s, {floor: 10});
   const lat = cur && cur.latency_ms;
   $('v-latency').textContent = lat ? `${fmtMs(lat.p95)} ${AG.t('ms')}` : '–';
   $('v-latency-sub').textContent = lat ? AG.t('latency_sub', {p50: fmtMs(lat.p50), p99: fmtMs(lat.p99)})
@@ -251,22 +254,28 @@ function renderSessions() {
               AG.el('td', fmtDur(s.age_s), 'num'), AG.el('td', fmtDur(s.idle_s), 'num'));
     tr.querySelector('.id').title = s.id;
     const act = AG.el('td', null, 'act');
-    if (state.confirming === key) {
+    const b = AG.el('button', AG.t('end'), 'quiet end');
+    b.type = 'button';
+    b.addEventListener('click', () => { state.confirming = key; renderSessions(); });
+    act.append(b);
+    tr.append(act);
+    tbody.append(tr);
+    if (state.confirming === key) { /* the question on a row of its own, under the session */
       tr.className = 'confirming';
+      b.disabled = true;
+      const row = AG.el('tr', null, 'confirm-row');
+      row.dataset.confirmFor = key;
+      const td = AG.el('td');
+      td.colSpan = 9;
       const yes = AG.el('button', AG.t('confirm_yes'), 'danger confirm-yes');
       const no = AG.el('button', AG.t('cancel'), 'confirm-no');
       yes.type = no.type = 'button';
       yes.addEventListener('click', () => endSession(s.carrier, s.id));
       no.addEventListener('click', () => { state.confirming = null; renderSessions(); });
-      act.append(AG.el('span', AG.t('confirm'), 'confirm-text'), yes, ' ', no);
-    } else {
-      const b = AG.el('button', AG.t('end'), 'quiet end');
-      b.type = 'button';
-      b.addEventListener('click', () => { state.confirming = key; renderSessions(); });
-      act.append(b);
+      td.append(AG.el('span', AG.t('confirm'), 'confirm-text'), yes, ' ', no);
+      row.append(td);
+      tbody.append(row);
     }
-    tr.append(act);
-    tbody.append(tr);
   }
   $('sessions-count').textContent = AG.t('shown', {count: fmtNum(r.count), live: fmtNum(r.live)});
 }
@@ -332,7 +341,7 @@ function signOut(message) {
   state.timers.forEach(clearInterval);
   state.timers = [];
   document.removeEventListener('visibilitychange', pollSessions);
-  Object.assign(state, {prev: null, rates: [], last: null, sessions: null, confirming: null});
+  Object.assign(state, {prev: null, rates: [], p95s: [], last: null, sessions: null, confirming: null});
   AG.clearToken();
   $('console').hidden = true;
   $('logout').hidden = true;
