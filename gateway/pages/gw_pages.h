@@ -25,7 +25,7 @@
 
 /* The policy every page reply carries (tests compare against it). */
 #define GW_PAGES_CSP                                                                               \
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "                \
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "                      \
   "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "                   \
   "frame-ancestors 'none'"
 
