@@ -479,6 +479,7 @@ static void teardown(struct gw_server *srv)
    * non-blocking loop turns let MHD send those replies before the daemon stops. */
   if (srv->ev_drain) /* its tick would read the store freed below */
     event_del(srv->ev_drain);
+  gw_tokens_stop(srv->api.tokens); /* likewise its refresh, maybe due in the turns below */
   if (srv->store) {
     store_destroy(srv->store);
     srv->store = NULL;
