@@ -178,7 +178,8 @@ static int load_page(const char *dir, const char *name, struct gw_page *pg, char
 int gw_pages_load(const char *dir, struct gw_pages **out, char *err, size_t errlen)
 {
   static const char *const reserved[] = {"api", "metrics", "healthz"};
-  char *names[GW_PAGES_MAX + 1];
+  char *names[GW_PAGES_MAX + 1], path[4096];
+  struct stat st;
   size_t n = 0;
   struct gw_pages *p;
   int rc;
@@ -198,6 +199,12 @@ int gw_pages_load(const char *dir, struct gw_pages **out, char *err, size_t errl
       snprintf(err, errlen,
                "%s/%s: a page folder needs a name of a-z 0-9 _ - other than api, metrics, healthz",
                dir, names[i]);
+      rc = AG_ECONFIG;
+      break;
+    }
+    snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) { /* a stray index.html is noticed */
+      snprintf(err, errlen, "%s: not a folder (every entry of pages_dir is a page's folder)", path);
       rc = AG_ECONFIG;
       break;
     }

@@ -35,7 +35,8 @@ struct gw_page; /* one folder: the ctx of its route */
 /* Reads every page folder of dir. AG_OK with *out set (free with gw_pages_free()); AG_ENOTFOUND
  * when dir does not exist (*out NULL: no pages); AG_ECONFIG with a message in err for a folder
  * or file that cannot be served (a name outside the alphabet, an unknown extension, too many or
- * too big files, a reserved name: api, metrics, healthz); AG_EIO, AG_ENOMEM. */
+ * too big files, a reserved name: api, metrics, healthz, a plain file beside the folders);
+ * AG_EIO, AG_ENOMEM. */
 int gw_pages_load(const char *dir, struct gw_pages **out, char *err, size_t errlen);
 void gw_pages_free(struct gw_pages *p);
 
