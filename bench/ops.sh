@@ -100,3 +100,8 @@ for cond in none metrics sse; do
     'BEGIN{printf "%-14s gateway CPU %.3f ms per second\n", c, (b-a)/1e6/10}'
 done
 grep -c 'http.stream_dropped' "$dir/log" | sed 's/^/SSE clients dropped (the log): /' || true
+# The render's own cost, from the gateway's histogram of it (every scrape of the runs above).
+curl -s "http://127.0.0.1:$port/metrics" | awk '
+  /^aulgate_metrics_render_seconds_sum/ {s = $2} /^aulgate_metrics_render_seconds_count/ {n = $2}
+  /^# / {next} {lines++}
+  END {if (n) printf "/metrics: %d renders, %.0f us each on average, %d lines\n", n, 1e6 * s / n, lines}'
