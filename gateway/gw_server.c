@@ -69,6 +69,15 @@ static void routes_build(struct gw_server *srv)
   *rt++ =
       (struct gw_route){"GET", "/api/v1/events", GW_MATCH_EXACT, GW_AUTH_TOKEN, GW_ROLE_OPERATOR,
                         NULL,  gw_api_events,    &srv->api};
+  /* The pages are public: they hold no data, the token is typed into them (decision 63). */
+  for (size_t i = 0; i < gw_pages_count(srv->pages); i++) {
+    const char *path = gw_pages_path(srv->pages, i);
+    struct gw_page *pg = gw_pages_page(srv->pages, i);
+    *rt++ =
+        (struct gw_route){"GET", path, GW_MATCH_PREFIX, GW_AUTH_NONE, 0, NULL, gw_pages_serve, pg};
+    *rt++ =
+        (struct gw_route){"HEAD", path, GW_MATCH_PREFIX, GW_AUTH_NONE, 0, NULL, gw_pages_serve, pg};
+  }
   for (size_t i = 0; i < srv->carriers.n; i++) {
     const struct gw_carrier *c = srv->carriers.v[i];
     struct gw_carrier_route *cr = &srv->carrier_routes[i];
@@ -390,6 +399,12 @@ static int setup(struct gw_server *srv)
                         err, sizeof(err));
   if (rc == AG_OK)
     rc = content_load(srv, &srv->content, err, sizeof(err));
+  if (rc == AG_OK) {
+    rc = gw_pages_load(srv->cfg.pages_dir, &srv->pages, err, sizeof(err));
+    if (rc == AG_ENOTFOUND) /* a gateway without pages serves hops all the same */
+      AG_LOGW("server.no_pages", "pages_dir=%s", ag_log_quote(srv->cfg.pages_dir, q, sizeof(q)));
+    rc = rc == AG_ENOTFOUND ? AG_OK : rc;
+  }
   if (rc == AG_OK && !entry_ok(srv)) {
     snprintf(err, sizeof(err), "ussd_entry '%s' is not a survey or menu in %s", srv->cfg.ussd_entry,
              srv->cfg.content_dir);
@@ -464,6 +479,7 @@ static void teardown(struct gw_server *srv)
    * non-blocking loop turns let MHD send those replies before the daemon stops. */
   if (srv->ev_drain) /* its tick would read the store freed below */
     event_del(srv->ev_drain);
+  gw_tokens_stop(srv->api.tokens); /* likewise its refresh, maybe due in the turns below */
   if (srv->store) {
     store_destroy(srv->store);
     srv->store = NULL;
@@ -488,6 +504,7 @@ static void teardown(struct gw_server *srv)
   if (srv->base)
     event_base_free(srv->base);
   sess_content_unref(srv->content);
+  gw_pages_free(srv->pages); /* after the server: replies borrowed the bytes */
   ag_metrics_destroy(srv->metrics);
   gw_carriers_cleanup(&srv->carriers);
 }
@@ -508,6 +525,9 @@ int gw_server_run(struct ag_config *cfg)
   if (rc == AG_OK) {
     AG_LOGI("server.listening", "listen=%s:%d entry=%s", srv.cfg.listen_host,
             gw_http_port(srv.http), srv.cfg.ussd_entry);
+    for (size_t i = 0; i < gw_pages_count(srv.pages); i++)
+      AG_LOGI("server.page", "path=%s/ files=%zu", gw_pages_path(srv.pages, i),
+              gw_pages_files(srv.pages, i));
     for (size_t i = 0; i < srv.carriers.n; i++) {
       const struct gw_carrier *c = srv.carriers.v[i];
       AG_LOGI("server.carrier", "carrier=%s dialect=%s path=%s budget=%ld/%ld auth=%s", c->name,

@@ -94,6 +94,10 @@ static const struct opt opts[] = {
     {"token_refresh_ms", OPT_INT, OFF(token_refresh_ms), 1000, 300000, "5000",
      "How often the API token cache is read from the database: a token created or revoked "
      "takes effect within this (plus a read); a cache 3 times this old refuses every token."},
+    {"pages_dir", OPT_STRING, OFF(pages_dir), 0, 0, "pages",
+     "Folder of the static pages: each folder in it is served under its name (pages/ops/ as "
+     "the operators' console /ops/), read once at start. When it does not exist no page is "
+     "served (logged)."},
 };
 
 #define OFFC(field) offsetof(struct ag_carrier_conf, field)

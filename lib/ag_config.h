@@ -67,6 +67,7 @@ struct ag_config {
   long shutdown_grace_ms;
   struct ag_iplist metrics_allow_ips; /* may read /metrics without a token */
   long token_refresh_ms;              /* the API token cache's refresh period */
+  char *pages_dir;                    /* owned; the static pages' folders (/ops/) */
 };
 
 /* Sets every key to its default. cfg must be cleaned up with ag_config_cleanup(). */

@@ -175,6 +175,12 @@ void gw_tokens_destroy(struct gw_tokens *t)
   free(t);
 }
 
+void gw_tokens_stop(struct gw_tokens *t)
+{
+  if (t)
+    ag_timer_stop(t->timer);
+}
+
 size_t gw_tokens_count(const struct gw_tokens *t)
 {
   return t->n;

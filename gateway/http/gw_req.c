@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *gw_req_method(const struct gw_req *r)
 {
@@ -99,10 +100,14 @@ int gw_http__decorate(struct gw_req *r, struct MHD_Response *resp, const char *c
   /* Only a GET's reply can be cached; a POST's (every carrier hop) cannot without freshness
    * headers (RFC 9111 3), and each header costs MHD three allocations on the hot path. */
   int get = r->method && strcmp(r->method, MHD_HTTP_METHOD_GET) == 0;
-  int ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES &&
-           (!get ||
-            MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES) &&
-           MHD_add_response_header(resp, "X-Request-Id", r->id) == MHD_YES;
+  int ok;
+
+  for (size_t i = 0; get && i < r->n_headers; i++) /* the handler's own policy (pages) wins */
+    get = strcasecmp(r->headers[i][0], MHD_HTTP_HEADER_CACHE_CONTROL) != 0;
+  ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES &&
+       (!get ||
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES) &&
+       MHD_add_response_header(resp, "X-Request-Id", r->id) == MHD_YES;
 
   for (size_t i = 0; ok && i < r->n_headers; i++)
     ok = MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]) == MHD_YES;

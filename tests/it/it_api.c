@@ -7,6 +7,7 @@
 #include "tests/support/ag_check.h"
 
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,44 @@ START_TEST(test_it_token_cli)
 }
 END_TEST
 
+/* 1 when the gateway's log holds needle. */
+static int log_has(const struct it_server *s, const char *needle)
+{
+  char line[4096];
+  int found = 0;
+  FILE *f = fopen(s->log, "r");
+
+  while (f && !found && fgets(line, sizeof(line), f))
+    found = strstr(line, needle) != NULL;
+  if (f)
+    fclose(f);
+  return found;
+}
+
+/* A stop whose last loop turn also holds the token cache's refresh: the drain's tick breaks the
+ * loop with the refresh still active, and the teardown's turns ran it on the store it had just
+ * freed (a heap-use-after-free under ASan, exit 1: seen in it_reload, which stops gateways
+ * about 400 ms after their start, when the second refresh is due). Made certain here: SIGTERM
+ * (the drain's first tick due 20 ms later), then the process held with SIGSTOP past the
+ * refresh's time (200 ms after the first read, which has just completed), so that both timers
+ * have expired when it resumes, the drain's first. The gateway must exit 0. */
+START_TEST(test_it_stop_with_refresh_due)
+{
+  struct it_server gw;
+
+  ck_assert_int_eq(it_server_start(&gw, NULL), 0);
+  for (int i = 0; i < 200 && !log_has(&gw, "event=api.tokens_loaded"); i++)
+    usleep(10 * 1000);
+  ck_assert_msg(log_has(&gw, "event=api.tokens_loaded"), "no token read (log %s)", gw.log);
+  ck_assert_int_eq(kill(gw.pid, SIGTERM), 0);
+  usleep(10 * 1000); /* on_signal runs and arms the drain's tick */
+  ck_assert_int_eq(kill(gw.pid, SIGSTOP), 0);
+  usleep(400 * 1000);
+  ck_assert_int_eq(kill(gw.pid, SIGCONT), 0);
+  ck_assert_msg(it_server_stop(&gw) == 0, "the gateway did not exit 0 (log %s)", gw.log);
+}
+END_TEST
+
 static Suite *it_api_suite(void)
 {
   Suite *s = suite_create("it_api");
@@ -197,6 +236,7 @@ static Suite *it_api_suite(void)
   tcase_set_timeout(tc, 90);
   tcase_add_test(tc, test_it_api_auth_matrix);
   tcase_add_test(tc, test_it_token_cli);
+  tcase_add_test(tc, test_it_stop_with_refresh_due);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -46,6 +46,7 @@ static const char *const all_keys[] = {
     "resume_window_ms",
     "shutdown_grace_ms",
     "metrics_allow_ips",
+    "pages_dir",
     "token_refresh_ms",
     "carrier.NAME.dialect",
     "carrier.NAME.path",
