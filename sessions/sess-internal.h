@@ -182,6 +182,9 @@ struct sess_content {
   size_t n_tips;
   struct sess_place *places; /* owned array, strings borrowed from docs */
   size_t n_places;
+  /* owned: per language, the places' indexes in that language's alphabetical order of their
+   * names (lib/ag_collate.h): the order the menus list them in (sess_places.c) */
+  size_t *place_order[SESS_NLANG];
   json_t **docs; /* owned: every parsed file (and the places copy), kept for the strings */
   size_t n_docs, cap_docs;
   struct sess_budget budget;

@@ -3,6 +3,7 @@
  * the first problem; sess_lint() (`aulgate lint`) reports them all.
  */
 #include "sessions/sess-internal.h"
+#include "lib/ag_collate.h"
 #include "lib/ag_text.h"
 #include "lib/ag.h"
 
@@ -266,6 +267,27 @@ int sess_content_check(const struct sess_content *c, const struct sess_budget *b
   return d.count ? AG_ECONTENT : AG_OK;
 }
 
+/* A place name is sorted in its language's alphabet (lib/ag_collate.h): a letter of another
+ * alphabet (a Kazakh letter in a Russian name, as "Ақсуат" for "Аксуатский") would sort apart
+ * and reads as a typo. Lint only: a name a department adds by SQL must not stop a reload. */
+static void check_place_letters(struct sess_diag *d, const struct sess_content *c)
+{
+  for (size_t i = 0; i < c->n_places; i++) {
+    for (int l = 0; l < SESS_NLANG; l++) {
+      size_t at = 0;
+      unsigned cp = ag_collate_foreign(c->places[i].name[l], l, &at);
+      if (cp)
+        sess__problem(d,
+                      "places: '%s' (%s): \"%s\" has U+%04X at byte %zu, not a letter of the "
+                      "%s alphabet",
+                      c->places[i].code, lang_name(l), c->places[i].name[l], cp, at,
+                      l == SESS_KK   ? "Kazakh"
+                      : l == SESS_RU ? "Russian"
+                                     : "Latin");
+    }
+  }
+}
+
 int sess_lint(const char *dir, const struct sess_budget *budget, FILE *out)
 {
   struct sess_diag d = {out, 0, NULL, 0};
@@ -278,6 +300,7 @@ int sess_lint(const char *dir, const struct sess_budget *budget, FILE *out)
   }
   if (c->strings)
     check_all(&d, c, budget);
+  check_place_letters(&d, c);
   sess_content_unref(c);
   return d.count;
 }

@@ -2,11 +2,56 @@
  * places file of the content folder (validated by lib/ag_places, as `aulgate seed` does).
  */
 #include "sessions/sess-internal.h"
+#include "lib/ag_collate.h"
 #include "lib/ag_lang.h"
 #include "lib/ag.h"
 #include "lib/ag_places.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+/* One place to sort: the comparison needs the language, qsort passes only the elements. */
+struct sort_ent {
+  const struct sess_place *p;
+  size_t index;
+  int lang;
+};
+
+static int cmp_place(const void *a, const void *b)
+{
+  const struct sort_ent *x = a, *y = b;
+  int d = ag_collate_cmp(x->p->name[x->lang] ? x->p->name[x->lang] : "",
+                         y->p->name[y->lang] ? y->p->name[y->lang] : "", x->lang);
+
+  if (d == 0) /* the same name twice (two districts of two regions): by code, for replay */
+    d = strcmp(x->p->code ? x->p->code : "", y->p->code ? y->p->code : "");
+  return d;
+}
+
+/* The menus list places in the alphabetical order of the screen's language, whatever order the
+ * file or the database gives: one order cannot be alphabetical in Kazakh, Russian and English
+ * at once (docs/decisions.md). */
+static int places_order(struct sess_content *c)
+{
+  struct sort_ent *e = calloc(c->n_places + 1, sizeof(*e));
+
+  if (!e)
+    return AG_ENOMEM;
+  for (int l = 0; l < SESS_NLANG; l++) {
+    c->place_order[l] = calloc(c->n_places + 1, sizeof(size_t));
+    if (!c->place_order[l]) {
+      free(e);
+      return AG_ENOMEM;
+    }
+    for (size_t i = 0; i < c->n_places; i++)
+      e[i] = (struct sort_ent){&c->places[i], i, l};
+    qsort(e, c->n_places, sizeof(*e), cmp_place);
+    for (size_t i = 0; i < c->n_places; i++)
+      c->place_order[l][i] = e[i].index;
+  }
+  free(e);
+  return AG_OK;
+}
 
 /* The places become a jansson array of the snapshot, so their strings live as long as it. */
 static int places_adopt(struct sess_content *c, json_t *list)
@@ -25,7 +70,7 @@ static int places_adopt(struct sess_content *c, json_t *list)
     for (int l = 0; l < SESS_NLANG; l++)
       p->name[l] = json_string_value(json_object_get(json_object_get(j, "name"), ag_lang_code(l)));
   }
-  return AG_OK;
+  return places_order(c);
 }
 
 static json_t *place_json(const char *code, const char *region, const char *const *names)

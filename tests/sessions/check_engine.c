@@ -354,12 +354,13 @@ START_TEST(test_engine_next_question_starts_on_first_page)
   struct play p;
   struct page pg;
 
-  /* Page 3 of the regions, its first option (East Kazakhstan, 6): its districts from the
-   * first. (It picked Akmola, 2, from page 3 before issue 7: 2 is on page 1 only.) */
+  /* Page 3 of the regions, its first option (West Kazakhstan, 11, in Russian alphabetical
+   * order since survey version 4): its districts from the first. (It picked Akmola, 2, from
+   * page 3 before issue 7: 2 is on page 1 only.) */
   pg = page_of(c, play(&p, c, "main_menu", &ru, "1 1 99 99")->text, SESS_RU);
   ck_assert_int_gt(pg.first, 2);
-  ck_assert(has_line(p.r.text, "6 Восточно-Казахстанская"));
-  play(&p, c, "main_menu", &ru, "1 1 99 99 6");
+  ck_assert(has_line(p.r.text, "11 ЗКО"));
+  play(&p, c, "main_menu", &ru, "1 1 99 99 11");
   assert_asks(c, &p.r, "district", SESS_RU);
   pg = page_of(c, p.r.text, SESS_RU);
   ck_assert_int_eq(pg.first, 1);
@@ -944,7 +945,7 @@ START_TEST(test_engine_effect_answer_fields)
     const char *path, *question, *value;
   } rows[] = {
       {"1 2 1", "region", "abai"},
-      {"1 2 99 20", "region", "shymkent"}, /* 20 is on the second page */
+      {"1 2 99 20", "region", "west-kazakhstan"}, /* 20 is on the second page */
       {"1 2 1 3", "district", "abai-ayagoz"},
       {"1 2 1 3 2", "settlement", "rural"},
       {"1 2 1 3 2 4", "grade", "10-11"},
