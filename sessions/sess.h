@@ -40,6 +40,8 @@ struct sess_budget {
 struct sess_place {
   const char *code;
   const char *region; /* NULL for a region */
+  const char *kind;   /* regions: "region" or "city"; districts: "district" or "city"; NULL:
+                       * unknown (a condition on the kind then holds for no kind) */
   const char *name[SESS_NLANG];
 };
 

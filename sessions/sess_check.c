@@ -214,6 +214,69 @@ static void check_error_lines(struct sess_diag *d, const struct sess_content *c)
   }
 }
 
+/* Is value an answer node q can give? */
+static int answer_possible(const struct sess_content *c, const struct sess_node *q,
+                           const char *value)
+{
+  const struct sess_place *p;
+
+  switch (q->type) {
+  case SESS_NODE_YESNO:
+    return strcmp(value, "yes") == 0 || strcmp(value, "no") == 0;
+  case SESS_NODE_CHOICE:
+    if (q->source != SESS_SOURCE_NONE) {
+      p = sess__place_find(c, value);
+      return p && (q->source == SESS_SOURCE_REGIONS) == (p->region == NULL);
+    }
+    for (size_t i = 0; i < q->n_options; i++)
+      if (q->options[i].value && strcmp(q->options[i].value, value) == 0)
+        return 1;
+    return 0;
+  case SESS_NODE_NUMBER:
+    return strspn(value, "0123456789") == strlen(value) || (q->optional && !strcmp(value, "skip"));
+  case SESS_NODE_TEXT:
+    return 1;
+  case SESS_NODE_MENU:
+  case SESS_NODE_END:
+    break;
+  }
+  return 0; /* a menu or an END stores no answer */
+}
+
+/* A skip condition tests values its question can give, or kinds of the places it offers: a
+ * value no option has (a typo, an option renamed in a new version) would make the condition
+ * silently always false (`in`) or always true (`not_in`). A question later in the file is
+ * allowed: unanswered, it is in no list (tests/data/content/render/skip.json relies on it). */
+static void check_cond(struct sess_diag *d, const struct sess_content *c,
+                       const struct sess_survey *sv, int node, const struct sess_cond *w)
+{
+  const struct sess_node *n = &sv->nodes[node], *q;
+  int kind = w->op == SESS_COND_KIND_IN || w->op == SESS_COND_KIND_NOT_IN;
+
+  if (w->op == SESS_COND_ALL || w->op == SESS_COND_ANY) {
+    for (size_t i = 0; i < w->n_kids; i++)
+      check_cond(d, c, sv, node, &w->kids[i]);
+    return;
+  }
+  q = &sv->nodes[w->q];
+  if (kind && q->source == SESS_SOURCE_NONE) {
+    sess__problem(d, "%s: node '%s': 'kind_in'/'kind_not_in' tests '%s', which offers no places",
+                  sv->file, n->id, q->id);
+    return;
+  }
+  for (size_t i = 0; i < w->n_values; i++) {
+    const char *v = w->values[i];
+    int ok = !kind ? answer_possible(c, q, v)
+             : q->source == SESS_SOURCE_REGIONS
+                 ? strcmp(v, "region") == 0 || strcmp(v, "city") == 0
+                 : strcmp(v, "district") == 0 || strcmp(v, "city") == 0;
+    if (!ok)
+      sess__problem(d, "%s: node '%s': 'when' tests '%s' for %s'%s', which it %s", sv->file, n->id,
+                    q->id, kind ? "kind " : "", v,
+                    kind ? "cannot be (region or city; district or city)" : "cannot answer");
+  }
+}
+
 static void check_all(struct sess_diag *d, const struct sess_content *c,
                       const struct sess_budget *b)
 {
@@ -226,6 +289,8 @@ static void check_all(struct sess_diag *d, const struct sess_content *c,
       continue;
     for (size_t k = 0; k < sv->n_nodes; k++) {
       check_node(d, c, b, sv, &sv->nodes[k]);
+      if (sv->nodes[k].when && !sv->nodes[k].broken)
+        check_cond(d, c, sv, (int)k, sv->nodes[k].when);
       for (size_t i = 0; i < sv->nodes[k].n_options; i++)
         wants_survey |= sv->nodes[k].options[i].action == SESS_ACTION_SURVEY;
     }

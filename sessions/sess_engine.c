@@ -83,13 +83,19 @@ static int cond_holds(const struct run *r, const struct sess_cond *c)
     return 0;
   case SESS_COND_IN:
   case SESS_COND_NOT_IN:
+  case SESS_COND_KIND_IN:
+  case SESS_COND_KIND_NOT_IN:
     break;
   }
   a = r->survey == r->file ? r->answers[c->q] : NULL;
+  if (a && (c->op == SESS_COND_KIND_IN || c->op == SESS_COND_KIND_NOT_IN)) {
+    const struct sess_place *p = sess__place_find(r->c, a);
+    a = p ? p->kind : NULL; /* a place of unknown kind is of no kind in the list */
+  }
   for (size_t i = 0; a && i < c->n_values; i++)
     if (strcmp(a, c->values[i]) == 0)
-      return c->op == SESS_COND_IN;
-  return c->op == SESS_COND_NOT_IN; /* an unanswered question is in no list */
+      return c->op == SESS_COND_IN || c->op == SESS_COND_KIND_IN;
+  return c->op == SESS_COND_NOT_IN || c->op == SESS_COND_KIND_NOT_IN; /* unanswered: in no list */
 }
 
 /* Shows node `node` of `file`, or the first node after it that is to be asked: skip logic
@@ -252,6 +258,7 @@ void sess__node_screen(const struct sess_content *c, const struct sess_node *n, 
 {
   memset(s, 0, sizeof(*s));
   s->prompt = n->text.s[lang];
+  s->prompt_more = n->short_text.s[lang];
   s->items = items;
   s->n_items = sess__node_items(c, n, region, lang, items);
   s->tail = "";
@@ -478,7 +485,9 @@ static void screen_of(const struct run *r, struct sess_reply *out)
   out->question = 0;
   if (r->scr == SCR_NODE) {
     out->screen = node_of(r)->id;
-    out->question = file_of(r)->is_survey && node_of(r)->type != SESS_NODE_END;
+    /* A menu in a survey (the opening screen) asks nothing: not a question of the funnel. */
+    out->question = file_of(r)->is_survey && node_of(r)->type != SESS_NODE_END &&
+                    node_of(r)->type != SESS_NODE_MENU;
   }
 }
 

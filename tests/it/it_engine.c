@@ -113,10 +113,11 @@ static int count_answers(const char *phone, const char *relation, const char *qu
   return n;
 }
 
-/* First session: English, survey, mother, through L2, then the network drops it. */
+/* First session: English, survey, start (the opening screen of version 4), mother, through L2,
+ * then the network drops it. */
 static void drop_after_l2(const char *phone)
 {
-  static const char *const in[] = {"3", "1", "1", "1", "1", "1", "2", "12", "1", "2"};
+  static const char *const in[] = {"3", "1", "1", "1", "1", "1", "1", "2", "12", "1", "2"};
   char session[96];
   struct it_resp r;
 
@@ -133,7 +134,7 @@ START_TEST(test_it_resume_never_asks_twice)
 {
   /* Second session: the language is remembered (no language menu), the survey offers to
    * continue, and continuing goes straight to L3. */
-  static const char *const in[] = {"1", "1", "1"};
+  static const char *const in[] = {"1", "1", "1", "1"}; /* survey, start, mother, continue */
   static const char *const rest[] = {"1", "1", "1", "1", "1", "1", "1", "1", "2"};
   char phone[16], session[96], got[2048], path[256];
   struct it_resp r;
@@ -143,12 +144,12 @@ START_TEST(test_it_resume_never_asks_twice)
   it_session_id(session, sizeof(session), "resume");
   ck_assert_int_eq(it_hop(&srv, session, phone, "", &r), 0);
   ck_assert_msg(strstr(r.body, "Parent survey") != NULL, "main menu in English: %s", r.body);
-  ck_assert_int_eq(it_play(&srv, session, phone, in, 2, &r), 0);
-  ck_assert_msg(strstr(r.body, "Continue") && strstr(r.body, "Start over"), "%s", r.body);
   ck_assert_int_eq(it_play(&srv, session, phone, in, 3, &r), 0);
+  ck_assert_msg(strstr(r.body, "Continue") && strstr(r.body, "Start over"), "%s", r.body);
+  ck_assert_int_eq(it_play(&srv, session, phone, in, 4, &r), 0);
   /* The next question is L3: nothing answered before comes again. */
   ck_assert_msg(strstr(r.body, "ideas") != NULL, "expected L3, got: %s", r.body);
-  strcpy(path, "1*1*1");
+  strcpy(path, "1*1*1*1");
   for (size_t i = 0; i < LEN(rest); i++) {
     strcat(path, "*");
     strcat(path, rest[i]);
@@ -165,7 +166,7 @@ END_TEST
 
 START_TEST(test_it_start_over_opens_new_attempt)
 {
-  static const char *const in[] = {"1", "1", "2"};
+  static const char *const in[] = {"1", "1", "1", "2"}; /* survey, start, mother, over */
   char phone[16], session[96], resp[65];
   const char *p[1] = {resp};
   struct it_resp r;
@@ -190,10 +191,10 @@ START_TEST(test_it_shared_phone_two_parents)
 {
   /* The mother finishes; the father, on the same phone, answers the whole survey himself and
    * is not offered the mother's survey. */
-  /* Barrier 3 from its page, the second ("99"). */
-  static const char *const mother[] = {"2", "1", "1", "1", "1", "2", "2", "12", "1", "2",
-                                       "1", "2", "1", "1", "2", "2", "1", "99", "3", "2"};
-  static const char *const father[] = {"1", "2", "1"};
+  /* Barrier 3 from its page, the second ("99"); "1" after the survey is version 4's start. */
+  static const char *const mother[] = {"2", "1", "1", "1", "1", "1", "2", "2",  "12", "1", "2",
+                                       "1", "2", "1", "1", "2", "2", "1", "99", "3",  "2"};
+  static const char *const father[] = {"1", "1", "2", "1"};
   char phone[16], s1[96], s2[96];
   struct it_resp r;
 
@@ -372,18 +373,18 @@ END_TEST
 START_TEST(test_it_paging_more_and_back)
 {
   /* The Kazakh region list does not fit one screen: 99 shows the next page, 0 the previous. */
-  static const char *const in[] = {"1", "1", "1", "99"};
+  static const char *const in[] = {"1", "1", "1", "1", "99"}; /* kk, survey, start, mother */
   char phone[16], session[96];
   struct it_resp first, second, back;
 
   it_fresh_phone(phone);
   it_session_id(session, sizeof(session), "page");
-  ck_assert_int_eq(it_play(&srv, session, phone, in, 3, &first), 0);
+  ck_assert_int_eq(it_play(&srv, session, phone, in, 4, &first), 0);
   ck_assert_msg(strstr(first.body, "\n99 ") != NULL, "first page has 99: %s", first.body);
-  ck_assert_int_eq(it_play(&srv, session, phone, in, 4, &second), 0);
+  ck_assert_int_eq(it_play(&srv, session, phone, in, 5, &second), 0);
   ck_assert_msg(strstr(second.body, "\n0 ") != NULL, "second page has 0: %s", second.body);
   ck_assert_str_ne(first.body, second.body);
-  ck_assert_int_eq(it_hop(&srv, session, phone, "1*1*1*99*0", &back), 0);
+  ck_assert_int_eq(it_hop(&srv, session, phone, "1*1*1*1*99*0", &back), 0);
   ck_assert_str_eq(back.body, first.body);
 }
 END_TEST
@@ -496,7 +497,7 @@ END_TEST
 /* A department adds a district by SQL; after SIGHUP new sessions offer it. */
 START_TEST(test_it_district_added_by_sql)
 {
-  char phone[16], session[96], path[128] = "3*1*1*1", sql[512];
+  char phone[16], session[96], path[128] = "3*1*1*1*1", sql[512];
   struct it_resp r;
   int found = 0;
   PGresult *res;
@@ -512,7 +513,7 @@ START_TEST(test_it_district_added_by_sql)
   reload_and_wait("content_generation");
   it_fresh_phone(phone);
   it_session_id(session, sizeof(session), "district");
-  /* English, survey, mother, Abai: then page through the districts to the last page. */
+  /* English, survey, start, mother, Abai: then page through the districts to the last page. */
   for (int page = 0; page < 10 && !found; page++) {
     ck_assert_int_eq(it_hop(&srv, session, phone, path, &r), 0);
     found = strstr(r.body, "Newdistrict") != NULL;
@@ -532,7 +533,10 @@ END_TEST
  * parent sees one consistent survey: resume offered once, nothing asked twice. */
 START_TEST(test_it_two_gateways_alternate)
 {
-  static const char *const resumed[] = {"1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "2", "2"};
+  /* survey, start (version 4), mother, continue, L3..T5, barrier 2 (English: on its first
+   * page), no SMS */
+  static const char *const resumed[] = {"1", "1", "1", "1", "1", "1", "1",
+                                        "1", "1", "1", "1", "2", "2"};
   struct it_server other;
   const struct it_server *gw[2] = {&srv, &other};
   char phone[16], session[96], path[256] = "", got[2048];
@@ -550,9 +554,9 @@ START_TEST(test_it_two_gateways_alternate)
     strcat(path, resumed[i]);
     ck_assert_int_eq(it_hop(gw[i % 2], session, phone, path, &r), 0);
     ck_assert_int_eq(r.status, 200);
-    if (i == 1)
-      ck_assert_msg(strstr(r.body, "Continue") != NULL, "resume offer: %s", r.body);
     if (i == 2)
+      ck_assert_msg(strstr(r.body, "Continue") != NULL, "resume offer: %s", r.body);
+    if (i == 3)
       ck_assert_msg(strstr(r.body, "ideas") != NULL, "L3 after continuing: %s", r.body);
     /* The carrier retries the hop on the other process: same screen, nothing stored twice. */
     ck_assert_int_eq(it_hop(gw[(i + 1) % 2], session, phone, path, &again), 0);

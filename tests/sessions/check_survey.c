@@ -49,6 +49,74 @@ static const struct sess_node *node_named(const struct sess_content *c, const ch
   return &sv->nodes[k];
 }
 
+/* One replay of path (inputs separated by single spaces) from the main menu of content c, for a
+ * caller whose language is known; fails the test unless it replays. */
+struct play {
+  struct sess_reply r;
+  char buf[512];
+  const char *in[SESS_MAX_INPUTS];
+  size_t n;
+};
+
+static const struct sess_reply *play(struct play *p, const struct sess_content *c,
+                                     enum sess_lang lang, const char *path)
+{
+  static struct sess_profile prof;
+  struct sess_ctx ctx = {&prof, 20000};
+  char *save = NULL, *tok;
+
+  memset(&prof, 0, sizeof(prof));
+  prof.has_lang = 1;
+  prof.lang = lang;
+  snprintf(p->buf, sizeof(p->buf), "%s", path);
+  p->n = 0;
+  for (tok = strtok_r(p->buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+    p->in[p->n++] = tok;
+  ck_assert_int_eq(sess_replay(c, &budget, "main_menu", &ctx, p->in, p->n, &p->r), AG_OK);
+  return &p->r;
+}
+
+/* The screen asks node `id` (its text, or on a later page its short text, is the first line). */
+static void assert_asks(const struct sess_content *c, const struct sess_reply *r, const char *id)
+{
+  const struct sess_node *n = node_named(c, id);
+  const char *t = n->text.s[r->lang];
+
+  ck_assert_msg(strncmp(r->text, t, strlen(t)) == 0 && r->text[strlen(t)] == '\n',
+                "expected %s, got:\n%s\n(effect %s=%s)", id, r->text,
+                r->effect.question_id ? r->effect.question_id : "-",
+                r->effect.value ? r->effect.value : "-");
+  ck_assert_str_eq(r->screen, id);
+}
+
+/* The inputs that pick the option whose value is code from region or district list `node` as
+ * the screen in lang shows it: "99" for each page before the one showing it, then its number. */
+static const char *pick_of(const struct sess_content *c, const char *node, const char *region,
+                           enum sess_lang lang, const char *code, char *out, size_t len)
+{
+  struct sess_item items[SESS_MAX_OPTIONS];
+  struct sess_screen s;
+  char tail[128];
+  size_t from, to;
+
+  sess__node_screen(c, node_named(c, node), region, lang, items, tail, sizeof(tail), &s);
+  out[0] = '\0';
+  for (size_t i = 0; i < s.n_items; i++) {
+    if (strcmp(items[i].value, code) != 0)
+      continue;
+    for (size_t page = 0;; page++) {
+      sess__page_range(c, &budget, &s, lang, page, &from, &to);
+      if (i < to)
+        break;
+      strncat(out, "99 ", len - strlen(out) - 1);
+    }
+    snprintf(out + strlen(out), len - strlen(out), "%zu", i + 1);
+    return out;
+  }
+  ck_abort_msg("%s offers no %s", node, code);
+  return out;
+}
+
 /* ---- the collation ---- */
 
 START_TEST(test_collate_kazakh_alphabet)
@@ -185,6 +253,157 @@ START_TEST(test_places_region_list_heads)
 }
 END_TEST
 
+/* ---- survey version 4 ---- */
+
+/* The opening screen says what the survey is, that it is voluntary and anonymous and how long
+ * it takes; 1 starts it, 2 ("not now") goes back to the main menu; it asks nothing (not a
+ * question of the drop-off funnel) and stores nothing. */
+START_TEST(test_v4_opening_screen)
+{
+  static const char *const says[SESS_NLANG][4] = {
+      {"сауалнама", "ерікті", "анонимді", "3 минут"},
+      {"Опрос", "добровольно", "анонимно", "3 минуты"},
+      {"survey", "voluntary", "anonymous", "3 minutes"}};
+  struct sess_content *c = load(CONTENT_DIR);
+  enum sess_lang lang = (enum sess_lang)_i;
+  struct play p;
+
+  ck_assert_int_eq(sess__survey_find(c, "involvement")->version, 4);
+  play(&p, c, lang, "1");
+  ck_assert_str_eq(p.r.screen, "intro");
+  ck_assert_int_eq(p.r.question, 0);
+  ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_NONE);
+  for (int k = 0; k < 4; k++)
+    ck_assert_msg(strstr(p.r.text, says[lang][k]), "%s lacks \"%s\"", p.r.text, says[lang][k]);
+  assert_asks(c, play(&p, c, lang, "1 1"), "relation");
+  ck_assert_int_eq(p.r.question, 1);
+  play(&p, c, lang, "1 2");
+  ck_assert_str_eq(p.r.file, "main_menu");
+  ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_NONE);
+  sess_content_unref(c);
+}
+END_TEST
+
+/* A parent of a child not at school yet is asked none of the items about "the school" (school
+ * number, L1-L4, T1-T5, the barrier): after the grade comes the SMS question. A parent of a
+ * pupil gets them all. */
+START_TEST(test_v4_preschool_skips_school_items)
+{
+  struct sess_content *c = load(CONTENT_DIR);
+  enum sess_lang lang = (enum sess_lang)_i;
+  struct play p;
+  char path[128], abai[32], ayagoz[32];
+
+  pick_of(c, "region", NULL, lang, "abai", abai, sizeof(abai));
+  pick_of(c, "district", "abai", lang, "abai-ayagoz", ayagoz, sizeof(ayagoz));
+  /* survey, Start, mother, Abai, Ayagoz (a district), village, then the grade */
+  snprintf(path, sizeof(path), "1 1 1 %s %s 2 1", abai, ayagoz);
+  assert_asks(c, play(&p, c, lang, path), "subscribe");
+  ck_assert_str_eq(p.r.effect.question_id, "grade");
+  ck_assert_str_eq(p.r.effect.value, "pre");
+  strcat(path, " 1");
+  play(&p, c, lang, path);
+  ck_assert_int_eq(p.r.end, 1);
+  ck_assert_int_eq(p.r.effect.final, 1);
+  ck_assert_str_eq(p.r.effect.band, "pre");
+  snprintf(path, sizeof(path), "1 1 1 %s %s 2 2", abai, ayagoz);
+  assert_asks(c, play(&p, c, lang, path), "school");
+  strcat(path, " 0");
+  assert_asks(c, play(&p, c, lang, path), "L1");
+  sess_content_unref(c);
+}
+END_TEST
+
+/* The settlement question is skipped when the place chosen is a city: a city of republican
+ * significance (its districts are city districts) or a city of regional significance in a
+ * region's list; it is asked for a district. */
+START_TEST(test_v4_settlement_skipped_for_a_city)
+{
+  struct sess_content *c = load(CONTENT_DIR);
+  enum sess_lang lang = (enum sess_lang)_i;
+  struct play p;
+  char path[128], region[32], district[32];
+
+  pick_of(c, "region", NULL, lang, "aktobe", region, sizeof(region));
+  pick_of(c, "district", "aktobe", lang, "aktobe-aktobe-city", district, sizeof(district));
+  snprintf(path, sizeof(path), "1 1 1 %s %s", region, district);
+  assert_asks(c, play(&p, c, lang, path), "grade");
+  ck_assert_str_eq(p.r.effect.value, "aktobe-aktobe-city");
+  pick_of(c, "district", "aktobe", lang, "aktobe-alga", district, sizeof(district));
+  snprintf(path, sizeof(path), "1 1 1 %s %s", region, district);
+  assert_asks(c, play(&p, c, lang, path), "settlement");
+  pick_of(c, "region", NULL, lang, "astana", region, sizeof(region));
+  pick_of(c, "district", "astana", lang, "astana-esil", district, sizeof(district));
+  snprintf(path, sizeof(path), "1 1 1 %s %s", region, district);
+  assert_asks(c, play(&p, c, lang, path), "grade");
+  ck_assert_str_eq(p.r.effect.value, "astana-esil");
+  sess_content_unref(c);
+}
+END_TEST
+
+/* Places from the database carry no kind when a department added them without one: then the
+ * settlement question is asked (an unknown kind is in no list of kind_not_in... and so the
+ * condition holds). */
+START_TEST(test_v4_settlement_asked_for_place_of_unknown_kind)
+{
+  static const struct sess_place places[] = {
+      {"r1", NULL, NULL, {"Бір", "Один", "One"}},
+      {"r1-a", "r1", NULL, {"А қ.", "А", "A city"}},
+  };
+  struct sess_content *c = NULL;
+  char err[512] = "";
+  struct play p;
+
+  ck_assert_int_eq(sess_content_load(CONTENT_DIR, &budget, places, 2, &c, err, sizeof(err)), AG_OK);
+  assert_asks(c, play(&p, c, SESS_EN, "1 1 1 1 1"), "settlement");
+  sess_content_unref(c);
+}
+END_TEST
+
+/* The texts that must say the same in three languages (issue 11, item 5). */
+START_TEST(test_v4_texts_say_the_same)
+{
+  static const struct {
+    const char *node, *word[SESS_NLANG];
+  } want[] = {
+      {"barrier", {"Мектеп өміріне", "в жизни школы", "school life"}},
+      {"L3", {"мысалы, мереке", "например для праздника", "e.g. for a celebration"}},
+      {"T2", {"мысалы, кітап", "например книги", "e.g. books"}},
+      {"T4", {"ұйымдастыру", "организовать", "organise"}},
+      {"T5", {"ата-ана комитет", "родком", "parents' committee"}},
+      {"T5", {"кеңестер", "советы школы", "school council"}},
+  };
+  struct sess_content *c = load(CONTENT_DIR);
+  const struct sess_node *barrier = node_named(c, "barrier");
+  int nothing = 0;
+
+  for (size_t i = 0; i < AG_ARRAY_LEN(want); i++)
+    for (int l = 0; l < SESS_NLANG; l++)
+      ck_assert_msg(strstr(node_named(c, want[i].node)->text.s[l], want[i].word[l]),
+                    "%s (%s): \"%s\" lacks \"%s\"", want[i].node, sess_lang_code(l),
+                    node_named(c, want[i].node)->text.s[l], want[i].word[l]);
+  /* T5 is no longer one body (the board of trustees). */
+  ck_assert_ptr_null(strstr(node_named(c, "T5")->text.s[SESS_EN], "trustees"));
+  for (size_t i = 0; i < barrier->n_options; i++)
+    nothing += strcmp(barrier->options[i].value, "nothing") == 0;
+  ck_assert_int_eq(nothing, 1);
+  sess_content_unref(c);
+}
+END_TEST
+
+/* Version 4 keeps the margin the shipped content had: every screen also fits a carrier with
+ * shorter screens, 70 UCS-2 / 80 GSM-7 (tests/it/it_carriers.c runs such a carrier). */
+START_TEST(test_v4_fits_shorter_screens)
+{
+  static const struct sess_budget small = {70, 80};
+  struct sess_content *c = load(CONTENT_DIR);
+  char err[512] = "";
+
+  ck_assert_msg(sess_content_check(c, &small, err, sizeof(err)) == AG_OK, "%s", err);
+  sess_content_unref(c);
+}
+END_TEST
+
 /* ---- lint on fixtures written here ---- */
 
 /* A content folder of its own: the shipped strings, a survey asking the region and district,
@@ -269,6 +488,71 @@ START_TEST(test_lint_place_letter_of_another_alphabet)
 }
 END_TEST
 
+/* A survey for the condition lint: region, district, grade (pre or 1-4), then q asked `when`
+ * the condition WHEN (a JSON value) holds; SHORT is q's extra keys (may be ""). */
+#define COND_SURVEY(WHEN, SHORT)                                                                             \
+  "{\"id\": \"involvement\", \"version\": 4, \"kind\": \"survey\", \"start\": \"region\","                   \
+  " \"conditions\": {\"at_school\": {\"q\": \"grade\", \"not_in\": [\"pre\"]}}, \"nodes\": ["                \
+  "{\"id\": \"region\", \"type\": \"choice\", \"options_from\": \"regions\","                                \
+  " \"text\": {\"kk\": \"Өңір:\", \"ru\": \"Регион:\", \"en\": \"Region:\"}, \"next\": "           \
+  "\"district\"},"                                                                                           \
+  "{\"id\": \"district\", \"type\": \"choice\", \"options_from\": \"districts\","                            \
+  " \"text\": {\"kk\": \"Аудан:\", \"ru\": \"Район:\", \"en\": \"District:\"}, \"next\": "         \
+  "\"grade\"},"                                                                                              \
+  "{\"id\": \"grade\", \"type\": \"choice\", \"text\": {\"kk\": \"Сынып:\", \"ru\": \"Класс:\","   \
+  " \"en\": \"Grade:\"}, \"options\": [{\"value\": \"pre\", \"label\": {\"kk\": \"Жоқ\", \"ru\": "        \
+  "\"Нет\","                                                                                              \
+  " \"en\": \"None\"}}, {\"value\": \"1-4\", \"label\": {\"kk\": \"1-4\", \"ru\": \"1-4\","                  \
+  " \"en\": \"1-4\"}}], \"next\": \"q\"},"                                                                   \
+  "{\"id\": \"q\", \"type\": \"yesno\", \"text\": {\"kk\": \"Иә?\", \"ru\": \"Да?\", \"en\": "           \
+  "\"Yes?\"},"                                                                                               \
+  " \"when\": " WHEN SHORT ", \"next\": \"done\"},"                                                          \
+  "{\"id\": \"done\", \"type\": \"end\", \"text\": {\"kk\": \"Рақмет!\", \"ru\": \"Спасибо!\"," \
+  " \"en\": \"Thanks!\"}}]}"
+
+/* Skip conditions are checked against the questions they test: a value no option has, a kind
+ * test on a question that offers no places, a kind no place has, an unknown named condition,
+ * and short_text where there are no pages of options are lint problems; good ones are not. */
+START_TEST(test_lint_skip_conditions)
+{
+  static const struct {
+    const char *survey, *problem; /* problem NULL: lint is clean */
+  } cases[] = {
+      {COND_SURVEY("\"at_school\"", ""), NULL},
+      {COND_SURVEY("{\"q\": \"grade\", \"in\": [\"1-4\"]}", ""), NULL},
+      {COND_SURVEY("{\"q\": \"district\", \"kind_not_in\": [\"city\"]}", ""), NULL},
+      {COND_SURVEY("{\"q\": \"region\", \"in\": [\"abai\"]}", ""), NULL},
+      {COND_SURVEY("{\"q\": \"grade\", \"not_in\": [\"preschool\"]}", ""),
+       "'when' tests 'grade' for 'preschool', which it cannot answer"},
+      {COND_SURVEY("{\"q\": \"region\", \"in\": [\"abai-aksuat\"]}", ""),
+       "'when' tests 'region' for 'abai-aksuat', which it cannot answer"},
+      {COND_SURVEY("{\"all\": [\"at_school\", {\"q\": \"grade\", \"kind_in\": [\"city\"]}]}", ""),
+       "'kind_in'/'kind_not_in' tests 'grade', which offers no places"},
+      {COND_SURVEY("{\"q\": \"district\", \"kind_in\": [\"town\"]}", ""),
+       "'when' tests 'district' for kind 'town'"},
+      {COND_SURVEY("\"at_scool\"", ""),
+       "names no condition of this file's 'conditions': 'at_scool'"},
+      {COND_SURVEY("\"at_school\"",
+                   ", \"short_text\": {\"kk\": \"?\", \"ru\": \"?\", \"en\": \"?\"}"),
+       "'short_text' is for the pages of a choice or a menu"},
+  };
+  char dir[64], out[4096];
+
+  for (size_t i = 0; i < AG_ARRAY_LEN(cases); i++) {
+    int problems;
+    fixture(dir, sizeof(dir), PLACES("Аксуатский"), cases[i].survey);
+    problems = lint_of(dir, out, sizeof(out));
+    fixture_remove(dir);
+    if (!cases[i].problem) {
+      ck_assert_msg(problems == 0, "case %zu: %s", i, out);
+      continue;
+    }
+    ck_assert_msg(problems == 1, "case %zu: %d problems: %s", i, problems, out);
+    ck_assert_msg(strstr(out, cases[i].problem), "case %zu: %s", i, out);
+  }
+}
+END_TEST
+
 static Suite *survey_suite(void)
 {
   Suite *s = suite_create("survey");
@@ -283,8 +567,17 @@ static Suite *survey_suite(void)
   tcase_add_loop_test(tc, test_places_lists_sorted_in_screen_alphabet, 0, SESS_NLANG);
   tcase_add_test(tc, test_places_region_list_heads);
   suite_add_tcase(s, tc);
+  tc = tcase_create("v4");
+  tcase_add_loop_test(tc, test_v4_opening_screen, 0, SESS_NLANG);
+  tcase_add_loop_test(tc, test_v4_preschool_skips_school_items, 0, SESS_NLANG);
+  tcase_add_loop_test(tc, test_v4_settlement_skipped_for_a_city, 0, SESS_NLANG);
+  tcase_add_test(tc, test_v4_settlement_asked_for_place_of_unknown_kind);
+  tcase_add_test(tc, test_v4_texts_say_the_same);
+  tcase_add_test(tc, test_v4_fits_shorter_screens);
+  suite_add_tcase(s, tc);
   tc = tcase_create("lint");
   tcase_add_test(tc, test_lint_place_letter_of_another_alphabet);
+  tcase_add_test(tc, test_lint_skip_conditions);
   suite_add_tcase(s, tc);
   return s;
 }
