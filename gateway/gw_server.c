@@ -142,6 +142,7 @@ static int place_row(void *arg, const struct store_place *p)
   memset(sp, 0, sizeof(*sp));
   sp->code = dup_or_null(p->code);
   sp->region = dup_or_null(p->region_code);
+  sp->kind = dup_or_null(p->kind);
   for (int l = 0; l < SESS_NLANG; l++)
     sp->name[l] = dup_or_null(p->name[l]);
   return sp->code && sp->name[0] && sp->name[1] && sp->name[2] ? AG_OK : AG_ENOMEM;
@@ -152,6 +153,7 @@ static void places_free(struct places *pl)
   for (size_t i = 0; i < pl->n; i++) {
     free((char *)pl->v[i].code);
     free((char *)pl->v[i].region);
+    free((char *)pl->v[i].kind);
     for (int l = 0; l < SESS_NLANG; l++)
       free((char *)pl->v[i].name[l]);
   }

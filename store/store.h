@@ -220,6 +220,7 @@ struct store_place {
   const char *region_code; /* NULL for a region */
   const char *name[3];     /* kk, ru, en */
   int sort;
+  const char *kind; /* regions: "region" or "city"; districts: "district" or "city" */
 };
 
 /* Synchronous (the gateway calls it at start and on SIGHUP): calls row once for every region,

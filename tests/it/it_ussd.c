@@ -138,6 +138,33 @@ START_TEST(test_it_survey_each_language)
 }
 END_TEST
 
+/* Survey version 4 through the real gateway, with the places read from the database: a city
+ * of regional significance chosen as the district skips the settlement question (the kind the
+ * seed stored), a district asks it. English: Aktobe is region 3; its districts Aiteke bi (1),
+ * Aktobe city (2), Alga (3). */
+START_TEST(test_it_city_skips_settlement)
+{
+  static const char *const city[] = {"3", "1", "1", "1", "3", "2"};
+  static const char *const district[] = {"3", "1", "1", "1", "3", "3"};
+  char session[96], phone[16], sql[512];
+  struct it_resp r;
+
+  it_session_id(session, sizeof(session), "city");
+  it_fresh_phone(phone);
+  ck_assert_int_eq(it_play(&srv, session, phone, city, 6, &r), 0);
+  ck_assert_msg(strstr(r.body, "Which grade is your child in?") != NULL, "%s", r.body);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM responses WHERE carrier_session_id = '%s'"
+           " AND question_id = 'district' AND option = 'aktobe-aktobe-city' AND survey_version = 4",
+           session);
+  ck_assert_int_eq(it_count(db, sql), 1);
+  it_session_id(session, sizeof(session), "district");
+  it_fresh_phone(phone);
+  ck_assert_int_eq(it_play(&srv, session, phone, district, 6, &r), 0);
+  ck_assert_msg(strstr(r.body, "Do you live in a town or in a village?") != NULL, "%s", r.body);
+}
+END_TEST
+
 START_TEST(test_it_yes_no_screens_in_language)
 {
   static const char *const to_l1[] = {"1", "1", "1", "1", "1", "2", "2", "12"};
@@ -541,6 +568,7 @@ static Suite *it_ussd_suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_loop_test(tc, test_it_survey_each_language, 0, 3);
   tcase_add_loop_test(tc, test_it_yes_no_screens_in_language, 0, 3);
+  tcase_add_test(tc, test_it_city_skips_settlement);
   tcase_add_test(tc, test_it_retried_hop_same_reply_one_row);
   tcase_add_test(tc, test_it_navigation_stores_nothing);
   tcase_add_test(tc, test_it_not_kazakh_number_polite_end);
