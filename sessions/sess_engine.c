@@ -178,7 +178,10 @@ static void answer(struct run *r, const struct sess_node *n, const char *value,
     if (r->survey == r->file)
       r->answers[r->node] = value; /* for skip logic; it is a key, not an answer row */
     r->prior = prior_for(r, value);
-    if (r->prior && r->prior->open_attempt && r->prior->n > 0) {
+    /* An unfinished attempt of another survey version is not resumed: its answers belong to
+     * another instrument (docs/decisions.md), so this session opens a new attempt. */
+    if (r->prior && r->prior->open_attempt && r->prior->n > 0 &&
+        (r->prior->open_version == 0 || r->prior->open_version == sv->version)) {
       r->scr = SCR_RESUME; /* ask before anything is stored */
       r->page = 0;
       return;

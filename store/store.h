@@ -105,6 +105,8 @@ struct store_profile_row {
   const char *lang;        /* kk, ru, en as stored */
   const char *question_id; /* NULL when the row carries no answer */
   const char *value;       /* NULL when the row carries no answer */
+  int survey_version;      /* the attempt's; 0 for the SMS and language rows, and in a profile
+                            * frozen before the version was read */
 };
 
 struct store_config {

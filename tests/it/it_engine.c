@@ -164,6 +164,41 @@ START_TEST(test_it_resume_never_asks_twice)
 }
 END_TEST
 
+/* Progress of survey version 3 (an unfinished attempt, as the gateway stored it before version
+ * 4; here a version 4 attempt relabelled by SQL) meets version 4: no offer to continue it, a new
+ * attempt from the first question, stored as version 4 beside the untouched version 3 rows. */
+START_TEST(test_it_version_3_progress_not_resumed)
+{
+  static const char *const in[] = {"1", "1", "1"}; /* survey, start, mother */
+  char phone[16], session[96], resp[65], sql[512];
+  const char *p[1] = {resp};
+  struct it_resp r;
+  PGresult *res;
+
+  it_fresh_phone(phone);
+  drop_after_l2(phone);
+  it_respondent_hex(&srv, phone, resp);
+  snprintf(sql, sizeof(sql),
+           "UPDATE survey_progress SET survey_version = 3 WHERE encode(respondent, 'hex') = '%s'",
+           resp);
+  PQclear(PQexec(db, sql));
+  snprintf(sql, sizeof(sql),
+           "UPDATE responses SET survey_version = 3 WHERE encode(respondent, 'hex') = '%s'", resp);
+  PQclear(PQexec(db, sql));
+  it_session_id(session, sizeof(session), "v3");
+  ck_assert_int_eq(it_play(&srv, session, phone, in, LEN(in), &r), 0);
+  ck_assert_msg(strstr(r.body, "Continue") == NULL, "version 3 offered: %s", r.body);
+  ck_assert_msg(strstr(r.body, "Which region") != NULL, "the region first: %s", r.body);
+  res = PQexecParams(db,
+                     "SELECT string_agg(attempt::text || status || survey_version, ','"
+                     " ORDER BY attempt) FROM survey_progress WHERE encode(respondent, 'hex') = $1",
+                     1, NULL, p, NULL, NULL, 0);
+  ck_assert_str_eq(PQgetvalue(res, 0, 0), "1open3,2open4");
+  PQclear(res);
+  ck_assert_int_eq(count_answers(phone, "mother", "L1"), 1); /* version 3's, kept */
+}
+END_TEST
+
 START_TEST(test_it_start_over_opens_new_attempt)
 {
   static const char *const in[] = {"1", "1", "1", "2"}; /* survey, start, mother, over */
@@ -605,6 +640,7 @@ static Suite *it_engine_suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_it_resume_never_asks_twice);
   tcase_add_test(tc, test_it_start_over_opens_new_attempt);
+  tcase_add_test(tc, test_it_version_3_progress_not_resumed);
   tcase_add_test(tc, test_it_shared_phone_two_parents);
   tcase_add_test(tc, test_it_tips_and_sms_switch);
   tcase_add_test(tc, test_it_language_remembered);

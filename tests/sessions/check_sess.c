@@ -1053,7 +1053,7 @@ END_TEST
 START_TEST(test_sess_relation_and_resume)
 {
   struct sess_kv kv[] = {{"f1", "yes"}};
-  struct sess_prior people[SESS_MAX_RELATIONS] = {{"", 0, 0, 0, NULL}};
+  struct sess_prior people[SESS_MAX_RELATIONS] = {{"", 0, 0, 0, NULL, 0}};
   struct sess_profile profile = {0};
   struct sess_ctx ctx = {&profile, 20000};
   struct sess_reply r;
@@ -1295,7 +1295,7 @@ END_TEST
 static void add_row(struct sess_profile *p, const char *relation, int attempt, int open, int fresh,
                     const char *lang, const char *q, const char *v)
 {
-  struct sess_profile_row row = {relation, attempt, open, fresh, lang, q, v};
+  struct sess_profile_row row = {relation, attempt, open, fresh, lang, q, v, 0};
 
   ck_assert_int_eq(sess_profile_add(p, &row), AG_OK);
 }

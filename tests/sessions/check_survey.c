@@ -404,6 +404,98 @@ START_TEST(test_v4_fits_shorter_screens)
 }
 END_TEST
 
+/* ---- progress of another survey version ---- */
+
+/* A returning mother with an unfinished attempt 1 (region, district, grade, L1, L2 answered) of
+ * survey version `version` (0: a profile that does not say). */
+static struct sess_ctx ctx_open_attempt(struct sess_profile *p, struct sess_prior *mother,
+                                        int version)
+{
+  static struct sess_kv kv[] = {{"region", "abai"},
+                                {"district", "abai-ayagoz"},
+                                {"settlement", "rural"},
+                                {"grade", "1-4"},
+                                {"school", "12"},
+                                {"L1", "yes"},
+                                {"L2", "no"}};
+  struct sess_ctx ctx = {p, 20000};
+
+  memset(p, 0, sizeof(*p));
+  memset(mother, 0, sizeof(*mother));
+  p->has_lang = 1;
+  p->lang = SESS_EN;
+  snprintf(mother->relation, sizeof(mother->relation), "mother");
+  mother->last_attempt = mother->open_attempt = 1;
+  mother->n = AG_ARRAY_LEN(kv);
+  mother->kv = kv;
+  mother->open_version = version;
+  p->prior = mother;
+  p->n = 1;
+  return ctx;
+}
+
+static const struct sess_reply *replay_ctx(struct play *p, const struct sess_content *c,
+                                           const struct sess_ctx *ctx, const char *path)
+{
+  char *save = NULL, *tok;
+
+  snprintf(p->buf, sizeof(p->buf), "%s", path);
+  p->n = 0;
+  for (tok = strtok_r(p->buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+    p->in[p->n++] = tok;
+  ck_assert_int_eq(sess_replay(c, &budget, "main_menu", ctx, p->in, p->n, &p->r), AG_OK);
+  return &p->r;
+}
+
+/* An unfinished attempt of survey version 3 is not resumed by a version 4 session: its answers
+ * came from another instrument, so "mother" opens attempt 2 and every question is asked anew;
+ * the version 3 answers stay where they are. An attempt of version 4 (or of a profile that does
+ * not say) is offered as before. */
+START_TEST(test_v4_does_not_resume_version_3)
+{
+  struct sess_content *c = load(CONTENT_DIR);
+  struct sess_profile prof;
+  struct sess_prior mother;
+  struct sess_ctx ctx = ctx_open_attempt(&prof, &mother, 3);
+  struct play p;
+
+  replay_ctx(&p, c, &ctx, "1 1 1"); /* survey, start, mother */
+  assert_asks(c, &p.r, "region");
+  ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_ATTEMPT);
+  ck_assert_int_eq(p.r.effect.attempt, 2);
+  ck_assert_int_eq(p.r.effect.survey_version, 4);
+  replay_ctx(&p, c, &ctx, "1 1 1 1");
+  assert_asks(c, &p.r, "district"); /* nothing of version 3 skips a question */
+  ck_assert_int_eq(p.r.effect.attempt, 2);
+  for (int version = 0; version <= 4; version += 4) {
+    ctx = ctx_open_attempt(&prof, &mother, version);
+    replay_ctx(&p, c, &ctx, "1 1 1");
+    ck_assert_str_eq(p.r.screen, "resume");
+    replay_ctx(&p, c, &ctx, "1 1 1 1"); /* continue: L3, the first question not answered */
+    assert_asks(c, &p.r, "L3");
+    ck_assert_int_eq(p.r.effect.attempt, 1);
+  }
+  sess_content_unref(c);
+}
+END_TEST
+
+/* The profile keeps the version of the open attempt from its rows. */
+START_TEST(test_v4_profile_keeps_open_version)
+{
+  struct sess_profile p;
+  struct sess_profile_row open = {"mother", 2, 1, 1, "kk", "L1", "yes", 3};
+  struct sess_profile_row done = {"mother", 1, 0, 0, "kk", "L1", "no", 4};
+
+  memset(&p, 0, sizeof(p));
+  ck_assert_int_eq(sess_profile_add(&p, &open), AG_OK);
+  ck_assert_int_eq(sess_profile_add(&p, &done), AG_OK);
+  ck_assert_uint_eq(p.n, 1);
+  ck_assert_int_eq(p.prior[0].open_attempt, 2);
+  ck_assert_int_eq(p.prior[0].open_version, 3);
+  sess_profile_cleanup(&p);
+}
+END_TEST
+
 /* ---- lint on fixtures written here ---- */
 
 /* A content folder of its own: the shipped strings, a survey asking the region and district,
@@ -574,6 +666,8 @@ static Suite *survey_suite(void)
   tcase_add_test(tc, test_v4_settlement_asked_for_place_of_unknown_kind);
   tcase_add_test(tc, test_v4_texts_say_the_same);
   tcase_add_test(tc, test_v4_fits_shorter_screens);
+  tcase_add_test(tc, test_v4_does_not_resume_version_3);
+  tcase_add_test(tc, test_v4_profile_keeps_open_version);
   suite_add_tcase(s, tc);
   tc = tcase_create("lint");
   tcase_add_test(tc, test_lint_place_letter_of_another_alphabet);
