@@ -494,6 +494,44 @@ START_TEST(test_it_ended_screen_in_session_language)
 }
 END_TEST
 
+/* A session keeps the survey version it started with: answers stored after a reload that
+ * bumped the version still carry the version of the session's start; a new session's carry the
+ * new one (results are separated by version). */
+START_TEST(test_it_reload_keeps_session_survey_version)
+{
+  static const char *const head[] = {"3", "1", "1", "1", "1"}; /* English, survey, start,
+                                                                  mother, region 1 */
+  char phone[16], other[16], live[96], fresh[96], path[256], cmd[512], sql[512];
+  struct it_resp r;
+
+  it_fresh_phone(phone);
+  do
+    it_fresh_phone(other);
+  while (strcmp(phone, other) == 0);
+  it_session_id(live, sizeof(live), "vlive");
+  ck_assert_int_eq(it_play(&srv, live, phone, head, LEN(head), &r), 0);
+  snprintf(path, sizeof(path), "%s/involvement.json", content_copy);
+  snprintf(cmd, sizeof(cmd), "sed -i 's/\"version\": 4,/\"version\": 5,/' '%s'", path);
+  ck_assert_int_eq(system(cmd), 0);
+  reload_and_wait("content_generation");
+  ck_assert_int_eq(it_hop(&srv, live, phone, "3*1*1*1*1*1", &r), 0); /* its district */
+  ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "%s", r.body);
+  it_session_id(fresh, sizeof(fresh), "vfresh");
+  ck_assert_int_eq(it_play(&srv, fresh, other, head, LEN(head), &r), 0);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM responses WHERE carrier_session_id = '%s' AND survey_version = 4",
+           live);
+  ck_assert_int_eq(it_count(db, sql), 2);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM responses WHERE carrier_session_id = '%s' AND survey_version = 5",
+           fresh);
+  ck_assert_int_eq(it_count(db, sql), 1);
+  snprintf(cmd, sizeof(cmd), "cp '%s/content/involvement.json' '%s'",
+           getenv("AULGATE_ROOT") ? getenv("AULGATE_ROOT") : ".", path);
+  ck_assert_int_eq(system(cmd), 0); /* the next test reloads this folder */
+}
+END_TEST
+
 START_TEST(test_it_reload_keeps_live_sessions)
 {
   char phone[16], live[96], fresh[96], path[256], cmd[512];
@@ -658,6 +696,7 @@ static Suite *it_engine_suite(void)
   tcase_add_unchecked_fixture(reload, setup_copy, teardown_copy);
   tcase_set_timeout(reload, 60);
   tcase_add_test(reload, test_it_reload_keeps_live_sessions);
+  tcase_add_test(reload, test_it_reload_keeps_session_survey_version);
   tcase_add_test(reload, test_it_district_added_by_sql);
   suite_add_tcase(s, reload);
   return s;
