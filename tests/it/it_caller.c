@@ -261,16 +261,16 @@ static size_t numbers_of(const char *screen, int *nums, size_t max, int *more)
   return n;
 }
 
+/* The place whose name in the screen's language (lang, 1-based as picked in the language menu)
+ * is label: a name may be another place's in another language (ru "Павлодар" is the city, kk
+ * "Павлодар" the district). */
 static const struct place *place_named(const struct it_survey *sv, const char *label,
-                                       const char *region)
+                                       const char *region, int lang)
 {
   for (size_t i = 0; i < sv->n_places; i++) {
     const struct place *p = &sv->places[i];
-    if (strcmp(p->region, region ? region : "") != 0)
-      continue;
-    for (int l = 0; l < NLANG; l++)
-      if (strcmp(p->name[l], label) == 0)
-        return p;
+    if (strcmp(p->region, region ? region : "") == 0 && strcmp(p->name[lang - 1], label) == 0)
+      return p;
   }
   return NULL;
 }
@@ -328,7 +328,7 @@ static int choose(struct it_caller *c, const struct q *q, const char *screen, st
       const struct place *pl =
           label_of(screen, k, label, sizeof(label))
               ? place_named(c->sv, label,
-                            q->source == SRC_DISTRICTS && region ? region->value : NULL)
+                            q->source == SRC_DISTRICTS && region ? region->value : NULL, c->lang)
               : NULL;
       if (!pl)
         return -1;
