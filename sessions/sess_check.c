@@ -301,6 +301,28 @@ static void check_all(struct sess_diag *d, const struct sess_content *c,
   check_reachable(d, c);
 }
 
+/* A place name is sorted in its language's alphabet (lib/ag_collate.h): a letter of another
+ * alphabet (a Kazakh letter in a Russian name, as "Ақсуат" for "Аксуатский") would sort apart
+ * and reads as a typo. Checked on the places file (lint, and a load from the file alone), not on
+ * the database's list: a name a department adds by SQL must not stop a reload. */
+static void check_place_letters(struct sess_diag *d, const struct sess_content *c)
+{
+  for (size_t i = 0; i < c->n_places; i++) {
+    for (int l = 0; l < SESS_NLANG; l++) {
+      size_t at = 0;
+      unsigned cp = ag_collate_foreign(c->places[i].name[l], l, &at);
+      if (cp)
+        sess__problem(d,
+                      "places: '%s' (%s): \"%s\" has U+%04X at byte %zu, not a letter of the "
+                      "%s alphabet",
+                      c->places[i].code, lang_name(l), c->places[i].name[l], cp, at,
+                      l == SESS_KK   ? "Kazakh"
+                      : l == SESS_RU ? "Russian"
+                                     : "Latin");
+    }
+  }
+}
+
 int sess_content_load(const char *dir, const struct sess_budget *budget,
                       const struct sess_place *places, size_t n_places, struct sess_content **out,
                       char *err, size_t errlen)
@@ -312,6 +334,8 @@ int sess_content_load(const char *dir, const struct sess_budget *budget,
   *out = NULL;
   if (rc == AG_OK) {
     check_all(&d, c, budget);
+    if (!places)
+      check_place_letters(&d, c);
     if (d.count)
       rc = AG_ECONTENT;
   }
@@ -330,27 +354,6 @@ int sess_content_check(const struct sess_content *c, const struct sess_budget *b
 
   check_all(&d, c, budget);
   return d.count ? AG_ECONTENT : AG_OK;
-}
-
-/* A place name is sorted in its language's alphabet (lib/ag_collate.h): a letter of another
- * alphabet (a Kazakh letter in a Russian name, as "Ақсуат" for "Аксуатский") would sort apart
- * and reads as a typo. Lint only: a name a department adds by SQL must not stop a reload. */
-static void check_place_letters(struct sess_diag *d, const struct sess_content *c)
-{
-  for (size_t i = 0; i < c->n_places; i++) {
-    for (int l = 0; l < SESS_NLANG; l++) {
-      size_t at = 0;
-      unsigned cp = ag_collate_foreign(c->places[i].name[l], l, &at);
-      if (cp)
-        sess__problem(d,
-                      "places: '%s' (%s): \"%s\" has U+%04X at byte %zu, not a letter of the "
-                      "%s alphabet",
-                      c->places[i].code, lang_name(l), c->places[i].name[l], cp, at,
-                      l == SESS_KK   ? "Kazakh"
-                      : l == SESS_RU ? "Russian"
-                                     : "Latin");
-    }
-  }
 }
 
 int sess_lint(const char *dir, const struct sess_budget *budget, FILE *out)

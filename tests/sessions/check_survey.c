@@ -576,6 +576,20 @@ START_TEST(test_lint_place_letter_of_another_alphabet)
   ck_assert_msg(strstr(out, "'abai-aksuat' (ru)") && strstr(out, "U+049B") &&
                     strstr(out, "Russian alphabet"),
                 "%s", out);
+  /* A load from the file agrees with lint; the database's list (a department's SQL) is taken
+   * as it is, so that a name added there cannot stop a reload. */
+  {
+    static const struct sess_place db[] = {
+        {"abai", NULL, "region", {"Абай", "Абай", "Abai"}},
+        {"abai-aksuat", "abai", NULL, {"Ақсуат", "Ақсуат", "Aksuat"}},
+    };
+    struct sess_content *c = NULL;
+    char err[512] = "";
+    ck_assert_int_eq(sess_content_load(dir, &budget, NULL, 0, &c, err, sizeof(err)), AG_ECONTENT);
+    ck_assert_msg(strstr(err, "Russian alphabet"), "%s", err);
+    ck_assert_int_eq(sess_content_load(dir, &budget, db, 2, &c, err, sizeof(err)), AG_OK);
+    sess_content_unref(c);
+  }
   fixture_remove(dir);
 }
 END_TEST
