@@ -12,13 +12,14 @@
 #include <string.h>
 #include <time.h>
 
-/* A returning caller (language known): main menu -> survey, mother, the regions paged forward
- * and back, the first region, its districts paged forward and back, the first district, city,
- * grade 1-4, school 12, L1..L4, T1..T5, barrier (an option of its first page in every language:
- * a number counts only on its page), SMS: 22 inputs. The deepest replay must end on the
- * thank-you screen in every language, or the figures mean nothing. */
-static const char *const path[] = {"1", "1", "99", "0", "1", "99", "0", "1", "1", "2", "12",
-                                   "1", "2", "1",  "2", "1", "1",  "2", "2", "1", "2", "2"};
+/* A returning caller (language known): main menu -> survey, start (the opening screen of survey
+ * version 4), mother, the regions paged forward and back, the first region, its districts paged
+ * forward and back, the first district, city, grade 1-4, school 12, L1..L4, T1..T5, barrier 1
+ * (the only option of its first page in kk and ru: a number counts only on its page), SMS: 23
+ * inputs. The deepest replay must end on the thank-you screen in every language, or the figures
+ * mean nothing. */
+static const char *const path[] = {"1", "1", "1", "99", "0", "1", "99", "0", "1", "1", "2", "12",
+                                   "1", "2", "1", "2",  "1", "1", "2",  "2", "1", "1", "2"};
 #define N_PATH (sizeof(path) / sizeof(path[0]))
 
 static double now_s(void)

@@ -69,7 +69,7 @@ static void routes_build(struct gw_server *srv)
   *rt++ =
       (struct gw_route){"GET", "/api/v1/events", GW_MATCH_EXACT, GW_AUTH_TOKEN, GW_ROLE_OPERATOR,
                         NULL,  gw_api_events,    &srv->api};
-  /* The pages are public: they hold no data, the token is typed into them (decision 63). */
+  /* The pages are public: they hold no data, the token is typed into them (decision 65). */
   for (size_t i = 0; i < gw_pages_count(srv->pages); i++) {
     const char *path = gw_pages_path(srv->pages, i);
     struct gw_page *pg = gw_pages_page(srv->pages, i);
@@ -151,6 +151,7 @@ static int place_row(void *arg, const struct store_place *p)
   memset(sp, 0, sizeof(*sp));
   sp->code = dup_or_null(p->code);
   sp->region = dup_or_null(p->region_code);
+  sp->kind = dup_or_null(p->kind);
   for (int l = 0; l < SESS_NLANG; l++)
     sp->name[l] = dup_or_null(p->name[l]);
   return sp->code && sp->name[0] && sp->name[1] && sp->name[2] ? AG_OK : AG_ENOMEM;
@@ -161,6 +162,7 @@ static void places_free(struct places *pl)
   for (size_t i = 0; i < pl->n; i++) {
     free((char *)pl->v[i].code);
     free((char *)pl->v[i].region);
+    free((char *)pl->v[i].kind);
     for (int l = 0; l < SESS_NLANG; l++)
       free((char *)pl->v[i].name[l]);
   }

@@ -146,8 +146,9 @@ static const char *code_load(struct parse *s, json_t *obj, const char *where)
 static void district_load(struct parse *s, json_t *jd, size_t j, struct ag_place *r,
                           struct ag_place *d)
 {
-  static const char *const keys[] = {"code", "name", NULL};
+  static const char *const keys[] = {"code", "kind", "name", NULL};
   char where[256];
+  json_t *kind;
 
   snprintf(where, sizeof(where), "district %zu of region '%s'", j + 1, r->code ? r->code : "?");
   if (!json_is_object(jd)) {
@@ -160,6 +161,14 @@ static void district_load(struct parse *s, json_t *jd, size_t j, struct ag_place
   keys_check(s, jd, where, keys);
   d->region_code = r->code;
   d->sort = (int)(j + 1) * SORT_STEP;
+  /* A city of regional significance is urban whatever the parent would answer: the survey
+   * skips its settlement question (docs/content.md). */
+  kind = json_object_get(jd, "kind");
+  d->kind = kind ? json_string_value(kind) : "district";
+  if (!d->kind || (strcmp(d->kind, "district") != 0 && strcmp(d->kind, "city") != 0)) {
+    problem(s, "%s: bad kind \"%s\" (\"district\" or \"city\")", where, d->kind ? d->kind : "");
+    d->kind = NULL;
+  }
   name_load(s, json_object_get(jd, "name"), where, d->name);
 }
 

@@ -17,7 +17,8 @@ struct ag_place {
   const char *code;
   int is_region;
   const char *region_code; /* districts: the region's code, NULL when that code is bad */
-  const char *kind;        /* regions only: "region" or "city" */
+  const char *kind;        /* regions: "region" or "city"; districts: "district" (the default
+                            * when the file says nothing) or "city" (of regional significance) */
   const char *name[3];     /* kk, ru, en */
   int sort;                /* 10 * position in the file (of its region, for a district) */
 };

@@ -29,9 +29,9 @@ print_try() {
   printf '  # a basic phone in this terminal (type the keypad digits; Ctrl-D hangs up)\n'
   printf '  %s dial -u %s/ussd/at %s\n' "$AULGATE_BIN" "$base" "'*1234#'"
   printf '  # or the hops a carrier sends: the first screen (languages), then English, the survey,\n'
-  printf '  # "mother" (stored before the region list comes back)\n'
+  printf '  # "Start" on its opening screen, "mother" (stored before the region list comes back)\n'
   print_hop "$base" ""
-  print_hop "$base" "'3*1*1'"
+  print_hop "$base" "'3*1*1*1'"
   printf 'aulgate: Ctrl-C stops the gateway; PostgreSQL keeps running (scripts/pg.sh stop).\n\n'
 }
 

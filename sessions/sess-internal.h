@@ -114,11 +114,20 @@ struct sess_option {
   enum sess_action action;
 };
 
-enum sess_cond_op { SESS_COND_IN, SESS_COND_NOT_IN, SESS_COND_ALL, SESS_COND_ANY };
+/* IN/NOT_IN test the answer; KIND_IN/KIND_NOT_IN the kind of the place the answer names (a
+ * regions or districts question: "region", "city" or "district", sess_place.kind). */
+enum sess_cond_op {
+  SESS_COND_IN,
+  SESS_COND_NOT_IN,
+  SESS_COND_ALL,
+  SESS_COND_ANY,
+  SESS_COND_KIND_IN,
+  SESS_COND_KIND_NOT_IN
+};
 
 struct sess_cond {
   enum sess_cond_op op;
-  int q;               /* IN/NOT_IN: node index whose answer is tested */
+  int q;               /* IN/NOT_IN/KIND_*: node index whose answer is tested */
   const char **values; /* owned array of borrowed strings */
   size_t n_values;
   struct sess_cond *kids; /* owned: ALL/ANY */
@@ -131,6 +140,7 @@ struct sess_node {
   const char *id;
   enum sess_node_type type;
   struct sess_text text;
+  struct sess_text short_text; /* the prompt of the pages after the first; s[l] NULL: text */
   struct sess_option *options; /* owned array */
   size_t n_options;
   enum sess_source source; /* options filled from the places list */
@@ -152,6 +162,7 @@ struct sess_survey {
   int is_survey; /* answers are recorded; menus only navigate */
   int start;
   int first_visit;         /* node shown first to a caller with no known language, -1 if none */
+  json_t *conditions;      /* borrowed: the file's named conditions ("when": "<name>"), or NULL */
   struct sess_node *nodes; /* owned array */
   size_t n_nodes;
 };
@@ -182,6 +193,9 @@ struct sess_content {
   size_t n_tips;
   struct sess_place *places; /* owned array, strings borrowed from docs */
   size_t n_places;
+  /* owned: per language, the places' indexes in that language's alphabetical order of their
+   * names (lib/ag_collate.h): the order the menus list them in (sess_places.c) */
+  size_t *place_order[SESS_NLANG];
   json_t **docs; /* owned: every parsed file (and the places copy), kept for the strings */
   size_t n_docs, cap_docs;
   struct sess_budget budget;
@@ -217,6 +231,8 @@ int sess__content_build(const char *dir, const struct sess_budget *budget,
                         struct sess_content **out);
 
 const struct sess_survey *sess__survey_find(const struct sess_content *c, const char *id);
+/* The place whose code is code, or NULL. */
+const struct sess_place *sess__place_find(const struct sess_content *c, const char *code);
 int sess__node_find(const struct sess_survey *sv, const char *id);
 
 /* Loading, one file a job. sess_content.c: a {"kk", "ru", "en"} text (all three, non-empty), and
@@ -262,6 +278,7 @@ void sess__node_screen(const struct sess_content *c, const struct sess_node *n, 
  * extra lines that close every page (e.g. "0 Skip"). */
 struct sess_screen {
   const char *prompt;
+  const char *prompt_more; /* the prompt of the pages after the first, NULL: prompt */
   const struct sess_item *items;
   size_t n_items;
   const char *tail;      /* extra text after the options, "" if none */

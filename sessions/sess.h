@@ -40,6 +40,8 @@ struct sess_budget {
 struct sess_place {
   const char *code;
   const char *region; /* NULL for a region */
+  const char *kind;   /* regions: "region" or "city"; districts: "district" or "city"; NULL:
+                       * unknown (a condition on the kind then holds for no kind) */
   const char *name[SESS_NLANG];
 };
 
@@ -79,6 +81,8 @@ struct sess_prior {
   int open_attempt;   /* an unfinished attempt within the resume window, 0 if none */
   size_t n;           /* answers of the open attempt */
   struct sess_kv *kv; /* owned: n answers, question id -> value (strings owned too) */
+  int open_version;   /* the survey version the open attempt was answered in, 0 if unknown:
+                       * an attempt of another version than the session's is not resumed */
 };
 struct sess_profile {
   int has_lang;
@@ -99,6 +103,7 @@ struct sess_profile_row {
   const char *lang;        /* "kk", "ru", "en"; anything else: unknown */
   const char *question_id; /* NULL: the attempt has no answer on this row */
   const char *value;       /* the answer to question_id */
+  int survey_version;      /* the attempt's survey version; 0: unknown (as before it was read) */
 };
 /* Adds one row to p (zeroed before the first). Rows come newest first: the first row tells the
  * language, a relation's first row its latest attempt, the first `grade` answer the grade; the

@@ -3,6 +3,7 @@
  * the first problem; sess_lint() (`aulgate lint`) reports them all.
  */
 #include "sessions/sess-internal.h"
+#include "lib/ag_collate.h"
 #include "lib/ag_text.h"
 #include "lib/ag.h"
 
@@ -213,6 +214,69 @@ static void check_error_lines(struct sess_diag *d, const struct sess_content *c)
   }
 }
 
+/* Is value an answer node q can give? */
+static int answer_possible(const struct sess_content *c, const struct sess_node *q,
+                           const char *value)
+{
+  const struct sess_place *p;
+
+  switch (q->type) {
+  case SESS_NODE_YESNO:
+    return strcmp(value, "yes") == 0 || strcmp(value, "no") == 0;
+  case SESS_NODE_CHOICE:
+    if (q->source != SESS_SOURCE_NONE) {
+      p = sess__place_find(c, value);
+      return p && (q->source == SESS_SOURCE_REGIONS) == (p->region == NULL);
+    }
+    for (size_t i = 0; i < q->n_options; i++)
+      if (q->options[i].value && strcmp(q->options[i].value, value) == 0)
+        return 1;
+    return 0;
+  case SESS_NODE_NUMBER:
+    return strspn(value, "0123456789") == strlen(value) || (q->optional && !strcmp(value, "skip"));
+  case SESS_NODE_TEXT:
+    return 1;
+  case SESS_NODE_MENU:
+  case SESS_NODE_END:
+    break;
+  }
+  return 0; /* a menu or an END stores no answer */
+}
+
+/* A skip condition tests values its question can give, or kinds of the places it offers: a
+ * value no option has (a typo, an option renamed in a new version) would make the condition
+ * silently always false (`in`) or always true (`not_in`). A question later in the file is
+ * allowed: unanswered, it is in no list (tests/data/content/render/skip.json relies on it). */
+static void check_cond(struct sess_diag *d, const struct sess_content *c,
+                       const struct sess_survey *sv, int node, const struct sess_cond *w)
+{
+  const struct sess_node *n = &sv->nodes[node], *q;
+  int kind = w->op == SESS_COND_KIND_IN || w->op == SESS_COND_KIND_NOT_IN;
+
+  if (w->op == SESS_COND_ALL || w->op == SESS_COND_ANY) {
+    for (size_t i = 0; i < w->n_kids; i++)
+      check_cond(d, c, sv, node, &w->kids[i]);
+    return;
+  }
+  q = &sv->nodes[w->q];
+  if (kind && q->source == SESS_SOURCE_NONE) {
+    sess__problem(d, "%s: node '%s': 'kind_in'/'kind_not_in' tests '%s', which offers no places",
+                  sv->file, n->id, q->id);
+    return;
+  }
+  for (size_t i = 0; i < w->n_values; i++) {
+    const char *v = w->values[i];
+    int ok = !kind ? answer_possible(c, q, v)
+             : q->source == SESS_SOURCE_REGIONS
+                 ? strcmp(v, "region") == 0 || strcmp(v, "city") == 0
+                 : strcmp(v, "district") == 0 || strcmp(v, "city") == 0;
+    if (!ok)
+      sess__problem(d, "%s: node '%s': 'when' tests '%s' for %s'%s', which it %s", sv->file, n->id,
+                    q->id, kind ? "kind " : "", v,
+                    kind ? "cannot be (region or city; district or city)" : "cannot answer");
+  }
+}
+
 static void check_all(struct sess_diag *d, const struct sess_content *c,
                       const struct sess_budget *b)
 {
@@ -225,6 +289,8 @@ static void check_all(struct sess_diag *d, const struct sess_content *c,
       continue;
     for (size_t k = 0; k < sv->n_nodes; k++) {
       check_node(d, c, b, sv, &sv->nodes[k]);
+      if (sv->nodes[k].when && !sv->nodes[k].broken)
+        check_cond(d, c, sv, (int)k, sv->nodes[k].when);
       for (size_t i = 0; i < sv->nodes[k].n_options; i++)
         wants_survey |= sv->nodes[k].options[i].action == SESS_ACTION_SURVEY;
     }
@@ -233,6 +299,28 @@ static void check_all(struct sess_diag *d, const struct sess_content *c,
     sess__problem(d, "a menu offers the survey, but no survey file has id 'involvement'");
   check_engine_screens(d, c, b);
   check_reachable(d, c);
+}
+
+/* A place name is sorted in its language's alphabet (lib/ag_collate.h): a letter of another
+ * alphabet (a Kazakh letter in a Russian name, as "Ақсуат" for "Аксуатский") would sort apart
+ * and reads as a typo. Checked on the places file (lint, and a load from the file alone), not on
+ * the database's list: a name a department adds by SQL must not stop a reload. */
+static void check_place_letters(struct sess_diag *d, const struct sess_content *c)
+{
+  for (size_t i = 0; i < c->n_places; i++) {
+    for (int l = 0; l < SESS_NLANG; l++) {
+      size_t at = 0;
+      unsigned cp = ag_collate_foreign(c->places[i].name[l], l, &at);
+      if (cp)
+        sess__problem(d,
+                      "places: '%s' (%s): \"%s\" has U+%04X at byte %zu, not a letter of the "
+                      "%s alphabet",
+                      c->places[i].code, lang_name(l), c->places[i].name[l], cp, at,
+                      l == SESS_KK   ? "Kazakh"
+                      : l == SESS_RU ? "Russian"
+                                     : "Latin");
+    }
+  }
 }
 
 int sess_content_load(const char *dir, const struct sess_budget *budget,
@@ -246,6 +334,8 @@ int sess_content_load(const char *dir, const struct sess_budget *budget,
   *out = NULL;
   if (rc == AG_OK) {
     check_all(&d, c, budget);
+    if (!places)
+      check_place_letters(&d, c);
     if (d.count)
       rc = AG_ECONTENT;
   }
@@ -278,6 +368,7 @@ int sess_lint(const char *dir, const struct sess_budget *budget, FILE *out)
   }
   if (c->strings)
     check_all(&d, c, budget);
+  check_place_letters(&d, c);
   sess_content_unref(c);
   return d.count;
 }

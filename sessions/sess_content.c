@@ -278,6 +278,8 @@ void sess_content_unref(struct sess_content *c)
   free(c->bands);
   free(c->tips);
   free(c->places);
+  for (int l = 0; l < SESS_NLANG; l++)
+    free(c->place_order[l]);
   for (size_t i = 0; i < c->n_docs; i++)
     json_decref(c->docs[i]);
   free(c->docs);
@@ -317,7 +319,7 @@ size_t sess__node_items(const struct sess_content *c, const struct sess_node *n,
     return k;
   }
   for (size_t i = 0; i < c->n_places && k < SESS_MAX_OPTIONS; i++) {
-    const struct sess_place *p = &c->places[i];
+    const struct sess_place *p = &c->places[c->place_order[lang][i]];
     int want = n->source == SESS_SOURCE_REGIONS
                    ? p->region == NULL
                    : p->region != NULL && region != NULL && strcmp(p->region, region) == 0;

@@ -71,6 +71,9 @@ static size_t each_text(const struct sess_content *c, struct sess_cost_memo *m)
       for (int l = 0; l < SESS_NLANG; l++, n++) {
         if (m)
           memo_put(m, nd->text.s[l]);
+        if (m && nd->short_text.s[l])
+          memo_put(m, nd->short_text.s[l]);
+        n++;
         for (size_t o = 0; o < nd->n_options; o++, n++)
           if (m)
             memo_put(m, nd->options[o].label.s[l]);

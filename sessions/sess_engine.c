@@ -83,13 +83,19 @@ static int cond_holds(const struct run *r, const struct sess_cond *c)
     return 0;
   case SESS_COND_IN:
   case SESS_COND_NOT_IN:
+  case SESS_COND_KIND_IN:
+  case SESS_COND_KIND_NOT_IN:
     break;
   }
   a = r->survey == r->file ? r->answers[c->q] : NULL;
+  if (a && (c->op == SESS_COND_KIND_IN || c->op == SESS_COND_KIND_NOT_IN)) {
+    const struct sess_place *p = sess__place_find(r->c, a);
+    a = p ? p->kind : NULL; /* a place of unknown kind is of no kind in the list */
+  }
   for (size_t i = 0; a && i < c->n_values; i++)
     if (strcmp(a, c->values[i]) == 0)
-      return c->op == SESS_COND_IN;
-  return c->op == SESS_COND_NOT_IN; /* an unanswered question is in no list */
+      return c->op == SESS_COND_IN || c->op == SESS_COND_KIND_IN;
+  return c->op == SESS_COND_NOT_IN || c->op == SESS_COND_KIND_NOT_IN; /* unanswered: in no list */
 }
 
 /* Shows node `node` of `file`, or the first node after it that is to be asked: skip logic
@@ -172,7 +178,10 @@ static void answer(struct run *r, const struct sess_node *n, const char *value,
     if (r->survey == r->file)
       r->answers[r->node] = value; /* for skip logic; it is a key, not an answer row */
     r->prior = prior_for(r, value);
-    if (r->prior && r->prior->open_attempt && r->prior->n > 0) {
+    /* An unfinished attempt of another survey version is not resumed: its answers belong to
+     * another instrument (docs/decisions.md), so this session opens a new attempt. */
+    if (r->prior && r->prior->open_attempt && r->prior->n > 0 &&
+        (r->prior->open_version == 0 || r->prior->open_version == sv->version)) {
       r->scr = SCR_RESUME; /* ask before anything is stored */
       r->page = 0;
       return;
@@ -252,6 +261,7 @@ void sess__node_screen(const struct sess_content *c, const struct sess_node *n, 
 {
   memset(s, 0, sizeof(*s));
   s->prompt = n->text.s[lang];
+  s->prompt_more = n->short_text.s[lang];
   s->items = items;
   s->n_items = sess__node_items(c, n, region, lang, items);
   s->tail = "";
@@ -478,7 +488,9 @@ static void screen_of(const struct run *r, struct sess_reply *out)
   out->question = 0;
   if (r->scr == SCR_NODE) {
     out->screen = node_of(r)->id;
-    out->question = file_of(r)->is_survey && node_of(r)->type != SESS_NODE_END;
+    /* A menu in a survey (the opening screen) asks nothing: not a question of the funnel. */
+    out->question = file_of(r)->is_survey && node_of(r)->type != SESS_NODE_END &&
+                    node_of(r)->type != SESS_NODE_MENU;
   }
 }
 

@@ -44,6 +44,7 @@ static struct sess_prior *prior_of(struct sess_profile *p, const struct sess_pro
   snprintf(pr->relation, sizeof(pr->relation), "%s", row->relation);
   pr->last_attempt = row->attempt;
   pr->open_attempt = row->open && row->fresh ? row->attempt : 0;
+  pr->open_version = pr->open_attempt ? row->survey_version : 0;
   return pr;
 }
 

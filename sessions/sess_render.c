@@ -41,7 +41,13 @@ struct frame {
   const char *error; /* NULL: none */
   int prompt;
   int more, back;
+  int later; /* a page after the first: the screen's prompt_more, when it has one */
 };
+
+static const char *prompt_of(const struct sess_screen *s, const struct frame *f)
+{
+  return f->later && s->prompt_more ? s->prompt_more : s->prompt;
+}
 
 static int compose(const struct sess_content *c, const struct sess_screen *s, enum sess_lang lang,
                    size_t from, size_t to, const struct frame *f, char *buf, size_t buflen)
@@ -54,8 +60,8 @@ static int compose(const struct sess_content *c, const struct sess_screen *s, en
     put(&o, "%s", f->error);
     sep = "\n";
   }
-  if (f->prompt && *s->prompt) {
-    put(&o, "%s%s", sep, s->prompt);
+  if (f->prompt && *prompt_of(s, f)) {
+    put(&o, "%s%s", sep, prompt_of(s, f));
     sep = "\n";
   }
   for (size_t i = from; i < to; i++) {
@@ -89,7 +95,7 @@ int sess__screen_cost(const struct sess_budget *b, const char *screen, size_t *u
 
 /* The costs of every line a screen may show, looked up once per screen. */
 struct costs {
-  struct sess_cost error, prompt, tail, more, back;
+  struct sess_cost error, prompt, prompt_more, tail, more, back;
   struct sess_cost item[SESS_MAX_OPTIONS];
 };
 
@@ -109,6 +115,7 @@ static void costs_build(const struct sess_content *c, const struct sess_screen *
 {
   sess__cost_of(c, error ? error : "", &k->error);
   sess__cost_of(c, s->prompt, &k->prompt);
+  sess__cost_of(c, s->prompt_more ? s->prompt_more : s->prompt, &k->prompt_more);
   sess__cost_measure(s->tail, &k->tail);
   numbered(c, 99, sess_string(c, "more", lang), &k->more);
   numbered(c, 0, sess_string(c, "back", lang), &k->back);
@@ -137,8 +144,8 @@ static int fits(const struct sess_budget *b, const struct sess_screen *s, const 
 
   if (f->error)
     add(&t, &k->error);
-  if (f->prompt && *s->prompt)
-    add(&t, &k->prompt);
+  if (f->prompt && *prompt_of(s, f))
+    add(&t, f->later && s->prompt_more ? &k->prompt_more : &k->prompt);
   for (size_t i = from; i < to; i++)
     add(&t, &k->item[i]);
   if (*s->tail)
@@ -165,7 +172,7 @@ size_t sess__paginate(const struct sess_content *c, const struct sess_budget *b,
   costs_build(c, s, lang, NULL, &k);
 
   do {
-    struct frame f = {NULL, 1, 0, pages > 0 || s->can_back};
+    struct frame f = {NULL, 1, 0, pages > 0 || s->can_back, pages > 0};
     size_t start = i;
 
     if (pages == max_pages)
@@ -227,6 +234,7 @@ int sess__render_page(const struct sess_content *c, const struct sess_budget *b,
   f.prompt = 1;
   f.more = page + 1 < pages;
   f.back = page > 0 || s->can_back;
+  f.later = page > 0;
   /* When the error line does not fit with the whole page, something gives way. On a yes/no
    * or other short choice the question matters more than the error line (the screen coming
    * back says enough); on a long list the options matter more than the prompt (the parent saw
@@ -263,7 +271,7 @@ int sess__page_units(const struct sess_content *c, const struct sess_budget *b,
                      int more, int back, size_t *units, size_t *limit)
 {
   char buf[SESS_SCREEN_MAX];
-  struct frame f = {NULL, 1, more, back};
+  struct frame f = {NULL, 1, more, back, from > 0};
   int rc = compose(c, s, lang, from, to, &f, buf, sizeof(buf));
 
   return rc ? rc : sess__screen_cost(b, buf, units, limit);

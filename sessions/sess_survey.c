@@ -78,15 +78,35 @@ static int goto_resolve(struct sess_diag *d, const struct sess_content *c, int s
   return AG_OK;
 }
 
+static const struct {
+  const char *key;
+  enum sess_cond_op op;
+} cond_ops[] = {
+    {"in", SESS_COND_IN},
+    {"not_in", SESS_COND_NOT_IN},
+    {"kind_in", SESS_COND_KIND_IN},
+    {"kind_not_in", SESS_COND_KIND_NOT_IN},
+};
+
+/* Reads a condition: an object, or (named) the name of one of the file's "conditions". depth
+ * bounds a named condition that names itself. */
 static int cond_load(struct sess_diag *d, const struct sess_survey *sv, json_t *j,
-                     struct sess_cond *out, const char *where)
+                     struct sess_cond *out, const char *where, int depth)
 {
-  json_t *list;
+  json_t *list = NULL;
+  size_t k;
 
   memset(out, 0, sizeof(*out));
+  if (json_is_string(j)) {
+    json_t *named = json_object_get(sv->conditions, json_string_value(j));
+    if (!named || depth > 0)
+      return sess__problem(d, "%s: 'when' names no condition of this file's 'conditions': '%s'",
+                           where, json_string_value(j));
+    return cond_load(d, sv, named, out, where, depth + 1);
+  }
   if ((list = json_object_get(j, "all")) || (list = json_object_get(j, "any"))) {
     size_t i;
-    json_t *k;
+    json_t *kid;
     int rc = AG_OK;
     out->op = json_object_get(j, "all") ? SESS_COND_ALL : SESS_COND_ANY;
     if (!json_is_array(list) || json_array_size(list) == 0)
@@ -94,21 +114,23 @@ static int cond_load(struct sess_diag *d, const struct sess_survey *sv, json_t *
     out->kids = calloc(json_array_size(list), sizeof(*out->kids));
     if (!out->kids)
       return AG_ENOMEM;
-    json_array_foreach(list, i, k)
+    json_array_foreach(list, i, kid)
     {
       out->n_kids++;
-      if (cond_load(d, sv, k, &out->kids[i], where))
+      if (cond_load(d, sv, kid, &out->kids[i], where, depth))
         rc = AG_ECONTENT;
     }
     return rc;
   }
-  out->op = json_object_get(j, "in") ? SESS_COND_IN : SESS_COND_NOT_IN;
-  list = json_object_get(j, out->op == SESS_COND_IN ? "in" : "not_in");
+  for (k = 0; k < AG_ARRAY_LEN(cond_ops) && !list; k++)
+    if ((list = json_object_get(j, cond_ops[k].key)))
+      out->op = cond_ops[k].op;
   out->q = sess__node_find(sv, json_string_value(json_object_get(j, "q")));
   if (out->q < 0)
     return sess__problem(d, "%s: 'when' names no node of this file in 'q'", where);
   if (!json_is_array(list) || json_array_size(list) == 0)
-    return sess__problem(d, "%s: 'when' needs a non-empty 'in' or 'not_in' list", where);
+    return sess__problem(
+        d, "%s: 'when' needs a non-empty 'in', 'not_in', 'kind_in' or 'kind_not_in' list", where);
   out->values = calloc(json_array_size(list), sizeof(*out->values));
   if (!out->values)
     return AG_ENOMEM;
@@ -224,6 +246,13 @@ int sess__node_load(struct sess_diag *d, const struct sess_content *c, int self,
   n->region_node = -1;
   if (sess__text_load(d, json_object_get(jn, "text"), &n->text, where))
     rc = AG_ECONTENT;
+  /* A long question over a long list: the question on the first page, a reminder after it. */
+  if (json_object_get(jn, "short_text")) {
+    if (sess__text_load(d, json_object_get(jn, "short_text"), &n->short_text, where))
+      rc = AG_ECONTENT;
+    if (n->type != SESS_NODE_CHOICE && n->type != SESS_NODE_MENU)
+      rc = sess__problem(d, "%s: 'short_text' is for the pages of a choice or a menu", where);
+  }
   if (goto_resolve(d, c, self, json_object_get(jn, "next"), &n->next, where))
     rc = AG_ECONTENT;
   if (n->type != SESS_NODE_END && n->type != SESS_NODE_MENU && n->next.file < 0)
@@ -244,7 +273,7 @@ int sess__node_load(struct sess_diag *d, const struct sess_content *c, int self,
     n->when = calloc(1, sizeof(*n->when));
     if (!n->when)
       return AG_ENOMEM;
-    if (cond_load(d, sv, when, n->when, where))
+    if (cond_load(d, sv, when, n->when, where, 0))
       rc = AG_ECONTENT;
   }
   if (n->type == SESS_NODE_CHOICE || n->type == SESS_NODE_MENU) {
@@ -288,6 +317,9 @@ int sess__survey_head(struct sess_diag *d, struct sess_survey *sv, json_t *doc, 
       return sess__problem(d, "%s: node id '%s' is used twice", file, id);
     sv->nodes[sv->n_nodes++].id = id;
   }
+  sv->conditions = json_object_get(doc, "conditions");
+  if (sv->conditions && !json_is_object(sv->conditions))
+    rc = sess__problem(d, "%s: 'conditions' must be an object of named conditions", file);
   sv->start = sess__node_find(sv, json_string_value(json_object_get(doc, "start")));
   if (sv->start < 0)
     return sess__problem(d, "%s: 'start' must name a node", file);

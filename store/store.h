@@ -105,6 +105,8 @@ struct store_profile_row {
   const char *lang;        /* kk, ru, en as stored */
   const char *question_id; /* NULL when the row carries no answer */
   const char *value;       /* NULL when the row carries no answer */
+  int survey_version;      /* the attempt's; 0 for the SMS and language rows, and in a profile
+                            * frozen before the version was read */
 };
 
 struct store_config {
@@ -230,6 +232,7 @@ struct store_place {
   const char *region_code; /* NULL for a region */
   const char *name[3];     /* kk, ru, en */
   int sort;
+  const char *kind; /* regions: "region" or "city"; districts: "district" or "city" */
 };
 
 /* Synchronous (the gateway calls it at start and on SIGHUP): calls row once for every region,

@@ -66,7 +66,7 @@ static int stage(PGconn *c, const struct seed *s)
       "CREATE TEMP TABLE seed_regions (code text, kind text, name_kk text, name_ru text,"
       " name_en text, sort integer) ON COMMIT DROP",
       "CREATE TEMP TABLE seed_districts (code text, region_code text, name_kk text,"
-      " name_ru text, name_en text, sort integer) ON COMMIT DROP",
+      " name_ru text, name_en text, sort integer, kind text) ON COMMIT DROP",
   };
   int rc = AG_OK;
 
@@ -77,15 +77,16 @@ static int stage(PGconn *c, const struct seed *s)
     const struct ag_place *p =
         is_region ? &s->file.regions[i] : &s->file.districts[i - s->file.n_regions];
     char sort[16];
-    const char *params[6] = {
-        p->code, is_region ? p->kind : p->region_code, p->name[0], p->name[1], p->name[2], sort};
+    const char *params[7] = {
+        p->code, is_region ? p->kind : p->region_code, p->name[0], p->name[1], p->name[2], sort,
+        p->kind};
     PGresult *r;
 
     snprintf(sort, sizeof(sort), "%d", p->sort);
     r = PQexecParams(c,
                      is_region ? "INSERT INTO seed_regions VALUES ($1, $2, $3, $4, $5, $6)"
-                               : "INSERT INTO seed_districts VALUES ($1, $2, $3, $4, $5, $6)",
-                     6, NULL, params, NULL, NULL, 0);
+                               : "INSERT INTO seed_districts VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     is_region ? 6 : 7, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
       fprintf(s->log, "aulgate: staging '%s' failed: %s", p->code, PQresultErrorMessage(r));
       rc = AG_EDB;
@@ -155,12 +156,14 @@ static const char upsert_regions[] =
 
 static const char upsert_districts[] =
     "WITH up AS ("
-    " INSERT INTO districts AS t (code, region_code, name_kk, name_ru, name_en, sort)"
-    " SELECT code, region_code, name_kk, name_ru, name_en, sort FROM seed_districts"
+    " INSERT INTO districts AS t (code, region_code, name_kk, name_ru, name_en, sort, kind)"
+    " SELECT code, region_code, name_kk, name_ru, name_en, sort, kind FROM seed_districts"
     " ON CONFLICT (code) DO UPDATE SET name_kk = excluded.name_kk,"
-    " name_ru = excluded.name_ru, name_en = excluded.name_en, sort = excluded.sort"
-    " WHERE (t.name_kk, t.name_ru, t.name_en, t.sort)"
-    " IS DISTINCT FROM (excluded.name_kk, excluded.name_ru, excluded.name_en, excluded.sort)"
+    " name_ru = excluded.name_ru, name_en = excluded.name_en, sort = excluded.sort,"
+    " kind = excluded.kind"
+    " WHERE (t.name_kk, t.name_ru, t.name_en, t.sort, t.kind)"
+    " IS DISTINCT FROM (excluded.name_kk, excluded.name_ru, excluded.name_en, excluded.sort,"
+    " excluded.kind)"
     " RETURNING xmax = 0 AS inserted)"
     " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),"
     " (SELECT count(*) FROM districts WHERE code NOT IN (SELECT code FROM seed_districts))"
@@ -247,14 +250,14 @@ static void set_err(char *err, size_t errlen, const char *what, const char *msg)
 
 /* Regions, then districts by region, in one statement: one snapshot, so that a seed committing
  * meanwhile cannot pair its districts with the regions from before it. Columns: code,
- * region_code or NULL, kk, ru, en, sort. */
+ * region_code or NULL, kk, ru, en, sort, kind. */
 static const char places_sql[] =
-    "SELECT code, region_code, name_kk, name_ru, name_en, sort FROM ("
+    "SELECT code, region_code, name_kk, name_ru, name_en, sort, kind FROM ("
     " SELECT 0 AS k, sort AS rs, code AS rc, 0 AS ds, '' AS dc, code, NULL::text AS region_code,"
-    " name_kk, name_ru, name_en, sort FROM regions"
+    " name_kk, name_ru, name_en, sort, kind FROM regions"
     " UNION ALL SELECT 1, r.sort, r.code, d.sort, d.code, d.code, d.region_code, d.name_kk,"
-    " d.name_ru, d.name_en, d.sort FROM districts d JOIN regions r ON r.code = d.region_code"
-    ") AS p ORDER BY k, rs, rc, ds, dc";
+    " d.name_ru, d.name_en, d.sort, d.kind FROM districts d JOIN regions r"
+    " ON r.code = d.region_code) AS p ORDER BY k, rs, rc, ds, dc";
 
 /* Calls row for each row of r (columns of places_sql). */
 static int read_rows(const PGresult *r, store_place_fn row, void *arg)
@@ -268,6 +271,7 @@ static int read_rows(const PGresult *r, store_place_fn row, void *arg)
     for (int l = 0; l < 3; l++)
       p.name[l] = PQgetvalue(r, i, 2 + l);
     p.sort = atoi(PQgetvalue(r, i, 5));
+    p.kind = PQgetvalue(r, i, 6);
     rc = row(arg, &p);
     if (rc)
       return rc;

@@ -20,23 +20,24 @@
 #define KEEP_ALL                                                                                   \
   KEEP("respondent") ", " KEEP("survey_id") ", " KEEP("profile") ", " KEEP("started_at")
 
-/* Everything known of respondent R in survey S now, but what this session (carrier C, id I)
- * wrote itself: the first read freezes the profile before the session writes anything, so that
- * leaves out only what a gateway of before the freeze wrote in a session it started (kept for
- * a rolling upgrade). Rows with attempt 0 tell a language only: the SMS switch, and the latest
- * choice in the language menu by another session. W: the resume window in seconds. Columns:
- * relation, attempt, status, language, fresh, question_id, option, updated_at, hop. */
+/* Everything known of respondent R in survey S now (with each attempt's survey version), but
+ * what this session (carrier C, id I) wrote itself: the first read freezes the profile before the
+ * session writes anything, so that leaves out only what a gateway of before the freeze wrote in a
+ * session it started (kept for a rolling upgrade). Rows with attempt 0 tell a language only: the
+ * SMS switch, and the latest choice in the language menu by another session. W: the resume window
+ * in seconds. Columns: relation, attempt, status, language, fresh, question_id, option, updated_at,
+ * hop, version. */
 #define CURRENT(R, S, W, C, I)                                                                     \
   "SELECT p.relation, p.attempt, p.status, p.language,"                                            \
   " p.updated_at > now() - " W " * interval '1 second' AS fresh, r.question_id,"                   \
-  " r.option, p.updated_at, r.hop"                                                                 \
+  " r.option, p.updated_at, r.hop, p.survey_version AS version"                                    \
   " FROM survey_progress p LEFT JOIN responses r ON r.respondent = p.respondent"                   \
   " AND r.relation = p.relation AND r.survey_id = p.survey_id AND r.attempt = p.attempt"           \
   " AND NOT (r.carrier = " C " AND r.carrier_session_id = " I ")"                                  \
   " WHERE p.respondent = " R " AND p.survey_id = " S " AND p.opened_by <> " C " || ':' || " I      \
-  " UNION ALL SELECT '', 0, 'sms', language, false, NULL, NULL, updated_at, 0"                     \
+  " UNION ALL SELECT '', 0, 'sms', language, false, NULL, NULL, updated_at, 0, 0"                  \
   " FROM subscriptions WHERE respondent = " R                                                      \
-  " UNION ALL (SELECT '', 0, 'lang', language, false, NULL, NULL, updated_at, 0"                   \
+  " UNION ALL (SELECT '', 0, 'lang', language, false, NULL, NULL, updated_at, 0, 0"                \
   " FROM respondent_language WHERE respondent = " R " AND chosen_in <> " C " || ':' || " I         \
   " ORDER BY updated_at DESC LIMIT 1)"
 
@@ -52,7 +53,8 @@
  * is replaced. The aggregate never runs for a session with a snap. The answer, per read: a head
  * row (n 0) saying whether the session is this read's respondent's and froze this survey, then
  * the frozen rows in order, only if both hold. Columns: ord, n, mine, survey, relation, attempt,
- * status, language, fresh, question_id, option. */
+ * status, language, fresh, question_id, option, version (NULL in a profile frozen before the
+ * version was part of it). */
 const struct store__stmt store__stmt_profile = {
     "prof_many", 5,
     "WITH inp AS (SELECT u.ord, decode(u.resp, 'hex') AS respondent, u.survey_id, u.win,"
@@ -67,7 +69,7 @@ const struct store__stmt store__stmt_profile = {
     " FROM (SELECT DISTINCT ON (carrier, sid) * FROM inp ORDER BY carrier, sid, ord) f"
     " CROSS JOIN LATERAL (SELECT COALESCE(jsonb_agg(jsonb_build_object("
     "'relation', k.relation, 'attempt', k.attempt, 'status', k.status, 'language', k.language,"
-    " 'fresh', k.fresh, 'question_id', k.question_id, 'option', k.option)"
+    " 'fresh', k.fresh, 'question_id', k.question_id, 'option', k.option, 'version', k.version)"
     " ORDER BY k.updated_at DESC, k.attempt DESC, k.hop), '[]') AS profile FROM (" CURRENT(
         "f.respondent", "f.survey_id", "f.win", "f.carrier",
         "f.sid") ") AS k) AS a"
@@ -79,11 +81,13 @@ const struct store__stmt store__stmt_profile = {
                  " SELECT i.ord, 0::bigint AS n, g.respondent = i.respondent AS mine,"
                  " g.survey_id = i.survey_id AS survey, NULL::text, NULL::text, NULL::text, "
                  "NULL::text,"
-                 " NULL::bool, NULL::text, NULL::text FROM inp i JOIN got g ON g.carrier = "
+                 " NULL::bool, NULL::text, NULL::text, NULL::text FROM inp i JOIN got g ON "
+                 "g.carrier = "
                  "i.carrier"
                  " AND g.carrier_session_id = i.sid UNION ALL SELECT i.ord, e.n, true, true,"
                  " e.r->>'relation', e.r->>'attempt', e.r->>'status', e.r->>'language',"
-                 " (e.r->>'fresh')::bool, e.r->>'question_id', e.r->>'option' FROM inp i JOIN got g"
+                 " (e.r->>'fresh')::bool, e.r->>'question_id', e.r->>'option', e.r->>'version'"
+                 " FROM inp i JOIN got g"
                  " ON g.carrier = i.carrier AND g.carrier_session_id = i.sid,"
                  " jsonb_array_elements(g.profile) WITH ORDINALITY AS e(r, n)"
                  " WHERE g.respondent = i.respondent AND g.survey_id = i.survey_id ORDER BY 1, 2"};
@@ -214,6 +218,7 @@ static void profile_done(struct store__item *it, int rc, const PGresult *res)
     r->fresh = strcmp(PQgetvalue(res, t, 8), "t") == 0;
     r->question_id = PQgetisnull(res, t, 9) ? NULL : PQgetvalue(res, t, 9);
     r->value = r->question_id ? PQgetvalue(res, t, 10) : NULL;
+    r->survey_version = PQgetisnull(res, t, 11) ? 0 : atoi(PQgetvalue(res, t, 11));
   }
   it->rows_cb(it->arg, AG_OK, rows, (size_t)n);
   free(rows);

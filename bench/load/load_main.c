@@ -26,17 +26,17 @@
 #include <unistd.h>
 
 /* A new caller, in English, through the whole survey (as tests/it/it_ussd.c plays it): the
- * language, the main menu, mother, region, district, rural, grade, school, L1-L4, T1-T5,
- * barrier, no SMS. */
-const char *const load_path[] = {"3", "1", "1", "1", "1", "2", "2", "12", "1", "2",
-                                 "1", "2", "1", "1", "2", "2", "1", "2",  "2"};
+ * language, the main menu, start (the opening screen of survey version 4), mother, region,
+ * district, rural, grade, school, L1-L4, T1-T5, barrier, no SMS. */
+const char *const load_path[] = {"3", "1", "1", "1", "1", "1", "2", "2", "12", "1",
+                                 "2", "1", "2", "1", "1", "2", "2", "1", "2",  "2"};
 const size_t load_path_len = sizeof(load_path) / sizeof(load_path[0]);
 
-/* Inputs 4 (the region) to 19 (the SMS question) each store an answer; the language (1) and
- * the relation (3) store other rows, the main menu (2) nothing. */
+/* Inputs 5 (the region) to 20 (the SMS question) each store an answer; the language (1) and
+ * the relation (4) store other rows, the main menu (2) and the opening screen (3) nothing. */
 int load_hop_stores(int n_inputs)
 {
-  return n_inputs >= 4 && n_inputs <= (int)load_path_len;
+  return n_inputs >= 5 && n_inputs <= (int)load_path_len;
 }
 
 enum mode { MODE_FIRST, MODE_ANSWER, MODE_SURVEY };

@@ -114,7 +114,8 @@ static void on_profile(void *arg, int rc, const struct store_profile_row *rows, 
                                    .fresh = rows[i].fresh,
                                    .lang = rows[i].lang,
                                    .question_id = rows[i].question_id,
-                                   .value = rows[i].value};
+                                   .value = rows[i].value,
+                                   .survey_version = rows[i].survey_version};
     rc = sess_profile_add(&p, &row);
   }
   sess_profile_settle(arg, rc, &p);

@@ -10,7 +10,7 @@
 enum { KK, RU, EN, NLANG };
 static const char *const lang_key[NLANG] = {"kk", "ru", "en"};
 
-enum q_type { Q_CHOICE, Q_YESNO, Q_NUMBER, Q_END, Q_OTHER };
+enum q_type { Q_CHOICE, Q_YESNO, Q_NUMBER, Q_END, Q_MENU, Q_OTHER };
 enum q_source { SRC_NONE, SRC_REGIONS, SRC_DISTRICTS };
 
 struct q {
@@ -19,6 +19,7 @@ struct q {
   enum q_source source;
   int optional, relation; /* relation: the role node, which opens an attempt, no answer row */
   char *text[NLANG];
+  char *short_text[NLANG]; /* the prompt of a list's later pages (survey version 4's barrier) */
   size_t n_opts;
   char *opts[16]; /* values, in screen order */
 };
@@ -81,15 +82,18 @@ static int load_questions(struct it_survey *sv, json_t *doc)
               : !strcmp(type, "yesno")  ? Q_YESNO
               : !strcmp(type, "number") ? Q_NUMBER
               : !strcmp(type, "end")    ? Q_END
+              : !strcmp(type, "menu")   ? Q_MENU
                                         : Q_OTHER;
     q->source = !from ? SRC_NONE : !strcmp(from, "regions") ? SRC_REGIONS : SRC_DISTRICTS;
     q->optional = json_is_true(json_object_get(n, "optional"));
     q->relation = role && !strcmp(role, "relation");
     load_texts(json_object_get(n, "text"), q->text);
+    load_texts(json_object_get(n, "short_text"), q->short_text);
     json_array_foreach(opts, k, o)
     {
-      if (q->n_opts < sizeof(q->opts) / sizeof(q->opts[0]))
-        q->opts[q->n_opts++] = strdup(json_string_value(json_object_get(o, "value")));
+      const char *v = json_string_value(json_object_get(o, "value")); /* none on a menu */
+      if (v && q->n_opts < sizeof(q->opts) / sizeof(q->opts[0]))
+        q->opts[q->n_opts++] = strdup(v);
     }
     if (q->type == Q_YESNO) {
       q->opts[q->n_opts++] = strdup("yes");
@@ -158,6 +162,7 @@ void it_survey_free(struct it_survey *sv)
     return;
   for (size_t i = 0; i < sv->n_qs; i++) {
     free_texts(sv->qs[i].text);
+    free_texts(sv->qs[i].short_text);
     for (size_t k = 0; k < sv->qs[i].n_opts; k++)
       free(sv->qs[i].opts[k]);
   }
@@ -211,10 +216,10 @@ static const struct q *question_of(const struct it_survey *sv, const char *scree
     }
   }
   for (size_t i = 0; i < sv->n_qs; i++)
-    for (int l = 0; l < NLANG; l++) {
-      size_t n = strlen(sv->qs[i].text[l]);
-      if (n > best_len && strncmp(screen, sv->qs[i].text[l], n) == 0 &&
-          (screen[n] == '\n' || screen[n] == '\0')) {
+    for (int l = 0; l < 2 * NLANG; l++) {
+      const char *t = l < NLANG ? sv->qs[i].text[l] : sv->qs[i].short_text[l - NLANG];
+      size_t n = strlen(t);
+      if (n > best_len && strncmp(screen, t, n) == 0 && (screen[n] == '\n' || screen[n] == '\0')) {
         best = &sv->qs[i];
         best_len = n;
       }
@@ -256,16 +261,16 @@ static size_t numbers_of(const char *screen, int *nums, size_t max, int *more)
   return n;
 }
 
+/* The place whose name in the screen's language (lang, 1-based as picked in the language menu)
+ * is label: a name may be another place's in another language (ru "Павлодар" is the city, kk
+ * "Павлодар" the district). */
 static const struct place *place_named(const struct it_survey *sv, const char *label,
-                                       const char *region)
+                                       const char *region, int lang)
 {
   for (size_t i = 0; i < sv->n_places; i++) {
     const struct place *p = &sv->places[i];
-    if (strcmp(p->region, region ? region : "") != 0)
-      continue;
-    for (int l = 0; l < NLANG; l++)
-      if (strcmp(p->name[l], label) == 0)
-        return p;
+    if (strcmp(p->region, region ? region : "") == 0 && strcmp(p->name[lang - 1], label) == 0)
+      return p;
   }
   return NULL;
 }
@@ -323,7 +328,7 @@ static int choose(struct it_caller *c, const struct q *q, const char *screen, st
       const struct place *pl =
           label_of(screen, k, label, sizeof(label))
               ? place_named(c->sv, label,
-                            q->source == SRC_DISTRICTS && region ? region->value : NULL)
+                            q->source == SRC_DISTRICTS && region ? region->value : NULL, c->lang)
               : NULL;
       if (!pl)
         return -1;
@@ -436,6 +441,8 @@ enum it_next it_caller_screen(struct it_caller *c, struct it_record *rec, const 
     return send_input(c, "1", NULL); /* the survey */
   if (any_lang(c->sv->resume, screen))
     return send_input(c, "1", NULL); /* continue */
+  if (q && q->type == Q_MENU)
+    return send_input(c, "1", NULL); /* the survey's opening screen (version 4): start */
   if (!q || q->type == Q_END || q->type == Q_OTHER)
     return lost(c, rec, "a screen the caller cannot place", body);
   rc = choose(c, q, screen, &p);

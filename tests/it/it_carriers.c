@@ -37,8 +37,9 @@ static void stop(void)
   it_down(&srv, db);
 }
 
-/* English, the survey, mother: the region list, a long screen in GSM-7. */
-static const char *const to_regions[] = {"", "3", "3*1", "3*1*1"};
+/* English, the survey, start (version 4's opening screen), mother: the region list, a long screen
+ * in GSM-7. */
+static const char *const to_regions[] = {"", "3", "3*1", "3*1*1", "3*1*1*1"};
 
 /* Plays to_regions on path as a new caller (phone, OUT); the last screen is in r. */
 static void play_to_regions(const char *path, const char *session, char phone[16],
@@ -78,8 +79,8 @@ START_TEST(test_it_two_carriers_two_budgets)
   ck_assert_msg(strncmp(at.body, small.body, 12) == 0, "not the same screen: %s / %s", at.body,
                 small.body);
   /* The first region on each: an answer to store. */
-  ck_assert_int_eq(it_hop_path(&srv, "/ussd/at", s_at, at_phone, "3*1*1*1", &at), 0);
-  ck_assert_int_eq(it_hop_path(&srv, "/ussd/small", s_small, small_phone, "3*1*1*1", &small), 0);
+  ck_assert_int_eq(it_hop_path(&srv, "/ussd/at", s_at, at_phone, "3*1*1*1*1", &at), 0);
+  ck_assert_int_eq(it_hop_path(&srv, "/ussd/small", s_small, small_phone, "3*1*1*1*1", &small), 0);
   ck_assert_msg(strncmp(at.body, "CON ", 4) == 0 && strncmp(small.body, "CON ", 4) == 0, "%s / %s",
                 at.body, small.body);
   /* Each carrier's answers under its own name, and none under the other's. */

@@ -50,7 +50,7 @@ static long responses_of(PGconn *db, const char *session)
 
 START_TEST(test_it_hops_answered_by_deadline_under_held_lock)
 {
-  static const char *const head[] = {"3", "1", "1"}; /* English, the survey, mother */
+  static const char *const head[] = {"3", "1", "1", "1"}; /* English, survey, start, mother */
   struct it_server gw;
   struct it_resp r;
   char a[16], b[16], c[16], sa[96], sb[96], sc[96], got[4400] = "";
@@ -72,8 +72,8 @@ START_TEST(test_it_hops_answered_by_deadline_under_held_lock)
   it_session_id(sa, sizeof(sa), "dl-a");
   it_session_id(sb, sizeof(sb), "dl-b");
   it_session_id(sc, sizeof(sc), "dl-c");
-  ck_assert_int_eq(it_play(&gw, sa, a, head, 3, &r), 0); /* A and B: the region question next */
-  ck_assert_int_eq(it_play(&gw, sb, b, head, 3, &r), 0);
+  ck_assert_int_eq(it_play(&gw, sa, a, head, 4, &r), 0); /* A and B: the region question next */
+  ck_assert_int_eq(it_play(&gw, sb, b, head, 4, &r), 0);
 
   PQclear(PQexec(lock, "BEGIN"));
   res = PQexec(lock, "LOCK TABLE responses IN ACCESS EXCLUSIVE MODE");
@@ -88,7 +88,7 @@ START_TEST(test_it_hops_answered_by_deadline_under_held_lock)
     long long t0 = mono_ms();
     int len;
     close(fds[0]);
-    if (it_hop(&gw, sa, a, "3*1*1*1", &cr) != 0)
+    if (it_hop(&gw, sa, a, "3*1*1*1*1", &cr) != 0)
       _exit(2);
     len = snprintf(line, sizeof(line), "%lld %ld %s", mono_ms() - t0, cr.status, cr.body);
     _exit(write(fds[1], line, (size_t)len) == len ? 0 : 2);
@@ -99,7 +99,7 @@ START_TEST(test_it_hops_answered_by_deadline_under_held_lock)
 
   /* B's answer queues behind A's batch: never sent, so "not saved", a margin before B's
    * deadline. */
-  ms_b = timed_hop(&gw, sb, b, "3*1*1*1", &r);
+  ms_b = timed_hop(&gw, sb, b, "3*1*1*1*1", &r);
   ck_assert_int_eq(r.status, 200);
   ck_assert_msg(strncmp(r.body, "END Sorry, we could not save", 28) == 0, "B: %s", r.body);
   ck_assert_int_lt(ms_b, DEADLINE_MS + SLACK_MS);
@@ -146,11 +146,13 @@ START_TEST(test_it_hops_answered_by_deadline_under_held_lock)
   it_session_id(sa, sizeof(sa), "dl-a2");
   ck_assert_int_eq(it_hop(&gw, sa, a, "", &r), 0); /* the main menu, in English */
   ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "A again: %s", r.body);
-  ck_assert_int_eq(it_hop(&gw, sa, a, "1", &r), 0); /* the survey: who answers */
+  ck_assert_int_eq(it_hop(&gw, sa, a, "1", &r), 0); /* the survey: its opening screen */
   ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "A's survey: %s", r.body);
-  ck_assert_int_eq(it_hop(&gw, sa, a, "1*1", &r), 0); /* mother: the region, asked again */
+  ck_assert_int_eq(it_hop(&gw, sa, a, "1*1", &r), 0); /* start: who answers */
+  ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "A's survey: %s", r.body);
+  ck_assert_int_eq(it_hop(&gw, sa, a, "1*1*1", &r), 0); /* mother: the region, asked again */
   ck_assert_msg(strncmp(r.body, "CON Which region", 16) == 0, "A as mother: %s", r.body);
-  ck_assert_int_eq(it_hop(&gw, sa, a, "1*1*1", &r), 0);
+  ck_assert_int_eq(it_hop(&gw, sa, a, "1*1*1*1", &r), 0);
   ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "A's region: %s", r.body);
   ck_assert_int_eq(responses_of(db, sa), 1);
 

@@ -122,11 +122,12 @@ static int count(const char *hay, const char *needle)
   return k;
 }
 
-/* The survey after the language pick, as keypad lines: the main menu's survey, then mother,
- * the first region and district, rural, grades 1-4, school 12; then L1..L4 (filled in by the
- * test), T1..T5 yes, barrier 2 (on the first page in every language), no SMS. */
-#define SURVEY_HEAD "1\n1\n1\n1\n2\n2\n12\n"
-#define SURVEY_TAIL "1\n1\n1\n1\n1\n2\n2\n"
+/* The survey after the language pick, as keypad lines: the main menu's survey, start (the
+ * opening screen of survey version 4), mother, the first region and district, rural, grades
+ * 1-4, school 12; then L1..L4 (filled in by the test), T1..T5 yes, barrier 1 (the only option
+ * on its first page in kk and ru since version 4), no SMS. */
+#define SURVEY_HEAD "1\n1\n1\n1\n1\n2\n2\n12\n"
+#define SURVEY_TAIL "1\n1\n1\n1\n1\n1\n2\n"
 #define HEAD_ROWS   5 /* region, district, settlement, grade, school */
 
 /* The stored answers of a session, in hop order, in the language; answers[] are the L1..L4

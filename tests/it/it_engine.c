@@ -113,10 +113,11 @@ static int count_answers(const char *phone, const char *relation, const char *qu
   return n;
 }
 
-/* First session: English, survey, mother, through L2, then the network drops it. */
+/* First session: English, survey, start (the opening screen of version 4), mother, through L2,
+ * then the network drops it. */
 static void drop_after_l2(const char *phone)
 {
-  static const char *const in[] = {"3", "1", "1", "1", "1", "1", "2", "12", "1", "2"};
+  static const char *const in[] = {"3", "1", "1", "1", "1", "1", "1", "2", "12", "1", "2"};
   char session[96];
   struct it_resp r;
 
@@ -133,7 +134,7 @@ START_TEST(test_it_resume_never_asks_twice)
 {
   /* Second session: the language is remembered (no language menu), the survey offers to
    * continue, and continuing goes straight to L3. */
-  static const char *const in[] = {"1", "1", "1"};
+  static const char *const in[] = {"1", "1", "1", "1"}; /* survey, start, mother, continue */
   static const char *const rest[] = {"1", "1", "1", "1", "1", "1", "1", "1", "2"};
   char phone[16], session[96], got[2048], path[256];
   struct it_resp r;
@@ -143,12 +144,12 @@ START_TEST(test_it_resume_never_asks_twice)
   it_session_id(session, sizeof(session), "resume");
   ck_assert_int_eq(it_hop(&srv, session, phone, "", &r), 0);
   ck_assert_msg(strstr(r.body, "Parent survey") != NULL, "main menu in English: %s", r.body);
-  ck_assert_int_eq(it_play(&srv, session, phone, in, 2, &r), 0);
-  ck_assert_msg(strstr(r.body, "Continue") && strstr(r.body, "Start over"), "%s", r.body);
   ck_assert_int_eq(it_play(&srv, session, phone, in, 3, &r), 0);
+  ck_assert_msg(strstr(r.body, "Continue") && strstr(r.body, "Start over"), "%s", r.body);
+  ck_assert_int_eq(it_play(&srv, session, phone, in, 4, &r), 0);
   /* The next question is L3: nothing answered before comes again. */
   ck_assert_msg(strstr(r.body, "ideas") != NULL, "expected L3, got: %s", r.body);
-  strcpy(path, "1*1*1");
+  strcpy(path, "1*1*1*1");
   for (size_t i = 0; i < LEN(rest); i++) {
     strcat(path, "*");
     strcat(path, rest[i]);
@@ -163,9 +164,44 @@ START_TEST(test_it_resume_never_asks_twice)
 }
 END_TEST
 
+/* Progress of survey version 3 (an unfinished attempt, as the gateway stored it before version
+ * 4; here a version 4 attempt relabelled by SQL) meets version 4: no offer to continue it, a new
+ * attempt from the first question, stored as version 4 beside the untouched version 3 rows. */
+START_TEST(test_it_version_3_progress_not_resumed)
+{
+  static const char *const in[] = {"1", "1", "1"}; /* survey, start, mother */
+  char phone[16], session[96], resp[65], sql[512];
+  const char *p[1] = {resp};
+  struct it_resp r;
+  PGresult *res;
+
+  it_fresh_phone(phone);
+  drop_after_l2(phone);
+  it_respondent_hex(&srv, phone, resp);
+  snprintf(sql, sizeof(sql),
+           "UPDATE survey_progress SET survey_version = 3 WHERE encode(respondent, 'hex') = '%s'",
+           resp);
+  PQclear(PQexec(db, sql));
+  snprintf(sql, sizeof(sql),
+           "UPDATE responses SET survey_version = 3 WHERE encode(respondent, 'hex') = '%s'", resp);
+  PQclear(PQexec(db, sql));
+  it_session_id(session, sizeof(session), "v3");
+  ck_assert_int_eq(it_play(&srv, session, phone, in, LEN(in), &r), 0);
+  ck_assert_msg(strstr(r.body, "Continue") == NULL, "version 3 offered: %s", r.body);
+  ck_assert_msg(strstr(r.body, "Which region") != NULL, "the region first: %s", r.body);
+  res = PQexecParams(db,
+                     "SELECT string_agg(attempt::text || status || survey_version, ','"
+                     " ORDER BY attempt) FROM survey_progress WHERE encode(respondent, 'hex') = $1",
+                     1, NULL, p, NULL, NULL, 0);
+  ck_assert_str_eq(PQgetvalue(res, 0, 0), "1open3,2open4");
+  PQclear(res);
+  ck_assert_int_eq(count_answers(phone, "mother", "L1"), 1); /* version 3's, kept */
+}
+END_TEST
+
 START_TEST(test_it_start_over_opens_new_attempt)
 {
-  static const char *const in[] = {"1", "1", "2"};
+  static const char *const in[] = {"1", "1", "1", "2"}; /* survey, start, mother, over */
   char phone[16], session[96], resp[65];
   const char *p[1] = {resp};
   struct it_resp r;
@@ -190,10 +226,10 @@ START_TEST(test_it_shared_phone_two_parents)
 {
   /* The mother finishes; the father, on the same phone, answers the whole survey himself and
    * is not offered the mother's survey. */
-  /* Barrier 3 from its page, the second ("99"). */
-  static const char *const mother[] = {"2", "1", "1", "1", "1", "2", "2", "12", "1", "2",
-                                       "1", "2", "1", "1", "2", "2", "1", "99", "3", "2"};
-  static const char *const father[] = {"1", "2", "1"};
+  /* Barrier 3 from its page, the second ("99"); "1" after the survey is version 4's start. */
+  static const char *const mother[] = {"2", "1", "1", "1", "1", "1", "2", "2",  "12", "1", "2",
+                                       "1", "2", "1", "1", "2", "2", "1", "99", "3",  "2"};
+  static const char *const father[] = {"1", "1", "2", "1"};
   char phone[16], s1[96], s2[96];
   struct it_resp r;
 
@@ -372,18 +408,18 @@ END_TEST
 START_TEST(test_it_paging_more_and_back)
 {
   /* The Kazakh region list does not fit one screen: 99 shows the next page, 0 the previous. */
-  static const char *const in[] = {"1", "1", "1", "99"};
+  static const char *const in[] = {"1", "1", "1", "1", "99"}; /* kk, survey, start, mother */
   char phone[16], session[96];
   struct it_resp first, second, back;
 
   it_fresh_phone(phone);
   it_session_id(session, sizeof(session), "page");
-  ck_assert_int_eq(it_play(&srv, session, phone, in, 3, &first), 0);
+  ck_assert_int_eq(it_play(&srv, session, phone, in, 4, &first), 0);
   ck_assert_msg(strstr(first.body, "\n99 ") != NULL, "first page has 99: %s", first.body);
-  ck_assert_int_eq(it_play(&srv, session, phone, in, 4, &second), 0);
+  ck_assert_int_eq(it_play(&srv, session, phone, in, 5, &second), 0);
   ck_assert_msg(strstr(second.body, "\n0 ") != NULL, "second page has 0: %s", second.body);
   ck_assert_str_ne(first.body, second.body);
-  ck_assert_int_eq(it_hop(&srv, session, phone, "1*1*1*99*0", &back), 0);
+  ck_assert_int_eq(it_hop(&srv, session, phone, "1*1*1*1*99*0", &back), 0);
   ck_assert_str_eq(back.body, first.body);
 }
 END_TEST
@@ -458,6 +494,44 @@ START_TEST(test_it_ended_screen_in_session_language)
 }
 END_TEST
 
+/* A session keeps the survey version it started with: answers stored after a reload that
+ * bumped the version still carry the version of the session's start; a new session's carry the
+ * new one (results are separated by version). */
+START_TEST(test_it_reload_keeps_session_survey_version)
+{
+  static const char *const head[] = {"3", "1", "1", "1", "1"}; /* English, survey, start,
+                                                                  mother, region 1 */
+  char phone[16], other[16], live[96], fresh[96], path[256], cmd[512], sql[512];
+  struct it_resp r;
+
+  it_fresh_phone(phone);
+  do
+    it_fresh_phone(other);
+  while (strcmp(phone, other) == 0);
+  it_session_id(live, sizeof(live), "vlive");
+  ck_assert_int_eq(it_play(&srv, live, phone, head, LEN(head), &r), 0);
+  snprintf(path, sizeof(path), "%s/involvement.json", content_copy);
+  snprintf(cmd, sizeof(cmd), "sed -i 's/\"version\": 4,/\"version\": 5,/' '%s'", path);
+  ck_assert_int_eq(system(cmd), 0);
+  reload_and_wait("content_generation");
+  ck_assert_int_eq(it_hop(&srv, live, phone, "3*1*1*1*1*1", &r), 0); /* its district */
+  ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "%s", r.body);
+  it_session_id(fresh, sizeof(fresh), "vfresh");
+  ck_assert_int_eq(it_play(&srv, fresh, other, head, LEN(head), &r), 0);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM responses WHERE carrier_session_id = '%s' AND survey_version = 4",
+           live);
+  ck_assert_int_eq(it_count(db, sql), 2);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM responses WHERE carrier_session_id = '%s' AND survey_version = 5",
+           fresh);
+  ck_assert_int_eq(it_count(db, sql), 1);
+  snprintf(cmd, sizeof(cmd), "cp '%s/content/involvement.json' '%s'",
+           getenv("AULGATE_ROOT") ? getenv("AULGATE_ROOT") : ".", path);
+  ck_assert_int_eq(system(cmd), 0); /* the next test reloads this folder */
+}
+END_TEST
+
 START_TEST(test_it_reload_keeps_live_sessions)
 {
   char phone[16], live[96], fresh[96], path[256], cmd[512];
@@ -496,7 +570,7 @@ END_TEST
 /* A department adds a district by SQL; after SIGHUP new sessions offer it. */
 START_TEST(test_it_district_added_by_sql)
 {
-  char phone[16], session[96], path[128] = "3*1*1*1", sql[512];
+  char phone[16], session[96], path[128] = "3*1*1*1*1", sql[512];
   struct it_resp r;
   int found = 0;
   PGresult *res;
@@ -512,7 +586,7 @@ START_TEST(test_it_district_added_by_sql)
   reload_and_wait("content_generation");
   it_fresh_phone(phone);
   it_session_id(session, sizeof(session), "district");
-  /* English, survey, mother, Abai: then page through the districts to the last page. */
+  /* English, survey, start, mother, Abai: then page through the districts to the last page. */
   for (int page = 0; page < 10 && !found; page++) {
     ck_assert_int_eq(it_hop(&srv, session, phone, path, &r), 0);
     found = strstr(r.body, "Newdistrict") != NULL;
@@ -532,7 +606,10 @@ END_TEST
  * parent sees one consistent survey: resume offered once, nothing asked twice. */
 START_TEST(test_it_two_gateways_alternate)
 {
-  static const char *const resumed[] = {"1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "2", "2"};
+  /* survey, start (version 4), mother, continue, L3..T5, barrier 2 (English: on its first
+   * page), no SMS */
+  static const char *const resumed[] = {"1", "1", "1", "1", "1", "1", "1",
+                                        "1", "1", "1", "1", "2", "2"};
   struct it_server other;
   const struct it_server *gw[2] = {&srv, &other};
   char phone[16], session[96], path[256] = "", got[2048];
@@ -550,9 +627,9 @@ START_TEST(test_it_two_gateways_alternate)
     strcat(path, resumed[i]);
     ck_assert_int_eq(it_hop(gw[i % 2], session, phone, path, &r), 0);
     ck_assert_int_eq(r.status, 200);
-    if (i == 1)
-      ck_assert_msg(strstr(r.body, "Continue") != NULL, "resume offer: %s", r.body);
     if (i == 2)
+      ck_assert_msg(strstr(r.body, "Continue") != NULL, "resume offer: %s", r.body);
+    if (i == 3)
       ck_assert_msg(strstr(r.body, "ideas") != NULL, "L3 after continuing: %s", r.body);
     /* The carrier retries the hop on the other process: same screen, nothing stored twice. */
     ck_assert_int_eq(it_hop(gw[(i + 1) % 2], session, phone, path, &again), 0);
@@ -601,6 +678,7 @@ static Suite *it_engine_suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_it_resume_never_asks_twice);
   tcase_add_test(tc, test_it_start_over_opens_new_attempt);
+  tcase_add_test(tc, test_it_version_3_progress_not_resumed);
   tcase_add_test(tc, test_it_shared_phone_two_parents);
   tcase_add_test(tc, test_it_tips_and_sms_switch);
   tcase_add_test(tc, test_it_language_remembered);
@@ -618,6 +696,7 @@ static Suite *it_engine_suite(void)
   tcase_add_unchecked_fixture(reload, setup_copy, teardown_copy);
   tcase_set_timeout(reload, 60);
   tcase_add_test(reload, test_it_reload_keeps_live_sessions);
+  tcase_add_test(reload, test_it_reload_keeps_session_survey_version);
   tcase_add_test(reload, test_it_district_added_by_sql);
   suite_add_tcase(s, reload);
   return s;

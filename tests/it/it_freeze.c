@@ -135,8 +135,8 @@ END_TEST
  * retried last hop was refused ("not saved") with a garbage answer on its key. */
 START_TEST(test_it_freeze_sms_by_survey)
 {
-  static const char *const in[] = {"1", "1", "1", "1", "1", "1", "2", "12", "1", "1",
-                                   "1", "1", "1", "1", "1", "1", "1", "1",  "1"};
+  static const char *const in[] = {"1", "1", "1", "1", "1", "1", "1", "2", "12", "1",
+                                   "1", "1", "1", "1", "1", "1", "1", "1", "1",  "1"};
   char phone[16];
   struct played p = {.phone = phone, .inputs = in, .n = LEN(in)};
 
@@ -147,10 +147,11 @@ START_TEST(test_it_freeze_sms_by_survey)
 }
 END_TEST
 
-/* The first session: English, the survey, mother, through L2; then the network drops it. */
+/* The first session: English, the survey, start (version 4's opening screen), mother, through
+ * L2; then the network drops it. */
 static void drop_after_l2(const char *phone)
 {
-  static const char *const in[] = {"3", "1", "1", "1", "1", "1", "2", "12", "1", "2"};
+  static const char *const in[] = {"3", "1", "1", "1", "1", "1", "1", "2", "12", "1", "2"};
   char session[96];
   struct it_resp r;
 
@@ -163,7 +164,8 @@ static void drop_after_l2(const char *phone)
  * last hop got the wrong screen. Also after a restart of the gateway that served it. */
 START_TEST(test_it_freeze_resumed_attempt_done)
 {
-  static const char *const in[] = {"1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "2"};
+  static const char *const in[] = {"1", "1", "1", "1", "1", "1", "1",
+                                   "1", "1", "1", "1", "1", "2"}; /* survey, start, mother, ... */
   char phone[16];
   struct played p = {.phone = phone, .inputs = in, .n = LEN(in)};
   struct it_server gw; /* the test's own, to restart (each test runs in a child process) */
@@ -173,7 +175,7 @@ START_TEST(test_it_freeze_resumed_attempt_done)
   ck_assert_int_eq(it_server_start(&gw, NULL), 0);
   ck_assert_int_eq(it_wait_health(&gw, 200, 10000), 0);
   play(&gw, &p, "fz-done");
-  ck_assert_msg(strstr(p.first[2].body, "Continue") != NULL, "%s", p.first[2].body);
+  ck_assert_msg(strstr(p.first[3].body, "Continue") != NULL, "%s", p.first[3].body);
   ck_assert_msg(strncmp(p.first[LEN(in)].body, "END Thank you", 13) == 0, "%s",
                 p.first[LEN(in)].body);
   retry_all(&other, &p, "on the other process");
@@ -190,7 +192,7 @@ END_TEST
  * first screens came back in another language. */
 START_TEST(test_it_freeze_resumed_attempt_language)
 {
-  static const char *const in[] = {"5", "2", "1", "1", "1", "1", "1"};
+  static const char *const in[] = {"5", "2", "1", "1", "1", "1", "1", "1"}; /* ..., survey, start */
   char phone[16];
   struct played p = {.phone = phone, .inputs = in, .n = LEN(in)};
 
@@ -198,7 +200,7 @@ START_TEST(test_it_freeze_resumed_attempt_language)
   drop_after_l2(phone);
   play(&srv, &p, "fz-lang-att");
   ck_assert_msg(strstr(p.first[0].body, "Parent survey") != NULL, "%s", p.first[0].body);
-  ck_assert_msg(strstr(p.first[4].body, "Продолжить") != NULL, "%s", p.first[4].body);
+  ck_assert_msg(strstr(p.first[5].body, "Продолжить") != NULL, "%s", p.first[5].body);
   retry_all(&other, &p, "on the other process");
 }
 END_TEST
@@ -225,7 +227,7 @@ END_TEST
 /* Answers of a new attempt, stopped half-way. */
 START_TEST(test_it_freeze_answers)
 {
-  static const char *const in[] = {"2", "1", "2", "1", "1", "2", "3", "0", "1", "2"};
+  static const char *const in[] = {"2", "1", "1", "2", "1", "1", "2", "3", "0", "1", "2"};
   char phone[16];
   struct played p = {.phone = phone, .inputs = in, .n = LEN(in)};
 
@@ -240,7 +242,7 @@ END_TEST
  * caller goes on on the second process. */
 START_TEST(test_it_freeze_other_phone_refused)
 {
-  static const char *const in[] = {"3", "1", "1"};
+  static const char *const in[] = {"3", "1", "1", "1"}; /* English, survey, start, mother */
   char a[16], b[16], hex_b[65], sql[1200];
   struct played p = {.phone = a, .inputs = in, .n = LEN(in)};
   struct it_resp r;
@@ -251,7 +253,7 @@ START_TEST(test_it_freeze_other_phone_refused)
   while (strcmp(a, b) == 0);
   play(&srv, &p, "fz-intruder");
   for (size_t k = 0; k < 3; k++) {
-    static const char *const paths[] = {"", "3*1*1", "3*1*1*1"};
+    static const char *const paths[] = {"", "3*1*1*1", "3*1*1*1*1"};
     ck_assert_int_eq(it_hop(&other, p.session, b, paths[k], &r), 0);
     ck_assert_int_eq(r.status, 400);
     ck_assert_str_eq(r.body, "phoneNumber does not match the session\n");
@@ -267,11 +269,11 @@ START_TEST(test_it_freeze_other_phone_refused)
   ck_assert_int_eq(it_count(db, sql), 0);
   /* The session's own caller, on the second process: the screen of the first, and on. */
   retry_all(&other, &p, "on the other process after the other number");
-  ck_assert_int_eq(it_hop(&other, p.session, a, "3*1*1*1", &r), 0);
+  ck_assert_int_eq(it_hop(&other, p.session, a, "3*1*1*1*1", &r), 0);
   ck_assert_int_eq(r.status, 200);
   ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "%s", r.body);
   /* The first process, which knows the session, still refuses the other number too. */
-  ck_assert_int_eq(it_hop(&srv, p.session, b, "3*1*1*1", &r), 0);
+  ck_assert_int_eq(it_hop(&srv, p.session, b, "3*1*1*1*1", &r), 0);
   ck_assert_int_eq(r.status, 400);
 }
 END_TEST

@@ -356,6 +356,65 @@ START_TEST(test_places_moved_district_is_refused)
 }
 END_TEST
 
+struct kinds {
+  char rows[32][64];
+  int n;
+};
+
+static int collect_kind(void *arg, const struct store_place *p)
+{
+  struct kinds *k = arg;
+
+  if (k->n < 32)
+    snprintf(k->rows[k->n++], sizeof(k->rows[0]), "%s=%s", p->code, p->kind ? p->kind : "?");
+  return 0;
+}
+
+/* Survey version 4 skips the settlement question for a city: the seed stores which districts
+ * are cities ("kind": "city" in the file, "district" by default and for a district added by
+ * SQL), a re-seed updates it, and the read delivers it with every place. */
+START_TEST(test_places_district_kind)
+{
+  static const char city_json[] =
+      "{\"kind\": \"places\", \"version\": 2, \"regions\": [\n"
+      " {\"code\": \"r1\", \"kind\": \"region\", \"name\": {\"kk\": \"Бір\", \"ru\": \"Один\","
+      " \"en\": \"One\"}, \"districts\": [\n"
+      "  {\"code\": \"r1-a\", \"name\": {\"kk\": \"А\", \"ru\": \"А\", \"en\": \"A\"}},\n"
+      "  {\"code\": \"r1-b\", \"kind\": \"city\", \"name\": {\"kk\": \"Б\", \"ru\": \"Б\","
+      " \"en\": \"B\"}}]},\n"
+      " {\"code\": \"r2\", \"kind\": \"city\", \"name\": {\"kk\": \"Екі\", \"ru\": \"Два\","
+      " \"en\": \"Two\"}, \"districts\": [\n"
+      "  {\"code\": \"r2-a\", \"name\": {\"kk\": \"А\", \"ru\": \"А\", \"en\": \"A\"}}]}]}\n";
+  static const char *const want[] = {"r1=region",     "r2=city",   "r1-a=district",
+                                     "r1-x=district", "r1-b=city", "r2-a=district"};
+  struct kinds k = {.n = 0};
+  char out[4096], path[512], err[256] = "";
+
+  shipped_path(path, sizeof(path));
+  ck_assert_msg(seed(path, out, sizeof(out)) == 0, "%s", out);
+  ck_assert_int_eq(count("SELECT count(*) FROM districts WHERE kind = 'city'"
+                         " AND code = 'aktobe-aktobe-city'"),
+                   1);
+  ck_assert_int_eq(count("SELECT count(*) FROM districts WHERE kind = 'city'"
+                         " AND code NOT LIKE '%-city'"),
+                   0);
+  ck_assert_int_ge(count("SELECT count(*) FROM districts WHERE kind = 'city'"), 30);
+  exec("DELETE FROM districts");
+  exec("DELETE FROM regions");
+  write_fixture("base.json", base_json);
+  ck_assert_msg(seed("base.json", out, sizeof(out)) == 0, "%s", out);
+  ck_assert_int_eq(count("SELECT count(*) FROM districts WHERE kind = 'district'"), 3);
+  write_fixture("city.json", city_json);
+  ck_assert_msg(seed("city.json", out, sizeof(out)) == 0, "%s", out);
+  ck_assert_msg(strstr(out, "3 districts (0 new, 1 updated, 2 unchanged)") != NULL, "%s", out);
+  exec("INSERT INTO districts VALUES ('r1-x', 'r1', 'Х', 'Х', 'X', 15)");
+  ck_assert_int_eq(store_places_read(tmp.conninfo, collect_kind, &k, err, sizeof(err)), AG_OK);
+  ck_assert_int_eq(k.n, (int)AG_ARRAY_LEN(want));
+  for (int i = 0; i < k.n; i++)
+    ck_assert_str_eq(k.rows[i], want[i]);
+}
+END_TEST
+
 struct collected {
   char rows[32][80];
   int n, stop_after;
@@ -550,6 +609,7 @@ static Suite *it_places_suite(void)
   tcase_add_loop_test(tc, test_places_broken_files_are_refused, 0, (int)AG_ARRAY_LEN(broken));
   tcase_add_test(tc, test_places_moved_district_is_refused);
   tcase_add_test(tc, test_places_read_orders_regions_then_districts);
+  tcase_add_test(tc, test_places_district_kind);
   suite_add_tcase(s, tc);
   tcase_add_test(shipped, test_places_shipped_names_fit_and_codes_unique);
   suite_add_tcase(s, shipped);

@@ -27,6 +27,7 @@ static const struct {
 /* The whole survey after the language: main menu "survey", then every question. */
 static const char *const survey_inputs[] = {
     "1",                      /* main menu: the survey */
+    "1",                      /* the opening screen (survey version 4): start */
     "1",                      /* relation: mother */
     "1",                      /* region: the first (Abai) */
     "1",                      /* district: its first */
@@ -35,7 +36,8 @@ static const char *const survey_inputs[] = {
     "12",                     /* school number */
     "1",  "2", "1", "2",      /* L1..L4 */
     "1",  "1", "2", "2", "1", /* T1..T5 */
-    "2",                      /* barrier: the school's job (on the first page everywhere) */
+    "1",                      /* barrier: unprepared (the only option on its first page in kk
+                                 and ru since version 4 names what is hindered) */
     "2",                      /* SMS tips: no */
 };
 static const char *const want[][2] = {
@@ -53,7 +55,7 @@ static const char *const want[][2] = {
     {"T3", "no"},
     {"T4", "no"},
     {"T5", "yes"},
-    {"barrier", "school_job"},
+    {"barrier", "unprepared"},
     {"subscribe", "no"},
 };
 #define N_WANT (sizeof(want) / sizeof(want[0]))
@@ -136,10 +138,37 @@ START_TEST(test_it_survey_each_language)
 }
 END_TEST
 
+/* Survey version 4 through the real gateway, with the places read from the database: a city
+ * of regional significance chosen as the district skips the settlement question (the kind the
+ * seed stored), a district asks it. English: Aktobe is region 3; its districts Aiteke bi (1),
+ * Aktobe city (2), Alga (3). */
+START_TEST(test_it_city_skips_settlement)
+{
+  static const char *const city[] = {"3", "1", "1", "1", "3", "2"};
+  static const char *const district[] = {"3", "1", "1", "1", "3", "3"};
+  char session[96], phone[16], sql[512];
+  struct it_resp r;
+
+  it_session_id(session, sizeof(session), "city");
+  it_fresh_phone(phone);
+  ck_assert_int_eq(it_play(&srv, session, phone, city, 6, &r), 0);
+  ck_assert_msg(strstr(r.body, "Which grade is your child in?") != NULL, "%s", r.body);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM responses WHERE carrier_session_id = '%s'"
+           " AND question_id = 'district' AND option = 'aktobe-aktobe-city' AND survey_version = 4",
+           session);
+  ck_assert_int_eq(it_count(db, sql), 1);
+  it_session_id(session, sizeof(session), "district");
+  it_fresh_phone(phone);
+  ck_assert_int_eq(it_play(&srv, session, phone, district, 6, &r), 0);
+  ck_assert_msg(strstr(r.body, "Do you live in a town or in a village?") != NULL, "%s", r.body);
+}
+END_TEST
+
 START_TEST(test_it_yes_no_screens_in_language)
 {
-  static const char *const to_l1[] = {"1", "1", "1", "1", "2", "2", "12"};
-  const char *inputs[8];
+  static const char *const to_l1[] = {"1", "1", "1", "1", "1", "2", "2", "12"};
+  const char *inputs[9];
   char session[96], phone[16];
   struct it_resp r;
 
@@ -147,7 +176,7 @@ START_TEST(test_it_yes_no_screens_in_language)
   it_fresh_phone(phone);
   inputs[0] = langs[_i].pick;
   memcpy(inputs + 1, to_l1, sizeof(to_l1));
-  ck_assert_int_eq(it_play(&srv, session, phone, inputs, 8, &r), 0);
+  ck_assert_int_eq(it_play(&srv, session, phone, inputs, 9, &r), 0);
   ck_assert_msg(strstr(r.body, langs[_i].yes) != NULL, "L1 in %s: %s", langs[_i].code, r.body);
 }
 END_TEST
@@ -162,8 +191,8 @@ START_TEST(test_it_retried_hop_same_reply_one_row)
   it_fresh_phone(phone);
   play_survey(session, phone, 1, &first);
   /* The carrier times out and resends hops it already sent: same reply, nothing new stored. */
-  hop_ok(session, phone, "2*1*1*1*1*2", &first);
-  hop_ok(session, phone, "2*1*1*1*1*2", &again);
+  hop_ok(session, phone, "2*1*1*1*1*1*2", &first);
+  hop_ok(session, phone, "2*1*1*1*1*1*2", &again);
   ck_assert_str_eq(first.body, again.body);
   ck_assert_msg(strncmp(first.body, "CON ", 4) == 0, "%s", first.body);
   assert_rows(session, phone, "ru");
@@ -304,7 +333,7 @@ END_TEST
  * polite END and /healthz says 503; afterwards the same process serves again. */
 START_TEST(test_it_db_outage_and_recovery)
 {
-  static const char *const upto_relation[] = {"2", "1", "1"};
+  static const char *const upto_relation[] = {"2", "1", "1", "1"}; /* with version 4's start */
   struct it_resp r;
   char session[96], phone[16], resp[65];
   const char *p[1];
@@ -323,7 +352,7 @@ START_TEST(test_it_db_outage_and_recovery)
   ck_assert_int_eq(srv.pid, pid);
   ck_assert(it_server_alive(&srv));
   it_session_id(session, sizeof(session), "after");
-  ck_assert_int_eq(it_play(&srv, session, phone, upto_relation, 3, &r), 0);
+  ck_assert_int_eq(it_play(&srv, session, phone, upto_relation, 4, &r), 0);
   ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "after recovery: %s", r.body);
   /* Picking "mother" opened an attempt: it is in the database. */
   PQreset(db); /* its connection died with the cluster */
@@ -433,8 +462,8 @@ START_TEST(test_it_reused_session_id_refused)
     it_fresh_phone(b);
   while (strcmp(a, b) == 0);
   it_session_id(session, sizeof(session), "reuse");
-  ck_assert_int_eq(it_play(&srv, session, a, (const char *const[]){"3", "1", "1", "1"}, 4, &r),
-                   0); /* A answers region 1 at hop 4 */
+  ck_assert_int_eq(it_play(&srv, session, a, (const char *const[]){"3", "1", "1", "1", "1"}, 5, &r),
+                   0); /* A answers region 1 at hop 5 (after version 4's opening screen) */
   ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "%s", r.body);
   ck_assert_int_eq(it_server_start(&gw2, NULL), 0);
   ck_assert_int_eq(it_wait_health(&gw2, 200, 10000), 0);
@@ -446,11 +475,11 @@ START_TEST(test_it_reused_session_id_refused)
            " WHERE carrier_session_id = '%s'",
            session);
   PQclear(PQexec(db, sql));
-  for (size_t i = 0; i < 4; i++) {
+  for (size_t i = 0; i < 5; i++) {
     ck_assert_int_eq(it_hop(&gw2, session, b, path[i], &r), 0);
     ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "hop %zu: %s", i, r.body);
   }
-  ck_assert_int_eq(it_hop(&gw2, session, b, "3*1*1*2", &r), 0); /* B answers region 2 */
+  ck_assert_int_eq(it_hop(&gw2, session, b, "3*1*1*1*2", &r), 0); /* B answers region 2 */
   ck_assert_msg(strncmp(r.body, "END ", 4) == 0, "B's answer was acknowledged: %s", r.body);
   it_respondent_hex(&srv, b, hex_b);
   snprintf(sql, sizeof(sql),
@@ -460,7 +489,7 @@ START_TEST(test_it_reused_session_id_refused)
   ck_assert_int_eq(it_count(db, sql), 0);
   /* A's own retry of that hop, on the first process: the same answer, served again (the retry
    * of every hop on another process is it_engine's two-process test). */
-  ck_assert_int_eq(it_hop(&srv, session, a, "3*1*1*1", &r), 0);
+  ck_assert_int_eq(it_hop(&srv, session, a, "3*1*1*1*1", &r), 0);
   ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "A's retry: %s", r.body);
   ck_assert_int_eq(it_server_stop(&gw2), 0);
 }
@@ -471,7 +500,7 @@ END_TEST
  * test takes, so the order of events is certain. */
 START_TEST(test_it_sigterm_finishes_what_is_committing)
 {
-  static const char *const head[] = {"1", "1"};
+  static const char *const head[] = {"1", "1", "1"};
   struct it_server gw;
   struct it_resp r;
   char phone[16], session[96], resp[65], got[4200] = "";
@@ -487,7 +516,7 @@ START_TEST(test_it_sigterm_finishes_what_is_committing)
   ck_assert_int_eq(it_wait_health(&gw, 200, 10000), 0);
   it_fresh_phone(phone);
   it_session_id(session, sizeof(session), "term");
-  ck_assert_int_eq(it_play(&gw, session, phone, head, 2, &r), 0); /* Kazakh, the survey */
+  ck_assert_int_eq(it_play(&gw, session, phone, head, 3, &r), 0); /* Kazakh, the survey, start */
   PQclear(PQexec(lock, "BEGIN"));
   res = PQexec(lock, "LOCK TABLE survey_progress IN ACCESS EXCLUSIVE MODE");
   ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
@@ -498,7 +527,7 @@ START_TEST(test_it_sigterm_finishes_what_is_committing)
   if (child == 0) { /* the carrier: "mother", whose attempt must be stored before the reply */
     struct it_resp cr;
     close(fds[0]);
-    if (it_hop(&gw, session, phone, "1*1*1", &cr) == 0) {
+    if (it_hop(&gw, session, phone, "1*1*1*1", &cr) == 0) {
       char line[4200];
       int len = snprintf(line, sizeof(line), "%ld %s", cr.status, cr.body);
       if (write(fds[1], line, (size_t)len) < 0)
@@ -539,6 +568,7 @@ static Suite *it_ussd_suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_loop_test(tc, test_it_survey_each_language, 0, 3);
   tcase_add_loop_test(tc, test_it_yes_no_screens_in_language, 0, 3);
+  tcase_add_test(tc, test_it_city_skips_settlement);
   tcase_add_test(tc, test_it_retried_hop_same_reply_one_row);
   tcase_add_test(tc, test_it_navigation_stores_nothing);
   tcase_add_test(tc, test_it_not_kazakh_number_polite_end);

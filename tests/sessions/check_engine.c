@@ -354,12 +354,13 @@ START_TEST(test_engine_next_question_starts_on_first_page)
   struct play p;
   struct page pg;
 
-  /* Page 3 of the regions, its first option (East Kazakhstan, 6): its districts from the
-   * first. (It picked Akmola, 2, from page 3 before issue 7: 2 is on page 1 only.) */
-  pg = page_of(c, play(&p, c, "main_menu", &ru, "1 1 99 99")->text, SESS_RU);
+  /* Page 3 of the regions, its first option (West Kazakhstan, 11, in Russian alphabetical
+   * order since survey version 4): its districts from the first. (It picked Akmola, 2, from
+   * page 3 before issue 7: 2 is on page 1 only.) */
+  pg = page_of(c, play(&p, c, "main_menu", &ru, "1 1 1 99 99")->text, SESS_RU);
   ck_assert_int_gt(pg.first, 2);
-  ck_assert(has_line(p.r.text, "6 Восточно-Казахстанская"));
-  play(&p, c, "main_menu", &ru, "1 1 99 99 6");
+  ck_assert(has_line(p.r.text, "11 ЗКО"));
+  play(&p, c, "main_menu", &ru, "1 1 1 99 99 11");
   assert_asks(c, &p.r, "district", SESS_RU);
   pg = page_of(c, p.r.text, SESS_RU);
   ck_assert_int_eq(pg.first, 1);
@@ -805,15 +806,16 @@ START_TEST(test_engine_resume_offer_for_mother)
   struct sess_ctx ru = ctx_shared(&prof, SESS_RU, 0, "", 20000);
   struct play p;
 
-  assert_asks(c, play(&p, c, "main_menu", &ru, "1"), "relation", SESS_RU);
+  /* Survey version 4: the opening screen, then "Start" (1) asks who is answering. */
+  assert_asks(c, play(&p, c, "main_menu", &ru, "1 1"), "relation", SESS_RU);
   ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_NONE);
-  play(&p, c, "main_menu", &ru, "1 1");
+  play(&p, c, "main_menu", &ru, "1 1 1");
   ck_assert_str_eq(p.r.text, "Вы не закончили опрос. Продолжить?\n1 Продолжить\n2 Начать заново");
   ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_NONE); /* nothing stored before the choice */
   ck_assert_int_eq(p.r.end, 0);
   /* A wrong choice re-shows the offer; with the error line it would be 80 units, and on a
    * two-option screen the error line is what gives way (decisions.md 9). */
-  ck_assert_str_eq(play(&p, c, "main_menu", &ru, "1 1 3")->text,
+  ck_assert_str_eq(play(&p, c, "main_menu", &ru, "1 1 1 3")->text,
                    "Вы не закончили опрос. Продолжить?\n1 Продолжить\n2 Начать заново");
   sess_content_unref(c);
 }
@@ -829,14 +831,14 @@ START_TEST(test_engine_resume_continue)
 
   ck_assert_ptr_nonnull(sv);
   /* "Continue": the first question without an answer (L3), attempt 1 reopened. */
-  assert_asks(c, play(&p, c, "main_menu", &ru, "1 1 1"), "L3", SESS_RU);
+  assert_asks(c, play(&p, c, "main_menu", &ru, "1 1 1 1"), "L3", SESS_RU);
   ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_ATTEMPT);
   ck_assert_int_eq(p.r.effect.attempt, 1);
   ck_assert_str_eq(p.r.effect.relation, "mother");
   ck_assert_str_eq(p.r.effect.survey_id, "involvement");
   ck_assert_int_eq(p.r.effect.survey_version, sv->version);
   /* The answers go on in that attempt, by mother. */
-  assert_asks(c, play(&p, c, "main_menu", &ru, "1 1 1 2"), "L4", SESS_RU);
+  assert_asks(c, play(&p, c, "main_menu", &ru, "1 1 1 1 2"), "L4", SESS_RU);
   ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_ANSWER);
   ck_assert_str_eq(p.r.effect.question_id, "L3");
   ck_assert_str_eq(p.r.effect.value, "no");
@@ -856,7 +858,7 @@ START_TEST(test_engine_resume_start_over)
   struct sess_profile prof;
   struct sess_ctx kk = ctx_shared(&prof, SESS_KK, 0, "", 20000);
   struct play p;
-  char path[128] = "1 1 2";
+  char path[128] = "1 1 1 2"; /* survey, Start (version 4's opening screen), mother, over */
 
   /* "Start over": attempt last_attempt + 1, and every question is asked again. */
   assert_asks(c, play(&p, c, "main_menu", &kk, path), "region", SESS_KK);
@@ -884,24 +886,25 @@ START_TEST(test_engine_no_prior_no_offer)
   struct play p;
 
   /* Father has no prior on this phone: no offer, attempt 1. */
-  assert_asks(c, play(&p, c, "main_menu", &en, "1 2"), "region", SESS_EN);
+  assert_asks(c, play(&p, c, "main_menu", &en, "1 1 2"), "region", SESS_EN);
   ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_ATTEMPT);
   ck_assert_int_eq(p.r.effect.attempt, 1);
   ck_assert_str_eq(p.r.effect.relation, "father");
   /* Father finished two attempts before: the next is 3, still without an offer. */
   en2 = ctx_shared(&prof, SESS_EN, 2, "", 20000);
-  assert_asks(c, play(&p, c, "main_menu", &en2, "1 2"), "region", SESS_EN);
+  assert_asks(c, play(&p, c, "main_menu", &en2, "1 1 2"), "region", SESS_EN);
   ck_assert_int_eq(p.r.effect.attempt, 3);
   /* A caller nobody knows: language menu, then the same survey with attempt 1. */
-  assert_asks(c, play(&p, c, "main_menu", NULL, "3 1 1"), "region", SESS_EN);
+  assert_asks(c, play(&p, c, "main_menu", NULL, "3 1 1 1"), "region", SESS_EN);
   ck_assert_int_eq(p.r.effect.attempt, 1);
   ck_assert_str_eq(p.r.effect.relation, "mother");
   sess_content_unref(c);
 }
 END_TEST
 
-/* father, region 1, district 1, town, grade 1-4, school 5, then "1" to everything. */
-#define FATHER_PATH "1 2 1 1 1 2 5 1 1 1 1 1 1 1 1 1 1"
+/* survey, Start (the opening screen of version 4), father, region 1, district 1, town, grade
+ * 1-4, school 5, then "1" to everything. */
+#define FATHER_PATH "1 1 2 1 1 1 2 5 1 1 1 1 1 1 1 1 1 1"
 
 START_TEST(test_engine_last_answer_final_and_subscribe)
 {
@@ -943,15 +946,17 @@ START_TEST(test_engine_effect_answer_fields)
   static const struct {
     const char *path, *question, *value;
   } rows[] = {
-      {"1 2 1", "region", "abai"},
-      {"1 2 99 20", "region", "shymkent"}, /* 20 is on the second page */
-      {"1 2 1 3", "district", "abai-ayagoz"},
-      {"1 2 1 3 2", "settlement", "rural"},
-      {"1 2 1 3 2 4", "grade", "10-11"},
-      {"1 2 1 3 2 4 9999", "school", "9999"},
-      {"1 2 1 3 2 4 0", "school", "skip"},
-      {"1 2 1 3 2 4 0 2", "L1", "no"},
-      {"1 2 1 3 2 1 1", "L1", "yes"}, /* grade pre: no school question */
+      /* survey, Start (the opening screen of version 4), father, ... */
+      {"1 1 2 1", "region", "abai"},
+      {"1 1 2 99 20", "region", "west-kazakhstan"}, /* 20 is on the second page */
+      {"1 1 2 1 3", "district", "abai-ayagoz"},
+      {"1 1 2 1 3 2", "settlement", "rural"},
+      {"1 1 2 1 3 2 4", "grade", "10-11"},
+      {"1 1 2 1 3 2 4 9999", "school", "9999"},
+      {"1 1 2 1 3 2 4 0", "school", "skip"},
+      {"1 1 2 1 3 2 4 0 2", "L1", "no"},
+      /* grade pre: no school item at all in version 4, the SMS question next (check_survey) */
+      {"1 1 2 1 3 2 1", "grade", "pre"},
   };
   struct sess_content *c = load(CONTENT_DIR);
   const struct sess_survey *sv = sess__survey_find(c, "involvement");
@@ -1690,7 +1695,14 @@ static size_t survey_screens(const struct sess_content *c, enum sess_lang lang,
       continue;
     }
     n_items = sess__node_items(c, nd, region, lang, items);
-    if (last_page) {
+    if (nd->type == SESS_NODE_MENU) {
+      /* A menu in the survey (the opening screen of version 4): the option that goes on into
+       * the survey, not the one that leaves it. */
+      for (size_t k = 0; k < nd->n_options && !pick; k++)
+        if (nd->options[k].go.file == file)
+          pick = k + 1;
+      ck_assert_uint_gt(pick, 0);
+    } else if (last_page) {
       while (page_of(c, r.text, lang).more) {
         path[n++] = "99";
         (*pages_seen)++;
