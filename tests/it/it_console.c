@@ -212,7 +212,8 @@ START_TEST(console_live)
   struct load load = {0};
   pthread_t th;
   char conf[512], tok[64], sid[64], phone[16], url[128], expr[512], err[1024], dir[600], q[300];
-  static const char *const head[] = {"1", "1"}; /* Kazakh, the survey: on its first question */
+  /* Kazakh, the survey, "Start" on its opening screen: on its first question. */
+  static const char *const head[] = {"1", "1", "1"};
   struct cdp *c;
   long hops0, hops1;
   char *text;
@@ -223,7 +224,7 @@ START_TEST(console_live)
   it_token_create(AULGATE_BIN, "--role operator --name console-test", tok);
   it_session_id(sid, sizeof(sid), "victim");
   it_fresh_phone(phone);
-  ck_assert_int_eq(it_play(&gw, sid, phone, head, 2, &r), 0);
+  ck_assert_int_eq(it_play(&gw, sid, phone, head, 3, &r), 0);
   load.gw = &gw;
   ck_assert_int_eq(pthread_create(&th, NULL, drive, &load), 0);
 
@@ -310,7 +311,7 @@ START_TEST(console_live)
   CDP_OK(c, cdp_wait(c, expr, 5000));
 
   /* The caller's next hop: the polite END, in the session's Kazakh. */
-  ck_assert_int_eq(it_hop(&gw, sid, phone, "1*1*1", &r), 0);
+  ck_assert_int_eq(it_hop(&gw, sid, phone, "1*1*1*1", &r), 0);
   ck_assert_msg(strcmp(r.body, "END Сессия аяқталды. Қайта теріңіз.") == 0, "%s", r.body);
   snprintf(q, sizeof(q),
            "SELECT count(*) FROM audit WHERE action = 'sessions.end' AND status = 200 AND "

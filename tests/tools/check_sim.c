@@ -131,10 +131,14 @@ START_TEST(test_decide)
   /* "Aulgate" is every language's title: the Russian labels decide. */
   decides(&p, "language", "CON Aulgate\n1 Опрос\n2 Совет дня\n3 По возрасту", SIM_TYPE, "1",
           "main");
-  decides(&p, "main", "CON Ваша область/город:\n1 Абай\n2 Акмолинская\n3 Актюбинская\n99 Далее",
-          SIM_TYPE, "3", "region");
+  /* The opening screen: "Start" is the way to the first question. */
+  ck_assert_int_eq(sim_plan_set(&p, "intro", "relation"), AG_OK);
+  decides(&p, "main", "CON Опрос о школе: добровольно, анонимно, 3 минуты.\n1 Начать\n2 Позже",
+          SIM_TYPE, "1", "intro");
+  decides(&p, "main", "CON Ваш регион:\n1 Абай\n2 Акмолинская\n3 Актобе\n99 Далее", SIM_TYPE, "3",
+          "region");
   /* Not on this page: "More". */
-  decides(&p, "region", "CON Ваш район:\n1 Алгинский\n2 Айтекебийский\n99 Далее", SIM_TYPE, "99",
+  decides(&p, "region", "CON Район/город:\n1 Айтекебийский\n2 Алгинский\n99 Далее", SIM_TYPE, "99",
           "district");
   /* An error screen drops the question: the parent knows what it was answering. */
   decides(&p, "L1", "CON Неверный выбор.\n1 Да\n2 Нет", SIM_TYPE, "1", "L1");

@@ -56,6 +56,8 @@ static int sim_opt_value(const json_t *opt, char **out)
   }
   if (!v)
     v = json_string_value(json_object_get(opt, "action"));
+  if (!v) /* a way on and nothing else ("Start" of the opening screen): named by where it goes */
+    v = json_string_value(json_object_get(opt, "goto"));
   *out = strdup(v ? v : "");
   return *out ? AG_OK : AG_ENOMEM;
 }

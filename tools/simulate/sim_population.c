@@ -78,6 +78,7 @@ static int sim_household(struct sim_rng *r, struct sim_parent *p, const struct s
   snprintf(number, sizeof(number), "%u", school->number);
   rc |= sim_plan_set(&p->plan, "language", sim_pick(r, langs, lang_pct, 3));
   rc |= sim_plan_set(&p->plan, "main", "survey");
+  rc |= sim_plan_set(&p->plan, "intro", "relation"); /* "Start", not "Not now" */
   rc |= sim_plan_set(&p->plan, "region", "aktobe");
   rc |= sim_plan_set(&p->plan, "district", school->district);
   rc |= sim_plan_set(&p->plan, "settlement", own);
