@@ -219,8 +219,16 @@ int main(int argc, char **argv)
     return lint_main(argc, argv);
   if (strcmp(argv[1], "token") == 0 || strcmp(argv[1], "audit") == 0)
     return cli_main(argc, argv);
+  if (strcmp(argv[1], "rollup") == 0) {
+    if (argc < 3 || strcmp(argv[2], "rebuild") != 0) {
+      usage(stderr);
+      return 2;
+    }
+    argv[2] = argv[1]; /* the options follow "rebuild" */
+    argc--, argv++;
+  }
   if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "migrate") != 0 &&
-      strcmp(argv[1], "seed") != 0) {
+      strcmp(argv[1], "seed") != 0 && strcmp(argv[1], "rollup") != 0) {
     fprintf(stderr, "aulgate: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
@@ -231,6 +239,8 @@ int main(int argc, char **argv)
     status = gw_server_run(&cfg);
   else if (strcmp(argv[1], "seed") == 0)
     status = seed_main(cfg.db, a.file);
+  else if (strcmp(argv[1], "rollup") == 0)
+    status = store_rollup_rebuild(cfg.db, stdout) == AG_OK ? 0 : 1;
   else
     status = store_migrate(cfg.db, a.dir, stdout) == AG_OK ? 0 : 1;
   ag_config_cleanup(&cfg);

@@ -172,6 +172,14 @@ void store_set_before_sync(struct store *st, store_before_sync_fn fn, void *arg)
 int store_sync_add(struct store_sync *sync, const char *sql, int nparams,
                    const char *const *params);
 
+/* Rollups (store_rollup.c, sql/migrations/0014_rollups.sql). The before-Sync hook that keeps
+ * the counters in every batch's transaction: install it with
+ * store_set_before_sync(st, store_rollup_hook, NULL). */
+void store_rollup_hook(void *arg, struct store_sync *sync, const struct store_batch_view *view);
+/* Synchronous (`aulgate rollup rebuild`): recomputes every counter from responses in one
+ * transaction (live batches wait for it, then add theirs); a summary line goes to log. */
+int store_rollup_rebuild(const char *conninfo, FILE *log);
+
 enum store_state store_state(const struct store *st);
 const char *store_state_name(enum store_state s);
 
