@@ -94,36 +94,43 @@ LEFT JOIN LATERAL (
   FROM responses x
   WHERE x.respondent = r.respondent AND x.survey_id = r.survey_id AND x.relation = r.relation
     AND x.attempt = r.attempt AND x.id < r.id AND rollup_is_context(x.question_id)) c ON true
-LEFT JOIN schools s ON s.district_code = c.district
-  AND s.number = CASE WHEN c.school ~ '^[0-9]{1,4}$' THEN c.school::integer END
+-- A lateral probe of the (district, number) index: a hash of the whole table per answer is what
+-- the planner picks otherwise.
+LEFT JOIN LATERAL (
+  SELECT s1.id, s1.settlement FROM schools s1
+  WHERE s1.district_code = c.district
+    AND s1.number = CASE WHEN c.school ~ '^[0-9]{1,4}$' THEN c.school::integer END
+  LIMIT 1) s ON true
 WHERE NOT rollup_is_context(r.question_id);
 
--- The derived outputs of every respondent, from the counted answers in rollup_answers.
-CREATE VIEW rollup_derived AS
-SELECT respondent, relation, survey_id, survey_version, what AS question_id,
-       (array_agg(attempt ORDER BY attempt DESC, response_id DESC))[1] AS attempt,
-       max(response_id) AS response_id,
-       CASE WHEN what = 'activities' THEN (count(*) FILTER (WHERE option = 'yes'))::text
-            WHEN bool_or(question_id = 'L4' AND option = 'yes') THEN 'L4'
-            WHEN bool_or(question_id = 'L3' AND option = 'yes') THEN 'L3'
-            WHEN bool_or(question_id = 'L2' AND option = 'yes') THEN 'L2'
-            WHEN bool_or(question_id = 'L1' AND option = 'yes') THEN 'L1'
-            ELSE 'none' END AS option,
-       (array_agg(region ORDER BY attempt DESC, response_id DESC))[1] AS region,
-       (array_agg(district ORDER BY attempt DESC, response_id DESC))[1] AS district,
-       (array_agg(school_settlement ORDER BY attempt DESC, response_id DESC))[1]
-         AS school_settlement,
-       (array_agg(settlement ORDER BY attempt DESC, response_id DESC))[1] AS settlement,
-       (array_agg(school_id ORDER BY attempt DESC, response_id DESC))[1] AS school_id,
-       (array_agg(grade ORDER BY attempt DESC, response_id DESC))[1] AS grade,
-       (array_agg(language ORDER BY attempt DESC, response_id DESC))[1] AS language,
-       (array_agg(day ORDER BY attempt DESC, response_id DESC))[1] AS day
-FROM (SELECT a.*, CASE WHEN a.question_id IN ('L1', 'L2', 'L3', 'L4') THEN 'initiative'
-                       ELSE 'activities' END AS what
-      FROM rollup_answers a
-      WHERE a.question_id IN ('L1', 'L2', 'L3', 'L4', 'T1', 'T2', 'T3', 'T4', 'T5')) t
-GROUP BY respondent, relation, survey_id, survey_version, what
-HAVING count(*) = CASE WHEN what = 'initiative' THEN 4 ELSE 5 END;
+-- The derived outputs of one respondent, from its counted answers in rollup_answers (a
+-- function, not a view over the whole table: a batch reads only its respondents' rows).
+CREATE FUNCTION rollup_derive(resp bytea, rel text, sid text, ver integer)
+RETURNS SETOF rollup_answers LANGUAGE sql STABLE AS $$
+WITH t AS (
+  SELECT a.*, CASE WHEN a.question_id IN ('L1', 'L2', 'L3', 'L4') THEN 'initiative'
+                   ELSE 'activities' END AS what
+  FROM rollup_answers a
+  WHERE a.respondent = resp AND a.relation = rel AND a.survey_id = sid
+    AND a.survey_version = ver
+    AND a.question_id IN ('L1', 'L2', 'L3', 'L4', 'T1', 'T2', 'T3', 'T4', 'T5')),
+g AS (
+  SELECT what,
+         CASE WHEN what = 'activities' THEN (count(*) FILTER (WHERE option = 'yes'))::text
+              WHEN bool_or(question_id = 'L4' AND option = 'yes') THEN 'L4'
+              WHEN bool_or(question_id = 'L3' AND option = 'yes') THEN 'L3'
+              WHEN bool_or(question_id = 'L2' AND option = 'yes') THEN 'L2'
+              WHEN bool_or(question_id = 'L1' AND option = 'yes') THEN 'L1'
+              ELSE 'none' END AS option
+  FROM t GROUP BY what
+  HAVING count(*) = CASE WHEN what = 'initiative' THEN 4 ELSE 5 END)
+-- The cell, attempt and row of the latest of its answers.
+SELECT resp, rel, sid, ver, g.what, l.attempt, l.response_id, g.option, l.region, l.district,
+       l.school_settlement, l.settlement, l.school_id, l.grade, l.language, l.day
+FROM g CROSS JOIN LATERAL (
+  SELECT * FROM t WHERE t.what = g.what ORDER BY t.attempt DESC, t.response_id DESC
+  LIMIT 1) l
+$$;
 
 -- Applies new counted answers: each replaces the respondent's row when newer (direct answers:
 -- a later attempt, or a later row) or different (derived), and the counters move by the
@@ -199,11 +206,11 @@ BEGIN
   END IF;
   PERFORM rollup_put(direct, false);
   -- A new statement: it sees the rows rollup_put just wrote.
-  SELECT array_agg(ROW(v.*)::rollup_answers) INTO derived
-  FROM rollup_derived v
-  WHERE (v.respondent, v.relation, v.survey_id, v.survey_version) IN (
-    SELECT d.respondent, d.relation, d.survey_id, d.survey_version FROM unnest(direct) d
-    WHERE d.question_id IN ('L1', 'L2', 'L3', 'L4', 'T1', 'T2', 'T3', 'T4', 'T5'));
+  SELECT array_agg(v) INTO derived
+  FROM (SELECT DISTINCT d.respondent, d.relation, d.survey_id, d.survey_version
+        FROM unnest(direct) d
+        WHERE d.question_id IN ('L1', 'L2', 'L3', 'L4', 'T1', 'T2', 'T3', 'T4', 'T5')) k,
+       LATERAL rollup_derive(k.respondent, k.relation, k.survey_id, k.survey_version) v;
   IF derived IS NOT NULL THEN
     PERFORM rollup_put(derived, true);
   END IF;
@@ -226,7 +233,11 @@ BEGIN
   FROM rollup_direct d
   ORDER BY d.respondent, d.relation, d.survey_id, d.survey_version, d.question_id,
            d.attempt DESC, d.response_id DESC;
-  INSERT INTO rollup_answers SELECT * FROM rollup_derived;
+  INSERT INTO rollup_answers
+  SELECT v.*
+  FROM (SELECT DISTINCT respondent, relation, survey_id, survey_version FROM rollup_answers
+        WHERE question_id IN ('L1', 'L2', 'L3', 'L4', 'T1', 'T2', 'T3', 'T4', 'T5')) k,
+       LATERAL rollup_derive(k.respondent, k.relation, k.survey_id, k.survey_version) v;
   INSERT INTO rollups
   SELECT survey_id, survey_version, question_id, region, day, district, school_settlement,
          settlement, school_id, grade, relation, language, option, count(*)
