@@ -13,28 +13,28 @@
 
 static void usage(FILE *out)
 {
-  fputs(
-      "usage: aulgate serve   [-c CONFIG]          run the gateway in the foreground\n"
-      "       aulgate migrate [-c CONFIG] [-d DIR] apply sql/migrations to the database\n"
-      "       aulgate seed    [-c CONFIG] [-f FILE] upsert regions and districts, or schools, "
-      "from\n"
-      "                                            FILE by its kind (default: both shipped files)\n"
-      "                                            (content/regions.json) into the database\n"
-      "       aulgate lint [DIR]                   check the content files (default content)\n"
-      "       aulgate config-doc                   print the configuration reference\n"
-      "       aulgate dial [-u URL] [-n PHONE] [-s SESSION_ID] [-w NETWORK] CODE\n"
-      "                                            play a phone against a running gateway\n"
-      "       aulgate token create --role admin|operator|analyst [--region CODE]...\n"
-      "                            [--name LABEL] [--expires DAYS] [-c CONFIG]\n"
-      "                                            make an API token: printed once, only its\n"
-      "                                            SHA-256 is stored\n"
-      "       aulgate token list [-c CONFIG]       the tokens (no secrets)\n"
-      "       aulgate token revoke ID [-c CONFIG]  refuse a token from now on\n"
-      "       aulgate audit [--since TIME|INTERVAL] [--limit N] [-c CONFIG]\n"
-      "                                            the API's audit trail, newest first\n"
-      "CONFIG defaults to etc/aulgate.conf when it exists; AULGATE_DB and AULGATE_LISTEN\n"
-      "override the db and listen keys.\n",
-      out);
+  fputs("usage: aulgate serve   [-c CONFIG]          run the gateway in the foreground\n"
+        "       aulgate migrate [-c CONFIG] [-d DIR] apply sql/migrations to the database\n"
+        "       aulgate seed    [-c CONFIG] [-f FILE] upsert places or schools from FILE by its "
+        "kind\n"
+        "                                            (default: content/regions.json, then\n"
+        "                                            sql/seed/schools.json)\n"
+        "       aulgate rollup rebuild [-c CONFIG]  recompute the results counters from responses\n"
+        "       aulgate lint [DIR]                   check the content files (default content)\n"
+        "       aulgate config-doc                   print the configuration reference\n"
+        "       aulgate dial [-u URL] [-n PHONE] [-s SESSION_ID] [-w NETWORK] CODE\n"
+        "                                            play a phone against a running gateway\n"
+        "       aulgate token create --role admin|operator|analyst [--region CODE]...\n"
+        "                            [--name LABEL] [--expires DAYS] [-c CONFIG]\n"
+        "                                            make an API token: printed once, only its\n"
+        "                                            SHA-256 is stored\n"
+        "       aulgate token list [-c CONFIG]       the tokens (no secrets)\n"
+        "       aulgate token revoke ID [-c CONFIG]  refuse a token from now on\n"
+        "       aulgate audit [--since TIME|INTERVAL] [--limit N] [-c CONFIG]\n"
+        "                                            the API's audit trail, newest first\n"
+        "CONFIG defaults to etc/aulgate.conf when it exists; AULGATE_DB and AULGATE_LISTEN\n"
+        "override the db and listen keys.\n",
+        out);
 }
 
 struct args {

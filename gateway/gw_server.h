@@ -33,7 +33,7 @@ struct gw_server {
   struct sess_budget budget;    /* the default; a carrier section may set its own */
   struct gw_carriers carriers;  /* resolved once at start */
   struct gw_carrier_route carrier_routes[AG_CARRIERS_MAX];
-  struct gw_route routes[7 + 2 * AG_CARRIERS_MAX]; /* /healthz, the API's, each carrier's */
+  struct gw_route routes[8 + 2 * AG_CARRIERS_MAX]; /* /healthz, the API's, each carrier's */
   size_t n_routes;
   struct sess_table *sessions;
   struct store *store;

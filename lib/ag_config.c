@@ -94,6 +94,12 @@ static const struct opt opts[] = {
     {"token_refresh_ms", OPT_INT, OFF(token_refresh_ms), 1000, 300000, "5000",
      "How often the API token cache is read from the database: a token created or revoked "
      "takes effect within this (plus a read); a cache 3 times this old refuses every token."},
+    {"db_read", OPT_STRING, OFF(db_read), 0, 0, "db",
+     "libpq connection string the results API reads rollups through (a streaming replica); "
+     "the word db: the db key's database."},
+    {"results_min_respondents", OPT_INT, OFF(results_min_respondents), 5, 100000, "10",
+     "k: a results group with fewer respondents is suppressed, with enough others that it "
+     "cannot be derived (docs/privacy.md). Never below 5."},
 };
 
 #define OFFC(field) offsetof(struct ag_carrier_conf, field)

@@ -67,6 +67,8 @@ struct ag_config {
   long shutdown_grace_ms;
   struct ag_iplist metrics_allow_ips; /* may read /metrics without a token */
   long token_refresh_ms;              /* the API token cache's refresh period */
+  char *db_read;                      /* owned; "db": the db key's database */
+  long results_min_respondents;       /* k of the results' small-cell suppression */
 };
 
 /* Sets every key to its default. cfg must be cleaned up with ag_config_cleanup(). */
