@@ -7,19 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Each chain's columns in rollups, and the names a caller gives its levels. */
+/* The names a caller gives each chain's levels; the chain's number is its index in
+ * rollup_release (sql/migrations/0014_rollups.sql). */
 static const struct {
   const char *level[2];
-  const char *col[2];
 } chains[GW_RC_N] = {
-    [GW_RC_DISTRICT] = {{"district", "school"}, {"district", "school_id::text"}},
-    [GW_RC_SETTLEMENT] = {{"settlement", "parent_settlement"}, {"school_settlement", "settlement"}},
-    [GW_RC_GRADE] = {{"grade_band", NULL}, {"grade", NULL}},
-    [GW_RC_RELATION] = {{"relation", NULL}, {"relation", NULL}},
-    [GW_RC_LANGUAGE] = {{"language", NULL}, {"language", NULL}},
+    [GW_RC_DISTRICT] = {{"district", "school"}},
+    [GW_RC_SETTLEMENT] = {{"settlement", "parent_settlement"}},
+    [GW_RC_GRADE] = {{"grade_band", NULL}},
+    [GW_RC_RELATION] = {{"relation", NULL}},
+    [GW_RC_LANGUAGE] = {{"language", NULL}},
     /* A period is keyed by its first day (a week's Monday): from and to compare as text. */
-    [GW_RC_MONTH] = {{"month", NULL}, {"to_char(date_trunc('month', day), 'YYYY-MM-DD')", NULL}},
-    [GW_RC_WEEK] = {{"week", NULL}, {"to_char(date_trunc('week', day), 'YYYY-MM-DD')", NULL}},
+    [GW_RC_MONTH] = {{"month", NULL}},
+    [GW_RC_WEEK] = {{"week", NULL}},
 };
 
 /* Codes: slugs and question ids, [a-z0-9_-] (and upper case for question ids like L1). */
@@ -170,8 +170,8 @@ int gw_results_sql(const struct gw_results_query *q, const char *allowed,
                    struct gw_results_sql *out, char *err, size_t errlen)
 {
   static const char *const name_col[3] = {"name_kk", "name_ru", "name_en"};
-  const char *c1 = q->chain >= 0 && q->depth >= 1 ? chains[q->chain].col[0] : "''";
-  const char *c2 = q->chain >= 0 && q->depth >= 2 ? chains[q->chain].col[1] : "''";
+  const char *c1 = q->depth >= 1 ? "k1" : "''";
+  const char *c2 = q->depth >= 2 ? "k2" : "''";
   const char *nc = name_col[q->lang];
   char *p = out->regions;
   int restrict_regions = q->n_regions > 0 || *allowed;
@@ -208,13 +208,14 @@ int gw_results_sql(const struct gw_results_query *q, const char *allowed,
   snprintf(name1, sizeof(name1), district ? "coalesce(d.%s, c.k1)" : "''", nc);
   snprintf(out->sql, sizeof(out->sql),
            "WITH c AS (SELECT region, %s AS k1, %s AS k2, option, sum(n)::bigint AS n"
-           " FROM rollups WHERE survey_id = $1 AND survey_version = $2::integer"
-           " AND question_id = $3 %s GROUP BY 1, 2, 3, 4 HAVING sum(n) > 0)"
+           " FROM rollup_release WHERE survey_id = $1 AND survey_version = $2::integer"
+           " AND question_id = $3 AND chain = %d %s GROUP BY 1, 2, 3, 4 HAVING sum(n) > 0)"
            " SELECT c.region, coalesce(r.%s, c.region), c.k1, %s, c.k2, %s, c.option, c.n"
            " FROM c LEFT JOIN regions r ON r.code = c.region%s%s"
            " ORDER BY c.region, c.k1, c.k2, c.option",
-           c1, c2, restrict_regions ? "AND region = ANY($4::text[])" : "AND $4::text[] IS NOT NULL",
-           nc, name1, district && q->depth == 2 ? "coalesce(s.name, '')" : "''",
+           c1, c2, q->chain < 0 ? GW_RC_DISTRICT : q->chain,
+           restrict_regions ? "AND region = ANY($4::text[])" : "AND $4::text[] IS NOT NULL", nc,
+           name1, district && q->depth == 2 ? "coalesce(s.name, '')" : "''",
            district ? " LEFT JOIN districts d ON d.code = c.k1" : "",
            district && q->depth == 2 ? " LEFT JOIN schools s ON s.id::text = c.k2" : "");
   (void)err;

@@ -66,6 +66,46 @@ CREATE TABLE rollups (
                settlement, school_id, grade, relation, language, option)
 );
 
+-- The release (gateway/api/gw_results.h, docs/privacy.md): the same counts along the only
+-- groupings the results API allows, so that a query reads hundreds of rows, not the
+-- day-by-school cells of millions of answers. chain: 0 district > school, 1 the school's
+-- settlement > the parent's, 2 grade band, 3 relation, 4 language, 5 month, 6 week (k1: the
+-- period's first day, UTC+5). Kept with rollups in the same statements, rebuilt from them.
+CREATE TABLE rollup_release (
+  survey_id text NOT NULL,
+  survey_version integer NOT NULL,
+  question_id text NOT NULL,
+  chain smallint NOT NULL,
+  region text NOT NULL,
+  k1 text NOT NULL,
+  k2 text NOT NULL,
+  option text NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (survey_id, survey_version, question_id, chain, region, k1, k2, option)
+);
+
+-- A cell's place in each chain of the release.
+CREATE FUNCTION rollup_chains(c rollups) RETURNS TABLE (chain smallint, k1 text, k2 text)
+LANGUAGE sql IMMUTABLE AS $$
+VALUES (0::smallint, c.district, c.school_id::text), (1, c.school_settlement, c.settlement),
+       (2, c.grade, ''), (3, c.relation, ''), (4, c.language, ''),
+       (5, to_char(date_trunc('month', c.day), 'YYYY-MM-DD'), ''),
+       (6, to_char(date_trunc('week', c.day), 'YYYY-MM-DD'), '')
+$$;
+
+-- Adds cell deltas to the release, one upsert per release row, in key order.
+CREATE FUNCTION rollup_release_add(cells rollups[]) RETURNS void LANGUAGE sql AS $$
+INSERT INTO rollup_release AS t
+SELECT c.survey_id, c.survey_version, c.question_id, ch.chain, c.region, ch.k1, ch.k2,
+       c.option, sum(c.n)
+FROM unnest(cells) c CROSS JOIN LATERAL rollup_chains(c) ch
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+HAVING sum(c.n) <> 0
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
+ON CONFLICT (survey_id, survey_version, question_id, chain, region, k1, k2, option)
+DO UPDATE SET n = t.n + excluded.n
+$$;
+
 -- The context questions: dimensions of the cells, not counted.
 CREATE FUNCTION rollup_is_context(q text) RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN q IN ('region', 'district', 'settlement', 'grade', 'school');
@@ -136,7 +176,7 @@ $$;
 -- a later attempt, or a later row) or different (derived), and the counters move by the
 -- difference, one upsert per cell, in key order (two batches never wait for each other in a
 -- circle).
-CREATE FUNCTION rollup_put(rows rollup_answers[], derived boolean) RETURNS void
+CREATE FUNCTION rollup_put(rows rollup_answers[], derived boolean) RETURNS SETOF rollups
 LANGUAGE sql AS $$
 WITH cand AS (SELECT * FROM unnest(rows)),
 old AS (SELECT o.* FROM rollup_answers o JOIN cand c USING (respondent, relation, survey_id,
@@ -162,18 +202,22 @@ d AS (SELECT survey_id, survey_version, question_id, region, day, district, scho
       SELECT o.survey_id, o.survey_version, o.question_id, o.region, o.day, o.district,
              o.school_settlement, o.settlement, o.school_id, o.grade, o.relation, o.language,
              o.option, -1 FROM old o JOIN chg c USING (respondent, relation, survey_id,
-             survey_version, question_id))
-INSERT INTO rollups AS t
-SELECT survey_id, survey_version, question_id, region, day, district, school_settlement,
-       settlement, school_id, grade, relation, language, option, sum(n)
-FROM d
-GROUP BY survey_id, survey_version, question_id, region, day, district, school_settlement,
-         settlement, school_id, grade, relation, language, option
-HAVING sum(n) <> 0
-ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
-ON CONFLICT (survey_id, survey_version, question_id, region, day, district, school_settlement,
-             settlement, school_id, grade, relation, language, option)
-DO UPDATE SET n = t.n + excluded.n
+             survey_version, question_id)),
+cells AS (
+  SELECT survey_id, survey_version, question_id, region, day, district, school_settlement,
+         settlement, school_id, grade, relation, language, option, sum(n)::bigint AS n
+  FROM d
+  GROUP BY survey_id, survey_version, question_id, region, day, district, school_settlement,
+           settlement, school_id, grade, relation, language, option
+  HAVING sum(n) <> 0),
+upc AS (
+  INSERT INTO rollups AS t SELECT * FROM cells ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
+  ON CONFLICT (survey_id, survey_version, question_id, region, day, district, school_settlement,
+               settlement, school_id, grade, relation, language, option)
+  DO UPDATE SET n = t.n + excluded.n)
+-- The deltas, for the release: rollup_apply adds them after (rollups first, then the release,
+-- in every batch: one lock order).
+SELECT * FROM cells
 $$;
 
 -- The batch's part (the before-Sync hook): the answers of hops (carrier, session, hop), just
@@ -183,6 +227,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   direct rollup_answers[];
   derived rollup_answers[];
+  cells rollups[];
 BEGIN
   -- One batch at a time per respondent (two gateway processes, one parent): each next
   -- statement then reads the other's committed counts. In key order: no deadlock.
@@ -204,7 +249,10 @@ BEGIN
   IF direct IS NULL THEN
     RETURN 0;
   END IF;
-  PERFORM rollup_put(direct, false);
+  SELECT array_agg(c) INTO cells FROM rollup_put(direct, false) c;
+  IF cells IS NOT NULL THEN
+    PERFORM rollup_release_add(cells);
+  END IF;
   -- A new statement: it sees the rows rollup_put just wrote.
   SELECT array_agg(v) INTO derived
   FROM (SELECT DISTINCT d.respondent, d.relation, d.survey_id, d.survey_version
@@ -212,10 +260,24 @@ BEGIN
         WHERE d.question_id IN ('L1', 'L2', 'L3', 'L4', 'T1', 'T2', 'T3', 'T4', 'T5')) k,
        LATERAL rollup_derive(k.respondent, k.relation, k.survey_id, k.survey_version) v;
   IF derived IS NOT NULL THEN
-    PERFORM rollup_put(derived, true);
+    SELECT array_agg(c) INTO cells FROM rollup_put(derived, true) c;
+    IF cells IS NOT NULL THEN
+      PERFORM rollup_release_add(cells);
+    END IF;
   END IF;
   RETURN cardinality(direct);
 END $$;
+
+-- The release again from rollups (the rebuild; the benchmark's synthetic rollups).
+CREATE FUNCTION rollup_release_refresh() RETURNS void LANGUAGE sql AS $$
+DELETE FROM rollup_release;
+INSERT INTO rollup_release
+SELECT c.survey_id, c.survey_version, c.question_id, ch.chain, c.region, ch.k1, ch.k2,
+       c.option, sum(c.n)
+FROM rollups c CROSS JOIN LATERAL rollup_chains(c) ch
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+HAVING sum(c.n) <> 0;
+$$;
 
 -- `aulgate rollup rebuild`: everything again from `responses`, in the caller's transaction.
 -- Live batches wait at their rollup_apply() until it commits, then add what it did not see.
@@ -223,8 +285,8 @@ CREATE FUNCTION rollup_rebuild() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
   cells bigint;
 BEGIN
-  LOCK TABLE rollup_answers, rollups IN ACCESS EXCLUSIVE MODE;
-  TRUNCATE rollup_answers, rollups;
+  LOCK TABLE rollup_answers, rollups, rollup_release IN ACCESS EXCLUSIVE MODE;
+  TRUNCATE rollup_answers, rollups, rollup_release;
   INSERT INTO rollup_answers
   SELECT DISTINCT ON (d.respondent, d.relation, d.survey_id, d.survey_version, d.question_id)
          d.respondent, d.relation, d.survey_id, d.survey_version, d.question_id, d.attempt,
@@ -245,5 +307,6 @@ BEGIN
   GROUP BY survey_id, survey_version, question_id, region, day, district, school_settlement,
            settlement, school_id, grade, relation, language, option;
   GET DIAGNOSTICS cells = ROW_COUNT;
+  PERFORM rollup_release_refresh();
   RETURN cells;
 END $$;

@@ -2,7 +2,8 @@
  * computes from responses, after a random workload over the real USSD path: parents in three
  * processes at once (so batches hold several answers), hops sent twice (a carrier's retry),
  * calls dropped and resumed, phones shared by two relations, and parents who start over and
- * answer otherwise (their counts must move, never double). */
+ * answer otherwise (their counts must move, never double). The release the results API reads
+ * (rollup_release) too. */
 #include "tests/it/it_harness.h"
 #include "tests/it/it_caller.h"
 #include "tests/support/ag_check.h"
@@ -134,6 +135,7 @@ START_TEST(test_rollup_live_equals_rebuilt)
 
   it_exec(db, "CREATE TEMP TABLE live AS SELECT * FROM rollups WHERE n <> 0");
   it_exec(db, "CREATE TEMP TABLE live_answers AS SELECT * FROM rollup_answers");
+  it_exec(db, "CREATE TEMP TABLE live_release AS SELECT * FROM rollup_release WHERE n <> 0");
   ck_assert_int_gt(it_count(db, "SELECT count(*) FROM live"), 0);
   ck_assert_int_eq(rebuild(), 0);
   ck_assert_int_eq(it_count(db, "SELECT count(*) FROM ((TABLE live EXCEPT ALL"
@@ -143,6 +145,11 @@ START_TEST(test_rollup_live_equals_rebuilt)
   ck_assert_int_eq(it_count(db, "SELECT count(*) FROM ((TABLE live_answers EXCEPT ALL"
                                 " TABLE rollup_answers) UNION ALL (TABLE rollup_answers"
                                 " EXCEPT ALL TABLE live_answers)) d"),
+                   0);
+  ck_assert_int_eq(it_count(db, "SELECT count(*) FROM ((TABLE live_release EXCEPT ALL"
+                                " SELECT * FROM rollup_release WHERE n <> 0) UNION ALL"
+                                " (SELECT * FROM rollup_release WHERE n <> 0 EXCEPT ALL"
+                                " TABLE live_release)) d"),
                    0);
   PQfinish(db);
 }
