@@ -30,7 +30,7 @@
 static const char *const opts[2] = {"no", "yes"};
 
 struct person {
-  char f[8][16]; /* region, district, school, settlement, parent_settlement, grade, relation,
+  char f[8][40]; /* region, district, school, settlement, parent_settlement, grade, relation,
                     language; then month and week below */
   char month[24], week[24];
   int option;
@@ -57,14 +57,14 @@ static void make_people(unsigned seed)
   for (int i = 0; i < PEOPLE; i++) {
     struct person *p = &people[i];
     int r = skewed(3), d = skewed(5), s = skewed(4), m = skewed(6), w = skewed(20);
-    snprintf(p->f[0], 16, "r%d", r);
-    snprintf(p->f[1], 16, "r%d-d%d", r, d);
-    snprintf(p->f[2], 16, "%d", 10 * d + s);
-    snprintf(p->f[3], 16, "%s", d == 0 ? "urban" : s == 3 ? "" : "rural");
-    snprintf(p->f[4], 16, "%s", rand() % 3 ? "rural" : "urban");
-    snprintf(p->f[5], 16, "g%d", skewed(4));
-    snprintf(p->f[6], 16, "rel%d", skewed(4));
-    snprintf(p->f[7], 16, "l%d", skewed(3));
+    snprintf(p->f[0], sizeof(p->f[0]), "r%d", r);
+    snprintf(p->f[1], sizeof(p->f[1]), "r%d-d%d", r, d);
+    snprintf(p->f[2], sizeof(p->f[2]), "%d", 10 * d + s);
+    snprintf(p->f[3], sizeof(p->f[3]), "%s", d == 0 ? "urban" : s == 3 ? "" : "rural");
+    snprintf(p->f[4], sizeof(p->f[4]), "%s", rand() % 3 ? "rural" : "urban");
+    snprintf(p->f[5], sizeof(p->f[5]), "g%d", skewed(4));
+    snprintf(p->f[6], sizeof(p->f[6]), "rel%d", skewed(4));
+    snprintf(p->f[7], sizeof(p->f[7]), "l%d", skewed(3));
     snprintf(p->month, sizeof(p->month), "2026-%02d-01", 1 + m);
     snprintf(p->week, sizeof(p->week), "2026-w%02d", w); /* sorts like the Mondays it stands for */
     p->option = rand() % 4 != 0;
