@@ -413,7 +413,7 @@ static int setup(struct gw_server *srv)
   scfg.metrics = srv->metrics;
   srv->store = store_create(srv->base, &scfg);
   if (srv->store) /* the counters commit with the answers (decision 7) */
-    store_set_before_sync(srv->store, store_rollup_hook, NULL);
+    store_set_before_sync(srv->store, store_rollup_hook, &srv->rollup_merged_us);
   srv->sessions = sess_table_create(srv->base, srv->cfg.session_idle_timeout_ms,
                                     srv->cfg.session_max_ms, on_session_end, srv);
   srv->sessions_ended = ag_metrics_add(srv->metrics, &def_sessions_ended);

@@ -37,6 +37,7 @@ struct gw_server {
   size_t n_routes;
   struct sess_table *sessions;
   struct store *store;
+  long long rollup_merged_us; /* when a batch last folded the release log (store_rollup_hook) */
   struct gw_http *http;
   struct event *ev_term, *ev_int, *ev_hup, *ev_drain;
   long long started_us, drain_deadline_us;

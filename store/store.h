@@ -174,7 +174,9 @@ int store_sync_add(struct store_sync *sync, const char *sql, int nparams,
 
 /* Rollups (store_rollup.c, sql/migrations/0014_rollups.sql). The before-Sync hook that keeps
  * the counters in every batch's transaction: install it with
- * store_set_before_sync(st, store_rollup_hook, NULL). */
+ * store_set_before_sync(st, store_rollup_hook, &last_merge), last_merge a long long the caller
+ * keeps (0 at first): when a second has passed since it (ag_mono_us), the batch also folds the
+ * release log; with NULL every batch does. */
 void store_rollup_hook(void *arg, struct store_sync *sync, const struct store_batch_view *view);
 /* Synchronous (`aulgate rollup rebuild`): recomputes every counter from responses in one
  * transaction (live batches wait for it, then add theirs); a summary line goes to log. */

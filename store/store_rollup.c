@@ -3,8 +3,9 @@
  * The before-Sync hook hands the batch's hops (carrier, session id, hop) to rollup_apply(),
  * which finds their rows, takes each respondent's previous answer from rollup_answers and moves
  * the counters by the difference, one upsert per cell, in the batch's own transaction: the
- * counters commit or fail with the answers. Hops only, not the answers themselves: a retried
- * hop names the row already stored (and counted), so it moves nothing. */
+ * counters commit or fail with the answers; about once a second the batch also folds the
+ * release log into the release (rollup_release_merge). Hops only, not the answers themselves: a
+ * retried hop names the row already stored (and counted), so it moves nothing. */
 #include "store/store.h"
 #include "store/store-internal.h"
 #include "lib/ag.h"
@@ -26,13 +27,15 @@ static char *put_quoted(char *p, const char *s)
   return p;
 }
 
+#define MERGE_EVERY_US 1000000 /* the release log folded about once a second */
+
 void store_rollup_hook(void *arg, struct store_sync *sync, const struct store_batch_view *view)
 {
+  long long *last_merge = arg, now;
   size_t room[2] = {3, 3}, n = view->n_answers;
   char *lit[3];
   const char *params[3];
 
-  (void)arg;
   if (n == 0)
     return;
   for (size_t i = 0; i < n; i++) {
@@ -68,6 +71,13 @@ void store_rollup_hook(void *arg, struct store_sync *sync, const struct store_ba
   }
   for (int c = 0; c < 3; c++)
     free(lit[c]);
+  /* After this batch's counters (the same lock order as every batch: rollups, then release). */
+  now = ag_mono_us();
+  if (!last_merge || now - *last_merge >= MERGE_EVERY_US) {
+    store_sync_add(sync, "SELECT rollup_release_merge()", 0, NULL);
+    if (last_merge)
+      *last_merge = now;
+  }
 }
 
 int store_rollup_rebuild(const char *conninfo, FILE *log)

@@ -208,7 +208,8 @@ int gw_results_sql(const struct gw_results_query *q, const char *allowed,
   snprintf(name1, sizeof(name1), district ? "coalesce(d.%s, c.k1)" : "''", nc);
   snprintf(out->sql, sizeof(out->sql),
            "WITH c AS (SELECT region, %s AS k1, %s AS k2, option, sum(n)::bigint AS n"
-           " FROM rollup_release WHERE survey_id = $1 AND survey_version = $2::integer"
+           " FROM (SELECT * FROM rollup_release UNION ALL SELECT * FROM rollup_release_log) r"
+           " WHERE survey_id = $1 AND survey_version = $2::integer"
            " AND question_id = $3 AND chain = %d %s GROUP BY 1, 2, 3, 4 HAVING sum(n) > 0)"
            " SELECT c.region, coalesce(r.%s, c.region), c.k1, %s, c.k2, %s, c.option, c.n"
            " FROM c LEFT JOIN regions r ON r.code = c.region%s%s"
