@@ -19,6 +19,7 @@ static void usage(FILE *out)
         "       aulgate seed    [-c CONFIG] [-f FILE] upsert the places (content/regions.json)\n"
         "                                            and schools (sql/seed/schools.json), or\n"
         "                                            FILE by its kind, into the database\n"
+        "       aulgate rollup rebuild [-c CONFIG]  recompute the results counters from responses\n"
         "       aulgate lint [DIR]                   check the content files (default content)\n"
         "       aulgate config-doc                   print the configuration reference\n"
         "       aulgate dial [-u URL] [-n PHONE] [-s SESSION_ID] [-w NETWORK] CODE\n"
@@ -221,8 +222,16 @@ int main(int argc, char **argv)
     return lint_main(argc, argv);
   if (strcmp(argv[1], "token") == 0 || strcmp(argv[1], "audit") == 0)
     return cli_main(argc, argv);
+  if (strcmp(argv[1], "rollup") == 0) {
+    if (argc < 3 || strcmp(argv[2], "rebuild") != 0) {
+      usage(stderr);
+      return 2;
+    }
+    argv[2] = argv[1]; /* the options follow "rebuild" */
+    argc--, argv++;
+  }
   if (strcmp(argv[1], "serve") != 0 && strcmp(argv[1], "migrate") != 0 &&
-      strcmp(argv[1], "seed") != 0) {
+      strcmp(argv[1], "seed") != 0 && strcmp(argv[1], "rollup") != 0) {
     fprintf(stderr, "aulgate: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
@@ -233,6 +242,8 @@ int main(int argc, char **argv)
     status = gw_server_run(&cfg);
   else if (strcmp(argv[1], "seed") == 0)
     status = seed_main(cfg.db, a.file);
+  else if (strcmp(argv[1], "rollup") == 0)
+    status = store_rollup_rebuild(cfg.db, stdout) == AG_OK ? 0 : 1;
   else
     status = store_migrate(cfg.db, a.dir, stdout) == AG_OK ? 0 : 1;
   ag_config_cleanup(&cfg);

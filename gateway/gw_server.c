@@ -78,6 +78,9 @@ static void routes_build(struct gw_server *srv)
     *rt++ =
         (struct gw_route){"HEAD", path, GW_MATCH_PREFIX, GW_AUTH_NONE, 0, NULL, gw_pages_serve, pg};
   }
+  *rt++ =
+      (struct gw_route){"GET", "/api/v1/results", GW_MATCH_EXACT, GW_AUTH_TOKEN, GW_ROLE_ANALYST,
+                        NULL,  gw_api_results,    &srv->api};
   for (size_t i = 0; i < srv->carriers.n; i++) {
     const struct gw_carrier *c = srv->carriers.v[i];
     struct gw_carrier_route *cr = &srv->carrier_routes[i];
@@ -426,6 +429,8 @@ static int setup(struct gw_server *srv)
     return AG_ENOMEM;
   scfg.metrics = srv->metrics;
   srv->store = store_create(srv->base, &scfg);
+  if (srv->store) /* the counters commit with the answers (decision 7) */
+    store_set_before_sync(srv->store, store_rollup_hook, &srv->rollup_merged_us);
   srv->sessions = sess_table_create(srv->base, srv->cfg.session_idle_timeout_ms,
                                     srv->cfg.session_max_ms, on_session_end, srv);
   srv->sessions_ended = ag_metrics_add(srv->metrics, &def_sessions_ended);
@@ -434,12 +439,16 @@ static int setup(struct gw_server *srv)
   srv->api.sessions = srv->sessions;
   srv->api.stats = &srv->stats;
   srv->api.events = gw_events_create(srv->base, &srv->api);
+  srv->api.results_k = srv->cfg.results_min_respondents;
+  srv->api.reader = store_reader_create(
+      srv->base, strcmp(srv->cfg.db_read, "db") == 0 ? srv->cfg.db : srv->cfg.db_read,
+      srv->cfg.hop_deadline_ms * 2);
   if (srv->store)
     srv->api.tokens =
         gw_tokens_create(srv->base, srv->store, srv->metrics, srv->cfg.token_refresh_ms);
   if (!srv->store || !srv->sessions || gw_health_setup(srv) ||
       gw_ussd_metrics_init(&srv->ussd, srv->metrics) || !srv->sessions_ended || !srv->api.tokens ||
-      !srv->api.events || gw_api_metrics_init(&srv->api))
+      !srv->api.events || !srv->api.reader || gw_api_metrics_init(&srv->api))
     return AG_ENOMEM;
   srv->ussd.cfg = &srv->cfg;
   srv->ussd.secret = &srv->secret;
@@ -482,6 +491,9 @@ static void teardown(struct gw_server *srv)
   if (srv->ev_drain) /* its tick would read the store freed below */
     event_del(srv->ev_drain);
   gw_tokens_stop(srv->api.tokens); /* likewise its refresh, maybe due in the turns below */
+  /* Results reads in flight get 503 (no audit row: the store goes next). */
+  store_reader_destroy(srv->api.reader);
+  srv->api.reader = NULL;
   if (srv->store) {
     store_destroy(srv->store);
     srv->store = NULL;

@@ -35,10 +35,11 @@ struct gw_server {
   struct gw_carriers carriers;  /* resolved once at start */
   struct gw_carrier_route carrier_routes[AG_CARRIERS_MAX];
   /* /healthz, the API's, each carrier's, each page's GET and HEAD */
-  struct gw_route routes[7 + 2 * AG_CARRIERS_MAX + 2 * GW_PAGES_MAX];
+  struct gw_route routes[8 + 2 * AG_CARRIERS_MAX + 2 * GW_PAGES_MAX];
   size_t n_routes;
   struct sess_table *sessions;
   struct store *store;
+  long long rollup_merged_us; /* when a batch last folded the release log (store_rollup_hook) */
   struct gw_http *http;
   struct event *ev_term, *ev_int, *ev_hup, *ev_drain;
   long long started_us, drain_deadline_us;

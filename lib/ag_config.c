@@ -98,6 +98,12 @@ static const struct opt opts[] = {
      "Folder of the static pages: each folder in it is served under its name (pages/ops/ as "
      "the operators' console /ops/), read once at start. When it does not exist no page is "
      "served (logged)."},
+    {"db_read", OPT_STRING, OFF(db_read), 0, 0, "db",
+     "libpq connection string the results API reads rollups through (a streaming replica); "
+     "the word db: the db key's database."},
+    {"results_min_respondents", OPT_INT, OFF(results_min_respondents), 5, 100000, "10",
+     "k: a results group with fewer respondents is suppressed, with enough others that it "
+     "cannot be derived (docs/privacy.md). Never below 5."},
 };
 
 #define OFFC(field) offsetof(struct ag_carrier_conf, field)

@@ -68,6 +68,8 @@ struct ag_config {
   struct ag_iplist metrics_allow_ips; /* may read /metrics without a token */
   long token_refresh_ms;              /* the API token cache's refresh period */
   char *pages_dir;                    /* owned; the static pages' folders (/ops/) */
+  char *db_read;                      /* owned; "db": the db key's database */
+  long results_min_respondents;       /* k of the results' small-cell suppression */
 };
 
 /* Sets every key to its default. cfg must be cleaned up with ag_config_cleanup(). */

@@ -174,6 +174,38 @@ void store_set_before_sync(struct store *st, store_before_sync_fn fn, void *arg)
 int store_sync_add(struct store_sync *sync, const char *sql, int nparams,
                    const char *const *params);
 
+/* Rollups (store_rollup.c, sql/migrations/0014_rollups.sql). The before-Sync hook that keeps
+ * the counters in every batch's transaction: install it with
+ * store_set_before_sync(st, store_rollup_hook, &last_merge), last_merge a long long the caller
+ * keeps (0 at first): when a second has passed since it (ag_mono_us), the batch also folds the
+ * release log; with NULL every batch does. */
+void store_rollup_hook(void *arg, struct store_sync *sync, const struct store_batch_view *view);
+/* Synchronous (`aulgate rollup rebuild`): recomputes every counter from responses in one
+ * transaction (live batches wait for it, then add theirs); a summary line goes to log. */
+int store_rollup_rebuild(const char *conninfo, FILE *log);
+
+/* Read-only queries on a connection of their own (store_reader.c): the results API's, on the
+ * loop, never queued behind a batch of answers; conninfo may name a streaming replica. One query
+ * in flight, the others queued in order (at most 256: AG_E2BIG). The connection opens at the
+ * first query and again after a failure; a query without an answer within timeout_ms gets
+ * AG_ETIMEDOUT and its connection is dropped. */
+struct store_reader;
+struct store_rows; /* a query's rows; borrowed during the callback that receives them */
+int store_rows_n(const struct store_rows *r);
+int store_rows_nfields(const struct store_rows *r);
+const char *store_rows_value(const struct store_rows *r, int row, int col); /* "" for NULL */
+/* rows is NULL and err a one-line reason unless rc is AG_OK. */
+typedef void (*store_read_cb)(void *arg, int rc, const struct store_rows *rows, const char *err);
+/* NULL when out of memory. conninfo is copied. */
+struct store_reader *store_reader_create(struct event_base *base, const char *conninfo,
+                                         long timeout_ms);
+/* Fails every query queued or in flight with AG_ECANCELED (callbacks run), then frees. */
+void store_reader_destroy(struct store_reader *r);
+/* Queues sql with text params (copied; NULL is SQL NULL). Same contract as store_submit(): cb
+ * runs once, from the loop. AG_OK, AG_E2BIG, AG_ENOMEM. */
+int store_read(struct store_reader *r, const char *sql, int nparams, const char *const *params,
+               store_read_cb cb, void *arg);
+
 enum store_state store_state(const struct store *st);
 const char *store_state_name(enum store_state s);
 

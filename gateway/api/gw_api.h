@@ -41,6 +41,8 @@ struct gw_api {
   struct gw_stats *stats;      /* the per-minute ring the hop path feeds */
   struct gw_events *events;    /* owned by the server: gw_events_create() */
   struct ag_series *audit_ok, *audit_failed, *render_seconds; /* gw_api_metrics_init */
+  struct store_reader *reader;                                /* the results' reads (db_read) */
+  long results_k;                                             /* results_min_respondents */
 };
 
 /* gw_api_tokens.c */
@@ -80,6 +82,12 @@ int gw_api_error(struct gw_req *req, int status, const char *msg);
 /* gw_api_whoami.c: GET /api/v1/whoami[?region=CODE]: the token's id, role, regions and expiry;
  * with region, 403 unless the token covers it. Audited. */
 int gw_api_whoami(void *ctx, struct gw_req *req);
+
+/* gw_api_results.c: GET /api/v1/results?survey=&version=&question=&group_by=&region=&district=
+ * &from=&to=&format=json|csv&lang=: counts and percentages per option and respondents per
+ * group, from the rollups, small groups suppressed (gw_results.h, docs/privacy.md); an
+ * analyst's token reads only its regions (403 for another). Audited. */
+int gw_api_results(void *ctx, struct gw_req *req);
 
 /* gw_api_metrics.c: registers the API's families in api->metrics. AG_OK or AG_ENOMEM. */
 int gw_api_metrics_init(struct gw_api *api);

@@ -536,3 +536,37 @@ void it_token_create(const char *bin, const char *args, char out[64])
   out[strcspn(out, "\n")] = '\0';
   ck_assert_uint_eq(strlen(out), 35);
 }
+
+void it_rollups_rebuild(void)
+{
+  char cmd[1024];
+
+  snprintf(cmd, sizeof(cmd), "AULGATE_DB='%s' '%s' rollup rebuild -c /dev/null >&2",
+           getenv("AULGATE_DB"), AULGATE_BIN);
+  ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Rows of table a not in b and of b not in a, as multisets. */
+static long differ(PGconn *db, const char *a, const char *b)
+{
+  char sql[1024];
+
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM ((SELECT * FROM %s EXCEPT ALL SELECT * FROM %s) UNION ALL"
+           " (SELECT * FROM %s EXCEPT ALL SELECT * FROM %s)) d",
+           a, b, b, a);
+  return it_count(db, sql);
+}
+
+void it_rollups_check(PGconn *db)
+{
+  it_exec(db, "DROP TABLE IF EXISTS live_cells, live_answers, live_release");
+  it_exec(db, "CREATE TEMP TABLE live_cells AS SELECT * FROM rollups WHERE n <> 0");
+  it_exec(db, "CREATE TEMP TABLE live_answers AS SELECT * FROM rollup_answers");
+  it_exec(db, "CREATE TEMP TABLE live_release AS SELECT * FROM rollup_release_now WHERE n <> 0");
+  it_rollups_rebuild();
+  ck_assert_int_eq(differ(db, "live_cells", "(SELECT * FROM rollups WHERE n <> 0) r"), 0);
+  ck_assert_int_eq(differ(db, "live_answers", "rollup_answers"), 0);
+  ck_assert_int_eq(differ(db, "live_release", "(SELECT * FROM rollup_release_now WHERE n <> 0) r"),
+                   0);
+}

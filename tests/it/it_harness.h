@@ -81,6 +81,12 @@ void it_exec(PGconn *db, const char *sql);
 void it_token_create(const char *bin, const char *args, char out[64]);
 /* The first column of the first row of sql, as a number (the query must succeed). */
 long it_count(PGconn *db, const char *sql);
+
+/* Rollups (issue 11). `aulgate rollup rebuild` on AULGATE_DB; fails the test unless it exits 0. */
+void it_rollups_rebuild(void);
+/* The counters the batches kept (rollups, rollup_answers, the release with its log) equal what a
+ * rebuild from responses gives: fails the test otherwise. Leaves the rebuilt ones in place. */
+void it_rollups_check(PGconn *db);
 /* Rows of responses for one carrier session, ordered by hop. Caller PQclear()s. */
 PGresult *it_rows(PGconn *db, const char *session);
 /* HMAC-SHA256(secret, e164) as 64 hex characters. */

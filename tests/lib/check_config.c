@@ -48,6 +48,8 @@ static const char *const all_keys[] = {
     "metrics_allow_ips",
     "pages_dir",
     "token_refresh_ms",
+    "db_read",
+    "results_min_respondents",
     "carrier.NAME.dialect",
     "carrier.NAME.path",
     "carrier.NAME.allow_ips",
@@ -453,6 +455,8 @@ static const struct {
     {"db_commit_margin_ms", "-1", "0 to 30000"},
     {"token_refresh_ms", "999", "1000 to 300000"},
     {"token_refresh_ms", "300001", "1000 to 300000"},
+    {"results_min_respondents", "4", "5 to 100000"},
+    {"db_read", "", "must not be empty"},
 };
 
 START_TEST(test_config_int_refused)

@@ -1,0 +1,461 @@
+/* gw_results.c: the results API's pure part: parameters, SQL, suppression (see gw_results.h). */
+#include "gateway/api/gw_results.h"
+#include "lib/ag.h"
+#include "lib/ag_buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The names a caller gives each chain's levels; the chain's number is its index in
+ * rollup_release (sql/migrations/0014_rollups.sql). */
+static const struct {
+  const char *level[2];
+} chains[GW_RC_N] = {
+    [GW_RC_DISTRICT] = {{"district", "school"}},
+    [GW_RC_SETTLEMENT] = {{"settlement", "parent_settlement"}},
+    [GW_RC_GRADE] = {{"grade_band", NULL}},
+    [GW_RC_RELATION] = {{"relation", NULL}},
+    [GW_RC_LANGUAGE] = {{"language", NULL}},
+    /* A period is keyed by its first day (a week's Monday): from and to compare as text. */
+    [GW_RC_MONTH] = {{"month", NULL}},
+    [GW_RC_WEEK] = {{"week", NULL}},
+};
+
+/* Codes: slugs and question ids, [a-z0-9_-] (and upper case for question ids like L1). */
+static int code_ok(const char *s)
+{
+  size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+  return n > 0 && n < GW_RESULTS_CODE_MAX && s[n] == '\0';
+}
+
+static int date_ok(const char *s)
+{
+  int y, m, d;
+  char tail;
+  return strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 && y >= 2000 &&
+         m >= 1 && m <= 12 && d >= 1 && d <= 31 && s[4] == '-' && s[7] == '-';
+}
+
+/* Which chain and level the group_by list names (region may be among them). */
+static int parse_group_by(const char *s, struct gw_results_query *q)
+{
+  int want[GW_RC_N][2] = {{0}}, n = 0;
+  char buf[200];
+
+  q->chain = GW_RC_NONE;
+  q->depth = 0;
+  if (!s || !*s)
+    return AG_OK;
+  if (strlen(s) >= sizeof(buf))
+    return AG_EINVAL;
+  strcpy(buf, s);
+  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    int found = strcmp(t, "region") == 0;
+    for (int c = 0; c < GW_RC_N && !found; c++)
+      for (int l = 0; l < 2 && !found; l++)
+        if (chains[c].level[l] && strcmp(chains[c].level[l], t) == 0) {
+          want[c][l] = found = 1;
+          n++;
+        }
+    if (!found)
+      return AG_EINVAL;
+  }
+  for (int c = 0; c < GW_RC_N; c++) {
+    if (!want[c][0] && !want[c][1])
+      continue;
+    if (q->chain != GW_RC_NONE)
+      return AG_EINVAL; /* two chains: a cross-tabulation, not a node of the release */
+    q->chain = c;
+    /* A school is in one district: "school" alone is the chain's second level. */
+    if (want[c][1] && !want[c][0] && c != GW_RC_DISTRICT)
+      return AG_EINVAL;
+    q->depth = want[c][1] ? 2 : 1;
+  }
+  return n > 2 ? AG_EINVAL : AG_OK;
+}
+
+static int fail(char *err, size_t errlen, const char *msg)
+{
+  snprintf(err, errlen, "%s", msg);
+  return AG_EINVAL;
+}
+
+int gw_results_parse(const char *(*get)(void *arg, const char *name), void *arg,
+                     struct gw_results_query *q, char *err, size_t errlen)
+{
+  const char *v;
+  char *end;
+  long ver;
+
+  memset(q, 0, sizeof(*q));
+  q->lang = 2;
+  v = get(arg, "survey");
+  if (!v || !code_ok(v))
+    return fail(err, errlen, "survey must be a survey id (letters, digits, _ and -)");
+  strcpy(q->survey, v);
+  v = get(arg, "version");
+  ver = v ? strtol(v, &end, 10) : 0;
+  if (!v || *end || ver < 1 || ver > 1000000)
+    return fail(err, errlen, "version must be a survey version (1, 2, ...)");
+  q->version = (int)ver;
+  v = get(arg, "question");
+  if (!v || !code_ok(v))
+    return fail(err, errlen, "question must be a question id (L1, T1, initiative...)");
+  strcpy(q->question, v);
+  if (parse_group_by(get(arg, "group_by"), q) != AG_OK)
+    return fail(err, errlen,
+                "group_by must be region plus at most one of: district, school, settlement, "
+                "settlement,parent_settlement, grade_band, relation, language, month, week "
+                "(docs/privacy.md)");
+  for (int i = 0; i < 2; i++) {
+    v = get(arg, i ? "to" : "from");
+    if (!v || !*v)
+      continue;
+    if (!date_ok(v))
+      return fail(err, errlen, "from and to must be dates YYYY-MM-DD");
+    if (q->chain != GW_RC_MONTH && q->chain != GW_RC_WEEK)
+      return fail(err, errlen,
+                  "from and to select rows of group_by=month or week; every other grouping covers "
+                  "the whole survey version (docs/privacy.md)");
+    strcpy(i ? q->to : q->from, v);
+  }
+  v = get(arg, "region");
+  if (v && *v) {
+    char buf[GW_RESULTS_REGIONS_MAX * GW_RESULTS_CODE_MAX];
+    if (strlen(v) >= sizeof(buf))
+      return fail(err, errlen, "too many regions");
+    strcpy(buf, v);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+      if (!code_ok(t) || q->n_regions == GW_RESULTS_REGIONS_MAX)
+        return fail(err, errlen, "region must be region codes, comma-separated");
+      strcpy(q->regions[q->n_regions++], t);
+    }
+  }
+  v = get(arg, "district");
+  if (v && *v) {
+    if (!code_ok(v) || q->chain != GW_RC_DISTRICT)
+      return fail(err, errlen,
+                  "district must be a district code, with group_by=district or school");
+    strcpy(q->district, v);
+  }
+  v = get(arg, "format");
+  if (v && strcmp(v, "csv") != 0 && strcmp(v, "json") != 0)
+    return fail(err, errlen, "format must be json or csv");
+  q->csv = v && strcmp(v, "csv") == 0;
+  v = get(arg, "lang");
+  if (v && *v) {
+    if (strcmp(v, "kk") != 0 && strcmp(v, "ru") != 0 && strcmp(v, "en") != 0)
+      return fail(err, errlen, "lang must be kk, ru or en");
+    q->lang = v[0] == 'k' ? 0 : v[0] == 'r' ? 1 : 2;
+  }
+  return AG_OK;
+}
+
+/* 1 when code is in the comma-separated list. */
+static int listed(const char *list, const char *code)
+{
+  size_t n = strlen(code);
+
+  for (const char *s = list; *s;) {
+    size_t k = strcspn(s, ",");
+    if (k == n && strncmp(s, code, n) == 0)
+      return 1;
+    s += k + (s[k] == ',');
+  }
+  return 0;
+}
+
+int gw_results_sql(const struct gw_results_query *q, const char *allowed,
+                   struct gw_results_sql *out, char *err, size_t errlen)
+{
+  static const char *const name_col[3] = {"name_kk", "name_ru", "name_en"};
+  const char *c1 = q->depth >= 1 ? "k1" : "''";
+  const char *c2 = q->depth >= 2 ? "k2" : "''";
+  const char *nc = name_col[q->lang];
+  char *p = out->regions;
+  int restrict_regions = q->n_regions > 0 || *allowed;
+
+  memset(out, 0, sizeof(*out));
+  /* The caller's regions, enforced here: the SQL reads no other. */
+  *p++ = '{';
+  if (q->n_regions) {
+    for (size_t i = 0; i < q->n_regions; i++) {
+      if (*allowed && !listed(allowed, q->regions[i])) {
+        snprintf(err, errlen, "this token is not valid in region %s", q->regions[i]);
+        return AG_EDENIED;
+      }
+      p += sprintf(p, "%s\"%s\"", i ? "," : "", q->regions[i]);
+    }
+  } else if (*allowed) {
+    for (const char *s = allowed; *s;) {
+      size_t k = strcspn(s, ",");
+      if (k >= GW_RESULTS_CODE_MAX || p - out->regions + k + 8 > sizeof(out->regions))
+        return AG_EINVAL;
+      p += sprintf(p, "%s\"%.*s\"", p == out->regions + 1 ? "" : ",", (int)k, s);
+      s += k + (s[k] == ',');
+    }
+  }
+  strcpy(p, "}");
+  snprintf(out->version, sizeof(out->version), "%d", q->version);
+  out->params[0] = q->survey;
+  out->params[1] = out->version;
+  out->params[2] = q->question;
+  out->params[3] = out->regions;
+  out->nparams = 4;
+  int district = q->chain == GW_RC_DISTRICT;
+  char name1[64];
+  snprintf(name1, sizeof(name1), district ? "coalesce(d.%s, c.k1)" : "''", nc);
+  snprintf(out->sql, sizeof(out->sql),
+           "WITH c AS (SELECT region, %s AS k1, %s AS k2, option, sum(n)::bigint AS n"
+           " FROM (SELECT * FROM rollup_release UNION ALL SELECT * FROM rollup_release_log) r"
+           " WHERE survey_id = $1 AND survey_version = $2::integer"
+           " AND question_id = $3 AND chain = %d %s GROUP BY 1, 2, 3, 4 HAVING sum(n) > 0)"
+           " SELECT c.region, coalesce(r.%s, c.region), c.k1, %s, c.k2, %s, c.option, c.n"
+           " FROM c LEFT JOIN regions r ON r.code = c.region%s%s"
+           " ORDER BY c.region, c.k1, c.k2, c.option",
+           c1, c2, q->chain < 0 ? GW_RC_DISTRICT : q->chain,
+           restrict_regions ? "AND region = ANY($4::text[])" : "AND $4::text[] IS NOT NULL", nc,
+           name1, district && q->depth == 2 ? "coalesce(s.name, '')" : "''",
+           district ? " LEFT JOIN districts d ON d.code = c.k1" : "",
+           district && q->depth == 2 ? " LEFT JOIN schools s ON s.id::text = c.k2" : "");
+  (void)err;
+  (void)errlen;
+  return AG_OK;
+}
+
+/* ---- suppression ------------------------------------------------------------------------ */
+
+struct node {
+  size_t first, end; /* rows [first, end) */
+  long long total;
+  size_t parent; /* index in the level above */
+  int hidden;
+};
+
+/* 1 when rows a and b are in the same node of level l (keys 0..l equal). */
+static int same_node(const struct gw_results_row *a, const struct gw_results_row *b, int l)
+{
+  for (int i = 0; i <= l; i++)
+    if (strcmp(a->key[i], b->key[i]) != 0)
+      return 0;
+  return 1;
+}
+
+/* The nodes of level l (consecutive rows with equal keys 0..l). Returns how many, or -1. */
+static long build_level(const struct gw_results_row *rows, size_t n, int l, struct node **out)
+{
+  struct node *v = calloc(n ? n : 1, sizeof(*v));
+  long m = 0;
+
+  if (!v)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    if (i == 0 || !same_node(&rows[i - 1], &rows[i], l))
+      v[m++] = (struct node){i, i, 0, 0, 0};
+    v[m - 1].end = i + 1;
+    v[m - 1].total += rows[i].n;
+  }
+  *out = v;
+  return m;
+}
+
+/* Siblings s[0..m) under a visible parent: primary, then complementary suppression. */
+static void suppress_siblings(struct node *s, size_t m, long k)
+{
+  long long hidden_sum = 0;
+  size_t hidden = 0;
+
+  for (size_t i = 0; i < m; i++)
+    if ((s[i].hidden = s[i].total < k)) {
+      hidden++;
+      hidden_sum += s[i].total;
+    }
+  while (hidden > 0 && (hidden < 2 || hidden_sum < k)) {
+    size_t pick = m;
+    for (size_t i = 0; i < m; i++)
+      if (!s[i].hidden && (pick == m || s[i].total < s[pick].total))
+        pick = i;
+    if (pick == m)
+      break; /* every sibling hidden */
+    s[pick].hidden = 1;
+    hidden++;
+    hidden_sum += s[pick].total;
+  }
+}
+
+int gw_results_suppress(const struct gw_results_row *rows, size_t n, int depth, long k,
+                        unsigned char *hidden)
+{
+  struct node *lv[3] = {NULL, NULL, NULL};
+  long m[3] = {0, 0, 0};
+  int rc = AG_OK;
+
+  for (int l = 0; l <= depth && rc == AG_OK; l++)
+    if ((m[l] = build_level(rows, n, l, &lv[l])) < 0)
+      rc = AG_ENOMEM;
+  if (rc == AG_OK) {
+    /* Regions: nothing above them is published, so no region needs a complement. */
+    for (long i = 0; i < m[0]; i++)
+      lv[0][i].hidden = lv[0][i].total < k;
+    for (int l = 1; l <= depth; l++) {
+      long p = 0;
+      for (long i = 0; i < m[l]; i++) { /* each node's parent: the one holding its first row */
+        while (lv[l - 1][p].end <= lv[l][i].first)
+          p++;
+        lv[l][i].parent = (size_t)p;
+      }
+      for (long i = 0; i < m[l];) {
+        long j = i;
+        while (j < m[l] && lv[l][j].parent == lv[l][i].parent)
+          j++;
+        if (lv[l - 1][lv[l][i].parent].hidden)
+          for (long x = i; x < j; x++)
+            lv[l][x].hidden = 1; /* under a hidden node, everything: it must not be summed up */
+        else
+          suppress_siblings(&lv[l][i], (size_t)(j - i), k);
+        i = j;
+      }
+    }
+    for (long i = 0; i < m[depth]; i++)
+      for (size_t r = lv[depth][i].first; r < lv[depth][i].end; r++)
+        hidden[r] = (unsigned char)lv[depth][i].hidden;
+  }
+  for (int l = 0; l < 3; l++)
+    free(lv[l]);
+  return rc;
+}
+
+/* ---- the reply --------------------------------------------------------------------------- */
+
+static int json_str(struct ag_buf *b, const char *s)
+{
+  int rc = ag_buf_adds(b, "\"");
+  for (; rc == AG_OK && *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      rc = ag_buf_printf(b, "\\%c", c);
+    else if (c < 0x20)
+      rc = ag_buf_printf(b, "\\u%04x", c);
+    else
+      rc = ag_buf_add(b, s, 1);
+  }
+  return rc == AG_OK ? ag_buf_adds(b, "\"") : rc;
+}
+
+/* An RFC 4180 field: quoted (quotes doubled) when it holds a comma, quote, CR or LF. */
+static int csv_str(struct ag_buf *b, const char *s)
+{
+  int rc;
+  if (!s[strcspn(s, ",\"\r\n")])
+    return ag_buf_adds(b, s);
+  rc = ag_buf_adds(b, "\"");
+  for (; rc == AG_OK && *s; s++)
+    rc = *s == '"' ? ag_buf_adds(b, "\"\"") : ag_buf_add(b, s, 1);
+  return rc == AG_OK ? ag_buf_adds(b, "\"") : rc;
+}
+
+/* Whether the node of rows[i] is one q selects (district filter, period bounds). */
+static int selected(const struct gw_results_query *q, const struct gw_results_row *r)
+{
+  if (q->district[0] && strcmp(r->key[1], q->district) != 0)
+    return 0;
+  if (q->from[0] && strcmp(r->key[1], q->from) < 0)
+    return 0;
+  if (q->to[0] && strcmp(r->key[1], q->to) > 0)
+    return 0;
+  return 1;
+}
+
+static const char *level_name(const struct gw_results_query *q, int l)
+{
+  return l == 0 ? "region" : chains[q->chain].level[l - 1];
+}
+
+char *gw_results_format(const struct gw_results_query *q, const struct gw_results_row *rows,
+                        const unsigned char *hidden, size_t n, long k, size_t *len)
+{
+  struct ag_buf b;
+  int rc, groups = 0;
+
+  ag_buf_init(&b, (size_t)256 << 20);
+  if (q->csv) {
+    rc = ag_buf_adds(&b, "\xEF\xBB\xBF");
+    for (int l = 0; l <= q->depth && rc == AG_OK; l++)
+      rc = ag_buf_printf(&b, "%s,%s_name,", level_name(q, l), level_name(q, l));
+    if (rc == AG_OK)
+      rc = ag_buf_adds(&b, "respondents,option,count,percent,suppressed\r\n");
+  } else {
+    rc = ag_buf_adds(&b, "{\"survey\":");
+    if (rc == AG_OK)
+      rc = json_str(&b, q->survey);
+    if (rc == AG_OK)
+      rc = ag_buf_printf(&b, ",\"version\":%d,\"question\":", q->version);
+    if (rc == AG_OK)
+      rc = json_str(&b, q->question);
+    for (int l = 0; l <= q->depth && rc == AG_OK; l++)
+      rc = ag_buf_printf(&b, "%s\"%s\"", l ? "," : ",\"group_by\":[", level_name(q, l));
+    if (rc == AG_OK)
+      rc = ag_buf_printf(&b, "],\"k\":%ld,\"groups\":[", k);
+  }
+  for (size_t i = 0; i < n && rc == AG_OK;) {
+    size_t j = i;
+    long long total = 0;
+    while (j < n && same_node(&rows[i], &rows[j], q->depth))
+      total += rows[j++].n;
+    if (!selected(q, &rows[i])) {
+      i = j;
+      continue;
+    }
+    if (q->csv) {
+      /* A hidden group is one line: even which options it has is not shown. */
+      for (size_t r = i; r < (hidden[i] ? i + 1 : j) && rc == AG_OK; r++) {
+        for (int l = 0; l <= q->depth && rc == AG_OK; l++) {
+          rc = csv_str(&b, rows[r].key[l]);
+          rc = rc ? rc : ag_buf_adds(&b, ",");
+          rc = rc ? rc : csv_str(&b, rows[r].name[l]);
+          rc = rc ? rc : ag_buf_adds(&b, ",");
+        }
+        if (rc == AG_OK && hidden[i])
+          rc = ag_buf_adds(&b, ",,,,true\r\n");
+        else if (rc == AG_OK) {
+          rc = ag_buf_printf(&b, "%lld,", total);
+          rc = rc ? rc : csv_str(&b, rows[r].option);
+          rc = rc ? rc
+                  : ag_buf_printf(&b, ",%lld,%.1f,false\r\n", rows[r].n,
+                                  100.0 * (double)rows[r].n / (double)total);
+        }
+      }
+    } else {
+      rc = ag_buf_adds(&b, groups ? ",{" : "{");
+      for (int l = 0; l <= q->depth && rc == AG_OK; l++) {
+        rc = ag_buf_printf(&b, "%s\"%s\":", l ? "," : "", level_name(q, l));
+        rc = rc ? rc : json_str(&b, rows[i].key[l]);
+        rc = rc ? rc : ag_buf_printf(&b, ",\"%s_name\":", level_name(q, l));
+        rc = rc ? rc : json_str(&b, rows[i].name[l]);
+      }
+      if (rc == AG_OK && hidden[i])
+        rc = ag_buf_adds(&b, ",\"suppressed\":true,\"respondents\":null,\"options\":[]}");
+      else if (rc == AG_OK)
+        rc = ag_buf_printf(&b, ",\"suppressed\":false,\"respondents\":%lld,\"options\":[", total);
+      for (size_t r = i; r < j && !hidden[i] && rc == AG_OK; r++) {
+        rc = ag_buf_adds(&b, r > i ? ",{\"option\":" : "{\"option\":");
+        rc = rc ? rc : json_str(&b, rows[r].option);
+        rc = rc ? rc
+                : ag_buf_printf(&b, ",\"count\":%lld,\"percent\":%.1f}", rows[r].n,
+                                100.0 * (double)rows[r].n / (double)total);
+      }
+      if (rc == AG_OK && !hidden[i])
+        rc = ag_buf_adds(&b, "]}");
+    }
+    groups++;
+    i = j;
+  }
+  if (rc == AG_OK && !q->csv)
+    rc = ag_buf_adds(&b, "]}\n");
+  if (rc != AG_OK) {
+    ag_buf_cleanup(&b);
+    return NULL;
+  }
+  return ag_buf_take(&b, len);
+}
