@@ -437,8 +437,16 @@ enum it_next it_caller_screen(struct it_caller *c, struct it_record *rec, const 
     snprintf(lang, sizeof(lang), "%d", c->lang);
     return send_input(c, lang, NULL);
   }
-  if (strncmp(screen, "Aulgate\n", 8) == 0)
+  if (strncmp(screen, "Aulgate\n", 8) == 0) {
+    /* A known phone skips the language menu: the menu's own words say its language, in which
+     * the place names are then read (a shared phone's second parent never picked one). */
+    static const char *const survey_item[NLANG] = {"\n1 Сауалнама\n", "\n1 Опрос\n",
+                                                   "\n1 Parent survey\n"};
+    for (int l = 0; l < NLANG; l++)
+      if (strstr(screen, survey_item[l]))
+        c->lang = l + 1;
     return send_input(c, "1", NULL); /* the survey */
+  }
   if (any_lang(c->sv->resume, screen))
     return send_input(c, "1", NULL); /* continue */
   if (q && q->type == Q_MENU)

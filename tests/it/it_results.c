@@ -178,7 +178,8 @@ START_TEST(test_results_matrix_and_csv)
   ck_assert_str_eq(f[0][0], "region");
   ck_assert_str_eq(f[0][2], "district");
   ck_assert_str_eq(f[0][8], "suppressed");
-  ck_assert_str_eq(f[1][1], "Актюбинская");
+  /* Survey version 4 named the regions in their shortest clear form (decision 70). */
+  ck_assert_str_eq(f[1][1], "Актобе");
   for (int i = 1; i < n; i++)
     if (strcmp(f[i][2], "aktobe-alga") == 0)
       ck_assert_str_eq(f[i][3], "Алгинский");
