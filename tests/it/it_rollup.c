@@ -4,6 +4,7 @@
  * calls dropped and resumed, phones shared by two relations, and parents who start over and
  * answer otherwise (their counts must move, never double). The release the results API reads
  * (rollup_release) too. */
+#include "lib/ag.h"
 #include "tests/it/it_harness.h"
 #include "tests/it/it_caller.h"
 #include "tests/support/ag_check.h"
@@ -139,6 +140,37 @@ START_TEST(test_rollup_live_equals_rebuilt)
 }
 END_TEST
 
+/* Version 4 does not ask a parent who chose a city where they live: the rollups count that
+ * parent as urban (migration 0017), not under a settlement of its own. */
+START_TEST(test_city_parent_counts_urban)
+{
+  /* English, the survey, Start, mother, Aktobe, Aktobe city, grade 1-4, school 5, L1 yes. */
+  static const char *const inputs[] = {"3", "1", "1", "1", "3", "2", "2", "5", "1", "1"};
+  PGconn *db = it_db();
+  char sid[64], phone[16], sql[512];
+  struct it_resp r;
+
+  ck_assert_ptr_nonnull(db);
+  ck_assert_int_eq(it_server_start(&gw, "log_level = warn\n"), 0);
+  ck_assert_int_eq(it_wait_health(&gw, 200, 10000), 0);
+  it_session_id(sid, sizeof(sid), "city");
+  it_fresh_phone(phone);
+  ck_assert_int_eq(it_play(&gw, sid, phone, inputs, AG_ARRAY_LEN(inputs), &r), 0);
+  ck_assert_int_eq(it_server_stop(&gw), 0);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM responses WHERE carrier_session_id = '%s' AND"
+           " question_id = 'settlement'",
+           sid);
+  ck_assert_int_eq(it_count(db, sql), 0); /* not asked */
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM rollup_direct WHERE carrier_session_id = '%s' AND"
+           " question_id = 'L1' AND settlement = 'urban' AND district = 'aktobe-aktobe-city'",
+           sid);
+  ck_assert_int_eq(it_count(db, sql), 1);
+  PQfinish(db);
+}
+END_TEST
+
 static Suite *it_rollup_suite(void)
 {
   Suite *s = suite_create("it_rollup");
@@ -146,6 +178,7 @@ static Suite *it_rollup_suite(void)
 
   tcase_set_timeout(tc, 240);
   tcase_add_test(tc, test_rollup_live_equals_rebuilt);
+  tcase_add_test(tc, test_city_parent_counts_urban);
   suite_add_tcase(s, tc);
   return s;
 }
