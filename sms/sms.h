@@ -72,4 +72,75 @@ int64_t sms_quiet_until(int64_t now_s, int tz_offset_min, int start_min, int end
  * Returns AG_OK, or AG_EINVAL (more than SMS_ROTATION_MAX tips, a NULL practice). */
 int sms_rotation(const char *const *practice_of, size_t n_tips, size_t *order /* OUT [n_tips] */);
 
+/* The outbox worker (sms_outbox.c): one per link (a carrier section that sends SMS) and
+ * process. It claims due rows of the shared outbox (store_outbox_claim: FOR UPDATE SKIP LOCKED
+ * and a lease), within the link's rate limit counted in parts, submits each by HTTP through
+ * ag_curl (the request and the verdict on the reply come from the link's dialect, ops below),
+ * and writes the verdicts back in batches: submitted; retried after an exponential back-off
+ * with jitter on a 5xx, a connection error or a timeout; failed on any other refusal. Rows
+ * older than max_age_s expire. Counts into the metrics registry (aulgate_sms_*). */
+
+enum sms_verdict { SMS_SUBMITTED = 1, SMS_RETRY, SMS_FAILED }; /* = store_outbox_verdict */
+
+/* One message as the dialect renders it. Strings borrowed during the call. */
+struct sms_out {
+  long long id;
+  int attempt;
+  const char *msisdn; /* E.164 */
+  const char *body;   /* UTF-8 */
+  int ucs2;           /* sms_plan() chose UCS-2 */
+};
+
+struct sms_link_ops {
+  /* Writes the URL submitting m into url (cap bytes). AG_OK, or AG_E2BIG. */
+  int (*request)(void *arg, const struct sms_out *m, char *url, size_t cap);
+  /* The verdict on the carrier's reply (status, body of len bytes, NUL-terminated). */
+  enum sms_verdict (*verdict)(void *arg, long status, const char *body, size_t len);
+};
+
+struct sms_outbox_config {
+  const char *link; /* borrowed for the life of the worker */
+  long rate;        /* parts per second */
+  long claim_max;   /* rows per claim; 0: 256 */
+  long lease_ms;    /* a claim's lease: above the HTTP total timeout */
+  long max_age_s;
+  long retry_base_ms, retry_max_ms;
+  long poll_ms;           /* when nothing was due, look again after this; 0: 1000 */
+  unsigned max_in_flight; /* submissions at once (as ag_curl's) */
+};
+
+struct event_base;
+struct store;
+struct ag_curl;
+struct ag_metrics;
+struct sms_outbox;
+
+/* Starts the worker (it polls at once). base, st, http, metrics (may be NULL), ops and
+ * ops_arg are borrowed for its life; cfg is copied. NULL when out of memory. */
+struct sms_outbox *sms_outbox_create(struct event_base *base, struct store *st,
+                                     struct ag_curl *http, struct ag_metrics *metrics,
+                                     const struct sms_outbox_config *cfg,
+                                     const struct sms_link_ops *ops, void *ops_arg);
+/* Stops claiming; what is in flight stays leased in the database and is taken again by a
+ * later claim (of any process) once the lease ends. Destroy before st and http. */
+void sms_outbox_destroy(struct sms_outbox *ob);
+/* Looks for due rows now (a message was just queued). */
+void sms_outbox_kick(struct sms_outbox *ob);
+
+/* A delivery report for row id of this link (Kannel's DLR type), counted into the metrics.
+ * cb (may be NULL) gets store_outbox_dlr()'s result. Returns what store_outbox_dlr() returns. */
+int sms_outbox_dlr(struct sms_outbox *ob, long long id, int type,
+                   void (*cb)(void *arg, int rc, int found), void *arg);
+
+struct sms_outbox_stats {
+  unsigned long long claimed, submitted, parts_submitted, retried, failed, expired, delivered,
+      dlr_failed, reports;
+  long queued, open; /* the latest depth read: queued, submitted without a final report */
+};
+void sms_outbox_stats(const struct sms_outbox *ob, struct sms_outbox_stats *out /* OUT */);
+
+/* The back-off before attempt + 1 (attempt >= 1 tries were made): base x 2^(attempt-1), at
+ * most max, then a uniform draw in [half, all] of it from r (0..1). Pure. */
+long sms_backoff_ms(long base_ms, long max_ms, int attempt, double r);
+
 #endif
