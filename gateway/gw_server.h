@@ -9,6 +9,7 @@
 #include "lib/ag_config.h"
 #include "gateway/api/gw_api.h"
 #include "gateway/http/gw_http.h"
+#include "gateway/sms/gw_sms.h"
 #include "gateway/ussd/gw_ussd.h"
 #include "lib/ag_metrics.h"
 #include "lib/ag_secret.h"
@@ -33,7 +34,7 @@ struct gw_server {
   struct sess_budget budget;    /* the default; a carrier section may set its own */
   struct gw_carriers carriers;  /* resolved once at start */
   struct gw_carrier_route carrier_routes[AG_CARRIERS_MAX];
-  struct gw_route routes[7 + 2 * AG_CARRIERS_MAX]; /* /healthz, the API's, each carrier's */
+  struct gw_route routes[7 + 4 * AG_CARRIERS_MAX]; /* /healthz, the API's, each carrier's */
   size_t n_routes;
   struct sess_table *sessions;
   struct store *store;
@@ -49,6 +50,7 @@ struct gw_server {
   struct gw_api api;                 /* what the API's routes borrow; api.tokens owned */
   struct ag_metric *sessions_ended;  /* {carrier, reason} */
   struct gw_stats stats;             /* the operators' per-minute ring (about 300 KiB) */
+  struct gw_sms sms;                 /* the SMS links: outbox workers, reports, messages */
 };
 
 /* gw_health.c: registers the server's own figures in srv->metrics (AG_OK or AG_ENOMEM), and

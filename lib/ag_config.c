@@ -125,7 +125,8 @@ static const struct opt opts[] = {
 /* The keys of a [carrier.NAME] section. A default not in backquotes is inherited or required. */
 static const struct opt carrier_opts[] = {
     {"dialect", OPT_WORD, OFFC(dialect), 0, 0, "required",
-     "How the carrier talks (gateway/carriers/dl_*.c): at (Africa's Talking USSD)."},
+     "How the carrier talks (gateway/carriers/dl_*.c): at (Africa's Talking USSD), kannel (SMS "
+     "through Kannel's smsbox: sendsms, delivery reports on /dlr/NAME, messages on /sms/NAME)."},
     {"path", OPT_PATH, OFFC(path), 0, 0, "/ussd/NAME",
      "URL path of the carrier's USSD callback; its end-of-session notice is PATH/end."},
     {"allow_ips", OPT_IPLIST, OFFC(allow_ips), 0, 0, "as carrier_allow_ips",

@@ -143,4 +143,15 @@ void sms_outbox_stats(const struct sms_outbox *ob, struct sms_outbox_stats *out 
  * most max, then a uniform draw in [half, all] of it from r (0..1). Pure. */
 long sms_backoff_ms(long base_ms, long max_ms, int attempt, double r);
 
+/* The confirmations (sms_texts.c): ON is also the first message after any opt-in (it says how
+ * to stop), OFF answers STOP. lang: kk, ru, en (anything else: en). Static strings. */
+enum sms_text_id { SMS_TEXT_ON = 0, SMS_TEXT_OFF };
+const char *sms_text(enum sms_text_id id, const char *lang);
+
+/* Stops claiming (a graceful stop); submissions in flight finish and their verdicts are
+ * written. */
+void sms_outbox_quiesce(struct sms_outbox *ob);
+/* Claims, submissions and verdicts not yet written: 0 when a stop loses nothing. */
+size_t sms_outbox_busy(const struct sms_outbox *ob);
+
 #endif

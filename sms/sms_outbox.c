@@ -40,6 +40,7 @@ struct sms_outbox {
   int refs; /* store calls and requests in flight */
   int dead; /* destroyed: free when refs reaches 0 */
   int claiming, reporting;
+  int quiet;       /* quiesced: no more claims */
   size_t reported; /* the first `reported` of pending are being written */
   double tokens;
   long long tokens_us;
@@ -305,7 +306,7 @@ static void tick(struct sms_outbox *ob)
 {
   long room, n;
 
-  if (ob->dead || ob->claiming)
+  if (ob->dead || ob->claiming || ob->quiet)
     return;
   refill(ob);
   room = (long)ob->cfg.max_in_flight - (long)ob->in_flight - (long)ob->n_pending;
@@ -474,4 +475,15 @@ int sms_outbox_dlr(struct sms_outbox *ob, long long id, int type,
 void sms_outbox_stats(const struct sms_outbox *ob, struct sms_outbox_stats *out)
 {
   *out = ob->stats;
+}
+
+void sms_outbox_quiesce(struct sms_outbox *ob)
+{
+  ob->quiet = 1;
+  ag_timer_stop(ob->timer);
+}
+
+size_t sms_outbox_busy(const struct sms_outbox *ob)
+{
+  return ob->in_flight + ob->n_pending + (ob->claiming ? 1 : 0);
 }
