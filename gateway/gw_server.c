@@ -433,7 +433,7 @@ static int setup(struct gw_server *srv)
   srv->ussd.sessions = srv->sessions;
   srv->ussd.store = srv->store;
   srv->ussd.stats = &srv->stats;
-  if (gw_sms_setup(&srv->sms, srv->base, &srv->cfg, &srv->carriers, srv->store, &srv->secret,
+  if (gw_sms_setup(&srv->sms, srv->base, &srv->cfg, &srv->carriers, &scfg, &srv->secret,
                    srv->metrics))
     return AG_ENOMEM;
   routes_build(srv);

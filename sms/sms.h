@@ -154,4 +154,34 @@ void sms_outbox_quiesce(struct sms_outbox *ob);
 /* Claims, submissions and verdicts not yet written: 0 when a stop loses nothing. */
 size_t sms_outbox_busy(const struct sms_outbox *ob);
 
+/* The literacy calendar's tips (sms_tips.c): content/calendar.json loaded once, each band's
+ * tips in the order of sms_rotation(). */
+struct sms_tips;
+/* AG_OK with *out (free with sms_tips_free()); AG_EIO, AG_ECONTENT or AG_ENOMEM with err. */
+int sms_tips_load(const char *path, struct sms_tips **out /* OUT */, char *err, size_t errlen);
+void sms_tips_free(struct sms_tips *t);
+/* The tip at position seq of band's cycle (seq modulo the band's tips), in lang (kk, ru, en;
+ * else en). A band not in the file (or ""): the file's first band. Borrowed from t. */
+const char *sms_tips_pick(const struct sms_tips *t, const char *band, const char *lang, long seq);
+
+/* The calendar scheduler (sms_sched.c): one tip per subscriber every interval_days, in its
+ * language and band, never in the quiet hours; the first message after an opt-in confirms it
+ * and says how to stop. Its rows go into the outbox of link; queued(arg) runs after a batch was
+ * queued (to kick the outbox). Several processes may run it: claims skip each other's rows. */
+struct sms_sched_config {
+  const char *link; /* borrowed for the life of the scheduler */
+  long interval_days;
+  int quiet_start_min, quiet_end_min, tz_offset_min; /* as sms_quiet_until() */
+  long poll_ms;                                      /* 0: 5000 */
+  long batch;                                        /* subscribers per claim; 0: 200 */
+};
+struct sms_sched;
+/* base, st and tips are borrowed for its life. NULL when out of memory. */
+struct sms_sched *sms_sched_create(struct event_base *base, struct store *st,
+                                   const struct sms_tips *tips, const struct sms_sched_config *cfg,
+                                   void (*queued)(void *arg), void *arg);
+void sms_sched_destroy(struct sms_sched *s);
+/* Subscribers scheduled since start. */
+unsigned long long sms_sched_count(const struct sms_sched *s);
+
 #endif

@@ -392,4 +392,35 @@ struct store_sms_mo {
 typedef void (*store_mo_cb)(void *arg, int rc, int fresh, int changed, const char *lang);
 int store_sms_mo(struct store *st, const struct store_sms_mo *mo, store_mo_cb cb, void *arg);
 
+/* The calendar scheduler's two statements (store_sched.c; 0013_sms_schedule.sql). */
+
+/* A subscriber whose next tip is due. Strings borrowed during the callback. */
+struct store_due {
+  char respondent_hex[2 * STORE_RESPONDENT_LEN + 1];
+  const char *msisdn;
+  const char *lang;
+  const char *band;
+  long seq;         /* tips sent so far: the position in the band's cycle */
+  int need_welcome; /* no confirmation queued since the subscription was switched on */
+};
+typedef void (*store_due_cb)(void *arg, int rc, const struct store_due *rows, size_t n);
+/* Claims up to limit active subscribers whose next tip is due (FOR UPDATE SKIP LOCKED), leasing
+ * each for lease_s (its next_tip_at moves on) so that no other process schedules it meanwhile. */
+int store_sms_due(struct store *st, long limit, long lease_s, store_due_cb cb, void *arg);
+
+/* What the scheduler decided for one claimed subscriber. Strings borrowed during the call. */
+struct store_tip {
+  const char *respondent_hex;
+  const char *welcome; /* NULL: none */
+  int welcome_parts;
+  const char *tip;
+  int tip_parts;
+  int64_t due_us;  /* the welcome's; the tip goes a second later, after it */
+  int64_t next_us; /* the next tip's time */
+};
+/* In one statement: queues the welcome and the tip on link for each subscriber still active,
+ * moves its next tip time and its position in the cycle on. cb gets how many were scheduled. */
+int store_sms_schedule(struct store *st, const char *link, const struct store_tip *tips, size_t n,
+                       store_count_cb cb, void *arg);
+
 #endif

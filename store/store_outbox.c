@@ -24,7 +24,7 @@ const struct store__stmt store__stmt_ob_claim = {
     " next_attempt_at = now() + $3::bigint * interval '1 millisecond'"
     " FROM (SELECT id FROM outbox WHERE link = $1 AND state = 'queued' AND next_attempt_at <= now()"
     " AND due_at > now() - $4::bigint * interval '1 second'"
-    " ORDER BY next_attempt_at LIMIT $2::bigint FOR UPDATE SKIP LOCKED) c WHERE o.id = c.id"
+    " ORDER BY next_attempt_at, id LIMIT $2::bigint FOR UPDATE SKIP LOCKED) c WHERE o.id = c.id"
     " RETURNING o.id, o.attempts, o.parts, o.msisdn, o.body,"
     " (extract(epoch FROM o.created_at) * 1000000)::bigint"};
 

@@ -46,17 +46,44 @@ static const struct ag_carrier_conf *conf_of(const struct ag_config *cfg, const 
   return NULL;
 }
 
-int gw_sms_setup(struct gw_sms *s, struct event_base *base, const struct ag_config *cfg,
-                 const struct gw_carriers *cs, struct store *st, const struct ag_secret *secret,
-                 struct ag_metrics *metrics)
+static void tips_queued(void *arg)
 {
+  sms_outbox_kick(arg);
+}
+
+static int sched_start(struct gw_sms *s, struct event_base *base, const struct ag_config *cfg)
+{
+  struct sms_sched_config sc = {.link = s->links[0].carrier->name,
+                                .interval_days = cfg->sms_tip_interval_days,
+                                .quiet_start_min = (int)cfg->sms_quiet_start_min,
+                                .quiet_end_min = (int)cfg->sms_quiet_end_min,
+                                .tz_offset_min = (int)cfg->sms_tz_offset_min};
+  char path[1024], err[512], q[600];
+  int rc;
+
+  snprintf(path, sizeof(path), "%s/calendar.json", cfg->content_dir);
+  rc = sms_tips_load(path, &s->tips, err, sizeof(err));
+  if (rc) {
+    AG_LOGE("sms.calendar", "error=%s", ag_log_quote(err, q, sizeof(q)));
+    return rc;
+  }
+  s->sched = sms_sched_create(base, s->store, s->tips, &sc, tips_queued, s->links[0].outbox);
+  return s->sched ? AG_OK : AG_ENOMEM;
+}
+
+int gw_sms_setup(struct gw_sms *s, struct event_base *base, const struct ag_config *cfg,
+                 const struct gw_carriers *cs, const struct store_config *scfg,
+                 const struct ag_secret *secret, struct ag_metrics *metrics)
+{
+  struct store_config own = *scfg;
+  struct store *st = NULL;
   struct ag_curl_config hc = {.connect_timeout_ms = cfg->sms_http_connect_timeout_ms,
                               .total_timeout_ms = cfg->sms_http_timeout_ms,
                               .max_in_flight = (unsigned)cfg->sms_http_max_in_flight};
 
   memset(s, 0, sizeof(*s));
-  s->store = st;
   s->secret = secret;
+  own.metrics = NULL; /* the hops' store owns the aulgate_db_* families */
   for (size_t i = 0; i < cs->n; i++) {
     const struct gw_carrier *c = cs->v[i];
     const struct ag_carrier_conf *conf = conf_of(cfg, c->name);
@@ -72,6 +99,8 @@ int gw_sms_setup(struct gw_sms *s, struct event_base *base, const struct ag_conf
         .max_in_flight = (unsigned)cfg->sms_http_max_in_flight};
     if (!gw_carrier_has(c, GW_DIALECT_F_SMS_SEND))
       continue;
+    if (!st && !(st = s->store = store_create(base, &own)))
+      return AG_ENOMEM;
     *l = (struct gw_sms_link){.sms = s, .carrier = c};
     l->http = ag_curl_create(base, &hc);
     if (l->http)
@@ -80,16 +109,22 @@ int gw_sms_setup(struct gw_sms *s, struct event_base *base, const struct ag_conf
     if (!l->outbox)
       return AG_ENOMEM;
   }
-  return AG_OK;
+  return s->n ? sched_start(s, base, cfg) : AG_OK;
 }
 
 void gw_sms_cleanup(struct gw_sms *s)
 {
+  sms_sched_destroy(s->sched);
+  s->sched = NULL;
   for (size_t i = 0; i < s->n; i++) {
     sms_outbox_destroy(s->links[i].outbox);
     ag_curl_destroy(s->links[i].http); /* after the worker: its requests call back dead */
   }
   s->n = 0;
+  store_destroy(s->store); /* its callbacks run: the workers above are gone but referenced */
+  s->store = NULL;
+  sms_tips_free(s->tips); /* after the scheduler: it borrowed them */
+  s->tips = NULL;
 }
 
 struct gw_sms_link *gw_sms_link_of(struct gw_sms *s, const struct gw_carrier *c)
@@ -117,6 +152,8 @@ size_t gw_sms_routes(struct gw_sms *s, const struct gw_carrier *c, struct gw_rou
 
 void gw_sms_quiesce(struct gw_sms *s)
 {
+  sms_sched_destroy(s->sched); /* what it claimed and did not schedule waits out its lease */
+  s->sched = NULL;
   for (size_t i = 0; i < s->n; i++)
     sms_outbox_quiesce(s->links[i].outbox);
 }

@@ -6,6 +6,7 @@
  *   /dlr/NAME: a delivery report, written to its outbox row (idempotent, in any order);
  *   /sms/NAME: a parent's message: recorded once per carrier id; STOP and START switch the
  *              subscription and queue the confirmation in the subscriber's language.
+ * The calendar scheduler (sms/sms_sched.c) queues the tips on the first SMS carrier.
  */
 #ifndef GW_SMS_H
 #define GW_SMS_H
@@ -14,11 +15,14 @@
 #include "gateway/http/gw_http.h"
 #include "lib/ag_config.h"
 #include "lib/ag_secret.h"
+#include "store/store.h"
 
 struct ag_curl;
 struct ag_metrics;
 struct event_base;
 struct sms_outbox;
+struct sms_sched;
+struct sms_tips;
 struct store;
 struct gw_sms;
 
@@ -31,17 +35,23 @@ struct gw_sms_link {
 };
 
 struct gw_sms {
-  struct store *store;            /* borrowed */
+  /* owned: a store of its own (its own connection and batches), so that nothing of the SMS
+   * channel ever shares a transaction with, or waits behind, a USSD hop's answers */
+  struct store *store;
   const struct ag_secret *secret; /* borrowed: keys the respondent hash of a number */
   struct gw_sms_link links[AG_CARRIERS_MAX];
   size_t n;
+  struct sms_tips *tips;   /* owned: content/calendar.json */
+  struct sms_sched *sched; /* owned: the calendar, sending through the first link */
 };
 
 /* Starts a link for every SMS carrier of cs (borrowed for the life of s, as are base, cfg,
- * st, secret and metrics). Returns AG_OK or AG_ENOMEM. */
+ * secret and metrics), on a store of its own made like scfg, and the scheduler when there is
+ * a link. Returns AG_OK, AG_ENOMEM, or
+ * the error of loading the calendar (logged). */
 int gw_sms_setup(struct gw_sms *s, struct event_base *base, const struct ag_config *cfg,
-                 const struct gw_carriers *cs, struct store *st, const struct ag_secret *secret,
-                 struct ag_metrics *metrics);
+                 const struct gw_carriers *cs, const struct store_config *scfg,
+                 const struct ag_secret *secret, struct ag_metrics *metrics);
 /* Before the store: stops the workers (their leases run out in the database). */
 void gw_sms_cleanup(struct gw_sms *s);
 /* The link of carrier c, or NULL. */

@@ -14,6 +14,7 @@
  * atexit handler and the fixture's teardown kill what is left. */
 #include "tests/it/it_harness.h"
 #include "tests/support/ag_check.h"
+#include "sms/sms.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -207,7 +208,7 @@ static void kannel_stop(void)
   }
 }
 
-/* The messages fakesmsc received in this start, decoded to UTF-8, one per line, in out. A
+/* The messages fakesmsc received in this start, "TO TEXT" decoded to UTF-8, one per line. Its
  * line: "Got message N: <from to ucs-2|text url-encoded-data>". */
 static int hexv(int c)
 {
@@ -250,6 +251,11 @@ static const char *received(void)
     if (!sp || sp > gt)
       break;
     ucs2 = strstr(lt, " ucs-2 ") && strstr(lt, " ucs-2 ") < gt;
+    {
+      const char *to = strchr(lt, ' ') + 1, *end = strchr(to, ' ');
+      memcpy(o, to, (size_t)(end - to + 1)); /* "TO " */
+      o += end - to + 1;
+    }
     for (const char *c = sp; c < gt && n < sizeof(raw); c++) {
       if (*c == '%' && c + 2 < gt) {
         raw[n++] = (unsigned char)(hexv(c[1]) << 4 | hexv(c[2]));
@@ -411,23 +417,40 @@ static double metric(const struct it_server *s, const char *prefix)
   return p ? atof(p + strlen(prefix)) : 0;
 }
 
+static const char *slurp_metrics(const struct it_server *s)
+{
+  static struct it_resp r;
+
+  ck_assert_int_eq(it_get(s, "/metrics", &r), 0);
+  return r.body;
+}
+
 START_TEST(test_kannel_end_to_end)
 {
-  static const char tip[] = "Ұйықтар алдында баланы құшақтап, күннің бір жақсы сәтін айтыңыз.";
-  static const char off_kk[] = "SMS кеңестер тоқтатылды. Қайта қосу үшін БАСТАУ деп жазыңыз.";
-  char phone[16], hex[65], line[256], sql[600], text[64], conf[2048];
+  char phone[16], hex[65], line[256], sql[600], text[64], conf[2048], expect[600];
+  struct sms_tips *tips = NULL;
   int run = (int)(now_ms() % 100000);
   struct it_resp r;
 
-  /* 1. A due tip goes out in Kazakh (UCS-2), arrives intact, and is reported delivered. */
+  /* 1. A new subscriber (band pre, Kazakh): the scheduler queues the confirmation and the
+   * first tip of the band's cycle; both arrive intact (UCS-2) and are reported delivered. */
   it_fresh_phone(phone);
   subscribe(phone, "kk", hex);
-  queue_sms("tip", phone, hex, tip, "now()");
-  wait_received(tip, 1, 15000, "the tip");
-  wait_q(1, 15000, "the tip delivered, its number erased",
-         "SELECT count(*) FROM outbox WHERE respondent = decode('%s', 'hex') AND kind = 'tip' AND "
-         "state = 'delivered' AND msisdn IS NULL AND dlr_seen & 1 = 1 AND attempts = 1",
+  snprintf(sql, sizeof(sql), "%s/content/calendar.json", getenv("AULGATE_ROOT"));
+  ck_assert_int_eq(sms_tips_load(sql, &tips, line, sizeof(line)), 0);
+  snprintf(expect, sizeof(expect), "%s %s", phone, sms_tips_pick(tips, "pre", "kk", 0));
+  wait_received(expect, 1, 20000, "the first tip");
+  snprintf(expect, sizeof(expect), "%s %s", phone, sms_text(SMS_TEXT_ON, "kk"));
+  wait_received(expect, 1, 5000, "the opt-in confirmation");
+  wait_q(2, 15000, "the confirmation and the tip delivered, their number erased",
+         "SELECT count(*) FROM outbox WHERE respondent = decode('%s', 'hex') AND kind IN ('tip', "
+         "'on') AND state = 'delivered' AND msisdn IS NULL AND dlr_seen & 1 = 1 AND attempts = 1",
          hex);
+  ck_assert_int_eq(q("SELECT count(*) FROM subscriptions WHERE respondent = decode('%s', 'hex')"
+                     " AND tip_seq = 1 AND next_tip_at > now() + interval '23 hours'",
+                     hex),
+                   1);
+  sms_tips_free(tips);
 
   /* 2. СТОП from the phone: off, the number erased, the confirmation in Kazakh, no more tips. */
   queue_sms("tip", phone, hex, "a later tip", "now() + interval '1 hour'");
@@ -437,7 +460,8 @@ START_TEST(test_kannel_end_to_end)
          "SELECT count(*) FROM subscriptions WHERE respondent = decode('%s', 'hex') AND NOT active"
          " AND msisdn IS NULL",
          hex);
-  wait_received(off_kk, 1, 15000, "the STOP confirmation");
+  snprintf(expect, sizeof(expect), "%s %s", phone, sms_text(SMS_TEXT_OFF, "kk"));
+  wait_received(expect, 1, 15000, "the STOP confirmation in Kazakh");
   wait_q(1, 15000, "the confirmation delivered",
          "SELECT count(*) FROM outbox WHERE respondent = decode('%s', 'hex') AND kind = 'off' AND "
          "state = 'delivered'",
@@ -456,6 +480,12 @@ START_TEST(test_kannel_end_to_end)
                    0);
   ck_assert_int_eq(occurrences(received(), "a later tip"), 0);
 
+  /* The scheduler never takes it again. */
+  ck_assert_int_eq(q("SELECT count(*) FROM outbox WHERE respondent = decode('%s', 'hex') AND "
+                     "kind = 'tip' AND state <> 'failed'",
+                     hex),
+                   1);
+
   /* A repeated MO (Kannel retrying its get-url: the same id) is handled once. */
   snprintf(line, sizeof(line), "/sms/kannel?id=it-kannel-%d&from=%%2B77059990%03d&text=START", run,
            run % 1000);
@@ -464,7 +494,8 @@ START_TEST(test_kannel_end_to_end)
     ck_assert_int_eq(r.status, 200);
   }
   snprintf(text, sizeof(text), "+77059990%03d", run % 1000);
-  wait_received("SMS tips are on. To stop them, send STOP.", 1, 15000, "one START confirmation");
+  snprintf(expect, sizeof(expect), "%s %s", text, sms_text(SMS_TEXT_ON, "en"));
+  wait_received(expect, 1, 15000, "one START confirmation");
   ck_assert_int_eq(q("SELECT count(*) FROM sms_inbox WHERE link = 'kannel' AND message_id = "
                      "'it-kannel-%d'",
                      run),
@@ -499,7 +530,17 @@ START_TEST(test_kannel_end_to_end)
   }
   wait_q(40, 30000, "both gateways' messages delivered",
          "SELECT count(*) FROM outbox WHERE body LIKE 'pair-%d-%%' AND state = 'delivered'", run);
-  usleep(500000);
+  /* fakesmsc in interactive mode reads the link about once a second */
+  for (int i = 0; i < 40; i++) {
+    snprintf(text, sizeof(text), "pair-%d-%d.", run, i);
+    wait_received(text, 1, 10000, "a message of the two gateways");
+  }
+  usleep(2500000); /* a second copy would have arrived by now */
+  for (int i = 0; i < 3; i++) {
+    snprintf(text, sizeof(text), "retry-%d-%d", run, i);
+    ck_assert_msg(occurrences(received(), text) == 1, "'%s' received %d times", text,
+                  occurrences(received(), text));
+  }
   for (int i = 0; i < 40; i++) {
     snprintf(text, sizeof(text), "pair-%d-%d.", run, i);
     ck_assert_msg(occurrences(received(), text) == 1, "'%s' received %d times", text,
@@ -510,6 +551,13 @@ START_TEST(test_kannel_end_to_end)
     double a = metric(&gw1, series), b = metric(&gw2, series);
     printf("it_kannel: submitted by the first gateway %.0f, by the second %.0f\n", a, b);
     ck_assert(b > 0);
+    /* the operators' view (issue 12, item 7) */
+    ck_assert(metric(&gw1, "aulgate_sms_delivery_seconds_count{link=\"kannel\"} ") >= 2);
+    ck_assert(metric(&gw1, "aulgate_sms_messages_total{link=\"kannel\",outcome=\"delivered\"} ") >=
+              2);
+    ck_assert(metric(&gw1, "aulgate_sms_parts_submitted_total{link=\"kannel\"} ") >= 2);
+    ck_assert_ptr_nonnull(
+        strstr(slurp_metrics(&gw1), "aulgate_sms_outbox_depth{state=\"queued\"}"));
   }
   /* both exit cleanly */
   ck_assert_int_eq(it_server_stop(&gw2), 0);
