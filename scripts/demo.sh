@@ -3,6 +3,8 @@
 # Installs what is missing, builds Release into build/, starts the private PostgreSQL
 # (scripts/pg.sh), applies the migrations, then runs the gateway in the foreground on
 # 127.0.0.1:8080 (Ctrl-C stops it; PostgreSQL keeps running until scripts/pg.sh stop).
+# --kannel: also Kannel (bearerbox, smsbox) with the fake SMSC fakesmsc beside the gateway, and
+# a carrier `kannel` sending the SMS tips through it (files and logs in var/kannel/).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -31,8 +33,100 @@ print_try() {
   printf 'aulgate: Ctrl-C stops the gateway; PostgreSQL keeps running (scripts/pg.sh stop).\n\n'
 }
 
+KANNEL_DIR=var/kannel
+KANNEL_PIDS=()
+
+# Kannel on its example's ports (admin 13000, smsbox 13001, sendsms 13013, fake SMSC 10000),
+# every MO to this gateway; fakesmsc reads MO lines from the FIFO $KANNEL_DIR/mo and logs what
+# it receives. Writes the gateway's configuration with the carriers at and kannel into CONF.
+kannel_start() {
+  local conf=$1 port=${AULGATE_LISTEN:-127.0.0.1:8080}
+  port=${port##*:}
+  for b in /usr/sbin/bearerbox /usr/sbin/smsbox /usr/lib/kannel/test/fakesmsc; do
+    [ -x "$b" ] || die "$b is missing (scripts/deps.sh installs kannel and kannel-extras)"
+  done
+  mkdir -p "$KANNEL_DIR"
+  rm -f "$KANNEL_DIR/mo"
+  mkfifo "$KANNEL_DIR/mo"
+  cat >"$KANNEL_DIR/kannel.conf" <<CONF
+group = core
+admin-port = 13000
+admin-password = bar
+status-password = foo
+admin-allow-ip = "127.0.0.1"
+smsbox-port = 13001
+box-allow-ip = "127.0.0.1"
+dlr-storage = internal
+log-file = "$PWD/$KANNEL_DIR/bearerbox.log"
+
+group = smsc
+smsc = fake
+smsc-id = FAKE
+port = 10000
+connect-allow-ip = "127.0.0.1"
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+sendsms-port = 13013
+global-sender = 1414
+mo-recode = true
+log-file = "$PWD/$KANNEL_DIR/smsbox.log"
+
+group = sendsms-user
+username = gw
+password = secret
+max-messages = 3
+concatenation = true
+
+group = sms-service
+keyword = default
+catch-all = true
+get-url = "http://127.0.0.1:$port/sms/kannel?from=%p&to=%P&text=%a&smsc=%i&id=%I&ts=%T&coding=%c&charset=%C"
+max-messages = 0
+omit-empty = true
+CONF
+  { cat "$AULGATE_CONF"
+    printf '\n# scripts/demo.sh --kannel: no quiet hours, so that a tip leaves at once\n'
+    printf 'sms_quiet_start_min = 0\nsms_quiet_end_min = 0\n'
+    printf '[carrier.at]\ndialect = at\n'
+    printf '[carrier.kannel]\ndialect = kannel\nsms_url = http://127.0.0.1:13013/cgi-bin/sendsms\n'
+    printf 'sms_user = gw\nsms_password = secret\nsms_callback_url = http://127.0.0.1:%s\n' "$port"
+  } >"$conf"
+  chmod 600 "$conf"
+  /usr/sbin/bearerbox "$KANNEL_DIR/kannel.conf" >"$KANNEL_DIR/bearerbox.out" 2>&1 &
+  KANNEL_PIDS+=($!)
+  sleep 1
+  /usr/sbin/smsbox "$KANNEL_DIR/kannel.conf" >"$KANNEL_DIR/smsbox.out" 2>&1 &
+  KANNEL_PIDS+=($!)
+  sleep infinity >"$KANNEL_DIR/mo" &  # holds the FIFO open: fakesmsc stays connected
+  KANNEL_PIDS+=($!)
+  sleep 1
+  /usr/lib/kannel/test/fakesmsc -H 127.0.0.1 -r 10000 <"$KANNEL_DIR/mo" >"$KANNEL_DIR/fakesmsc.log" 2>&1 &
+  KANNEL_PIDS+=($!)
+  trap kannel_stop EXIT
+}
+
+kannel_stop() {
+  local pid
+  for pid in "${KANNEL_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+}
+
+print_kannel() {
+  printf 'aulgate: Kannel runs beside it (logs in %s). Switch SMS tips on in the menu (dial,\n' "$KANNEL_DIR"
+  printf '  then the SMS item), and within seconds the confirmation and a tip reach the fake SMSC:\n'
+  printf '  grep "Got message" %s/fakesmsc.log      # what the "phone" received\n' "$KANNEL_DIR"
+  printf '  psql "%s" -c "SELECT id, kind, state, dlr_seen FROM outbox ORDER BY id DESC LIMIT 5"\n' "$AULGATE_DB"
+  printf '  # the parent answers STOP from the phone (an MO through Kannel):\n'
+  printf '  echo "+77011234567 1414 text STOP" > %s/mo\n\n' "$KANNEL_DIR"
+}
+
 main() {
-  [ $# -eq 0 ] || die "usage: scripts/demo.sh (no arguments)"
+  local kannel=0 conf
+  case "${1:-}" in
+  "") ;;
+  --kannel) kannel=1 ;;
+  *) die "usage: scripts/demo.sh [--kannel]" ;;
+  esac
   "$SCRIPTS/deps.sh"
   require_conf
   "$SCRIPTS/build.sh" release "$BUILD_DIR"
@@ -46,7 +140,13 @@ main() {
   say "loading regions and districts (content/regions.json)"
   "$AULGATE_BIN" seed -c "$AULGATE_CONF" || die "seed failed"
   print_try
-  exec "$AULGATE_BIN" serve -c "$AULGATE_CONF"
+  if [ "$kannel" = 0 ]; then
+    exec "$AULGATE_BIN" serve -c "$AULGATE_CONF"
+  fi
+  conf="$KANNEL_DIR/aulgate.conf"
+  kannel_start "$conf"
+  print_kannel
+  "$AULGATE_BIN" serve -c "$conf"
 }
 
 main "$@"
