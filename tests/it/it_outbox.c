@@ -439,6 +439,38 @@ START_TEST(test_expiry_and_rate_in_parts)
 }
 END_TEST
 
+/* A message due later (held by the quiet hours) is not claimed before its time. */
+START_TEST(test_not_before_due)
+{
+  struct store *st = store_up();
+  struct ag_curl *h = http_client(8);
+  struct sms_outbox_config c = ob_config();
+  struct sms_outbox *ob;
+  int done = 0;
+  long long start = ag_mono_us();
+  struct store_outbox_msg m = {.link = link_name,
+                               .kind = "test",
+                               .msisdn = "+77010000001",
+                               .body = "later",
+                               .parts = 1,
+                               .due_us = ag_now_us() + 1500000};
+  char sql[512];
+
+  ck_assert_int_eq(store_outbox_enqueue(st, &m, enqueued, &done), AG_OK);
+  ob = sms_outbox_create(base, st, h, metrics, &c, &ops, NULL);
+  run_for(1000);
+  ck_assert_int_eq(sink.n, 0);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM outbox WHERE link = '%s' AND state = 'submitted'", link_name);
+  wait_count(1, 5000, "sent once due", sql);
+  ck_assert_msg(sink.first_us - start >= 1400000, "sent %.2f s after",
+                (sink.first_us - start) / 1e6);
+  sms_outbox_destroy(ob);
+  ag_curl_destroy(h);
+  store_destroy(st);
+}
+END_TEST
+
 static void on_claim(void *arg, int rc, const struct store_outbox_row *rows, size_t n)
 {
   int *got = arg;
@@ -599,6 +631,7 @@ static Suite *outbox_suite(void)
   tcase_add_test(tc, test_backoff_doubles_with_jitter);
   tcase_add_test(tc, test_expiry_and_rate_in_parts);
   tcase_add_test(tc, test_lease_after_crash_and_report_before_verdict);
+  tcase_add_test(tc, test_not_before_due);
   tcase_add_test(tc, test_two_workers_send_nothing_twice);
   suite_add_tcase(s, tc);
   return s;
