@@ -470,7 +470,8 @@ static void teardown(struct gw_server *srv)
    * non-blocking loop turns let MHD send those replies before the daemon stops. */
   if (srv->ev_drain) /* its tick would read the store freed below */
     event_del(srv->ev_drain);
-  gw_sms_cleanup(&srv->sms); /* before the store: its workers' calls end with it */
+  gw_sms_cleanup(&srv->sms);       /* before the store: its workers' calls end with it */
+  gw_tokens_stop(srv->api.tokens); /* no refresh reads the store once it is freed */
   if (srv->store) {
     store_destroy(srv->store);
     srv->store = NULL;

@@ -49,6 +49,9 @@ struct gw_api {
 struct gw_tokens *gw_tokens_create(struct event_base *base, struct store *st,
                                    struct ag_metrics *reg, long refresh_ms);
 void gw_tokens_destroy(struct gw_tokens *t);
+/* Stops the refreshes (before the store is destroyed: a refresh due during the teardown's last
+ * loop turns would read through a freed store). NULL is accepted. */
+void gw_tokens_stop(struct gw_tokens *t);
 /* The hook for gw_http_set_token() (arg: the struct gw_api). 401 when the header is missing or
  * malformed, the token unknown, expired or revoked, or the cache too old; 403 when its role is
  * not the route's (an admin token passes every route). Refusals of a known token are audited. */

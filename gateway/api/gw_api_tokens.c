@@ -166,6 +166,12 @@ struct gw_tokens *gw_tokens_create(struct event_base *base, struct store *st,
   return t;
 }
 
+void gw_tokens_stop(struct gw_tokens *t)
+{
+  if (t)
+    ag_timer_stop(t->timer);
+}
+
 void gw_tokens_destroy(struct gw_tokens *t)
 {
   if (!t)
