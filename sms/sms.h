@@ -1,5 +1,9 @@
-/* sms.h: the SMS channel (issue 12). For now: how a text goes on the air (sms_plan), and
- * whether a parent's message is a keyword such as STOP (sms_keyword_match).
+/* sms.h: the SMS channel (issue 12).
+ *
+ * Pure parts: how a text goes on the air (sms_plan), whether a parent's message is a keyword
+ * such as STOP (sms_keyword_match), the calendar's quiet hours and rotation, the confirmations
+ * (sms_text). On the loop, over the store: the outbox worker of a link (sms_outbox_*), the
+ * calendar's tips (sms_tips_*) and its scheduler (sms_sched_*).
  *
  * sms_plan() chooses the coding of a message (GSM-7 when every character is in GSM 03.38's
  * default alphabet or its extension table, UCS-2 otherwise: Cyrillic never goes out as 7-bit,

@@ -471,6 +471,105 @@ START_TEST(test_not_before_due)
 }
 END_TEST
 
+static int kicked;
+static void on_queued(void *arg)
+{
+  (void)arg;
+  kicked++;
+}
+
+/* The scheduler: a new subscriber gets the confirmation and the first tip of its band in its
+ * language, held to the end of the quiet hours when it is inside them; the next tip is due the
+ * interval later; switched off and on again, the next message confirms again. */
+START_TEST(test_scheduler_quiet_hours_and_confirmation)
+{
+  struct store *st = store_up();
+  struct sms_tips *tips;
+  struct sms_sched_config c = {.link = link_name, .interval_days = 2, .poll_ms = 100};
+  struct sms_sched *s;
+  char sql[1024], hex[65], err[256], path[600];
+  int64_t now_s = ag_now_us() / 1000000;
+  int minute = (int)((now_s % 86400) / 60);
+  long long end;
+
+  snprintf(path, sizeof(path), "%s/content/calendar.json", getenv("AULGATE_ROOT"));
+  ck_assert_int_eq(sms_tips_load(path, &tips, err, sizeof(err)), AG_OK);
+  for (int i = 0; i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", (unsigned)(rand() & 0xff));
+  hex[64] = '\0';
+  /* quiet from this minute for 3 minutes, at UTC (offset 0) */
+  c.quiet_start_min = minute;
+  c.quiet_end_min = (minute + 3) % 1440;
+  it_exec(db, "UPDATE subscriptions SET next_tip_at = now() + interval '1 year' WHERE active");
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO subscriptions (msisdn, respondent, language, band, active, updated_at)"
+           " VALUES ('+7701%07d', decode('%s', 'hex'), 'ru', '5-9', true, now())",
+           rand() % 10000000, hex);
+  it_exec(db, sql);
+  s = sms_sched_create(base, st, tips, &c, on_queued, NULL);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM outbox WHERE respondent = decode('%s', 'hex') AND link = '%s'",
+           hex, link_name);
+  wait_count(2, 5000, "confirmation and tip queued", sql);
+  ck_assert_int_ge(kicked, 1);
+  {
+    PGresult *r;
+    snprintf(sql, sizeof(sql),
+             "SELECT kind, body, extract(epoch FROM due_at)::bigint FROM outbox WHERE respondent ="
+             " decode('%s', 'hex') ORDER BY due_at",
+             hex);
+    r = PQexec(db, sql);
+    ck_assert_int_eq(PQntuples(r), 2);
+    ck_assert_str_eq(PQgetvalue(r, 0, 0), "on");
+    ck_assert_str_eq(PQgetvalue(r, 0, 1), sms_text(SMS_TEXT_ON, "ru"));
+    ck_assert_str_eq(PQgetvalue(r, 1, 0), "tip");
+    ck_assert_str_eq(PQgetvalue(r, 1, 1), sms_tips_pick(tips, "5-9", "ru", 0));
+    /* held: due when the quiet hours end, the tip a second after the confirmation */
+    ck_assert_int_eq(atoll(PQgetvalue(r, 0, 2)),
+                     sms_quiet_until(now_s, 0, c.quiet_start_min, c.quiet_end_min));
+    ck_assert_int_gt(atoll(PQgetvalue(r, 0, 2)), now_s + 60);
+    ck_assert_int_eq(atoll(PQgetvalue(r, 1, 2)), atoll(PQgetvalue(r, 0, 2)) + 1);
+    PQclear(r);
+  }
+  ck_assert_int_eq(
+      q("SELECT count(*) FROM subscriptions WHERE respondent = decode('%s', 'hex') "
+        "AND tip_seq = 1 AND abs(extract(epoch FROM next_tip_at) - %lld) < 2",
+        hex, (long long)sms_quiet_until(now_s, 0, c.quiet_start_min, c.quiet_end_min) + 2 * 86400),
+      1);
+  /* off and on again (as the USSD menu does it): the next message confirms again */
+  snprintf(sql, sizeof(sql),
+           "UPDATE subscriptions SET active = false, msisdn = NULL WHERE respondent = "
+           "decode('%s', 'hex')",
+           hex);
+  it_exec(db, sql);
+  snprintf(sql, sizeof(sql),
+           "UPDATE subscriptions SET active = true, msisdn = '+77019999999' WHERE respondent = "
+           "decode('%s', 'hex')",
+           hex);
+  it_exec(db, sql);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM outbox WHERE respondent = decode('%s', 'hex') AND kind = 'on'",
+           hex);
+  wait_count(2, 5000, "a second confirmation after switching on again", sql);
+  end = now_ms() + 500;
+  while (now_ms() < end)
+    event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+  ck_assert_int_eq(q("SELECT count(*) FROM outbox WHERE respondent = decode('%s', 'hex') AND "
+                     "kind = 'tip' AND body = '%s'",
+                     hex, sms_tips_pick(tips, "5-9", "ru", 1)),
+                   1);
+  sms_sched_destroy(s);
+  run_for(100);
+  snprintf(sql, sizeof(sql), "DELETE FROM outbox WHERE respondent = decode('%s', 'hex')", hex);
+  it_exec(db, sql);
+  snprintf(sql, sizeof(sql), "DELETE FROM subscriptions WHERE respondent = decode('%s', 'hex')",
+           hex);
+  it_exec(db, sql);
+  sms_tips_free(tips);
+  store_destroy(st);
+}
+END_TEST
+
 static void on_claim(void *arg, int rc, const struct store_outbox_row *rows, size_t n)
 {
   int *got = arg;
@@ -632,6 +731,7 @@ static Suite *outbox_suite(void)
   tcase_add_test(tc, test_expiry_and_rate_in_parts);
   tcase_add_test(tc, test_lease_after_crash_and_report_before_verdict);
   tcase_add_test(tc, test_not_before_due);
+  tcase_add_test(tc, test_scheduler_quiet_hours_and_confirmation);
   tcase_add_test(tc, test_two_workers_send_nothing_twice);
   suite_add_tcase(s, tc);
   return s;
