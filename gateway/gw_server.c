@@ -96,6 +96,7 @@ static void routes_build(struct gw_server *srv)
     if (gw_carrier_has(c, GW_DIALECT_F_USSD_END))
       *rt++ = (struct gw_route){"POST", c->end_path, GW_MATCH_EXACT, GW_AUTH_CARRIER,
                                 0,      &c->allow,   ussd_end,       cr};
+    rt += gw_sms_routes(&srv->sms, c, rt);
   }
   srv->n_routes = (size_t)(rt - srv->routes);
 }
@@ -315,7 +316,8 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 static void on_drain(evutil_socket_t fd, short what, void *arg)
 {
   struct gw_server *srv = arg;
-  size_t pending = store_pending(srv->store), waiting = gw_http_suspended(srv->http);
+  size_t pending = store_pending(srv->store) + gw_sms_busy(&srv->sms),
+         waiting = gw_http_suspended(srv->http);
 
   (void)fd;
   (void)what;
@@ -336,6 +338,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
   srv->stopping = 1;
   AG_LOGI("server.stopping", "signal=%d pending_answers=%zu", (int)sig, store_pending(srv->store));
   gw_http_quiesce(srv->http);
+  gw_sms_quiesce(&srv->sms);
   srv->drain_deadline_us = ag_now_us() + srv->cfg.shutdown_grace_ms * 1000;
   srv->ev_drain = event_new(srv->base, -1, EV_PERSIST, on_drain, srv);
   if (!srv->ev_drain || event_add(srv->ev_drain, &tick) != 0)
@@ -456,6 +459,9 @@ static int setup(struct gw_server *srv)
   srv->ussd.sessions = srv->sessions;
   srv->ussd.store = srv->store;
   srv->ussd.stats = &srv->stats;
+  if (gw_sms_setup(&srv->sms, srv->base, &srv->cfg, &srv->carriers, &scfg, &srv->secret,
+                   srv->metrics))
+    return AG_ENOMEM;
   routes_build(srv);
   hcfg.metrics = srv->metrics;
   srv->http = gw_http_create(srv->base, &hcfg, srv->routes, srv->n_routes, err, sizeof(err));
@@ -490,7 +496,8 @@ static void teardown(struct gw_server *srv)
    * non-blocking loop turns let MHD send those replies before the daemon stops. */
   if (srv->ev_drain) /* its tick would read the store freed below */
     event_del(srv->ev_drain);
-  gw_tokens_stop(srv->api.tokens); /* likewise its refresh, maybe due in the turns below */
+  gw_sms_cleanup(&srv->sms);       /* before the store: its workers' calls end with it */
+  gw_tokens_stop(srv->api.tokens); /* no refresh reads the store once it is freed */
   /* Results reads in flight get 503 (no audit row: the store goes next). */
   store_reader_destroy(srv->api.reader);
   srv->api.reader = NULL;

@@ -10,6 +10,7 @@
 #include "gateway/api/gw_api.h"
 #include "gateway/http/gw_http.h"
 #include "gateway/pages/gw_pages.h"
+#include "gateway/sms/gw_sms.h"
 #include "gateway/ussd/gw_ussd.h"
 #include "lib/ag_metrics.h"
 #include "lib/ag_secret.h"
@@ -34,8 +35,9 @@ struct gw_server {
   struct sess_budget budget;    /* the default; a carrier section may set its own */
   struct gw_carriers carriers;  /* resolved once at start */
   struct gw_carrier_route carrier_routes[AG_CARRIERS_MAX];
-  /* /healthz, the API's, each carrier's, each page's GET and HEAD */
-  struct gw_route routes[8 + 2 * AG_CARRIERS_MAX + 2 * GW_PAGES_MAX];
+  /* /healthz, the API's, each carrier's (USSD, its end, SMS reports and messages), each page's
+   * GET and HEAD */
+  struct gw_route routes[8 + 4 * AG_CARRIERS_MAX + 2 * GW_PAGES_MAX];
   size_t n_routes;
   struct sess_table *sessions;
   struct store *store;
@@ -53,6 +55,7 @@ struct gw_server {
   struct ag_metric *sessions_ended;  /* {carrier, reason} */
   struct gw_stats stats;             /* the operators' per-minute ring (about 300 KiB) */
   struct gw_pages *pages;            /* owned: the page folders read at start, or NULL */
+  struct gw_sms sms;                 /* the SMS links: outbox workers, reports, messages */
 };
 
 /* gw_health.c: registers the server's own figures in srv->metrics (AG_OK or AG_ENOMEM), and

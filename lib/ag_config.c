@@ -16,7 +16,8 @@ enum opt_type {
   OPT_LOGLEVEL,
   OPT_WORD, /* char[AG_CARRIER_NAME_MAX] of [a-z0-9_-] */
   OPT_PATH, /* char[AG_CARRIER_PATH_MAX]: an absolute URL path */
-  OPT_FILE  /* char[AG_CARRIER_FILE_MAX]: a file name, no control characters */
+  OPT_FILE, /* char[AG_CARRIER_FILE_MAX]: a file name, no control characters */
+  OPT_TEXT  /* char[AG_CARRIER_FILE_MAX]: a URL, a user, a sender: no control characters */
 };
 
 struct opt {
@@ -104,6 +105,29 @@ static const struct opt opts[] = {
     {"results_min_respondents", OPT_INT, OFF(results_min_respondents), 5, 100000, "10",
      "k: a results group with fewer respondents is suppressed, with enough others that it "
      "cannot be derived (docs/privacy.md). Never below 5."},
+    {"sms_max_age_s", OPT_INT, OFF(sms_max_age_s), 60, 604800, "86400",
+     "An SMS not sent this long after it was due expires (and one sent without a final "
+     "delivery report loses its number)."},
+    {"sms_retry_base_ms", OPT_INT, OFF(sms_retry_base_ms), 10, 600000, "1000",
+     "First delay before an SMS is tried again after a 5xx, a connection error or a timeout; "
+     "each retry doubles it, with jitter (half to all of it)."},
+    {"sms_retry_max_ms", OPT_INT, OFF(sms_retry_max_ms), 10, 86400000, "300000",
+     "Longest delay between two tries of an SMS."},
+    {"sms_http_connect_timeout_ms", OPT_INT, OFF(sms_http_connect_timeout_ms), 50, 60000, "2000",
+     "Longest a connection to an SMS carrier may take to open."},
+    {"sms_http_timeout_ms", OPT_INT, OFF(sms_http_timeout_ms), 100, 120000, "10000",
+     "Longest a submission to an SMS carrier may take in all; then it is retried."},
+    {"sms_http_max_in_flight", OPT_INT, OFF(sms_http_max_in_flight), 1, 4096, "64",
+     "Submissions to one SMS carrier in flight at once (also its kept-alive connections)."},
+    {"sms_tip_interval_days", OPT_INT, OFF(sms_tip_interval_days), 1, 365, "1",
+     "Days between two tips to one subscriber."},
+    {"sms_quiet_start_min", OPT_INT, OFF(sms_quiet_start_min), 0, 1439, "1260",
+     "Start of the quiet hours, minutes after local midnight (1260: 21:00); no SMS leaves in "
+     "them. Equal to sms_quiet_end_min: none."},
+    {"sms_quiet_end_min", OPT_INT, OFF(sms_quiet_end_min), 0, 1439, "540",
+     "End of the quiet hours, minutes after local midnight (540: 09:00)."},
+    {"sms_tz_offset_min", OPT_INT, OFF(sms_tz_offset_min), -720, 840, "300",
+     "The subscribers' local time, minutes east of UTC (Kazakhstan: 300)."},
 };
 
 #define OFFC(field) offsetof(struct ag_carrier_conf, field)
@@ -111,7 +135,8 @@ static const struct opt opts[] = {
 /* The keys of a [carrier.NAME] section. A default not in backquotes is inherited or required. */
 static const struct opt carrier_opts[] = {
     {"dialect", OPT_WORD, OFFC(dialect), 0, 0, "required",
-     "How the carrier talks (gateway/carriers/dl_*.c): at (Africa's Talking USSD)."},
+     "How the carrier talks (gateway/carriers/dl_*.c): at (Africa's Talking USSD), kannel (SMS "
+     "through Kannel's smsbox: sendsms, delivery reports on /dlr/NAME, messages on /sms/NAME)."},
     {"path", OPT_PATH, OFFC(path), 0, 0, "/ussd/NAME",
      "URL path of the carrier's USSD callback; its end-of-session notice is PATH/end."},
     {"allow_ips", OPT_IPLIST, OFFC(allow_ips), 0, 0, "as carrier_allow_ips",
@@ -131,6 +156,20 @@ static const struct opt carrier_opts[] = {
      "refused when every user of the machine may read it."},
     {"auth_window_s", OPT_INT, OFFC(auth_window_s), 10, 3600, "300",
      "hmac: how far a request's timestamp may be from the gateway's clock, in seconds."},
+    {"sms_url", OPT_TEXT, OFFC(sms_url), 0, 0, "required for SMS",
+     "kannel: the sendsms URL of Kannel's smsbox, e.g. http://127.0.0.1:13013/cgi-bin/sendsms."},
+    {"sms_user", OPT_TEXT, OFFC(sms_user), 0, 0, "required for SMS",
+     "kannel: the username of the sendsms-user group."},
+    {"sms_password", OPT_TEXT, OFFC(sms_password), 0, 0, "required for SMS",
+     "kannel: its password (keep this file readable by the gateway only)."},
+    {"sms_callback_url", OPT_TEXT, OFFC(sms_callback_url), 0, 0, "required for SMS",
+     "kannel: the gateway's address as Kannel reaches it, e.g. http://127.0.0.1:8080; delivery "
+     "reports come to /dlr/NAME below it."},
+    {"sms_from", OPT_TEXT, OFFC(sms_from), 0, 0, "Kannel's global-sender",
+     "kannel: the sender of our SMS."},
+    {"sms_rate", OPT_INT, OFFC(sms_rate), 1, 100000, "100",
+     "SMS parts per second this gateway process submits to the carrier (each process of a "
+     "cluster its own share)."},
 };
 
 _Static_assert(AG_ARRAY_LEN(opts) <= AG_CONFIG__KEYS_MAX, "the file loader's seen[] is too small");
@@ -165,6 +204,8 @@ static const char *type_name(enum opt_type t)
     return "URL path";
   case OPT_FILE:
     return "file";
+  case OPT_TEXT:
+    return "text";
   }
   return "?";
 }
@@ -329,14 +370,14 @@ static int set_opt(void *base, const struct opt *o, const char *value, char *err
     snprintf(field, AG_CARRIER_PATH_MAX, "%s", value);
     return AG_OK;
   case OPT_FILE:
+  case OPT_TEXT:
     if (!*value || strlen(value) >= AG_CARRIER_FILE_MAX) {
-      snprintf(err, errlen, "key '%s': a file name of 1 to %d bytes", o->name,
-               AG_CARRIER_FILE_MAX - 1);
+      snprintf(err, errlen, "key '%s': 1 to %d bytes", o->name, AG_CARRIER_FILE_MAX - 1);
       return AG_ECONFIG;
     }
     for (const char *c = value; *c; c++) {
       if ((unsigned char)*c < ' ' || *c == 0x7f) {
-        snprintf(err, errlen, "key '%s': a file name without control characters", o->name);
+        snprintf(err, errlen, "key '%s': no control characters", o->name);
         return AG_ECONFIG;
       }
     }

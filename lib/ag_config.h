@@ -31,8 +31,15 @@ struct ag_carrier_conf {
   char auth[AG_CARRIER_NAME_MAX];    /* "": none; checked by gateway/carriers */
   char secret_file[AG_CARRIER_FILE_MAX];
   long auth_window_s; /* 0: 300 */
-  unsigned line;      /* of the section header; 0 when set by ag_config_set() */
-  unsigned seen;      /* bit per key of the section table: set twice is refused */
+  /* SMS (dialect kannel): where and as whom to submit, where Kannel calls back. */
+  char sms_url[AG_CARRIER_FILE_MAX];
+  char sms_user[AG_CARRIER_FILE_MAX];
+  char sms_password[AG_CARRIER_FILE_MAX];
+  char sms_callback_url[AG_CARRIER_FILE_MAX];
+  char sms_from[AG_CARRIER_FILE_MAX];
+  long sms_rate; /* parts per second; 0: 100 */
+  unsigned line; /* of the section header; 0 when set by ag_config_set() */
+  unsigned seen; /* bit per key of the section table: set twice is refused */
 };
 
 struct ag_config {
@@ -70,6 +77,11 @@ struct ag_config {
   char *pages_dir;                    /* owned; the static pages' folders (/ops/) */
   char *db_read;                      /* owned; "db": the db key's database */
   long results_min_respondents;       /* k of the results' small-cell suppression */
+  long sms_max_age_s;                 /* the SMS outbox (issue 12) */
+  long sms_retry_base_ms, sms_retry_max_ms;
+  long sms_http_connect_timeout_ms, sms_http_timeout_ms, sms_http_max_in_flight;
+  long sms_tip_interval_days;
+  long sms_quiet_start_min, sms_quiet_end_min, sms_tz_offset_min;
 };
 
 /* Sets every key to its default. cfg must be cleaned up with ag_config_cleanup(). */

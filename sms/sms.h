@@ -1,5 +1,9 @@
-/* sms.h: the SMS channel (issue 12). For now: how a text goes on the air (sms_plan), and
- * whether a parent's message is a keyword such as STOP (sms_keyword_match).
+/* sms.h: the SMS channel (issue 12).
+ *
+ * Pure parts: how a text goes on the air (sms_plan), whether a parent's message is a keyword
+ * such as STOP (sms_keyword_match), the calendar's quiet hours and rotation, the confirmations
+ * (sms_text). On the loop, over the store: the outbox worker of a link (sms_outbox_*), the
+ * calendar's tips (sms_tips_*) and its scheduler (sms_sched_*).
  *
  * sms_plan() chooses the coding of a message (GSM-7 when every character is in GSM 03.38's
  * default alphabet or its extension table, UCS-2 otherwise: Cyrillic never goes out as 7-bit,
@@ -71,5 +75,117 @@ int64_t sms_quiet_until(int64_t now_s, int tz_offset_min, int start_min, int end
  * one practice twice in a row while another is left; within a practice, the band's order.
  * Returns AG_OK, or AG_EINVAL (more than SMS_ROTATION_MAX tips, a NULL practice). */
 int sms_rotation(const char *const *practice_of, size_t n_tips, size_t *order /* OUT [n_tips] */);
+
+/* The outbox worker (sms_outbox.c): one per link (a carrier section that sends SMS) and
+ * process. It claims due rows of the shared outbox (store_outbox_claim: FOR UPDATE SKIP LOCKED
+ * and a lease), within the link's rate limit counted in parts, submits each by HTTP through
+ * ag_curl (the request and the verdict on the reply come from the link's dialect, ops below),
+ * and writes the verdicts back in batches: submitted; retried after an exponential back-off
+ * with jitter on a 5xx, a connection error or a timeout; failed on any other refusal. Rows
+ * older than max_age_s expire. Counts into the metrics registry (aulgate_sms_*). */
+
+enum sms_verdict { SMS_SUBMITTED = 1, SMS_RETRY, SMS_FAILED }; /* = store_outbox_verdict */
+
+/* One message as the dialect renders it. Strings borrowed during the call. */
+struct sms_out {
+  long long id;
+  int attempt;
+  const char *msisdn; /* E.164 */
+  const char *body;   /* UTF-8 */
+  int ucs2;           /* sms_plan() chose UCS-2 */
+};
+
+struct sms_link_ops {
+  /* Writes the URL submitting m into url (cap bytes). AG_OK, or AG_E2BIG. */
+  int (*request)(void *arg, const struct sms_out *m, char *url, size_t cap);
+  /* The verdict on the carrier's reply (status, body of len bytes, NUL-terminated). */
+  enum sms_verdict (*verdict)(void *arg, long status, const char *body, size_t len);
+};
+
+struct sms_outbox_config {
+  const char *link; /* borrowed for the life of the worker */
+  long rate;        /* parts per second */
+  long claim_max;   /* rows per claim; 0: 256 */
+  long lease_ms;    /* a claim's lease: above the HTTP total timeout */
+  long max_age_s;
+  long retry_base_ms, retry_max_ms;
+  long poll_ms;           /* when nothing was due, look again after this; 0: 1000 */
+  unsigned max_in_flight; /* submissions at once (as ag_curl's) */
+};
+
+struct event_base;
+struct store;
+struct ag_curl;
+struct ag_metrics;
+struct sms_outbox;
+
+/* Starts the worker (it polls at once). base, st, http, metrics (may be NULL), ops and
+ * ops_arg are borrowed for its life; cfg is copied. NULL when out of memory. */
+struct sms_outbox *sms_outbox_create(struct event_base *base, struct store *st,
+                                     struct ag_curl *http, struct ag_metrics *metrics,
+                                     const struct sms_outbox_config *cfg,
+                                     const struct sms_link_ops *ops, void *ops_arg);
+/* Stops claiming; what is in flight stays leased in the database and is taken again by a
+ * later claim (of any process) once the lease ends. Destroy before st and http. */
+void sms_outbox_destroy(struct sms_outbox *ob);
+/* Looks for due rows now (a message was just queued). */
+void sms_outbox_kick(struct sms_outbox *ob);
+
+/* A delivery report for row id of this link (Kannel's DLR type), counted into the metrics.
+ * cb (may be NULL) gets store_outbox_dlr()'s result. Returns what store_outbox_dlr() returns. */
+int sms_outbox_dlr(struct sms_outbox *ob, long long id, int type,
+                   void (*cb)(void *arg, int rc, int found), void *arg);
+
+struct sms_outbox_stats {
+  unsigned long long claimed, submitted, parts_submitted, retried, failed, expired, delivered,
+      dlr_failed, reports;
+  long queued, open; /* the latest depth read: queued, submitted without a final report */
+};
+void sms_outbox_stats(const struct sms_outbox *ob, struct sms_outbox_stats *out /* OUT */);
+
+/* The back-off before attempt + 1 (attempt >= 1 tries were made): base x 2^(attempt-1), at
+ * most max, then a uniform draw in [half, all] of it from r (0..1). Pure. */
+long sms_backoff_ms(long base_ms, long max_ms, int attempt, double r);
+
+/* The confirmations (sms_texts.c): ON is also the first message after any opt-in (it says how
+ * to stop), OFF answers STOP. lang: kk, ru, en (anything else: en). Static strings. */
+enum sms_text_id { SMS_TEXT_ON = 0, SMS_TEXT_OFF };
+const char *sms_text(enum sms_text_id id, const char *lang);
+
+/* Stops claiming (a graceful stop); submissions in flight finish and their verdicts are
+ * written. */
+void sms_outbox_quiesce(struct sms_outbox *ob);
+/* Claims, submissions and verdicts not yet written: 0 when a stop loses nothing. */
+size_t sms_outbox_busy(const struct sms_outbox *ob);
+
+/* The literacy calendar's tips (sms_tips.c): content/calendar.json loaded once, each band's
+ * tips in the order of sms_rotation(). */
+struct sms_tips;
+/* AG_OK with *out (free with sms_tips_free()); AG_EIO, AG_ECONTENT or AG_ENOMEM with err. */
+int sms_tips_load(const char *path, struct sms_tips **out /* OUT */, char *err, size_t errlen);
+void sms_tips_free(struct sms_tips *t);
+/* The tip at position seq of band's cycle (seq modulo the band's tips), in lang (kk, ru, en;
+ * else en). A band not in the file (or ""): the file's first band. Borrowed from t. */
+const char *sms_tips_pick(const struct sms_tips *t, const char *band, const char *lang, long seq);
+
+/* The calendar scheduler (sms_sched.c): one tip per subscriber every interval_days, in its
+ * language and band, never in the quiet hours; the first message after an opt-in confirms it
+ * and says how to stop. Its rows go into the outbox of link; queued(arg) runs after a batch was
+ * queued (to kick the outbox). Several processes may run it: claims skip each other's rows. */
+struct sms_sched_config {
+  const char *link; /* borrowed for the life of the scheduler */
+  long interval_days;
+  int quiet_start_min, quiet_end_min, tz_offset_min; /* as sms_quiet_until() */
+  long poll_ms;                                      /* 0: 5000 */
+  long batch;                                        /* subscribers per claim; 0: 200 */
+};
+struct sms_sched;
+/* base, st and tips are borrowed for its life. NULL when out of memory. */
+struct sms_sched *sms_sched_create(struct event_base *base, struct store *st,
+                                   const struct sms_tips *tips, const struct sms_sched_config *cfg,
+                                   void (*queued)(void *arg), void *arg);
+void sms_sched_destroy(struct sms_sched *s);
+/* Subscribers scheduled since start. */
+unsigned long long sms_sched_count(const struct sms_sched *s);
 
 #endif

@@ -22,7 +22,8 @@
  * (sql/migrations/0007_deadline_guard.sql): a batch held back past its hops' deadlines aborts
  * instead of committing. store_stalled() says when the batch in flight is older than stall_ms.
  * Async contract: see lib/ag.h. Files: store_pg.c (the batch engine), store_answers.c (writes),
- * store_profile.c (the profile read), store_places.c (seed and places reads), store_migrate.c.
+ * store_profile.c (the profile read), store_places.c (seed and places reads), store_migrate.c,
+ * store_outbox.c and store_sms_mo.c (the SMS outbox and parents' messages).
  */
 #ifndef STORE_H
 #define STORE_H
@@ -340,5 +341,131 @@ int store_token_revoke(const char *conninfo, long long id, FILE *log);
 /* Prints the audit rows at or after since (a timestamp PostgreSQL reads, or an interval such
  * as "1 hour": that long ago; NULL: all), newest first, at most limit. */
 int store_audit_print(const char *conninfo, const char *since, long limit, FILE *out, FILE *log);
+
+/* The SMS outbox (store_outbox.c, store_sms_mo.c; sql/migrations/0012_outbox.sql; the promise
+ * in docs/reliability.md "SMS"). Every call goes through the batch engine: same contract as
+ * store_submit(); strings given are copied, strings received are borrowed during the callback. */
+
+/* One message to send. */
+struct store_outbox_msg {
+  const char *link; /* the carrier section that sends it */
+  const char *kind; /* tip, on, off, test */
+  uint8_t respondent[STORE_RESPONDENT_LEN];
+  const char *msisdn; /* E.164; kept only while the row is open */
+  const char *body;   /* UTF-8 */
+  int parts;          /* as sms_plan() counts them, 1..16 */
+  int64_t due_us;     /* wall clock: not before; 0: now */
+};
+int store_outbox_enqueue(struct store *st, const struct store_outbox_msg *m, store_cb cb,
+                         void *arg);
+
+/* A claimed row. attempt is this attempt's number (1, 2, ...): its verdict must carry it. */
+struct store_outbox_row {
+  long long id;
+  int attempt;
+  int parts;
+  const char *msisdn;
+  const char *body;
+  long long created_us;
+};
+typedef void (*store_outbox_rows_cb)(void *arg, int rc, const struct store_outbox_row *rows,
+                                     size_t n);
+/* Claims up to max_rows due queued rows of link whose due time is younger than max_age_s,
+ * oldest due first, skipping rows another process holds (FOR UPDATE SKIP LOCKED). The claim
+ * counts the attempt and leases the row for lease_ms (its next_attempt_at): if no verdict comes
+ * by then (the process died), another claim takes it again. */
+int store_outbox_claim(struct store *st, const char *link, long max_rows, long lease_ms,
+                       long max_age_s, store_outbox_rows_cb cb, void *arg);
+
+enum store_outbox_verdict {
+  STORE_OUTBOX_SUBMITTED = 1, /* the carrier took it */
+  STORE_OUTBOX_RETRY,         /* try again after delay_ms */
+  STORE_OUTBOX_FAILED         /* refused for good */
+};
+struct store_outbox_result {
+  long long id;
+  int attempt; /* of the claim: a verdict on an attempt that is no longer the row's is dropped */
+  enum store_outbox_verdict verdict;
+  long delay_ms; /* RETRY */
+  int code;      /* the HTTP status, or minus the transport's error code; 0: none */
+};
+typedef void (*store_count_cb)(void *arg, int rc, long n);
+/* Writes the verdicts of results[0..n) (n <= STORE_OUTBOX_BATCH) in one statement; cb gets how
+ * many rows they changed (a row no longer queued, or claimed again since, is left alone). */
+#define STORE_OUTBOX_BATCH 512
+int store_outbox_report(struct store *st, const struct store_outbox_result *results, size_t n,
+                        store_count_cb cb, void *arg);
+
+/* Queued rows of link due more than max_age_s ago (and not under a lease) become expired, and
+ * rows submitted that long ago without a final report lose their number; at most limit of
+ * each. cb gets how many expired. */
+int store_outbox_expire(struct store *st, const char *link, long max_age_s, long limit,
+                        store_count_cb cb, void *arg);
+
+/* A delivery report: type is Kannel's DLR type (1 delivered, 2 not delivered to the phone,
+ * 4 queued on the SMSC, 8 delivered to the SMSC, 16 not delivered to the SMSC). Idempotent,
+ * order-free: a final state (delivered, failed, expired) never changes; 4 or 8 make a queued or
+ * submitted row submitted (a report of an attempt whose verdict was lost: it was sent). cb
+ * gets found (0: no such row), the states before and after, and when this report made the row
+ * delivered, the seconds since it was created (else -1). */
+typedef void (*store_dlr_cb)(void *arg, int rc, int found, const char *before, const char *after,
+                             double delivered_after_s);
+int store_outbox_dlr(struct store *st, long long id, int type, store_dlr_cb cb, void *arg);
+
+/* Rows open per state (queued, submitted), for the queue depth gauge. */
+typedef void (*store_depth_cb)(void *arg, int rc, long queued, long submitted);
+int store_outbox_depth(struct store *st, store_depth_cb cb, void *arg);
+
+/* A message from a parent (MO), handled in one statement: recorded once per (link, id) (a
+ * repeat changes nothing: fresh 0); a STOP switches the subscription off (the number erased,
+ * an event `off` by sms), fails the respondent's queued tips and queues the confirmation; a
+ * START switches it on (an event `on`) and queues the confirmation. The confirmation is in the
+ * subscription's language when there is one, else in the keyword's. */
+enum store_mo_action { STORE_MO_OTHER = 0, STORE_MO_STOP, STORE_MO_START };
+struct store_sms_mo {
+  const char *link;
+  const char *message_id;
+  uint8_t respondent[STORE_RESPONDENT_LEN];
+  const char *msisdn; /* E.164 */
+  enum store_mo_action action;
+  const char *lang;       /* of the keyword: kk, ru, en */
+  const char *confirm[3]; /* the confirmation in kk, ru, en (STOP or START) */
+  int confirm_parts[3];
+};
+/* cb: fresh (first time this id is seen), changed (the subscription switched), lang (of the
+ * confirmation queued, NULL when none). */
+typedef void (*store_mo_cb)(void *arg, int rc, int fresh, int changed, const char *lang);
+int store_sms_mo(struct store *st, const struct store_sms_mo *mo, store_mo_cb cb, void *arg);
+
+/* The calendar scheduler's two statements (store_sched.c; 0015_sms_schedule.sql). */
+
+/* A subscriber whose next tip is due. Strings borrowed during the callback. */
+struct store_due {
+  char respondent_hex[2 * STORE_RESPONDENT_LEN + 1];
+  const char *msisdn;
+  const char *lang;
+  const char *band;
+  long seq;         /* tips sent so far: the position in the band's cycle */
+  int need_welcome; /* no confirmation queued since the subscription was switched on */
+};
+typedef void (*store_due_cb)(void *arg, int rc, const struct store_due *rows, size_t n);
+/* Claims up to limit active subscribers whose next tip is due (FOR UPDATE SKIP LOCKED), leasing
+ * each for lease_s (its next_tip_at moves on) so that no other process schedules it meanwhile. */
+int store_sms_due(struct store *st, long limit, long lease_s, store_due_cb cb, void *arg);
+
+/* What the scheduler decided for one claimed subscriber. Strings borrowed during the call. */
+struct store_tip {
+  const char *respondent_hex;
+  const char *welcome; /* NULL: none */
+  int welcome_parts;
+  const char *tip;
+  int tip_parts;
+  int64_t due_us;  /* the welcome's; the tip goes a second later, after it */
+  int64_t next_us; /* the next tip's time */
+};
+/* In one statement: queues the welcome and the tip on link for each subscriber still active,
+ * moves its next tip time and its position in the cycle on. cb gets how many were scheduled. */
+int store_sms_schedule(struct store *st, const char *link, const struct store_tip *tips, size_t n,
+                       store_count_cb cb, void *arg);
 
 #endif

@@ -166,6 +166,12 @@ struct gw_tokens *gw_tokens_create(struct event_base *base, struct store *st,
   return t;
 }
 
+void gw_tokens_stop(struct gw_tokens *t)
+{
+  if (t)
+    ag_timer_stop(t->timer);
+}
+
 void gw_tokens_destroy(struct gw_tokens *t)
 {
   if (!t)
@@ -173,12 +179,6 @@ void gw_tokens_destroy(struct gw_tokens *t)
   ag_timer_destroy(t->timer);
   free(t->v);
   free(t);
-}
-
-void gw_tokens_stop(struct gw_tokens *t)
-{
-  if (t)
-    ag_timer_stop(t->timer);
 }
 
 size_t gw_tokens_count(const struct gw_tokens *t)

@@ -26,8 +26,8 @@ static int carrier_new(const struct ag_config *cfg, const struct ag_carrier_conf
   int rc;
 
   if (!d) {
-    snprintf(err, errlen, "section [carrier.%s]: unknown dialect '%s' (known: at)", conf->name,
-             conf->dialect);
+    snprintf(err, errlen, "section [carrier.%s]: unknown dialect '%s' (known: at, kannel)",
+             conf->name, conf->dialect);
     return AG_ECONFIG;
   }
   if (AG_NEVER(d->carrier_size < sizeof(*c)) || !(c = calloc(1, d->carrier_size))) {

@@ -4,10 +4,11 @@
 
 #include <string.h>
 
-extern const struct gw_dialect gw_dialect_at;
+extern const struct gw_dialect gw_dialect_at, gw_dialect_kannel;
 
 static const struct gw_dialect *const registry[] = {
     &gw_dialect_at,
+    &gw_dialect_kannel,
 };
 
 const struct gw_dialect *gw_dialect_find(const char *name)

@@ -54,9 +54,35 @@ struct gw_dialect_reply {
 
 struct gw_carrier;
 struct ag_carrier_conf;
-struct gw_sms_in;   /* issue 12: an inbound SMS, normalised */
-struct gw_dlr;      /* issue 12: a delivery report */
-struct gw_sms_send; /* issue 12: an outbound SMS and the carrier's answer to it */
+
+/* An inbound SMS (MO), normalised. Strings are borrowed from `form`. */
+struct gw_sms_in {
+  struct ag_form form;       /* owned: cleaned up with ag_form_cleanup() */
+  const char *message_id;    /* the carrier's id of the message: repeats carry the same */
+  const char *raw_from;      /* as received: never logged, only masked */
+  char msisdn[AG_PHONE_MAX]; /* E.164, "" when raw_from is not a Kazakh mobile number */
+  const char *text;          /* UTF-8 */
+};
+
+/* A delivery report of one of our messages. */
+struct gw_dlr {
+  struct ag_form form; /* owned: cleaned up with ag_form_cleanup() */
+  long long id;        /* the outbox row */
+  int attempt;
+  int type; /* Kannel's DLR type: 1, 2, 4, 8, 16 */
+};
+
+/* An outbound SMS (in) and the request that submits it (out). */
+struct gw_sms_send {
+  long long id; /* the outbox row and the attempt: the dialect puts both into the report URL */
+  int attempt;
+  const char *msisdn; /* E.164 */
+  const char *text;   /* UTF-8 */
+  int ucs2;           /* sms_plan() chose UCS-2 */
+  char *url;          /* OUT: the GET to make, into the caller's buffer of cap bytes */
+  size_t cap;
+  int verdict; /* OUT of send_response: 1 submitted, 2 retry, 3 failed (enum sms_verdict) */
+};
 
 /* What a dialect can do: the core only calls the ops of the flags it sets. */
 #define GW_DIALECT_F_USSD     (1u << 0) /* ussd_step and ussd_render */

@@ -115,6 +115,10 @@ const char *gw_req_id(const struct gw_req *r); /* X-Request-Id, at most 64 chara
 /* NULL when absent. Header names are case-insensitive. */
 const char *gw_req_header(const struct gw_req *r, const char *name);
 const char *gw_req_query(const struct gw_req *r, const char *name);
+/* The whole query, decoded by MHD and encoded again as one application/x-www-form-urlencoded
+ * string into buf (cap bytes, NUL-terminated; *len its length), for parsers of forms (a GET
+ * callback such as Kannel's). AG_OK, or AG_E2BIG when it does not fit. */
+int gw_req_query_form(const struct gw_req *r, char *buf, size_t cap, size_t *len /* OUT */);
 /* The caller's address as text ("?" if unknown), for log lines. Returns buf. */
 const char *gw_req_peer(const struct gw_req *r, char *buf, size_t len);
 /* The request body (not NUL-terminated; len may be 0). Borrowed. */

@@ -36,6 +36,63 @@ const char *gw_req_query(const struct gw_req *r, const char *name)
   return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct query_form {
+  char *out;
+  size_t cap, len;
+  int overflow;
+};
+
+static void enc_append(struct query_form *q, const char *s, size_t n)
+{
+  static const char hex[] = "0123456789ABCDEF";
+
+  for (size_t i = 0; i < n && !q->overflow; i++) {
+    unsigned char c = (unsigned char)s[i];
+    int plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '_' || c == '.' || c == '~';
+    if (q->len + (plain ? 1 : 3) >= q->cap) {
+      q->overflow = 1;
+      return;
+    }
+    if (plain) {
+      q->out[q->len++] = (char)c;
+    } else {
+      q->out[q->len++] = '%';
+      q->out[q->len++] = hex[c >> 4];
+      q->out[q->len++] = hex[c & 15];
+    }
+  }
+}
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+  struct query_form *q = cls;
+
+  (void)kind;
+  if (q->len && q->len + 1 < q->cap)
+    q->out[q->len++] = '&';
+  enc_append(q, key, strlen(key));
+  if (value) {
+    if (q->len + 1 < q->cap)
+      q->out[q->len++] = '=';
+    enc_append(q, value, strlen(value));
+  }
+  return q->overflow ? MHD_NO : MHD_YES;
+}
+
+int gw_req_query_form(const struct gw_req *r, char *buf, size_t cap, size_t *len)
+{
+  struct query_form q = {buf, cap, 0, 0};
+
+  if (cap == 0)
+    return AG_E2BIG;
+  MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+  buf[q.len] = '\0';
+  *len = q.len;
+  return q.overflow ? AG_E2BIG : AG_OK;
+}
+
 const char *gw_req_peer(const struct gw_req *r, char *buf, size_t len)
 {
   const union MHD_ConnectionInfo *ci =

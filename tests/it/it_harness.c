@@ -30,7 +30,7 @@ static const char *env_or(const char *name, const char *def)
 
 /* A port the kernel just handed out; the tiny race with other processes is acceptable on a
  * test machine, and a clash shows up as a clear start failure. */
-static int free_port(void)
+int it_free_port(void)
 {
   struct sockaddr_in a = {0};
   socklen_t len = sizeof(a);
@@ -61,6 +61,9 @@ int it_server_start(struct it_server *s, const char *extra_conf)
   const char *root = env_or("AULGATE_ROOT", ".");
   static char secret[65]; /* one per test process: gateways of one deployment share it */
 
+  char extra[2048];
+  const char *at;
+
   memset(s, 0, sizeof(*s));
   snprintf(s->dir, sizeof(s->dir), "/tmp/aulgate-it-XXXXXX");
   if (!mkdtemp(s->dir))
@@ -75,7 +78,12 @@ int it_server_start(struct it_server *s, const char *extra_conf)
   /* The gateway refuses a key every user of the machine may read. */
   if (write_file(secret_path, s->secret_hex) || chmod(secret_path, 0600) != 0)
     return -1;
-  s->port = free_port();
+  s->port = it_free_port();
+  /* @PORT@ in extra_conf: the gateway's own port (a callback URL it gives others). */
+  if (extra_conf && (at = strstr(extra_conf, "@PORT@")) != NULL) {
+    snprintf(extra, sizeof(extra), "%.*s%d%s", (int)(at - extra_conf), extra_conf, s->port, at + 6);
+    extra_conf = extra;
+  }
   /* extra_conf may name its own content_dir; a key set twice is a configuration error. */
   snprintf(content, sizeof(content), "content_dir = %s/content\n", root);
   snprintf(conf, sizeof(conf),

@@ -26,7 +26,11 @@ struct it_resp {
   char ctype[128];
 };
 
-/* Starts the gateway with extra config lines appended (may be NULL) and waits until /healthz
+/* A port the kernel just handed out (a tiny race with other processes is acceptable). */
+int it_free_port(void);
+
+/* Starts the gateway with extra config lines appended (may be NULL; its first @PORT@ becomes
+ * the gateway's own port) and waits until /healthz
  * answers (any status). Returns 0, or -1 with a message on stderr. */
 int it_server_start(struct it_server *s, const char *extra_conf);
 /* Check fixtures: a gateway with the database up and a connection to it; on the way down the

@@ -58,6 +58,22 @@ static const char *const all_keys[] = {
     "carrier.NAME.auth",
     "carrier.NAME.secret_file",
     "carrier.NAME.auth_window_s",
+    "sms_max_age_s",
+    "sms_retry_base_ms",
+    "sms_retry_max_ms",
+    "sms_http_connect_timeout_ms",
+    "sms_http_timeout_ms",
+    "sms_http_max_in_flight",
+    "sms_tip_interval_days",
+    "sms_quiet_start_min",
+    "sms_quiet_end_min",
+    "sms_tz_offset_min",
+    "carrier.NAME.sms_url",
+    "carrier.NAME.sms_user",
+    "carrier.NAME.sms_password",
+    "carrier.NAME.sms_callback_url",
+    "carrier.NAME.sms_from",
+    "carrier.NAME.sms_rate",
 };
 
 /* Each test runs in its own process (Check's fork mode), but starts from a clean environment
@@ -974,7 +990,8 @@ static const struct {
 } bad_sections[] = {
     {"[carrier.at]\ndialect = at\nlisten = 127.0.0.1:80\n",
      ":3: unknown key 'listen' (a section takes dialect, path, allow_ips, budget_ucs2, "
-     "budget_gsm7, auth, secret_file, auth_window_s)"},
+     "budget_gsm7, auth, secret_file, auth_window_s, sms_url, sms_user, sms_password, "
+     "sms_callback_url, sms_from, sms_rate)"},
     {"[carrier.at]\ndialect = at\ncolour = red\n", ":3: unknown key 'colour'"},
     {"[carrier.at]\ndialect = at\n[carrier.b]\ndialect = at\n[carrier.at]\n",
      ":5: section [carrier.at] appears twice"},

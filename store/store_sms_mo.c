@@ -1,0 +1,97 @@
+/* store_sms_mo.c: a parent's SMS (MO) in one statement through the batch engine (store.h,
+ * store_sms_mo): recorded once per carrier message id, then STOP or START applied to the
+ * subscription, its history and the outbox, all in the batch's transaction, so that a repeat
+ * of the message (Kannel retries its get-url) finds it done and does nothing. */
+#include "store/store.h"
+#include "store/store-internal.h"
+#include "lib/ag.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* $1 link, $2 message id, $3 respondent, $4 number, $5 stop/start/other, $6 the keyword's
+ * language, $7-$9 the confirmation in kk, ru, en, $10-$12 its parts. On STOP the number is
+ * erased from the subscription (decision 60) and the respondent's queued tips fail; the
+ * confirmation row keeps the number until it is delivered or given up (0012_outbox.sql). */
+const struct store__stmt store__stmt_sms_mo = {
+    "sms_mo", 12,
+    "WITH ins AS (INSERT INTO sms_inbox (link, message_id, verdict) VALUES ($1, $2, $5)"
+    " ON CONFLICT DO NOTHING RETURNING 1),"
+    " cur AS (SELECT language FROM subscriptions WHERE respondent = $3),"
+    " off AS (UPDATE subscriptions SET active = false, msisdn = NULL, updated_at = now()"
+    " WHERE respondent = $3 AND active AND $5 = 'stop' AND EXISTS (SELECT 1 FROM ins)"
+    " RETURNING language),"
+    " onn AS (INSERT INTO subscriptions (msisdn, respondent, language, band, active, updated_at)"
+    " SELECT $4, $3, $6, '', true, now() WHERE $5 = 'start' AND EXISTS (SELECT 1 FROM ins)"
+    " ON CONFLICT (respondent) DO UPDATE SET active = true, msisdn = EXCLUDED.msisdn,"
+    " language = EXCLUDED.language, updated_at = now() WHERE NOT subscriptions.active"
+    " RETURNING language),"
+    " ev AS (INSERT INTO subscription_events (respondent, action, channel, language, at)"
+    " SELECT $3, 'off', 'sms', language, now() FROM off"
+    " UNION ALL SELECT $3, 'on', 'sms', language, now() FROM onn),"
+    " gone AS (UPDATE outbox SET state = 'failed', msisdn = NULL, finished_at = now(),"
+    " error = 'opted out' WHERE respondent = $3 AND state = 'queued' AND kind = 'tip'"
+    " AND $5 = 'stop' AND EXISTS (SELECT 1 FROM ins)),"
+    " lang AS (SELECT CASE WHEN $5 = 'start' THEN $6 ELSE COALESCE((SELECT language FROM cur), $6)"
+    " END AS l),"
+    " conf AS (INSERT INTO outbox (link, kind, respondent, msisdn, body, parts, due_at,"
+    " next_attempt_at) SELECT $1, CASE WHEN $5 = 'stop' THEN 'off' ELSE 'on' END, $3, $4,"
+    " CASE l WHEN 'kk' THEN $7 WHEN 'ru' THEN $8 ELSE $9 END,"
+    " (CASE l WHEN 'kk' THEN $10 WHEN 'ru' THEN $11 ELSE $12 END)::smallint, now(), now()"
+    " FROM lang WHERE $5 IN ('stop', 'start') AND EXISTS (SELECT 1 FROM ins) RETURNING 1)"
+    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM off) + (SELECT count(*) FROM onn),"
+    " (SELECT l FROM lang WHERE EXISTS (SELECT 1 FROM conf))"};
+
+struct waiter {
+  store_mo_cb cb;
+  void *arg;
+};
+
+static void mo_done(struct store__item *it, int rc, const PGresult *res)
+{
+  struct waiter *w = it->arg;
+
+  if (rc == AG_OK && PQntuples(res) == 1)
+    w->cb(w->arg, AG_OK, atoi(PQgetvalue(res, 0, 0)) > 0, atoi(PQgetvalue(res, 0, 1)) > 0,
+          PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2));
+  else
+    w->cb(w->arg, rc ? rc : AG_EDB, 0, 0, NULL);
+  free(w);
+}
+
+int store_sms_mo(struct store *st, const struct store_sms_mo *mo, store_mo_cb cb, void *arg)
+{
+  static const char *const actions[] = {"other", "stop", "start"};
+  char parts[3][24];
+  const char *src[12] = {mo->link,
+                         mo->message_id,
+                         NULL,
+                         mo->msisdn,
+                         actions[mo->action <= STORE_MO_START ? mo->action : 0],
+                         mo->lang};
+  struct waiter *w;
+  struct store__item *it;
+  int rc;
+
+  for (int l = 0; l < 3; l++) {
+    int p = mo->confirm_parts[l] >= 1 && mo->confirm_parts[l] <= 16 ? mo->confirm_parts[l] : 1;
+    src[6 + l] = mo->confirm[l] ? mo->confirm[l] : "";
+    src[9 + l] = store__fmt_int(parts[l], sizeof(parts[l]), p);
+  }
+  if (!mo->link || !mo->message_id || !mo->msisdn || !mo->lang)
+    return AG_EINVAL;
+  w = malloc(sizeof(*w));
+  it = store__item_create(&store__stmt_sms_mo, src, 2, mo->respondent);
+  if (!w || !it) {
+    free(w);
+    free(it);
+    return AG_ENOMEM;
+  }
+  *w = (struct waiter){cb, arg};
+  it->done = mo_done;
+  it->arg = w;
+  rc = store__enqueue(st, it); /* frees it on failure */
+  if (rc)
+    free(w);
+  return rc;
+}
