@@ -56,7 +56,7 @@ const STRINGS = {
     ru: 'Школа и ответ родителя: город / село', en: 'School and parent’s own answer: urban / rural'},
   g_district: {kk: 'Аудан', ru: 'Район', en: 'District'},
   g_grade_band: {kk: 'Сынып', ru: 'Класс', en: 'Grade'},
-  g_relation: {kk: 'Балаға кім', ru: 'Кем приходится ребёнку', en: 'Relation to the child'},
+  g_relation: {kk: 'Балаға кім болады', ru: 'Кем приходится ребёнку', en: 'Relation to the child'},
   g_language: {kk: 'Сауалнама тілі', ru: 'Язык опроса', en: 'Survey language'},
   g_month: {kk: 'Ай', ru: 'Месяц', en: 'Month'},
   g_week: {kk: 'Апта', ru: 'Неделя', en: 'Week'},
@@ -67,8 +67,8 @@ const STRINGS = {
         'родителя). Процент — доля ответивших на этот вопрос в группе.',
     en: 'Urban and rural are told apart by where the school is, as in the article (not where the ' +
         'parent lives). A percentage is the share of the group’s respondents to that question.'},
-  k_note: {kk: '{k}-ден аз адам жауап берген топтар (және оларды есептеп шығаруға болмайтындай ' +
-                'бірнеше көрші топ) жасырылады.',
+  k_note: {kk: 'Жауап бергені {k} адамға жетпеген топтар (және оларды есептеп шығаруға ' +
+                'болмайтындай бірнеше көрші топ) жасырылады.',
            ru: 'Группы, где ответили меньше {k} человек (и столько соседних групп, чтобы их нельзя ' +
                'было вычислить), скрыты.',
            en: 'Groups with fewer than {k} respondents (and as many neighbouring groups as it takes ' +
@@ -134,7 +134,7 @@ const STRINGS = {
   gr_pre: {kk: 'Мектепке дейін', ru: 'Дошкольники', en: 'Pre-school'},
   respondents: {kk: '{n} адам жауап берді', ru: 'ответили: {n}', en: '{n} respondents'},
   hidden: {kk: 'жасырылған', ru: 'скрыто', en: 'hidden'},
-  hidden_group: {kk: 'жасырылған: {k}-ден аз не есептеп шығаруға болады',
+  hidden_group: {kk: 'жасырылған: {k} адамға жетпейді не есептеп шығаруға болады',
                  ru: 'скрыто: меньше {k} или можно вычислить',
                  en: 'hidden: fewer than {k}, or could be worked out'},
   no_data: {kk: 'Бұл сұраққа әзірге жауап жоқ.', ru: 'Ответов на этот вопрос пока нет.',
