@@ -7,7 +7,7 @@
  *
  * The results API gives the whole region's figures, so the run gets a database of its own
  * (migrated and seeded here): what the API gives is then the run's alone, and the tool's
- * before/after difference is the API's own figures (decision 79+).
+ * before/after difference is the API's own figures (decision 79).
  *
  * The tool checks its own read-back (exit 0); this test checks the run independently: every
  * parent a respondent of its own, shared phones answering as two people, dropped sessions

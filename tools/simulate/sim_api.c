@@ -9,7 +9,7 @@
  * point of the published figure. On a database that holds nothing else for the region (a fresh
  * one: the baseline is empty) the difference is the API's own figures, and those are printed
  * beside it. A suppressed group in either read cannot be subtracted: the check then fails and
- * says to use a dedicated database (decision 79+). */
+ * says to use a dedicated database (decision 79). */
 #include "tools/simulate/sim-internal.h"
 #include "lib/ag.h"
 
