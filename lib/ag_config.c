@@ -108,6 +108,9 @@ static const struct opt opts[] = {
     {"sms_max_age_s", OPT_INT, OFF(sms_max_age_s), 60, 604800, "86400",
      "An SMS not sent this long after it was due expires (and one sent without a final "
      "delivery report loses its number)."},
+    {"sms_outbox_retention_days", OPT_INT, OFF(sms_outbox_retention_days), 1, 3650, "30",
+     "Finished outbox rows (delivered, failed, expired; they hold no number) are deleted this "
+     "many days after they finished, 500 at a time."},
     {"sms_retry_base_ms", OPT_INT, OFF(sms_retry_base_ms), 10, 600000, "1000",
      "First delay before an SMS is tried again after a 5xx, a connection error or a timeout; "
      "each retry doubles it, with jitter (half to all of it)."},

@@ -78,6 +78,7 @@ struct ag_config {
   char *db_read;                      /* owned; "db": the db key's database */
   long results_min_respondents;       /* k of the results' small-cell suppression */
   long sms_max_age_s;                 /* the SMS outbox (issue 12) */
+  long sms_outbox_retention_days;
   long sms_retry_base_ms, sms_retry_max_ms;
   long sms_http_connect_timeout_ms, sms_http_timeout_ms, sms_http_max_in_flight;
   long sms_tip_interval_days;

@@ -94,6 +94,7 @@ int gw_sms_setup(struct gw_sms *s, struct event_base *base, const struct ag_conf
         /* past the HTTP timeout and the verdict's write: no one else sends it meanwhile */
         .lease_ms = 2 * cfg->sms_http_timeout_ms + 5000,
         .max_age_s = cfg->sms_max_age_s,
+        .retention_s = cfg->sms_outbox_retention_days * 86400,
         .retry_base_ms = cfg->sms_retry_base_ms,
         .retry_max_ms = cfg->sms_retry_max_ms,
         .max_in_flight = (unsigned)cfg->sms_http_max_in_flight};
@@ -264,7 +265,8 @@ int gw_sms_mo(void *ctx, struct gw_req *req)
   for (int i = 0; i < 3; i++) {
     static const char *const langs[] = {"kk", "ru", "en"};
     struct sms_plan plan;
-    mo.confirm[i] = sms_text(mo.action == STORE_MO_STOP ? SMS_TEXT_OFF : SMS_TEXT_ON, langs[i]);
+    mo.confirm[i] =
+        sms_text(l->sms->tips, mo.action == STORE_MO_STOP ? SMS_TEXT_OFF : SMS_TEXT_ON, langs[i]);
     sms_plan(mo.confirm[i], strlen(mo.confirm[i]), SMS_MAX_PARTS, &plan);
     mo.confirm_parts[i] = (int)plan.parts;
   }

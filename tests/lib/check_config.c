@@ -59,6 +59,7 @@ static const char *const all_keys[] = {
     "carrier.NAME.secret_file",
     "carrier.NAME.auth_window_s",
     "sms_max_age_s",
+    "sms_outbox_retention_days",
     "sms_retry_base_ms",
     "sms_retry_max_ms",
     "sms_http_connect_timeout_ms",
