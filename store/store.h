@@ -426,7 +426,9 @@ int store_outbox_depth(struct store *st, store_depth_cb cb, void *arg);
  * repeat changes nothing: fresh 0); a STOP switches the subscription off (the number erased,
  * an event `off` by sms), fails the respondent's queued tips and queues the confirmation; a
  * START switches it on (an event `on`) and queues the confirmation. The confirmation is in the
- * subscription's language when there is one, else in the keyword's. */
+ * subscription's language when there is one, else in the keyword's. The number active under
+ * another respondent key (a rotated secret) is switched off there first; a START moves it here
+ * with its band and place in the cycle (decision 79+). */
 enum store_mo_action { STORE_MO_OTHER = 0, STORE_MO_STOP, STORE_MO_START };
 struct store_sms_mo {
   const char *link;
