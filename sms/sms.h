@@ -59,6 +59,12 @@ extern const size_t sms_keywords_default_n;
 const struct sms_keyword *sms_keyword_match(const char *utf8, size_t len,
                                             const struct sms_keyword *words, size_t n_words);
 
+/* Parses the configured keywords (sms_keywords: "stop:ru:ОТПИСКА, start:en:JOIN") into out (at
+ * most cap; *n of them), their words pointing into buf (buflen bytes, a copy of spec). AG_OK, or
+ * AG_EINVAL for an entry that is not stop|start:kk|ru|en:WORD with a word of letters. */
+int sms_keywords_parse(const char *spec, char *buf, size_t buflen, struct sms_keyword *out,
+                       size_t cap, size_t *n);
+
 /* The calendar (sms_calendar.c). */
 
 /* The earliest time at or after now_s (Unix seconds) outside the quiet hours [start_min,

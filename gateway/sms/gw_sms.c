@@ -83,6 +83,17 @@ int gw_sms_setup(struct gw_sms *s, struct event_base *base, const struct ag_conf
 
   memset(s, 0, sizeof(*s));
   s->secret = secret;
+  for (size_t i = 0; i < sms_keywords_default_n && i < 32; i++)
+    s->kw[s->n_kw++] = sms_keywords_default[i];
+  {
+    size_t n = 0;
+    if (sms_keywords_parse(cfg->sms_keywords, s->kw_buf, sizeof(s->kw_buf), s->kw + s->n_kw,
+                           AG_SMS_KEYWORDS_MAX, &n) != AG_OK) {
+      AG_LOGE("sms.keywords", "error=%s", "sms_keywords cannot be read");
+      return AG_ECONFIG;
+    }
+    s->n_kw += n;
+  }
   own.metrics = NULL; /* the hops' store owns the aulgate_db_* families */
   for (size_t i = 0; i < cs->n; i++) {
     const struct gw_carrier *c = cs->v[i];
@@ -249,7 +260,7 @@ int gw_sms_mo(void *ctx, struct gw_req *req)
     AG_LOGW("sms.mo_not_ours", "carrier=%s request=%s", l->carrier->name, gw_req_id(req));
     return reply(req, 200, "");
   }
-  kw = sms_keyword_match(in.text, strlen(in.text), sms_keywords_default, sms_keywords_default_n);
+  kw = sms_keyword_match(in.text, strlen(in.text), l->sms->kw, l->sms->n_kw);
   w = calloc(1, sizeof(*w));
   if (!w) {
     ag_form_cleanup(&in.form);

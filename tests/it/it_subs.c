@@ -65,6 +65,7 @@ static void setup(void)
   snprintf(conf, sizeof(conf),
            "token_refresh_ms = 1000\n"
            "sms_quiet_start_min = 0\nsms_quiet_end_min = 0\n"
+           "sms_keywords = stop:ru:ОТПИСКА, start:en:JOIN\n"
            "[carrier.at]\ndialect = at\n"
            "[carrier.kannel]\ndialect = kannel\n"
            "sms_url = http://127.0.0.1:%d/cgi-bin/sendsms\n"
@@ -371,6 +372,37 @@ START_TEST(test_no_band_takes_the_survey_grade_or_the_bands_in_turn)
 }
 END_TEST
 
+/* Configured keywords (issue 12, item 1: "configured words"): ОТПИСКА stops (the confirmation
+ * in the subscription's language), JOIN starts (in English), in any case, with punctuation. */
+START_TEST(test_configured_keywords)
+{
+  char phone[16], hex[65], sql[600];
+
+  it_fresh_phone(phone);
+  it_respondent_hex(&gw, phone, hex);
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO subscriptions (msisdn, respondent, language, band, active, updated_at)"
+           " VALUES ('%s', decode('%s', 'hex'), 'kk', 'p1', true, now())",
+           phone, hex);
+  it_exec(db, sql);
+  ck_assert_int_eq(mo(phone, "%D0%BE%D1%82%D0%BF%D0%B8%D1%81%D0%BA%D0%B0%21", 10), 200);
+  ck_assert_str_eq(str("SELECT string_agg(action || ':' || channel, ',' ORDER BY id) FROM"
+                       " subscription_events WHERE respondent = decode('%s', 'hex')",
+                       hex),
+                   "off:sms");
+  ck_assert_int_eq(q("SELECT count(*) FROM subscriptions WHERE msisdn = '%s'", phone), 0);
+  ck_assert_int_eq(q("SELECT count(*) FROM outbox WHERE respondent = decode('%s', 'hex') AND"
+                     " kind = 'off' AND body LIKE '%%БАСТАУ%%'",
+                     hex),
+                   1);
+  ck_assert_int_eq(mo(phone, "+join.", 11), 200);
+  ck_assert_int_eq(q("SELECT count(*) FROM subscriptions WHERE msisdn = '%s' AND active AND"
+                     " language = 'en'",
+                     phone),
+                   1);
+}
+END_TEST
+
 static Suite *subs_suite(void)
 {
   Suite *s = suite_create("it_subs");
@@ -380,6 +412,7 @@ static Suite *subs_suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_rekeyed_number_start_stop_ussd);
   tcase_add_test(tc, test_api_unsubscribe);
+  tcase_add_test(tc, test_configured_keywords);
   tcase_add_test(tc, test_no_band_takes_the_survey_grade_or_the_bands_in_turn);
   suite_add_tcase(s, tc);
   return s;
