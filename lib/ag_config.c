@@ -105,6 +105,16 @@ static const struct opt opts[] = {
     {"results_min_respondents", OPT_INT, OFF(results_min_respondents), 5, 100000, "10",
      "k: a results group with fewer respondents is suppressed, with enough others that it "
      "cannot be derived (docs/privacy.md). Never below 5."},
+    {"school_min_count", OPT_INT, OFF(school_min_count), 2, 100, "3",
+     "A count a school sees (answers to its request, offers of its parents) between 1 and "
+     "this minus 1 is shown as fewer than this, never exactly (docs/privacy.md, for schools)."},
+    {"school_week_cap", OPT_INT, OFF(school_week_cap), 1, 14, "2",
+     "At most this many school requests by SMS to one phone in any 7 days, all schools."},
+    {"school_daily_cap", OPT_INT, OFF(school_daily_cap), 1, 1000000, "2000",
+     "At most this many request SMS of one school in one day (UTC+5 calendar day)."},
+    {"school_poll_ms", OPT_INT, OFF(school_poll_ms), 100, 3600000, "10000",
+     "How often the school delivery worker looks for open requests with parents still to "
+     "reach."},
     {"sms_max_age_s", OPT_INT, OFF(sms_max_age_s), 60, 604800, "86400",
      "An SMS not sent this long after it was due expires (and one sent without a final "
      "delivery report loses its number)."},

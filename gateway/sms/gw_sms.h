@@ -41,8 +41,9 @@ struct gw_sms {
   const struct ag_secret *secret; /* borrowed: keys the respondent hash of a number */
   struct gw_sms_link links[AG_CARRIERS_MAX];
   size_t n;
-  struct sms_tips *tips;   /* owned: content/calendar.json */
-  struct sms_sched *sched; /* owned: the calendar, sending through the first link */
+  struct sms_tips *tips;     /* owned: content/calendar.json */
+  struct sms_sched *sched;   /* owned: the calendar, sending through the first link */
+  struct sms_school *school; /* owned: schools' requests, through the first link too */
 };
 
 /* Starts a link for every SMS carrier of cs (borrowed for the life of s, as are base, cfg,

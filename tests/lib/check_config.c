@@ -50,6 +50,10 @@ static const char *const all_keys[] = {
     "token_refresh_ms",
     "db_read",
     "results_min_respondents",
+    "school_min_count",
+    "school_week_cap",
+    "school_daily_cap",
+    "school_poll_ms",
     "carrier.NAME.dialect",
     "carrier.NAME.path",
     "carrier.NAME.allow_ips",
@@ -472,6 +476,8 @@ static const struct {
     {"token_refresh_ms", "999", "1000 to 300000"},
     {"token_refresh_ms", "300001", "1000 to 300000"},
     {"results_min_respondents", "4", "5 to 100000"},
+    {"school_min_count", "1", "2 to 100"},
+    {"school_week_cap", "15", "1 to 14"},
     {"db_read", "", "must not be empty"},
 };
 
