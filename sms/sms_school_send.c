@@ -198,7 +198,9 @@ struct sms_school *sms_school_create(struct event_base *base, const char *connin
   s->queued_arg = arg;
   s->db = store_reader_create(base, conninfo, 60000);
   s->timer = ag_timer_create(base, poll, s);
-  if (!s->db || !s->timer || ag_timer_start(s->timer, 0) != AG_OK) {
+  /* The first poll after poll_ms, not at once: a gateway starting opens its hops' and its SMS
+   * connections first (a second gateway joining a shared outbox claims its share sooner). */
+  if (!s->db || !s->timer || ag_timer_start(s->timer, s->cfg.poll_ms) != AG_OK) {
     store_reader_destroy(s->db);
     school_free(s);
     return NULL;

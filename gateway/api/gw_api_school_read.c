@@ -181,13 +181,14 @@ int gw_api_school_offers(void *ctx, struct gw_req *req)
 
 /* The first row is the request's (school, state); then the shares. $1: the caller's school (0:
  * an admin, any). 403 is decided here, after the read: the request's school is in the table. */
+#define SHARED_AT TS("s.shared_at")
 static const char shares_sql[] =
-    "SELECT r.school_id::text, '', '', '' FROM school_requests r WHERE r.id = $2::bigint"
-    " UNION ALL (SELECT '', s.msisdn, s.first_name, " TS(
-        "s.shared_at") " FROM school_shares s"
-                       " JOIN school_requests r ON r.id = s.request_id WHERE s.request_id = "
-                       "$2::bigint"
-                       " AND ($1::integer = 0 OR r.school_id = $1::integer) ORDER BY s.shared_at)";
+    "SELECT school, msisdn, first_name, at FROM (SELECT 0 AS k, r.school_id::text AS school,"
+    " '' AS msisdn, '' AS first_name, '' AS at, NULL::timestamptz AS t FROM school_requests r"
+    " WHERE r.id = $2::bigint UNION ALL SELECT 1, '', s.msisdn, s.first_name, " SHARED_AT ","
+    " s.shared_at FROM school_shares s JOIN school_requests r ON r.id = s.request_id"
+    " WHERE s.request_id = $2::bigint AND ($1::integer = 0 OR r.school_id = $1::integer)) x"
+    " ORDER BY k, t";
 
 static const char close_sql[] =
     "WITH r AS (SELECT id, school_id, closed_at FROM school_requests WHERE id = $2::bigint),"
