@@ -14,11 +14,12 @@ enum gw_cli_cmd { GW_CLI_TOKEN_CREATE, GW_CLI_TOKEN_LIST, GW_CLI_TOKEN_REVOKE, G
 struct gw_cli_args {
   enum gw_cli_cmd cmd;
   const char *config; /* -c; NULL: the default */
-  const char *role;   /* create: admin, operator or analyst */
+  const char *role;   /* create: admin, operator, analyst or school */
   const char *regions[GW_CLI_REGIONS_MAX];
   size_t n_regions;
   const char *name;  /* create: a label, "" by default */
   long expires_days; /* create: 0 never */
+  long long school;  /* create: the school of a school token (schools.id); 0 none */
   long long id;      /* revoke */
   const char *since; /* audit: NULL all */
   long limit;        /* audit: 100 by default */

@@ -78,8 +78,9 @@ int gw_cli_args_parse(int argc, char *const *argv, struct gw_cli_args *a, char *
     if ((strcmp(o, "-c") == 0 || strcmp(o, "--config") == 0) && val) {
       a->config = val;
     } else if (create && strcmp(o, "--role") == 0 && val) {
-      if (strcmp(val, "admin") && strcmp(val, "operator") && strcmp(val, "analyst"))
-        return fail(err, errlen, "--role must be admin, operator or analyst, not", val);
+      if (strcmp(val, "admin") && strcmp(val, "operator") && strcmp(val, "analyst") &&
+          strcmp(val, "school"))
+        return fail(err, errlen, "--role must be admin, operator, analyst or school, not", val);
       a->role = val;
     } else if (create && strcmp(o, "--region") == 0 && val) {
       if (!slug(val))
@@ -87,6 +88,10 @@ int gw_cli_args_parse(int argc, char *const *argv, struct gw_cli_args *a, char *
       if (a->n_regions == GW_CLI_REGIONS_MAX)
         return fail(err, errlen, "too many --region", NULL);
       a->regions[a->n_regions++] = val;
+    } else if (create && strcmp(o, "--school") == 0 && val) {
+      if (number(val, 1, 2147483647, &v))
+        return fail(err, errlen, "--school takes a school's id (the schools table), not", val);
+      a->school = v;
     } else if (create && strcmp(o, "--name") == 0 && val) {
       if (!printable(val, 100))
         return fail(err, errlen, "--name: at most 100 characters, no control characters", NULL);
@@ -113,7 +118,13 @@ int gw_cli_args_parse(int argc, char *const *argv, struct gw_cli_args *a, char *
     i++; /* the option's value */
   }
   if (a->cmd == GW_CLI_TOKEN_CREATE && !a->role)
-    return fail(err, errlen, "token create needs --role admin|operator|analyst", NULL);
+    return fail(err, errlen, "token create needs --role admin|operator|analyst|school", NULL);
+  /* A school token reaches one school and no region: the table's CHECK says the same. */
+  if (a->cmd == GW_CLI_TOKEN_CREATE && (strcmp(a->role, "school") == 0) != (a->school != 0))
+    return fail(err, errlen, "--school goes with --role school, and --role school needs --school",
+                NULL);
+  if (a->cmd == GW_CLI_TOKEN_CREATE && a->school && a->n_regions)
+    return fail(err, errlen, "a school token takes no --region", NULL);
   if (a->cmd == GW_CLI_TOKEN_REVOKE && !a->id)
     return fail(err, errlen, "token revoke needs the token's id (see aulgate token list)", NULL);
   return AG_OK;

@@ -20,7 +20,7 @@ static int token_create(const struct gw_cli_args *a, const char *conninfo, FILE 
   }
   ag_token_hash(tok, AG_TOKEN_LEN, hash);
   rc = store_token_create(conninfo, a->role, a->regions, a->n_regions, a->name, a->expires_days,
-                          hash, &id, log);
+                          a->school, hash, &id, log);
   if (rc == AG_OK) {
     fprintf(out, "%s\n", tok);
     fprintf(log,

@@ -28,6 +28,8 @@ static void usage(FILE *out)
         "                                            synthetic Aktobe parents take the survey\n"
         "       aulgate token create --role admin|operator|analyst [--region CODE]...\n"
         "                            [--name LABEL] [--expires DAYS] [-c CONFIG]\n"
+        "       aulgate token create --role school --school ID [--name LABEL] ...\n"
+        "                                            a token that reaches one school (schools.id)\n"
         "                                            make an API token: printed once, only its\n"
         "                                            SHA-256 is stored\n"
         "       aulgate token list [-c CONFIG]       the tokens (no secrets)\n"

@@ -82,6 +82,23 @@ static void routes_build(struct gw_server *srv)
     *rt++ =
         (struct gw_route){"HEAD", path, GW_MATCH_PREFIX, GW_AUTH_NONE, 0, NULL, gw_pages_serve, pg};
   }
+  {
+    static const struct {
+      const char *method, *path;
+      enum gw_match match;
+      gw_route_fn fn;
+    } school[] = {
+        {"POST", "/api/v1/school/requests/check", GW_MATCH_EXACT, gw_api_school_check},
+        {"POST", "/api/v1/school/requests", GW_MATCH_EXACT, gw_api_school_create},
+        {"GET", "/api/v1/school/requests", GW_MATCH_EXACT, gw_api_school_list},
+        {"GET", "/api/v1/school/offers", GW_MATCH_EXACT, gw_api_school_offers},
+        {"GET", "/api/v1/school/requests/", GW_MATCH_PREFIX, gw_api_school_shares},
+        {"POST", "/api/v1/school/requests/", GW_MATCH_PREFIX, gw_api_school_close},
+    };
+    for (size_t i = 0; i < AG_ARRAY_LEN(school); i++)
+      *rt++ = (struct gw_route){school[i].method, school[i].path, school[i].match, GW_AUTH_TOKEN,
+                                GW_ROLE_SCHOOL,   NULL,           school[i].fn,    &srv->api};
+  }
   *rt++ =
       (struct gw_route){"GET", "/api/v1/results", GW_MATCH_EXACT, GW_AUTH_TOKEN, GW_ROLE_ANALYST,
                         NULL,  gw_api_results,    &srv->api};
@@ -451,12 +468,15 @@ static int setup(struct gw_server *srv)
   srv->api.reader = store_reader_create(
       srv->base, strcmp(srv->cfg.db_read, "db") == 0 ? srv->cfg.db : srv->cfg.db_read,
       srv->cfg.hop_deadline_ms * 2);
+  srv->api.school_db = store_reader_create(srv->base, srv->cfg.db, srv->cfg.hop_deadline_ms * 4);
+  srv->api.school_k = srv->cfg.school_min_count;
+  srv->api.ussd_budget = srv->cfg.ussd_budget_ucs2;
   if (srv->store)
     srv->api.tokens =
         gw_tokens_create(srv->base, srv->store, srv->metrics, srv->cfg.token_refresh_ms);
   if (!srv->store || !srv->sessions || gw_health_setup(srv) ||
       gw_ussd_metrics_init(&srv->ussd, srv->metrics) || !srv->sessions_ended || !srv->api.tokens ||
-      !srv->api.events || !srv->api.reader || gw_api_metrics_init(&srv->api))
+      !srv->api.events || !srv->api.reader || !srv->api.school_db || gw_api_metrics_init(&srv->api))
     return AG_ENOMEM;
   srv->ussd.cfg = &srv->cfg;
   srv->ussd.secret = &srv->secret;
@@ -506,6 +526,8 @@ static void teardown(struct gw_server *srv)
   /* Results reads in flight get 503 (no audit row: the store goes next). */
   store_reader_destroy(srv->api.reader);
   srv->api.reader = NULL;
+  store_reader_destroy(srv->api.school_db);
+  srv->api.school_db = NULL;
   if (srv->store) {
     store_destroy(srv->store);
     srv->store = NULL;

@@ -19,4 +19,15 @@ struct ag_carrier_conf *ag_config__section_find(struct ag_config *cfg, const cha
 struct ag_carrier_conf *ag_config__section_add(struct ag_config *cfg, const char *name, size_t len,
                                                char *err, size_t errlen);
 
+/* ag_config_values.c: the shapes of values. 1 when v is 1 to max-1 bytes of [a-z0-9_-]. */
+int ag_config__is_word(const char *v, size_t len, size_t max);
+/* 1 when v is an absolute path of non-empty segments of [A-Za-z0-9_.-], none "." or "..". */
+int ag_config__is_url_path(const char *v);
+/* 1 when v is decimal digits with an optional leading minus, nothing else. */
+int ag_config__is_integer(const char *v);
+/* Splits "host:port" into host (hostlen bytes) and *port: AG_OK, or AG_EINVAL. */
+int ag_config__split_hostport(const char *v, char *host, size_t hostlen, int *port);
+/* 1 when v is a valid sms_keywords list ("" included). */
+int ag_config__keywords_ok(const char *v);
+
 #endif

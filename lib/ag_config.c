@@ -2,7 +2,6 @@
 #include "lib/ag_config-internal.h"
 #include "lib/ag.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -106,6 +105,16 @@ static const struct opt opts[] = {
     {"results_min_respondents", OPT_INT, OFF(results_min_respondents), 5, 100000, "10",
      "k: a results group with fewer respondents is suppressed, with enough others that it "
      "cannot be derived (docs/privacy.md). Never below 5."},
+    {"school_min_count", OPT_INT, OFF(school_min_count), 2, 100, "3",
+     "A count a school sees (answers to its request, offers of its parents) between 1 and "
+     "this minus 1 is shown as fewer than this, never exactly (docs/privacy.md, for schools)."},
+    {"school_week_cap", OPT_INT, OFF(school_week_cap), 1, 14, "2",
+     "At most this many school requests by SMS to one phone in any 7 days, all schools."},
+    {"school_daily_cap", OPT_INT, OFF(school_daily_cap), 1, 1000000, "2000",
+     "At most this many request SMS of one school in one day (UTC+5 calendar day)."},
+    {"school_poll_ms", OPT_INT, OFF(school_poll_ms), 100, 3600000, "10000",
+     "How often the school delivery worker looks for open requests with parents still to "
+     "reach."},
     {"sms_max_age_s", OPT_INT, OFF(sms_max_age_s), 60, 604800, "86400",
      "An SMS not sent this long after it was due expires (and one sent without a final "
      "delivery report loses its number)."},
@@ -229,105 +238,6 @@ static const struct opt *opt_find(const struct opt *table, size_t n, const char 
   return NULL;
 }
 
-/* 1 when v is 1 to max-1 bytes of [a-z0-9_-]. */
-static int is_word(const char *v, size_t len, size_t max)
-{
-  if (len == 0 || len >= max)
-    return 0;
-  for (size_t i = 0; i < len; i++)
-    if (!(islower((unsigned char)v[i]) || isdigit((unsigned char)v[i]) || v[i] == '_' ||
-          v[i] == '-'))
-      return 0;
-  return 1;
-}
-
-/* An absolute path of non-empty segments of [A-Za-z0-9_.-], no "." or ".." segment. */
-static int is_url_path(const char *v)
-{
-  size_t len = strlen(v);
-
-  if (len < 2 || len >= AG_CARRIER_PATH_MAX || v[0] != '/' || v[len - 1] == '/')
-    return 0;
-  for (const char *p = v; *p; p++) {
-    if (*p == '/') {
-      if (p[1] == '/' || (p[1] == '.' && (p[2] == '/' || p[2] == '\0' ||
-                                          (p[2] == '.' && (p[3] == '/' || p[3] == '\0')))))
-        return 0;
-    } else if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-') {
-      return 0;
-    }
-  }
-  return 1;
-}
-
-/* Decimal digits only, an optional leading '-': strtol alone would also take " 12" and "+12". */
-static int is_integer(const char *v)
-{
-  if (*v == '-')
-    v++;
-  if (!*v)
-    return 0;
-  for (; *v; v++)
-    if (*v < '0' || *v > '9')
-      return 0;
-  return 1;
-}
-
-static int split_hostport(const char *v, char *host, size_t hostlen, int *port)
-{
-  const char *colon;
-  const char *h = v;
-  size_t hl;
-  char *end;
-  long p;
-
-  if (*v == '[') { /* [v6]:port */
-    const char *close = strchr(v, ']');
-    if (!close || close[1] != ':')
-      return AG_EINVAL;
-    h = v + 1;
-    hl = (size_t)(close - h);
-    colon = close + 1;
-  } else {
-    colon = strrchr(v, ':');
-    if (!colon || strchr(v, ':') != colon)
-      return AG_EINVAL;
-    hl = (size_t)(colon - v);
-  }
-  if (hl == 0 || hl >= hostlen)
-    return AG_EINVAL;
-  errno = 0;
-  p = strtol(colon + 1, &end, 10);
-  if (!is_integer(colon + 1) || *end != '\0' || errno || p < 1 || p > 65535)
-    return AG_EINVAL;
-  memcpy(host, h, hl);
-  host[hl] = '\0';
-  *port = (int)p;
-  return AG_OK;
-}
-
-/* sms_keywords: entries of stop or start, a language and a word of letters (ASCII letters or any
- * character outside ASCII: the Cyrillic words), spaces around an entry allowed. */
-static int keywords_ok(const char *v)
-{
-  for (int n = 1; *v; n++) {
-    size_t len = 0, kw = strncmp(v + strspn(v, " "), "stop:", 5) == 0 ? 5 : 6;
-    v += strspn(v, " ");
-    if ((kw == 6 && strncmp(v, "start:", 6) != 0) || n > AG_SMS_KEYWORDS_MAX)
-      return 0;
-    v += kw;
-    if (strncmp(v, "kk:", 3) != 0 && strncmp(v, "ru:", 3) != 0 && strncmp(v, "en:", 3) != 0)
-      return 0;
-    for (v += 3; v[len] && v[len] != ',' && v[len] != ' '; len++)
-      if ((unsigned char)v[len] < 0x80 && !((v[len] | 32) >= 'a' && (v[len] | 32) <= 'z'))
-        return 0;
-    v += len + strspn(v + len, " ");
-    if (len == 0 || len > 31 || (*v && *v++ != ','))
-      return 0;
-  }
-  return 1;
-}
-
 /* Sets o in base: a struct ag_config for opts[], a struct ag_carrier_conf for carrier_opts[]. */
 static int set_opt(void *base, const struct opt *o, const char *value, char *err, size_t errlen)
 {
@@ -340,7 +250,7 @@ static int set_opt(void *base, const struct opt *o, const char *value, char *err
     long v;
     errno = 0;
     v = strtol(value, &end, 10);
-    if (!is_integer(value) || *end != '\0' || errno || v < o->min || v > o->max) {
+    if (!ag_config__is_integer(value) || *end != '\0' || errno || v < o->min || v > o->max) {
       snprintf(err, errlen, "key '%s': '%s' is not an integer from %ld to %ld", o->name, value,
                o->min, o->max);
       return AG_ECONFIG;
@@ -349,7 +259,8 @@ static int set_opt(void *base, const struct opt *o, const char *value, char *err
     return AG_OK;
   }
   case OPT_HOSTPORT:
-    if (split_hostport(value, cfg->listen_host, sizeof(cfg->listen_host), &cfg->listen_port)) {
+    if (ag_config__split_hostport(value, cfg->listen_host, sizeof(cfg->listen_host),
+                                  &cfg->listen_port)) {
       snprintf(err, errlen, "key '%s': '%s' is not host:port (e.g. 127.0.0.1:8080, [::1]:8080)",
                o->name, value);
       return AG_ECONFIG;
@@ -372,7 +283,7 @@ static int set_opt(void *base, const struct opt *o, const char *value, char *err
   }
   case OPT_KEYWORDS: {
     char *copy;
-    if (!keywords_ok(value)) {
+    if (!ag_config__keywords_ok(value)) {
       snprintf(err, errlen,
                "key '%s': '%s' is not a comma-separated list of up to %d stop|start:kk|ru|en:WORD "
                "(a word of 1 to 31 bytes of letters, e.g. stop:ru:ОТПИСКА)",
@@ -399,7 +310,7 @@ static int set_opt(void *base, const struct opt *o, const char *value, char *err
     return AG_OK;
   }
   case OPT_WORD:
-    if (!is_word(value, strlen(value), AG_CARRIER_NAME_MAX)) {
+    if (!ag_config__is_word(value, strlen(value), AG_CARRIER_NAME_MAX)) {
       snprintf(err, errlen, "key '%s': '%s' is not 1 to %d characters of a-z, 0-9, _ and -",
                o->name, value, AG_CARRIER_NAME_MAX - 1);
       return AG_ECONFIG;
@@ -407,7 +318,7 @@ static int set_opt(void *base, const struct opt *o, const char *value, char *err
     snprintf(field, AG_CARRIER_NAME_MAX, "%s", value);
     return AG_OK;
   case OPT_PATH:
-    if (!is_url_path(value)) {
+    if (!ag_config__is_url_path(value)) {
       snprintf(err, errlen,
                "key '%s': '%s' is not a URL path like /ussd/beeline (segments of A-Z, a-z, 0-9, "
                "_, . and -, no trailing /, under %d bytes)",
@@ -457,7 +368,7 @@ struct ag_carrier_conf *ag_config__section_add(struct ag_config *cfg, const char
 {
   struct ag_carrier_conf *c;
 
-  if (!is_word(name, len, AG_CARRIER_NAME_MAX)) {
+  if (!ag_config__is_word(name, len, AG_CARRIER_NAME_MAX)) {
     snprintf(err, errlen,
              "section [carrier.%.*s]: the name is not 1 to %d characters of a-z, 0-9, "
              "_ and -",

@@ -78,7 +78,9 @@ struct ag_config {
   char *pages_dir;                    /* owned; the static pages' folders (/ops/) */
   char *db_read;                      /* owned; "db": the db key's database */
   long results_min_respondents;       /* k of the results' small-cell suppression */
-  long sms_max_age_s;                 /* the SMS outbox (issue 12) */
+  long school_min_count;              /* issue 13: counts a school sees below it are hidden */
+  long school_week_cap, school_daily_cap, school_poll_ms; /* issue 13: the delivery's caps */
+  long sms_max_age_s;                                     /* the SMS outbox (issue 12) */
   long sms_outbox_retention_days;
   char *sms_keywords; /* owned; "" or "stop:ru:WORD, start:kk:WORD" (at most AG_SMS_KEYWORDS_MAX) */
   long sms_retry_base_ms, sms_retry_max_ms;

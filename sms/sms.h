@@ -199,4 +199,51 @@ void sms_sched_destroy(struct sms_sched *s);
 /* Subscribers scheduled since start. */
 unsigned long long sms_sched_count(const struct sms_sched *s);
 
+/* A school's request by SMS (sms_school.c). Every such message is UCS-2 (the frame is Cyrillic)
+ * and at most SMS_SCHOOL_MAX_PARTS parts (201 UTF-16 units): a request is a call to act, and a
+ * fourth part costs the school's budget a third more for text a parent reads on a small screen
+ * (docs/decisions.md, "79+"). */
+#define SMS_SCHOOL_MAX_PARTS  3
+#define SMS_SCHOOL_NAME_UNITS 40   /* a longer school name is cut, with an ellipsis */
+#define SMS_SCHOOL_TEXT_MAX   2048 /* bytes of a rendered message, far above the budget */
+/* The message for request (UTF-8, not empty) from school, in lang (kk; anything else: ru):
+ * "<school>: <request>", then how to answer (1, 2, 3) and how to stop (ТОҚТА / СТОП). Writes a
+ * NUL-terminated text into out. AG_OK, AG_EINVAL (NULL, empty request, invalid UTF-8), AG_E2BIG
+ * (cap too small). It does not check the parts budget: sms_school_check() does. */
+int sms_school_text(const char *school, const char *request, const char *lang, char *out,
+                    size_t cap);
+struct sms_school_fit {
+  size_t chars;    /* code points of the request */
+  size_t parts;    /* of the whole message (SMS_MAX_PARTS + 1: beyond what sms_plan counts) */
+  size_t units;    /* UTF-16 units of the whole message */
+  long units_left; /* of SMS_SCHOOL_MAX_PARTS parts; negative when over */
+  int sms_ok;      /* a request not empty, within SMS_SCHOOL_MAX_PARTS */
+  long ussd_left;  /* units left on one USSD screen of ussd_budget with the three answers */
+  int ussd_ok;     /* the request and its three answers fit that screen */
+};
+/* The budgets of request from school in lang, the USSD screen being ussd_budget UCS-2 units
+ * (ussd_budget_ucs2). AG_OK (out filled; an empty request is not sms_ok), AG_EINVAL. */
+int sms_school_check(const char *school, const char *request, const char *lang, long ussd_budget,
+                     struct sms_school_fit *out /* OUT */);
+
+/* The delivery of schools' requests (sms_school_send.c): every poll_ms, each open request is
+ * queued into the outbox of link (kind 'school') for the phones it may reach, with its
+ * deliveries, in one statement per request (the caps and the rules are in the file's head).
+ * queued(arg) runs after a poll queued something (to kick the outbox). */
+struct sms_school_config {
+  const char *link;                                  /* copied */
+  long week_cap, daily_cap;                          /* school_week_cap, school_daily_cap */
+  long poll_ms;                                      /* 0: 10000 */
+  long batch;                                        /* phones per request and poll; 0: 20000 */
+  int quiet_start_min, quiet_end_min, tz_offset_min; /* as sms_quiet_until() */
+};
+struct sms_school;
+/* Its own connection to conninfo (the primary). NULL when out of memory. */
+struct sms_school *sms_school_create(struct event_base *base, const char *conninfo,
+                                     const struct sms_school_config *cfg, void (*queued)(void *arg),
+                                     void *arg);
+void sms_school_destroy(struct sms_school *s);
+/* Phones queued since start. */
+unsigned long long sms_school_count(const struct sms_school *s);
+
 #endif

@@ -303,11 +303,12 @@ void store_places_fetch_cancel(struct store_places_fetch *f);
  * the callback that receives the row. */
 struct store_token {
   long long id;
-  const char *role;     /* admin, operator, analyst */
+  const char *role;     /* admin, operator, analyst, school */
   const char *regions;  /* region codes, comma-separated; "": every region */
   const uint8_t *hash;  /* STORE_TOKEN_HASH_LEN bytes */
   long long expires_us; /* wall clock; 0: never */
   int revoked;
+  long long school; /* a school token's school (schools.id); 0 for the other roles */
 };
 typedef void (*store_tokens_cb)(void *arg, int rc, const struct store_token *rows, size_t n);
 
@@ -333,7 +334,7 @@ int store_submit_audit(struct store *st, const struct store_audit *a, store_cb c
 /* Stores a token of role with its hash (never the token). Each of regions[0..n) must be a code
  * of the regions table (AG_ENOTFOUND names the first that is not). expires_days 0: never. */
 int store_token_create(const char *conninfo, const char *role, const char *const *regions,
-                       size_t n_regions, const char *name, long expires_days,
+                       size_t n_regions, const char *name, long expires_days, long long school,
                        const uint8_t hash[STORE_TOKEN_HASH_LEN], long long *id /* OUT */,
                        FILE *log);
 /* Prints the tokens, no secrets: id, role, regions, name, created, expires, revoked. */

@@ -8,11 +8,13 @@
 #include <string.h>
 
 /* Columns: id, role, regions (comma-separated), hash (hex), expires (µs since the epoch, 0:
- * never), revoked. Tokens revoked long ago are left out so that the cache stays small. */
+ * never), revoked, school (0: none). Tokens revoked long ago are left out so that the cache stays
+ * small. */
 const struct store__stmt store__stmt_tokens = {
     "tokens", 0,
     "SELECT id, role, array_to_string(regions, ','), encode(hash, 'hex'),"
-    " COALESCE((extract(epoch FROM expires_at) * 1000000)::bigint, 0), revoked_at IS NOT NULL"
+    " COALESCE((extract(epoch FROM expires_at) * 1000000)::bigint, 0), revoked_at IS NOT NULL,"
+    " COALESCE(school_id, 0)"
     " FROM tokens WHERE revoked_at IS NULL OR revoked_at > now() - interval '30 days'"
     " ORDER BY id LIMIT 10000"};
 
@@ -61,7 +63,8 @@ static void tokens_done(struct store__item *it, int rc, const PGresult *res)
                                    .regions = PQgetvalue(res, i, 2),
                                    .hash = h,
                                    .expires_us = atoll(PQgetvalue(res, i, 4)),
-                                   .revoked = strcmp(PQgetvalue(res, i, 5), "t") == 0};
+                                   .revoked = strcmp(PQgetvalue(res, i, 5), "t") == 0,
+                                   .school = atoll(PQgetvalue(res, i, 6))};
   }
   if (rc == AG_OK)
     w->tokens(w->arg, AG_OK, rows, (size_t)n);

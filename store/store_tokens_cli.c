@@ -34,11 +34,11 @@ static PGresult *run(PGconn *c, const char *sql, int n, const char *const *param
 }
 
 int store_token_create(const char *conninfo, const char *role, const char *const *regions,
-                       size_t n_regions, const char *name, long expires_days,
+                       size_t n_regions, const char *name, long expires_days, long long school,
                        const uint8_t hash[STORE_TOKEN_HASH_LEN], long long *id, FILE *log)
 {
-  char hex[2 * STORE_TOKEN_HASH_LEN + 1], days[24];
-  const char *params[5];
+  char hex[2 * STORE_TOKEN_HASH_LEN + 1], days[24], sch[24];
+  const char *params[6];
   struct {
     char *p; /* owned: the text[] literal of regions */
     size_t n;
@@ -58,6 +58,19 @@ int store_token_create(const char *conninfo, const char *role, const char *const
       fprintf(log, "aulgate: unknown region '%s' (see the regions table: aulgate seed)\n",
               regions[i]);
       rc = AG_ENOTFOUND;
+    }
+    PQclear(res);
+  }
+  if (school && rc == AG_OK) {
+    const char *p1[1] = {store__fmt_int(sch, sizeof(sch), school)};
+    res = run(c, "SELECT name FROM schools WHERE id = $1::integer", 1, p1, log, "reading schools");
+    if (!res) {
+      rc = AG_EDB;
+    } else if (PQntuples(res) != 1) {
+      fprintf(log, "aulgate: no school %lld (see the schools table: aulgate seed)\n", school);
+      rc = AG_ENOTFOUND;
+    } else {
+      fprintf(log, "aulgate: the token reaches school %lld, %s\n", school, PQgetvalue(res, 0, 0));
     }
     PQclear(res);
   }
@@ -82,12 +95,13 @@ int store_token_create(const char *conninfo, const char *role, const char *const
     params[2] = n_regions ? (arr.p[arr.n] = '}', arr.p[arr.n + 1] = '\0', arr.p) : "{}";
     params[3] = name ? name : "";
     params[4] = store__fmt_int(days, sizeof(days), expires_days);
+    params[5] = school ? store__fmt_int(sch, sizeof(sch), school) : NULL;
     res = run(c,
-              "INSERT INTO tokens (hash, role, regions, name, expires_at) VALUES"
+              "INSERT INTO tokens (hash, role, regions, name, expires_at, school_id) VALUES"
               " (decode($1, 'hex'), $2, $3::text[], $4,"
-              " CASE WHEN $5::integer > 0 THEN now() + $5::integer * interval '1 day' END)"
-              " RETURNING id",
-              5, params, log, "storing the token");
+              " CASE WHEN $5::integer > 0 THEN now() + $5::integer * interval '1 day' END,"
+              " $6::integer) RETURNING id",
+              6, params, log, "storing the token");
     if (res && PQntuples(res) == 1)
       *id = atoll(PQgetvalue(res, 0, 0));
     else
@@ -107,8 +121,9 @@ int store_token_list(const char *conninfo, FILE *out, FILE *log)
   if (!c)
     return AG_EDB;
   res = run(c,
-            "SELECT id, role, CASE WHEN regions = '{}' THEN '*' ELSE array_to_string(regions, ',')"
-            " END, to_char(created_at, 'YYYY-MM-DD HH24:MI'),"
+            "SELECT id, role, CASE WHEN school_id IS NOT NULL THEN 'school ' || school_id"
+            " WHEN regions = '{}' THEN '*' ELSE array_to_string(regions, ',') END, "
+            "to_char(created_at, 'YYYY-MM-DD HH24:MI'),"
             " COALESCE(to_char(expires_at, 'YYYY-MM-DD HH24:MI'), 'never'),"
             " COALESCE(to_char(revoked_at, 'YYYY-MM-DD HH24:MI'), '-'), name"
             " FROM tokens ORDER BY id",

@@ -32,6 +32,7 @@ struct gw_principal {
   enum gw_role role;
   char regions[512];    /* comma-separated region codes; "": every region */
   long long expires_us; /* wall clock; 0: never */
+  long long school;     /* a school token's school (schools.id); 0 for the other roles */
 };
 
 /* What the routes share; every pointer borrowed for the server's life. */
@@ -46,6 +47,9 @@ struct gw_api {
   struct store_reader *reader;                                /* the results' reads (db_read) */
   long results_k;                                             /* results_min_respondents */
   const struct ag_secret *secret; /* keys a number named in a path (subscriptions) */
+  struct store_reader *school_db; /* the schools' queries: a connection of its own, primary */
+  long school_k;                  /* school_min_count */
+  long ussd_budget;               /* ussd_budget_ucs2: a request's USSD screen */
 };
 
 /* gw_api_tokens.c */
@@ -91,6 +95,25 @@ int gw_api_whoami(void *ctx, struct gw_req *req);
  * group, from the rollups, small groups suppressed (gw_results.h, docs/privacy.md); an
  * analyst's token reads only its regions (403 for another). Audited. */
 int gw_api_results(void *ctx, struct gw_req *req);
+
+/* gw_api_school.c, gw_api_school_read.c: the school's side of issue 13 (docs/api.md). Role
+ * school (its own school only) or admin (any: ?school=ID on the routes of a school). Bodies are
+ * forms (application/x-www-form-urlencoded). Every call audited; counts that could single out a
+ * family are hidden below school_min_count (docs/privacy.md).
+ * POST /api/v1/school/requests/check: the SMS and USSD budgets of text_kk/text_ru as typed. */
+int gw_api_school_check(void *ctx, struct gw_req *req);
+/* POST /api/v1/school/requests: a new request (kind, text_kk and/or text_ru, needed_on, people,
+ * grade_bands, offer_category, closes_at); 400 with the reason when a field or a budget fails. */
+int gw_api_school_create(void *ctx, struct gw_req *req);
+/* GET /api/v1/school/requests: the school's requests, newest first, with their counts. */
+int gw_api_school_list(void *ctx, struct gw_req *req);
+/* GET /api/v1/school/offers: the knowledge funds of the school's linked parents, as counts. */
+int gw_api_school_offers(void *ctx, struct gw_req *req);
+/* GET /api/v1/school/requests/{id}/shares: the parents who shared themselves for that request.
+ * 403 when the request is another school's, 404 when there is none. */
+int gw_api_school_shares(void *ctx, struct gw_req *req);
+/* POST /api/v1/school/requests/{id}/close: closes it (no more deliveries, no more answers). */
+int gw_api_school_close(void *ctx, struct gw_req *req);
 
 /* gw_api_metrics.c: registers the API's families in api->metrics. AG_OK or AG_ENOMEM. */
 int gw_api_metrics_init(struct gw_api *api);

@@ -19,6 +19,7 @@ struct entry {
   uint8_t hash[AG_TOKEN_HASH_LEN];
   long long expires_us;
   int revoked;
+  long long school;
 };
 
 struct gw_tokens {
@@ -71,7 +72,8 @@ const char *gw_role_name(enum gw_role r)
 
 static int role_parse(const char *s, enum gw_role *out)
 {
-  static const enum gw_role roles[] = {GW_ROLE_OPERATOR, GW_ROLE_ANALYST, GW_ROLE_ADMIN};
+  static const enum gw_role roles[] = {GW_ROLE_OPERATOR, GW_ROLE_ANALYST, GW_ROLE_ADMIN,
+                                       GW_ROLE_SCHOOL};
 
   for (size_t i = 0; i < AG_ARRAY_LEN(roles); i++)
     if (strcmp(s, gw_role_name(roles[i])) == 0) {
@@ -103,6 +105,9 @@ static void on_tokens(void *arg, int rc, const struct store_token *rows, size_t 
     memcpy(e->hash, rows[i].hash, AG_TOKEN_HASH_LEN);
     e->expires_us = rows[i].expires_us;
     e->revoked = rows[i].revoked;
+    e->school = rows[i].school;
+    if ((e->role == GW_ROLE_SCHOOL) != (e->school > 0))
+      continue; /* the table's CHECK ties them: a school token without a school reaches none */
     k++;
   }
   if (rc != AG_OK) {
@@ -251,7 +256,8 @@ int gw_tokens_check(void *arg, struct gw_req *req, enum gw_role role, const char
   p = malloc(sizeof(*p));
   if (!p)
     return refuse(api, req, NULL, "memory", AG_ENOMEM, "out of memory", why);
-  *p = (struct gw_principal){.id = e->id, .role = e->role, .expires_us = e->expires_us};
+  *p = (struct gw_principal){
+      .id = e->id, .role = e->role, .expires_us = e->expires_us, .school = e->school};
   memcpy(p->regions, e->regions, sizeof(p->regions));
   gw_req_set_user(req, p, free);
   return AG_OK;

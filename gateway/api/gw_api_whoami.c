@@ -43,10 +43,14 @@ int gw_api_whoami(void *ctx, struct gw_req *req)
     rc = ag_buf_printf(&b, "%s\"%.*s\"", s == p->regions ? "" : ",", (int)k, s);
     s += k + (s[k] == ',');
   }
+  if (rc == AG_OK)
+    rc = ag_buf_adds(&b, "]");
+  if (rc == AG_OK && p->school) /* a school token reaches one school */
+    rc = ag_buf_printf(&b, ",\"school\":%lld", p->school);
   if (rc == AG_OK && p->expires_us)
-    rc = ag_buf_printf(&b, "],\"expires_unix\":%lld}\n", p->expires_us / 1000000);
+    rc = ag_buf_printf(&b, ",\"expires_unix\":%lld}\n", p->expires_us / 1000000);
   else if (rc == AG_OK)
-    rc = ag_buf_adds(&b, "],\"expires_unix\":null}\n");
+    rc = ag_buf_adds(&b, ",\"expires_unix\":null}\n");
   body = ag_buf_take(&b, &len);
   if (rc || !body) {
     free(body);

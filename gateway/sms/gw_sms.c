@@ -68,7 +68,15 @@ static int sched_start(struct gw_sms *s, struct event_base *base, const struct a
     return rc;
   }
   s->sched = sms_sched_create(base, s->store, s->tips, &sc, tips_queued, s->links[0].outbox);
-  return s->sched ? AG_OK : AG_ENOMEM;
+  struct sms_school_config kc = {.link = s->links[0].carrier->name,
+                                 .week_cap = cfg->school_week_cap,
+                                 .daily_cap = cfg->school_daily_cap,
+                                 .poll_ms = cfg->school_poll_ms,
+                                 .quiet_start_min = (int)cfg->sms_quiet_start_min,
+                                 .quiet_end_min = (int)cfg->sms_quiet_end_min,
+                                 .tz_offset_min = (int)cfg->sms_tz_offset_min};
+  s->school = sms_school_create(base, cfg->db, &kc, tips_queued, s->links[0].outbox);
+  return s->sched && s->school ? AG_OK : AG_ENOMEM;
 }
 
 int gw_sms_setup(struct gw_sms *s, struct event_base *base, const struct ag_config *cfg,
@@ -128,6 +136,8 @@ void gw_sms_cleanup(struct gw_sms *s)
 {
   sms_sched_destroy(s->sched);
   s->sched = NULL;
+  sms_school_destroy(s->school);
+  s->school = NULL;
   for (size_t i = 0; i < s->n; i++) {
     sms_outbox_destroy(s->links[i].outbox);
     ag_curl_destroy(s->links[i].http); /* after the worker: its requests call back dead */

@@ -42,8 +42,9 @@ struct gw_sms {
   const struct ag_secret *secret; /* borrowed: keys the respondent hash of a number */
   struct gw_sms_link links[AG_CARRIERS_MAX];
   size_t n;
-  struct sms_tips *tips;   /* owned: content/calendar.json */
-  struct sms_sched *sched; /* owned: the calendar, sending through the first link */
+  struct sms_tips *tips;     /* owned: content/calendar.json */
+  struct sms_sched *sched;   /* owned: the calendar, sending through the first link */
+  struct sms_school *school; /* owned: schools' requests, through the first link too */
   /* the keywords: the defaults, then the configured ones (sms_keywords), words in kw_buf */
   struct sms_keyword kw[32 + AG_SMS_KEYWORDS_MAX];
   size_t n_kw;

@@ -1,4 +1,4 @@
--- The rest of issue 12 (docs/decisions.md, 79+ to 82+).
+-- The rest of issue 12 (docs/decisions.md, 81 to 84).
 
 -- A number's subscription found under another respondent hash (the respondent secret was
 -- rotated, so the same number now hashes to another key) moves to the current key: the old
