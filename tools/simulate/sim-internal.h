@@ -54,6 +54,8 @@ struct sim_content {
   unsigned version;                  /* the survey's version (involvement.json) */
 };
 
+/* sim_decide.c: the node with this id (NULL id: none), or NULL. */
+const struct sim_node *sim__node(const struct sim_content *c, const char *id);
 /* The place with this code, or NULL. */
 const struct sim_opt *sim__place(const struct sim_content *c, const char *code);
 

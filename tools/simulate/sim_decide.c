@@ -52,7 +52,7 @@ static const struct sim_node *sim_match(const struct sim_content *c, const char 
   return best;
 }
 
-static const struct sim_node *sim_node_by_id(const struct sim_content *c, const char *id)
+const struct sim_node *sim__node(const struct sim_content *c, const char *id)
 {
   for (size_t i = 0; id && i < c->n_nodes; i++)
     if (strcmp(c->nodes[i].id, id) == 0)
@@ -121,7 +121,7 @@ enum sim_step sim_decide(const struct sim_content *c, const struct sim_plan *pla
                          const struct sim_screen *screen, char *input, size_t inlen,
                          const char **node)
 {
-  const struct sim_node *prev = sim_node_by_id(c, *node), *n;
+  const struct sim_node *prev = sim__node(c, *node), *n;
   int lang = 0;
 
   *node = "";

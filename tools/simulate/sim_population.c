@@ -54,14 +54,6 @@ static const char *sim_pick(struct sim_rng *r, const char *const *values, const 
   return values[n - 1];
 }
 
-static const struct sim_node *sim_node(const struct sim_content *c, const char *id)
-{
-  for (size_t i = 0; i < c->n_nodes; i++)
-    if (strcmp(c->nodes[i].id, id) == 0)
-      return &c->nodes[i];
-  return NULL;
-}
-
 /* The household's facts: the same for both parents of a shared phone. */
 static int sim_household(struct sim_rng *r, struct sim_parent *p, const struct sim_school *school)
 {
@@ -108,7 +100,7 @@ static const struct sim_school *sim_school_of(struct sim_rng *r, enum sim_group 
 static int sim_person(struct sim_rng *r, struct sim_parent *p, const struct sim_content *c,
                       const char *relation, const unsigned char yes[SIM_ITEMS])
 {
-  const struct sim_node *barrier = sim_node(c, "barrier");
+  const struct sim_node *barrier = sim__node(c, "barrier");
   int rc = sim_plan_set(&p->plan, "relation", relation);
 
   for (size_t i = 0; i < SIM_ITEMS; i++)
