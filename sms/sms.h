@@ -149,7 +149,8 @@ long sms_backoff_ms(long base_ms, long max_ms, int attempt, double r);
 
 /* The confirmations (sms_texts.c): ON is also the first message after any opt-in (it says how
  * to stop), OFF answers STOP. lang: kk, ru, en (anything else: en). Static strings. */
-enum sms_text_id { SMS_TEXT_ON = 0, SMS_TEXT_OFF };
+/* SMS_TEXT_OFF_ALL: after a STOP that also ended the school's messages (decisions 79+). */
+enum sms_text_id { SMS_TEXT_ON = 0, SMS_TEXT_OFF, SMS_TEXT_OFF_ALL };
 const char *sms_text(enum sms_text_id id, const char *lang);
 
 /* Stops claiming (a graceful stop); submissions in flight finish and their verdicts are

@@ -14,11 +14,15 @@ static const char *const texts[][3] = {
     {"SMS кеңестер тоқтатылды. Қайта қосу үшін БАСТАУ деп жазыңыз.",
      "SMS-советы отключены. Чтобы включить снова, отправьте СТАРТ.",
      "SMS tips are off. To turn them on again, send START."},
+    /* SMS_TEXT_OFF_ALL: after a STOP that ended the school's messages too */
+    {"Кеңестер мен мектеп хабарлары тоқтатылды. Кеңестерді қосу: БАСТАУ.",
+     "Советы и сообщения школы отключены. Чтобы вернуть советы: СТАРТ.",
+     "Tips and school messages are off. For tips again, send START."},
 };
 
 const char *sms_text(enum sms_text_id id, const char *lang)
 {
   int l = lang && strcmp(lang, "kk") == 0 ? 0 : lang && strcmp(lang, "ru") == 0 ? 1 : 2;
 
-  return texts[id == SMS_TEXT_OFF ? 1 : 0][l];
+  return texts[id == SMS_TEXT_OFF_ALL ? 2 : id == SMS_TEXT_OFF ? 1 : 0][l];
 }

@@ -85,6 +85,18 @@ struct store_sms {
   long long deadline_us; /* ag_mono_us() clock; 0: none */
 };
 
+/* Consent to messages from the child's school (issue 13), given or withdrawn in the USSD item
+ * "My child's school": its history row, and the number kept while it stands (store_school.c). */
+struct store_school_consent {
+  const char *msisdn; /* E.164 */
+  uint8_t respondent[STORE_RESPONDENT_LEN];
+  const char *relation;
+  int granted;
+  const char *lang;
+  int64_t received_at_us;
+  long long deadline_us; /* ag_mono_us() clock; 0: none */
+};
+
 /* A language chosen in the menu, remembered per respondent for the next session
  * (store_answers.c). */
 struct store_lang {
@@ -141,6 +153,8 @@ int store_submit(struct store *st, const struct store_answer *a, store_cb cb, vo
 int store_submit_attempt(struct store *st, const struct store_attempt *a, store_cb cb, void *arg);
 int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, void *arg);
 int store_submit_lang(struct store *st, const struct store_lang *l, store_cb cb, void *arg);
+int store_submit_school_consent(struct store *st, const struct store_school_consent *s, store_cb cb,
+                                void *arg);
 
 /* Reads what is known of a respondent for resume: one row per answer of every attempt of
  * survey_id (an attempt without answers: one row without), plus rows with attempt 0 carrying
@@ -431,6 +445,10 @@ struct store_sms_mo {
   const char *lang;       /* of the keyword: kk, ru, en */
   const char *confirm[3]; /* the confirmation in kk, ru, en (STOP or START) */
   int confirm_parts[3];
+  /* STOP's confirmation when it also ended the school's messages (school_contacts), in kk, ru,
+   * en; NULL: confirm */
+  const char *confirm_all[3];
+  int confirm_all_parts[3];
 };
 /* cb: fresh (first time this id is seen), changed (the subscription switched), lang (of the
  * confirmation queued, NULL when none). */

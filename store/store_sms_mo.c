@@ -10,11 +10,15 @@
 #include <string.h>
 
 /* $1 link, $2 message id, $3 respondent, $4 number, $5 stop/start/other, $6 the keyword's
- * language, $7-$9 the confirmation in kk, ru, en, $10-$12 its parts. On STOP the number is
- * erased from the subscription (decision 60) and the respondent's queued tips fail; the
- * confirmation row keeps the number until it is delivered or given up (0012_outbox.sql). */
+ * language, $7-$9 the confirmation in kk, ru, en, $10-$12 its parts, $13-$18 the same for a
+ * STOP that ended the school's messages too. On STOP the number is erased from the subscription
+ * (decision 60) and the respondent's queued tips fail; the confirmation row keeps the number
+ * until it is delivered or given up (0012_outbox.sql). A STOP also withdraws the consent to the
+ * school's messages (its number deleted, a history row on the SMS channel, the school's queued
+ * messages failed) unless the parent chose in "My child's school" that STOP ends only the tips
+ * (school_contacts.stop_tips_only, 0020_school_parent.sql). START restores only the tips. */
 const struct store__stmt store__stmt_sms_mo = {
-    "sms_mo", 12,
+    "sms_mo", 18,
     "WITH ins AS (INSERT INTO sms_inbox (link, message_id, verdict) VALUES ($1, $2, $5)"
     " ON CONFLICT DO NOTHING RETURNING 1),"
     " cur AS (SELECT language FROM subscriptions WHERE respondent = $3),"
@@ -29,18 +33,29 @@ const struct store__stmt store__stmt_sms_mo = {
     " ev AS (INSERT INTO subscription_events (respondent, action, channel, language, at)"
     " SELECT $3, 'off', 'sms', language, now() FROM off"
     " UNION ALL SELECT $3, 'on', 'sms', language, now() FROM onn),"
+    " sc AS (DELETE FROM school_contacts WHERE respondent = $3 AND $5 = 'stop'"
+    " AND NOT stop_tips_only AND EXISTS (SELECT 1 FROM ins) RETURNING language),"
+    " scc AS (INSERT INTO school_consents (respondent, relation, granted, channel, language)"
+    " SELECT $3, '', false, 'sms', language FROM sc),"
     " gone AS (UPDATE outbox SET state = 'failed', msisdn = NULL, finished_at = now(),"
-    " error = 'opted out' WHERE respondent = $3 AND state = 'queued' AND kind = 'tip'"
+    " error = 'opted out' WHERE respondent = $3 AND state = 'queued'"
+    " AND (kind = 'tip' OR (kind = 'school' AND EXISTS (SELECT 1 FROM sc)))"
     " AND $5 = 'stop' AND EXISTS (SELECT 1 FROM ins)),"
     " lang AS (SELECT CASE WHEN $5 = 'start' THEN $6 ELSE COALESCE((SELECT language FROM cur), $6)"
     " END AS l),"
     " conf AS (INSERT INTO outbox (link, kind, respondent, msisdn, body, parts, due_at,"
     " next_attempt_at) SELECT $1, CASE WHEN $5 = 'stop' THEN 'off' ELSE 'on' END, $3, $4,"
-    " CASE l WHEN 'kk' THEN $7 WHEN 'ru' THEN $8 ELSE $9 END,"
-    " (CASE l WHEN 'kk' THEN $10 WHEN 'ru' THEN $11 ELSE $12 END)::smallint, now(), now()"
+    " CASE WHEN EXISTS (SELECT 1 FROM sc) THEN CASE l WHEN 'kk' THEN $13 WHEN 'ru' THEN $14"
+    " ELSE $15 END ELSE CASE l WHEN 'kk' THEN $7 WHEN 'ru' THEN $8 ELSE $9 END END,"
+    " (CASE WHEN EXISTS (SELECT 1 FROM sc) THEN CASE l WHEN 'kk' THEN $16 WHEN 'ru' THEN $17"
+    " ELSE $18 END ELSE CASE l WHEN 'kk' THEN $10 WHEN 'ru' THEN $11 ELSE $12 END END)::smallint,"
+    " now(), now()"
     " FROM lang WHERE $5 IN ('stop', 'start') AND EXISTS (SELECT 1 FROM ins) RETURNING 1)"
     " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM off) + (SELECT count(*) FROM onn),"
     " (SELECT l FROM lang WHERE EXISTS (SELECT 1 FROM conf))"};
+
+/* An item holds at most STORE__MAX_PARAMS parameters (store__item_create does not check). */
+_Static_assert(18 <= STORE__MAX_PARAMS, "store__stmt_sms_mo's parameters overflow an item");
 
 struct waiter {
   store_mo_cb cb;
@@ -62,8 +77,8 @@ static void mo_done(struct store__item *it, int rc, const PGresult *res)
 int store_sms_mo(struct store *st, const struct store_sms_mo *mo, store_mo_cb cb, void *arg)
 {
   static const char *const actions[] = {"other", "stop", "start"};
-  char parts[3][24];
-  const char *src[12] = {mo->link,
+  char parts[6][24];
+  const char *src[18] = {mo->link,
                          mo->message_id,
                          NULL,
                          mo->msisdn,
@@ -77,6 +92,10 @@ int store_sms_mo(struct store *st, const struct store_sms_mo *mo, store_mo_cb cb
     int p = mo->confirm_parts[l] >= 1 && mo->confirm_parts[l] <= 16 ? mo->confirm_parts[l] : 1;
     src[6 + l] = mo->confirm[l] ? mo->confirm[l] : "";
     src[9 + l] = store__fmt_int(parts[l], sizeof(parts[l]), p);
+    p = mo->confirm_all_parts[l] >= 1 && mo->confirm_all_parts[l] <= 16 ? mo->confirm_all_parts[l]
+                                                                        : p;
+    src[12 + l] = mo->confirm_all[l] ? mo->confirm_all[l] : src[6 + l];
+    src[15 + l] = store__fmt_int(parts[3 + l], sizeof(parts[3 + l]), p);
   }
   if (!mo->link || !mo->message_id || !mo->msisdn || !mo->lang)
     return AG_EINVAL;

@@ -267,6 +267,9 @@ int gw_sms_mo(void *ctx, struct gw_req *req)
     mo.confirm[i] = sms_text(mo.action == STORE_MO_STOP ? SMS_TEXT_OFF : SMS_TEXT_ON, langs[i]);
     sms_plan(mo.confirm[i], strlen(mo.confirm[i]), SMS_MAX_PARTS, &plan);
     mo.confirm_parts[i] = (int)plan.parts;
+    mo.confirm_all[i] = sms_text(SMS_TEXT_OFF_ALL, langs[i]);
+    sms_plan(mo.confirm_all[i], strlen(mo.confirm_all[i]), SMS_MAX_PARTS, &plan);
+    mo.confirm_all_parts[i] = (int)plan.parts;
   }
   rc = store_sms_mo(l->sms->store, &mo, on_mo, w);
   ag_form_cleanup(&in.form); /* store_sms_mo copied what it keeps */

@@ -779,8 +779,8 @@ START_TEST(test_engine_known_language_skips_language_menu)
   struct play p;
 
   play(&p, c, "main_menu", &ru, "");
-  ck_assert_str_eq(p.r.text,
-                   "Aulgate\n1 Опрос\n2 Совет дня\n3 По возрасту\n4 SMS-советы\n5 Язык/Тіл");
+  ck_assert_str_eq(
+      p.r.text, "Aulgate\n1 Опрос\n2 Совет дня\n3 По возрасту\n4 SMS-советы\n5 Язык/Тіл\n6 Школа");
   ck_assert_int_eq(p.r.lang, SESS_RU);
   /* Nobody known: the language menu first, asked in Kazakh and Russian; a pick switches the
    * language. */
