@@ -76,9 +76,33 @@ CREATE TRIGGER responses_school_stop AFTER INSERT ON responses
   FOR EACH ROW WHEN (NEW.survey_id = 'school_link' AND NEW.question_id = 'school_stop')
   EXECUTE FUNCTION school_stop_from_answer();
 
--- The item's own questions (naming or removing, consent, STOP's choice) are no answers to count
--- in the rollups: they join the context questions, which are never counted.
+-- Knowledge funds (issue 13 item 4): "What I can offer" in "My child's school". `offers_mode`
+-- `new` empties the parent's list first (how a list is changed, or emptied with "Nothing
+-- more"); each of `offer1`..`offer3` adds a category (several, at most three a call; a later
+-- call adds more). The school sees counts per category, never who.
+CREATE FUNCTION school_offers_from_answer() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.question_id = 'offers_mode' THEN
+    IF NEW.option = 'new' THEN
+      DELETE FROM school_offers WHERE respondent = NEW.respondent AND relation = NEW.relation;
+    END IF;
+  ELSIF NEW.option IN ('profession', 'craft', 'sport', 'traditions', 'transport', 'repairs',
+                       'cooking', 'event_time') THEN
+    INSERT INTO school_offers (respondent, relation, category, since)
+    VALUES (NEW.respondent, NEW.relation, NEW.option, NEW.received_at)
+    ON CONFLICT DO NOTHING;
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER responses_school_offers AFTER INSERT ON responses
+  FOR EACH ROW WHEN (NEW.survey_id = 'school_link'
+                     AND NEW.question_id IN ('offers_mode', 'offer1', 'offer2', 'offer3'))
+  EXECUTE FUNCTION school_offers_from_answer();
+
+-- The item's own questions (naming or removing, consent, STOP's choice, the offers) are no
+-- answers to count in the rollups: they join the context questions, which are never counted.
 CREATE OR REPLACE FUNCTION rollup_is_context(q text) RETURNS boolean
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN q IN ('region', 'district', 'settlement', 'grade', 'school', 'school_action',
-               'school_consent', 'school_stop');
+               'school_consent', 'school_stop', 'offers_mode', 'offer1', 'offer2', 'offer3');

@@ -76,7 +76,7 @@ START_TEST(test_menu_links_and_removes)
    * messages. */
   static const char *const add[] = {"3", "6", "1", "1", "3", "2", "7", "2"};
   /* (language known now) My child's school, mother, Remove the school. */
-  static const char *const rm[] = {"6", "1", "2"};
+  static const char *const rm[] = {"6", "1", "3"};
   PGconn *db = it_db();
   char sid[64], phone[16];
   struct it_resp r;
@@ -202,6 +202,59 @@ START_TEST(test_consent_and_stop)
 }
 END_TEST
 
+/* The parent's list of offers, sorted, joined by ','. */
+static void offers_of(PGconn *db, const char *phone, char *out, size_t len)
+{
+  char hex[65], sql[512];
+  PGresult *res;
+
+  it_respondent_hex(&gw, phone, hex);
+  snprintf(sql, sizeof(sql),
+           "SELECT coalesce(string_agg(category, ',' ORDER BY category), '') FROM school_offers"
+           " WHERE respondent = decode('%s', 'hex') AND relation = 'mother'",
+           hex);
+  res = PQexec(db, sql);
+  ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+  snprintf(out, len, "%s", PQgetvalue(res, 0, 0));
+  PQclear(res);
+}
+
+/* Knowledge funds: several categories, added to later, or replaced by a new list. */
+START_TEST(test_offers)
+{
+  /* English, My child's school, mother, What I can offer, Add, A craft, Cooking, Nothing more. */
+  static const char *const add[] = {"3", "6", "1", "2", "1", "2", "7", "9"};
+  /* Later: Add, Cooking again (kept once), Nothing more. */
+  static const char *const more[] = {"6", "1", "2", "1", "7", "9"};
+  /* Later: a new list, Sport, Nothing more. */
+  static const char *const renew[] = {"6", "1", "2", "2", "3", "9"};
+  PGconn *db = it_db();
+  char sid[64], phone[16], got[256];
+  struct it_resp r;
+
+  ck_assert_ptr_nonnull(db);
+  ck_assert_int_eq(it_server_start(&gw, "log_level = warn\n"), 0);
+  ck_assert_int_eq(it_wait_health(&gw, 200, 10000), 0);
+  it_fresh_phone(phone);
+  it_session_id(sid, sizeof(sid), "offer");
+  ck_assert_int_eq(it_play(&gw, sid, phone, add, AG_ARRAY_LEN(add), &r), 0);
+  ck_assert_msg(strncmp(r.body, "END Thank you! The school sees only how many", 44) == 0, "%s",
+                r.body);
+  offers_of(db, phone, got, sizeof(got));
+  ck_assert_str_eq(got, "cooking,craft");
+  it_session_id(sid, sizeof(sid), "offer2");
+  ck_assert_int_eq(it_play(&gw, sid, phone, more, AG_ARRAY_LEN(more), &r), 0);
+  offers_of(db, phone, got, sizeof(got));
+  ck_assert_str_eq(got, "cooking,craft");
+  it_session_id(sid, sizeof(sid), "offer3");
+  ck_assert_int_eq(it_play(&gw, sid, phone, renew, AG_ARRAY_LEN(renew), &r), 0);
+  offers_of(db, phone, got, sizeof(got));
+  ck_assert_str_eq(got, "sport");
+  ck_assert_int_eq(it_server_stop(&gw), 0);
+  PQfinish(db);
+}
+END_TEST
+
 static Suite *it_school_suite(void)
 {
   Suite *s = suite_create("it_school");
@@ -211,6 +264,7 @@ static Suite *it_school_suite(void)
   tcase_add_test(tc, test_survey_answer_links);
   tcase_add_test(tc, test_menu_links_and_removes);
   tcase_add_test(tc, test_consent_and_stop);
+  tcase_add_test(tc, test_offers);
   suite_add_tcase(s, tc);
   return s;
 }
