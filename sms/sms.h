@@ -41,8 +41,9 @@ struct sms_plan {
  * says how many it would need, up to SMS_MAX_PARTS + 1, and out->end is not filled). */
 int sms_plan(const char *utf8, size_t len, size_t max_parts, struct sms_plan *out /* OUT */);
 
-/* Keywords a parent may send: STOP (opt out) and START (opt in), in one language each. */
-enum sms_kw { SMS_KW_STOP = 1, SMS_KW_START };
+/* Keywords a parent may send: STOP (opt out) and START (opt in), in one language each; and the
+ * answers to a school's request (sms_reply_parse). */
+enum sms_kw { SMS_KW_STOP = 1, SMS_KW_START, SMS_KW_HELP, SMS_KW_NOT_NOW, SMS_KW_MORE };
 struct sms_keyword {
   enum sms_kw kind;
   const char *word; /* UTF-8, any case */
@@ -58,6 +59,17 @@ extern const size_t sms_keywords_default_n;
  * ("STOP please" is no keyword). */
 const struct sms_keyword *sms_keyword_match(const char *utf8, size_t len,
                                             const struct sms_keyword *words, size_t n_words);
+
+/* A reply to a school's request (sms_reply.c): SMS_KW_HELP ("1", YES, ДА, DA, ИӘ, ИЯ),
+ * SMS_KW_NOT_NOW ("2", NO, НЕТ, NET, ЖОҚ, JOK), SMS_KW_MORE ("3", MORE, ПОДРОБНЕЕ,
+ * ТОЛЫҒЫРАҚ), or 0 when the whole message is none of them. The digit may have spaces and ASCII
+ * punctuation around it; a word is matched as sms_keyword_match() matches. *lang (may be NULL):
+ * the word's language, NULL for a digit. */
+enum sms_kw sms_reply_parse(const char *utf8, size_t len, const char **lang /* OUT */);
+/* "help", "not_now", "more" (school_answers.answer), NULL for any other kind. */
+const char *sms_reply_name(enum sms_kw kind);
+extern const struct sms_keyword sms_reply_words[];
+extern const size_t sms_reply_words_n;
 
 /* The calendar (sms_calendar.c). */
 

@@ -435,7 +435,16 @@ int store_outbox_depth(struct store *st, store_depth_cb cb, void *arg);
  * an event `off` by sms), fails the respondent's queued tips and queues the confirmation; a
  * START switches it on (an event `on`) and queues the confirmation. The confirmation is in the
  * subscription's language when there is one, else in the keyword's. */
-enum store_mo_action { STORE_MO_OTHER = 0, STORE_MO_STOP, STORE_MO_START };
+/* HELP, NOT_NOW, MORE: a reply to a school's request (sms_reply_parse), which answers the latest
+ * open request sent to the number (school_deliveries) in school_answers. */
+enum store_mo_action {
+  STORE_MO_OTHER = 0,
+  STORE_MO_STOP,
+  STORE_MO_START,
+  STORE_MO_HELP,
+  STORE_MO_NOT_NOW,
+  STORE_MO_MORE
+};
 struct store_sms_mo {
   const char *link;
   const char *message_id;

@@ -16,7 +16,10 @@
  * until it is delivered or given up (0012_outbox.sql). A STOP also withdraws the consent to the
  * school's messages (its number deleted, a history row on the SMS channel, the school's queued
  * messages failed) unless the parent chose in "My child's school" that STOP ends only the tips
- * (school_contacts.stop_tips_only, 0020_school_parent.sql). START restores only the tips. */
+ * (school_contacts.stop_tips_only, 0020_school_parent.sql). START restores only the tips. A
+ * reply to a school's request (help, not_now, more) answers the latest request sent to the number
+ * that is still open, replacing an earlier answer of the phone (USSD or SMS): counted once. A reply
+ * to nothing is kept in sms_inbox only (decisions 82+). */
 const struct store__stmt store__stmt_sms_mo = {
     "sms_mo", 18,
     "WITH ins AS (INSERT INTO sms_inbox (link, message_id, verdict) VALUES ($1, $2, $5)"
@@ -43,6 +46,13 @@ const struct store__stmt store__stmt_sms_mo = {
     " AND $5 = 'stop' AND EXISTS (SELECT 1 FROM ins)),"
     " lang AS (SELECT CASE WHEN $5 = 'start' THEN $6 ELSE COALESCE((SELECT language FROM cur), $6)"
     " END AS l),"
+    " ans AS (INSERT INTO school_answers AS a (request_id, respondent, relation, answer, channel,"
+    " answered_at) SELECT d.request_id, $3, '', $5, 'sms', now() FROM school_deliveries d"
+    " JOIN school_requests r ON r.id = d.request_id WHERE d.respondent = $3"
+    " AND $5 IN ('help', 'not_now', 'more') AND EXISTS (SELECT 1 FROM ins)"
+    " AND r.closed_at IS NULL AND r.closes_at > now() ORDER BY d.sent_at DESC, d.request_id DESC"
+    " LIMIT 1 ON CONFLICT (request_id, respondent) DO UPDATE SET answer = excluded.answer,"
+    " relation = '', channel = 'sms', answered_at = excluded.answered_at),"
     " conf AS (INSERT INTO outbox (link, kind, respondent, msisdn, body, parts, due_at,"
     " next_attempt_at) SELECT $1, CASE WHEN $5 = 'stop' THEN 'off' ELSE 'on' END, $3, $4,"
     " CASE WHEN EXISTS (SELECT 1 FROM sc) THEN CASE l WHEN 'kk' THEN $13 WHEN 'ru' THEN $14"
@@ -76,13 +86,13 @@ static void mo_done(struct store__item *it, int rc, const PGresult *res)
 
 int store_sms_mo(struct store *st, const struct store_sms_mo *mo, store_mo_cb cb, void *arg)
 {
-  static const char *const actions[] = {"other", "stop", "start"};
+  static const char *const actions[] = {"other", "stop", "start", "help", "not_now", "more"};
   char parts[6][24];
   const char *src[18] = {mo->link,
                          mo->message_id,
                          NULL,
                          mo->msisdn,
-                         actions[mo->action <= STORE_MO_START ? mo->action : 0],
+                         actions[mo->action <= STORE_MO_MORE ? mo->action : 0],
                          mo->lang};
   struct waiter *w;
   struct store__item *it;

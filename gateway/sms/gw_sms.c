@@ -260,6 +260,15 @@ int gw_sms_mo(void *ctx, struct gw_req *req)
   mo.msisdn = in.msisdn;
   ag_respondent_key(l->sms->secret, in.msisdn, mo.respondent);
   mo.action = !kw ? STORE_MO_OTHER : kw->kind == SMS_KW_STOP ? STORE_MO_STOP : STORE_MO_START;
+  if (!kw) { /* not STOP or START: perhaps a reply to a school's request */
+    enum sms_kw r = sms_reply_parse(in.text, strlen(in.text), NULL);
+    mo.action = r == SMS_KW_HELP      ? STORE_MO_HELP
+                : r == SMS_KW_NOT_NOW ? STORE_MO_NOT_NOW
+                : r == SMS_KW_MORE    ? STORE_MO_MORE
+                                      : STORE_MO_OTHER;
+    if (sms_reply_name(r))
+      w->kw = sms_reply_name(r);
+  }
   mo.lang = kw ? kw->lang : "ru";
   for (int i = 0; i < 3; i++) {
     static const char *const langs[] = {"kk", "ru", "en"};

@@ -106,3 +106,9 @@ CREATE OR REPLACE FUNCTION rollup_is_context(q text) RETURNS boolean
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN q IN ('region', 'district', 'settlement', 'grade', 'school', 'school_action',
                'school_consent', 'school_stop', 'offers_mode', 'offer1', 'offer2', 'offer3');
+
+-- A parent's SMS that answers a school's request (1, YES, ДА, ИӘ, ...: sms_reply.c) is kept in
+-- the inbox under its answer, once per carrier message id as STOP is.
+ALTER TABLE sms_inbox DROP CONSTRAINT sms_inbox_verdict_check;
+ALTER TABLE sms_inbox ADD CONSTRAINT sms_inbox_verdict_check
+  CHECK (verdict IN ('stop', 'start', 'other', 'help', 'not_now', 'more'));

@@ -255,6 +255,93 @@ START_TEST(test_offers)
 }
 END_TEST
 
+/* Sends text by SMS from phone (the kannel MO path) with message id id. */
+static void mo(const char *phone, const char *id, const char *text)
+{
+  char path[512];
+  struct it_resp r;
+
+  snprintf(path, sizeof(path), "/sms/kannel?id=%s&from=%%2B%s&text=%s", id, phone + 1, text);
+  ck_assert_int_eq(it_get(&gw, path, &r), 0);
+  ck_assert_int_eq(r.status, 200);
+}
+
+/* An SMS reply answers the latest open request delivered to the number, once per phone with a
+ * USSD answer; a reply to nothing, or to a closed request, answers nothing and gets no SMS. */
+START_TEST(test_sms_reply)
+{
+  PGconn *db = it_db();
+  char phone[16], other[16], hex[65], ohex[65], sql[1024], id[64];
+
+  ck_assert_ptr_nonnull(db);
+  start_with_sms();
+  it_fresh_phone(phone);
+  it_fresh_phone(other);
+  it_respondent_hex(&gw, phone, hex);
+  it_respondent_hex(&gw, other, ohex);
+  /* Two requests sent to phone (the older one first), a closed one sent later; none to other.
+   * The school's side writes these; here SQL does. */
+  snprintf(sql, sizeof(sql),
+           "WITH s AS (SELECT id FROM schools WHERE district_code = 'aktobe-aktobe-city'"
+           " AND number = 7), r AS (INSERT INTO school_requests (school_id, kind, text_ru,"
+           " closes_at, closed_at) SELECT s.id, k.kind, 'it_school ' || k.kind, now() + interval"
+           " '7 days', CASE WHEN k.kind = 'other' THEN now() END FROM s, (VALUES ('talk', 1),"
+           " ('repair', 2), ('other', 3)) AS k(kind, o) RETURNING id, kind)"
+           " INSERT INTO school_deliveries (request_id, respondent, sent_at) SELECT r.id,"
+           " decode('%s', 'hex'), now() - CASE r.kind WHEN 'talk' THEN interval '2 hours'"
+           " WHEN 'repair' THEN interval '1 hour' ELSE interval '1 minute' END FROM r",
+           hex);
+  it_exec(db, sql);
+  /* A USSD answer of the same phone to the newer open request (the repair). */
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO school_answers (request_id, respondent, relation, answer, channel)"
+           " SELECT d.request_id, d.respondent, 'mother', 'more', 'ussd' FROM school_deliveries d"
+           " JOIN school_requests r ON r.id = d.request_id WHERE d.respondent = decode('%s',"
+           " 'hex') AND r.kind = 'repair'",
+           hex);
+  it_exec(db, sql);
+  snprintf(id, sizeof(id), "it-school-reply-%s", phone + 1);
+  mo(phone, id, "%D0%B4%D0%B0"); /* да */
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM school_answers a JOIN school_requests r ON r.id = a.request_id"
+           " WHERE a.respondent = decode('%s', 'hex') AND r.kind = 'repair' AND a.answer = 'help'"
+           " AND a.channel = 'sms' AND a.relation = ''",
+           hex);
+  ck_assert_int_eq(it_count(db, sql), 1);
+  /* Counted once: one answer of the phone in all, the USSD one replaced. */
+  ck_assert_int_eq(q(db, "SELECT count(*) FROM school_answers WHERE respondent = decode('%s',"
+                         " 'hex')",
+                     hex),
+                   1);
+  /* Kannel retrying the same message changes nothing; a newer reply replaces the answer. */
+  mo(phone, id, "2");
+  ck_assert_int_eq(it_count(db, sql), 1);
+  snprintf(id, sizeof(id), "it-school-reply2-%s", phone + 1);
+  mo(phone, id, "+2+");
+  ck_assert_int_eq(q(db, "SELECT count(*) FROM school_answers WHERE respondent = decode('%s',"
+                         " 'hex') AND answer = 'not_now'",
+                     hex),
+                   1);
+  /* A reply to nothing: no answer, no SMS back. */
+  snprintf(id, sizeof(id), "it-school-reply3-%s", other + 1);
+  mo(other, id, "1");
+  ck_assert_int_eq(q(db, "SELECT count(*) FROM school_answers WHERE respondent = decode('%s',"
+                         " 'hex')",
+                     ohex),
+                   0);
+  ck_assert_int_eq(q(db, "SELECT count(*) FROM outbox WHERE respondent = decode('%s', 'hex')",
+                     ohex),
+                   0);
+  ck_assert_int_eq(q(db, "SELECT count(*) FROM sms_inbox WHERE message_id LIKE"
+                         " 'it-school-reply%%' AND verdict = 'help' AND message_id LIKE '%%'"
+                         " || '%s'",
+                     other + 1),
+                   1);
+  ck_assert_int_eq(it_server_stop(&gw), 0);
+  PQfinish(db);
+}
+END_TEST
+
 static Suite *it_school_suite(void)
 {
   Suite *s = suite_create("it_school");
@@ -265,6 +352,7 @@ static Suite *it_school_suite(void)
   tcase_add_test(tc, test_menu_links_and_removes);
   tcase_add_test(tc, test_consent_and_stop);
   tcase_add_test(tc, test_offers);
+  tcase_add_test(tc, test_sms_reply);
   suite_add_tcase(s, tc);
   return s;
 }
