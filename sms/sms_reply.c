@@ -9,12 +9,12 @@
 #include <string.h>
 
 const struct sms_keyword sms_reply_words[] = {
-    {SMS_KW_HELP, "YES", "en"},           {SMS_KW_HELP, "ДА", "ru"},
-    {SMS_KW_HELP, "DA", "ru"},            {SMS_KW_HELP, "ИӘ", "kk"},
-    {SMS_KW_HELP, "ИЯ", "kk"},            {SMS_KW_NOT_NOW, "NO", "en"},
-    {SMS_KW_NOT_NOW, "НЕТ", "ru"},        {SMS_KW_NOT_NOW, "NET", "ru"},
-    {SMS_KW_NOT_NOW, "ЖОҚ", "kk"},        {SMS_KW_NOT_NOW, "JOK", "kk"},
-    {SMS_KW_MORE, "MORE", "en"},          {SMS_KW_MORE, "ПОДРОБНЕЕ", "ru"},
+    {SMS_KW_HELP, "YES", "en"},       {SMS_KW_HELP, "ДА", "ru"},
+    {SMS_KW_HELP, "DA", "ru"},        {SMS_KW_HELP, "ИӘ", "kk"},
+    {SMS_KW_HELP, "ИЯ", "kk"},        {SMS_KW_NOT_NOW, "NO", "en"},
+    {SMS_KW_NOT_NOW, "НЕТ", "ru"},    {SMS_KW_NOT_NOW, "NET", "ru"},
+    {SMS_KW_NOT_NOW, "ЖОҚ", "kk"},    {SMS_KW_NOT_NOW, "JOK", "kk"},
+    {SMS_KW_MORE, "MORE", "en"},      {SMS_KW_MORE, "ПОДРОБНЕЕ", "ru"},
     {SMS_KW_MORE, "ТОЛЫҒЫРАҚ", "kk"},
 };
 const size_t sms_reply_words_n = AG_ARRAY_LEN(sms_reply_words);

@@ -26,8 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   k = sms_reply_parse(copy, size, NULL);
   FUZZ_CHECK(k == 0 || sms_reply_name(k) != NULL);
   if (k)
-    FUZZ_CHECK(sms_keyword_match(copy, size, sms_keywords_default, sms_keywords_default_n) ==
-               NULL);
+    FUZZ_CHECK(sms_keyword_match(copy, size, sms_keywords_default, sms_keywords_default_n) == NULL);
   /* Around it: " ! " and "?." change nothing. */
   memcpy(buf, " ! ", 3);
   memcpy(buf + 3, data, size);

@@ -309,8 +309,9 @@ START_TEST(test_sms_reply)
            hex);
   ck_assert_int_eq(it_count(db, sql), 1);
   /* Counted once: one answer of the phone in all, the USSD one replaced. */
-  ck_assert_int_eq(q(db, "SELECT count(*) FROM school_answers WHERE respondent = decode('%s',"
-                         " 'hex')",
+  ck_assert_int_eq(q(db,
+                     "SELECT count(*) FROM school_answers WHERE respondent = decode('%s',"
+                     " 'hex')",
                      hex),
                    1);
   /* Kannel retrying the same message changes nothing; a newer reply replaces the answer. */
@@ -318,23 +319,25 @@ START_TEST(test_sms_reply)
   ck_assert_int_eq(it_count(db, sql), 1);
   snprintf(id, sizeof(id), "it-school-reply2-%s", phone + 1);
   mo(phone, id, "+2+");
-  ck_assert_int_eq(q(db, "SELECT count(*) FROM school_answers WHERE respondent = decode('%s',"
-                         " 'hex') AND answer = 'not_now'",
+  ck_assert_int_eq(q(db,
+                     "SELECT count(*) FROM school_answers WHERE respondent = decode('%s',"
+                     " 'hex') AND answer = 'not_now'",
                      hex),
                    1);
   /* A reply to nothing: no answer, no SMS back. */
   snprintf(id, sizeof(id), "it-school-reply3-%s", other + 1);
   mo(other, id, "1");
-  ck_assert_int_eq(q(db, "SELECT count(*) FROM school_answers WHERE respondent = decode('%s',"
-                         " 'hex')",
+  ck_assert_int_eq(q(db,
+                     "SELECT count(*) FROM school_answers WHERE respondent = decode('%s',"
+                     " 'hex')",
                      ohex),
                    0);
-  ck_assert_int_eq(q(db, "SELECT count(*) FROM outbox WHERE respondent = decode('%s', 'hex')",
-                     ohex),
-                   0);
-  ck_assert_int_eq(q(db, "SELECT count(*) FROM sms_inbox WHERE message_id LIKE"
-                         " 'it-school-reply%%' AND verdict = 'help' AND message_id LIKE '%%'"
-                         " || '%s'",
+  ck_assert_int_eq(
+      q(db, "SELECT count(*) FROM outbox WHERE respondent = decode('%s', 'hex')", ohex), 0);
+  ck_assert_int_eq(q(db,
+                     "SELECT count(*) FROM sms_inbox WHERE message_id LIKE"
+                     " 'it-school-reply%%' AND verdict = 'help' AND message_id LIKE '%%'"
+                     " || '%s'",
                      other + 1),
                    1);
   ck_assert_int_eq(it_server_stop(&gw), 0);

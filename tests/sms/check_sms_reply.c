@@ -68,9 +68,9 @@ END_TEST
 START_TEST(test_not_answers)
 {
   static const char *const no[] = {
-      "",     " ",      "0",       "4",         "12",     "1 2",  "1 да", "да нет", "yes please",
-      "STOP", "СТОП",   "start",   "нет, но",   "даа",    "yess", "Y",    "N",      "1a",
-      "ok",   "спасибо", "\xff", "1\xff", "1\xd0", "+1",
+      "",           " ",    "0",    "4",       "12",      "1 2",   "1 да",  "да нет",
+      "yes please", "STOP", "СТОП", "start",   "нет, но", "даа",   "yess",  "Y",
+      "N",          "1a",   "ok",   "спасибо", "\xff",    "1\xff", "1\xd0", "+1",
   };
 
   for (size_t i = 0; i < AG_ARRAY_LEN(no); i++)
