@@ -64,6 +64,10 @@ static void routes_build(struct gw_server *srv)
   *rt++ = (struct gw_route){
       "DELETE", "/api/v1/sessions",  GW_MATCH_PREFIX, GW_AUTH_TOKEN, GW_ROLE_OPERATOR,
       NULL,     gw_api_sessions_end, &srv->api};
+  /* An operator switches a parent's SMS tips off (a parent who asked the hotline). */
+  *rt++ = (struct gw_route){
+      "DELETE", "/api/v1/subscriptions/", GW_MATCH_PREFIX, GW_AUTH_TOKEN, GW_ROLE_OPERATOR,
+      NULL,     gw_api_subs_delete,       &srv->api};
   *rt++ = (struct gw_route){"GET", "/api/v1/stats", GW_MATCH_EXACT, GW_AUTH_TOKEN, GW_ROLE_OPERATOR,
                             NULL,  gw_api_stats,    &srv->api};
   *rt++ =
@@ -443,6 +447,7 @@ static int setup(struct gw_server *srv)
   srv->api.stats = &srv->stats;
   srv->api.events = gw_events_create(srv->base, &srv->api);
   srv->api.results_k = srv->cfg.results_min_respondents;
+  srv->api.secret = &srv->secret;
   srv->api.reader = store_reader_create(
       srv->base, strcmp(srv->cfg.db_read, "db") == 0 ? srv->cfg.db : srv->cfg.db_read,
       srv->cfg.hop_deadline_ms * 2);

@@ -14,10 +14,11 @@ enum opt_type {
   OPT_HOSTPORT,
   OPT_IPLIST,
   OPT_LOGLEVEL,
-  OPT_WORD, /* char[AG_CARRIER_NAME_MAX] of [a-z0-9_-] */
-  OPT_PATH, /* char[AG_CARRIER_PATH_MAX]: an absolute URL path */
-  OPT_FILE, /* char[AG_CARRIER_FILE_MAX]: a file name, no control characters */
-  OPT_TEXT  /* char[AG_CARRIER_FILE_MAX]: a URL, a user, a sender: no control characters */
+  OPT_WORD,    /* char[AG_CARRIER_NAME_MAX] of [a-z0-9_-] */
+  OPT_PATH,    /* char[AG_CARRIER_PATH_MAX]: an absolute URL path */
+  OPT_FILE,    /* char[AG_CARRIER_FILE_MAX]: a file name, no control characters */
+  OPT_TEXT,    /* char[AG_CARRIER_FILE_MAX]: a URL, a user, a sender: no control characters */
+  OPT_KEYWORDS /* char *, owned, may be empty: "stop:ru:WORD, start:kk:WORD" (ag_config.h) */
 };
 
 struct opt {
@@ -108,6 +109,13 @@ static const struct opt opts[] = {
     {"sms_max_age_s", OPT_INT, OFF(sms_max_age_s), 60, 604800, "86400",
      "An SMS not sent this long after it was due expires (and one sent without a final "
      "delivery report loses its number)."},
+    {"sms_keywords", OPT_KEYWORDS, OFF(sms_keywords), 0, 0, "",
+     "Words a parent may send besides STOP, СТОП, ТОҚТА, ТОҚТАТУ, START, СТАРТ, БАСТАУ: "
+     "comma-separated stop|start:kk|ru|en:WORD (the language of the confirmation), e.g. "
+     "stop:ru:ОТПИСКА, start:en:JOIN. Case, spaces and punctuation around it do not matter."},
+    {"sms_outbox_retention_days", OPT_INT, OFF(sms_outbox_retention_days), 1, 3650, "30",
+     "Finished outbox rows (delivered, failed, expired; they hold no number) are deleted this "
+     "many days after they finished, 500 at a time."},
     {"sms_retry_base_ms", OPT_INT, OFF(sms_retry_base_ms), 10, 600000, "1000",
      "First delay before an SMS is tried again after a 5xx, a connection error or a timeout; "
      "each retry doubles it, with jitter (half to all of it)."},
@@ -206,6 +214,8 @@ static const char *type_name(enum opt_type t)
     return "file";
   case OPT_TEXT:
     return "text";
+  case OPT_KEYWORDS:
+    return "keyword list";
   }
   return "?";
 }
@@ -296,6 +306,28 @@ static int split_hostport(const char *v, char *host, size_t hostlen, int *port)
   return AG_OK;
 }
 
+/* sms_keywords: entries of stop or start, a language and a word of letters (ASCII letters or any
+ * character outside ASCII: the Cyrillic words), spaces around an entry allowed. */
+static int keywords_ok(const char *v)
+{
+  for (int n = 1; *v; n++) {
+    size_t len = 0, kw = strncmp(v + strspn(v, " "), "stop:", 5) == 0 ? 5 : 6;
+    v += strspn(v, " ");
+    if ((kw == 6 && strncmp(v, "start:", 6) != 0) || n > AG_SMS_KEYWORDS_MAX)
+      return 0;
+    v += kw;
+    if (strncmp(v, "kk:", 3) != 0 && strncmp(v, "ru:", 3) != 0 && strncmp(v, "en:", 3) != 0)
+      return 0;
+    for (v += 3; v[len] && v[len] != ',' && v[len] != ' '; len++)
+      if ((unsigned char)v[len] < 0x80 && !((v[len] | 32) >= 'a' && (v[len] | 32) <= 'z'))
+        return 0;
+    v += len + strspn(v + len, " ");
+    if (len == 0 || len > 31 || (*v && *v++ != ','))
+      return 0;
+  }
+  return 1;
+}
+
 /* Sets o in base: a struct ag_config for opts[], a struct ag_carrier_conf for carrier_opts[]. */
 static int set_opt(void *base, const struct opt *o, const char *value, char *err, size_t errlen)
 {
@@ -334,6 +366,21 @@ static int set_opt(void *base, const struct opt *o, const char *value, char *err
       snprintf(err, errlen, "key '%s': out of memory", o->name);
       return AG_ENOMEM;
     }
+    free(*(char **)field);
+    *(char **)field = copy;
+    return AG_OK;
+  }
+  case OPT_KEYWORDS: {
+    char *copy;
+    if (!keywords_ok(value)) {
+      snprintf(err, errlen,
+               "key '%s': '%s' is not a comma-separated list of up to %d stop|start:kk|ru|en:WORD "
+               "(a word of 1 to 31 bytes of letters, e.g. stop:ru:ОТПИСКА)",
+               o->name, value, AG_SMS_KEYWORDS_MAX);
+      return AG_ECONFIG;
+    }
+    if (!(copy = strdup(value)))
+      return AG_ENOMEM;
     free(*(char **)field);
     *(char **)field = copy;
     return AG_OK;
@@ -512,7 +559,8 @@ int ag_config_init(struct ag_config *cfg)
 void ag_config_cleanup(struct ag_config *cfg)
 {
   for (size_t i = 0; i < AG_ARRAY_LEN(opts); i++) {
-    if (opts[i].type == OPT_STRING || opts[i].type == OPT_HOSTPORT) {
+    if (opts[i].type == OPT_STRING || opts[i].type == OPT_HOSTPORT ||
+        opts[i].type == OPT_KEYWORDS) {
       char **p = (char **)((char *)cfg + opts[i].offset);
       free(*p);
       *p = NULL;

@@ -19,6 +19,7 @@
 #define AG_CARRIER_NAME_MAX 32  /* with the NUL: [a-z0-9_-], also the stored `carrier` column */
 #define AG_CARRIER_PATH_MAX 128 /* with the NUL */
 #define AG_CARRIER_FILE_MAX 256 /* with the NUL */
+#define AG_SMS_KEYWORDS_MAX 16  /* configured SMS keywords (sms_keywords) */
 
 /* One [carrier.NAME] section as written; gateway/carriers resolves it into a carrier. A key not
  * written is 0 or empty: the carrier then takes the server-wide value. */
@@ -78,6 +79,8 @@ struct ag_config {
   char *db_read;                      /* owned; "db": the db key's database */
   long results_min_respondents;       /* k of the results' small-cell suppression */
   long sms_max_age_s;                 /* the SMS outbox (issue 12) */
+  long sms_outbox_retention_days;
+  char *sms_keywords; /* owned; "" or "stop:ru:WORD, start:kk:WORD" (at most AG_SMS_KEYWORDS_MAX) */
   long sms_retry_base_ms, sms_retry_max_ms;
   long sms_http_connect_timeout_ms, sms_http_timeout_ms, sms_http_max_in_flight;
   long sms_tip_interval_days;

@@ -91,6 +91,7 @@ struct sess_profile {
   size_t n;
   struct sess_prior *prior; /* owned: n people, at most SESS_MAX_RELATIONS */
   size_t rows;              /* rows given to sess_profile_add() */
+  int sms;                  /* SMS tips: 0 off (also: never subscribed), 1 on, -1 unknown */
 };
 void sess_profile_cleanup(struct sess_profile *p);
 
@@ -104,6 +105,8 @@ struct sess_profile_row {
   const char *question_id; /* NULL: the attempt has no answer on this row */
   const char *value;       /* the answer to question_id */
   int survey_version;      /* the attempt's survey version; 0: unknown (as before it was read) */
+  int sms;                 /* the SMS switch's row: 1 on, 2 off, 3 state not read (a profile
+                            * frozen before it was); 0: another row */
 };
 /* Adds one row to p (zeroed before the first). Rows come newest first: the first row tells the
  * language, a relation's first row its latest attempt, the first `grade` answer the grade; the

@@ -110,11 +110,15 @@ static void check_engine_screens(struct sess_diag *d, const struct sess_content 
     items[1].label = sess_string(c, "start_over", lang);
     s.n_items = 2;
     check_screen(d, c, b, &s, l, 0, offer);
-    s.prompt = sess_string(c, "sms_prompt", lang);
     items[0].label = sess_string(c, "sms_on", lang);
     items[1].label = sess_string(c, "sms_off", lang);
     s.can_back = 1;
-    check_screen(d, c, b, &s, l, 0, sms);
+    /* the switch as it shows the caller's state: unknown, on, off */
+    for (int k = 0; k < 3; k++) {
+      static const char *const prompt[3] = {"sms_prompt", "sms_prompt_on", "sms_prompt_off"};
+      s.prompt = sess_string(c, prompt[k], lang);
+      check_screen(d, c, b, &s, l, 0, sms);
+    }
     s.prompt = sess_string(c, "tips_prompt", lang);
     s.n_items = 0;
     for (size_t i = 0; i < c->n_bands && i < SESS_MAX_OPTIONS; i++)

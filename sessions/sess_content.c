@@ -69,10 +69,11 @@ int sess__text_load(struct sess_diag *d, json_t *obj, struct sess_text *t, const
 static int strings_load(struct sess_diag *d, struct sess_content *c, json_t *doc, const char *file)
 {
   static const char *const required[] = {
-      "yes",         "no",         "more",          "back",    "invalid",     "unavailable",
-      "not_kazakh",  "bad_number", "resume_prompt", "resume",  "start_over",  "skip",
-      "timeout",     "sms_prompt", "sms_on",        "sms_off", "sms_on_done", "sms_off_done",
-      "tips_prompt", "no_tips",    "unconfirmed"};
+      "yes", "no", "more", "back", "invalid", "unavailable", "not_kazakh", "bad_number",
+      "resume_prompt", "resume", "start_over", "skip", "timeout", "sms_prompt", "sms_on", "sms_off",
+      "sms_on_done", "sms_off_done", "tips_prompt", "no_tips", "unconfirmed",
+      /* the SMS switch saying whether the caller's tips are on or off */
+      "sms_prompt_on", "sms_prompt_off"};
   char where[256];
   struct sess_text t;
   int rc = AG_OK;

@@ -444,13 +444,19 @@ static void build_screen(struct run *r, struct sess_screen *s, struct sess_item 
     t = tips_in_band(r, r->tip_band, (size_t)(r->ctx ? r->ctx->day : 0) % count, &count);
     s->prompt = r->c->tips[t].text.s[r->lang];
     return;
-  case SCR_SMS:
-    s->prompt = sess_string(r->c, "sms_prompt", r->lang);
+  case SCR_SMS: { /* says whether the caller's tips are on, as of the session's start */
+    const struct sess_profile *p = r->ctx ? r->ctx->profile : NULL;
+    s->prompt = sess_string(r->c,
+                            !p || p->sms < 0 ? "sms_prompt"
+                            : p->sms         ? "sms_prompt_on"
+                                             : "sms_prompt_off",
+                            r->lang);
     items[0].label = sess_string(r->c, "sms_on", r->lang);
     items[1].label = sess_string(r->c, "sms_off", r->lang);
     s->n_items = 2;
     s->can_back = 1;
     return;
+  }
   case SCR_DONE:
     s->prompt = sess_string(r->c, r->done_key, r->lang);
     return;

@@ -88,6 +88,8 @@ int sess_profile_add(struct sess_profile *p, const struct sess_profile_row *row)
 
   if (p->rows++ == 0)
     take_lang(p, row->lang);
+  if (row->sms)
+    p->sms = row->sms == 1 ? 1 : row->sms == 2 ? 0 : -1;
   if (row->attempt == 0)
     return AG_OK; /* a row that only tells the language */
   pr = prior_of(p, row, &rc);
@@ -117,20 +119,25 @@ void sess_profile_cleanup(struct sess_profile *p)
   memset(p, 0, sizeof(*p));
 }
 
-/* What most callers' profiles are: nothing known (a new caller), or only a language. The engine
- * reads nothing else of them, so every such session shares one of these. */
-static const struct sess_profile shared[1 + SESS_NLANG] = {
-    {0, SESS_KK, "", 0, NULL, 0},
-    {1, SESS_KK, "", 0, NULL, 0},
-    {1, SESS_RU, "", 0, NULL, 0},
-    {1, SESS_EN, "", 0, NULL, 0},
-};
+/* What most callers' profiles are: nothing known (a new caller), or only a language, and the
+ * state of the SMS tips (unknown, off, on). The engine reads nothing else of them, so every such
+ * session shares one of these. */
+#define SHARED(sms)                                                                                \
+  {                                                                                                \
+    {0, SESS_KK, "", 0, NULL, 0, sms}, {1, SESS_KK, "", 0, NULL, 0, sms},                          \
+        {1, SESS_RU, "", 0, NULL, 0, sms},                                                         \
+    {                                                                                              \
+      1, SESS_EN, "", 0, NULL, 0, sms                                                              \
+    }                                                                                              \
+  }
+static const struct sess_profile shared[3][1 + SESS_NLANG] = {SHARED(-1), SHARED(0), SHARED(1)};
 
 static int is_shared(const struct sess_profile *p)
 {
-  for (size_t i = 0; i < AG_ARRAY_LEN(shared); i++)
-    if (p == &shared[i])
-      return 1;
+  for (size_t s = 0; s < 3; s++)
+    for (size_t i = 0; i < 1 + SESS_NLANG; i++)
+      if (p == &shared[s][i])
+        return 1;
   return 0;
 }
 
@@ -156,7 +163,7 @@ const struct sess_profile *sess__profile_pack(const struct sess_profile *p)
   char *str;
 
   if (p->n == 0 && !p->grade[0])
-    return &shared[p->has_lang ? 1 + (int)p->lang : 0];
+    return &shared[p->sms < 0 ? 0 : p->sms ? 2 : 1][p->has_lang ? 1 + (int)p->lang : 0];
   for (size_t i = 0; i < p->n; i++) {
     n_kv += p->prior[i].n;
     for (size_t k = 0; k < p->prior[i].n; k++)

@@ -274,6 +274,44 @@ static int practices_of(struct sess_diag *d, json_t *doc, const char *file, cons
   return 1;
 }
 
+/* The SMS confirmations the file carries beside the tips (sms/sms_tips.c sends them): `on`, the
+ * first message after an opt-in, must name the STOP word of its language, `off`, the answer to
+ * STOP, and `off_all`, the answer to a STOP that also ended the school's messages (decision 88),
+ * the START word (words that sms_keyword_match() takes); each one SMS part even as UCS-2. */
+static void check_confirmations(struct sess_diag *d, json_t *doc, const char *file)
+{
+  static const char *const names[3] = {"on", "off", "off_all"};
+  static const char *const words[3][SESS_NLANG] = {
+      {"ТОҚТА", "СТОП", "STOP"}, {"БАСТАУ", "СТАРТ", "START"}, {"БАСТАУ", "СТАРТ", "START"}};
+  json_t *conf = json_object_get(doc, "confirmations");
+  char where[256];
+
+  if (!json_is_object(conf)) {
+    sess__problem(d,
+                  "%s: needs \"confirmations\" {\"on\", \"off\", \"off_all\"}: the SMS sent after "
+                  "an opt-in and after STOP (tips only, or the school's messages too)",
+                  file);
+    return;
+  }
+  for (int k = 0; k < 3; k++) {
+    struct sess_text t;
+    snprintf(where, sizeof(where), "%s: confirmation '%s'", file, names[k]);
+    if (sess__text_load(d, json_object_get(conf, names[k]), &t, where) != AG_OK)
+      continue;
+    for (int l = 0; l < SESS_NLANG; l++) {
+      struct ag_text_cost cost;
+      if (ag_text_measure(t.s[l], strlen(t.s[l]), &cost) == AG_OK &&
+          cost.ucs2_units > TIP_MAX_UNITS)
+        sess__problem(d, "%s (%s): %zu characters, more than %d: one SMS part even as UCS-2", where,
+                      ag_lang_code(l), cost.ucs2_units, TIP_MAX_UNITS);
+      if (!strstr(t.s[l], words[k][l]))
+        sess__problem(d, "%s (%s): must name the word %s (the one that %s the tips)", where,
+                      ag_lang_code(l), words[k][l], k == 0 ? "stops" : "starts");
+    }
+    check_yo(d, where, t.s[SESS_RU]);
+  }
+}
+
 int sess__tips_rules(struct sess_diag *d, const struct sess_content *c, json_t *doc,
                      const char *file)
 {
@@ -285,6 +323,7 @@ int sess__tips_rules(struct sess_diag *d, const struct sess_content *c, json_t *
   if (drafts && !(json_is_array(drafts) && (json_array_size(drafts) == 0 || lang_list_ok(drafts))))
     sess__problem(d, "%s: draft_languages must list kk, ru or en, each once", file);
   check_review(d, doc, file);
+  check_confirmations(d, doc, file);
   has_practices = practices_of(d, doc, file, practices, AG_ARRAY_LEN(practices));
   for (size_t b = 0; b < c->n_bands; b++) {
     snprintf(where, sizeof(where), "%s: band '%s'", file, c->bands[b].id ? c->bands[b].id : "?");

@@ -2,8 +2,8 @@
  *
  * Pure parts: how a text goes on the air (sms_plan), whether a parent's message is a keyword
  * such as STOP (sms_keyword_match), the calendar's quiet hours and rotation, the confirmations
- * (sms_text). On the loop, over the store: the outbox worker of a link (sms_outbox_*), the
- * calendar's tips (sms_tips_*) and its scheduler (sms_sched_*).
+ * (sms_text, from the tips file). On the loop, over the store: the outbox worker of a link
+ * (sms_outbox_*), the calendar's tips (sms_tips_*) and its scheduler (sms_sched_*).
  *
  * sms_plan() chooses the coding of a message (GSM-7 when every character is in GSM 03.38's
  * default alphabet or its extension table, UCS-2 otherwise: Cyrillic never goes out as 7-bit,
@@ -71,6 +71,12 @@ const char *sms_reply_name(enum sms_kw kind);
 extern const struct sms_keyword sms_reply_words[];
 extern const size_t sms_reply_words_n;
 
+/* Parses the configured keywords (sms_keywords: "stop:ru:ОТПИСКА, start:en:JOIN") into out (at
+ * most cap; *n of them), their words pointing into buf (buflen bytes, a copy of spec). AG_OK, or
+ * AG_EINVAL for an entry that is not stop|start:kk|ru|en:WORD with a word of letters. */
+int sms_keywords_parse(const char *spec, char *buf, size_t buflen, struct sms_keyword *out,
+                       size_t cap, size_t *n);
+
 /* The calendar (sms_calendar.c). */
 
 /* The earliest time at or after now_s (Unix seconds) outside the quiet hours [start_min,
@@ -122,6 +128,8 @@ struct sms_outbox_config {
   long max_age_s;
   long retry_base_ms, retry_max_ms;
   long poll_ms;           /* when nothing was due, look again after this; 0: 1000 */
+  long retention_s;       /* finished rows are deleted this long after; 0: kept */
+  long purge_every_ms;    /* how often to look for them; 0: 60000 */
   unsigned max_in_flight; /* submissions at once (as ag_curl's) */
 };
 
@@ -150,7 +158,7 @@ int sms_outbox_dlr(struct sms_outbox *ob, long long id, int type,
 
 struct sms_outbox_stats {
   unsigned long long claimed, submitted, parts_submitted, retried, failed, expired, delivered,
-      dlr_failed, reports;
+      dlr_failed, reports, purged;
   long queued, open; /* the latest depth read: queued, submitted without a final report */
 };
 void sms_outbox_stats(const struct sms_outbox *ob, struct sms_outbox_stats *out /* OUT */);
@@ -158,12 +166,6 @@ void sms_outbox_stats(const struct sms_outbox *ob, struct sms_outbox_stats *out 
 /* The back-off before attempt + 1 (attempt >= 1 tries were made): base x 2^(attempt-1), at
  * most max, then a uniform draw in [half, all] of it from r (0..1). Pure. */
 long sms_backoff_ms(long base_ms, long max_ms, int attempt, double r);
-
-/* The confirmations (sms_texts.c): ON is also the first message after any opt-in (it says how
- * to stop), OFF answers STOP. lang: kk, ru, en (anything else: en). Static strings. */
-/* SMS_TEXT_OFF_ALL: after a STOP that also ended the school's messages (decisions 79+). */
-enum sms_text_id { SMS_TEXT_ON = 0, SMS_TEXT_OFF, SMS_TEXT_OFF_ALL };
-const char *sms_text(enum sms_text_id id, const char *lang);
 
 /* Stops claiming (a graceful stop); submissions in flight finish and their verdicts are
  * written. */
@@ -178,8 +180,17 @@ struct sms_tips;
 int sms_tips_load(const char *path, struct sms_tips **out /* OUT */, char *err, size_t errlen);
 void sms_tips_free(struct sms_tips *t);
 /* The tip at position seq of band's cycle (seq modulo the band's tips), in lang (kk, ru, en;
- * else en). A band not in the file (or ""): the file's first band. Borrowed from t. */
+ * else en). A band not in the file (or "": a subscriber whose child's age is not known): the
+ * bands in turn, seq's band seq modulo the bands, at position seq / bands of its cycle.
+ * Borrowed from t. */
 const char *sms_tips_pick(const struct sms_tips *t, const char *band, const char *lang, long seq);
+/* The confirmations, `confirmations` of the same file (content the loader and `aulgate lint`
+ * check: one SMS part each, naming the keyword; docs/content.md): ON is also the first message
+ * after any opt-in (it says how to stop), OFF answers STOP, OFF_ALL (`off_all`) a STOP that also
+ * ended the school's messages (decision 88). lang: kk, ru, en (anything else: en). Borrowed from
+ * t. */
+enum sms_text_id { SMS_TEXT_ON = 0, SMS_TEXT_OFF, SMS_TEXT_OFF_ALL };
+const char *sms_text(const struct sms_tips *t, enum sms_text_id id, const char *lang);
 
 /* The calendar scheduler (sms_sched.c): one tip per subscriber every interval_days, in its
  * language and band, never in the quiet hours; the first message after an opt-in confirms it

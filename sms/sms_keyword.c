@@ -105,3 +105,37 @@ const struct sms_keyword *sms_keyword_match(const char *utf8, size_t len,
   }
   return NULL;
 }
+
+int sms_keywords_parse(const char *spec, char *buf, size_t buflen, struct sms_keyword *out,
+                       size_t cap, size_t *n)
+{
+  char *save = NULL, *tok;
+  unsigned skel[SKEL_MAX];
+
+  *n = 0;
+  if (!spec || strlen(spec) >= buflen)
+    return AG_EINVAL;
+  memcpy(buf, spec, strlen(spec) + 1);
+  for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *kind, *lang, *word, *end;
+    tok += strspn(tok, " ");
+    for (end = tok + strlen(tok); end > tok && end[-1] == ' ';)
+      *--end = '\0';
+    kind = tok;
+    lang = strchr(kind, ':');
+    word = lang ? strchr(lang + 1, ':') : NULL;
+    if (!word || *n == cap)
+      return AG_EINVAL;
+    *lang++ = '\0';
+    *word++ = '\0';
+    if ((strcmp(kind, "stop") != 0 && strcmp(kind, "start") != 0) ||
+        (strcmp(lang, "kk") != 0 && strcmp(lang, "ru") != 0 && strcmp(lang, "en") != 0) ||
+        skeleton(word, strlen(word), skel) < 0)
+      return AG_EINVAL;
+    out[(*n)++] = (struct sms_keyword){kind[2] == 'o' ? SMS_KW_STOP : SMS_KW_START, word,
+                                       lang[0] == 'k'   ? "kk"
+                                       : lang[0] == 'r' ? "ru"
+                                                        : "en"};
+  }
+  return AG_OK;
+}

@@ -21,6 +21,7 @@
 
 #define HOUSE_MS        5000 /* expiry and the queue depth */
 #define REPORT_RETRY_MS 200
+#define PURGE_BATCH     500 /* finished rows deleted per statement: short, few locks */
 #define URL_MAX         4096
 
 struct job {
@@ -36,7 +37,7 @@ struct sms_outbox {
   const struct sms_link_ops *ops;
   void *ops_arg;
   struct sms_outbox_config cfg;
-  struct ag_timer *timer, *house, *report_timer;
+  struct ag_timer *timer, *house, *report_timer, *purge;
   int refs; /* store calls and requests in flight */
   int dead; /* destroyed: free when refs reaches 0 */
   int claiming, reporting;
@@ -135,6 +136,7 @@ static int unref(struct sms_outbox *ob)
   ag_timer_destroy(ob->timer);
   ag_timer_destroy(ob->house);
   ag_timer_destroy(ob->report_timer);
+  ag_timer_destroy(ob->purge);
   free(ob->pending);
   free(ob);
   return 1;
@@ -369,6 +371,32 @@ static void on_house(void *arg)
   ag_timer_start(ob->house, HOUSE_MS);
 }
 
+/* Retention: a batch of finished rows at a time; a full batch means more are due, and the next
+ * goes at once (through the timer, so the loop and the store's other work interleave). */
+static void on_purged(void *arg, int rc, long n)
+{
+  struct sms_outbox *ob = arg;
+
+  if (rc == AG_OK && n > 0) {
+    ob->stats.purged += (unsigned long long)n;
+    AG_LOGD("sms.purged", "link=%s count=%ld", ob->cfg.link, n);
+  }
+  if (!ob->dead && !ob->quiet)
+    ag_timer_start(ob->purge, rc == AG_OK && n == PURGE_BATCH ? 0 : ob->cfg.purge_every_ms);
+  unref(ob);
+}
+
+static void on_purge(void *arg)
+{
+  struct sms_outbox *ob = arg;
+
+  if (store_outbox_purge(ob->st, ob->cfg.link, ob->cfg.retention_s, PURGE_BATCH, on_purged, ob) ==
+      AG_OK)
+    ob->refs++;
+  else
+    ag_timer_start(ob->purge, ob->cfg.purge_every_ms);
+}
+
 struct sms_outbox *sms_outbox_create(struct event_base *base, struct store *st,
                                      struct ag_curl *http, struct ag_metrics *metrics,
                                      const struct sms_outbox_config *cfg,
@@ -394,11 +422,14 @@ struct sms_outbox *sms_outbox_create(struct event_base *base, struct store *st,
     ob->cfg.rate = 100;
   if (ob->cfg.max_in_flight == 0)
     ob->cfg.max_in_flight = 64;
+  if (ob->cfg.purge_every_ms <= 0)
+    ob->cfg.purge_every_ms = 60000;
   ob->pending = calloc(ob->cfg.max_in_flight, sizeof(*ob->pending));
   ob->timer = ag_timer_create(base, on_timer, ob);
   ob->house = ag_timer_create(base, on_house, ob);
   ob->report_timer = ag_timer_create(base, on_report_timer, ob);
-  if (!ob->pending || !ob->timer || !ob->house || !ob->report_timer) {
+  ob->purge = ag_timer_create(base, on_purge, ob);
+  if (!ob->pending || !ob->timer || !ob->house || !ob->report_timer || !ob->purge) {
     ob->dead = 1;
     unref(ob);
     return NULL;
@@ -406,6 +437,8 @@ struct sms_outbox *sms_outbox_create(struct event_base *base, struct store *st,
   metrics_init(ob, metrics);
   ag_timer_start(ob->timer, 0);
   ag_timer_start(ob->house, 0);
+  if (ob->cfg.retention_s > 0)
+    ag_timer_start(ob->purge, 0);
   return ob;
 }
 
@@ -417,6 +450,7 @@ void sms_outbox_destroy(struct sms_outbox *ob)
   ag_timer_stop(ob->timer);
   ag_timer_stop(ob->house);
   ag_timer_stop(ob->report_timer);
+  ag_timer_stop(ob->purge);
   unref(ob);
 }
 
@@ -481,6 +515,7 @@ void sms_outbox_quiesce(struct sms_outbox *ob)
 {
   ob->quiet = 1;
   ag_timer_stop(ob->timer);
+  ag_timer_stop(ob->purge);
 }
 
 size_t sms_outbox_busy(const struct sms_outbox *ob)

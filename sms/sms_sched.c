@@ -85,7 +85,7 @@ static void on_due(void *arg, int rc, const struct store_due *rows, size_t n)
     sms_plan(tip, strlen(tip), SMS_MAX_PARTS, &p);
     tips[k].tip_parts = (int)(p.parts > SMS_MAX_PARTS ? SMS_MAX_PARTS : p.parts);
     if (d->need_welcome) {
-      tips[k].welcome = sms_text(SMS_TEXT_ON, d->lang);
+      tips[k].welcome = sms_text(s->tips, SMS_TEXT_ON, d->lang);
       sms_plan(tips[k].welcome, strlen(tips[k].welcome), SMS_MAX_PARTS, &p);
       tips[k].welcome_parts = (int)p.parts;
     }

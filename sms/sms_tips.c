@@ -1,5 +1,8 @@
 /* sms_tips.c: the literacy calendar's tips (content/calendar.json) as the scheduler sends them:
- * per band, in the order of sms_rotation(), in each language (sms.h). */
+ * per band, in the order of sms_rotation(), in each language; and the confirmations of an opt-in
+ * and of STOP (two: tips only, or tips and the school's messages) from the same file (sms.h). The
+ * editorial rules (one part, the keyword named, ё) are sessions/sess_tips_rules.c's, run by the
+ * content loader and `aulgate lint`. */
 #include "sms/sms.h"
 #include "lib/ag.h"
 
@@ -19,9 +22,12 @@ struct band {
 struct sms_tips {
   struct band bands[BANDS_MAX];
   size_t n_bands;
+  char *confirm[3][3]; /* [SMS_TEXT_ON/OFF/OFF_ALL][lang] */
 };
 
 static const char *const langs[3] = {"kk", "ru", "en"};
+/* The keys of `confirmations`, by enum sms_text_id. */
+static const char *const confirm_names[3] = {"on", "off", "off_all"};
 
 void sms_tips_free(struct sms_tips *t)
 {
@@ -35,6 +41,9 @@ void sms_tips_free(struct sms_tips *t)
     }
     free(t->bands[b].id);
   }
+  for (int k = 0; k < 3; k++)
+    for (int l = 0; l < 3; l++)
+      free(t->confirm[k][l]);
   free(t);
 }
 
@@ -114,6 +123,18 @@ int sms_tips_load(const char *path, struct sms_tips **out, char *err, size_t err
     if (rc)
       break;
   }
+  for (int k = 0; rc == AG_OK && k < 3; k++) {
+    json_t *c = json_object_get(json_object_get(root, "confirmations"), confirm_names[k]);
+    for (int l = 0; rc == AG_OK && l < 3; l++) {
+      const char *s = json_string_value(json_object_get(c, langs[l]));
+      if (!s || !*s) {
+        snprintf(err, errlen, "%s: no confirmation '%s' in %s", path, confirm_names[k], langs[l]);
+        rc = AG_ECONTENT;
+      } else if (!(t->confirm[k][l] = strdup(s))) {
+        rc = AG_ENOMEM;
+      }
+    }
+  }
   if (rc == AG_OK && t->n_bands == 0) {
     snprintf(err, errlen, "%s: no bands", path);
     rc = AG_ECONTENT;
@@ -129,16 +150,33 @@ int sms_tips_load(const char *path, struct sms_tips **out, char *err, size_t err
 
 const char *sms_tips_pick(const struct sms_tips *t, const char *band, const char *lang, long seq)
 {
-  const struct band *b = &t->bands[0];
+  const struct band *b = NULL;
+  size_t k = (size_t)(seq < 0 ? 0 : seq);
   int l = 2;
 
   for (size_t i = 0; band && i < t->n_bands; i++)
     if (strcmp(t->bands[i].id, band) == 0)
       b = &t->bands[i];
+  for (int j = 0; lang && j < 3; j++)
+    if (strcmp(langs[j], lang) == 0)
+      l = j;
+  if (!b && t->n_bands > 0) {
+    /* No band known (decision 84): the bands in turn, each in its own cycle's order, rather
+     * than one age's tips for every child. */
+    b = &t->bands[k % t->n_bands];
+    k /= t->n_bands;
+  }
+  if (!b || b->n == 0)
+    return NULL;
+  return b->text[l][k % b->n];
+}
+
+const char *sms_text(const struct sms_tips *t, enum sms_text_id id, const char *lang)
+{
+  int l = 2;
+
   for (int k = 0; lang && k < 3; k++)
     if (strcmp(langs[k], lang) == 0)
       l = k;
-  if (b->n == 0)
-    return NULL;
-  return b->text[l][(size_t)(seq < 0 ? 0 : seq) % b->n];
+  return t->confirm[id == SMS_TEXT_OFF_ALL ? 2 : id == SMS_TEXT_OFF ? 1 : 0][l];
 }

@@ -29,7 +29,7 @@ extern const struct store__stmt store__stmt_attempt, store__stmt_sms, store__stm
 /* The SMS outbox and parents' messages (store_outbox.c, store_sms_mo.c). */
 extern const struct store__stmt store__stmt_ob_enqueue, store__stmt_ob_claim, store__stmt_ob_report,
     store__stmt_ob_expire, store__stmt_ob_dlr, store__stmt_ob_depth, store__stmt_sms_mo,
-    store__stmt_sms_due, store__stmt_sms_schedule;
+    store__stmt_sms_due, store__stmt_sms_schedule, store__stmt_unsub, store__stmt_ob_purge;
 /* Issue 13, the parent's side (store_school.c). */
 extern const struct store__stmt store__stmt_school;
 /* An answer's item: never sent alone (its sql is NULL); all the answers of a batch go out last,

@@ -120,6 +120,8 @@ struct store_profile_row {
   const char *value;       /* NULL when the row carries no answer */
   int survey_version;      /* the attempt's; 0 for the SMS and language rows, and in a profile
                             * frozen before the version was read */
+  int sms;                 /* the SMS switch's row: 1 on, 2 off, 3 a profile frozen before its
+                            * state was read; 0 another row */
 };
 
 struct store_config {
@@ -415,6 +417,10 @@ int store_outbox_report(struct store *st, const struct store_outbox_result *resu
  * each. cb gets how many expired. */
 int store_outbox_expire(struct store *st, const char *link, long max_age_s, long limit,
                         store_count_cb cb, void *arg);
+/* Retention: deletes at most limit rows of link that finished (finished_at) more than
+ * retention_s ago, oldest first, skipping rows locked elsewhere. cb gets how many. */
+int store_outbox_purge(struct store *st, const char *link, long retention_s, long limit,
+                       store_count_cb cb, void *arg);
 
 /* A delivery report: type is Kannel's DLR type (1 delivered, 2 not delivered to the phone,
  * 4 queued on the SMSC, 8 delivered to the SMSC, 16 not delivered to the SMSC). Idempotent,
@@ -434,7 +440,9 @@ int store_outbox_depth(struct store *st, store_depth_cb cb, void *arg);
  * repeat changes nothing: fresh 0); a STOP switches the subscription off (the number erased,
  * an event `off` by sms), fails the respondent's queued tips and queues the confirmation; a
  * START switches it on (an event `on`) and queues the confirmation. The confirmation is in the
- * subscription's language when there is one, else in the keyword's. */
+ * subscription's language when there is one, else in the keyword's. The number active under
+ * another respondent key (a rotated secret) is switched off there first; a START moves it here
+ * with its band and place in the cycle (decision 81). */
 /* HELP, NOT_NOW, MORE: a reply to a school's request (sms_reply_parse), which answers the latest
  * open request sent to the number (school_deliveries) in school_answers. */
 enum store_mo_action {
@@ -494,5 +502,12 @@ struct store_tip {
  * moves its next tip time and its position in the cycle on. cb gets how many were scheduled. */
 int store_sms_schedule(struct store *st, const char *link, const struct store_tip *tips, size_t n,
                        store_count_cb cb, void *arg);
+
+/* An operator switches a subscription off (store_subs.c): the active subscription of respondent
+ * or, when msisdn is not NULL, of that number (under whatever key) loses its number, gets the
+ * event `off` by `api`, and its queued tips and opt-in confirmations fail. cb gets how many
+ * subscriptions were switched off (0: none was active). */
+int store_unsubscribe(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
+                      const char *msisdn, store_count_cb cb, void *arg);
 
 #endif

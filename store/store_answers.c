@@ -26,17 +26,29 @@ const struct store__stmt store__stmt_attempt = {
     " SET updated_at = excluded.updated_at, language = excluded.language"};
 
 /* The switch and its event in one statement: the number is kept only while the subscription is
- * on (0011_subscription_history.sql); what stays after "off" is the keyed hash and the history. */
+ * on (0011_subscription_history.sql); what stays after "off" is the keyed hash and the history.
+ * The number active under another respondent (a rotated secret: decision 81) is switched off
+ * there first (`old`, read by `s` so that it runs first: the unique index on the number is
+ * checked row by row): "on" moves the subscription to this key with its band and place in the
+ * cycle (the old key's event says 'rekey'), "off" switches the number off for good. */
 const struct store__stmt store__stmt_sms = {
     "sms", 7,
-    "WITH s AS (INSERT INTO subscriptions (msisdn, respondent, language, band, active, updated_at)"
-    " VALUES (CASE WHEN $5::bool THEN $1 END, $2, $3, $4, $5::bool, " TS_6 ")"
+    "WITH old AS (UPDATE subscriptions SET active = false, msisdn = NULL, updated_at = " TS_6
+    " WHERE msisdn = $1 AND respondent <> $2 AND active RETURNING respondent, language, band,"
+    " tip_seq),"
+    " s AS (INSERT INTO subscriptions (msisdn, respondent, language, band, tip_seq, active,"
+    " updated_at) SELECT CASE WHEN $5::bool THEN $1 END, $2, $3,"
+    " COALESCE(NULLIF($4, ''), (SELECT band FROM old LIMIT 1), ''),"
+    " COALESCE((SELECT tip_seq FROM old LIMIT 1), 0), $5::bool, " TS_6
+    " WHERE (SELECT count(*) FROM old) >= 0"
     " ON CONFLICT (respondent) DO UPDATE SET msisdn = excluded.msisdn,"
     " language = excluded.language,"
     " band = COALESCE(NULLIF(excluded.band, ''), subscriptions.band),"
     " active = excluded.active, updated_at = excluded.updated_at RETURNING respondent)"
     " INSERT INTO subscription_events (respondent, action, channel, language, at)"
-    " SELECT respondent, CASE WHEN $5::bool THEN 'on' ELSE 'off' END, $7, $3, " TS_6 " FROM s"};
+    " SELECT respondent, CASE WHEN $5::bool THEN 'on' ELSE 'off' END, $7, $3, " TS_6 " FROM s"
+    " UNION ALL SELECT respondent, 'off', CASE WHEN $5::bool THEN 'rekey' ELSE $7 END, "
+    "language, " TS_6 " FROM old"};
 
 /* The answer as the before-Sync hook sees it: its fields point into the item's own copies. */
 static void answer_view(struct store__item *it)

@@ -77,6 +77,16 @@ const struct store__stmt store__stmt_ob_dlr = {
     " FROM n WHERE o.id = n.id"
     " RETURNING n.before, n.after, extract(epoch FROM now() - o.created_at)"};
 
+/* $1 link, $2 retention (s), $3 rows at most: finished rows (none holds a number) deleted
+ * oldest first, a small batch per statement so that no statement holds many locks or runs
+ * long; rows another process is deleting are skipped. */
+const struct store__stmt store__stmt_ob_purge = {
+    "ob_purge", 3,
+    "WITH d AS (DELETE FROM outbox WHERE id = ANY (ARRAY(SELECT id FROM outbox"
+    " WHERE finished_at IS NOT NULL AND finished_at < now() - $2::bigint * interval '1 second'"
+    " AND link = $1 ORDER BY finished_at LIMIT $3::int FOR UPDATE SKIP LOCKED)) RETURNING 1)"
+    " SELECT count(*) FROM d"};
+
 const struct store__stmt store__stmt_ob_depth = {
     "ob_depth", 0,
     "SELECT count(*) FILTER (WHERE state = 'queued'),"
@@ -189,7 +199,7 @@ static void count_done(struct store__item *it, int rc, const PGresult *res)
   struct waiter *w = it->arg;
   long n = 0;
 
-  if (rc == AG_OK && it->stmt == &store__stmt_ob_expire)
+  if (rc == AG_OK && (it->stmt == &store__stmt_ob_expire || it->stmt == &store__stmt_ob_purge))
     n = PQntuples(res) == 1 ? atol(PQgetvalue(res, 0, 0)) : 0;
   else if (rc == AG_OK)
     n = PQntuples(res);
@@ -258,6 +268,19 @@ int store_outbox_expire(struct store *st, const char *link, long max_age_s, long
   if (w)
     w->cb.count = cb;
   return enqueue(st, store__item_create(&store__stmt_ob_expire, src, -1, NULL), count_done, w);
+}
+
+int store_outbox_purge(struct store *st, const char *link, long retention_s, long limit,
+                       store_count_cb cb, void *arg)
+{
+  char age[24], lim[24];
+  const char *src[3] = {link, store__fmt_int(age, sizeof(age), retention_s),
+                        store__fmt_int(lim, sizeof(lim), limit)};
+  struct waiter *w = waiter_new(arg);
+
+  if (w)
+    w->cb.count = cb;
+  return enqueue(st, store__item_create(&store__stmt_ob_purge, src, -1, NULL), count_done, w);
 }
 
 static void dlr_done(struct store__item *it, int rc, const PGresult *res)

@@ -35,7 +35,8 @@
   " AND r.relation = p.relation AND r.survey_id = p.survey_id AND r.attempt = p.attempt"           \
   " AND NOT (r.carrier = " C " AND r.carrier_session_id = " I ")"                                  \
   " WHERE p.respondent = " R " AND p.survey_id = " S " AND p.opened_by <> " C " || ':' || " I      \
-  " UNION ALL SELECT '', 0, 'sms', language, false, NULL, NULL, updated_at, 0, 0"                  \
+  " UNION ALL SELECT '', 0, CASE WHEN active THEN 'sms_on' ELSE 'sms_off' END, language, false,"   \
+  " NULL, NULL, updated_at, 0, 0"                                                                  \
   " FROM subscriptions WHERE respondent = " R                                                      \
   " UNION ALL (SELECT '', 0, 'lang', language, false, NULL, NULL, updated_at, 0, 0"                \
   " FROM respondent_language WHERE respondent = " R " AND chosen_in <> " C " || ':' || " I         \
@@ -214,6 +215,10 @@ static void profile_done(struct store__item *it, int rc, const PGresult *res)
     r->relation = PQgetvalue(res, t, 4);
     r->attempt = atoi(PQgetvalue(res, t, 5));
     r->open = strcmp(PQgetvalue(res, t, 6), "open") == 0;
+    r->sms = strcmp(PQgetvalue(res, t, 6), "sms_on") == 0    ? 1
+             : strcmp(PQgetvalue(res, t, 6), "sms_off") == 0 ? 2
+             : strcmp(PQgetvalue(res, t, 6), "sms") == 0     ? 3
+                                                             : 0;
     r->lang = PQgetvalue(res, t, 7);
     r->fresh = strcmp(PQgetvalue(res, t, 8), "t") == 0;
     r->question_id = PQgetisnull(res, t, 9) ? NULL : PQgetvalue(res, t, 9);

@@ -17,7 +17,11 @@ const struct store__stmt store__stmt_sms_due = {
     " AND (next_tip_at IS NULL OR next_tip_at <= now())"
     " ORDER BY next_tip_at NULLS FIRST LIMIT $1::bigint FOR UPDATE SKIP LOCKED) d"
     " WHERE s.respondent = d.respondent"
-    " RETURNING encode(s.respondent, 'hex'), s.msisdn, s.language, s.band, s.tip_seq,"
+    " RETURNING encode(s.respondent, 'hex'), s.msisdn, s.language,"
+    /* no band (an SMS START): the child's grade band the survey was told, if it was */
+    " COALESCE(NULLIF(s.band, ''), (SELECT r.option FROM responses r"
+    " WHERE r.respondent = s.respondent AND r.question_id = 'grade'"
+    " ORDER BY r.received_at DESC LIMIT 1), ''), s.tip_seq,"
     " NOT EXISTS (SELECT 1 FROM outbox o WHERE o.respondent = s.respondent AND o.kind = 'on'"
     " AND o.created_at >= s.activated_at)"};
 

@@ -13,39 +13,55 @@
  * language, $7-$9 the confirmation in kk, ru, en, $10-$12 its parts, $13-$18 the same for a
  * STOP that ended the school's messages too. On STOP the number is erased from the subscription
  * (decision 60) and the respondent's queued tips fail; the confirmation row keeps the number
- * until it is delivered or given up (0012_outbox.sql). A STOP also withdraws the consent to the
- * school's messages (its number deleted, a history row on the SMS channel, the school's queued
- * messages failed) unless the parent chose in "My child's school" that STOP ends only the tips
+ * until it is delivered or given up (0012_outbox.sql).
+ * The number may be active under another respondent (the secret was rotated since: decision
+ * 81): `old` switches that row off first (for STOP it is the opt-out; for START the
+ * subscription moves to $3 with its band and place in the cycle, the old key's event says
+ * 'rekey'), and `onn` reads `old` so that it inserts only after the number left the old row
+ * (the unique index on the number is checked row by row).
+ * A STOP also withdraws the consent to the school's messages of $3 and of the old key (`sc`:
+ * its number deleted, a history row on the SMS channel, the school's queued messages failed)
+ * unless the parent chose in "My child's school" that STOP ends only the tips
  * (school_contacts.stop_tips_only, 0020_school_parent.sql). START restores only the tips. A
  * reply to a school's request (help, not_now, more) answers the latest request sent to the number
  * that is still open, replacing an earlier answer of the phone (USSD or SMS): counted once. A reply
- * to nothing is kept in sms_inbox only (decisions 82+). */
+ * to nothing is kept in sms_inbox only (decision 90). */
 const struct store__stmt store__stmt_sms_mo = {
     "sms_mo", 18,
     "WITH ins AS (INSERT INTO sms_inbox (link, message_id, verdict) VALUES ($1, $2, $5)"
     " ON CONFLICT DO NOTHING RETURNING 1),"
     " cur AS (SELECT language FROM subscriptions WHERE respondent = $3),"
+    " old AS (UPDATE subscriptions SET active = false, msisdn = NULL, updated_at = now()"
+    " WHERE msisdn = $4 AND respondent <> $3 AND active AND $5 IN ('stop', 'start')"
+    " AND EXISTS (SELECT 1 FROM ins) RETURNING respondent, language, band, tip_seq),"
     " off AS (UPDATE subscriptions SET active = false, msisdn = NULL, updated_at = now()"
     " WHERE respondent = $3 AND active AND $5 = 'stop' AND EXISTS (SELECT 1 FROM ins)"
     " RETURNING language),"
-    " onn AS (INSERT INTO subscriptions (msisdn, respondent, language, band, active, updated_at)"
-    " SELECT $4, $3, $6, '', true, now() WHERE $5 = 'start' AND EXISTS (SELECT 1 FROM ins)"
+    " onn AS (INSERT INTO subscriptions (msisdn, respondent, language, band, tip_seq, active,"
+    " updated_at) SELECT $4, $3, $6, COALESCE((SELECT band FROM old LIMIT 1), ''),"
+    " COALESCE((SELECT tip_seq FROM old LIMIT 1), 0), true, now()"
+    " WHERE $5 = 'start' AND EXISTS (SELECT 1 FROM ins) AND (SELECT count(*) FROM old) >= 0"
     " ON CONFLICT (respondent) DO UPDATE SET active = true, msisdn = EXCLUDED.msisdn,"
-    " language = EXCLUDED.language, updated_at = now() WHERE NOT subscriptions.active"
-    " RETURNING language),"
+    " language = EXCLUDED.language, band = CASE WHEN subscriptions.band = ''"
+    " THEN EXCLUDED.band ELSE subscriptions.band END, updated_at = now()"
+    " WHERE NOT subscriptions.active RETURNING language),"
     " ev AS (INSERT INTO subscription_events (respondent, action, channel, language, at)"
     " SELECT $3, 'off', 'sms', language, now() FROM off"
+    " UNION ALL SELECT respondent, 'off', CASE WHEN $5 = 'stop' THEN 'sms' ELSE 'rekey' END,"
+    " language, now() FROM old"
     " UNION ALL SELECT $3, 'on', 'sms', language, now() FROM onn),"
-    " sc AS (DELETE FROM school_contacts WHERE respondent = $3 AND $5 = 'stop'"
-    " AND NOT stop_tips_only AND EXISTS (SELECT 1 FROM ins) RETURNING language),"
+    " sc AS (DELETE FROM school_contacts WHERE (respondent = $3"
+    " OR respondent IN (SELECT respondent FROM old)) AND $5 = 'stop' AND NOT stop_tips_only"
+    " AND EXISTS (SELECT 1 FROM ins) RETURNING respondent, language),"
     " scc AS (INSERT INTO school_consents (respondent, relation, granted, channel, language)"
-    " SELECT $3, '', false, 'sms', language FROM sc),"
+    " SELECT respondent, '', false, 'sms', language FROM sc),"
     " gone AS (UPDATE outbox SET state = 'failed', msisdn = NULL, finished_at = now(),"
-    " error = 'opted out' WHERE respondent = $3 AND state = 'queued'"
-    " AND (kind = 'tip' OR (kind = 'school' AND EXISTS (SELECT 1 FROM sc)))"
-    " AND $5 = 'stop' AND EXISTS (SELECT 1 FROM ins)),"
-    " lang AS (SELECT CASE WHEN $5 = 'start' THEN $6 ELSE COALESCE((SELECT language FROM cur), $6)"
-    " END AS l),"
+    " error = 'opted out' WHERE (respondent = $3 OR respondent IN (SELECT respondent FROM old))"
+    " AND state = 'queued' AND (kind = 'tip' OR (kind = 'school'"
+    " AND respondent IN (SELECT respondent FROM sc))) AND $5 = 'stop'"
+    " AND EXISTS (SELECT 1 FROM ins)),"
+    " lang AS (SELECT CASE WHEN $5 = 'start' THEN $6 ELSE COALESCE((SELECT language FROM cur),"
+    " (SELECT language FROM old LIMIT 1), $6) END AS l),"
     " ans AS (INSERT INTO school_answers AS a (request_id, respondent, relation, answer, channel,"
     " answered_at) SELECT d.request_id, $3, '', $5, 'sms', now() FROM school_deliveries d"
     " JOIN school_requests r ON r.id = d.request_id WHERE d.respondent = $3"
@@ -61,7 +77,8 @@ const struct store__stmt store__stmt_sms_mo = {
     " ELSE $18 END ELSE CASE l WHEN 'kk' THEN $10 WHEN 'ru' THEN $11 ELSE $12 END END)::smallint,"
     " now(), now()"
     " FROM lang WHERE $5 IN ('stop', 'start') AND EXISTS (SELECT 1 FROM ins) RETURNING 1)"
-    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM off) + (SELECT count(*) FROM onn),"
+    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM off) + (SELECT count(*) FROM onn)"
+    " + (SELECT count(*) FROM old WHERE $5 = 'stop'),"
     " (SELECT l FROM lang WHERE EXISTS (SELECT 1 FROM conf))"};
 
 /* An item holds at most STORE__MAX_PARAMS parameters (store__item_create does not check). */

@@ -91,7 +91,13 @@ menu.state('main', {
     menu.session.set('lang', menu.val);
     menu.con('Aulgate\n1 Parent survey\n2 Today\'s tip\n3 Tips by age\n4 SMS tips\n5 Language');
   },
-  next: { 1: 'relation', '*^[2-5]$': 'tip' },
+  next: { 1: 'intro', '*^[2-5]$': 'tip' },
+});
+// Survey version 4 opens with what the survey is; "Start" goes on (bench/load's third input).
+menu.state('intro', {
+  run: () => menu.con('A survey about school: voluntary, anonymous, 3 minutes.\n1 Start\n' +
+    '2 Not now'),
+  next: { 1: 'relation', 2: 'main' },
 });
 menu.state('tip', {
   run: () => menu.end('Read with your child for ten minutes today.'),
@@ -120,9 +126,9 @@ question('T3', yesNo('This school year, have you given the school moral support?
 question('T4', yesNo('This school year, have you helped organise an event?'), YES_NO, 'T5');
 question('T5', yesNo('This school year, were you on the board of trustees?'), YES_NO,
   'barrier');
-question('barrier', 'What makes it hardest for you?\n1 I feel unprepared\n2 It\'s the ' +
-  'school\'s job\n3 Language or culture\n4 No info or examples\n5 School won\'t listen\n' +
-  '6 Poverty\n7 No time or too far', '*^[1-7]$', 'sms');
+question('barrier', 'What keeps you from taking part in school life?\n1 I feel unprepared\n' +
+  '2 It\'s the school\'s job\n3 Language or culture\n4 No info or examples\n' +
+  '5 School won\'t listen\n6 Poverty\n7 No time or too far\n8 Nothing', '*^[1-8]$', 'sms');
 question('sms', yesNo('Would you like free literacy tips by SMS?'), YES_NO, 'thanks');
 menu.state('thanks', {
   run: () => {

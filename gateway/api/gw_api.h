@@ -15,6 +15,8 @@
 #include "gateway/http/gw_http.h"
 #include "gateway/stats/gw_stats.h"
 #include "lib/ag_metrics.h"
+#include "lib/ag_phone.h"
+#include "lib/ag_secret.h"
 #include "sessions/sess.h"
 #include "store/store.h"
 
@@ -43,6 +45,7 @@ struct gw_api {
   struct ag_series *audit_ok, *audit_failed, *render_seconds; /* gw_api_metrics_init */
   struct store_reader *reader;                                /* the results' reads (db_read) */
   long results_k;                                             /* results_min_respondents */
+  const struct ag_secret *secret; /* keys a number named in a path (subscriptions) */
 };
 
 /* gw_api_tokens.c */
@@ -113,5 +116,16 @@ int gw_api_events(void *ctx, struct gw_req *req);
 struct gw_events *gw_events_create(struct event_base *base, struct gw_api *api);
 void gw_events_destroy(struct gw_events *ev);
 size_t gw_events_clients(const struct gw_events *ev);
+
+/* gw_api_subs.c: DELETE /api/v1/subscriptions/{id}: an operator's token switches the SMS tips of
+ * a number (any form ag_phone_normalize() takes) or a respondent (64 hex characters) off: the
+ * number erased, the event `off` by `api`, queued tips failed, no SMS sent. 200
+ * {"unsubscribed":true}; 404 when nothing was active; 400 for another id. Audited. */
+int gw_api_subs_delete(void *ctx, struct gw_req *req);
+/* Its parser (pure): AG_OK with the respondent (and the number in e164, "" for a respondent
+ * given as hex), or AG_EINVAL. */
+int gw_api_subs_parse(const char *id, const struct ag_secret *secret,
+                      uint8_t respondent[STORE_RESPONDENT_LEN] /* OUT */,
+                      char e164[AG_PHONE_MAX] /* OUT */);
 
 #endif

@@ -83,6 +83,17 @@ int gw_sms_setup(struct gw_sms *s, struct event_base *base, const struct ag_conf
 
   memset(s, 0, sizeof(*s));
   s->secret = secret;
+  for (size_t i = 0; i < sms_keywords_default_n && i < 32; i++)
+    s->kw[s->n_kw++] = sms_keywords_default[i];
+  {
+    size_t n = 0;
+    if (sms_keywords_parse(cfg->sms_keywords, s->kw_buf, sizeof(s->kw_buf), s->kw + s->n_kw,
+                           AG_SMS_KEYWORDS_MAX, &n) != AG_OK) {
+      AG_LOGE("sms.keywords", "error=%s", "sms_keywords cannot be read");
+      return AG_ECONFIG;
+    }
+    s->n_kw += n;
+  }
   own.metrics = NULL; /* the hops' store owns the aulgate_db_* families */
   for (size_t i = 0; i < cs->n; i++) {
     const struct gw_carrier *c = cs->v[i];
@@ -94,6 +105,7 @@ int gw_sms_setup(struct gw_sms *s, struct event_base *base, const struct ag_conf
         /* past the HTTP timeout and the verdict's write: no one else sends it meanwhile */
         .lease_ms = 2 * cfg->sms_http_timeout_ms + 5000,
         .max_age_s = cfg->sms_max_age_s,
+        .retention_s = cfg->sms_outbox_retention_days * 86400,
         .retry_base_ms = cfg->sms_retry_base_ms,
         .retry_max_ms = cfg->sms_retry_max_ms,
         .max_in_flight = (unsigned)cfg->sms_http_max_in_flight};
@@ -248,7 +260,7 @@ int gw_sms_mo(void *ctx, struct gw_req *req)
     AG_LOGW("sms.mo_not_ours", "carrier=%s request=%s", l->carrier->name, gw_req_id(req));
     return reply(req, 200, "");
   }
-  kw = sms_keyword_match(in.text, strlen(in.text), sms_keywords_default, sms_keywords_default_n);
+  kw = sms_keyword_match(in.text, strlen(in.text), l->sms->kw, l->sms->n_kw);
   w = calloc(1, sizeof(*w));
   if (!w) {
     ag_form_cleanup(&in.form);
@@ -273,10 +285,11 @@ int gw_sms_mo(void *ctx, struct gw_req *req)
   for (int i = 0; i < 3; i++) {
     static const char *const langs[] = {"kk", "ru", "en"};
     struct sms_plan plan;
-    mo.confirm[i] = sms_text(mo.action == STORE_MO_STOP ? SMS_TEXT_OFF : SMS_TEXT_ON, langs[i]);
+    mo.confirm[i] =
+        sms_text(l->sms->tips, mo.action == STORE_MO_STOP ? SMS_TEXT_OFF : SMS_TEXT_ON, langs[i]);
     sms_plan(mo.confirm[i], strlen(mo.confirm[i]), SMS_MAX_PARTS, &plan);
     mo.confirm_parts[i] = (int)plan.parts;
-    mo.confirm_all[i] = sms_text(SMS_TEXT_OFF_ALL, langs[i]);
+    mo.confirm_all[i] = sms_text(l->sms->tips, SMS_TEXT_OFF_ALL, langs[i]);
     sms_plan(mo.confirm_all[i], strlen(mo.confirm_all[i]), SMS_MAX_PARTS, &plan);
     mo.confirm_all_parts[i] = (int)plan.parts;
   }

@@ -15,6 +15,7 @@
 #include "gateway/http/gw_http.h"
 #include "lib/ag_config.h"
 #include "lib/ag_secret.h"
+#include "sms/sms.h"
 #include "store/store.h"
 
 struct ag_curl;
@@ -43,6 +44,10 @@ struct gw_sms {
   size_t n;
   struct sms_tips *tips;   /* owned: content/calendar.json */
   struct sms_sched *sched; /* owned: the calendar, sending through the first link */
+  /* the keywords: the defaults, then the configured ones (sms_keywords), words in kw_buf */
+  struct sms_keyword kw[32 + AG_SMS_KEYWORDS_MAX];
+  size_t n_kw;
+  char kw_buf[1024];
 };
 
 /* Starts a link for every SMS carrier of cs (borrowed for the life of s, as are base, cfg,

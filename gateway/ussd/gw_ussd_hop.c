@@ -115,7 +115,8 @@ static void on_profile(void *arg, int rc, const struct store_profile_row *rows, 
                                    .lang = rows[i].lang,
                                    .question_id = rows[i].question_id,
                                    .value = rows[i].value,
-                                   .survey_version = rows[i].survey_version};
+                                   .survey_version = rows[i].survey_version,
+                                   .sms = rows[i].sms};
     rc = sess_profile_add(&p, &row);
   }
   sess_profile_settle(arg, rc, &p);

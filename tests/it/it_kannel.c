@@ -442,7 +442,7 @@ START_TEST(test_kannel_end_to_end)
   ck_assert_int_eq(sms_tips_load(sql, &tips, line, sizeof(line)), 0);
   snprintf(expect, sizeof(expect), "%s %s", phone, sms_tips_pick(tips, "pre", "kk", 0));
   wait_received(expect, 1, 20000, "the first tip");
-  snprintf(expect, sizeof(expect), "%s %s", phone, sms_text(SMS_TEXT_ON, "kk"));
+  snprintf(expect, sizeof(expect), "%s %s", phone, sms_text(tips, SMS_TEXT_ON, "kk"));
   wait_received(expect, 1, 5000, "the opt-in confirmation");
   wait_q(2, 15000, "the confirmation and the tip delivered, their number erased",
          "SELECT count(*) FROM outbox WHERE respondent = decode('%s', 'hex') AND kind IN ('tip', "
@@ -452,7 +452,6 @@ START_TEST(test_kannel_end_to_end)
                      " AND tip_seq = 1 AND next_tip_at > now() + interval '23 hours'",
                      hex),
                    1);
-  sms_tips_free(tips);
 
   /* 2. СТОП from the phone: off, the number erased, the confirmation in Kazakh, no more tips. */
   queue_sms("tip", phone, hex, "a later tip", "now() + interval '1 hour'");
@@ -462,7 +461,7 @@ START_TEST(test_kannel_end_to_end)
          "SELECT count(*) FROM subscriptions WHERE respondent = decode('%s', 'hex') AND NOT active"
          " AND msisdn IS NULL",
          hex);
-  snprintf(expect, sizeof(expect), "%s %s", phone, sms_text(SMS_TEXT_OFF, "kk"));
+  snprintf(expect, sizeof(expect), "%s %s", phone, sms_text(tips, SMS_TEXT_OFF, "kk"));
   wait_received(expect, 1, 15000, "the STOP confirmation in Kazakh");
   wait_q(1, 15000, "the confirmation delivered",
          "SELECT count(*) FROM outbox WHERE respondent = decode('%s', 'hex') AND kind = 'off' AND "
@@ -496,7 +495,7 @@ START_TEST(test_kannel_end_to_end)
     ck_assert_int_eq(r.status, 200);
   }
   snprintf(text, sizeof(text), "+77059990%03d", run % 1000);
-  snprintf(expect, sizeof(expect), "%s %s", text, sms_text(SMS_TEXT_ON, "en"));
+  snprintf(expect, sizeof(expect), "%s %s", text, sms_text(tips, SMS_TEXT_ON, "en"));
   wait_received(expect, 1, 15000, "one START confirmation");
   ck_assert_int_eq(q("SELECT count(*) FROM sms_inbox WHERE link = 'kannel' AND message_id = "
                      "'it-kannel-%d'",
@@ -564,6 +563,7 @@ START_TEST(test_kannel_end_to_end)
   /* both exit cleanly */
   ck_assert_int_eq(it_server_stop(&gw2), 0);
   ck_assert_int_eq(it_server_stop(&gw1), 0);
+  sms_tips_free(tips);
   kill_all();
   remove_dir(dir); /* kept when the test fails: the logs say why */
 }

@@ -1,7 +1,13 @@
 /* it_simulate.c: `aulgate simulate` end to end: 2,000 synthetic Aktobe parents (a fifth drop
  * and dial again, a tenth share a phone) take the survey through a real gateway on loopback,
  * each naming a school of the seeded schools table, and what PostgreSQL holds afterwards, split
- * by the school's settlement type, must give the published figures within one point.
+ * by the school's settlement type, must give the published figures within one point, both read
+ * back from `responses` (--db) and as an analyst reads them through GET /api/v1/results
+ * (--results, with an analyst token of Aktobe).
+ *
+ * The results API gives the whole region's figures, so the run gets a database of its own
+ * (migrated and seeded here): what the API gives is then the run's alone, and the tool's
+ * before/after difference is the API's own figures (decision 79).
  *
  * The tool checks its own read-back (exit 0); this test checks the run independently: every
  * parent a respondent of its own, shared phones answering as two people, dropped sessions
@@ -21,40 +27,88 @@
 
 static struct it_server srv;
 static PGconn *db;
+static struct it_tmpdb tmp; /* the run's own database */
+
+/* `aulgate ARGS` on the run's database, from the repository (the seed files' default paths). */
+static void tool(const char *args)
+{
+  char cmd[2048];
+
+  snprintf(cmd, sizeof(cmd), "cd '%s' && AULGATE_DB='%s' '%s' %s -c /dev/null >&2",
+           getenv("AULGATE_ROOT"), tmp.conninfo, AULGATE_BIN, args);
+  ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+}
 
 static void setup(void)
 {
+  char name[64];
+
+  snprintf(name, sizeof(name), "aulgate_it_sim_%d", (int)getpid());
+  ck_assert_int_eq(it_tmpdb_create(&tmp, name), 0);
+  tool("migrate -d sql/migrations");
+  tool("seed");
+  /* This test's process (a child of the runner) and the gateway it starts use that database. */
+  ck_assert_int_eq(setenv("AULGATE_DB", tmp.conninfo, 1), 0);
   it_up(&srv, &db, NULL);
 }
 
 static void teardown(void)
 {
   it_down(&srv, db);
+  it_tmpdb_drop(&tmp);
+}
+
+/* Waits (up to 5 s) until the gateway's token cache knows tok: it reads the list at start and
+ * then every token_refresh_ms. */
+static void wait_token(const char *token)
+{
+  char h[120];
+  const char *hdrs[2] = {h, NULL};
+  struct it_resp *r = malloc(sizeof(*r));
+  long status = 0;
+
+  ck_assert_ptr_nonnull(r);
+  snprintf(h, sizeof(h), "Authorization: Bearer %s", token);
+  for (int i = 0; i < 100 && status != 200; i++) {
+    if (i)
+      usleep(50 * 1000);
+    status = it_get_headers(&srv, "/api/v1/whoami", hdrs, r) == 0 ? r->status : 0;
+  }
+  free(r);
+  ck_assert_msg(status == 200, "the gateway never accepted the token (%ld)", status);
 }
 
 START_TEST(test_simulated_parents_give_the_published_figures)
 {
   const char *conninfo = getenv("AULGATE_DB"), *root = getenv("AULGATE_ROOT");
-  char prefix[32], cmd[2048], line[512], sql[1024];
-  size_t oks = 0;
+  char prefix[32], cmd[2048], line[512], sql[1024], token[64];
+  size_t oks = 0, api_oks = 0;
   FILE *out;
   int st;
 
   ck_assert_msg(conninfo && root, "AULGATE_DB and AULGATE_ROOT must be set (scripts/test.sh)");
+  it_token_create(AULGATE_BIN, "--role analyst --region aktobe --name it-simulate -c /dev/null",
+                  token);
+  wait_token(token);
   snprintf(prefix, sizeof(prefix), "itsim%lx%x", (long)time(NULL), (unsigned)getpid());
   snprintf(cmd, sizeof(cmd),
-           "'%s' simulate -u http://127.0.0.1:%d/ussd/at -C '%s/content' -n %d -c 24 -d 20 "
-           "-s 10 -p %s --schools '%s/sql/seed/schools.json' --db '%s' 2>&1",
-           AULGATE_BIN, srv.port, root, PARENTS, prefix, root, conninfo);
+           "AULGATE_TOKEN=%s '%s' simulate -u http://127.0.0.1:%d/ussd/at -C '%s/content' -n %d "
+           "-c 24 -d 20 -s 10 -p %s --schools '%s/sql/seed/schools.json' --db '%s' "
+           "--results http://127.0.0.1:%d 2>&1",
+           token, AULGATE_BIN, srv.port, root, PARENTS, prefix, root, conninfo, srv.port);
   out = popen(cmd, "r");
   ck_assert_ptr_nonnull(out);
   while (fgets(line, sizeof(line), out)) {
     fputs(line, stdout);
     oks += strncmp(line, "stored ", 7) == 0 && strstr(line, ": ok\n") != NULL;
+    /* On a database of its own the API's figures are the run's: none held before. */
+    api_oks += strncmp(line, "api ", 4) == 0 && strstr(line, ": ok\n") != NULL &&
+               strstr(line, "held others") == NULL;
   }
   st = pclose(out);
   ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "aulgate simulate failed (status %d)", st);
-  ck_assert_uint_eq(oks, 6); /* L1, L2, T1 x urban, rural */
+  ck_assert_uint_eq(oks, 6);     /* L1, L2, T1 x urban, rural */
+  ck_assert_uint_eq(api_oks, 6); /* the same through the results API */
 
   /* Every parent is one respondent (hash + relation) who answered L1, once per attempt. */
   snprintf(sql, sizeof(sql),

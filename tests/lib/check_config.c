@@ -59,6 +59,8 @@ static const char *const all_keys[] = {
     "carrier.NAME.secret_file",
     "carrier.NAME.auth_window_s",
     "sms_max_age_s",
+    "sms_keywords",
+    "sms_outbox_retention_days",
     "sms_retry_base_ms",
     "sms_retry_max_ms",
     "sms_http_connect_timeout_ms",
@@ -473,6 +475,12 @@ static const struct {
     {"token_refresh_ms", "300001", "1000 to 300000"},
     {"results_min_respondents", "4", "5 to 100000"},
     {"db_read", "", "must not be empty"},
+    /* the configured SMS keywords: kind, language, a word of letters */
+    {"sms_keywords", "halt:ru:ХВАТИТ", "stop|start:kk|ru|en:WORD"},
+    {"sms_keywords", "stop:de:HALT", "stop|start:kk|ru|en:WORD"},
+    {"sms_keywords", "stop:ru:STOP2", "stop|start:kk|ru|en:WORD"},
+    {"sms_keywords", "stop:ru:", "stop|start:kk|ru|en:WORD"},
+    {"sms_keywords", "stop:ru:A B", "stop|start:kk|ru|en:WORD"},
 };
 
 START_TEST(test_config_int_refused)
@@ -489,6 +497,21 @@ START_TEST(test_config_int_refused)
   ck_assert_has(err, bad_ints[_i].key);
   ck_assert_has(err, bad_ints[_i].range);
   ck_assert_int_eq(cfg.max_body_bytes, before); /* a refused value changes nothing */
+  ag_config_cleanup(&cfg);
+}
+END_TEST
+
+START_TEST(test_config_sms_keywords_accepted)
+{
+  struct ag_config cfg;
+  char err[256] = "";
+
+  ck_assert_int_eq(ag_config_init(&cfg), AG_OK);
+  ck_assert_str_eq(cfg.sms_keywords, "");
+  ck_assert_int_eq(
+      ag_config_set(&cfg, "sms_keywords", " stop:ru:ОТПИСКА , start:en:JOIN", err, sizeof(err)),
+      AG_OK);
+  ck_assert_str_eq(cfg.sms_keywords, " stop:ru:ОТПИСКА , start:en:JOIN");
   ag_config_cleanup(&cfg);
 }
 END_TEST
@@ -1074,6 +1097,7 @@ static Suite *config_suite(void)
 
   tc = tcase_create("values");
   tcase_add_loop_test(tc, test_config_int_refused, 0, (int)AG_ARRAY_LEN(bad_ints));
+  tcase_add_test(tc, test_config_sms_keywords_accepted);
   tcase_add_test(tc, test_config_int_bounds_accepted);
   tcase_add_test(tc, test_config_unknown_key_set);
   tcase_add_loop_test(tc, test_config_listen_accepted, 0, (int)AG_ARRAY_LEN(good_listen));

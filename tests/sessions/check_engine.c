@@ -1045,8 +1045,9 @@ START_TEST(test_engine_effect_sms_switch)
   struct sess_ctx kk = ctx_shared(&prof, SESS_KK, 0, "5-9", 20000);
   struct play p;
 
+  /* a caller known by language only has no subscription: the screen says the tips are off */
   ck_assert_str_eq(play(&p, c, "main_menu", &kk, "4")->text,
-                   "Тегін SMS кеңестер:\n1 Қосу\n2 Өшіру\n0 Артқа");
+                   "SMS-кеңестер өшірулі.\n1 Қосу\n2 Өшіру\n0 Артқа");
   play(&p, c, "main_menu", &kk, "4 1");
   ck_assert_int_eq(p.r.end, 1);
   ck_assert_str_eq(p.r.text, sess_string(c, "sms_on_done", SESS_KK));
@@ -1296,6 +1297,10 @@ static const struct {
     {"broken-tip-en-long", {"calendar.json", "tip 'read-pre-01' (en)", "71 characters", "70"}, 1},
     {"broken-tip-no-review", {"calendar.json", "needs a review record"}, 1},
     {"broken-tip-review-date", {"calendar.json", "review 1", "date"}, 1},
+    /* The SMS confirmations live in the tips file (issue 12): the STOP word of the language. */
+    {"broken-tip-confirm", {"calendar.json", "confirmation 'on' (kk)", "ТОҚТА"}, 1},
+    /* ... and STOP's answer when the school's messages ended too names START (decision 88). */
+    {"broken-tip-confirm-all", {"calendar.json", "confirmation 'off_all' (ru)", "СТАРТ"}, 1},
     {"broken-duplicate-id", {"survey.json", "'q1'", "used twice"}, 1},
     {"broken-json-syntax", {"survey.json:10:"}, 1},
     {"broken-unknown-type", {"survey.json", "node 'q1'", "type must be"}, 0},
@@ -1386,6 +1391,15 @@ static int identify(struct walk *w, const char *text, const char *region, int *f
     if (starts_with_prompt(text, sess_string(c, eng_key[e], w->lang))) {
       *eng = e;
       snprintf(label, len, "engine:%s", eng_key[e]);
+      return 1;
+    }
+  }
+  /* the SMS switch as it shows the caller's state (issue 12) */
+  for (int k = 0; k < 2; k++) {
+    const char *key = k ? "sms_prompt_off" : "sms_prompt_on";
+    if (starts_with_prompt(text, sess_string(c, key, w->lang))) {
+      *eng = ENG_SMS;
+      snprintf(label, len, "engine:%s", key);
       return 1;
     }
   }

@@ -65,6 +65,8 @@ static json_t *strings_doc(void)
             "'start_over': {'kk': 'Басынан', 'ru': 'Заново', 'en': 'Start over'},"
             "'skip': {'kk': 'Өткізу', 'ru': 'Пропустить', 'en': 'Skip'},"
             "'sms_prompt': {'kk': 'SMS кеңес', 'ru': 'SMS советы', 'en': 'SMS tips'},"
+            "'sms_prompt_on': {'kk': 'SMS: қосулы', 'ru': 'SMS: вкл', 'en': 'SMS: on'},"
+            "'sms_prompt_off': {'kk': 'SMS: өшірулі', 'ru': 'SMS: выкл', 'en': 'SMS: off'},"
             "'sms_on': {'kk': 'Қосу', 'ru': 'Вкл', 'en': 'On'},"
             "'sms_off': {'kk': 'Өшіру', 'ru': 'Выкл', 'en': 'Off'},"
             "'sms_on_done': {'kk': 'Қосылды', 'ru': 'Включено', 'en': 'On.'},"
@@ -1290,12 +1292,53 @@ START_TEST(test_sess_shipped_content_walk)
 }
 END_TEST
 
+/* The USSD SMS screen says whether the caller's tips are on (issue 12, item 1), as the profile
+ * read at the session's start has it: on, off (also a caller never subscribed), and the neutral
+ * prompt when nothing is known (no profile, or one frozen before the state was read). */
+START_TEST(test_sess_sms_screen_shows_state)
+{
+  static const char *const in[] = {"4"};
+  struct sess_content *c = NULL;
+  struct sess_profile p;
+  struct sess_ctx ctx = {.profile = &p, .day = 1};
+  struct sess_profile_row row = {.relation = "", .lang = "en", .sms = 1};
+  struct sess_reply r;
+  char err[512] = "";
+
+  ck_assert_int_eq(load(CONTENT_DIR, &c, err, sizeof(err)), AG_OK);
+  memset(&p, 0, sizeof(p));
+  ck_assert_int_eq(sess_profile_add(&p, &row), AG_OK);
+  ck_assert_int_eq(sess_replay(c, &budget, "main_menu", &ctx, in, 1, &r), AG_OK);
+  ck_assert_msg(strstr(r.text, "Your SMS tips are on.") && has_option(r.text, "1") &&
+                    has_option(r.text, "2"),
+                "%s", r.text);
+  sess_profile_cleanup(&p);
+  row.sms = 2;
+  ck_assert_int_eq(sess_profile_add(&p, &row), AG_OK);
+  ck_assert_int_eq(sess_replay(c, &budget, "main_menu", &ctx, in, 1, &r), AG_OK);
+  ck_assert_msg(strstr(r.text, "Your SMS tips are off."), "%s", r.text);
+  sess_profile_cleanup(&p);
+  row.lang = "ru"; /* a caller with a language only: no subscription row, tips off */
+  row.sms = 0;
+  ck_assert_int_eq(sess_profile_add(&p, &row), AG_OK);
+  ck_assert_int_eq(sess_replay(c, &budget, "main_menu", &ctx, in, 1, &r), AG_OK);
+  ck_assert_msg(strstr(r.text, "SMS-советы: отключены."), "%s", r.text);
+  sess_profile_cleanup(&p);
+  row.sms = 3; /* a profile frozen before the state was read */
+  ck_assert_int_eq(sess_profile_add(&p, &row), AG_OK);
+  ck_assert_int_eq(sess_replay(c, &budget, "main_menu", &ctx, in, 1, &r), AG_OK);
+  ck_assert_msg(strstr(r.text, "Бесплатные SMS-советы:"), "%s", r.text);
+  sess_profile_cleanup(&p);
+  sess_content_unref(c);
+}
+END_TEST
+
 /* --- the caller's profile, built from typed rows --- */
 
 static void add_row(struct sess_profile *p, const char *relation, int attempt, int open, int fresh,
                     const char *lang, const char *q, const char *v)
 {
-  struct sess_profile_row row = {relation, attempt, open, fresh, lang, q, v, 0};
+  struct sess_profile_row row = {relation, attempt, open, fresh, lang, q, v, 0, 0};
 
   ck_assert_int_eq(sess_profile_add(p, &row), AG_OK);
 }
@@ -1488,6 +1531,7 @@ static Suite *sess_suite(void)
 
   tc = tcase_create("table");
   tcase_add_test(tc, test_sess_profile_rows);
+  tcase_add_test(tc, test_sess_sms_screen_shows_state);
   tcase_add_test(tc, test_sess_table_profile_queue_and_tombstone);
   suite_add_tcase(s, tc);
   return s;

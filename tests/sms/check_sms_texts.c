@@ -1,8 +1,8 @@
-/* check_sms_texts.c: the confirmations and the calendar's tips as the scheduler sends them.
- * Each confirmation fits one SMS part and names, in its own language, a word that really is
- * the keyword it asks for (sms_keyword_match: the STOP the ON text names stops, the START the
- * OFF text names starts); the tips of a band come in sms_rotation's order, wrap around, and an
- * unknown band takes the file's first. */
+/* check_sms_texts.c: the confirmations (read from content/calendar.json) and the calendar's tips
+ * as the scheduler sends them. Each confirmation fits one SMS part and names, in its own language,
+ * a word that really is the keyword it asks for (sms_keyword_match: the STOP the ON text names
+ * stops, the START the OFF text names starts); the tips of a band come in sms_rotation's order,
+ * wrap around, and an unknown band takes the file's first. */
 #include "tests/support/ag_check.h"
 #include "lib/ag.h"
 #include "sms/sms.h"
@@ -40,8 +40,13 @@ static int names_keyword(const char *text, enum sms_kw want, const char *lang)
 
 START_TEST(test_confirmations_one_part_naming_their_keyword)
 {
+  struct sms_tips *t = NULL;
+  char err[256];
+
+  /* from the content (content/calendar.json), not from C */
+  ck_assert_int_eq(sms_tips_load(CONTENT_DIR "/calendar.json", &t, err, sizeof(err)), AG_OK);
   for (int l = 0; l < 3; l++) {
-    const char *on = sms_text(SMS_TEXT_ON, langs[l]), *off = sms_text(SMS_TEXT_OFF, langs[l]);
+    const char *on = sms_text(t, SMS_TEXT_ON, langs[l]), *off = sms_text(t, SMS_TEXT_OFF, langs[l]);
     struct sms_plan p;
     ck_assert_int_eq(sms_plan(on, strlen(on), SMS_MAX_PARTS, &p), AG_OK);
     ck_assert_uint_eq(p.parts, 1);
@@ -51,13 +56,14 @@ START_TEST(test_confirmations_one_part_naming_their_keyword)
                   on);
     ck_assert_msg(names_keyword(off, SMS_KW_START, langs[l]), "%s OFF names no START: %s", langs[l],
                   off);
-    off = sms_text(SMS_TEXT_OFF_ALL, langs[l]); /* STOP that ended the school's messages too */
+    off = sms_text(t, SMS_TEXT_OFF_ALL, langs[l]); /* STOP that ended the school's messages too */
     ck_assert_int_eq(sms_plan(off, strlen(off), SMS_MAX_PARTS, &p), AG_OK);
     ck_assert_uint_eq(p.parts, 1);
     ck_assert_msg(names_keyword(off, SMS_KW_START, langs[l]), "%s OFF_ALL names no START: %s",
                   langs[l], off);
   }
-  ck_assert_str_eq(sms_text(SMS_TEXT_ON, "xx"), sms_text(SMS_TEXT_ON, "en"));
+  ck_assert_str_eq(sms_text(t, SMS_TEXT_ON, "xx"), sms_text(t, SMS_TEXT_ON, "en"));
+  sms_tips_free(t);
 }
 END_TEST
 
@@ -80,9 +86,14 @@ START_TEST(test_tips_in_rotation_order)
     }
   }
   ck_assert_ptr_eq(again, first);
-  /* a band not in the file, or none: the file's first band */
-  ck_assert_ptr_eq(sms_tips_pick(t, "", "kk", 3), sms_tips_pick(t, "pre", "kk", 3));
-  ck_assert_ptr_eq(sms_tips_pick(t, "nope", "kk", 3), sms_tips_pick(t, "pre", "kk", 3));
+  /* a band not in the file, or none (the child's age unknown): the bands in turn, each in its
+   * own order (decision 84); no longer the first band's (pre-school) tips for every child */
+  ck_assert_ptr_eq(sms_tips_pick(t, "", "kk", 0), sms_tips_pick(t, "pre", "kk", 0));
+  ck_assert_ptr_eq(sms_tips_pick(t, "", "kk", 1), sms_tips_pick(t, "1-4", "kk", 0));
+  ck_assert_ptr_eq(sms_tips_pick(t, "", "kk", 2), sms_tips_pick(t, "5-9", "kk", 0));
+  ck_assert_ptr_eq(sms_tips_pick(t, "", "kk", 3), sms_tips_pick(t, "10-11", "kk", 0));
+  ck_assert_ptr_eq(sms_tips_pick(t, "", "kk", 5), sms_tips_pick(t, "1-4", "kk", 1));
+  ck_assert_ptr_eq(sms_tips_pick(t, "nope", "kk", 6), sms_tips_pick(t, "5-9", "kk", 1));
   /* every language has its text; another language falls back to English */
   ck_assert_str_ne(sms_tips_pick(t, "1-4", "ru", 0), sms_tips_pick(t, "1-4", "en", 0));
   ck_assert_ptr_eq(sms_tips_pick(t, "1-4", "de", 0), sms_tips_pick(t, "1-4", "en", 0));

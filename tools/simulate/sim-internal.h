@@ -51,6 +51,7 @@ struct sim_content {
   struct sim_opt *places; /* owned: every region and district, value = its code */
   size_t n_places;
   char *str[SIM_S_COUNT][SIM_LANGS]; /* owned */
+  unsigned version;                  /* the survey's version (involvement.json) */
 };
 
 /* The place with this code, or NULL. */
@@ -71,7 +72,9 @@ int sim__schools_load(const char *path, const struct sim_content *c, const char 
 
 struct sim_opts {
   const char *url, *content_dir, *schools, *prefix, *code, *network, *db;
-  unsigned parents, concurrency, drop_pct, share_pct;
+  const char *results, *token; /* the gateway's base URL for GET /api/v1/results, its token */
+  const char *version_arg;     /* --version as given; NULL: the content's */
+  unsigned parents, concurrency, drop_pct, share_pct, version;
   unsigned long long seed;
 };
 
@@ -117,6 +120,22 @@ int sim__run(const struct sim_opts *o, const struct sim_content *c, struct sim_p
  * published figure is within 1 percentage point and every parent's answers are there, 1 when
  * not, -1 when the database could not be read. */
 int sim__check(const char *conninfo, const char *prefix, const size_t planned[SIM_GROUPS]);
+
+/* sim_api.c: one question's figure for a group of schools, as GET /api/v1/results gives it. */
+struct sim_api_cell {
+  int present, suppressed;
+  long respondents, yes;
+};
+/* Reads, for each published figure's question (out[f], in sim_published's order), the region's
+ * groups by the school's settlement through the results API at o->results with o->token, for
+ * survey version o->version. AG_OK; AG_EIO or AG_EBADREQ with the reason in err. */
+int sim__api_read(const struct sim_opts *o, struct sim_api_cell out[][SIM_GROUPS], char *err,
+                  size_t errlen);
+/* Prints the run's figures as the difference after - before and compares them with the
+ * published ones: 0 when every group gained exactly its planned parents and each share is within
+ * one point; 1 otherwise (a suppressed group in either read cannot be compared). */
+int sim__api_check(const struct sim_api_cell before[][SIM_GROUPS],
+                   const struct sim_api_cell after[][SIM_GROUPS], const size_t planned[SIM_GROUPS]);
 
 /* The published figures (domain.md), per group: share answering yes. */
 struct sim_figure {

@@ -208,8 +208,10 @@ int sim_content_load(const char *dir, struct sim_content **out, char *err, size_
   for (size_t i = 0; rc == AG_OK && i < AG_ARRAY_LEN(files); i++)
     if ((j[i] = sim_json(dir, files[i], err, errlen)) == NULL)
       rc = AG_ECONTENT;
-  if (rc == AG_OK)
+  if (rc == AG_OK) {
+    c->version = (unsigned)json_integer_value(json_object_get(j[0], "version"));
     rc = sim_nodes_load(c, j[0], j[1]);
+  }
   if (rc == AG_OK)
     rc = sim_places_load(c, j[2]);
   if (rc == AG_OK)
