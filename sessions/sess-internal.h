@@ -150,6 +150,7 @@ struct sess_node {
   int relation;           /* the answer says who is answering on a shared phone */
   int broken;             /* failed to load: later checks leave it alone (lint) */
   int subscribes;         /* a "yes" subscribes the number to SMS tips */
+  int school_consent;     /* a yesno: consent to messages from the child's school */
   long min, max;
   int optional;
   long max_len;
@@ -162,6 +163,8 @@ struct sess_survey {
   int is_survey; /* answers are recorded; menus only navigate */
   int start;
   int first_visit;         /* node shown first to a caller with no known language, -1 if none */
+  int no_resume;           /* "resume": false: the profile (another survey's) neither resumes it nor
+                            * numbers its attempts: each is attempt 1 (school_link) */
   json_t *conditions;      /* borrowed: the file's named conditions ("when": "<name>"), or NULL */
   struct sess_node *nodes; /* owned array */
   size_t n_nodes;

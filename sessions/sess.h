@@ -128,6 +128,10 @@ enum sess_effect_kind {
   SESS_EFFECT_SMS,     /* SMS tips switched on or off */
   SESS_EFFECT_LANG     /* a language chosen: sess_reply.lang, remembered for the next call */
 };
+/* An answer to the question whose role is `school_consent`: messages from the child's school
+ * allowed or not, apart from the tips (the number kept only while allowed). */
+enum sess_school_consent { SESS_SCHOOL_NONE = 0, SESS_SCHOOL_GRANT, SESS_SCHOOL_WITHDRAW };
+
 struct sess_effect {
   enum sess_effect_kind kind;
   const char *survey_id;
@@ -139,6 +143,7 @@ struct sess_effect {
   int final;               /* ANSWER: the last answer of the attempt */
   int sms;                 /* ANSWER with subscription, or SMS: 1 on, 0 off, -1 unchanged */
   const char *band;        /* SMS: the grade band tips are chosen for, may be "" */
+  enum sess_school_consent school_consent; /* ANSWER to a `school_consent` question */
 };
 
 struct sess_reply {

@@ -177,7 +177,9 @@ static void answer(struct run *r, const struct sess_node *n, const char *value,
     r->relation = value;
     if (r->survey == r->file)
       r->answers[r->node] = value; /* for skip logic; it is a key, not an answer row */
-    r->prior = prior_for(r, value);
+    /* The profile is the involvement survey's (the gateway reads that one): a file with
+     * "resume": false (school_link) neither resumes nor numbers its attempts from it. */
+    r->prior = sv->no_resume ? NULL : prior_for(r, value);
     /* An unfinished attempt of another survey version is not resumed: its answers belong to
      * another instrument (docs/decisions.md), so this session opens a new attempt. */
     if (r->prior && r->prior->open_attempt && r->prior->n > 0 &&
@@ -201,6 +203,8 @@ static void answer(struct run *r, const struct sess_node *n, const char *value,
     r->eff.question_id = n->id;
     r->eff.value = value;
     r->eff.sms = n->subscribes && strcmp(value, "yes") == 0 ? 1 : -1;
+    if (n->school_consent)
+      r->eff.school_consent = strcmp(value, "yes") == 0 ? SESS_SCHOOL_GRANT : SESS_SCHOOL_WITHDRAW;
     r->eff.band = grade_band(r);
   }
   enter(r, next.file, next.node);

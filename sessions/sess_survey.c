@@ -259,8 +259,11 @@ int sess__node_load(struct sess_diag *d, const struct sess_content *c, int self,
     rc = sess__problem(d, "%s: a question needs 'next'", where);
   n->relation = role && strcmp(role, "relation") == 0;
   n->subscribes = role && strcmp(role, "subscribe") == 0;
-  if (role && !n->relation && !n->subscribes)
-    rc = sess__problem(d, "%s: role must be relation or subscribe", where);
+  n->school_consent = role && strcmp(role, "school_consent") == 0;
+  if (role && !n->relation && !n->subscribes && !n->school_consent)
+    rc = sess__problem(d, "%s: role must be relation, subscribe or school_consent", where);
+  if (n->school_consent && n->type != SESS_NODE_YESNO)
+    rc = sess__problem(d, "%s: role school_consent is for a yesno question", where);
   n->optional = json_is_true(json_object_get(jn, "optional"));
   n->min = (long)json_integer_value(json_object_get(jn, "min"));
   n->max = (long)json_integer_value(json_object_get(jn, "max"));
@@ -323,6 +326,9 @@ int sess__survey_head(struct sess_diag *d, struct sess_survey *sv, json_t *doc, 
   sv->start = sess__node_find(sv, json_string_value(json_object_get(doc, "start")));
   if (sv->start < 0)
     return sess__problem(d, "%s: 'start' must name a node", file);
+  sv->no_resume = json_is_false(json_object_get(doc, "resume"));
+  if (json_object_get(doc, "resume") && !json_is_boolean(json_object_get(doc, "resume")))
+    rc = sess__problem(d, "%s: 'resume' must be true or false", file);
   if (json_object_get(doc, "first_visit")) {
     sv->first_visit = sess__node_find(sv, json_string_value(json_object_get(doc, "first_visit")));
     if (sv->first_visit < 0)

@@ -276,23 +276,24 @@ static int practices_of(struct sess_diag *d, json_t *doc, const char *file, cons
 
 /* The SMS confirmations the file carries beside the tips (sms/sms_tips.c sends them): `on`, the
  * first message after an opt-in, must name the STOP word of its language, `off`, the answer to
- * STOP, the START word (words that sms_keyword_match() takes); each one SMS part even as UCS-2. */
+ * STOP, and `off_all`, the answer to a STOP that also ended the school's messages (decision 93),
+ * the START word (words that sms_keyword_match() takes); each one SMS part even as UCS-2. */
 static void check_confirmations(struct sess_diag *d, json_t *doc, const char *file)
 {
-  static const char *const names[2] = {"on", "off"};
-  static const char *const words[2][SESS_NLANG] = {{"ТОҚТА", "СТОП", "STOP"},
-                                                   {"БАСТАУ", "СТАРТ", "START"}};
+  static const char *const names[3] = {"on", "off", "off_all"};
+  static const char *const words[3][SESS_NLANG] = {
+      {"ТОҚТА", "СТОП", "STOP"}, {"БАСТАУ", "СТАРТ", "START"}, {"БАСТАУ", "СТАРТ", "START"}};
   json_t *conf = json_object_get(doc, "confirmations");
   char where[256];
 
   if (!json_is_object(conf)) {
     sess__problem(d,
-                  "%s: needs \"confirmations\" {\"on\", \"off\"}: the SMS sent after an opt-in "
-                  "and after STOP",
+                  "%s: needs \"confirmations\" {\"on\", \"off\", \"off_all\"}: the SMS sent after "
+                  "an opt-in and after STOP (tips only, or the school's messages too)",
                   file);
     return;
   }
-  for (int k = 0; k < 2; k++) {
+  for (int k = 0; k < 3; k++) {
     struct sess_text t;
     snprintf(where, sizeof(where), "%s: confirmation '%s'", file, names[k]);
     if (sess__text_load(d, json_object_get(conf, names[k]), &t, where) != AG_OK)

@@ -41,8 +41,9 @@ struct sms_plan {
  * says how many it would need, up to SMS_MAX_PARTS + 1, and out->end is not filled). */
 int sms_plan(const char *utf8, size_t len, size_t max_parts, struct sms_plan *out /* OUT */);
 
-/* Keywords a parent may send: STOP (opt out) and START (opt in), in one language each. */
-enum sms_kw { SMS_KW_STOP = 1, SMS_KW_START };
+/* Keywords a parent may send: STOP (opt out) and START (opt in), in one language each; and the
+ * answers to a school's request (sms_reply_parse). */
+enum sms_kw { SMS_KW_STOP = 1, SMS_KW_START, SMS_KW_HELP, SMS_KW_NOT_NOW, SMS_KW_MORE };
 struct sms_keyword {
   enum sms_kw kind;
   const char *word; /* UTF-8, any case */
@@ -58,6 +59,17 @@ extern const size_t sms_keywords_default_n;
  * ("STOP please" is no keyword). */
 const struct sms_keyword *sms_keyword_match(const char *utf8, size_t len,
                                             const struct sms_keyword *words, size_t n_words);
+
+/* A reply to a school's request (sms_reply.c): SMS_KW_HELP ("1", YES, ДА, DA, ИӘ, ИЯ),
+ * SMS_KW_NOT_NOW ("2", NO, НЕТ, NET, ЖОҚ, JOK), SMS_KW_MORE ("3", MORE, ПОДРОБНЕЕ,
+ * ТОЛЫҒЫРАҚ), or 0 when the whole message is none of them. The digit may have spaces and ASCII
+ * punctuation around it; a word is matched as sms_keyword_match() matches. *lang (may be NULL):
+ * the word's language, NULL for a digit. */
+enum sms_kw sms_reply_parse(const char *utf8, size_t len, const char **lang /* OUT */);
+/* "help", "not_now", "more" (school_answers.answer), NULL for any other kind. */
+const char *sms_reply_name(enum sms_kw kind);
+extern const struct sms_keyword sms_reply_words[];
+extern const size_t sms_reply_words_n;
 
 /* Parses the configured keywords (sms_keywords: "stop:ru:ОТПИСКА, start:en:JOIN") into out (at
  * most cap; *n of them), their words pointing into buf (buflen bytes, a copy of spec). AG_OK, or
@@ -174,9 +186,10 @@ void sms_tips_free(struct sms_tips *t);
 const char *sms_tips_pick(const struct sms_tips *t, const char *band, const char *lang, long seq);
 /* The confirmations, `confirmations` of the same file (content the loader and `aulgate lint`
  * check: one SMS part each, naming the keyword; docs/content.md): ON is also the first message
- * after any opt-in (it says how to stop), OFF answers STOP. lang: kk, ru, en (anything else:
- * en). Borrowed from t. */
-enum sms_text_id { SMS_TEXT_ON = 0, SMS_TEXT_OFF };
+ * after any opt-in (it says how to stop), OFF answers STOP, OFF_ALL (`off_all`) a STOP that also
+ * ended the school's messages (decision 93). lang: kk, ru, en (anything else: en). Borrowed from
+ * t. */
+enum sms_text_id { SMS_TEXT_ON = 0, SMS_TEXT_OFF, SMS_TEXT_OFF_ALL };
 const char *sms_text(const struct sms_tips *t, enum sms_text_id id, const char *lang);
 
 /* The calendar scheduler (sms_sched.c): one tip per subscriber every interval_days, in its

@@ -1,7 +1,8 @@
 /* sms_tips.c: the literacy calendar's tips (content/calendar.json) as the scheduler sends them:
  * per band, in the order of sms_rotation(), in each language; and the confirmations of an opt-in
- * and of STOP from the same file (sms.h). The editorial rules (one part, the keyword named, ё)
- * are sessions/sess_tips_rules.c's, run by the content loader and `aulgate lint`. */
+ * and of STOP (two: tips only, or tips and the school's messages) from the same file (sms.h). The
+ * editorial rules (one part, the keyword named, ё) are sessions/sess_tips_rules.c's, run by the
+ * content loader and `aulgate lint`. */
 #include "sms/sms.h"
 #include "lib/ag.h"
 
@@ -21,10 +22,12 @@ struct band {
 struct sms_tips {
   struct band bands[BANDS_MAX];
   size_t n_bands;
-  char *confirm[2][3]; /* [SMS_TEXT_ON/OFF][lang] */
+  char *confirm[3][3]; /* [SMS_TEXT_ON/OFF/OFF_ALL][lang] */
 };
 
 static const char *const langs[3] = {"kk", "ru", "en"};
+/* The keys of `confirmations`, by enum sms_text_id. */
+static const char *const confirm_names[3] = {"on", "off", "off_all"};
 
 void sms_tips_free(struct sms_tips *t)
 {
@@ -38,7 +41,7 @@ void sms_tips_free(struct sms_tips *t)
     }
     free(t->bands[b].id);
   }
-  for (int k = 0; k < 2; k++)
+  for (int k = 0; k < 3; k++)
     for (int l = 0; l < 3; l++)
       free(t->confirm[k][l]);
   free(t);
@@ -120,12 +123,12 @@ int sms_tips_load(const char *path, struct sms_tips **out, char *err, size_t err
     if (rc)
       break;
   }
-  for (int k = 0; rc == AG_OK && k < 2; k++) {
-    json_t *c = json_object_get(json_object_get(root, "confirmations"), k ? "off" : "on");
+  for (int k = 0; rc == AG_OK && k < 3; k++) {
+    json_t *c = json_object_get(json_object_get(root, "confirmations"), confirm_names[k]);
     for (int l = 0; rc == AG_OK && l < 3; l++) {
       const char *s = json_string_value(json_object_get(c, langs[l]));
       if (!s || !*s) {
-        snprintf(err, errlen, "%s: no confirmation '%s' in %s", path, k ? "off" : "on", langs[l]);
+        snprintf(err, errlen, "%s: no confirmation '%s' in %s", path, confirm_names[k], langs[l]);
         rc = AG_ECONTENT;
       } else if (!(t->confirm[k][l] = strdup(s))) {
         rc = AG_ENOMEM;
@@ -175,5 +178,5 @@ const char *sms_text(const struct sms_tips *t, enum sms_text_id id, const char *
   for (int k = 0; lang && k < 3; k++)
     if (strcmp(langs[k], lang) == 0)
       l = k;
-  return t->confirm[id == SMS_TEXT_OFF ? 1 : 0][l];
+  return t->confirm[id == SMS_TEXT_OFF_ALL ? 2 : id == SMS_TEXT_OFF ? 1 : 0][l];
 }

@@ -15,7 +15,7 @@
  * AG_OK or AG_EDB. */
 int store__exec(PGconn *c, const char *sql, FILE *log, const char *what);
 
-#define STORE__MAX_PARAMS 15
+#define STORE__MAX_PARAMS 18 /* store__stmt_sms_mo has 18 */
 
 /* A statement the engine prepares on every new connection; each file owns its own. */
 struct store__stmt {
@@ -30,6 +30,8 @@ extern const struct store__stmt store__stmt_attempt, store__stmt_sms, store__stm
 extern const struct store__stmt store__stmt_ob_enqueue, store__stmt_ob_claim, store__stmt_ob_report,
     store__stmt_ob_expire, store__stmt_ob_dlr, store__stmt_ob_depth, store__stmt_sms_mo,
     store__stmt_sms_due, store__stmt_sms_schedule, store__stmt_unsub, store__stmt_ob_purge;
+/* Issue 13, the parent's side (store_school.c). */
+extern const struct store__stmt store__stmt_school;
 /* An answer's item: never sent alone (its sql is NULL); all the answers of a batch go out last,
  * in one store__stmt_answers (store_answers_many.c). */
 extern const struct store__stmt store__stmt_answer;

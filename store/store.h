@@ -85,6 +85,18 @@ struct store_sms {
   long long deadline_us; /* ag_mono_us() clock; 0: none */
 };
 
+/* Consent to messages from the child's school (issue 13), given or withdrawn in the USSD item
+ * "My child's school": its history row, and the number kept while it stands (store_school.c). */
+struct store_school_consent {
+  const char *msisdn; /* E.164 */
+  uint8_t respondent[STORE_RESPONDENT_LEN];
+  const char *relation;
+  int granted;
+  const char *lang;
+  int64_t received_at_us;
+  long long deadline_us; /* ag_mono_us() clock; 0: none */
+};
+
 /* A language chosen in the menu, remembered per respondent for the next session
  * (store_answers.c). */
 struct store_lang {
@@ -143,6 +155,8 @@ int store_submit(struct store *st, const struct store_answer *a, store_cb cb, vo
 int store_submit_attempt(struct store *st, const struct store_attempt *a, store_cb cb, void *arg);
 int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, void *arg);
 int store_submit_lang(struct store *st, const struct store_lang *l, store_cb cb, void *arg);
+int store_submit_school_consent(struct store *st, const struct store_school_consent *s, store_cb cb,
+                                void *arg);
 
 /* Reads what is known of a respondent for resume: one row per answer of every attempt of
  * survey_id (an attempt without answers: one row without), plus rows with attempt 0 carrying
@@ -430,7 +444,16 @@ int store_outbox_depth(struct store *st, store_depth_cb cb, void *arg);
  * subscription's language when there is one, else in the keyword's. The number active under
  * another respondent key (a rotated secret) is switched off there first; a START moves it here
  * with its band and place in the cycle (decision 81). */
-enum store_mo_action { STORE_MO_OTHER = 0, STORE_MO_STOP, STORE_MO_START };
+/* HELP, NOT_NOW, MORE: a reply to a school's request (sms_reply_parse), which answers the latest
+ * open request sent to the number (school_deliveries) in school_answers. */
+enum store_mo_action {
+  STORE_MO_OTHER = 0,
+  STORE_MO_STOP,
+  STORE_MO_START,
+  STORE_MO_HELP,
+  STORE_MO_NOT_NOW,
+  STORE_MO_MORE
+};
 struct store_sms_mo {
   const char *link;
   const char *message_id;
@@ -440,6 +463,10 @@ struct store_sms_mo {
   const char *lang;       /* of the keyword: kk, ru, en */
   const char *confirm[3]; /* the confirmation in kk, ru, en (STOP or START) */
   int confirm_parts[3];
+  /* STOP's confirmation when it also ended the school's messages (school_contacts), in kk, ru,
+   * en; NULL: confirm */
+  const char *confirm_all[3];
+  int confirm_all_parts[3];
 };
 /* cb: fresh (first time this id is seen), changed (the subscription switched), lang (of the
  * confirmation queued, NULL when none). */

@@ -27,7 +27,7 @@ static const struct store__stmt *const stmts[] = {
     &store__stmt_ob_enqueue, &store__stmt_ob_claim, &store__stmt_ob_report,
     &store__stmt_ob_expire,  &store__stmt_ob_dlr,   &store__stmt_ob_depth,
     &store__stmt_sms_mo,     &store__stmt_sms_due,  &store__stmt_sms_schedule,
-    &store__stmt_unsub,      &store__stmt_ob_purge};
+    &store__stmt_unsub,      &store__stmt_ob_purge, &store__stmt_school};
 
 #define item store__item
 

@@ -282,6 +282,15 @@ int gw_sms_mo(void *ctx, struct gw_req *req)
   mo.msisdn = in.msisdn;
   ag_respondent_key(l->sms->secret, in.msisdn, mo.respondent);
   mo.action = !kw ? STORE_MO_OTHER : kw->kind == SMS_KW_STOP ? STORE_MO_STOP : STORE_MO_START;
+  if (!kw) { /* not STOP or START: perhaps a reply to a school's request */
+    enum sms_kw r = sms_reply_parse(in.text, strlen(in.text), NULL);
+    mo.action = r == SMS_KW_HELP      ? STORE_MO_HELP
+                : r == SMS_KW_NOT_NOW ? STORE_MO_NOT_NOW
+                : r == SMS_KW_MORE    ? STORE_MO_MORE
+                                      : STORE_MO_OTHER;
+    if (sms_reply_name(r))
+      w->kw = sms_reply_name(r);
+  }
   mo.lang = kw ? kw->lang : "ru";
   for (int i = 0; i < 3; i++) {
     static const char *const langs[] = {"kk", "ru", "en"};
@@ -290,6 +299,9 @@ int gw_sms_mo(void *ctx, struct gw_req *req)
         sms_text(l->sms->tips, mo.action == STORE_MO_STOP ? SMS_TEXT_OFF : SMS_TEXT_ON, langs[i]);
     sms_plan(mo.confirm[i], strlen(mo.confirm[i]), SMS_MAX_PARTS, &plan);
     mo.confirm_parts[i] = (int)plan.parts;
+    mo.confirm_all[i] = sms_text(l->sms->tips, SMS_TEXT_OFF_ALL, langs[i]);
+    sms_plan(mo.confirm_all[i], strlen(mo.confirm_all[i]), SMS_MAX_PARTS, &plan);
+    mo.confirm_all_parts[i] = (int)plan.parts;
   }
   rc = store_sms_mo(l->sms->store, &mo, on_mo, w);
   ag_form_cleanup(&in.form); /* store_sms_mo copied what it keeps */

@@ -56,6 +56,21 @@ static void submit_sms(struct gw_ussd_hop *h, const struct sess_effect *e, int a
   track(h, store_submit_sms(h->u->store, &sms, on_stored, h));
 }
 
+/* Consent to the school's messages: with the answer, in the same batch, so that the hop is
+ * acknowledged only when both are stored. */
+static void submit_school_consent(struct gw_ussd_hop *h, const struct sess_effect *e)
+{
+  struct store_school_consent c = {.msisdn = sess_session_msisdn(h->s),
+                                   .relation = e->relation ? e->relation : "",
+                                   .granted = e->school_consent == SESS_SCHOOL_GRANT,
+                                   .lang = sess_lang_code(h->reply.lang),
+                                   .received_at_us = gw_req_received_us(h->req),
+                                   .deadline_us = h->deadline_us};
+
+  memcpy(c.respondent, sess_session_respondent(h->s), sizeof(c.respondent));
+  track(h, store_submit_school_consent(h->u->store, &c, on_stored, h));
+}
+
 static void submit_answer(struct gw_ussd_hop *h, const struct sess_effect *e)
 {
   struct store_answer a = {.relation = e->relation ? e->relation : "",
@@ -77,6 +92,8 @@ static void submit_answer(struct gw_ussd_hop *h, const struct sess_effect *e)
   track(h, store_submit(h->u->store, &a, on_stored, h));
   if (e->sms == 1)
     submit_sms(h, e, 1);
+  if (e->school_consent != SESS_SCHOOL_NONE)
+    submit_school_consent(h, e);
 }
 
 static void submit_attempt(struct gw_ussd_hop *h, const struct sess_effect *e)

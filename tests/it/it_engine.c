@@ -375,7 +375,7 @@ START_TEST(test_it_language_remembered)
   /* Session 2 starts in Russian, without the language menu. */
   first_screen(a, "lang2", &r);
   ck_assert_str_eq(r.body, "CON Aulgate\n1 Опрос\n2 Совет дня\n3 По возрасту\n4 SMS-советы\n"
-                           "5 Язык/Тіл");
+                           "5 Язык/Тіл\n6 Школа");
   /* B, a new number, is asked; its English does not reach A. */
   first_screen(b, "langb1", &r);
   ck_assert_str_eq(r.body, kk_lang_menu);

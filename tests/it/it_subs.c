@@ -2,6 +2,7 @@
  *   - a number still subscribed under another respondent hash (the secret was rotated): a
  *     START by SMS moves the subscription to the current key (200, not 503 for ever), a STOP
  *     switches the old row off, the USSD switch does either; the history says what happened;
+ *     a STOP also withdraws the old key's consent to the school's messages (issue 13);
  *   - the operators' API: DELETE /api/v1/subscriptions/{number or respondent}: the auth matrix,
  *     the number erased, the history's channel 'api', the audit row.
  * The kannel carrier's sendsms points at a closed port: confirmations are queued, not sent. */
@@ -189,6 +190,40 @@ START_TEST(test_rekeyed_number_start_stop_ussd)
                        phone, phone, phone),
                      0);
   }
+}
+END_TEST
+
+/* Both branches' STOP in one statement (decisions 81 and 88): a number under the old key that
+ * also gave the school its number under that key. STOP withdraws that consent too (history on
+ * the SMS channel), fails the school's queued message, and the confirmation says both ended. */
+START_TEST(test_rekeyed_number_stop_ends_the_school_messages)
+{
+  char phone[16], sql[700];
+
+  it_fresh_phone(phone);
+  subscribe_under_old_key(phone, "p1", 1);
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO school_contacts (respondent, msisdn, language) VALUES"
+           " (decode(md5('old%s') || md5('key%s'), 'hex'), '%s', 'ru');"
+           "INSERT INTO outbox (link, kind, respondent, msisdn, body, parts, due_at,"
+           " next_attempt_at) VALUES ('kannel', 'school', decode(md5('old%s') || md5('key%s'),"
+           " 'hex'), '%s', 'x', 1, now() + interval '1 hour', now() + interval '1 hour')",
+           phone, phone, phone, phone, phone, phone);
+  it_exec(db, sql);
+  ck_assert_int_eq(mo(phone, "STOP", 3), 200);
+  ck_assert_int_eq(q("SELECT count(*) FROM school_contacts WHERE msisdn = '%s'", phone), 0);
+  ck_assert_str_eq(str("SELECT string_agg(granted || ':' || channel, ',') FROM school_consents"
+                       " WHERE respondent = decode(md5('old%s') || md5('key%s'), 'hex')",
+                       phone, phone),
+                   "false:sms");
+  ck_assert_int_eq(q("SELECT count(*) FROM outbox WHERE kind = 'school' AND state = 'failed' AND"
+                     " respondent = decode(md5('old%s') || md5('key%s'), 'hex')",
+                     phone, phone),
+                   1);
+  ck_assert_int_eq(q("SELECT count(*) FROM outbox WHERE kind = 'off' AND msisdn = '%s' AND"
+                     " body LIKE '%%сообщения школы%%СТАРТ%%'",
+                     phone),
+                   1);
 }
 END_TEST
 
@@ -411,6 +446,7 @@ static Suite *subs_suite(void)
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_rekeyed_number_start_stop_ussd);
+  tcase_add_test(tc, test_rekeyed_number_stop_ends_the_school_messages);
   tcase_add_test(tc, test_api_unsubscribe);
   tcase_add_test(tc, test_configured_keywords);
   tcase_add_test(tc, test_no_band_takes_the_survey_grade_or_the_bands_in_turn);

@@ -779,8 +779,8 @@ START_TEST(test_engine_known_language_skips_language_menu)
   struct play p;
 
   play(&p, c, "main_menu", &ru, "");
-  ck_assert_str_eq(p.r.text,
-                   "Aulgate\n1 Опрос\n2 Совет дня\n3 По возрасту\n4 SMS-советы\n5 Язык/Тіл");
+  ck_assert_str_eq(
+      p.r.text, "Aulgate\n1 Опрос\n2 Совет дня\n3 По возрасту\n4 SMS-советы\n5 Язык/Тіл\n6 Школа");
   ck_assert_int_eq(p.r.lang, SESS_RU);
   /* Nobody known: the language menu first, asked in Kazakh and Russian; a pick switches the
    * language. */
@@ -1299,6 +1299,8 @@ static const struct {
     {"broken-tip-review-date", {"calendar.json", "review 1", "date"}, 1},
     /* The SMS confirmations live in the tips file (issue 12): the STOP word of the language. */
     {"broken-tip-confirm", {"calendar.json", "confirmation 'on' (kk)", "ТОҚТА"}, 1},
+    /* ... and STOP's answer when the school's messages ended too names START (decision 93). */
+    {"broken-tip-confirm-all", {"calendar.json", "confirmation 'off_all' (ru)", "СТАРТ"}, 1},
     {"broken-duplicate-id", {"survey.json", "'q1'", "used twice"}, 1},
     {"broken-json-syntax", {"survey.json:10:"}, 1},
     {"broken-unknown-type", {"survey.json", "node 'q1'", "type must be"}, 0},

@@ -56,6 +56,11 @@ START_TEST(test_confirmations_one_part_naming_their_keyword)
                   on);
     ck_assert_msg(names_keyword(off, SMS_KW_START, langs[l]), "%s OFF names no START: %s", langs[l],
                   off);
+    off = sms_text(t, SMS_TEXT_OFF_ALL, langs[l]); /* STOP that ended the school's messages too */
+    ck_assert_int_eq(sms_plan(off, strlen(off), SMS_MAX_PARTS, &p), AG_OK);
+    ck_assert_uint_eq(p.parts, 1);
+    ck_assert_msg(names_keyword(off, SMS_KW_START, langs[l]), "%s OFF_ALL names no START: %s",
+                  langs[l], off);
   }
   ck_assert_str_eq(sms_text(t, SMS_TEXT_ON, "xx"), sms_text(t, SMS_TEXT_ON, "en"));
   sms_tips_free(t);
