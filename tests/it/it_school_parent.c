@@ -202,6 +202,54 @@ START_TEST(test_consent_and_stop)
 }
 END_TEST
 
+/* A number kept for the school under an older respondent key (the secret rotated, decision 81):
+ * consenting again under the current key moves the number to it (the unique index on the
+ * number once failed the hop, so the parent could never consent again), and a "no" under the
+ * current key withdraws the old key's number and its queued message too. */
+START_TEST(test_consent_rekeyed_number)
+{
+  /* English, My child's school, mother, Name the school, Aktobe, Aktobe city, 7, then yes/no. */
+  const char *in[] = {"3", "6", "1", "1", "3", "2", "7", "1", "2"};
+  const char *old = "decode(md5('old' || '%s') || md5('key' || '%s'), 'hex')";
+  PGconn *db = it_db();
+  char sid[64], phone[16], hex[65], sql[900], cond[160];
+  struct it_resp r;
+
+  ck_assert_ptr_nonnull(db);
+  start_with_sms();
+  for (int round = 0; round < 2; round++) {
+    it_fresh_phone(phone);
+    snprintf(cond, sizeof(cond), old, phone, phone);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO school_contacts (respondent, msisdn, language) VALUES (%s, '%s', 'ru');"
+             "INSERT INTO outbox (link, kind, respondent, msisdn, body, parts, due_at,"
+             " next_attempt_at) VALUES ('kannel', 'school', %s, '%s', 'x', 1,"
+             " now() + interval '1 hour', now() + interval '1 hour')",
+             cond, phone, cond, phone);
+    it_exec(db, sql);
+    in[7] = round == 0 ? "1" : "2"; /* yes (then "only the tips"), or no */
+    it_session_id(sid, sizeof(sid), round == 0 ? "rekeyyes" : "rekeyno");
+    ck_assert_int_eq(it_play(&gw, sid, phone, in, AG_ARRAY_LEN(in) - (size_t)round, &r), 0);
+    ck_assert_msg(strncmp(r.body, "END Thank you!", 14) == 0, "%s", r.body);
+    it_respondent_hex(&gw, phone, hex);
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM school_contacts WHERE msisdn = '%s'", phone);
+    ck_assert_int_eq(it_count(db, sql), round == 0 ? 1 : 0);
+    ck_assert_int_eq(q(db,
+                       "SELECT count(*) FROM school_contacts WHERE respondent = decode('%s',"
+                       " 'hex') AND language = 'en'",
+                       hex),
+                     round == 0 ? 1 : 0);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM outbox WHERE kind = 'school' AND state = 'failed' AND"
+             " respondent = %s",
+             cond);
+    ck_assert_int_eq(it_count(db, sql), round == 0 ? 0 : 1);
+  }
+  ck_assert_int_eq(it_server_stop(&gw), 0);
+  PQfinish(db);
+}
+END_TEST
+
 /* The parent's list of offers, sorted, joined by ','. */
 static void offers_of(PGconn *db, const char *phone, char *out, size_t len)
 {
@@ -354,6 +402,7 @@ static Suite *it_school_suite(void)
   tcase_add_test(tc, test_survey_answer_links);
   tcase_add_test(tc, test_menu_links_and_removes);
   tcase_add_test(tc, test_consent_and_stop);
+  tcase_add_test(tc, test_consent_rekeyed_number);
   tcase_add_test(tc, test_offers);
   tcase_add_test(tc, test_sms_reply);
   suite_add_tcase(s, tc);
