@@ -1,11 +1,13 @@
-/* ag.js: what the gateway's pages share (/ops/ now; /results/ and /school/ next).
+/* ag.js: what the gateway's pages (/ops/, /results/, /school/) share.
  *
  * - the token: typed once, kept in sessionStorage (this tab only, gone when it closes), sent as
  *   Authorization: Bearer on every call;
+ * - AG.signInPage(): the sign-in form, Sign out, the language buttons, and whoami checked
+ *   against the roles the page serves;
  * - AG.stream(): Server-Sent Events read through fetch() and a stream reader, because
  *   EventSource cannot send an Authorization header, and a token in the URL would end up in
  *   logs and history (docs/decisions.md, "The console");
- * - AG.t()/AG.setLang(): the UI strings of a page in kk, ru and en;
+ * - AG.t(): the UI strings of a page in kk, ru and en, switched by its language buttons;
  * - AG.spark(): a sparkline drawn as SVG, no library.
  * No inline script or style anywhere: the pages' Content-Security-Policy forbids both.
  */
@@ -17,6 +19,18 @@ const AG = (() => {
   const LANGS = ['kk', 'ru', 'en'];
   let strings = {};
   let lang = 'kk';
+
+  /* The sign-in's strings, the same on every page; a page adds title, token_label, token_help
+   * and err_role (who the page is for). */
+  const COMMON = {
+    logout: {kk: 'Шығу', ru: 'Выйти', en: 'Sign out'},
+    token_placeholder: {kk: 'ag_…', ru: 'ag_…', en: 'ag_…'},
+    sign_in: {kk: 'Кіру', ru: 'Войти', en: 'Sign in'},
+    err_refused: {kk: 'Шлюз токенді қабылдамады: {why}', ru: 'Шлюз отклонил токен: {why}',
+                  en: 'The gateway refused the token: {why}'},
+    err_network: {kk: 'Шлюзге қосылу мүмкін болмады.', ru: 'Не удалось связаться со шлюзом.',
+                  en: 'Could not reach the gateway.'},
+  };
 
   class HttpError extends Error {
     constructor(status, message) {
@@ -125,10 +139,10 @@ const AG = (() => {
     };
   }
 
-  /* The page's strings: table[key] = {kk, ru, en}. Elements with data-t="key" get the text,
-   * data-t-placeholder="key" the placeholder, data-t-title="key" the title. */
+  /* The page's strings: table[key] = {kk, ru, en}, beside COMMON. Elements with data-t="key" get
+   * the text, data-t-placeholder="key" the placeholder, data-t-title="key" the title. */
   function setStrings(table) {
-    strings = table;
+    strings = Object.assign({}, COMMON, table);
   }
 
   function t(key, vars) {
@@ -195,6 +209,52 @@ const AG = (() => {
     el.append(area, path, dot);
   }
 
+  /* The sign-in every page shares. The page has #login (holding #login-form, #token and
+   * #login-error), #logout, the language buttons ([data-lang]) and its own content (id content),
+   * hidden until whoami says the token's role is one of roles. start(me) fills the content (may
+   * be async; if it throws, the page signs out saying why), stop() undoes what start did (timers,
+   * streams), relabel() redraws after a language change. Returns signOut(message), for a refusal
+   * the page meets later. */
+  function signInPage({strings: table, roles, content, start, stop = () => {}, relabel = () => {}}) {
+    const $ = (id) => document.getElementById(id);
+    const signOut = (message) => {
+      stop();
+      clearToken();
+      $(content).hidden = true;
+      $('logout').hidden = true;
+      $('login').hidden = false;
+      $('login-error').textContent = message || '';
+      $('token').focus();
+    };
+    const open = async () => {
+      try {
+        const me = await api('/api/v1/whoami');
+        if (!roles.includes(me.role)) return signOut(t('err_role'));
+        $('login').hidden = true;
+        $(content).hidden = false;
+        $('logout').hidden = false;
+        await start(me);
+      } catch (e) {
+        signOut(e instanceof HttpError ? t('err_refused', {why: e.message}) : t('err_network'));
+      }
+    };
+    setStrings(table);
+    setLang(initialLang());
+    for (const b of document.querySelectorAll('[data-lang]'))
+      b.addEventListener('click', () => { setLang(b.dataset.lang); relabel(); });
+    $('login-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      $('login-error').textContent = '';
+      setToken($('token').value.trim());
+      $('token').value = '';
+      open();
+    });
+    $('logout').addEventListener('click', () => signOut(''));
+    if (token()) open();
+    else signOut('');
+    return signOut;
+  }
+
   /* An element with text, for building tables without innerHTML. */
   function el(tag, text, cls) {
     const e = document.createElement(tag);
@@ -204,7 +264,6 @@ const AG = (() => {
   }
 
   return {
-    HttpError, token, setToken, clearToken, api, stream, setStrings, t, setLang,
-    initialLang, lang: () => lang, spark, el,
+    HttpError, token, api, stream, t, signInPage, lang: () => lang, spark, el,
   };
 })();

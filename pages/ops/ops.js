@@ -6,10 +6,7 @@
 const STRINGS = {
   title: {kk: 'Aulgate — оператор консолі', ru: 'Aulgate — консоль оператора',
           en: 'Aulgate — operator console'},
-  logout: {kk: 'Шығу', ru: 'Выйти', en: 'Sign out'},
   token_label: {kk: 'Оператор токені', ru: 'Токен оператора', en: 'Operator token'},
-  token_placeholder: {kk: 'ag_…', ru: 'ag_…', en: 'ag_…'},
-  sign_in: {kk: 'Кіру', ru: 'Войти', en: 'Sign in'},
   token_help: {
     kk: 'Токенді серверде «aulgate token create --role operator» командасымен жасаңыз. Ол тек осы ' +
         'қойындыда сақталады және қойынды жабылғанда өшеді.',
@@ -17,13 +14,9 @@ const STRINGS = {
         'только в этой вкладке и забывается, когда вкладка закрыта.',
     en: 'Create a token on the server with “aulgate token create --role operator”. It is kept in ' +
         'this tab only and forgotten when the tab is closed.'},
-  err_refused: {kk: 'Шлюз токенді қабылдамады: {why}', ru: 'Шлюз отклонил токен: {why}',
-                en: 'The gateway refused the token: {why}'},
   err_role: {kk: 'Бұл токен операторға да, әкімшіге де тиесілі емес.',
              ru: 'Это не токен оператора или администратора.',
              en: 'This token is neither an operator’s nor an admin’s.'},
-  err_network: {kk: 'Шлюзге қосылу мүмкін болмады.', ru: 'Не удалось связаться со шлюзом.',
-                en: 'Could not reach the gateway.'},
   conn_live: {kk: 'Нақты уақытта', ru: 'В реальном времени', en: 'Live'},
   conn_retry: {kk: 'Қайта қосылуда…', ru: 'Переподключение…', en: 'Reconnecting…'},
   conn_off: {kk: 'Байланыс жоқ', ru: 'Нет связи', en: 'Not connected'},
@@ -319,9 +312,6 @@ function every(ms, fn) {
 }
 
 function start() {
-  $('login').hidden = true;
-  $('console').hidden = false;
-  $('logout').hidden = false;
   setConn('retry');
   state.stop = AG.stream('/api/v1/events?window=15m', {
     onEvent: (name, data) => { if (name === 'stats') onStats(data); },
@@ -335,54 +325,22 @@ function start() {
   document.addEventListener('visibilitychange', pollSessions);
 }
 
-function signOut(message) {
+function stop() {
   if (state.stop) state.stop();
   state.stop = null;
   state.timers.forEach(clearInterval);
   state.timers = [];
   document.removeEventListener('visibilitychange', pollSessions);
   Object.assign(state, {prev: null, rates: [], p95s: [], last: null, sessions: null, confirming: null});
-  AG.clearToken();
-  $('console').hidden = true;
-  $('logout').hidden = true;
-  $('login').hidden = false;
-  $('login-error').textContent = message || '';
   setConn('off');
-  $('token').focus();
 }
 
-async function signIn(ev) {
-  ev.preventDefault();
-  const tok = $('token').value.trim();
-  $('login-error').textContent = '';
-  AG.setToken(tok);
-  try {
-    const me = await AG.api('/api/v1/whoami');
-    if (me.role !== 'operator' && me.role !== 'admin') {
-      signOut(AG.t('err_role'));
-      return;
-    }
-    $('token').value = '';
-    start();
-  } catch (e) {
-    signOut(e instanceof AG.HttpError ? AG.t('err_refused', {why: e.message}) : AG.t('err_network'));
-  }
-}
-
-function relabel(lang) {
-  AG.setLang(lang);
+function relabel() {
   setConn($('conn').dataset.state);
   render();
   renderHealth();
   renderSessions();
 }
 
-AG.setStrings(STRINGS);
-AG.setLang(AG.initialLang());
-for (const b of document.querySelectorAll('[data-lang]'))
-  b.addEventListener('click', () => relabel(b.dataset.lang));
-$('login-form').addEventListener('submit', signIn);
-$('logout').addEventListener('click', () => signOut(''));
-setConn('off');
-if (AG.token()) start();
-else signOut('');
+const signOut = AG.signInPage({
+  strings: STRINGS, roles: ['operator', 'admin'], content: 'console', start, stop, relabel});

@@ -13,11 +13,8 @@ const GROUPS = ['settlement', 'settlement,parent_settlement', 'district', 'grade
 const STRINGS = {
   title: {kk: 'Aulgate — сауалнама нәтижелері', ru: 'Aulgate — результаты опроса',
           en: 'Aulgate — survey results'},
-  logout: {kk: 'Шығу', ru: 'Выйти', en: 'Sign out'},
   print: {kk: 'Басып шығару', ru: 'Печать', en: 'Print'},
   token_label: {kk: 'Талдаушы токені', ru: 'Токен аналитика', en: 'Analyst token'},
-  token_placeholder: {kk: 'ag_…', ru: 'ag_…', en: 'ag_…'},
-  sign_in: {kk: 'Кіру', ru: 'Войти', en: 'Sign in'},
   token_help: {
     kk: 'Токенді серверде «aulgate token create --role analyst --region …» командасымен жасаңыз. ' +
         'Ол тек осы қойындыда сақталады және қойынды жабылғанда өшеді.',
@@ -25,13 +22,9 @@ const STRINGS = {
         'Он хранится только в этой вкладке и забывается, когда вкладка закрыта.',
     en: 'Create a token on the server with “aulgate token create --role analyst --region …”. ' +
         'It is kept in this tab only and forgotten when the tab is closed.'},
-  err_refused: {kk: 'Шлюз токенді қабылдамады: {why}', ru: 'Шлюз отклонил токен: {why}',
-                en: 'The gateway refused the token: {why}'},
   err_role: {kk: 'Бұл токен талдаушыға да, әкімшіге де тиесілі емес.',
              ru: 'Это не токен аналитика или администратора.',
              en: 'This token is neither an analyst’s nor an admin’s.'},
-  err_network: {kk: 'Шлюзге қосылу мүмкін болмады.', ru: 'Не удалось связаться со шлюзом.',
-                en: 'Could not reach the gateway.'},
   err_query: {kk: 'Нәтижелерді алу мүмкін болмады: {why}',
               ru: 'Не удалось получить результаты: {why}', en: 'Could not get the results: {why}'},
   f_version: {kk: 'Сауалнама нұсқасы', ru: 'Версия опроса', en: 'Survey version'},
@@ -478,70 +471,31 @@ async function loadRegions() {
   }
 }
 
-async function start() {
-  $('login').hidden = true;
-  $('results').hidden = false;
-  $('logout').hidden = false;
+async function start(me) {
+  state.me = me;
   $('print').hidden = false;
   await loadRegions();
   fillSelects();
   await load();
 }
 
-function signOut(message) {
+function stop() {
   state.seq++;
   state.me = null;
-  AG.clearToken();
-  $('results').hidden = true;
-  $('logout').hidden = true;
   $('print').hidden = true;
-  $('login').hidden = false;
-  $('login-error').textContent = message || '';
-  $('token').focus();
 }
 
-async function signIn(ev) {
-  ev.preventDefault();
-  const tok = $('token').value.trim();
-  $('login-error').textContent = '';
-  AG.setToken(tok);
-  try {
-    await whoami();
-    $('token').value = '';
-    await start();
-  } catch (e) {
-    signOut(e instanceof AG.HttpError ? AG.t('err_refused', {why: e.message})
-                                      : e.message === 'role' ? AG.t('err_role') : AG.t('err_network'));
-  }
-}
-
-async function whoami() {
-  const me = await AG.api('/api/v1/whoami');
-  if (me.role !== 'analyst' && me.role !== 'admin') throw new Error('role');
-  state.me = me;
-}
-
-function relabel(lang) {
-  AG.setLang(lang);
+function relabel() {
   if (!state.me) return;
   fillSelects();
   loadRegions().then(() => { fillSelects(); load(); });
 }
 
-AG.setStrings(STRINGS);
-AG.setLang(AG.initialLang());
-for (const b of document.querySelectorAll('[data-lang]'))
-  b.addEventListener('click', () => relabel(b.dataset.lang));
-$('login-form').addEventListener('submit', signIn);
-$('logout').addEventListener('click', () => signOut(''));
 $('print').addEventListener('click', () => window.print());
 $('filters').addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
 $('f-group').addEventListener('change', load);
 $('f-version').addEventListener('change', load);
 $('f-question').addEventListener('change', load);
 $('f-region').addEventListener('change', load);
-if (AG.token()) {
-  whoami().then(start).catch((e) => signOut(e.message === 'role' ? AG.t('err_role') : ''));
-} else {
-  signOut('');
-}
+const signOut = AG.signInPage({
+  strings: STRINGS, roles: ['analyst', 'admin'], content: 'results', start, stop, relabel});

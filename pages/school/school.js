@@ -8,10 +8,7 @@
 
 const STRINGS = {
   title: {kk: 'Aulgate — мектеп', ru: 'Aulgate — школа', en: 'Aulgate — school'},
-  logout: {kk: 'Шығу', ru: 'Выйти', en: 'Sign out'},
   token_label: {kk: 'Мектеп токені', ru: 'Токен школы', en: 'School token'},
-  token_placeholder: {kk: 'ag_…', ru: 'ag_…', en: 'ag_…'},
-  sign_in: {kk: 'Кіру', ru: 'Войти', en: 'Sign in'},
   token_help: {
     kk: 'Токенді әкімші «aulgate token create --role school --school ID» командасымен береді. ' +
         'Ол тек осы қойындыда сақталады.',
@@ -19,11 +16,7 @@ const STRINGS = {
         'Он хранится только в этой вкладке.',
     en: 'An administrator makes the token with “aulgate token create --role school --school ID”. ' +
         'It is kept in this tab only.'},
-  err_refused: {kk: 'Шлюз токенді қабылдамады: {why}', ru: 'Шлюз отклонил токен: {why}',
-                en: 'The gateway refused the token: {why}'},
   err_role: {kk: 'Бұл мектеп токені емес.', ru: 'Это не токен школы.', en: 'This is not a school token.'},
-  err_network: {kk: 'Шлюзге қосылу мүмкін болмады.', ru: 'Не удалось связаться со шлюзом.',
-                en: 'Could not reach the gateway.'},
   new_request: {kk: 'Ата-аналарға жаңа өтініш', ru: 'Новая просьба к родителям',
                 en: 'A new request to parents'},
   kind: {kk: 'Не керек', ru: 'Что нужно', en: 'What is needed'},
@@ -189,53 +182,25 @@ async function send(ev) {
   }
 }
 
-function signOut(message) {
-  AG.clearToken();
+async function start(me) {
+  state.me = me;
+  await refresh();
+  scheduleCheck();
+}
+
+function stop() {
   state.me = null;
-  $('school').hidden = true;
-  $('logout').hidden = true;
-  $('login').hidden = false;
   $('school-name').textContent = '';
-  $('login-error').textContent = message || '';
 }
 
-async function start() {
-  try {
-    const me = await AG.api('/api/v1/whoami');
-    if (me.role !== 'school') return signOut(AG.t('err_role'));
-    state.me = me;
-    $('login').hidden = true;
-    $('school').hidden = false;
-    $('logout').hidden = false;
-    await refresh();
-    scheduleCheck();
-  } catch (e) {
-    signOut(e instanceof AG.HttpError ? AG.t('err_refused', {why: e.message}) : AG.t('err_network'));
-  }
-}
-
-async function signIn(ev) {
-  ev.preventDefault();
-  AG.setToken($('token').value.trim());
-  $('token').value = '';
-  await start();
-}
-
-function relabel(lang) {
-  AG.setLang(lang);
+function relabel() {
   renderRequests();
   renderOffers();
   scheduleCheck();
 }
 
-AG.setStrings(STRINGS);
-AG.setLang(AG.initialLang());
-for (const b of document.querySelectorAll('[data-lang]'))
-  b.addEventListener('click', () => relabel(b.dataset.lang));
-$('login-form').addEventListener('submit', signIn);
 $('req-form').addEventListener('submit', send);
 $('text_kk').addEventListener('input', scheduleCheck);
 $('text_ru').addEventListener('input', scheduleCheck);
-$('logout').addEventListener('click', () => signOut(''));
-if (AG.token()) start();
-else signOut('');
+AG.signInPage({
+  strings: STRINGS, roles: ['school'], content: 'school', start, stop, relabel});

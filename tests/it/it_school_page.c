@@ -21,7 +21,7 @@ START_TEST(school_page)
 {
   struct it_server gw;
   PGconn *db;
-  char conf[512], tok[64], url[128], err[1024], dir[600], q[300], sql[1400], run[64];
+  char conf[512], tok[64], op[64], url[128], err[1024], dir[600], q[300], sql[1400], run[64];
   struct cdp *c;
   char *text;
   long school, id;
@@ -38,6 +38,8 @@ START_TEST(school_page)
   it_exec(db, sql);
   school = it_count(db, "SELECT max(id) FROM schools");
   snprintf(q, sizeof(q), "--role school --school %ld --name page-test", school);
+  /* created first: once the cache knows tok, it knows op too */
+  it_token_create(AULGATE_BIN, "--role operator --name page-test-operator", op);
   it_token_create(AULGATE_BIN, q, tok);
   /* Parents of the school, as the parent's side writes them: 4 linked, 3 offer repairs. */
   snprintf(sql, sizeof(sql),
@@ -69,6 +71,17 @@ START_TEST(school_page)
       break;
     usleep(50 * 1000);
   }
+  /* An operator's token is a valid token of another role: refused by the page, in Russian, and
+   * forgotten; then the school's. */
+  CDP_OK(c, cdp_click(c, "#token"));
+  CDP_OK(c, cdp_type(c, op));
+  CDP_OK(c, cdp_click(c, "#login-form button[type=submit]"));
+  CDP_OK(c, cdp_wait(c,
+                     "document.getElementById('login-error').textContent === 'Это не токен школы.'",
+                     5000));
+  ck_assert_int_eq(cdp_eval_bool(c, "sessionStorage.getItem('aulgate.token') === null && "
+                                    "document.getElementById('school').hidden"),
+                   1);
   CDP_OK(c, cdp_click(c, "#token"));
   CDP_OK(c, cdp_type(c, tok));
   CDP_OK(c, cdp_click(c, "#login-form button[type=submit]"));
