@@ -41,19 +41,6 @@ static long bearer(const struct it_server *s, const char *path, const char *tok,
   return get(s, path, a, r);
 }
 
-/* Waits up to 5 s for the cache to hold tok (its refresh is 1 s). */
-static void wait_known(const struct it_server *s, const char *tok)
-{
-  struct it_resp r;
-
-  for (int i = 0; i < 100; i++) {
-    if (bearer(s, "/api/v1/whoami", tok, &r) == 200)
-      return;
-    usleep(50 * 1000);
-  }
-  ck_abort_msg("token never accepted: %ld %s", r.status, r.body);
-}
-
 /* The value of one series in the gateway's /metrics (read with tok); 0 when it is absent. */
 static long series_value(const struct it_server *s, const char *tok, const char *series)
 {
@@ -109,8 +96,8 @@ START_TEST(test_it_api_auth_matrix)
   token_create("--role admin --name it-admin", ad);
   token_create("--role operator --name it-revoked", gone);
   token_create("--role operator --name it-expired", old);
-  wait_known(&gw, op);
-  wait_known(&gw, old); /* created last: a refresh between two creations knew only the first */
+  it_wait_token(&gw, op);
+  it_wait_token(&gw, old); /* created last: a refresh between two creations knew only the first */
   /* The waits above may have been refused as unknown while the cache was behind. */
   unknown0 = series_value(&gw, op, "aulgate_api_refusals_total{cause=\"unknown\"} ");
   audit_base = it_count(db, "SELECT COALESCE(max(id), 0) FROM audit");

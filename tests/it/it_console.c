@@ -241,14 +241,7 @@ START_TEST(console_live)
   text = cdp_eval_string(c, "document.title");
   ck_assert_msg(text && strcmp(text, "Aulgate — оператор консолі") == 0, "title %s", text);
   free(text);
-  for (int i = 0; i < 100; i++) { /* the token cache reads the new token within a second */
-    struct it_resp w;
-    const char *auth[2] = {q, NULL};
-    snprintf(q, sizeof(q), "Authorization: Bearer %s", tok);
-    if (it_get_headers(&gw, "/api/v1/whoami", auth, &w) == 0 && w.status == 200)
-      break;
-    usleep(50 * 1000);
-  }
+  it_wait_token(&gw, tok);
   CDP_OK(c, cdp_click(c, "#token"));
   CDP_OK(c, cdp_type(c, tok));
   CDP_OK(c, cdp_click(c, "#login-form button[type=submit]"));

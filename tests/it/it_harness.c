@@ -531,20 +531,6 @@ void it_exec(PGconn *db, const char *sql)
   PQclear(r);
 }
 
-void it_token_create(const char *bin, const char *args, char out[64])
-{
-  char cmd[512];
-  FILE *p;
-
-  snprintf(cmd, sizeof(cmd), "%s token create %s 2>/dev/null", bin, args);
-  p = popen(cmd, "r");
-  ck_assert_ptr_nonnull(p);
-  ck_assert_ptr_nonnull(fgets(out, 64, p));
-  ck_assert_int_eq(pclose(p), 0);
-  out[strcspn(out, "\n")] = '\0';
-  ck_assert_uint_eq(strlen(out), 35);
-}
-
 void it_rollups_rebuild(void)
 {
   char cmd[1024];

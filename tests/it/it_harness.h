@@ -83,6 +83,9 @@ void it_exec(PGconn *db, const char *sql);
 /* `BIN token create ARGS` (BIN: the aulgate binary); the token it printed, in out. The test
  * fails unless it printed one of 35 characters and exited 0. */
 void it_token_create(const char *bin, const char *args, char out[64]);
+/* Waits up to 5 s until s's token cache knows tok (it reads the tokens at start and then every
+ * token_refresh_ms): whoami answers 200. The test fails otherwise. */
+void it_wait_token(const struct it_server *s, const char *tok);
 /* The first column of the first row of sql, as a number (the query must succeed). */
 long it_count(PGconn *db, const char *sql);
 

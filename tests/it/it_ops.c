@@ -36,18 +36,6 @@ static long bearer(const struct it_server *s, const char *path, const char *tok,
   return r->status;
 }
 
-static void wait_known(const struct it_server *s, const char *tok)
-{
-  struct it_resp r;
-
-  for (int i = 0; i < 100; i++) {
-    if (bearer(s, "/api/v1/whoami", tok, &r) == 200)
-      return;
-    usleep(50 * 1000);
-  }
-  ck_abort_msg("token never accepted: %ld %s", r.status, r.body);
-}
-
 /* A TCP connection to the gateway with the request sent; rcvbuf > 0 shrinks the socket's
  * receive buffer first (a client that reads nothing fills up sooner). */
 static int raw_open(const struct it_server *s, const char *method, const char *path,
@@ -144,9 +132,9 @@ START_TEST(test_it_ops_auth_matrix)
   token_create("--role operator --name ops-operator", op);
   token_create("--role analyst --name ops-analyst", an);
   token_create("--role admin --name ops-admin", ad);
-  wait_known(&gw, op);
-  wait_known(&gw, an);
-  wait_known(&gw, ad);
+  it_wait_token(&gw, op);
+  it_wait_token(&gw, an);
+  it_wait_token(&gw, ad);
   base = it_count(db, "SELECT COALESCE(max(id), 0) FROM audit");
   for (size_t i = 0; i < 3; i++) {
     ck_assert_int_eq(raw(&gw, "GET", gets[i], NULL, buf, sizeof(buf)), 401);
@@ -197,7 +185,7 @@ START_TEST(test_it_ops_sessions_end_stats)
 
   it_up(&gw, &db, conf);
   token_create("--role operator --name ops-operator2", op);
-  wait_known(&gw, op);
+  it_wait_token(&gw, op);
   base = it_count(db, "SELECT COALESCE(max(id), 0) FROM audit");
   ck_assert_int_eq(bearer(&gw, "/api/v1/stats?window=2m", op, &r), 200);
   before = num_after(r.body, "\"total\":", "\"ok\":");
@@ -312,7 +300,7 @@ START_TEST(test_it_ops_events)
 
   it_up(&gw, &db, conf);
   token_create("--role operator --name ops-operator3", op);
-  wait_known(&gw, op);
+  it_wait_token(&gw, op);
 
   /* A client receives events a second apart with rising counters. */
   fd = raw_open(&gw, "GET", "/api/v1/events?window=1m", op, 0);

@@ -103,26 +103,6 @@ static double api_yes(json_t *reply, const char *key, const char *value)
   return -1;
 }
 
-/* Waits (up to 5 s) until the gateway's token cache knows tok: it reads the list at start and
- * then every token_refresh_ms. */
-static void wait_token(const char *token)
-{
-  char h[120];
-  const char *hdrs[2] = {h, NULL};
-  struct it_resp *r = malloc(sizeof(*r));
-  long status = 0;
-
-  ck_assert_ptr_nonnull(r);
-  snprintf(h, sizeof(h), "Authorization: Bearer %s", token);
-  for (int i = 0; i < 100 && status != 200; i++) {
-    if (i)
-      usleep(50 * 1000);
-    status = it_get_headers(&gw, "/api/v1/whoami", hdrs, r) == 0 ? r->status : 0;
-  }
-  free(r);
-  ck_assert_msg(status == 200, "the gateway never accepted the token (%ld)", status);
-}
-
 static void simulate(void)
 {
   char cmd[2048], line[512];
@@ -156,7 +136,7 @@ START_TEST(results_page)
 
   it_token_create(AULGATE_BIN, "--role analyst --region aktobe --name results-page -c /dev/null",
                   tok);
-  wait_token(tok);
+  it_wait_token(&gw, tok);
   simulate();
 
   snprintf(dir, sizeof(dir), "%s/screenshots", BUILD_DIR);

@@ -41,18 +41,6 @@ static void expect(long status, const struct it_resp *r, long want, const char *
     ck_assert_msg(strstr(r->body, needle) != NULL, "body lacks %s", needle);
 }
 
-static void wait_known(const struct it_server *s, const char *tok)
-{
-  struct it_resp r;
-
-  for (int i = 0; i < 100; i++) {
-    if (call(s, "GET", "/api/v1/whoami", tok, NULL, &r) == 200)
-      return;
-    usleep(50 * 1000);
-  }
-  ck_abort_msg("token never accepted: %ld %s", r.status, r.body);
-}
-
 /* `aulgate token create ARGS` must fail (exit status not 0). */
 static void token_refused(const char *args)
 {
@@ -118,8 +106,8 @@ START_TEST(test_it_school_api)
   it_token_create(AULGATE_BIN, "--role admin --name it-school-admin", ad);
   it_token_create(AULGATE_BIN, "--role analyst --name it-school-analyst", an);
   it_token_create(AULGATE_BIN, "--role operator --name it-school-operator", op);
-  wait_known(&gw, a);
-  wait_known(&gw, op); /* created last */
+  it_wait_token(&gw, a);
+  it_wait_token(&gw, op); /* created last */
   audit_base = it_count(db, "SELECT COALESCE(max(id), 0) FROM audit");
   snprintf(sql, sizeof(sql),
            "SELECT count(*) FROM tokens WHERE role = 'school' AND school_id = %ld AND name ="

@@ -63,22 +63,15 @@ START_TEST(school_page)
   text = cdp_eval_string(c, "document.title");
   ck_assert_msg(text && strcmp(text, "Aulgate — школа") == 0, "title %s", text);
   free(text);
-  for (int i = 0; i < 100; i++) {
-    struct it_resp w;
-    const char *auth[2] = {q, NULL};
-    snprintf(q, sizeof(q), "Authorization: Bearer %s", tok);
-    if (it_get_headers(&gw, "/api/v1/whoami", auth, &w) == 0 && w.status == 200)
-      break;
-    usleep(50 * 1000);
-  }
+  it_wait_token(&gw, tok);
   /* An operator's token is a valid token of another role: refused by the page, in Russian, and
    * forgotten; then the school's. */
   CDP_OK(c, cdp_click(c, "#token"));
   CDP_OK(c, cdp_type(c, op));
   CDP_OK(c, cdp_click(c, "#login-form button[type=submit]"));
-  CDP_OK(c, cdp_wait(c,
-                     "document.getElementById('login-error').textContent === 'Это не токен школы.'",
-                     5000));
+  CDP_OK(c,
+         cdp_wait(c, "document.getElementById('login-error').textContent === 'Это не токен школы.'",
+                  5000));
   ck_assert_int_eq(cdp_eval_bool(c, "sessionStorage.getItem('aulgate.token') === null && "
                                     "document.getElementById('school').hidden"),
                    1);

@@ -58,26 +58,6 @@ static void teardown(void)
   it_tmpdb_drop(&tmp);
 }
 
-/* Waits (up to 5 s) until the gateway's token cache knows tok: it reads the list at start and
- * then every token_refresh_ms. */
-static void wait_token(const char *token)
-{
-  char h[120];
-  const char *hdrs[2] = {h, NULL};
-  struct it_resp *r = malloc(sizeof(*r));
-  long status = 0;
-
-  ck_assert_ptr_nonnull(r);
-  snprintf(h, sizeof(h), "Authorization: Bearer %s", token);
-  for (int i = 0; i < 100 && status != 200; i++) {
-    if (i)
-      usleep(50 * 1000);
-    status = it_get_headers(&srv, "/api/v1/whoami", hdrs, r) == 0 ? r->status : 0;
-  }
-  free(r);
-  ck_assert_msg(status == 200, "the gateway never accepted the token (%ld)", status);
-}
-
 START_TEST(test_simulated_parents_give_the_published_figures)
 {
   const char *conninfo = getenv("AULGATE_DB"), *root = getenv("AULGATE_ROOT");
@@ -89,7 +69,7 @@ START_TEST(test_simulated_parents_give_the_published_figures)
   ck_assert_msg(conninfo && root, "AULGATE_DB and AULGATE_ROOT must be set (scripts/test.sh)");
   it_token_create(AULGATE_BIN, "--role analyst --region aktobe --name it-simulate -c /dev/null",
                   token);
-  wait_token(token);
+  it_wait_token(&srv, token);
   snprintf(prefix, sizeof(prefix), "itsim%lx%x", (long)time(NULL), (unsigned)getpid());
   snprintf(cmd, sizeof(cmd),
            "AULGATE_TOKEN=%s '%s' simulate -u http://127.0.0.1:%d/ussd/at -C '%s/content' -n %d "

@@ -260,18 +260,6 @@ static long raw(const char *method, const char *path, const char *tok, char *buf
   return status;
 }
 
-static void wait_known(const char *tok)
-{
-  char buf[4096];
-
-  for (int i = 0; i < 100; i++) {
-    if (raw("GET", "/api/v1/whoami", tok, buf, sizeof(buf)) == 200)
-      return;
-    usleep(50 * 1000);
-  }
-  ck_abort_msg("token never accepted");
-}
-
 START_TEST(test_api_unsubscribe)
 {
   char op[64], an[64], ad[64], phone[16], hex[65], path[200], buf[8192];
@@ -280,9 +268,9 @@ START_TEST(test_api_unsubscribe)
   it_token_create(AULGATE_BIN, "--role operator --name subs-operator", op);
   it_token_create(AULGATE_BIN, "--role analyst --name subs-analyst", an);
   it_token_create(AULGATE_BIN, "--role admin --name subs-admin", ad);
-  wait_known(op);
-  wait_known(an);
-  wait_known(ad);
+  it_wait_token(&gw, op);
+  it_wait_token(&gw, an);
+  it_wait_token(&gw, ad);
   base = q("SELECT COALESCE(max(id), 0) FROM audit");
 
   /* A subscriber (as the USSD switch leaves one) with a tip queued. */
