@@ -145,6 +145,11 @@ int gw_health_reply(void *ctx, struct gw_req *req)
   ag_buf_init(&b, 4096);
   rc = ag_buf_printf(&b, "{\"status\":\"%s\",\"db\":\"%s\"", ok ? "ok" : "degraded",
                      stalled ? "stalled" : store_state_name(st));
+  /* The SMS links' own connection (gw_sms.h): not part of the status, since hops do not wait on
+   * it, but until it is up an inbound SMS gets 503 and the carrier retries. */
+  if (rc == AG_OK)
+    rc = ag_buf_printf(&b, ",\"sms_db\":\"%s\"",
+                       srv->sms.store ? store_state_name(store_state(srv->sms.store)) : "none");
   if (rc == AG_OK)
     rc = ag_buf_printf(&b, ",\"db_batch_age_ms\":%lld", store_batch_age_us(srv->store) / 1000);
   for (size_t i = 0; rc == AG_OK && i < AG_ARRAY_LEN(fields); i++)

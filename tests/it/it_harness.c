@@ -324,6 +324,19 @@ int it_wait_health(const struct it_server *s, long want_status, int ms)
   return -1;
 }
 
+void it_wait_sms_db(const struct it_server *s)
+{
+  struct it_resp r;
+
+  for (int waited = 0;; waited += 10) {
+    ck_assert_int_eq(it_get(s, "/healthz", &r), 0);
+    if (strstr(r.body, "\"sms_db\":\"up\"") || strstr(r.body, "\"sms_db\":\"none\""))
+      return;
+    ck_assert_msg(waited < 10000, "the SMS links' database never came up: %s", r.body);
+    usleep(10 * 1000);
+  }
+}
+
 void it_wait_health_says(const struct it_server *s, const char *needle, int ms, const char *what)
 {
   struct it_resp r;
@@ -500,6 +513,7 @@ void it_up(struct it_server *s, PGconn **db, const char *extra_conf)
   curl_global_init(CURL_GLOBAL_DEFAULT);
   ck_assert_msg(it_server_start(s, extra_conf) == 0, "gateway did not start");
   ck_assert_msg(it_wait_health(s, 200, 10000) == 0, "database never came up; log %s", s->log);
+  it_wait_sms_db(s);
   *db = it_db();
   ck_assert_ptr_nonnull(*db);
 }

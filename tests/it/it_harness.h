@@ -71,6 +71,9 @@ int it_hop_path(const struct it_server *s, const char *path, const char *session
 /* A number from GET /healthz, e.g. "content_generation" (the request must succeed). */
 long it_health_number(const struct it_server *s, const char *key);
 
+/* Waits up to 10 s until the SMS links' own connection is up (or there is no SMS link): until
+ * then an inbound SMS gets 503. it_up waits for it. */
+void it_wait_sms_db(const struct it_server *s);
 /* Waits up to ms for GET /healthz to contain needle; fails the test (naming what) otherwise. */
 void it_wait_health_says(const struct it_server *s, const char *needle, int ms, const char *what);
 

@@ -116,6 +116,7 @@ static void start_with_sms(void)
            it_free_port());
   ck_assert_int_eq(it_server_start(&gw, conf), 0);
   ck_assert_int_eq(it_wait_health(&gw, 200, 10000), 0);
+  it_wait_sms_db(&gw); /* an inbound SMS before it is up gets 503 */
 }
 
 static long q(PGconn *db, const char *fmt, const char *hex)
