@@ -58,6 +58,15 @@ const STRINGS = {
   col_not_now: {kk: 'Бұл жолы емес', ru: 'Не в этот раз', en: 'Not this time'},
   col_more: {kk: 'Толығырақ', ru: 'Подробнее', en: 'Tell me more'},
   col_shared: {kk: 'Байланыс берді', ru: 'Оставили контакт', en: 'Shared contact'},
+  close: {kk: 'Жабу', ru: 'Закрыть', en: 'Close'},
+  close_confirm: {
+    kk: 'Өтінішті жабу керек пе? Бұдан кейін SMS жіберілмейді, ата-аналар мәзірінде де көрінбейді.',
+    ru: 'Закрыть просьбу? SMS больше не уйдут, и в меню родителей её не будет.',
+    en: 'Close this request? No more SMS will go out, and parents’ menus will no longer list it.'},
+  close_yes: {kk: 'Иә, жабу', ru: 'Да, закрыть', en: 'Yes, close it'},
+  cancel: {kk: 'Болдырмау', ru: 'Отмена', en: 'Cancel'},
+  close_failed: {kk: 'Өтінішті жабу мүмкін болмады: {why}', ru: 'Не удалось закрыть просьбу: {why}',
+                 en: 'Could not close the request: {why}'},
   st_open: {kk: 'ашық', ru: 'открыта', en: 'open'},
   st_closed: {kk: 'жабық', ru: 'закрыта', en: 'closed'},
   st_expired: {kk: 'мерзімі өтті', ru: 'срок истёк', en: 'expired'},
@@ -74,7 +83,8 @@ const STRINGS = {
 };
 
 const $ = (id) => document.getElementById(id);
-const state = {me: null, requests: [], offers: null, k: 3, timer: null, checking: false};
+const state = {me: null, requests: [], offers: null, k: 3, timer: null, checking: false,
+               confirming: null /* the id of the request whose Close asks "sure?" */};
 
 function shownCount(obj, key) {
   if (obj[key] === null) return '< ' + obj[key + '_fewer_than'];
@@ -95,8 +105,46 @@ function renderRequests() {
     a.dataset.id = r.id;
     a.addEventListener('click', () => loadShares(r.id));
     td.append(a);
-    tr.append(td);
+    const act = AG.el('td', null, 'act');
+    if (r.state === 'open') {
+      const b = AG.el('button', AG.t('close'), 'quiet close');
+      b.type = 'button';
+      b.dataset.id = r.id;
+      b.disabled = state.confirming === r.id;
+      b.addEventListener('click', () => { state.confirming = r.id; renderRequests(); });
+      act.append(b);
+    }
+    tr.append(td, act);
     tb.append(tr);
+    if (state.confirming === r.id) /* the question on a row of its own, under the request */
+      tb.append(confirmRow(r.id));
+  }
+}
+
+/* "Close this request?": no more SMS go out for it and parents' menus stop listing it. */
+function confirmRow(id) {
+  const row = AG.el('tr', null, 'confirm-row');
+  const td = AG.el('td');
+  td.colSpan = 8;
+  const yes = AG.el('button', AG.t('close_yes'), 'danger confirm-yes');
+  const no = AG.el('button', AG.t('cancel'), 'confirm-no');
+  yes.type = no.type = 'button';
+  yes.addEventListener('click', () => closeRequest(id));
+  no.addEventListener('click', () => { state.confirming = null; renderRequests(); });
+  td.append(AG.el('span', AG.t('close_confirm'), 'confirm-text'), yes, ' ', no);
+  row.append(td);
+  return row;
+}
+
+async function closeRequest(id) {
+  state.confirming = null;
+  $('req-error').textContent = '';
+  try {
+    await AG.api(`/api/v1/school/requests/${id}/close`, {method: 'POST'});
+    await refresh();
+  } catch (e) {
+    $('req-error').textContent = AG.t('close_failed', {why: e.message});
+    renderRequests();
   }
 }
 

@@ -125,6 +125,23 @@ START_TEST(school_page)
   CDP_OK(c, cdp_wait(c, "document.getElementById('fit_kk').dataset.ok === 'true'", 5000));
   snprintf(dir, sizeof(dir), "%s/screenshots/school.png", BUILD_DIR);
   CDP_OK(c, cdp_screenshot(c, dir));
+  /* Close, asked again, then closed: the database says so and the button is gone. */
+  CDP_OK(c, cdp_click(c, "button.close"));
+  CDP_OK(c, cdp_wait(c,
+                     "document.querySelector('.confirm-row').textContent.includes('Закрыть "
+                     "просьбу?')",
+                     5000));
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM school_requests WHERE id = %ld AND closed_at"
+           " IS NOT NULL",
+           id);
+  ck_assert_int_eq(it_count(db, sql), 0); /* nothing closed before the answer */
+  CDP_OK(c, cdp_click(c, ".confirm-yes"));
+  CDP_OK(c, cdp_wait(c,
+                     "document.querySelector('#requests tbody').textContent.includes('закрыта')"
+                     " && !document.querySelector('button.close')",
+                     5000));
+  ck_assert_int_eq(it_count(db, sql), 1);
   ck_assert_msg(strcmp(cdp_page_errors(c), "") == 0, "page errors:\n%s", cdp_page_errors(c));
   ck_assert_int_eq(cdp_eval_bool(c, "(() => { window.inlineRan = false; const s = "
                                     "document.createElement('script'); s.textContent = "
