@@ -21,13 +21,15 @@ static struct it_server gw;
 static PGconn *db;
 
 /* A gateway with an SMS link (its sendsms URL a port nobody listens on: nothing here is about
- * sending) so that /sms/kannel takes parents' replies. */
+ * sending) so that /sms/kannel takes parents' replies; the school delivery worker does not poll
+ * within the test (no SMS of other tests' requests goes to the outbox from here). */
 static void start(void)
 {
   char conf[768];
 
   snprintf(conf, sizeof(conf),
-           "log_level = warn\ntoken_refresh_ms = 1000\n[carrier.at]\ndialect = at\n"
+           "log_level = warn\ntoken_refresh_ms = 1000\nschool_poll_ms = 3600000\n"
+           "[carrier.at]\ndialect = at\n"
            "[carrier.kannel]\ndialect = kannel\n"
            "sms_url = http://127.0.0.1:%d/cgi-bin/sendsms\nsms_user = gw\nsms_password = x\n"
            "sms_callback_url = http://127.0.0.1:@PORT@\n",
@@ -276,6 +278,23 @@ START_TEST(test_requests_by_ussd)
     answer(p, "2", not_now, 1, &r);
     ck_assert_int_eq(shares(r1, hp, ""), 0);
     ck_assert_int_eq(answers(r1, hp, "AND answer = 'not_now'"), 1);
+  }
+  /* So does an SMS reply "2" to r1 (now the latest delivered to P) after a share. */
+  {
+    static const char *const share[] = {"1", "1", "0"};
+    answer(p, "2", share, 3, &r);
+    ck_assert_int_eq(shares(r1, hp, ""), 1);
+    snprintf(path, sizeof(path),
+             "INSERT INTO school_deliveries (request_id, respondent, sent_at) VALUES (%ld,"
+             " decode('%s', 'hex'), now() + interval '1 second')",
+             r1, hp);
+    it_exec(db, path);
+    snprintf(path, sizeof(path), "/sms/kannel?id=it-school-ussd2-%s&from=%%2B%s&text=2", p + 1,
+             p + 1);
+    ck_assert_int_eq(it_get(&gw, path, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(answers(r1, hp, "AND answer = 'not_now' AND channel = 'sms'"), 1);
+    ck_assert_int_eq(shares(r1, hp, ""), 0);
   }
   ck_assert_int_eq(it_server_stop(&gw), 0);
   PQfinish(db);
