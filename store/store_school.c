@@ -53,16 +53,17 @@ int store_submit_school_consent(struct store *st, const struct store_school_cons
 
 /* $1 request, $2 respondent, $3 relation, $4 answer, $5 time. One answer per phone and request,
  * the newest replacing the older whatever its channel (an SMS reply, decision 95), so that an
- * answer given both ways counts once. An answer other than "I can help" takes back a number
- * shared for the request before: the school sees a parent only while they can help. */
+ * answer given both ways counts once. "Not this time" takes back a number shared for the request
+ * before: the school does not keep the number of a parent who said no ("Tell me more" keeps it:
+ * asking for details is not a no). */
 const struct store__stmt store__stmt_school_answer = {
     "school_answer", 5,
     "WITH a AS (INSERT INTO school_answers AS a (request_id, respondent, relation, answer,"
     " channel, answered_at) VALUES ($1::bigint, $2, $3, $4, 'ussd', " TS_5 ")"
     " ON CONFLICT (request_id, respondent) DO UPDATE SET relation = excluded.relation,"
     " answer = excluded.answer, channel = 'ussd', answered_at = excluded.answered_at)"
-    " DELETE FROM school_shares WHERE request_id = $1::bigint AND respondent = $2 AND $4 <> "
-    "'help'"};
+    " DELETE FROM school_shares WHERE request_id = $1::bigint AND respondent = $2"
+    " AND $4 = 'not_now'"};
 
 /* $1 request, $2 respondent, $3 number, $4 first name, $5 time, $6 share. The number given to
  * the school for this request only, with the first name (possibly ""); "no" removes a share

@@ -270,11 +270,14 @@ START_TEST(test_requests_by_ussd)
   snprintf(path, sizeof(path), "/api/v1/school/requests/%ld/shares", rb); /* another school's */
   ck_assert_int_eq(call("GET", path, tb, NULL, &r), 200);
   ck_assert_msg(!strstr(r.body, p), "%s", r.body);
-  /* Sharing again (no name) replaces the row; "Not this time" later takes the number back. */
+  /* Sharing again (no name) replaces the row; "Tell me more" keeps it, "Not this time" later
+   * takes the number back. */
   {
     static const char *const skip[] = {"1", "1", "0"};
     answer(p, "2", skip, 3, &r);
     ck_assert_int_eq(shares(r1, hp, "AND first_name = ''"), 1);
+    answer(p, "2", more, 1, &r); /* asking for details is not a no */
+    ck_assert_int_eq(shares(r1, hp, ""), 1);
     answer(p, "2", not_now, 1, &r);
     ck_assert_int_eq(shares(r1, hp, ""), 0);
     ck_assert_int_eq(answers(r1, hp, "AND answer = 'not_now'"), 1);
