@@ -310,7 +310,6 @@ int sess__req_apply(const struct sess_content *c, const struct sess_budget *b,
   case SESS_REQ_LIST:
     if (k < 1 || !p || (size_t)k > p->n_req || k > SESS_MAX_REQUESTS)
       return AG_EINVAL;
-    r = &p->req[k - 1];
     q->pick = (size_t)k - 1;
     q->chunk = 0;
     q->stage = SESS_REQ_TEXT;
