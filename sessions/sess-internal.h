@@ -88,7 +88,8 @@ enum sess_node_type {
   SESS_NODE_NUMBER,
   SESS_NODE_TEXT,
   SESS_NODE_MENU,
-  SESS_NODE_END
+  SESS_NODE_END,
+  SESS_NODE_REQUESTS /* the open requests of the caller's schools (sess_requests.c) */
 };
 
 /* Where a menu option or a `next` leads. */
@@ -321,5 +322,47 @@ size_t sess__page_count(const struct sess_content *c, const struct sess_budget *
  * *limit the budget for that encoding. Returns AG_OK or AG_EINVAL on invalid UTF-8. */
 int sess__screen_cost(const struct sess_budget *b, const char *screen, size_t *units,
                       size_t *limit);
+
+/* sess_requests.c: the item "Requests from the school" (issue 13), reached through a node of
+ * type `requests`: the list of the profile's open requests, a request's text paged, the three
+ * answers, "Tell me more", then (after "I can help") whether to share the number and an
+ * optional first name. Its state lives in the engine's run; its screens are built into it. */
+enum sess_req_stage {
+  SESS_REQ_LIST = 0,
+  SESS_REQ_TEXT,  /* the request's text, then its three answers */
+  SESS_REQ_MORE,  /* what "Tell me more" says, then "I can help" / "Not this time" */
+  SESS_REQ_SHARE, /* share the number with the school for this request? */
+  SESS_REQ_NAME,  /* a first name, or 0 to skip */
+  SESS_REQ_DONE   /* done_key says what the closing screen says */
+};
+#define SESS_REQ_LABEL 96 /* bytes of a list label: SESS_REQ_LABEL_CHARS characters and "…" */
+struct sess_req_run {
+  enum sess_req_stage stage;
+  size_t pick;  /* the request shown: index into the profile's */
+  size_t chunk; /* TEXT, MORE: the page of the text shown */
+  int answered; /* the answer stored in this run: help, more */
+  const char *done_key;
+  char body[SESS_SCREEN_MAX]; /* the text (or details) being paged, in the session's language */
+  char page[SESS_SCREEN_MAX]; /* the part of it shown */
+  char label[SESS_MAX_REQUESTS][SESS_REQ_LABEL];
+  char tail[192];
+};
+/* Where the item starts: the list, or the closing "no open request" when there is none. */
+void sess__req_enter(struct sess_req_run *q, const struct sess_profile *p);
+/* The screen of the stage (items has room for SESS_MAX_OPTIONS). */
+void sess__req_screen(const struct sess_content *c, const struct sess_budget *b,
+                      const struct sess_node *n, const struct sess_profile *p, enum sess_lang lang,
+                      struct sess_req_run *q, struct sess_item *items, struct sess_screen *s);
+/* Applies one input: AG_OK (eff set when something is to be stored) or AG_EINVAL (a wrong
+ * input: the same screen comes back with its error line). relation: who answers. */
+int sess__req_apply(const struct sess_content *c, const struct sess_budget *b,
+                    const struct sess_node *n, const struct sess_profile *p, enum sess_lang lang,
+                    struct sess_req_run *q, const char *relation, const char *in,
+                    struct sess_effect *eff);
+/* The item's fixed screens, for lint: fills s for sample k in lang, with *end set for a closing
+ * screen; returns 0 past the last sample. */
+int sess__req_sample(const struct sess_content *c, const struct sess_node *n, enum sess_lang lang,
+                     int k, struct sess_req_run *q, struct sess_item *items, struct sess_screen *s,
+                     int *end);
 
 #endif

@@ -30,6 +30,17 @@ enum sess_lang { SESS_KK = 0, SESS_RU, SESS_EN, SESS_NLANG };
 
 struct sess_content;
 
+/* A first name typed on the keypad for a school (sess_name.c): at most SESS_FIRST_NAME_MAX
+ * characters, letters of the Kazakh, Russian and Latin alphabets with single spaces, hyphens
+ * and apostrophes between them. */
+#define SESS_FIRST_NAME_MAX 40
+/* Every allowed letter is 1 or 2 bytes, and the NUL. */
+#define SESS_FIRST_NAME_BYTES (SESS_FIRST_NAME_MAX * 2 + 1)
+/* Reads in (a NUL-terminated input) as a first name: spaces around are dropped, runs of spaces
+ * become one. Returns AG_OK with the name in out (SESS_FIRST_NAME_BYTES), or AG_EINVAL (empty,
+ * too long, invalid UTF-8, a digit or any other sign, no letter): out is then "". */
+int sess_first_name(const char *in, char out[SESS_FIRST_NAME_BYTES]);
+
 /* Screen budgets in characters (UCS-2 code units or GSM-7 septets). */
 struct sess_budget {
   long ucs2;
@@ -84,6 +95,20 @@ struct sess_prior {
   int open_version;   /* the survey version the open attempt was answered in, 0 if unknown:
                        * an attempt of another version than the session's is not resumed */
 };
+/* An open request of a school the caller's phone is linked to (issue 13), read with the profile
+ * and frozen with it: the item "Requests from the school" lists these (sess_requests.c). */
+#define SESS_MAX_REQUESTS 3 /* newest first: one screen's list, and a bounded profile */
+struct sess_request {
+  long long id;
+  const char *kind;    /* event_help, talk, repair, trip, materials, other */
+  const char *text_kk; /* "" when the school did not write one; at least one of the two is set */
+  const char *text_ru;
+  const char *school; /* the school's name */
+  char needed_on[11]; /* YYYY-MM-DD, "" when the school gave no date */
+  char closes_on[11]; /* the last day answers are taken (Kazakhstan time) */
+  int people;         /* how many people, 0 when not said */
+};
+
 struct sess_profile {
   int has_lang;
   enum sess_lang lang; /* the language used last time */
@@ -92,6 +117,8 @@ struct sess_profile {
   struct sess_prior *prior; /* owned: n people, at most SESS_MAX_RELATIONS */
   size_t rows;              /* rows given to sess_profile_add() */
   int sms;                  /* SMS tips: 0 off (also: never subscribed), 1 on, -1 unknown */
+  size_t n_req;
+  struct sess_request *req; /* owned (strings too): at most SESS_MAX_REQUESTS, newest first */
 };
 void sess_profile_cleanup(struct sess_profile *p);
 
@@ -107,6 +134,8 @@ struct sess_profile_row {
   int survey_version;      /* the attempt's survey version; 0: unknown (as before it was read) */
   int sms;                 /* the SMS switch's row: 1 on, 2 off, 3 state not read (a profile
                             * frozen before it was); 0: another row */
+  const struct sess_request *request; /* not NULL: the row is an open request (copied; the
+                                       * other fields are then ignored) */
 };
 /* Adds one row to p (zeroed before the first). Rows come newest first: the first row tells the
  * language, a relation's first row its latest attempt, the first `grade` answer the grade; the
@@ -123,10 +152,13 @@ struct sess_ctx {
  * content snapshot or the inputs: valid while both are. */
 enum sess_effect_kind {
   SESS_EFFECT_NONE = 0,
-  SESS_EFFECT_ANSWER,  /* an answer to a survey question */
-  SESS_EFFECT_ATTEMPT, /* a survey attempt opened or resumed by `relation` */
-  SESS_EFFECT_SMS,     /* SMS tips switched on or off */
-  SESS_EFFECT_LANG     /* a language chosen: sess_reply.lang, remembered for the next call */
+  SESS_EFFECT_ANSWER,        /* an answer to a survey question */
+  SESS_EFFECT_ATTEMPT,       /* a survey attempt opened or resumed by `relation` */
+  SESS_EFFECT_SMS,           /* SMS tips switched on or off */
+  SESS_EFFECT_LANG,          /* a language chosen: sess_reply.lang, remembered for the next call */
+  SESS_EFFECT_SCHOOL_ANSWER, /* an answer to a school's request: request_id, value */
+  SESS_EFFECT_SCHOOL_SHARE   /* the number (and first_name) shared with the school for
+                              * request_id, or (share 0) not shared: any earlier share removed */
 };
 /* An answer to the question whose role is `school_consent`: messages from the child's school
  * allowed or not, apart from the tips (the number kept only while allowed). */
@@ -144,6 +176,9 @@ struct sess_effect {
   int sms;                 /* ANSWER with subscription, or SMS: 1 on, 0 off, -1 unchanged */
   const char *band;        /* SMS: the grade band tips are chosen for, may be "" */
   enum sess_school_consent school_consent; /* ANSWER to a `school_consent` question */
+  long long request_id;                    /* SCHOOL_ANSWER, SCHOOL_SHARE */
+  int share;                               /* SCHOOL_SHARE: 1 share, 0 do not */
+  char first_name[SESS_FIRST_NAME_BYTES];  /* SCHOOL_SHARE: "" when skipped */
 };
 
 struct sess_reply {

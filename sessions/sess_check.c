@@ -47,6 +47,42 @@ static void check_screen(struct sess_diag *d, const struct sess_content *c,
   }
 }
 
+/* The strings the item "Requests from the school" shows (sess_requests.c). */
+static const char *const req_keys[] = {
+    "req_none",       "req_answer",         "req_help",           "req_not_now",
+    "req_more",       "req_in_kk",          "req_in_ru",          "req_share",
+    "req_name",       "req_bad_name",       "req_noted",          "req_thanks",
+    "req_shared",     "req_d_when",         "req_d_people",       "req_d_until",
+    "req_d_call",     "req_kind_talk",      "req_kind_repair",    "req_kind_trip",
+    "req_kind_other", "req_kind_materials", "req_kind_event_help"};
+
+/* A `requests` node: its strings in every language, and its fixed screens within budget (the
+ * pages of a request's text are cut to fit as they are shown). */
+static void check_requests(struct sess_diag *d, const struct sess_content *c,
+                           const struct sess_budget *b, const struct sess_survey *sv,
+                           const struct sess_node *n)
+{
+  static struct sess_req_run q; /* 3 KiB: not on the stack of a SIGHUP reload */
+  struct sess_item items[SESS_MAX_OPTIONS];
+  struct sess_screen s;
+  char what[256];
+  int end;
+
+  for (int l = 0; l < SESS_NLANG; l++) {
+    int missing = 0;
+    for (size_t k = 0; k < AG_ARRAY_LEN(req_keys); k++)
+      if (!*sess_string(c, req_keys[k], (enum sess_lang)l))
+        missing = sess__problem(d, "%s: node '%s' needs string '%s' (%s) in %s", sv->file, n->id,
+                                req_keys[k], lang_name(l), c->strings_file);
+    if (missing)
+      continue;
+    for (int k = 0; sess__req_sample(c, n, (enum sess_lang)l, k, &q, items, &s, &end); k++) {
+      snprintf(what, sizeof(what), "%s: node '%s', screen %d", sv->file, n->id, k + 1);
+      check_screen(d, c, b, &s, l, end, what);
+    }
+  }
+}
+
 static void check_node(struct sess_diag *d, const struct sess_content *c,
                        const struct sess_budget *b, const struct sess_survey *sv,
                        const struct sess_node *n)
@@ -58,6 +94,10 @@ static void check_node(struct sess_diag *d, const struct sess_content *c,
 
   if (n->broken)
     return; /* its problem is reported already; its screens would only repeat it */
+  if (n->type == SESS_NODE_REQUESTS) {
+    check_requests(d, c, b, sv, n);
+    return;
+  }
 
   for (int l = 0; l < SESS_NLANG; l++) {
     if (n->source != SESS_SOURCE_DISTRICTS) {
@@ -205,7 +245,7 @@ static void check_reachable(struct sess_diag *d, const struct sess_content *c)
 
 static void check_error_lines(struct sess_diag *d, const struct sess_content *c)
 {
-  static const char *const keys[] = {"invalid", "bad_number"};
+  static const char *const keys[] = {"invalid", "bad_number", "req_bad_name"};
 
   for (size_t k = 0; k < AG_ARRAY_LEN(keys); k++) {
     for (int l = 0; l < SESS_NLANG; l++) {
@@ -242,6 +282,7 @@ static int answer_possible(const struct sess_content *c, const struct sess_node 
     return 1;
   case SESS_NODE_MENU:
   case SESS_NODE_END:
+  case SESS_NODE_REQUESTS:
     break;
   }
   return 0; /* a menu or an END stores no answer */

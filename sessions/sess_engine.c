@@ -14,7 +14,7 @@
 
 /* SCR_TIP is an END screen: a tip (at most 70 characters, one SMS) leaves no room for
  * navigation lines within a 75-character screen. */
-enum scr { SCR_NODE, SCR_RESUME, SCR_BANDS, SCR_TIP, SCR_SMS, SCR_DONE };
+enum scr { SCR_NODE, SCR_RESUME, SCR_BANDS, SCR_TIP, SCR_SMS, SCR_DONE, SCR_REQ };
 
 struct run {
   const struct sess_content *c;
@@ -35,8 +35,14 @@ struct run {
   const char *tip_band;           /* SCR_TIP: "" for all bands */
   const char *done_key;           /* SCR_DONE: the strings.json key shown */
   struct sess_effect eff;
-  char tail[128]; /* owned text of an engine screen's tail */
+  char tail[128];          /* owned text of an engine screen's tail */
+  struct sess_req_run req; /* SCR_REQ: "Requests from the school" (sess_requests.c) */
 };
+
+static const struct sess_profile *profile_of(const struct run *r)
+{
+  return r->ctx ? r->ctx->profile : NULL;
+}
 
 static const struct sess_survey *file_of(const struct run *r)
 {
@@ -119,9 +125,14 @@ static void enter(struct run *r, int file, int node)
     int answered = r->survey == file && r->answers[node] != NULL;
     if (n->type == SESS_NODE_END || n->next.file < 0 ||
         (!answered && (!n->when || cond_holds(r, n->when))))
-      return;
+      break;
     r->file = file = n->next.file;
     r->node = node = n->next.node;
+  }
+  if (node_of(r)->type == SESS_NODE_REQUESTS) { /* the engine's screens take over */
+    sess__req_enter(&r->req, profile_of(r));
+    r->scr = r->req.stage == SESS_REQ_DONE ? SCR_DONE : SCR_REQ;
+    r->done_key = r->req.done_key;
   }
 }
 
@@ -339,7 +350,8 @@ static void apply_node(struct run *r, const char *in)
     answer(r, n, in, NULL);
     return;
   case SESS_NODE_END:
-    return; /* nothing follows an END */
+  case SESS_NODE_REQUESTS: /* SCR_REQ's, never SCR_NODE's */
+    return;                /* nothing follows an END */
   }
   r->error = 1;
 }
@@ -398,6 +410,15 @@ static void apply_engine_screen(struct run *r, const char *in)
     r->eff.band = grade_band(r);
     r->scr = SCR_DONE;
     r->done_key = k == 1 ? "sms_on_done" : "sms_off_done";
+    return;
+  case SCR_REQ:
+    if (sess__req_apply(r->c, r->b, node_of(r), profile_of(r), r->lang, &r->req, r->relation, in,
+                        &r->eff))
+      break;
+    if (r->req.stage == SESS_REQ_DONE) {
+      r->scr = SCR_DONE;
+      r->done_key = r->req.done_key;
+    }
     return;
   case SCR_TIP:
   case SCR_DONE:
@@ -460,6 +481,9 @@ static void build_screen(struct run *r, struct sess_screen *s, struct sess_item 
   case SCR_DONE:
     s->prompt = sess_string(r->c, r->done_key, r->lang);
     return;
+  case SCR_REQ:
+    sess__req_screen(r->c, r->b, node_of(r), profile_of(r), r->lang, &r->req, items, s);
+    return;
   }
 }
 
@@ -491,7 +515,7 @@ static void apply(struct run *r, const char *in)
 /* Where the run stands, for operators (sess_reply.file, .screen, .question). */
 static void screen_of(const struct run *r, struct sess_reply *out)
 {
-  static const char *const names[] = {"", "resume", "tips", "tip", "sms", "done"};
+  static const char *const names[] = {"", "resume", "tips", "tip", "sms", "done", "requests"};
 
   out->file = r->file >= 0 ? file_of(r)->id : "";
   out->screen = names[r->scr];

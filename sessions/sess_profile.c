@@ -81,11 +81,42 @@ static int keep_answer(struct sess_prior *pr, const char *q, const char *v)
   return AG_OK;
 }
 
+/* Copies an open request (its strings cut to what a school may write: 500 characters, at most
+ * 2 bytes each in Cyrillic, 4 in any script). */
+static int keep_request(struct sess_profile *p, const struct sess_request *q)
+{
+  struct sess_request *req, *d;
+
+  if (p->n_req == SESS_MAX_REQUESTS)
+    return AG_OK; /* newest first: the older ones are not listed */
+  req = realloc(p->req, (p->n_req + 1) * sizeof(*req));
+  if (!req)
+    return AG_ENOMEM;
+  p->req = req;
+  d = &req[p->n_req];
+  *d = *q;
+  d->kind = copy_max(q->kind ? q->kind : "", 15);
+  d->text_kk = copy_max(q->text_kk ? q->text_kk : "", 2000);
+  d->text_ru = copy_max(q->text_ru ? q->text_ru : "", 2000);
+  d->school = copy_max(q->school ? q->school : "", 800);
+  if (!d->kind || !d->text_kk || !d->text_ru || !d->school) {
+    free((char *)d->kind);
+    free((char *)d->text_kk);
+    free((char *)d->text_ru);
+    free((char *)d->school);
+    return AG_ENOMEM;
+  }
+  p->n_req++;
+  return AG_OK;
+}
+
 int sess_profile_add(struct sess_profile *p, const struct sess_profile_row *row)
 {
   struct sess_prior *pr;
   int rc;
 
+  if (row->request)
+    return keep_request(p, row->request); /* not a row of the caller's own: tells no language */
   if (p->rows++ == 0)
     take_lang(p, row->lang);
   if (row->sms)
@@ -116,6 +147,13 @@ void sess_profile_cleanup(struct sess_profile *p)
     free(p->prior[i].kv);
   }
   free(p->prior);
+  for (size_t i = 0; i < p->n_req; i++) {
+    free((char *)p->req[i].kind);
+    free((char *)p->req[i].text_kk);
+    free((char *)p->req[i].text_ru);
+    free((char *)p->req[i].school);
+  }
+  free(p->req);
   memset(p, 0, sizeof(*p));
 }
 
@@ -124,10 +162,10 @@ void sess_profile_cleanup(struct sess_profile *p)
  * session shares one of these. */
 #define SHARED(sms)                                                                                \
   {                                                                                                \
-    {0, SESS_KK, "", 0, NULL, 0, sms}, {1, SESS_KK, "", 0, NULL, 0, sms},                          \
-        {1, SESS_RU, "", 0, NULL, 0, sms},                                                         \
+    {0, SESS_KK, "", 0, NULL, 0, sms, 0, NULL}, {1, SESS_KK, "", 0, NULL, 0, sms, 0, NULL},        \
+        {1, SESS_RU, "", 0, NULL, 0, sms, 0, NULL},                                                \
     {                                                                                              \
-      1, SESS_EN, "", 0, NULL, 0, sms                                                              \
+      1, SESS_EN, "", 0, NULL, 0, sms, 0, NULL                                                     \
     }                                                                                              \
   }
 static const struct sess_profile shared[3][1 + SESS_NLANG] = {SHARED(-1), SHARED(0), SHARED(1)};
@@ -141,6 +179,20 @@ static int is_shared(const struct sess_profile *p)
   return 0;
 }
 
+static size_t req_strings(const struct sess_request *q)
+{
+  return strlen(q->kind) + strlen(q->text_kk) + strlen(q->text_ru) + strlen(q->school) + 4;
+}
+
+static const char *put_str(char **str, const char *s)
+{
+  size_t n = strlen(s) + 1;
+  const char *d = memcpy(*str, s, n);
+
+  *str += n;
+  return d;
+}
+
 size_t sess__profile_size(const struct sess_profile *p)
 {
   size_t size;
@@ -152,6 +204,8 @@ size_t sess__profile_size(const struct sess_profile *p)
     for (size_t k = 0; k < p->prior[i].n; k++)
       size += sizeof(struct sess_kv) + strlen(p->prior[i].kv[k].key) +
               strlen(p->prior[i].kv[k].value) + 2;
+  for (size_t i = 0; i < p->n_req; i++)
+    size += sizeof(struct sess_request) + req_strings(&p->req[i]);
   return size;
 }
 
@@ -162,22 +216,32 @@ const struct sess_profile *sess__profile_pack(const struct sess_profile *p)
   struct sess_kv *kv;
   char *str;
 
-  if (p->n == 0 && !p->grade[0])
+  if (p->n == 0 && !p->grade[0] && p->n_req == 0)
     return &shared[p->sms < 0 ? 0 : p->sms ? 2 : 1][p->has_lang ? 1 + (int)p->lang : 0];
   for (size_t i = 0; i < p->n; i++) {
     n_kv += p->prior[i].n;
     for (size_t k = 0; k < p->prior[i].n; k++)
       size += strlen(p->prior[i].kv[k].key) + strlen(p->prior[i].kv[k].value) + 2;
   }
-  size += n_kv * sizeof(struct sess_kv);
-  /* One block: the profile, its people, their answers, then the answers' strings. */
+  size += n_kv * sizeof(struct sess_kv) + p->n_req * sizeof(struct sess_request);
+  for (size_t i = 0; i < p->n_req; i++)
+    size += req_strings(&p->req[i]);
+  /* One block: the profile, its people, the requests, their answers, then the strings. */
   out = malloc(size);
   if (!out)
     return NULL;
   *out = *p;
   out->prior = (struct sess_prior *)(out + 1);
-  kv = (struct sess_kv *)(out->prior + p->n);
+  out->req = p->n_req ? (struct sess_request *)(out->prior + p->n) : NULL;
+  kv = (struct sess_kv *)((struct sess_request *)(out->prior + p->n) + p->n_req);
   str = (char *)(kv + n_kv);
+  for (size_t i = 0; i < p->n_req; i++) {
+    out->req[i] = p->req[i];
+    out->req[i].kind = put_str(&str, p->req[i].kind);
+    out->req[i].text_kk = put_str(&str, p->req[i].text_kk);
+    out->req[i].text_ru = put_str(&str, p->req[i].text_ru);
+    out->req[i].school = put_str(&str, p->req[i].school);
+  }
   for (size_t i = 0; i < p->n; i++) {
     out->prior[i] = p->prior[i];
     out->prior[i].kv = p->prior[i].n ? kv : NULL;

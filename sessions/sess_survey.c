@@ -13,8 +13,9 @@ static const struct {
   const char *name;
   enum sess_node_type type;
 } node_types[] = {
-    {"choice", SESS_NODE_CHOICE}, {"yesno", SESS_NODE_YESNO}, {"number", SESS_NODE_NUMBER},
-    {"text", SESS_NODE_TEXT},     {"menu", SESS_NODE_MENU},   {"end", SESS_NODE_END},
+    {"choice", SESS_NODE_CHOICE},     {"yesno", SESS_NODE_YESNO}, {"number", SESS_NODE_NUMBER},
+    {"text", SESS_NODE_TEXT},         {"menu", SESS_NODE_MENU},   {"end", SESS_NODE_END},
+    {"requests", SESS_NODE_REQUESTS},
 };
 
 static const struct {
@@ -241,7 +242,8 @@ int sess__node_load(struct sess_diag *d, const struct sess_content *c, int self,
     if (strcmp(node_types[t].name, type) == 0)
       break;
   if (!type || t == AG_ARRAY_LEN(node_types))
-    return sess__problem(d, "%s: type must be choice, yesno, number, text, menu or end", where);
+    return sess__problem(d, "%s: type must be choice, yesno, number, text, menu, end or requests",
+                         where);
   n->type = node_types[t].type;
   n->region_node = -1;
   if (sess__text_load(d, json_object_get(jn, "text"), &n->text, where))
@@ -255,7 +257,8 @@ int sess__node_load(struct sess_diag *d, const struct sess_content *c, int self,
   }
   if (goto_resolve(d, c, self, json_object_get(jn, "next"), &n->next, where))
     rc = AG_ECONTENT;
-  if (n->type != SESS_NODE_END && n->type != SESS_NODE_MENU && n->next.file < 0)
+  if (n->type != SESS_NODE_END && n->type != SESS_NODE_MENU && n->type != SESS_NODE_REQUESTS &&
+      n->next.file < 0)
     rc = sess__problem(d, "%s: a question needs 'next'", where);
   n->relation = role && strcmp(role, "relation") == 0;
   n->subscribes = role && strcmp(role, "subscribe") == 0;

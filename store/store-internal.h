@@ -31,7 +31,8 @@ extern const struct store__stmt store__stmt_ob_enqueue, store__stmt_ob_claim, st
     store__stmt_ob_expire, store__stmt_ob_dlr, store__stmt_ob_depth, store__stmt_sms_mo,
     store__stmt_sms_due, store__stmt_sms_schedule, store__stmt_unsub, store__stmt_ob_purge;
 /* Issue 13, the parent's side (store_school.c). */
-extern const struct store__stmt store__stmt_school;
+extern const struct store__stmt store__stmt_school, store__stmt_school_answer,
+    store__stmt_school_share;
 /* An answer's item: never sent alone (its sql is NULL); all the answers of a batch go out last,
  * in one store__stmt_answers (store_answers_many.c). */
 extern const struct store__stmt store__stmt_answer;

@@ -97,6 +97,22 @@ struct store_school_consent {
   long long deadline_us; /* ag_mono_us() clock; 0: none */
 };
 
+/* An answer to a school's request by USSD (issue 13, store_school.c): help, not_now or more,
+ * replacing the phone's earlier answer to it by SMS or USSD; or (is_share) the number and an
+ * optional first name given to the school for that request, or (share 0) not given. */
+struct store_school_answer {
+  long long request_id;
+  uint8_t respondent[STORE_RESPONDENT_LEN];
+  const char *relation;
+  const char *answer; /* not is_share */
+  int is_share;
+  int share;              /* is_share: 1 give the number, 0 take back any earlier share */
+  const char *msisdn;     /* is_share: E.164 */
+  const char *first_name; /* is_share: "" when skipped */
+  int64_t received_at_us;
+  long long deadline_us; /* ag_mono_us() clock; 0: none */
+};
+
 /* A language chosen in the menu, remembered per respondent for the next session
  * (store_answers.c). */
 struct store_lang {
@@ -106,6 +122,15 @@ struct store_lang {
   const char *lang; /* kk, ru, en */
   int64_t received_at_us;
   long long deadline_us; /* ag_mono_us() clock; 0: none */
+};
+
+/* An open request of a school the respondent's phone is linked to, as the profile carries it. */
+struct store_profile_request {
+  long long id;
+  const char *kind, *text_kk, *text_ru, *school;
+  const char *needed_on; /* YYYY-MM-DD or "" */
+  const char *closes_on; /* YYYY-MM-DD, Kazakhstan time */
+  int people;            /* 0: not said */
 };
 
 /* One row of a respondent's profile (store_query_profile), decoded. Strings are borrowed: valid
@@ -122,6 +147,8 @@ struct store_profile_row {
                             * frozen before the version was read */
   int sms;                 /* the SMS switch's row: 1 on, 2 off, 3 a profile frozen before its
                             * state was read; 0 another row */
+  const struct store_profile_request *request; /* not NULL: the row is an open request (the
+                                                * other fields say nothing), newest first */
 };
 
 struct store_config {
@@ -157,6 +184,8 @@ int store_submit_sms(struct store *st, const struct store_sms *s, store_cb cb, v
 int store_submit_lang(struct store *st, const struct store_lang *l, store_cb cb, void *arg);
 int store_submit_school_consent(struct store *st, const struct store_school_consent *s, store_cb cb,
                                 void *arg);
+int store_submit_school_answer(struct store *st, const struct store_school_answer *a, store_cb cb,
+                               void *arg);
 
 /* Reads what is known of a respondent for resume: one row per answer of every attempt of
  * survey_id (an attempt without answers: one row without), plus rows with attempt 0 carrying

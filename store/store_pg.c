@@ -21,13 +21,14 @@
 
 /* Prepared on every new connection. */
 static const struct store__stmt *const stmts[] = {
-    &store__stmt_answers,    &store__stmt_attempt,  &store__stmt_sms,
-    &store__stmt_profile,    &store__stmt_lang,     &store__stmt_guard,
-    &store__stmt_tokens,     &store__stmt_audit,    &store__stmt_expire,
-    &store__stmt_ob_enqueue, &store__stmt_ob_claim, &store__stmt_ob_report,
-    &store__stmt_ob_expire,  &store__stmt_ob_dlr,   &store__stmt_ob_depth,
-    &store__stmt_sms_mo,     &store__stmt_sms_due,  &store__stmt_sms_schedule,
-    &store__stmt_unsub,      &store__stmt_ob_purge, &store__stmt_school};
+    &store__stmt_answers,       &store__stmt_attempt,     &store__stmt_sms,
+    &store__stmt_profile,       &store__stmt_lang,        &store__stmt_guard,
+    &store__stmt_tokens,        &store__stmt_audit,       &store__stmt_expire,
+    &store__stmt_ob_enqueue,    &store__stmt_ob_claim,    &store__stmt_ob_report,
+    &store__stmt_ob_expire,     &store__stmt_ob_dlr,      &store__stmt_ob_depth,
+    &store__stmt_sms_mo,        &store__stmt_sms_due,     &store__stmt_sms_schedule,
+    &store__stmt_unsub,         &store__stmt_ob_purge,    &store__stmt_school,
+    &store__stmt_school_answer, &store__stmt_school_share};
 
 #define item store__item
 

@@ -8,6 +8,7 @@
 #include "store/store-internal.h"
 #include "lib/ag.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,17 +31,37 @@
 #define CURRENT(R, S, W, C, I)                                                                     \
   "SELECT p.relation, p.attempt, p.status, p.language,"                                            \
   " p.updated_at > now() - " W " * interval '1 second' AS fresh, r.question_id,"                   \
-  " r.option, p.updated_at, r.hop, p.survey_version AS version"                                    \
+  " r.option, p.updated_at, r.hop, p.survey_version AS version, NULL::jsonb AS req"                \
   " FROM survey_progress p LEFT JOIN responses r ON r.respondent = p.respondent"                   \
   " AND r.relation = p.relation AND r.survey_id = p.survey_id AND r.attempt = p.attempt"           \
   " AND NOT (r.carrier = " C " AND r.carrier_session_id = " I ")"                                  \
   " WHERE p.respondent = " R " AND p.survey_id = " S " AND p.opened_by <> " C " || ':' || " I      \
   " UNION ALL SELECT '', 0, CASE WHEN active THEN 'sms_on' ELSE 'sms_off' END, language, false,"   \
-  " NULL, NULL, updated_at, 0, 0"                                                                  \
+  " NULL, NULL, updated_at, 0, 0, NULL"                                                            \
   " FROM subscriptions WHERE respondent = " R                                                      \
-  " UNION ALL (SELECT '', 0, 'lang', language, false, NULL, NULL, updated_at, 0, 0"                \
+  " UNION ALL (SELECT '', 0, 'lang', language, false, NULL, NULL, updated_at, 0, 0, NULL"          \
   " FROM respondent_language WHERE respondent = " R " AND chosen_in <> " C " || ':' || " I         \
-  " ORDER BY updated_at DESC LIMIT 1)"
+  " ORDER BY updated_at DESC LIMIT 1) UNION ALL " REQUESTS(R)
+
+/* The open requests (not closed, closes_at ahead) of the schools the phone is linked to (live
+ * links, whoever on the phone linked it), newest first, at most SESS_MAX_REQUESTS (3): rows of
+ * their own ('req'), sorted after every other row (-infinity) in their order (hop), so that the
+ * first row still tells the language. Dates in Kazakhstan time (UTC+5). Read with the profile and
+ * frozen with it (decision 46): no other read per hop; a request opened during the call shows
+ * in the next one. */
+#define KZ_DATE(t) "((" t " AT TIME ZONE 'UTC') + interval '5 hours')::date"
+#define REQUESTS(R)                                                                                \
+  "(SELECT '', 0, 'req', '', false, NULL, NULL, '-infinity'::timestamptz,"                         \
+  " (row_number() OVER (ORDER BY q.created_at DESC, q.id DESC))::int, 0,"                          \
+  " jsonb_build_object('id', q.id, 'kind', q.kind, 'kk', q.text_kk, 'ru', q.text_ru,"              \
+  " 'school', s.name, 'on', q.needed_on, 'people', q.people,"                                      \
+  " 'closes', " KZ_DATE(                                                                           \
+      "q.closes_at") ")"                                                                           \
+                     " FROM school_requests q JOIN schools s ON s.id = q.school_id"                \
+                     " WHERE q.closed_at IS NULL AND q.closes_at > now() AND q.school_id IN "      \
+                     "(SELECT l.school_id"                                                         \
+                     " FROM school_links l WHERE l.respondent = " R " AND l.unlinked_at IS NULL)"  \
+                     " ORDER BY q.created_at DESC, q.id DESC LIMIT 3)"
 
 /* Every profile read of a batch in one statement (issue 9), as the answers
  * (store_answers_many.c): the reads travel as parallel arrays (respondent as hex, survey,
@@ -71,6 +92,7 @@ const struct store__stmt store__stmt_profile = {
     " CROSS JOIN LATERAL (SELECT COALESCE(jsonb_agg(jsonb_build_object("
     "'relation', k.relation, 'attempt', k.attempt, 'status', k.status, 'language', k.language,"
     " 'fresh', k.fresh, 'question_id', k.question_id, 'option', k.option, 'version', k.version)"
+    " || CASE WHEN k.req IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('req', k.req) END"
     " ORDER BY k.updated_at DESC, k.attempt DESC, k.hop), '[]') AS profile FROM (" CURRENT(
         "f.respondent", "f.survey_id", "f.win", "f.carrier",
         "f.sid") ") AS k) AS a"
@@ -82,12 +104,14 @@ const struct store__stmt store__stmt_profile = {
                  " SELECT i.ord, 0::bigint AS n, g.respondent = i.respondent AS mine,"
                  " g.survey_id = i.survey_id AS survey, NULL::text, NULL::text, NULL::text, "
                  "NULL::text,"
-                 " NULL::bool, NULL::text, NULL::text, NULL::text FROM inp i JOIN got g ON "
+                 " NULL::bool, NULL::text, NULL::text, NULL::text, NULL::text FROM inp i JOIN got "
+                 "g ON "
                  "g.carrier = "
                  "i.carrier"
                  " AND g.carrier_session_id = i.sid UNION ALL SELECT i.ord, e.n, true, true,"
                  " e.r->>'relation', e.r->>'attempt', e.r->>'status', e.r->>'language',"
-                 " (e.r->>'fresh')::bool, e.r->>'question_id', e.r->>'option', e.r->>'version'"
+                 " (e.r->>'fresh')::bool, e.r->>'question_id', e.r->>'option', e.r->>'version',"
+                 " e.r->>'req'"
                  " FROM inp i JOIN got g"
                  " ON g.carrier = i.carrier AND g.carrier_session_id = i.sid,"
                  " jsonb_array_elements(g.profile) WITH ORDINALITY AS e(r, n)"
@@ -192,8 +216,38 @@ void store__profiles_split(struct store__item *first, size_t n, PGresult *res)
 /* Decodes the item's rows of its batch's result (column order of store__stmt_profile) and hands
  * them to the caller: AG_ESTATE when the session belongs to another respondent, AG_EINVAL when
  * it froze another survey (nothing of it is handed over). */
+/* A request row's object (column 12) into q, its strings borrowed from *doc (kept by the
+ * caller until the rows are handed over). AG_OK, or AG_EINVAL for what the statement never
+ * writes. */
+static const char *str_of(json_t *o, const char *key)
+{
+  const char *v = json_string_value(json_object_get(o, key));
+  return v ? v : "";
+}
+
+static int request_of(const char *text, struct store_profile_request *q, json_t **doc)
+{
+  json_t *o = json_loads(text, 0, NULL);
+
+  *doc = o;
+  if (!json_is_object(o) || !json_is_integer(json_object_get(o, "id")))
+    return AG_EINVAL;
+  q->id = (long long)json_integer_value(json_object_get(o, "id"));
+  q->kind = str_of(o, "kind");
+  q->text_kk = str_of(o, "kk");
+  q->text_ru = str_of(o, "ru");
+  q->school = str_of(o, "school");
+  q->needed_on = str_of(o, "on");
+  q->closes_on = str_of(o, "closes");
+  q->people = (int)json_integer_value(json_object_get(o, "people")); /* null: 0 */
+  return AG_OK;
+}
+
 static void profile_done(struct store__item *it, int rc, const PGresult *res)
 {
+  struct store_profile_request reqs[3];
+  json_t *docs[3] = {NULL, NULL, NULL};
+  size_t n_req = 0;
   struct store_profile_row *rows = NULL;
   int h = it->row0, n = res ? it->nrows - 1 : 0; /* the head row is not a profile row */
 
@@ -224,9 +278,16 @@ static void profile_done(struct store__item *it, int rc, const PGresult *res)
     r->question_id = PQgetisnull(res, t, 9) ? NULL : PQgetvalue(res, t, 9);
     r->value = r->question_id ? PQgetvalue(res, t, 10) : NULL;
     r->survey_version = PQgetisnull(res, t, 11) ? 0 : atoi(PQgetvalue(res, t, 11));
+    if (strcmp(PQgetvalue(res, t, 6), "req") == 0 && !PQgetisnull(res, t, 12) && n_req < 3 &&
+        request_of(PQgetvalue(res, t, 12), &reqs[n_req], &docs[n_req]) == AG_OK)
+      r->request = &reqs[n_req++];
+    else if (strcmp(PQgetvalue(res, t, 6), "req") == 0)
+      r->attempt = 0; /* more than the statement lists, or unreadable: a row of nothing */
   }
   it->rows_cb(it->arg, AG_OK, rows, (size_t)n);
   free(rows);
+  for (size_t i = 0; i < 3; i++)
+    json_decref(docs[i]);
 }
 
 int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],

@@ -24,8 +24,10 @@
  * unless the parent chose in "My child's school" that STOP ends only the tips
  * (school_contacts.stop_tips_only, 0020_school_parent.sql). START restores only the tips. A
  * reply to a school's request (help, not_now, more) answers the latest request sent to the number
- * that is still open, replacing an earlier answer of the phone (USSD or SMS): counted once. A reply
- * to nothing is kept in sms_inbox only (decision 95). */
+ * that is still open, replacing an earlier answer of the phone (USSD or SMS): counted once; "not
+ * this time" takes back the number the phone shared for that request, as the USSD answer does
+ * (store_school.c). A reply to nothing is kept in sms_inbox only (decision
+ * 95). */
 const struct store__stmt store__stmt_sms_mo = {
     "sms_mo", 18,
     "WITH ins AS (INSERT INTO sms_inbox (link, message_id, verdict) VALUES ($1, $2, $5)"
@@ -68,7 +70,10 @@ const struct store__stmt store__stmt_sms_mo = {
     " AND $5 IN ('help', 'not_now', 'more') AND EXISTS (SELECT 1 FROM ins)"
     " AND r.closed_at IS NULL AND r.closes_at > now() ORDER BY d.sent_at DESC, d.request_id DESC"
     " LIMIT 1 ON CONFLICT (request_id, respondent) DO UPDATE SET answer = excluded.answer,"
-    " relation = '', channel = 'sms', answered_at = excluded.answered_at),"
+    " relation = '', channel = 'sms', answered_at = excluded.answered_at"
+    " RETURNING request_id),"
+    " unshare AS (DELETE FROM school_shares s USING ans WHERE s.request_id = ans.request_id"
+    " AND s.respondent = $3 AND $5 = 'not_now'),"
     " conf AS (INSERT INTO outbox (link, kind, respondent, msisdn, body, parts, due_at,"
     " next_attempt_at) SELECT $1, CASE WHEN $5 = 'stop' THEN 'off' ELSE 'on' END, $3, $4,"
     " CASE WHEN EXISTS (SELECT 1 FROM sc) THEN CASE l WHEN 'kk' THEN $13 WHEN 'ru' THEN $14"

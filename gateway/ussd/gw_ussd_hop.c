@@ -6,6 +6,7 @@
 #include "lib/ag_log.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,6 +109,8 @@ static void on_profile(void *arg, int rc, const struct store_profile_row *rows, 
     rc = AG_ETIMEDOUT; /* a read stores nothing: its waiters' answers are surely not saved */
   memset(&p, 0, sizeof(p));
   for (size_t i = 0; rc == AG_OK && i < n; i++) {
+    const struct store_profile_request *q = rows[i].request;
+    struct sess_request req;
     struct sess_profile_row row = {.relation = rows[i].relation,
                                    .attempt = rows[i].attempt,
                                    .open = rows[i].open,
@@ -117,6 +120,18 @@ static void on_profile(void *arg, int rc, const struct store_profile_row *rows, 
                                    .value = rows[i].value,
                                    .survey_version = rows[i].survey_version,
                                    .sms = rows[i].sms};
+    if (q) {
+      memset(&req, 0, sizeof(req));
+      req.id = q->id;
+      req.kind = q->kind;
+      req.text_kk = q->text_kk;
+      req.text_ru = q->text_ru;
+      req.school = q->school;
+      req.people = q->people;
+      snprintf(req.needed_on, sizeof(req.needed_on), "%s", q->needed_on);
+      snprintf(req.closes_on, sizeof(req.closes_on), "%s", q->closes_on);
+      row.request = &req;
+    }
     rc = sess_profile_add(&p, &row);
   }
   sess_profile_settle(arg, rc, &p);

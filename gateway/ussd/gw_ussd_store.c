@@ -71,6 +71,24 @@ static void submit_school_consent(struct gw_ussd_hop *h, const struct sess_effec
   track(h, store_submit_school_consent(h->u->store, &c, on_stored, h));
 }
 
+/* An answer to a school's request, or the number shared (or not) for it: acknowledged, like
+ * every effect, only once committed (decision 93's pattern). */
+static void submit_school_answer(struct gw_ussd_hop *h, const struct sess_effect *e)
+{
+  struct store_school_answer a = {.request_id = e->request_id,
+                                  .relation = e->relation ? e->relation : "",
+                                  .answer = e->value ? e->value : "",
+                                  .is_share = e->kind == SESS_EFFECT_SCHOOL_SHARE,
+                                  .share = e->share,
+                                  .msisdn = sess_session_msisdn(h->s),
+                                  .first_name = e->first_name,
+                                  .received_at_us = gw_req_received_us(h->req),
+                                  .deadline_us = h->deadline_us};
+
+  memcpy(a.respondent, sess_session_respondent(h->s), sizeof(a.respondent));
+  track(h, store_submit_school_answer(h->u->store, &a, on_stored, h));
+}
+
 static void submit_answer(struct gw_ussd_hop *h, const struct sess_effect *e)
 {
   struct store_answer a = {.relation = e->relation ? e->relation : "",
@@ -146,6 +164,10 @@ int gw_ussd__submit_effect(struct gw_ussd_hop *h)
     break;
   case SESS_EFFECT_LANG:
     submit_lang(h);
+    break;
+  case SESS_EFFECT_SCHOOL_ANSWER:
+  case SESS_EFFECT_SCHOOL_SHARE:
+    submit_school_answer(h, e);
     break;
   case SESS_EFFECT_NONE:
     break;

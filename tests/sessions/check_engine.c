@@ -1332,11 +1332,13 @@ END_TEST
 
 /* ---- golden screens of the shipped content ---- */
 
-enum eng { ENG_RESUME, ENG_BANDS, ENG_SMS, ENG_SMS_ON, ENG_SMS_OFF, ENG_TIP, ENG_N };
-static const char *const eng_key[ENG_N] = {"resume_prompt", "tips_prompt",  "sms_prompt",
-                                           "sms_on_done",   "sms_off_done", NULL};
-static const char *const eng_name[ENG_N] = {"resume offer", "tip bands", "SMS switch",
-                                            "SMS on",       "SMS off",   "tip"};
+/* ENG_REQ_NONE: "Requests from the school" for a caller with no open request (the walk's
+ * callers have none; tests/sessions/check_school_requests.c walks the requests' screens). */
+enum eng { ENG_RESUME, ENG_BANDS, ENG_SMS, ENG_SMS_ON, ENG_SMS_OFF, ENG_REQ_NONE, ENG_TIP, ENG_N };
+static const char *const eng_key[ENG_N] = {
+    "resume_prompt", "tips_prompt", "sms_prompt", "sms_on_done", "sms_off_done", "req_none", NULL};
+static const char *const eng_name[ENG_N] = {"resume offer", "tip bands",  "SMS switch", "SMS on",
+                                            "SMS off",      "no request", "tip"};
 
 struct walk {
   const struct sess_content *c;
@@ -1524,6 +1526,11 @@ static void walk(struct walk *w, const char **path, size_t n, const char *region
       w->regions_seen[w->n_regions++] = region;
   } else {
     w->eng_seen[eng] = 1;
+    if (eng == ENG_REQ_NONE) /* what a `requests` node shows when there is nothing to list */
+      for (size_t f = 0; f < w->c->n_surveys; f++)
+        for (size_t k = 0; k < w->c->surveys[f].n_nodes; k++)
+          if (w->c->surveys[f].nodes[k].type == SESS_NODE_REQUESTS)
+            w->covered[f][k] = 1;
   }
   ck_assert_uint_lt(n + SESS_MAX_OPTIONS / 8, SESS_MAX_INPUTS);
   memcpy(p2, path, n * sizeof(*p2));

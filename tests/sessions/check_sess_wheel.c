@@ -216,7 +216,7 @@ END_TEST
 static void add_row(struct sess_profile *p, const char *relation, int attempt, int open,
                     const char *q, const char *v)
 {
-  struct sess_profile_row row = {relation, attempt, open, open, "ru", q, v, 0, 0};
+  struct sess_profile_row row = {relation, attempt, open, open, "ru", q, v, 0, 0, NULL};
 
   ck_assert_int_eq(sess_profile_add(p, &row), AG_OK);
 }

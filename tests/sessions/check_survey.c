@@ -483,8 +483,8 @@ END_TEST
 START_TEST(test_v4_profile_keeps_open_version)
 {
   struct sess_profile p;
-  struct sess_profile_row open = {"mother", 2, 1, 1, "kk", "L1", "yes", 3, 0};
-  struct sess_profile_row done = {"mother", 1, 0, 0, "kk", "L1", "no", 4, 0};
+  struct sess_profile_row open = {"mother", 2, 1, 1, "kk", "L1", "yes", 3, 0, NULL};
+  struct sess_profile_row done = {"mother", 1, 0, 0, "kk", "L1", "no", 4, 0, NULL};
 
   memset(&p, 0, sizeof(p));
   ck_assert_int_eq(sess_profile_add(&p, &open), AG_OK);
