@@ -487,6 +487,8 @@ static int setup(struct gw_server *srv)
   if (gw_sms_setup(&srv->sms, srv->base, &srv->cfg, &srv->carriers, &scfg, &srv->secret,
                    srv->metrics))
     return AG_ENOMEM;
+  srv->api.school_created = gw_sms_school_created;
+  srv->api.school_created_arg = &srv->sms;
   routes_build(srv);
   hcfg.metrics = srv->metrics;
   srv->http = gw_http_create(srv->base, &hcfg, srv->routes, srv->n_routes, err, sizeof(err));

@@ -256,6 +256,9 @@ struct sms_school *sms_school_create(struct event_base *base, const char *connin
                                      const struct sms_school_config *cfg, void (*queued)(void *arg),
                                      void *arg);
 void sms_school_destroy(struct sms_school *s);
+/* A request was created in this process: poll now rather than at the next poll_ms (after the
+ * poll in progress, when there is one). NULL: nothing. */
+void sms_school_wake(struct sms_school *s);
 /* Phones queued since start. */
 unsigned long long sms_school_count(const struct sms_school *s);
 

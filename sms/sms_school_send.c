@@ -29,6 +29,7 @@ struct sms_school {
   void *queued_arg;
   int busy;        /* a poll's queries in flight */
   int dead;        /* destroyed while busy: the last callback frees */
+  int woken;       /* sms_school_wake() during a poll: the next one at once */
   long pending;    /* requests of this poll still being queued */
   long queued_now; /* phones queued by this poll */
   unsigned long long sent;
@@ -94,8 +95,9 @@ static void step_done(struct sms_school *s)
     if (s->queued)
       s->queued(s->queued_arg);
   }
-  /* A full batch: more may wait, look again at once. */
-  ag_timer_start(s->timer, s->queued_now >= s->cfg.batch ? 0 : s->cfg.poll_ms);
+  /* A full batch: more may wait, look again at once; so too when woken meanwhile. */
+  ag_timer_start(s->timer, s->queued_now >= s->cfg.batch || s->woken ? 0 : s->cfg.poll_ms);
+  s->woken = 0;
 }
 
 static void on_queued(void *arg, int rc, const struct store_rows *rows, const char *err)
@@ -218,6 +220,16 @@ void sms_school_destroy(struct sms_school *s)
   store_reader_destroy(s->db);
   s->db = NULL;
   step_done(s);
+}
+
+void sms_school_wake(struct sms_school *s)
+{
+  if (!s || s->dead)
+    return;
+  if (s->busy)
+    s->woken = 1; /* the request may have committed after this poll's read */
+  else
+    ag_timer_start(s->timer, 0);
 }
 
 unsigned long long sms_school_count(const struct sms_school *s)

@@ -22,7 +22,10 @@
  * A STOP also withdraws the consent to the school's messages of $3 and of the old key (`sc`:
  * its number deleted, a history row on the SMS channel, the school's queued messages failed)
  * unless the parent chose in "My child's school" that STOP ends only the tips
- * (school_contacts.stop_tips_only, 0020_school_parent.sql). START restores only the tips. A
+ * (school_contacts.stop_tips_only, 0020_school_parent.sql). STOP's confirmation is in the
+ * subscription's language, else the one the parent consented to the school in (a parent of a
+ * school alone who types СТОП under a Kazakh request reads Kazakh), else the keyword's. START
+ * restores only the tips. A
  * reply to a school's request (help, not_now, more) answers the latest request sent to the number
  * that is still open, replacing an earlier answer of the phone (USSD or SMS): counted once; "not
  * this time" takes back the number the phone shared for that request, as the USSD answer does
@@ -63,7 +66,8 @@ const struct store__stmt store__stmt_sms_mo = {
     " AND respondent IN (SELECT respondent FROM sc))) AND $5 = 'stop'"
     " AND EXISTS (SELECT 1 FROM ins)),"
     " lang AS (SELECT CASE WHEN $5 = 'start' THEN $6 ELSE COALESCE((SELECT language FROM cur),"
-    " (SELECT language FROM old LIMIT 1), $6) END AS l),"
+    " (SELECT language FROM old LIMIT 1), (SELECT language FROM school_contacts"
+    " WHERE respondent = $3), $6) END AS l),"
     " ans AS (INSERT INTO school_answers AS a (request_id, respondent, relation, answer, channel,"
     " answered_at) SELECT d.request_id, $3, '', $5, 'sms', now() FROM school_deliveries d"
     " JOIN school_requests r ON r.id = d.request_id WHERE d.respondent = $3"

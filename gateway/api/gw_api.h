@@ -50,6 +50,10 @@ struct gw_api {
   struct store_reader *school_db; /* the schools' queries: a connection of its own, primary */
   long school_k;                  /* school_min_count */
   long ussd_budget;               /* ussd_budget_ucs2: a request's USSD screen */
+  /* After a school's request is created: wakes this process's delivery worker (NULL: none,
+   * the gateway has no SMS link). */
+  void (*school_created)(void *arg);
+  void *school_created_arg;
 };
 
 /* gw_api_tokens.c */

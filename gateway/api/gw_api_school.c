@@ -272,6 +272,8 @@ static void on_created(void *arg, int rc, const struct store_rows *rows, const c
     ag_buf_cleanup(&b);
     return gw_school_refuse(c, 500, "internal error");
   }
+  if (c->api->school_created)
+    c->api->school_created(c->api->school_created_arg);
   gw_school_reply(c, &b);
 }
 

@@ -172,6 +172,13 @@ size_t gw_sms_routes(struct gw_sms *s, const struct gw_carrier *c, struct gw_rou
   return 2;
 }
 
+void gw_sms_school_created(void *arg)
+{
+  struct gw_sms *s = arg;
+
+  sms_school_wake(s->school); /* NULL without a link */
+}
+
 void gw_sms_quiesce(struct gw_sms *s)
 {
   sms_sched_destroy(s->sched); /* what it claimed and did not schedule waits out its lease */

@@ -62,6 +62,9 @@ int gw_sms_setup(struct gw_sms *s, struct event_base *base, const struct ag_conf
 void gw_sms_cleanup(struct gw_sms *s);
 /* The link of carrier c, or NULL. */
 struct gw_sms_link *gw_sms_link_of(struct gw_sms *s, const struct gw_carrier *c);
+/* A school's request was created (arg: the struct gw_sms *): its delivery worker polls now
+ * (sms_school_wake); nothing without an SMS link. For gw_api.school_created. */
+void gw_sms_school_created(void *arg);
 /* A graceful stop: no more claims; gw_sms_busy() says when what was claimed is written. */
 void gw_sms_quiesce(struct gw_sms *s);
 size_t gw_sms_busy(const struct gw_sms *s);

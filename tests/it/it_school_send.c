@@ -5,7 +5,8 @@
  * parents whose phone consented, in the request's grade bands; the outbox sends it. Parents
  * not consenting, of another school, unlinked, of another band or over the weekly cap get
  * nothing; a second poll sends nothing twice; the school's daily cap holds; the texts name the
- * school and say how to stop, in the parent's language. The parent's side is written with SQL. */
+ * school and say how to stop, in the parent's language; a request is queued as soon as it is
+ * created, not at the next poll. The parent's side is written with SQL. */
 #include "tests/it/it_harness.h"
 #include "tests/support/ag_check.h"
 
@@ -255,6 +256,51 @@ START_TEST(test_it_school_send)
 }
 END_TEST
 
+/* A request created through this gateway is queued at once, not at the next poll (decision
+ * 98): the poll is a minute here, so only the wake can deliver within seconds. */
+START_TEST(test_it_school_send_wakes)
+{
+  struct it_server gw;
+  PGconn *db;
+  char conf[1024], tok[64], phone[16], sql[400], args[100];
+  long r, school;
+  int port = sink_start();
+
+  snprintf(conf, sizeof(conf),
+           "token_refresh_ms = 1000\nschool_poll_ms = 60000\n"
+           "sms_quiet_start_min = 0\nsms_quiet_end_min = 0\n"
+           "[carrier.schoolsink]\ndialect = kannel\n"
+           "sms_url = http://127.0.0.1:%d/cgi-bin/sendsms\nsms_user = gw\nsms_password = s\n"
+           "sms_callback_url = http://127.0.0.1:@PORT@\nsms_rate = 50\n",
+           port);
+  it_up(&gw, &db, conf);
+  it_exec(db, "INSERT INTO schools (region_code, district_code, name, number, settlement)"
+              " SELECT region_code, district_code, 'Школа-тест ' || (SELECT max(id) + 1 FROM"
+              " schools), NULL, settlement FROM schools WHERE id = 5");
+  school = it_count(db, "SELECT max(id) FROM schools");
+  snprintf(args, sizeof(args), "--role school --school %ld --name it-wake", school);
+  it_token_create(AULGATE_BIN, args, tok);
+  it_fresh_phone(phone);
+  parent(db, "wake", (int)school, 0, phone, "ru", NULL);
+  r = create(&gw, tok, "kind=talk&text_ru=%D0%A0%D0%B0%D1%81%D1%81%D0%BA%D0%B0%D0%B7");
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM school_deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE"
+           " d.request_id = %ld AND o.state = 'submitted'",
+           r);
+  ck_assert_int_eq(wait_count(db, sql, 1, 5000), 1);
+  ck_assert_ptr_nonnull(strstr(sink_text(), phone));
+  snprintf(sql, sizeof(sql),
+           "UPDATE school_requests SET closed_at = now() WHERE id = %ld;"
+           " DELETE FROM school_contacts WHERE msisdn = '%s'",
+           r, phone);
+  it_exec(db, sql);
+  it_exec(db, "DELETE FROM school_deliveries d USING outbox o WHERE o.id = d.outbox_id AND"
+              " o.link = 'schoolsink'; DELETE FROM outbox WHERE link = 'schoolsink'");
+  it_down(&gw, db);
+  sink_stop();
+}
+END_TEST
+
 static Suite *it_school_send_suite(void)
 {
   Suite *s = suite_create("it_school_send");
@@ -262,6 +308,7 @@ static Suite *it_school_send_suite(void)
 
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, test_it_school_send);
+  tcase_add_test(tc, test_it_school_send_wakes);
   suite_add_tcase(s, tc);
   return s;
 }
