@@ -34,6 +34,15 @@ echo "== synthetic schools' requests: $schools schools in Aktobe, $((schools * 1
 t0=$(date +%s.%N)
 sql <<SQL
 SET work_mem = '256MB';
+-- Written in bulk with the counters' triggers off, then rebuilt (school_rollup_rebuild, as
+-- `aulgate rollup rebuild` does): one statement of 300,000 deliveries would take a lock per
+-- (school, month) pair, 5,000 of them. The triggers' own cost is measured below.
+ALTER TABLE school_requests DISABLE TRIGGER school_requests_rollup;
+ALTER TABLE school_deliveries DISABLE TRIGGER school_deliveries_rollup;
+ALTER TABLE school_answers DISABLE TRIGGER school_answers_rollup_ins;
+ALTER TABLE school_shares DISABLE TRIGGER school_shares_rollup;
+ALTER TABLE school_links DISABLE TRIGGER school_links_linked;
+ALTER TABLE school_contacts DISABLE TRIGGER school_contacts_linked;
 INSERT INTO schools (region_code, district_code, name, settlement)
 SELECT 'aktobe', d.code, 'Bench school ' || g,
        CASE WHEN d.code = 'aktobe-aktobe-city' THEN 'urban' ELSE 'rural' END
@@ -64,7 +73,18 @@ FROM school_deliveries WHERE get_byte(respondent, 0) < 102;
 INSERT INTO school_shares (request_id, respondent, msisdn)
 SELECT a.request_id, a.respondent, c.msisdn FROM school_answers a JOIN school_contacts c USING (respondent)
 WHERE a.answer = 'help' AND get_byte(a.respondent, 3) < 26;
-ANALYZE;
+ALTER TABLE school_requests ENABLE TRIGGER school_requests_rollup;
+ALTER TABLE school_deliveries ENABLE TRIGGER school_deliveries_rollup;
+ALTER TABLE school_answers ENABLE TRIGGER school_answers_rollup_ins;
+ALTER TABLE school_shares ENABLE TRIGGER school_shares_rollup;
+ALTER TABLE school_links ENABLE TRIGGER school_links_linked;
+ALTER TABLE school_contacts ENABLE TRIGGER school_contacts_linked;
+SELECT school_rollup_rebuild();
+VACUUM school_linked;
+VACUUM school_month_counts;
+ANALYZE schools; ANALYZE school_links; ANALYZE school_contacts; ANALYZE school_requests;
+ANALYZE school_deliveries; ANALYZE school_answers; ANALYZE school_shares;
+ANALYZE school_month_phones; ANALYZE school_month_counts; ANALYZE school_linked;
 SQL
 t1=$(date +%s.%N)
 month=$(sql -At -c "SELECT to_char(date_trunc('month', (created_at AT TIME ZONE 'UTC') + interval '5 hours'), 'YYYY-MM-DD')
@@ -79,6 +99,27 @@ sql -At -c "SELECT format('schools %s, links %s, requests %s, deliveries %s, ans
      WHERE r.created_at >= ('$month' || ' 00:00+05')::timestamptz
      AND r.created_at < (('$month'::date + interval '1 month')::date || ' 00:00+05')::timestamptz),
   round(($t1 - $t0)::numeric, 1))"
+
+# What the counters cost the writer: one request's deliveries to 10,000 phones in one statement
+# (what the delivery worker runs), with the trigger and without, rolled back.
+echo "== one INSERT of a request's 10,000 deliveries (rolled back), 3 times each"
+for mode in with without; do
+  for _ in 1 2 3; do
+    sql -At <<SQL
+BEGIN;
+$([ "$mode" = without ] && echo "ALTER TABLE school_deliveries DISABLE TRIGGER school_deliveries_rollup;")
+INSERT INTO school_requests (school_id, kind, text_ru, created_at, closes_at)
+SELECT min(id), 'talk', 'x', timestamptz '$month 12:00+05', timestamptz '$month 12:00+05' + interval '14 days'
+FROM schools WHERE region_code = 'aktobe';
+SELECT clock_timestamp() AS t0 \gset
+INSERT INTO school_deliveries (request_id, respondent)
+SELECT currval(pg_get_serial_sequence('school_requests', 'id')), decode(md5('x' || g) || md5('y' || g), 'hex')
+FROM generate_series(1, 10000) g;
+SELECT '  $mode the trigger: ' || round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000, 1) || ' ms';
+ROLLBACK;
+SQL
+  done
+done
 
 build/aulgate serve -c "$dir/conf" 2> "$dir/log" &
 pid=$!

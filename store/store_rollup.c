@@ -96,6 +96,10 @@ int store_rollup_rebuild(const char *conninfo, FILE *log)
     long long t0 = ag_mono_us();
     /* Two statements: TRUNCATE refuses a table an active query of the session reads. */
     r = PQexec(c, "SELECT rollup_rebuild()");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) { /* and the schools' requests (0023) */
+      PQclear(r);
+      r = PQexec(c, "SELECT school_rollup_rebuild()");
+    }
     if (PQresultStatus(r) == PGRES_TUPLES_OK) {
       PQclear(r);
       r = PQexec(c, "SELECT (SELECT count(*) FROM rollups), (SELECT count(*) FROM rollup_answers)");

@@ -43,12 +43,13 @@ int gw_rschools_parse(const char *(*get)(void *arg, const char *name), void *arg
                       struct gw_rschools_query *q /* OUT */, char *err, size_t errlen);
 
 /* The SQL for q, for a caller whose regions are allowed (comma-separated; "": every region):
- * AG_EDENIED with err when q asks for a region not allowed. params point into q and out; *sql
- * is static. One row per school of the regions read, ordered by region, settlement (urban
+ * AG_EDENIED with err when q asks for a region not allowed. It reads the counters kept by
+ * sql/migrations/0023_school_rollups.sql, not the schools' tables. params point into q and out;
+ * *sql is static. One row per school of the regions read, ordered by region, settlement (urban
  * first), district, school; columns: region, its name, settlement, district, its name, school
  * id, its name, requests, asked, delivered, answered, help, shared, linked. */
 struct gw_rschools_sql {
-  const char *params[4];
+  const char *params[3];
   int nparams;
   char regions[GW_RESULTS_REGIONS_MAX * (GW_RESULTS_CODE_MAX + 3) + 4];
   const char *sql;

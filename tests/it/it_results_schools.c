@@ -19,6 +19,7 @@
 static struct it_server gw;
 static PGconn *db;
 static char ra[32], rb[32]; /* this run's regions */
+static long r2_request;     /* school 4's request: an answer of it is replaced below */
 
 static long get(const char *query, const char *tok, struct it_resp *r)
 {
@@ -50,6 +51,9 @@ static void cleanup(void)
               "DELETE FROM school_contacts WHERE respondent IN (SELECT respondent FROM"
               " school_links WHERE school_id IN (SELECT id FROM rs_s));"
               "DELETE FROM school_links WHERE school_id IN (SELECT id FROM rs_s);"
+              "DELETE FROM school_month_counts WHERE school_id IN (SELECT id FROM rs_s);"
+              "DELETE FROM school_month_phones WHERE school_id IN (SELECT id FROM rs_s);"
+              "DELETE FROM school_linked WHERE school_id IN (SELECT id FROM rs_s);"
               "DELETE FROM schools WHERE id IN (SELECT id FROM rs_s);"
               "DELETE FROM districts WHERE region_code LIKE 'itrs%';"
               "DELETE FROM regions WHERE code LIKE 'itrs%'");
@@ -192,7 +196,7 @@ static void seed(void)
   phones(q, "r1", 1, 3, "deliver");
   phones(q, "r1", 1, 1, "help");
   links(r1, "r1", 1, 3, 1, 0);
-  q = request(r2, "2025-02-12 12:00");
+  q = r2_request = request(r2, "2025-02-12 12:00");
   phones(q, "r2", 1, 20, "deliver");
   phones(q, "r2", 1, 5, "help");
   phones(q, "r2", 6, 10, "not_now");
@@ -322,6 +326,43 @@ START_TEST(test_results_schools)
   HAS(r, ",School 3,1,true,,,,,,,,true,,\r\n");
   for (const char *p = r->body; (p = strchr(p, '\n')) != NULL; p++)
     ck_assert_msg(p[-1] == '\r', "a bare LF");
+
+  /* The counters follow changes: school 4's phone 1 takes its "I can help" back (5 -> 4);
+   * school 2 loses a link and a consent (12 -> 10 linked: reach 12 of 10). */
+  snprintf(q, sizeof(q),
+           "UPDATE school_answers SET answer = 'not_now' WHERE request_id = %ld AND respondent ="
+           " decode(md5('r2-1-' || pg_backend_pid()) || md5('r2-1'), 'hex')",
+           r2_request);
+  it_exec(db, q);
+  it_exec(db, "UPDATE school_links SET unlinked_at = now() WHERE respondent ="
+              " decode(md5('u2-1-' || pg_backend_pid()) || md5('u2-1'), 'hex');"
+              "DELETE FROM school_contacts WHERE respondent ="
+              " decode(md5('u2-2-' || pg_backend_pid()) || md5('u2-2'), 'hex')");
+  calls++;
+  ck_assert_int_eq(get("group_by=school&from=2025-02-01", an_a, r), 200);
+  HAS(r, "\"school_name\":\"School 4\",\"requests\":1,\"suppressed\":false,\"asked\":20,"
+         "\"delivered\":20,\"answered\":10,\"answer_percent\":50.0,\"help\":4,");
+  HAS(r, "\"school_name\":\"School 2\",\"requests\":2,\"suppressed\":false,\"asked\":12,"
+         "\"delivered\":12,\"answered\":6,\"answer_percent\":50.0,\"help\":6,\"help_percent\":50.0,"
+         "\"shared\":0,\"linked_suppressed\":false,\"linked\":10,\"reach_percent\":120.0}");
+  /* What the triggers kept equals a rebuild from the schools' tables. */
+  {
+    static const char snap[] =
+        "SELECT md5(coalesce((SELECT string_agg(concat_ws(',', month, school_id, requests, asked,"
+        " delivered, answered, help, shared), ';' ORDER BY month, school_id) FROM"
+        " school_month_counts), '') || (SELECT count(*) FROM school_linked)::text ||"
+        " coalesce((SELECT string_agg(concat_ws(',', school_id, month, respondent, delivered,"
+        " answered, help, shared), ';' ORDER BY school_id, month, respondent) FROM"
+        " school_month_phones), ''))";
+    PGresult *a = PQexec(db, snap), *b;
+    ck_assert_int_eq(PQresultStatus(a), PGRES_TUPLES_OK);
+    it_count(db, "SELECT school_rollup_rebuild()");
+    b = PQexec(db, snap);
+    ck_assert_int_eq(PQresultStatus(b), PGRES_TUPLES_OK);
+    ck_assert_str_eq(PQgetvalue(a, 0, 0), PQgetvalue(b, 0, 0));
+    PQclear(a);
+    PQclear(b);
+  }
 
   /* Every call that reached the route left its row. */
   for (int i = 0; i < 40 && it_count(db, "SELECT count(*) FROM audit WHERE action ="
