@@ -75,6 +75,8 @@ void store_rollup_hook(void *arg, struct store_sync *sync, const struct store_ba
   now = ag_mono_us();
   if (!last_merge || now - *last_merge >= MERGE_EVERY_US) {
     store_sync_add(sync, "SELECT rollup_release_merge()", 0, NULL);
+    /* The linked parents' counts per school (0023), folded in school order likewise. */
+    store_sync_add(sync, "SELECT school_linked_merge()", 0, NULL);
     if (last_merge)
       *last_merge = now;
   }

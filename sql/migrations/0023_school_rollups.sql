@@ -37,14 +37,32 @@ CREATE TABLE school_month_counts (
   PRIMARY KEY (month, school_id)
 );
 
--- The phones linked to a school (any relation, live) whose consent stands: counted by an
--- index-only scan. No counter row: links are made in the answers' batches, and a counter per
--- school would be a row two batches could lock in opposite orders.
+-- The phones linked to a school (any relation, live) whose consent stands, and their count per
+-- school. Links and consents are made in the answers' batches, where a counter row per school
+-- would be a row two batches could lock in opposite orders; so a change appends +1 or -1 to
+-- school_linked_log (no index, no conflict), and about once a second a batch folds the log into
+-- school_linked_counts in key order (school_linked_merge, beside rollup_release_merge: decision
+-- 73). Reads add the counts and the unfolded log.
 CREATE TABLE school_linked (
   school_id integer NOT NULL,
   respondent bytea NOT NULL,
   PRIMARY KEY (school_id, respondent)
 );
+CREATE TABLE school_linked_counts (
+  school_id integer PRIMARY KEY REFERENCES schools (id),
+  n bigint NOT NULL
+);
+CREATE TABLE school_linked_log (
+  school_id integer NOT NULL,
+  n integer NOT NULL
+);
+
+CREATE FUNCTION school_linked_merge() RETURNS void LANGUAGE sql AS $$
+  WITH d AS (DELETE FROM school_linked_log RETURNING school_id, n)
+  INSERT INTO school_linked_counts AS c (school_id, n)
+  SELECT school_id, sum(n) FROM d GROUP BY 1 ORDER BY 1
+  ON CONFLICT (school_id) DO UPDATE SET n = c.n + excluded.n;
+$$;
 
 -- Recounts the months' counters of (school, month) pairs from school_month_phones. The pairs
 -- are locked first (sorted; a transaction advisory lock per pair), so that each recount runs on
@@ -142,9 +160,11 @@ CREATE FUNCTION school_linked_sync(s integer, p bytea) RETURNS void LANGUAGE sql
                                  AND l.respondent = p AND l.unlinked_at IS NULL)
                        AND EXISTS (SELECT 1 FROM school_contacts c WHERE c.respondent = p) AS w),
        ins AS (INSERT INTO school_linked (school_id, respondent) SELECT s, p FROM want WHERE w
-               ON CONFLICT DO NOTHING RETURNING 1)
-  DELETE FROM school_linked l USING want
-  WHERE NOT want.w AND l.school_id = s AND l.respondent = p;
+               ON CONFLICT DO NOTHING RETURNING 1),
+       del AS (DELETE FROM school_linked l USING want
+               WHERE NOT want.w AND l.school_id = s AND l.respondent = p RETURNING -1)
+  INSERT INTO school_linked_log (school_id, n)
+  SELECT s, d FROM (SELECT 1 AS d FROM ins UNION ALL SELECT -1 FROM del) x;
 $$;
 
 CREATE FUNCTION school_links_linked() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -175,8 +195,9 @@ DECLARE
   n bigint;
 BEGIN
   LOCK school_deliveries, school_answers, school_shares, school_requests, school_links,
-       school_contacts IN SHARE MODE;
-  TRUNCATE school_month_phones, school_month_counts, school_linked;
+       school_contacts, school_linked_log IN SHARE MODE;
+  TRUNCATE school_month_phones, school_month_counts, school_linked, school_linked_counts,
+    school_linked_log;
   INSERT INTO school_month_phones (school_id, month, respondent, delivered, answered, help, shared)
   SELECT r.school_id, school_month(r.created_at), u.respondent, bool_or(u.d), bool_or(u.a),
          bool_or(u.h), bool_or(u.s)
@@ -203,6 +224,8 @@ BEGIN
   INSERT INTO school_linked (school_id, respondent)
   SELECT DISTINCT l.school_id, l.respondent FROM school_links l
   JOIN school_contacts c ON c.respondent = l.respondent WHERE l.unlinked_at IS NULL;
+  INSERT INTO school_linked_counts (school_id, n)
+  SELECT school_id, count(*) FROM school_linked GROUP BY 1;
   SELECT count(*) INTO n FROM school_month_counts;
   RETURN n;
 END $$;

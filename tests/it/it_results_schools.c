@@ -54,6 +54,8 @@ static void cleanup(void)
               "DELETE FROM school_month_counts WHERE school_id IN (SELECT id FROM rs_s);"
               "DELETE FROM school_month_phones WHERE school_id IN (SELECT id FROM rs_s);"
               "DELETE FROM school_linked WHERE school_id IN (SELECT id FROM rs_s);"
+              "DELETE FROM school_linked_log WHERE school_id IN (SELECT id FROM rs_s);"
+              "DELETE FROM school_linked_counts WHERE school_id IN (SELECT id FROM rs_s);"
               "DELETE FROM schools WHERE id IN (SELECT id FROM rs_s);"
               "DELETE FROM districts WHERE region_code LIKE 'itrs%';"
               "DELETE FROM regions WHERE code LIKE 'itrs%'");
@@ -351,6 +353,10 @@ START_TEST(test_results_schools)
         "SELECT md5(coalesce((SELECT string_agg(concat_ws(',', month, school_id, requests, asked,"
         " delivered, answered, help, shared), ';' ORDER BY month, school_id) FROM"
         " school_month_counts), '') || (SELECT count(*) FROM school_linked)::text ||"
+        " coalesce((SELECT string_agg(school_id || ':' || n, ';' ORDER BY school_id) FROM"
+        " (SELECT school_id, sum(n) AS n FROM (SELECT school_id, n FROM school_linked_counts"
+        " UNION ALL SELECT school_id, n FROM school_linked_log) x GROUP BY 1 HAVING sum(n) <> 0)"
+        " y), '') ||"
         " coalesce((SELECT string_agg(concat_ws(',', school_id, month, respondent, delivered,"
         " answered, help, shared), ';' ORDER BY school_id, month, respondent) FROM"
         " school_month_phones), ''))";
