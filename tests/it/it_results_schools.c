@@ -18,8 +18,8 @@
 
 static struct it_server gw;
 static PGconn *db;
-static char ra[32], rb[32]; /* this run's regions */
-static long r2_request;     /* school 4's request: an answer of it is replaced below */
+static char ra[32], rb[32];         /* this run's regions */
+static long r2_request, r4_request; /* schools 4 and 6: an answer of each is replaced below */
 
 static long get(const char *query, const char *tok, struct it_resp *r)
 {
@@ -209,7 +209,7 @@ static void seed(void)
   phones(q, "r3", 1, 3, "help");
   phones(q, "r3", 4, 6, "more");
   links(r3, "r3", 1, 12, 1, 0);
-  q = request(r4, "2025-02-20 12:00");
+  q = r4_request = request(r4, "2025-02-20 12:00");
   phones(q, "r4", 1, 15, "deliver");
   phones(q, "r4", 1, 2, "help");
   phones(q, "r4", 3, 5, "not_now");
@@ -336,6 +336,14 @@ START_TEST(test_results_schools)
            " decode(md5('r2-1-' || pg_backend_pid()) || md5('r2-1'), 'hex')",
            r2_request);
   it_exec(db, q);
+  /* As an SMS reply replaces an answer (store_sms_mo.c): an upsert in a WITH. School 6: 2 -> 1. */
+  snprintf(q, sizeof(q),
+           "WITH x AS (INSERT INTO school_answers AS a (request_id, respondent, relation,"
+           " answer, channel) VALUES (%ld, decode(md5('r4-1-' || pg_backend_pid()) ||"
+           " md5('r4-1'), 'hex'), '', 'more', 'sms') ON CONFLICT (request_id, respondent) DO"
+           " UPDATE SET answer = excluded.answer RETURNING 1) SELECT count(*) FROM x",
+           r4_request);
+  ck_assert_int_eq(it_count(db, q), 1);
   it_exec(db, "UPDATE school_links SET unlinked_at = now() WHERE respondent ="
               " decode(md5('u2-1-' || pg_backend_pid()) || md5('u2-1'), 'hex');"
               "DELETE FROM school_contacts WHERE respondent ="
@@ -344,6 +352,8 @@ START_TEST(test_results_schools)
   ck_assert_int_eq(get("group_by=school&from=2025-02-01", an_a, r), 200);
   HAS(r, "\"school_name\":\"School 4\",\"requests\":1,\"suppressed\":false,\"asked\":20,"
          "\"delivered\":20,\"answered\":10,\"answer_percent\":50.0,\"help\":4,");
+  HAS(r, "\"school_name\":\"School 6\",\"requests\":1,\"suppressed\":false,\"asked\":15,"
+         "\"delivered\":15,\"answered\":5,\"answer_percent\":33.3,\"help\":1,");
   HAS(r, "\"school_name\":\"School 2\",\"requests\":2,\"suppressed\":false,\"asked\":12,"
          "\"delivered\":12,\"answered\":6,\"answer_percent\":50.0,\"help\":6,\"help_percent\":50.0,"
          "\"shared\":0,\"linked_suppressed\":false,\"linked\":10,\"reach_percent\":120.0}");
