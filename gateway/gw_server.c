@@ -102,6 +102,10 @@ static void routes_build(struct gw_server *srv)
   *rt++ =
       (struct gw_route){"GET", "/api/v1/results", GW_MATCH_EXACT, GW_AUTH_TOKEN, GW_ROLE_ANALYST,
                         NULL,  gw_api_results,    &srv->api};
+  /* What a region sees of its schools' requests (issue 13 item 6): the analysts' role too. */
+  *rt++ = (struct gw_route){
+      "GET", "/api/v1/results/schools", GW_MATCH_EXACT, GW_AUTH_TOKEN, GW_ROLE_ANALYST,
+      NULL,  gw_api_results_schools,    &srv->api};
   for (size_t i = 0; i < srv->carriers.n; i++) {
     const struct gw_carrier *c = srv->carriers.v[i];
     struct gw_carrier_route *cr = &srv->carrier_routes[i];

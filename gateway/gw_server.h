@@ -37,7 +37,7 @@ struct gw_server {
   struct gw_carrier_route carrier_routes[AG_CARRIERS_MAX];
   /* /healthz, the API's, each carrier's (USSD, its end, SMS reports and messages), each page's
    * GET and HEAD */
-  struct gw_route routes[15 + 4 * AG_CARRIERS_MAX + 2 * GW_PAGES_MAX];
+  struct gw_route routes[16 + 4 * AG_CARRIERS_MAX + 2 * GW_PAGES_MAX];
   size_t n_routes;
   struct sess_table *sessions;
   struct store *store;

@@ -75,6 +75,8 @@ void store_rollup_hook(void *arg, struct store_sync *sync, const struct store_ba
   now = ag_mono_us();
   if (!last_merge || now - *last_merge >= MERGE_EVERY_US) {
     store_sync_add(sync, "SELECT rollup_release_merge()", 0, NULL);
+    /* The linked parents' counts per school (0023), folded in school order likewise. */
+    store_sync_add(sync, "SELECT school_linked_merge()", 0, NULL);
     if (last_merge)
       *last_merge = now;
   }
@@ -96,6 +98,10 @@ int store_rollup_rebuild(const char *conninfo, FILE *log)
     long long t0 = ag_mono_us();
     /* Two statements: TRUNCATE refuses a table an active query of the session reads. */
     r = PQexec(c, "SELECT rollup_rebuild()");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) { /* and the schools' requests (0023) */
+      PQclear(r);
+      r = PQexec(c, "SELECT school_rollup_rebuild()");
+    }
     if (PQresultStatus(r) == PGRES_TUPLES_OK) {
       PQclear(r);
       r = PQexec(c, "SELECT (SELECT count(*) FROM rollups), (SELECT count(*) FROM rollup_answers)");

@@ -99,6 +99,12 @@ int gw_api_whoami(void *ctx, struct gw_req *req);
  * group, from the rollups, small groups suppressed (gw_results.h, docs/privacy.md); an
  * analyst's token reads only its regions (403 for another). Audited. */
 int gw_api_results(void *ctx, struct gw_req *req);
+/* gw_api_rschools.c: GET /api/v1/results/schools?group_by=&from=&to=&region=&district=&format=
+ * &lang=: per school, district, settlement or region, for one calendar month, the schools'
+ * requests, the parents reached, answers and "I can help" with rates, shares, linked parents
+ * and reach, small groups suppressed as the results are (gw_rschools.h, docs/privacy.md); an
+ * analyst's token reads only its regions (403 for another). Audited (results.schools). */
+int gw_api_results_schools(void *ctx, struct gw_req *req);
 
 /* gw_api_school.c, gw_api_school_read.c: the school's side of issue 13 (docs/api.md). Role
  * school (its own school only) or admin (any: ?school=ID on the routes of a school). Bodies are

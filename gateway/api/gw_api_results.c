@@ -66,6 +66,7 @@ static void on_rows(void *arg, int rc, const struct store_rows *res, const char 
         rows[i].key[l] = store_rows_value(res, r, 2 * l);
         rows[i].name[l] = store_rows_value(res, r, 2 * l + 1);
       }
+      rows[i].key[3] = rows[i].name[3] = ""; /* the results' chains have two levels */
       rows[i].option = store_rows_value(res, r, 6);
       rows[i].n = atoll(store_rows_value(res, r, 7));
     }

@@ -166,6 +166,38 @@ static int listed(const char *list, const char *code)
   return 0;
 }
 
+int gw_results_regions(const char (*regions)[GW_RESULTS_CODE_MAX], size_t n, const char *allowed,
+                       char *out, size_t outlen, int *restricted, char *err, size_t errlen)
+{
+  char *p = out, *end = out + outlen;
+
+  *restricted = n > 0 || *allowed;
+  if (outlen < 3)
+    return AG_EINVAL;
+  *p++ = '{';
+  if (n) {
+    for (size_t i = 0; i < n; i++) {
+      if (*allowed && !listed(allowed, regions[i])) {
+        snprintf(err, errlen, "this token is not valid in region %s", regions[i]);
+        return AG_EDENIED;
+      }
+      if ((size_t)(end - p) < strlen(regions[i]) + 5)
+        return AG_EINVAL;
+      p += sprintf(p, "%s\"%s\"", i ? "," : "", regions[i]);
+    }
+  } else if (*allowed) {
+    for (const char *s = allowed; *s;) {
+      size_t k = strcspn(s, ",");
+      if (k >= GW_RESULTS_CODE_MAX || (size_t)(end - p) < k + 5)
+        return AG_EINVAL;
+      p += sprintf(p, "%s\"%.*s\"", p == out + 1 ? "" : ",", (int)k, s);
+      s += k + (s[k] == ',');
+    }
+  }
+  strcpy(p, "}");
+  return AG_OK;
+}
+
 int gw_results_sql(const struct gw_results_query *q, const char *allowed,
                    struct gw_results_sql *out, char *err, size_t errlen)
 {
@@ -173,30 +205,14 @@ int gw_results_sql(const struct gw_results_query *q, const char *allowed,
   const char *c1 = q->depth >= 1 ? "k1" : "''";
   const char *c2 = q->depth >= 2 ? "k2" : "''";
   const char *nc = name_col[q->lang];
-  char *p = out->regions;
-  int restrict_regions = q->n_regions > 0 || *allowed;
+  int restrict_regions, rc;
 
   memset(out, 0, sizeof(*out));
   /* The caller's regions, enforced here: the SQL reads no other. */
-  *p++ = '{';
-  if (q->n_regions) {
-    for (size_t i = 0; i < q->n_regions; i++) {
-      if (*allowed && !listed(allowed, q->regions[i])) {
-        snprintf(err, errlen, "this token is not valid in region %s", q->regions[i]);
-        return AG_EDENIED;
-      }
-      p += sprintf(p, "%s\"%s\"", i ? "," : "", q->regions[i]);
-    }
-  } else if (*allowed) {
-    for (const char *s = allowed; *s;) {
-      size_t k = strcspn(s, ",");
-      if (k >= GW_RESULTS_CODE_MAX || p - out->regions + k + 8 > sizeof(out->regions))
-        return AG_EINVAL;
-      p += sprintf(p, "%s\"%.*s\"", p == out->regions + 1 ? "" : ",", (int)k, s);
-      s += k + (s[k] == ',');
-    }
-  }
-  strcpy(p, "}");
+  rc = gw_results_regions(q->regions, q->n_regions, allowed, out->regions, sizeof(out->regions),
+                          &restrict_regions, err, errlen);
+  if (rc != AG_OK)
+    return rc;
   snprintf(out->version, sizeof(out->version), "%d", q->version);
   out->params[0] = q->survey;
   out->params[1] = out->version;
@@ -219,8 +235,6 @@ int gw_results_sql(const struct gw_results_query *q, const char *allowed,
            name1, district && q->depth == 2 ? "coalesce(s.name, '')" : "''",
            district ? " LEFT JOIN districts d ON d.code = c.k1" : "",
            district && q->depth == 2 ? " LEFT JOIN schools s ON s.id::text = c.k2" : "");
-  (void)err;
-  (void)errlen;
   return AG_OK;
 }
 
@@ -287,10 +301,12 @@ static void suppress_siblings(struct node *s, size_t m, long k)
 int gw_results_suppress(const struct gw_results_row *rows, size_t n, int depth, long k,
                         unsigned char *hidden)
 {
-  struct node *lv[3] = {NULL, NULL, NULL};
-  long m[3] = {0, 0, 0};
+  struct node *lv[GW_RESULTS_LEVELS] = {NULL};
+  long m[GW_RESULTS_LEVELS] = {0};
   int rc = AG_OK;
 
+  if (depth < 0 || depth >= GW_RESULTS_LEVELS)
+    return AG_EINVAL;
   for (int l = 0; l <= depth && rc == AG_OK; l++)
     if ((m[l] = build_level(rows, n, l, &lv[l])) < 0)
       rc = AG_ENOMEM;
@@ -321,7 +337,7 @@ int gw_results_suppress(const struct gw_results_row *rows, size_t n, int depth, 
       for (size_t r = lv[depth][i].first; r < lv[depth][i].end; r++)
         hidden[r] = (unsigned char)lv[depth][i].hidden;
   }
-  for (int l = 0; l < 3; l++)
+  for (int l = 0; l < GW_RESULTS_LEVELS; l++)
     free(lv[l]);
   return rc;
 }

@@ -65,19 +65,31 @@ struct gw_results_sql {
 int gw_results_sql(const struct gw_results_query *q, const char *allowed,
                    struct gw_results_sql *out /* OUT */, char *err, size_t errlen);
 
+/* Levels a release tree may have: the region and up to three below it (the results' chains
+ * have two; the schools' requests, gw_rschools.h, three). */
+#define GW_RESULTS_LEVELS 4
+
 /* One row of the rollups read: a leaf of the release at q's depth, with one option's count. */
 struct gw_results_row {
-  const char *key[3];  /* region, level 1, level 2 ("" above q's depth) */
-  const char *name[3]; /* display names ("" when none) */
+  const char *key[GW_RESULTS_LEVELS];  /* region, level 1, 2, 3 ("" or NULL below q's depth) */
+  const char *name[GW_RESULTS_LEVELS]; /* display names ("" when none) */
   const char *option;
   long long n;
 };
+
+/* The caller's regions as a PostgreSQL array literal ({"a","b"}) in out: the regions asked
+ * (n > 0), each of which must be in allowed (comma-separated; "": every region), else the
+ * allowed ones. AG_EDENIED with err when one asked is not allowed; AG_EINVAL when out is too
+ * small. *restricted: 0 when the SQL must read every region (none asked, allowed ""). */
+int gw_results_regions(const char (*regions)[GW_RESULTS_CODE_MAX], size_t n, const char *allowed,
+                       char *out, size_t outlen, int *restricted /* OUT */, char *err,
+                       size_t errlen);
 
 /* The suppression over rows (sorted by key, then option): a node with fewer than k respondents
  * is hidden, and in every set of siblings with a hidden node, more are hidden (the smallest
  * first) until at least two are hidden and the hidden ones hold at least k respondents; every
  * node under a hidden one is hidden. hidden[i] is set per row (all rows of a node alike).
- * Returns AG_OK or AG_ENOMEM. */
+ * Returns AG_OK, AG_ENOMEM, or AG_EINVAL for a depth of more levels than GW_RESULTS_LEVELS. */
 int gw_results_suppress(const struct gw_results_row *rows, size_t n, int depth, long k,
                         unsigned char *hidden /* OUT, n */);
 

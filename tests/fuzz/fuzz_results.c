@@ -3,13 +3,15 @@
  * parse refuses or accepts; an accepted query gives SQL whose only inputs are parameters (the
  * regions' array literal holds nothing but codes), never a region outside the caller's; the
  * suppression hides every group below k and never one complement short; JSON and CSV come out
- * whole. */
+ * whole. The same query also goes to the schools' results (gw_rschools.h): one calendar month,
+ * a level of four, the regions' literal nothing but codes. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway/api/gw_results.h"
+#include "gateway/api/gw_rschools.h"
 #include "lib/ag.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -65,6 +67,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   size_t head = nl ? (size_t)(nl - (const char *)data) : size;
 
   split((const char *)data, head);
+  {
+    struct gw_rschools_query rq;
+    static struct gw_rschools_sql rs;
+    if (gw_rschools_parse(get, NULL, 1798747200LL, &rq, err, sizeof(err)) == AG_OK) {
+      FUZZ_CHECK(rq.depth >= 0 && rq.depth <= 3 && strlen(rq.from) == 10 &&
+                 strcmp(rq.from + 7, "-01") == 0 && strcmp(rq.from, rq.to) < 0);
+      int r = gw_rschools_sql(&rq, "r0,aktobe", &rs, err, sizeof(err));
+      FUZZ_CHECK(r == AG_OK || r == AG_EDENIED || r == AG_EINVAL);
+      if (r == AG_OK)
+        FUZZ_CHECK(strspn(rs.regions, "{}\",abcdefghijklmnopqrstuvwxyz0123456789_-") ==
+                   strlen(rs.regions));
+    }
+  }
   if (gw_results_parse(get, NULL, &q, err, sizeof(err)) != AG_OK)
     return 0;
   FUZZ_CHECK(q.depth >= 0 && q.depth <= 2 && (q.chain >= 0 || q.depth == 0));
