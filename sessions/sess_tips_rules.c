@@ -142,7 +142,11 @@ static const char *find_word(const char *const *list, size_t n, const char *text
 static void check_yo(struct sess_diag *d, const char *where, const char *ru)
 {
   char word[64], prev[64];
-  const char *hit = find_word(yo_words, AG_ARRAY_LEN(yo_words), ru, word, prev);
+  const char *hit;
+
+  if (!ru) /* a text that did not load (its problem is reported where it failed) */
+    return;
+  hit = find_word(yo_words, AG_ARRAY_LEN(yo_words), ru, word, prev);
   if (hit)
     sess__problem(d, "%s (ru): '%s%s%s' is written with ё in this content (ё wherever it belongs)",
                   where, strchr(hit, ' ') ? prev : "", strchr(hit, ' ') ? " " : "", word);
