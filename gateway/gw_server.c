@@ -394,6 +394,7 @@ static int setup(struct gw_server *srv)
   struct store_config scfg = {.conninfo = srv->cfg.db,
                               .batch_max = srv->cfg.db_batch_max,
                               .queue_max = srv->cfg.db_queue_max,
+                              .connections = srv->cfg.db_connections,
                               .reconnect_ms = srv->cfg.db_reconnect_ms,
                               .connect_timeout_ms = srv->cfg.db_connect_timeout_ms,
                               .stall_ms = srv->cfg.hop_deadline_ms,

@@ -65,6 +65,10 @@ static const struct opt opts[] = {
      "Most answers committed in one transaction (group commit)."},
     {"db_queue_max", OPT_INT, OFF(db_queue_max), 1, 1000000, "10000",
      "Most answers waiting for the database; beyond it a hop gets the polite END."},
+    {"db_connections", OPT_INT, OFF(db_connections), 1, 8, "1",
+     "Connections for the USSD sessions' profile reads, each with its own batch in flight (a "
+     "caller's always take the same one); every write takes the first. More pays only where "
+     "PostgreSQL's backend CPU, not its WAL flush, bounds first screens (docs/benchmarks.md)."},
     {"db_reconnect_ms", OPT_INT, OFF(db_reconnect_ms), 50, 600000, "1000",
      "Delay before reconnecting to a database that went away."},
     {"db_connect_timeout_ms", OPT_INT, OFF(db_connect_timeout_ms), 100, 600000, "5000",

@@ -61,6 +61,7 @@ struct ag_config {
   long http_request_timeout_s;
   long db_batch_max;
   long db_queue_max;
+  long db_connections;
   long db_reconnect_ms;
   long db_connect_timeout_ms;
   long hop_deadline_ms;     /* a hop's reply deadline, from its arrival */

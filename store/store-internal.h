@@ -87,6 +87,8 @@ struct store__metrics {
 /* store_metrics.c: registers the store's families in reg (borrowed; NULL: none). */
 void store__metrics_init(struct store__metrics *m, struct ag_metrics *reg);
 
+#define STORE__MAX_LANES 8 /* db_connections' bound */
+
 struct store__queue {
   struct store__item *head, *tail;
   size_t n;
@@ -121,7 +123,21 @@ struct store {
   long long batch_sent_mono;    /* the same on ag_mono_us(); 0: no batch in flight */
   long long connect_start_mono; /* when the connection attempt started; 0: none */
   long reads_unexpired;         /* profile reads since the last store__stmt_expire went out */
+  /* The lanes (store_lanes.c): in the store store_create() returned, every engine, itself
+   * first (it owns the others); in the others, none (nlanes 0). */
+  struct store *lane[STORE__MAX_LANES];
+  int nlanes;
 };
+
+/* store_pg.c: one engine: one connection, one batch in flight. m: the series to share (a lane
+ * of an instrumented store); NULL: its own from cfg->metrics. */
+struct store *store__engine_create(struct event_base *base, const struct store_config *cfg,
+                                   const struct store__metrics *m);
+void store__engine_destroy(struct store *st);
+
+/* store_lanes.c: the engine that takes it: a session's statement goes to its respondent's lane,
+ * everything else to st itself. */
+struct store *store__lane_of(struct store *st, const struct store__item *it);
 
 /* store_answers_many.c */
 /* Sends first and the items after it (answers all) as one store__stmt_answers. Returns AG_OK,

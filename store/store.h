@@ -154,7 +154,8 @@ struct store_profile_row {
 struct store_config {
   const char *conninfo; /* borrowed for the life of the store */
   long batch_max;
-  long queue_max;
+  long queue_max;   /* per connection */
+  long connections; /* the lanes for sessions' statements (store_lanes.c); 0 or 1: one */
   long reconnect_ms;
   long connect_timeout_ms;
   long stall_ms; /* the batch in flight (or a connection attempt) this old: stalled; 0: never */

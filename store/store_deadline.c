@@ -174,15 +174,3 @@ void store__late_outcome(struct store *st, const struct store__item *it, int rc)
           (ag_mono_us() - it->deadline_us) / 1000,
           rc == AG_OK ? "-" : ag_log_quote(st->batch_error, q, sizeof(q)));
 }
-
-int store_stalled(const struct store *st)
-{
-  long long since = st->state == STORE_CONNECTING ? st->connect_start_mono : st->batch_sent_mono;
-
-  return st->cfg.stall_ms > 0 && since && ag_mono_us() - since > st->cfg.stall_ms * 1000LL;
-}
-
-long long store_batch_age_us(const struct store *st)
-{
-  return st->batch_sent_mono ? ag_mono_us() - st->batch_sent_mono : 0;
-}

@@ -25,8 +25,10 @@ int store_sync_add(struct store_sync *sync, const char *sql, int nparams, const 
 
 void store_set_before_sync(struct store *st, store_before_sync_fn fn, void *arg)
 {
-  st->before_sync = fn;
-  st->before_sync_arg = arg;
+  for (int i = 0; i < st->nlanes; i++) { /* every lane commits answers */
+    st->lane[i]->before_sync = fn;
+    st->lane[i]->before_sync_arg = arg;
+  }
 }
 
 /* Shows the hook the batch in flight. Returns AG_OK, or AG_EDB when a statement it added could

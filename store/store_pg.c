@@ -7,7 +7,8 @@
  * PQpipelineSync: the server runs them as one implicit transaction and commits at the Sync, so
  * PGRES_PIPELINE_SYNC with no error before it means every answer of the batch is durable. A
  * before-Sync hook may add statements to the batch just before its Sync: same transaction, and
- * so does the deadline guard after it (store_deadline.c).
+ * so does the deadline guard after it (store_deadline.c). A store may hold several engines, each
+ * its own connection (store_lanes.c).
  */
 #include "store/store.h"
 #include "store/store-internal.h"
@@ -395,7 +396,8 @@ static void connect_start(struct store *st)
   watch(st, AG_WATCH_WRITE);
 }
 
-struct store *store_create(struct event_base *base, const struct store_config *cfg)
+struct store *store__engine_create(struct event_base *base, const struct store_config *cfg,
+                                   const struct store__metrics *m)
 {
   struct store *st = calloc(1, sizeof(*st));
 
@@ -403,7 +405,10 @@ struct store *store_create(struct event_base *base, const struct store_config *c
     return NULL;
   st->base = base;
   st->cfg = *cfg;
-  store__metrics_init(&st->m, cfg->metrics);
+  if (m)
+    st->m = *m;
+  else
+    store__metrics_init(&st->m, cfg->metrics);
   st->timer = ag_timer_create(base, on_timer, st);
   st->kick = ag_defer_create(base, on_kick, st);
   st->deadline_timer = ag_timer_create(base, store__on_deadline, st);
@@ -418,7 +423,7 @@ struct store *store_create(struct event_base *base, const struct store_config *c
   return st;
 }
 
-void store_destroy(struct store *st)
+void store__engine_destroy(struct store *st)
 {
   if (!st)
     return;
@@ -469,6 +474,7 @@ int store__enqueue(struct store *st, struct item *it)
 {
   if (!it)
     return AG_ENOMEM;
+  st = store__lane_of(st, it);
   if (st->state != STORE_UP) {
     free(it);
     return AG_EDB;
@@ -571,11 +577,6 @@ failed: /* the connection is unusable: everything goes the way of a lost connect
   store__deadline_expire(st, &expired);
 }
 
-enum store_state store_state(const struct store *st)
-{
-  return st->state;
-}
-
 const char *store_state_name(enum store_state s)
 {
   switch (s) {
@@ -587,14 +588,4 @@ const char *store_state_name(enum store_state s)
     break;
   }
   return "down";
-}
-
-size_t store_pending(const struct store *st)
-{
-  return st->queue.n + st->batch.n;
-}
-
-void store_stats(const struct store *st, struct store_stats *out)
-{
-  *out = st->stats;
 }

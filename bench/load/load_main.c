@@ -76,7 +76,7 @@ static struct load_parent *parent_new(struct run *r)
   /* +7 70X Y dddddd: X, Y from the run, six digits of the parent. */
   snprintf(p->phone, sizeof(p->phone), "+770%u%u%06zu", r->run_id % 9, (r->run_id / 9) % 10,
            i % 1000000);
-  p->next = r->mode == MODE_ANSWER ? 4 : 0;
+  p->next = r->mode == MODE_ANSWER ? 5 : 0; /* 5 inputs: the region, the first answer */
   return p;
 }
 

@@ -102,7 +102,8 @@ int gw_sms_setup(struct gw_sms *s, struct event_base *base, const struct ag_conf
     }
     s->n_kw += n;
   }
-  own.metrics = NULL; /* the hops' store owns the aulgate_db_* families */
+  own.metrics = NULL;  /* the hops' store owns the aulgate_db_* families */
+  own.connections = 1; /* it carries no session's statements (store_lanes.c) */
   for (size_t i = 0; i < cs->n; i++) {
     const struct gw_carrier *c = cs->v[i];
     const struct ag_carrier_conf *conf = conf_of(cfg, c->name);

@@ -2,7 +2,9 @@
  * first reads in one batch each get their own rows and their own verdict, as one statement per
  * read gave them: the same session read twice gets one freeze, another respondent on a session
  * frozen (before the batch, or by an earlier read of the batch) gets AG_ESTATE, another survey
- * AG_EINVAL; expired freezes of other sessions go 2 per read, every 32 reads. */
+ * AG_EINVAL; expired freezes of other sessions go 2 per read, every 32 reads. With two
+ * connections (db_connections, store_lanes.c), a read on the second lane completes while a
+ * write holds the first, and a read of the first lane's callers waits with it. */
 #include "tests/it/it_harness.h"
 #include "tests/support/ag_check.h"
 #include "lib/ag.h"
@@ -65,6 +67,15 @@ static void read_profile(struct got *g, int *done, const uint8_t *who, const cha
 {
   *g = (struct got){.done = done, .rc = -1};
   ck_assert_int_eq(store_query_profile(st, who, surv, 600, carrier, session, 0, on_rows, g), AG_OK);
+}
+
+/* Runs the loop for ms milliseconds, or until *done reaches want. */
+static void run_for(const int *done, int want, long ms)
+{
+  long long end = now_ms() + ms;
+
+  while (*done < want && now_ms() < end)
+    event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 }
 
 static void setup(void)
@@ -211,6 +222,64 @@ START_TEST(test_batch_of_first_reads_each_its_own)
 }
 END_TEST
 
+START_TEST(test_reads_beside_a_held_write)
+{
+  struct store_config cfg = {.conninfo = getenv("AULGATE_DB"),
+                             .batch_max = 64,
+                             .queue_max = 100,
+                             .reconnect_ms = 200,
+                             .connect_timeout_ms = 5000,
+                             .stall_ms = 5000,
+                             .commit_margin_ms = 200,
+                             .connections = 2};
+  struct store_audit au = {.role = "admin",
+                           .action = "it_profiles",
+                           .target = "lanes",
+                           .status = 200,
+                           .outcome = "ok",
+                           .request_id = "it-lanes"};
+  uint8_t one[STORE_RESPONDENT_LEN], zero[STORE_RESPONDENT_LEN];
+  struct store *two;
+  struct got g1, g0;
+  long long end = now_ms() + 10000;
+  int done1 = 0, done0 = 0, written = 0;
+
+  /* Lane = the respondent's first 4 bytes modulo 2: 0x01010101 odd, 0x02020202 even. */
+  memset(one, 1, sizeof(one));
+  memset(zero, 2, sizeof(zero));
+  two = store_create(base, &cfg);
+  ck_assert_ptr_nonnull(two);
+  while (store_state(two) != STORE_UP && now_ms() < end)
+    event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+  ck_assert_int_eq(store_state(two), STORE_UP);
+  /* The first lane's batch waits on the lock, with the audit row in it. */
+  it_exec(db, "BEGIN");
+  it_exec(db, "LOCK TABLE audit IN EXCLUSIVE MODE");
+  ck_assert_int_eq(store_submit_audit(two, &au, on_saved, &written), AG_OK);
+  run_for(&written, 1, 200);
+  g1 = (struct got){.done = &done1, .rc = -1};
+  g0 = (struct got){.done = &done0, .rc = -1};
+  ck_assert_int_eq(store_query_profile(two, one, survey, 600, carrier, "lane1", 0, on_rows, &g1),
+                   AG_OK);
+  ck_assert_int_eq(store_query_profile(two, zero, survey, 600, carrier, "lane0", 0, on_rows, &g0),
+                   AG_OK);
+  run_for(&done1, 1, 3000);
+  ck_assert_msg(done1 == 1, "a read on the second lane waited for the first lane's write");
+  ck_assert_int_eq(g1.rc, AG_OK);
+  ck_assert_uint_eq(g1.n, 0);
+  ck_assert_int_eq(done0, 0); /* the first lane's caller: behind the held batch */
+  ck_assert_int_eq(written, 0);
+  ck_assert_uint_eq(store_pending(two), 2);
+  it_exec(db, "ROLLBACK");
+  run_until(&done0, 1);
+  run_until(&written, 1);
+  ck_assert_int_eq(g0.rc, AG_OK);
+  ck_assert_uint_eq(store_pending(two), 0);
+  store_destroy(two);
+  it_exec(db, "DELETE FROM audit WHERE request_id = 'it-lanes'");
+}
+END_TEST
+
 static Suite *profiles_suite(void)
 {
   Suite *s = suite_create("it_profiles");
@@ -219,6 +288,7 @@ static Suite *profiles_suite(void)
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_batch_of_first_reads_each_its_own);
+  tcase_add_test(tc, test_reads_beside_a_held_write);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -35,6 +35,7 @@ static const char *const all_keys[] = {
     "http_request_timeout_s",
     "db_batch_max",
     "db_queue_max",
+    "db_connections",
     "db_reconnect_ms",
     "db_connect_timeout_ms",
     "hop_deadline_ms",
