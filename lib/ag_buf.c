@@ -94,6 +94,34 @@ const char *ag_buf_str(const struct ag_buf *b)
   return b->data ? b->data : "";
 }
 
+int ag_buf_json_str(struct ag_buf *b, const char *s)
+{
+  int rc = ag_buf_adds(b, "\"");
+
+  for (const char *p = s; rc == AG_OK && p && *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c == '"' || c == '\\')
+      rc = ag_buf_printf(b, "\\%c", c);
+    else if (c < 0x20 || c == 0x7f)
+      rc = ag_buf_printf(b, "\\u%04x", c);
+    else
+      rc = ag_buf_add(b, p, 1);
+  }
+  return rc == AG_OK ? ag_buf_adds(b, "\"") : rc;
+}
+
+int ag_buf_csv_field(struct ag_buf *b, const char *s)
+{
+  int rc;
+
+  if (!s[strcspn(s, ",\"\r\n")])
+    return ag_buf_adds(b, s);
+  rc = ag_buf_adds(b, "\"");
+  for (; rc == AG_OK && *s; s++)
+    rc = *s == '"' ? ag_buf_adds(b, "\"\"") : ag_buf_add(b, s, 1);
+  return rc == AG_OK ? ag_buf_adds(b, "\"") : rc;
+}
+
 char *ag_buf_take(struct ag_buf *b, size_t *len)
 {
   char *p = b->data;

@@ -26,6 +26,11 @@ void ag_buf_reset(struct ag_buf *b);
 int ag_buf_add(struct ag_buf *b, const void *p, size_t n);
 int ag_buf_adds(struct ag_buf *b, const char *s);
 int ag_buf_printf(struct ag_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s (NULL: "") as a JSON string: quoted, with quotes, backslashes and control bytes escaped
+ * (UTF-8 passes as it is). */
+int ag_buf_json_str(struct ag_buf *b, const char *s);
+/* s as an RFC 4180 field: quoted, quotes doubled, when it holds a comma, quote, CR or LF. */
+int ag_buf_csv_field(struct ag_buf *b, const char *s);
 
 /* The bytes, "" when empty; borrowed until the next change. */
 const char *ag_buf_str(const struct ag_buf *b);

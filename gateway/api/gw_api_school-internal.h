@@ -32,8 +32,6 @@ void gw_school_refuse(struct gw_school_call *c, int status, const char *why);
 void gw_school_db_failed(struct gw_school_call *c, int rc, const char *err);
 /* Replies 200 with the JSON of b once audited, and frees c. */
 void gw_school_reply(struct gw_school_call *c, struct ag_buf *b);
-/* A JSON string of s (quotes, backslashes, control bytes escaped). */
-int gw_school_json_str(struct ag_buf *b, const char *s);
 
 /* Small counts (docs/privacy.md, "What a school sees"): hidden[i] set for each cells[i] in
  * 1..k-1; when exactly one cell is hidden and the cells sum to a published total, the smallest

@@ -110,22 +110,6 @@ void gw_school_reply(struct gw_school_call *c, struct ag_buf *b)
   call_free(c);
 }
 
-int gw_school_json_str(struct ag_buf *b, const char *s)
-{
-  int rc = ag_buf_adds(b, "\"");
-
-  for (const char *p = s; rc == AG_OK && p && *p; p++) {
-    unsigned char ch = (unsigned char)*p;
-    if (ch == '"' || ch == '\\')
-      rc = ag_buf_printf(b, "\\%c", ch);
-    else if (ch < 0x20 || ch == 0x7f)
-      rc = ag_buf_printf(b, "\\u%04x", ch);
-    else
-      rc = ag_buf_add(b, p, 1);
-  }
-  return rc == AG_OK ? ag_buf_adds(b, "\"") : rc;
-}
-
 /* --- the form of a request ------------------------------------------------------------------ */
 
 static const char *field(const struct ag_form *f, const char *key)
@@ -286,7 +270,7 @@ static void check_reply(struct gw_school_call *c, const char *name)
 
   ag_buf_init(&b, 4096);
   rc = ag_buf_adds(&b, "{\"school_name\":");
-  rc = rc ? rc : gw_school_json_str(&b, name);
+  rc = rc ? rc : ag_buf_json_str(&b, name);
   for (int l = 0; rc == AG_OK && l < 2; l++) {
     char key[16];
     struct sms_school_fit fit;
@@ -307,7 +291,7 @@ static void check_reply(struct gw_school_call *c, const char *name)
       if (sms_school_text(name, t, langs[l], sms, sizeof(sms)) == AG_OK) {
         b.len--; /* reopen the object for the preview */
         rc = ag_buf_adds(&b, ",\"sms\":");
-        rc = rc ? rc : gw_school_json_str(&b, sms);
+        rc = rc ? rc : ag_buf_json_str(&b, sms);
         rc = rc ? rc : ag_buf_adds(&b, "}");
       }
     }

@@ -55,9 +55,9 @@ static void on_list(void *arg, int rc, const struct store_rows *rows, const char
     gw_school_suppress(cells, 3, k, 0, hidden);
     rc = ag_buf_printf(&b, "%s{\"id\":%s,\"kind\":\"%s\",\"text_kk\":", i ? "," : "",
                        store_rows_value(rows, i, 0), store_rows_value(rows, i, 1));
-    rc = rc ? rc : gw_school_json_str(&b, store_rows_value(rows, i, 2));
+    rc = rc ? rc : ag_buf_json_str(&b, store_rows_value(rows, i, 2));
     rc = rc ? rc : ag_buf_adds(&b, ",\"text_ru\":");
-    rc = rc ? rc : gw_school_json_str(&b, store_rows_value(rows, i, 3));
+    rc = rc ? rc : ag_buf_json_str(&b, store_rows_value(rows, i, 3));
     rc = rc ? rc
             : ag_buf_printf(&b,
                             ",\"needed_on\":%s%s%s,\"people\":%s,\"grade_bands\":\"%s\","
@@ -225,7 +225,7 @@ static void on_shares(void *arg, int rc, const struct store_rows *rows, const ch
   for (int i = 1; rc == AG_OK && i < store_rows_n(rows); i++) {
     rc = ag_buf_printf(&b, "%s{\"msisdn\":\"%s\",\"first_name\":", i > 1 ? "," : "",
                        store_rows_value(rows, i, 1));
-    rc = rc ? rc : gw_school_json_str(&b, store_rows_value(rows, i, 2));
+    rc = rc ? rc : ag_buf_json_str(&b, store_rows_value(rows, i, 2));
     rc = rc ? rc : ag_buf_printf(&b, ",\"shared_at\":\"%s\"}", store_rows_value(rows, i, 3));
   }
   rc = rc ? rc : ag_buf_adds(&b, "]}\n");

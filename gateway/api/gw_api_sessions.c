@@ -81,23 +81,6 @@ static int by_idle_desc(const void *a, const void *b)
   return x->idle_ms < y->idle_ms ? 1 : x->idle_ms > y->idle_ms ? -1 : 0;
 }
 
-/* A JSON string of s: quotes, backslashes and control bytes escaped. */
-static int json_str(struct ag_buf *b, const char *s)
-{
-  int rc = ag_buf_adds(b, "\"");
-
-  for (const char *p = s; rc == AG_OK && p && *p; p++) {
-    unsigned char c = (unsigned char)*p;
-    if (c == '"' || c == '\\')
-      rc = ag_buf_printf(b, "\\%c", c);
-    else if (c < 0x20 || c == 0x7f)
-      rc = ag_buf_printf(b, "\\u%04x", c);
-    else
-      rc = ag_buf_add(b, p, 1);
-  }
-  return rc == AG_OK ? ag_buf_adds(b, "\"") : rc;
-}
-
 static int session_json(struct ag_buf *b, const struct pick *p, long long now_ms, int first)
 {
   struct sess_session *s = p->s;
@@ -105,25 +88,26 @@ static int session_json(struct ag_buf *b, const struct pick *p, long long now_ms
   int rc = ag_buf_adds(b, first ? "{\"carrier\":" : ",{\"carrier\":");
 
   if (rc == AG_OK)
-    rc = json_str(b, sess_session_carrier(s));
+    rc = ag_buf_json_str(b, sess_session_carrier(s));
   if (rc == AG_OK)
     rc = ag_buf_adds(b, ",\"id\":");
   if (rc == AG_OK)
-    rc = json_str(b, sess_session_id(s));
+    rc = ag_buf_json_str(b, sess_session_id(s));
   if (rc == AG_OK)
     rc = ag_buf_adds(b, ",\"network\":");
   if (rc == AG_OK)
-    rc = json_str(b, sess_session_network(s));
+    rc = ag_buf_json_str(b, sess_session_network(s));
   if (rc == AG_OK)
     rc = ag_buf_printf(b, ",\"phone\":\"%s\",\"lang\":\"%s\",\"file\":",
                        sess_session_phone_masked(s, phone, sizeof(phone)),
                        sess_lang_code(sess_session_lang(s)));
   if (rc == AG_OK)
-    rc = sess_session_file(s) ? json_str(b, sess_session_file(s)) : ag_buf_adds(b, "null");
+    rc = sess_session_file(s) ? ag_buf_json_str(b, sess_session_file(s)) : ag_buf_adds(b, "null");
   if (rc == AG_OK)
     rc = ag_buf_adds(b, ",\"screen\":");
   if (rc == AG_OK)
-    rc = sess_session_screen(s) ? json_str(b, sess_session_screen(s)) : ag_buf_adds(b, "null");
+    rc = sess_session_screen(s) ? ag_buf_json_str(b, sess_session_screen(s))
+                                : ag_buf_adds(b, "null");
   if (rc == AG_OK)
     rc =
         ag_buf_printf(b, ",\"hops\":%zu,\"age_s\":%.1f,\"idle_s\":%.1f}", sess_session_hops(s),

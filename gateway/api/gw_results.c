@@ -344,33 +344,6 @@ int gw_results_suppress(const struct gw_results_row *rows, size_t n, int depth, 
 
 /* ---- the reply --------------------------------------------------------------------------- */
 
-static int json_str(struct ag_buf *b, const char *s)
-{
-  int rc = ag_buf_adds(b, "\"");
-  for (; rc == AG_OK && *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      rc = ag_buf_printf(b, "\\%c", c);
-    else if (c < 0x20)
-      rc = ag_buf_printf(b, "\\u%04x", c);
-    else
-      rc = ag_buf_add(b, s, 1);
-  }
-  return rc == AG_OK ? ag_buf_adds(b, "\"") : rc;
-}
-
-/* An RFC 4180 field: quoted (quotes doubled) when it holds a comma, quote, CR or LF. */
-static int csv_str(struct ag_buf *b, const char *s)
-{
-  int rc;
-  if (!s[strcspn(s, ",\"\r\n")])
-    return ag_buf_adds(b, s);
-  rc = ag_buf_adds(b, "\"");
-  for (; rc == AG_OK && *s; s++)
-    rc = *s == '"' ? ag_buf_adds(b, "\"\"") : ag_buf_add(b, s, 1);
-  return rc == AG_OK ? ag_buf_adds(b, "\"") : rc;
-}
-
 /* Whether the node of rows[i] is one q selects (district filter, period bounds). */
 static int selected(const struct gw_results_query *q, const struct gw_results_row *r)
 {
@@ -404,11 +377,11 @@ char *gw_results_format(const struct gw_results_query *q, const struct gw_result
   } else {
     rc = ag_buf_adds(&b, "{\"survey\":");
     if (rc == AG_OK)
-      rc = json_str(&b, q->survey);
+      rc = ag_buf_json_str(&b, q->survey);
     if (rc == AG_OK)
       rc = ag_buf_printf(&b, ",\"version\":%d,\"question\":", q->version);
     if (rc == AG_OK)
-      rc = json_str(&b, q->question);
+      rc = ag_buf_json_str(&b, q->question);
     for (int l = 0; l <= q->depth && rc == AG_OK; l++)
       rc = ag_buf_printf(&b, "%s\"%s\"", l ? "," : ",\"group_by\":[", level_name(q, l));
     if (rc == AG_OK)
@@ -427,16 +400,16 @@ char *gw_results_format(const struct gw_results_query *q, const struct gw_result
       /* A hidden group is one line: even which options it has is not shown. */
       for (size_t r = i; r < (hidden[i] ? i + 1 : j) && rc == AG_OK; r++) {
         for (int l = 0; l <= q->depth && rc == AG_OK; l++) {
-          rc = csv_str(&b, rows[r].key[l]);
+          rc = ag_buf_csv_field(&b, rows[r].key[l]);
           rc = rc ? rc : ag_buf_adds(&b, ",");
-          rc = rc ? rc : csv_str(&b, rows[r].name[l]);
+          rc = rc ? rc : ag_buf_csv_field(&b, rows[r].name[l]);
           rc = rc ? rc : ag_buf_adds(&b, ",");
         }
         if (rc == AG_OK && hidden[i])
           rc = ag_buf_adds(&b, ",,,,true\r\n");
         else if (rc == AG_OK) {
           rc = ag_buf_printf(&b, "%lld,", total);
-          rc = rc ? rc : csv_str(&b, rows[r].option);
+          rc = rc ? rc : ag_buf_csv_field(&b, rows[r].option);
           rc = rc ? rc
                   : ag_buf_printf(&b, ",%lld,%.1f,false\r\n", rows[r].n,
                                   100.0 * (double)rows[r].n / (double)total);
@@ -446,9 +419,9 @@ char *gw_results_format(const struct gw_results_query *q, const struct gw_result
       rc = ag_buf_adds(&b, groups ? ",{" : "{");
       for (int l = 0; l <= q->depth && rc == AG_OK; l++) {
         rc = ag_buf_printf(&b, "%s\"%s\":", l ? "," : "", level_name(q, l));
-        rc = rc ? rc : json_str(&b, rows[i].key[l]);
+        rc = rc ? rc : ag_buf_json_str(&b, rows[i].key[l]);
         rc = rc ? rc : ag_buf_printf(&b, ",\"%s_name\":", level_name(q, l));
-        rc = rc ? rc : json_str(&b, rows[i].name[l]);
+        rc = rc ? rc : ag_buf_json_str(&b, rows[i].name[l]);
       }
       if (rc == AG_OK && hidden[i])
         rc = ag_buf_adds(&b, ",\"suppressed\":true,\"respondents\":null,\"options\":[]}");
@@ -456,7 +429,7 @@ char *gw_results_format(const struct gw_results_query *q, const struct gw_result
         rc = ag_buf_printf(&b, ",\"suppressed\":false,\"respondents\":%lld,\"options\":[", total);
       for (size_t r = i; r < j && !hidden[i] && rc == AG_OK; r++) {
         rc = ag_buf_adds(&b, r > i ? ",{\"option\":" : "{\"option\":");
-        rc = rc ? rc : json_str(&b, rows[r].option);
+        rc = rc ? rc : ag_buf_json_str(&b, rows[r].option);
         rc = rc ? rc
                 : ag_buf_printf(&b, ",\"count\":%lld,\"percent\":%.1f}", rows[r].n,
                                 100.0 * (double)rows[r].n / (double)total);

@@ -219,32 +219,6 @@ static int suppress(struct rs_node *nodes, size_t m, const struct gw_rschools_ro
   return rc;
 }
 
-static int json_str(struct ag_buf *b, const char *s)
-{
-  int rc = ag_buf_adds(b, "\"");
-  for (; rc == AG_OK && *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      rc = ag_buf_printf(b, "\\%c", c);
-    else if (c < 0x20)
-      rc = ag_buf_printf(b, "\\u%04x", c);
-    else
-      rc = ag_buf_add(b, s, 1);
-  }
-  return rc == AG_OK ? ag_buf_adds(b, "\"") : rc;
-}
-
-static int csv_str(struct ag_buf *b, const char *s)
-{
-  int rc;
-  if (!s[strcspn(s, ",\"\r\n")])
-    return ag_buf_adds(b, s);
-  rc = ag_buf_adds(b, "\"");
-  for (; rc == AG_OK && *s; s++)
-    rc = *s == '"' ? ag_buf_adds(b, "\"\"") : ag_buf_add(b, s, 1);
-  return rc == AG_OK ? ag_buf_adds(b, "\"") : rc;
-}
-
 /* The published figures of a node, in order; null: hidden, or a rate without a denominator. */
 static const char *const fields[] = {"requests",       "asked",        "delivered",    "answered",
                                      "answer_percent", "help",         "help_percent", "shared",
@@ -318,19 +292,19 @@ static int node_out(struct ag_buf *b, const struct gw_rschools_query *q,
   rc = rc || q->csv ? rc : ag_buf_adds(b, "{");
   for (int l = 0; l <= q->depth && rc == AG_OK; l++) {
     if (q->csv) {
-      rc = csv_str(b, r->key[l]);
+      rc = ag_buf_csv_field(b, r->key[l]);
       rc = rc ? rc : ag_buf_adds(b, ",");
       if (level_named[l]) {
-        rc = rc ? rc : csv_str(b, r->name[l]);
+        rc = rc ? rc : ag_buf_csv_field(b, r->name[l]);
         rc = rc ? rc : ag_buf_adds(b, ",");
       }
       continue;
     }
     rc = ag_buf_printf(b, "%s\"%s\":", l ? "," : "", level_names[l]);
-    rc = rc ? rc : json_str(b, r->key[l]);
+    rc = rc ? rc : ag_buf_json_str(b, r->key[l]);
     if (level_named[l]) {
       rc = rc ? rc : ag_buf_printf(b, ",\"%s_name\":", level_names[l]);
-      rc = rc ? rc : json_str(b, r->name[l]);
+      rc = rc ? rc : ag_buf_json_str(b, r->name[l]);
     }
   }
   for (size_t f = 0; f < N_FIELDS && rc == AG_OK; f++) {
