@@ -357,7 +357,11 @@ START_TEST(test_results_schools)
   HAS(r, "\"school_name\":\"School 2\",\"requests\":2,\"suppressed\":false,\"asked\":12,"
          "\"delivered\":12,\"answered\":6,\"answer_percent\":50.0,\"help\":6,\"help_percent\":50.0,"
          "\"shared\":0,\"linked_suppressed\":false,\"linked\":10,\"reach_percent\":120.0}");
-  /* What the triggers kept equals a rebuild from the schools' tables. */
+  /* What the triggers kept equals a rebuild from the schools' tables, after a share was taken
+   * back too (a parent's "Not this time": the counters only added shares before 0024). */
+  it_exec(db, "DELETE FROM school_shares WHERE ctid = (SELECT s.ctid FROM school_shares s JOIN"
+              " school_requests r ON r.id = s.request_id JOIN schools sc ON sc.id = r.school_id"
+              " WHERE sc.region_code LIKE 'itrs%' LIMIT 1)");
   {
     static const char snap[] =
         "SELECT md5(coalesce((SELECT string_agg(concat_ws(',', month, school_id, requests, asked,"
