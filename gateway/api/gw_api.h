@@ -89,6 +89,26 @@ int gw_api_reply_audited(struct gw_api *api, struct gw_req *req, const char *act
                          size_t len);
 /* Replies {"error": msg} with status; msg is JSON-escaped. Returns AG_OK. */
 int gw_api_error(struct gw_req *req, int status, const char *msg);
+/* A refusal: its audit row (action, target, status, why) written without waiting, then the
+ * {"error": why} reply. */
+void gw_api_refuse(struct gw_api *api, struct gw_req *req, const char *action, const char *target,
+                   int status, const char *why);
+
+/* gw_api_read.c: one audited read on the results' reader. A route puts this struct first in a
+ * malloc()ed struct of its own (its parsed query after it), fills it and calls gw_api_read() with
+ * the SQL: the rows go to render() (rd is the route's struct; a malloc()ed body, NULL when out
+ * of memory), and the body out once its audit row committed. A full reader, a failed read and no
+ * memory are refusals with their audit rows (503, 503, 500). gw_api_read() owns rd from the
+ * call on and returns what a route returns: AG_AGAIN (suspended) or AG_OK (refused). */
+struct gw_api_read {
+  struct gw_api *api;
+  struct gw_req *req;
+  const char *action; /* static: the audit row's action */
+  char target[200];   /* the audit row's target */
+  int csv;            /* the body is CSV, else JSON */
+  char *(*render)(struct gw_api_read *rd, const struct store_rows *rows, size_t *len /* OUT */);
+};
+int gw_api_read(struct gw_api_read *rd, const char *sql, int nparams, const char *const *params);
 
 /* gw_api_whoami.c: GET /api/v1/whoami[?region=CODE]: the token's id, role, regions and expiry;
  * with region, 403 unless the token covers it. Audited. */

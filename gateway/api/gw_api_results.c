@@ -6,17 +6,14 @@
 #include "gateway/api/gw_api.h"
 #include "gateway/api/gw_results.h"
 #include "lib/ag.h"
-#include "lib/ag_log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct pending {
-  struct gw_api *api;
-  struct gw_req *req;
+  struct gw_api_read rd; /* first: gw_api_read() owns and frees the whole */
   struct gw_results_query q;
-  char target[200];
 };
 
 static const char *query_get(void *arg, const char *name)
@@ -31,34 +28,14 @@ static void describe(const struct gw_results_query *q, char *out, size_t len)
            q->depth, q->chain, q->n_regions, q->csv ? " csv" : "");
 }
 
-static void refuse(struct gw_api *api, struct gw_req *req, int status, const char *why,
-                   const char *target)
+static char *render(struct gw_api_read *rd, const struct store_rows *res, size_t *len)
 {
-  gw_api_audit(api, req, NULL, "results", target, status, why);
-  gw_api_error(req, status, why);
-}
+  struct pending *p = (struct pending *)rd;
+  size_t n = (size_t)store_rows_n(res);
+  struct gw_results_row *rows = calloc(n ? n : 1, sizeof(*rows));
+  unsigned char *hidden = calloc(n ? n : 1, 1);
+  char *body = NULL;
 
-static void on_rows(void *arg, int rc, const struct store_rows *res, const char *err)
-{
-  struct pending *p = arg;
-  struct gw_results_row *rows = NULL;
-  unsigned char *hidden = NULL;
-  char *body = NULL, q[300];
-  size_t n = 0, len = 0;
-
-  if (rc != AG_OK) {
-    AG_LOGW("api.results_read_failed", "req=%s error=%s reason=%s", gw_req_id(p->req),
-            ag_errname(rc), ag_log_quote(err, q, sizeof(q)));
-    if (rc == AG_ECANCELED) /* shutting down: the store may be gone, no audit row */
-      gw_api_error(p->req, 503, "the gateway is stopping");
-    else
-      refuse(p->api, p->req, 503, "the results database did not answer", p->target);
-    free(p);
-    return;
-  }
-  n = (size_t)store_rows_n(res);
-  rows = calloc(n ? n : 1, sizeof(*rows));
-  hidden = calloc(n ? n : 1, 1);
   if (rows && hidden) {
     for (size_t i = 0; i < n; i++) {
       int r = (int)i;
@@ -70,17 +47,12 @@ static void on_rows(void *arg, int rc, const struct store_rows *res, const char 
       rows[i].option = store_rows_value(res, r, 6);
       rows[i].n = atoll(store_rows_value(res, r, 7));
     }
-    if (gw_results_suppress(rows, n, p->q.depth, p->api->results_k, hidden) == AG_OK)
-      body = gw_results_format(&p->q, rows, hidden, n, p->api->results_k, &len);
+    if (gw_results_suppress(rows, n, p->q.depth, rd->api->results_k, hidden) == AG_OK)
+      body = gw_results_format(&p->q, rows, hidden, n, rd->api->results_k, len);
   }
   free(rows);
   free(hidden);
-  if (!body)
-    refuse(p->api, p->req, 500, "out of memory", p->target);
-  else
-    gw_api_reply_audited(p->api, p->req, "results", p->target, 200,
-                         p->q.csv ? "text/csv; charset=utf-8" : "application/json", body, len);
-  free(p);
+  return body;
 }
 
 int gw_api_results(void *ctx, struct gw_req *req)
@@ -101,26 +73,20 @@ int gw_api_results(void *ctx, struct gw_req *req)
     free(sql);
     return gw_api_error(req, 503, "out of memory");
   }
-  p->api = api;
-  p->req = req;
+  p->rd = (struct gw_api_read){.api = api, .req = req, .action = "results", .render = render};
   rc = gw_results_parse(query_get, req, &p->q, err, sizeof(err));
   if (rc == AG_OK) {
-    describe(&p->q, p->target, sizeof(p->target));
+    describe(&p->q, p->rd.target, sizeof(p->rd.target));
+    p->rd.csv = p->q.csv;
     rc = gw_results_sql(&p->q, who->regions, sql, err, sizeof(err));
   }
-  if (rc != AG_OK) {
-    refuse(api, req, rc == AG_EDENIED ? 403 : 400, err, p->target);
+  if (rc == AG_OK)
+    rc = gw_api_read(&p->rd, sql->sql, sql->nparams, sql->params);
+  else {
+    gw_api_refuse(api, req, "results", p->rd.target, rc == AG_EDENIED ? 403 : 400, err);
     free(p);
-    free(sql);
-    return AG_OK;
+    rc = AG_OK;
   }
-  rc = store_read(api->reader, sql->sql, sql->nparams, sql->params, on_rows, p);
   free(sql);
-  if (rc != AG_OK) {
-    refuse(api, req, 503, "too many results queries waiting", p->target);
-    free(p);
-    return AG_OK;
-  }
-  gw_req_suspend(req);
-  return AG_AGAIN;
+  return rc;
 }

@@ -7,7 +7,6 @@
 #include "gateway/api/gw_api.h"
 #include "gateway/api/gw_rschools.h"
 #include "lib/ag.h"
-#include "lib/ag_log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +16,8 @@
 #define ACTION "results.schools"
 
 struct pending {
-  struct gw_api *api;
-  struct gw_req *req;
+  struct gw_api_read rd; /* first: gw_api_read() owns and frees the whole */
   struct gw_rschools_query q;
-  char target[120];
 };
 
 static const char *query_get(void *arg, const char *name)
@@ -28,32 +25,13 @@ static const char *query_get(void *arg, const char *name)
   return gw_req_query(arg, name);
 }
 
-static void refuse(struct gw_api *api, struct gw_req *req, int status, const char *why,
-                   const char *target)
+static char *render(struct gw_api_read *rd, const struct store_rows *res, size_t *len)
 {
-  gw_api_audit(api, req, NULL, ACTION, target, status, why);
-  gw_api_error(req, status, why);
-}
+  struct pending *p = (struct pending *)rd;
+  size_t n = (size_t)store_rows_n(res);
+  struct gw_rschools_row *rows = calloc(n ? n : 1, sizeof(*rows));
+  char *body = NULL;
 
-static void on_rows(void *arg, int rc, const struct store_rows *res, const char *err)
-{
-  struct pending *p = arg;
-  struct gw_rschools_row *rows = NULL;
-  char *body = NULL, q[300];
-  size_t n, len = 0;
-
-  if (rc != AG_OK) {
-    AG_LOGW("api.results_schools_read_failed", "req=%s error=%s reason=%s", gw_req_id(p->req),
-            ag_errname(rc), ag_log_quote(err, q, sizeof(q)));
-    if (rc == AG_ECANCELED) /* shutting down: the store may be gone, no audit row */
-      gw_api_error(p->req, 503, "the gateway is stopping");
-    else
-      refuse(p->api, p->req, 503, "the results database did not answer", p->target);
-    free(p);
-    return;
-  }
-  n = (size_t)store_rows_n(res);
-  rows = calloc(n ? n : 1, sizeof(*rows));
   if (rows) {
     for (size_t i = 0; i < n; i++) {
       int r = (int)i;
@@ -69,15 +47,10 @@ static void on_rows(void *arg, int rc, const struct store_rows *res, const char 
       for (int c = 0; c < GW_RS_N; c++)
         rows[i].n[c] = atoll(store_rows_value(res, r, 7 + c));
     }
-    body = gw_rschools_reply(&p->q, rows, n, p->api->results_k, &len);
+    body = gw_rschools_reply(&p->q, rows, n, rd->api->results_k, len);
   }
   free(rows);
-  if (!body)
-    refuse(p->api, p->req, 500, "out of memory", p->target);
-  else
-    gw_api_reply_audited(p->api, p->req, ACTION, p->target, 200,
-                         p->q.csv ? "text/csv; charset=utf-8" : "application/json", body, len);
-  free(p);
+  return body;
 }
 
 int gw_api_results_schools(void *ctx, struct gw_req *req)
@@ -98,27 +71,21 @@ int gw_api_results_schools(void *ctx, struct gw_req *req)
     free(sql);
     return gw_api_error(req, 503, "out of memory");
   }
-  p->api = api;
-  p->req = req;
+  p->rd = (struct gw_api_read){.api = api, .req = req, .action = ACTION, .render = render};
   rc = gw_rschools_parse(query_get, req, (long long)time(NULL), &p->q, err, sizeof(err));
   if (rc == AG_OK) {
-    snprintf(p->target, sizeof(p->target), "%s depth=%d regions=%zu%s", p->q.from, p->q.depth,
+    snprintf(p->rd.target, sizeof(p->rd.target), "%s depth=%d regions=%zu%s", p->q.from, p->q.depth,
              p->q.n_regions, p->q.csv ? " csv" : "");
+    p->rd.csv = p->q.csv;
     rc = gw_rschools_sql(&p->q, who->regions, sql, err, sizeof(err));
   }
-  if (rc != AG_OK) {
-    refuse(api, req, rc == AG_EDENIED ? 403 : 400, err, p->target);
+  if (rc == AG_OK)
+    rc = gw_api_read(&p->rd, sql->sql, sql->nparams, sql->params);
+  else {
+    gw_api_refuse(api, req, ACTION, p->rd.target, rc == AG_EDENIED ? 403 : 400, err);
     free(p);
-    free(sql);
-    return AG_OK;
+    rc = AG_OK;
   }
-  rc = store_read(api->reader, sql->sql, sql->nparams, sql->params, on_rows, p);
   free(sql);
-  if (rc != AG_OK) {
-    refuse(api, req, 503, "too many results queries waiting", p->target);
-    free(p);
-    return AG_OK;
-  }
-  gw_req_suspend(req);
-  return AG_AGAIN;
+  return rc;
 }
