@@ -93,29 +93,29 @@ const struct store__stmt store__stmt_profile = {
     "'relation', k.relation, 'attempt', k.attempt, 'status', k.status, 'language', k.language,"
     " 'fresh', k.fresh, 'question_id', k.question_id, 'option', k.option, 'version', k.version)"
     " || CASE WHEN k.req IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('req', k.req) END"
-    " ORDER BY k.updated_at DESC, k.attempt DESC, k.hop), '[]') AS profile FROM (" CURRENT(
-        "f.respondent", "f.survey_id", "f.win", "f.carrier",
-        "f.sid") ") AS k) AS a"
-                 " WHERE NOT EXISTS (SELECT 1 FROM snap WHERE snap.carrier = f.carrier"
-                 " AND snap.carrier_session_id = f.sid)"
-                 " ON CONFLICT (carrier, carrier_session_id) DO UPDATE SET " KEEP_ALL
-                 " RETURNING carrier, carrier_session_id, respondent, survey_id, profile),"
-                 " got AS (SELECT * FROM snap UNION ALL SELECT * FROM made)"
-                 " SELECT i.ord, 0::bigint AS n, g.respondent = i.respondent AS mine,"
-                 " g.survey_id = i.survey_id AS survey, NULL::text, NULL::text, NULL::text, "
-                 "NULL::text,"
-                 " NULL::bool, NULL::text, NULL::text, NULL::text, NULL::text FROM inp i JOIN got "
-                 "g ON "
-                 "g.carrier = "
-                 "i.carrier"
-                 " AND g.carrier_session_id = i.sid UNION ALL SELECT i.ord, e.n, true, true,"
-                 " e.r->>'relation', e.r->>'attempt', e.r->>'status', e.r->>'language',"
-                 " (e.r->>'fresh')::bool, e.r->>'question_id', e.r->>'option', e.r->>'version',"
-                 " e.r->>'req'"
-                 " FROM inp i JOIN got g"
-                 " ON g.carrier = i.carrier AND g.carrier_session_id = i.sid,"
-                 " jsonb_array_elements(g.profile) WITH ORDINALITY AS e(r, n)"
-                 " WHERE g.respondent = i.respondent AND g.survey_id = i.survey_id ORDER BY 1, 2"};
+    " ORDER BY k.updated_at DESC, k.attempt DESC, k.hop), '[]') AS profile FROM ("
+    /* a macro among the literals makes clang-format indent and split them at random */
+    /* clang-format off */
+    CURRENT("f.respondent", "f.survey_id", "f.win", "f.carrier", "f.sid")
+    ") AS k) AS a"
+    " WHERE NOT EXISTS (SELECT 1 FROM snap WHERE snap.carrier = f.carrier"
+    " AND snap.carrier_session_id = f.sid)"
+    " ON CONFLICT (carrier, carrier_session_id) DO UPDATE SET " KEEP_ALL
+    " RETURNING carrier, carrier_session_id, respondent, survey_id, profile),"
+    " got AS (SELECT * FROM snap UNION ALL SELECT * FROM made)"
+    " SELECT i.ord, 0::bigint AS n, g.respondent = i.respondent AS mine,"
+    " g.survey_id = i.survey_id AS survey, NULL::text, NULL::text, NULL::text, NULL::text,"
+    " NULL::bool, NULL::text, NULL::text, NULL::text, NULL::text"
+    " FROM inp i JOIN got g ON g.carrier = i.carrier AND g.carrier_session_id = i.sid"
+    " UNION ALL SELECT i.ord, e.n, true, true,"
+    " e.r->>'relation', e.r->>'attempt', e.r->>'status', e.r->>'language',"
+    " (e.r->>'fresh')::bool, e.r->>'question_id', e.r->>'option', e.r->>'version',"
+    " e.r->>'req'"
+    " FROM inp i JOIN got g"
+    " ON g.carrier = i.carrier AND g.carrier_session_id = i.sid,"
+    " jsonb_array_elements(g.profile) WITH ORDINALITY AS e(r, n)"
+    " WHERE g.respondent = i.respondent AND g.survey_id = i.survey_id ORDER BY 1, 2"};
+/* clang-format on */
 
 /* Up to $1 expired frozen profiles, oldest first, skipping any another transaction holds: sent
  * after the reads of a batch once STORE__EXPIRE_EVERY reads have accumulated, with 2 per read,
