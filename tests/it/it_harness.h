@@ -83,6 +83,12 @@ int it_wait_health(const struct it_server *s, long want_status, int ms);
 PGconn *it_db(void);
 /* Runs sql on db; the test fails unless it succeeds without rows (PGRES_COMMAND_OK). */
 void it_exec(PGconn *db, const char *sql);
+/* it_count of the SQL printf would write from fmt. */
+long it_countf(PGconn *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Waits up to ms until it_countf(db, fmt, ...) is want (polling every 0.1 s); fails the test
+ * otherwise, naming what, the last count and the two logs to read. */
+void it_wait_countf(PGconn *db, long want, long ms, const char *what, const char *log1,
+                    const char *log2, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* `BIN token create ARGS` (BIN: the aulgate binary); the token it printed, in out. The test
  * fails unless it printed one of 35 characters and exited 0. */
 void it_token_create(const char *bin, const char *args, char out[64]);

@@ -38,38 +38,8 @@ static void kill_all(void)
     kill(gw2.pid, SIGKILL);
 }
 
-static long q(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long q(const char *fmt, ...)
-{
-  char sql[2048];
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(sql, sizeof(sql), fmt, ap);
-  va_end(ap);
-  return it_count(db, sql);
-}
-
-static void wait_q(long want, long ms, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void wait_q(long want, long ms, const char *what, const char *fmt, ...)
-{
-  char sql[2048];
-  va_list ap;
-  long long end = itk_now_ms() + ms;
-  long got = -1;
-
-  va_start(ap, fmt);
-  vsnprintf(sql, sizeof(sql), fmt, ap);
-  va_end(ap);
-  while (itk_now_ms() < end) {
-    if ((got = it_count(db, sql)) == want)
-      return;
-    usleep(100000);
-  }
-  ck_abort_msg("%s: %ld, not %ld, after %ld ms (logs in %s, %s)", what, got, want, ms, kb.dir,
-               gw1.log);
-}
+#define q(...)                      it_countf(db, __VA_ARGS__)
+#define wait_q(want, ms, what, ...) it_wait_countf(db, want, ms, what, kb.dir, gw1.log, __VA_ARGS__)
 
 static const char *gw_conf = "sms_retry_base_ms = 200\n"
                              "sms_retry_max_ms = 1000\n"

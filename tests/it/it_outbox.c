@@ -167,17 +167,7 @@ static void run_for(long ms)
     event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 }
 
-static long q(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long q(const char *fmt, ...)
-{
-  char sql[1024];
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(sql, sizeof(sql), fmt, ap);
-  va_end(ap);
-  return it_count(db, sql);
-}
+#define q(...) it_countf(db, __VA_ARGS__)
 
 /* Runs the loop until sql counts want (at most ms); fails naming what otherwise. */
 static void wait_count(long want, long ms, const char *what, const char *sql)

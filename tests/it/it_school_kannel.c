@@ -40,38 +40,8 @@ static void kill_all(void)
     kill(gw.pid, SIGKILL);
 }
 
-static long q(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long q(const char *fmt, ...)
-{
-  char sql[2048];
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(sql, sizeof(sql), fmt, ap);
-  va_end(ap);
-  return it_count(db, sql);
-}
-
-static void wait_q(long want, long ms, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void wait_q(long want, long ms, const char *what, const char *fmt, ...)
-{
-  char sql[2048];
-  va_list ap;
-  long long end = itk_now_ms() + ms;
-  long got = -1;
-
-  va_start(ap, fmt);
-  vsnprintf(sql, sizeof(sql), fmt, ap);
-  va_end(ap);
-  while (itk_now_ms() < end) {
-    if ((got = it_count(db, sql)) == want)
-      return;
-    usleep(100000);
-  }
-  ck_abort_msg("%s: %ld, not %ld, after %ld ms (logs in %s, %s)", what, got, want, ms, kb.dir,
-               gw.log);
-}
+#define q(...)                      it_countf(db, __VA_ARGS__)
+#define wait_q(want, ms, what, ...) it_wait_countf(db, want, ms, what, kb.dir, gw.log, __VA_ARGS__)
 
 /* A new school in Aktobe city under a number no school there has; its id. */
 static long new_school(const char *name)

@@ -27,17 +27,7 @@ static struct it_server gw;
 static PGconn *db;
 static int run_id;
 
-static long q(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long q(const char *fmt, ...)
-{
-  char sql[2048];
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(sql, sizeof(sql), fmt, ap);
-  va_end(ap);
-  return it_count(db, sql);
-}
+#define q(...) it_countf(db, __VA_ARGS__)
 
 static const char *str(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static const char *str(const char *fmt, ...)
