@@ -164,17 +164,30 @@ enum sess_effect_kind {
  * allowed or not, apart from the tips (the number kept only while allowed). */
 enum sess_school_consent { SESS_SCHOOL_NONE = 0, SESS_SCHOOL_GRANT, SESS_SCHOOL_WITHDRAW };
 
+/* The context of an answer, as the rollups' cell takes it (decisions 72, 104): what the parent had
+ * given in the same attempt before it, by question id. */
+enum {
+  SESS_CTX_REGION,
+  SESS_CTX_DISTRICT,
+  SESS_CTX_SETTLEMENT,
+  SESS_CTX_GRADE,
+  SESS_CTX_SCHOOL,
+  SESS_CTX_N
+};
+extern const char *const sess_context_ids[SESS_CTX_N]; /* "region", "district", ... */
+
 struct sess_effect {
   enum sess_effect_kind kind;
   const char *survey_id;
   int survey_version;
   const char *relation;
   int attempt;
-  const char *question_id; /* ANSWER */
-  const char *value;       /* ANSWER */
-  int final;               /* ANSWER: the last answer of the attempt */
-  int sms;                 /* ANSWER with subscription, or SMS: 1 on, 0 off, -1 unchanged */
-  const char *band;        /* SMS: the grade band tips are chosen for, may be "" */
+  const char *question_id;         /* ANSWER */
+  const char *value;               /* ANSWER */
+  const char *context[SESS_CTX_N]; /* ANSWER: NULL where the attempt has no answer to it yet */
+  int final;                       /* ANSWER: the last answer of the attempt */
+  int sms;                         /* ANSWER with subscription, or SMS: 1 on, 0 off, -1 unchanged */
+  const char *band;                /* SMS: the grade band tips are chosen for, may be "" */
   enum sess_school_consent school_consent; /* ANSWER to a `school_consent` question */
   long long request_id;                    /* SCHOOL_ANSWER, SCHOOL_SHARE */
   int share;                               /* SCHOOL_SHARE: 1 share, 0 do not */

@@ -176,6 +176,19 @@ static const char *grade_band(const struct run *r)
   return "";
 }
 
+const char *const sess_context_ids[SESS_CTX_N] = {"region", "district", "settlement", "grade",
+                                                  "school"};
+
+/* The attempt's answers to the context questions so far: the session's own and, in a resumed
+ * attempt, those it was resumed with (both in r->answers). */
+static void effect_context(struct run *r, const struct sess_survey *sv)
+{
+  for (int i = 0; i < SESS_CTX_N; i++) {
+    int q = sess__node_find(sv, sess_context_ids[i]);
+    r->eff.context[i] = q >= 0 && r->survey == r->file ? r->answers[q] : NULL;
+  }
+}
+
 /* Records value for the node on screen and moves on: to `go` when the picked option carries
  * its own next (branching), else to the node's next. */
 static void answer(struct run *r, const struct sess_node *n, const char *value,
@@ -205,6 +218,7 @@ static void answer(struct run *r, const struct sess_node *n, const char *value,
     return;
   }
   if (sv->is_survey) {
+    effect_context(r, sv); /* before this answer joins them */
     r->answers[r->node] = value;
     r->eff.kind = SESS_EFFECT_ANSWER;
     r->eff.survey_id = sv->id;

@@ -15,7 +15,7 @@
  * AG_OK or AG_EDB. */
 int store__exec(PGconn *c, const char *sql, FILE *log, const char *what);
 
-#define STORE__MAX_PARAMS 18 /* store__stmt_sms_mo has 18 */
+#define STORE__MAX_PARAMS 19 /* store__stmt_answer has 19 (with its context) */
 
 /* A statement the engine prepares on every new connection; each file owns its own. */
 struct store__stmt {
@@ -65,6 +65,7 @@ struct store__item {
   int lens[STORE__MAX_PARAMS];
   int fmts[STORE__MAX_PARAMS];
   uint8_t respondent[STORE_RESPONDENT_LEN];
+  int keyed;             /* respondent is set: the statement goes to its lane (store_lanes.c) */
   long long deadline_us; /* ag_mono_us(); 0: none */
   int orphan;  /* its callback ran at its deadline (AG_EUNCONFIRMED): the batch's end only counts */
   char text[]; /* owned: the copied strings, NUL-separated */

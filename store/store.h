@@ -36,6 +36,7 @@ struct event_base;
 struct store;
 
 #define STORE_RESPONDENT_LEN 32 /* HMAC-SHA256 */
+#define STORE_CONTEXT_N      5  /* struct store_answer's context */
 
 /* One answer to record. Strings are borrowed: store_submit() copies what it keeps. The same
  * statement moves the attempt's progress row along (and marks it done with the final answer). */
@@ -55,6 +56,10 @@ struct store_answer {
   int hop;                  /* 1-based index of the input in the session */
   int64_t received_at_us;   /* wall clock, microseconds since the epoch */
   long long deadline_us;    /* ag_mono_us() clock; 0: none (see "Deadlines" above) */
+  /* The rollups' context (decision 104): the attempt's answers before this one to region,
+   * district, settlement, grade and school, in that order; NULL or "" when not given. Only the
+   * counters read it (store_rollup_hook); it is not stored with the answer. */
+  const char *context[STORE_CONTEXT_N];
 };
 
 /* A survey attempt opened (or resumed) by the answer to "who is answering". */

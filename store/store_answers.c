@@ -15,7 +15,9 @@
 
 /* The answer, and with it the attempt's progress row: sent with the batch's other answers in
  * one statement that says what happened to each (store_answers_many.c). */
-const struct store__stmt store__stmt_answer = {"ans", 14, NULL};
+const struct store__stmt store__stmt_answer = {"ans", 14 + STORE_CONTEXT_N, NULL};
+_Static_assert(14 + STORE_CONTEXT_N <= STORE__MAX_PARAMS,
+               "an answer's parameters overflow an item");
 
 const struct store__stmt store__stmt_attempt = {
     "att", 8,
@@ -69,6 +71,8 @@ static void answer_view(struct store__item *it)
   a->received_at_us = strtoll(it->vals[11], NULL, 10);
   a->attempt = atoi(it->vals[12]);
   a->final = strcmp(it->vals[13], "true") == 0;
+  for (int i = 0; i < STORE_CONTEXT_N; i++)
+    a->context[i] = it->vals[14 + i];
   it->answer = a;
 }
 
@@ -110,20 +114,26 @@ const char *store__fmt_int(char *buf, size_t len, long long v)
 int store_submit(struct store *st, const struct store_answer *a, store_cb cb, void *arg)
 {
   char version[24], hop[24], when[24], attempt[24];
-  const char *src[14] = {NULL,
-                         a->relation,
-                         a->survey_id,
-                         FMT_INT(version, a->survey_version),
-                         a->question_id,
-                         a->option,
-                         a->lang,
-                         a->carrier,
-                         a->network_code,
-                         a->session_id,
-                         FMT_INT(hop, a->hop),
-                         FMT_INT(when, a->received_at_us),
-                         FMT_INT(attempt, a->attempt > 0 ? a->attempt : 1),
-                         a->final ? "true" : "false"};
+  /* The statement's 14 columns (store_answers_many.c), then the context for the hook. */
+  const char *src[14 + STORE_CONTEXT_N] = {NULL,
+                                           a->relation,
+                                           a->survey_id,
+                                           FMT_INT(version, a->survey_version),
+                                           a->question_id,
+                                           a->option,
+                                           a->lang,
+                                           a->carrier,
+                                           a->network_code,
+                                           a->session_id,
+                                           FMT_INT(hop, a->hop),
+                                           FMT_INT(when, a->received_at_us),
+                                           FMT_INT(attempt, a->attempt > 0 ? a->attempt : 1),
+                                           a->final ? "true" : "false",
+                                           a->context[0],
+                                           a->context[1],
+                                           a->context[2],
+                                           a->context[3],
+                                           a->context[4]};
 
   if (store_state(st) != STORE_UP)
     return AG_EDB;

@@ -3,14 +3,15 @@
  * at a time: at a new session a hop, the profile read that freezes it kept that one backend
  * busy (issue 9) while PostgreSQL had cores to spare.
  *
- * The profile reads go to a lane chosen by the caller's respondent key; every write, and
- * everything else (tokens, audit, the outbox, the scheduler), takes the first lane, as before.
- * So the writes keep the one order of one connection. A read on another lane is what a read by
- * another gateway process is (docs/scaling.md): its session's freeze is the same whichever
- * backend makes it (ON CONFLICT, decision 46), and a session's writes are submitted only after
- * its read committed (they follow its callback). Answers on two connections were measured and
- * lost: two batches upserting the same rollup cells wait for each other's commit (decision 101).
- * The public calls that describe the store look at every lane. */
+ * A statement of a respondent (the profile read, answers, attempts, the language, the SMS and
+ * school switches, the parent's messages) goes to the lane its respondent key picks; everything
+ * else (tokens, audit, the outbox's worker, the scheduler) takes the first lane. So one phone's
+ * statements keep the one order of one connection, and two lanes are what two gateway processes
+ * are (docs/scaling.md), each with its own phones: a session's freeze is the same whichever
+ * backend makes it (ON CONFLICT, decision 46), and its writes follow its read's callback. The
+ * counters no longer make two lanes wait for each other: batches append their cells' deltas
+ * instead of upserting hot rows (decision 103; it was why answers stayed on the first lane in
+ * decision 101). The public calls that describe the store look at every lane. */
 #include "store/store.h"
 #include "store/store-internal.h"
 #include "lib/ag.h"
@@ -51,10 +52,9 @@ void store_destroy(struct store *st)
 
 struct store *store__lane_of(struct store *st, const struct store__item *it)
 {
-  const struct store__stmt *s = it->stmt;
   uint32_t h;
 
-  if (st->nlanes < 2 || s != &store__stmt_profile)
+  if (st->nlanes < 2 || !it->keyed)
     return st;
   memcpy(&h, it->respondent, sizeof(h)); /* a keyed hash already: any 4 bytes spread evenly */
   return st->lane[h % (uint32_t)st->nlanes];

@@ -454,6 +454,7 @@ struct item *store__item_create(const struct store__stmt *stmt, const char *cons
     size_t len;
     if (i == bin) {
       memcpy(it->respondent, respondent, STORE_RESPONDENT_LEN);
+      it->keyed = 1;
       it->vals[i] = (const char *)it->respondent;
       it->lens[i] = STORE_RESPONDENT_LEN;
       it->fmts[i] = 1;

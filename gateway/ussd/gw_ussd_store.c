@@ -89,6 +89,10 @@ static void submit_school_answer(struct gw_ussd_hop *h, const struct sess_effect
   track(h, store_submit_school_answer(h->u->store, &a, on_stored, h));
 }
 
+/* One order of the context for both: region, district, settlement, grade, school. */
+_Static_assert(STORE_CONTEXT_N == SESS_CTX_N && SESS_CTX_REGION == 0 && SESS_CTX_SCHOOL == 4,
+               "the session's context is the store's");
+
 static void submit_answer(struct gw_ussd_hop *h, const struct sess_effect *e)
 {
   struct store_answer a = {.relation = e->relation ? e->relation : "",
@@ -107,6 +111,8 @@ static void submit_answer(struct gw_ussd_hop *h, const struct sess_effect *e)
                            .deadline_us = h->deadline_us};
 
   memcpy(a.respondent, sess_session_respondent(h->s), sizeof(a.respondent));
+  for (int i = 0; i < STORE_CONTEXT_N; i++)
+    a.context[i] = e->context[i];
   track(h, store_submit(h->u->store, &a, on_stored, h));
   if (e->sms == 1)
     submit_sms(h, e, 1);

@@ -569,11 +569,11 @@ static long differ(PGconn *db, const char *a, const char *b)
 void it_rollups_check(PGconn *db)
 {
   it_exec(db, "DROP TABLE IF EXISTS live_cells, live_answers, live_release");
-  it_exec(db, "CREATE TEMP TABLE live_cells AS SELECT * FROM rollups WHERE n <> 0");
+  it_exec(db, "CREATE TEMP TABLE live_cells AS SELECT * FROM rollups_now WHERE n <> 0");
   it_exec(db, "CREATE TEMP TABLE live_answers AS SELECT * FROM rollup_answers");
   it_exec(db, "CREATE TEMP TABLE live_release AS SELECT * FROM rollup_release_now WHERE n <> 0");
   it_rollups_rebuild();
-  ck_assert_int_eq(differ(db, "live_cells", "(SELECT * FROM rollups WHERE n <> 0) r"), 0);
+  ck_assert_int_eq(differ(db, "live_cells", "(SELECT * FROM rollups_now WHERE n <> 0) r"), 0);
   ck_assert_int_eq(differ(db, "live_answers", "rollup_answers"), 0);
   ck_assert_int_eq(differ(db, "live_release", "(SELECT * FROM rollup_release_now WHERE n <> 0) r"),
                    0);

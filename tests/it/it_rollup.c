@@ -2,8 +2,9 @@
  * computes from responses, after a random workload over the real USSD path: parents in three
  * processes at once (so batches hold several answers), hops sent twice (a carrier's retry),
  * calls dropped and resumed, phones shared by two relations, and parents who start over and
- * answer otherwise (their counts must move, never double). The release the results API reads
- * (rollup_release) too. */
+ * answer otherwise (their counts must move, never double), through a gateway with two
+ * connections (two batches in flight). The release the results API reads (rollup_release), and
+ * both logs folded, too. */
 #include "lib/ag.h"
 #include "tests/it/it_harness.h"
 #include "tests/it/it_caller.h"
@@ -93,7 +94,8 @@ START_TEST(test_rollup_live_equals_rebuilt)
   /* Other tests wrote answers through the store without the hook: start from a rebuild. */
   it_rollups_rebuild();
   snprintf(tag, sizeof(tag), "rollup%lx%x", (long)time(NULL), (unsigned)getpid());
-  ck_assert_int_eq(it_server_start(&gw, "log_level = warn\n"), 0);
+  /* Two connections: a phone's statements on its lane, two batches in flight (decision 103). */
+  ck_assert_int_eq(it_server_start(&gw, "log_level = warn\ndb_connections = 2\n"), 0);
   ck_assert_int_eq(it_wait_health(&gw, 200, 10000), 0);
   for (int i = 0; i < WORKERS; i++) {
     kids[i] = fork();
@@ -121,7 +123,7 @@ START_TEST(test_rollup_live_equals_rebuilt)
            tag);
   ck_assert_int_gt(it_count(db, sql), 0);
   /* Each respondent counted once per question. */
-  ck_assert_int_eq(it_count(db, "SELECT sum(n) FROM rollups WHERE question_id = 'L1'"),
+  ck_assert_int_eq(it_count(db, "SELECT sum(n) FROM rollups_now WHERE question_id = 'L1'"),
                    it_count(db, "SELECT count(DISTINCT (respondent, relation, survey_version))"
                                 " FROM responses WHERE question_id = 'L1'"));
 
@@ -135,6 +137,15 @@ START_TEST(test_rollup_live_equals_rebuilt)
                                 " TABLE before_merge)) d"),
                    0);
   ck_assert_int_gt(it_count(db, "SELECT count(*) FROM before_merge"), 0);
+  /* And the counters' log into the counters (0025): the batches left some of it unmerged. */
+  it_exec(db, "CREATE TEMP TABLE cells_before AS SELECT * FROM rollups_now WHERE n <> 0");
+  ck_assert_int_eq(it_count(db, "SELECT count(*) FROM (SELECT rollup_merge()) t"), 1);
+  ck_assert_int_eq(it_count(db, "SELECT count(*) FROM rollup_log"), 0);
+  ck_assert_int_eq(it_count(db, "SELECT count(*) FROM ((TABLE cells_before EXCEPT ALL"
+                                " SELECT * FROM rollups WHERE n <> 0) UNION ALL"
+                                " (SELECT * FROM rollups WHERE n <> 0 EXCEPT ALL"
+                                " TABLE cells_before)) d"),
+                   0);
   it_rollups_check(db);
   PQfinish(db);
 }

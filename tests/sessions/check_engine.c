@@ -845,6 +845,9 @@ START_TEST(test_engine_resume_continue)
   ck_assert_str_eq(p.r.effect.relation, "mother");
   ck_assert_int_eq(p.r.effect.attempt, 1);
   ck_assert_int_eq(p.r.effect.final, 0);
+  /* Its context is what the attempt was resumed with (the rollups' cell, decision 104). */
+  for (int k = 0; k < SESS_CTX_N; k++)
+    ck_assert_str_eq(p.r.effect.context[k], mother_answers[k].value);
   sess_content_unref(c);
 }
 END_TEST
@@ -859,6 +862,7 @@ START_TEST(test_engine_resume_start_over)
   struct sess_ctx kk = ctx_shared(&prof, SESS_KK, 0, "", 20000);
   struct play p;
   char path[128] = "1 1 1 2"; /* survey, Start (version 4's opening screen), mother, over */
+  char given[SESS_CTX_N][SESS_KV_VALUE_MAX + 1];
 
   /* "Start over": attempt last_attempt + 1, and every question is asked again. */
   assert_asks(c, play(&p, c, "main_menu", &kk, path), "region", SESS_KK);
@@ -872,7 +876,22 @@ START_TEST(test_engine_resume_start_over)
     ck_assert_int_eq(p.r.effect.kind, SESS_EFFECT_ANSWER);
     ck_assert_int_eq(p.r.effect.attempt, 2);
     ck_assert_str_eq(p.r.effect.relation, "mother");
+    /* The context is this attempt's, never attempt 1's (region abai, school 12...): the
+     * answers before this one, and none before the first. */
+    if (i < SESS_CTX_N)
+      snprintf(given[i], sizeof(given[i]), "%s", p.r.effect.value);
+    for (int k = 0; k < SESS_CTX_N; k++) {
+      if (k < (int)i) {
+        ck_assert_ptr_nonnull(p.r.effect.context[k]);
+        ck_assert_str_eq(p.r.effect.context[k], given[k]);
+      } else {
+        ck_assert_msg(p.r.effect.context[k] == NULL, "%s before %s: %s", sess_context_ids[k],
+                      p.r.effect.question_id, p.r.effect.context[k]);
+      }
+    }
   }
+  ck_assert_str_eq(p.r.effect.question_id, "L2");
+  ck_assert_str_eq(p.r.effect.context[SESS_CTX_SCHOOL], "5");
   sess_content_unref(c);
 }
 END_TEST
