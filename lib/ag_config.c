@@ -66,9 +66,9 @@ static const struct opt opts[] = {
     {"db_queue_max", OPT_INT, OFF(db_queue_max), 1, 1000000, "10000",
      "Most answers waiting for the database; beyond it a hop gets the polite END."},
     {"db_connections", OPT_INT, OFF(db_connections), 1, 8, "1",
-     "Connections for the USSD sessions' profile reads, each with its own batch in flight (a "
-     "caller's always take the same one); every write takes the first. More pays only where "
-     "PostgreSQL's backend CPU, not its WAL flush, bounds first screens (docs/benchmarks.md)."},
+     "Connections for the callers' statements, each with its own batch in flight: a phone's "
+     "reads and writes always take the same one, the outbox and the scheduler the first. More "
+     "did not pay on the 2-core bench machine (decision 103, docs/benchmarks.md)."},
     {"db_reconnect_ms", OPT_INT, OFF(db_reconnect_ms), 50, 600000, "1000",
      "Delay before reconnecting to a database that went away."},
     {"db_connect_timeout_ms", OPT_INT, OFF(db_connect_timeout_ms), 100, 600000, "5000",
