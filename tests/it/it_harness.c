@@ -555,7 +555,7 @@ void it_rollups_rebuild(void)
 }
 
 /* Rows of table a not in b and of b not in a, as multisets. */
-static long differ(PGconn *db, const char *a, const char *b)
+long it_differ(PGconn *db, const char *a, const char *b)
 {
   char sql[1024];
 
@@ -573,8 +573,8 @@ void it_rollups_check(PGconn *db)
   it_exec(db, "CREATE TEMP TABLE live_answers AS SELECT * FROM rollup_answers");
   it_exec(db, "CREATE TEMP TABLE live_release AS SELECT * FROM rollup_release_now WHERE n <> 0");
   it_rollups_rebuild();
-  ck_assert_int_eq(differ(db, "live_cells", "(SELECT * FROM rollups_now WHERE n <> 0) r"), 0);
-  ck_assert_int_eq(differ(db, "live_answers", "rollup_answers"), 0);
-  ck_assert_int_eq(differ(db, "live_release", "(SELECT * FROM rollup_release_now WHERE n <> 0) r"),
-                   0);
+  ck_assert_int_eq(it_differ(db, "live_cells", "(SELECT * FROM rollups_now WHERE n <> 0) r"), 0);
+  ck_assert_int_eq(it_differ(db, "live_answers", "rollup_answers"), 0);
+  ck_assert_int_eq(
+      it_differ(db, "live_release", "(SELECT * FROM rollup_release_now WHERE n <> 0) r"), 0);
 }

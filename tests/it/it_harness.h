@@ -103,6 +103,9 @@ void it_rollups_rebuild(void);
 /* The counters the batches kept (rollups, rollup_answers, the release with its log) equal what a
  * rebuild from responses gives: fails the test otherwise. Leaves the rebuilt ones in place. */
 void it_rollups_check(PGconn *db);
+/* Rows in one of the relations a and b (table names or parenthesised queries with an alias) and
+ * not in the other, counting duplicates: 0 when they hold the same rows. */
+long it_differ(PGconn *db, const char *a, const char *b);
 /* Rows of responses for one carrier session, ordered by hop. Caller PQclear()s. */
 PGresult *it_rows(PGconn *db, const char *session);
 /* HMAC-SHA256(secret, e164) as 64 hex characters. */

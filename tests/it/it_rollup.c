@@ -131,21 +131,14 @@ START_TEST(test_rollup_live_equals_rebuilt)
   it_exec(db, "CREATE TEMP TABLE before_merge AS SELECT * FROM rollup_release_now WHERE n <> 0");
   ck_assert_int_eq(it_count(db, "SELECT count(*) FROM (SELECT rollup_release_merge()) t"), 1);
   ck_assert_int_eq(it_count(db, "SELECT count(*) FROM rollup_release_log"), 0);
-  ck_assert_int_eq(it_count(db, "SELECT count(*) FROM ((TABLE before_merge EXCEPT ALL"
-                                " SELECT * FROM rollup_release WHERE n <> 0) UNION ALL"
-                                " (SELECT * FROM rollup_release WHERE n <> 0 EXCEPT ALL"
-                                " TABLE before_merge)) d"),
+  ck_assert_int_eq(it_differ(db, "before_merge", "(SELECT * FROM rollup_release WHERE n <> 0) r"),
                    0);
   ck_assert_int_gt(it_count(db, "SELECT count(*) FROM before_merge"), 0);
-  /* And the counters' log into the counters (0025): the batches left some of it unmerged. */
+  /* And the counters' log into the counters (0025), whatever the batches left unmerged. */
   it_exec(db, "CREATE TEMP TABLE cells_before AS SELECT * FROM rollups_now WHERE n <> 0");
   ck_assert_int_eq(it_count(db, "SELECT count(*) FROM (SELECT rollup_merge()) t"), 1);
   ck_assert_int_eq(it_count(db, "SELECT count(*) FROM rollup_log"), 0);
-  ck_assert_int_eq(it_count(db, "SELECT count(*) FROM ((TABLE cells_before EXCEPT ALL"
-                                " SELECT * FROM rollups WHERE n <> 0) UNION ALL"
-                                " (SELECT * FROM rollups WHERE n <> 0 EXCEPT ALL"
-                                " TABLE cells_before)) d"),
-                   0);
+  ck_assert_int_eq(it_differ(db, "cells_before", "(SELECT * FROM rollups WHERE n <> 0) r"), 0);
   it_rollups_check(db);
   PQfinish(db);
 }
