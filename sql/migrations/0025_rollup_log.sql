@@ -124,29 +124,86 @@ BEGIN
   RETURN cells;
 END $$;
 
+-- Counts a batch's direct answers (as rollup_direct gives them) and the derived outputs they
+-- change: the part of rollup_apply after it has found the answers, shared by both of its forms
+-- below. Returns how many direct answers it was given.
+CREATE FUNCTION rollup_count(direct rollup_answers[]) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  derived rollup_answers[];
+  cells rollups[];
+BEGIN
+  IF direct IS NULL THEN
+    RETURN 0;
+  END IF;
+  SELECT array_agg(c) INTO cells FROM rollup_put(direct, false) c;
+  IF cells IS NOT NULL THEN
+    PERFORM rollup_release_add(cells);
+  END IF;
+  -- A new statement: it sees the rows rollup_put just wrote.
+  SELECT array_agg(v) INTO derived
+  FROM (SELECT DISTINCT d.respondent, d.relation, d.survey_id, d.survey_version
+        FROM unnest(direct) d
+        WHERE d.question_id IN ('L1', 'L2', 'L3', 'L4', 'T1', 'T2', 'T3', 'T4', 'T5')) k,
+       LATERAL rollup_derive(k.respondent, k.relation, k.survey_id, k.survey_version) v;
+  IF derived IS NOT NULL THEN
+    SELECT array_agg(c) INTO cells FROM rollup_put(derived, true) c;
+    IF cells IS NOT NULL THEN
+      PERFORM rollup_release_add(cells);
+    END IF;
+  END IF;
+  RETURN cardinality(direct);
+END $$;
+
+-- Takes one batch at a time per respondent (two gateway processes, or two connections of one,
+-- with one parent): each next statement then reads the other's committed counts. In key order:
+-- no deadlock.
+CREATE FUNCTION rollup_lock(carriers text[], sids text[], hops integer[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(7242, k)
+  FROM (SELECT DISTINCT hashtext(encode(r.respondent, 'hex') || r.relation || r.survey_id) AS k
+        FROM unnest(carriers, sids, hops) AS h(carrier, sid, hop)
+        JOIN responses r ON r.carrier = h.carrier AND r.carrier_session_id = h.sid
+          AND r.hop = h.hop ORDER BY 1) l;
+END $$;
+
+-- 0014's, for a gateway of the previous version during an upgrade: the context read again
+-- from `responses` (rollup_direct).
+CREATE OR REPLACE FUNCTION rollup_apply(carriers text[], sids text[], hops integer[])
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  direct rollup_answers[];
+BEGIN
+  PERFORM rollup_lock(carriers, sids, hops);
+  SELECT array_agg(x) INTO direct FROM (
+    SELECT DISTINCT ON (d.respondent, d.relation, d.survey_id, d.survey_version, d.question_id)
+           d.respondent, d.relation, d.survey_id, d.survey_version, d.question_id, d.attempt,
+           d.response_id, d.option, d.region, d.district, d.school_settlement, d.settlement,
+           d.school_id, d.grade, d.language, d.day
+    FROM unnest(carriers, sids, hops) AS h(carrier, sid, hop)
+    JOIN rollup_direct d ON d.carrier = h.carrier AND d.carrier_session_id = h.sid
+      AND d.hop = h.hop
+    ORDER BY d.respondent, d.relation, d.survey_id, d.survey_version, d.question_id,
+             d.attempt DESC, d.response_id DESC) x;
+  RETURN rollup_count(direct);
+END $$;
+
 -- The batch's part, with the context each answer's session gave (decision 104): region,
 -- district, own settlement, grade band and school number as the parent had given them in the
 -- same attempt before the answer ('' when not given), in the order of the hops. The gateway's
 -- session knows them (the attempt's answers are its screens' input); reading them again from
 -- `responses`, five ordered aggregates over the attempt's rows for every answer, was about
 -- half of a batch's rollup time. The school and the city's settlement are looked up as
--- rollup_direct does, so the cell is the one the rebuild computes. The 3-argument
--- rollup_apply stays for a gateway of the previous version during an upgrade.
+-- rollup_direct does, so the cell is the one the rebuild computes.
 CREATE FUNCTION rollup_apply(carriers text[], sids text[], hops integer[], regions text[],
                              districts text[], settlements text[], grades text[],
                              schools text[]) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
   direct rollup_answers[];
-  derived rollup_answers[];
-  cells rollups[];
 BEGIN
-  -- One batch at a time per respondent, in key order (0014's rollup_apply).
-  PERFORM pg_advisory_xact_lock(7242, k)
-  FROM (SELECT DISTINCT hashtext(encode(r.respondent, 'hex') || r.relation || r.survey_id) AS k
-        FROM unnest(carriers, sids, hops) AS h(carrier, sid, hop)
-        JOIN responses r ON r.carrier = h.carrier AND r.carrier_session_id = h.sid
-          AND r.hop = h.hop ORDER BY 1) l;
+  PERFORM rollup_lock(carriers, sids, hops);
   SELECT array_agg(x) INTO direct FROM (
     SELECT DISTINCT ON (r.respondent, r.relation, r.survey_id, r.survey_version, r.question_id)
            r.respondent, r.relation, r.survey_id, r.survey_version, r.question_id, r.attempt,
@@ -176,24 +233,5 @@ BEGIN
     WHERE NOT rollup_is_context(r.question_id)
     ORDER BY r.respondent, r.relation, r.survey_id, r.survey_version, r.question_id,
              r.attempt DESC, r.id DESC) x;
-  IF direct IS NULL THEN
-    RETURN 0;
-  END IF;
-  SELECT array_agg(c) INTO cells FROM rollup_put(direct, false) c;
-  IF cells IS NOT NULL THEN
-    PERFORM rollup_release_add(cells);
-  END IF;
-  -- A new statement: it sees the rows rollup_put just wrote.
-  SELECT array_agg(v) INTO derived
-  FROM (SELECT DISTINCT d.respondent, d.relation, d.survey_id, d.survey_version
-        FROM unnest(direct) d
-        WHERE d.question_id IN ('L1', 'L2', 'L3', 'L4', 'T1', 'T2', 'T3', 'T4', 'T5')) k,
-       LATERAL rollup_derive(k.respondent, k.relation, k.survey_id, k.survey_version) v;
-  IF derived IS NOT NULL THEN
-    SELECT array_agg(c) INTO cells FROM rollup_put(derived, true) c;
-    IF cells IS NOT NULL THEN
-      PERFORM rollup_release_add(cells);
-    END IF;
-  END IF;
-  RETURN cardinality(direct);
+  RETURN rollup_count(direct);
 END $$;
