@@ -229,6 +229,7 @@ max_wal_size = '4GB'
 min_wal_size = '512MB'
 checkpoint_timeout = '15min'
 checkpoint_completion_target = 0.9
+random_page_cost = 1.1
 EOF
 }
 
