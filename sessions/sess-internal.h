@@ -169,6 +169,8 @@ struct sess_survey {
   json_t *conditions;      /* borrowed: the file's named conditions ("when": "<name>"), or NULL */
   struct sess_node *nodes; /* owned array */
   size_t n_nodes;
+  int context_node[SESS_CTX_N]; /* the nodes of sess_context_ids, -1 when absent: looked up
+                                 * once at load, not at every answer of every replay */
 };
 
 struct sess_tip {

@@ -184,7 +184,7 @@ const char *const sess_context_ids[SESS_CTX_N] = {"region", "district", "settlem
 static void effect_context(struct run *r, const struct sess_survey *sv)
 {
   for (int i = 0; i < SESS_CTX_N; i++) {
-    int q = sess__node_find(sv, sess_context_ids[i]);
+    int q = sv->context_node[i];
     r->eff.context[i] = q >= 0 && r->survey == r->file ? r->answers[q] : NULL;
   }
 }

@@ -326,6 +326,8 @@ int sess__survey_head(struct sess_diag *d, struct sess_survey *sv, json_t *doc, 
   sv->conditions = json_object_get(doc, "conditions");
   if (sv->conditions && !json_is_object(sv->conditions))
     rc = sess__problem(d, "%s: 'conditions' must be an object of named conditions", file);
+  for (int k = 0; k < SESS_CTX_N; k++)
+    sv->context_node[k] = sess__node_find(sv, sess_context_ids[k]);
   sv->start = sess__node_find(sv, json_string_value(json_object_get(doc, "start")));
   if (sv->start < 0)
     return sess__problem(d, "%s: 'start' must name a node", file);
