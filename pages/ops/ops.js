@@ -225,50 +225,100 @@ function notice(text, kind) {
   n.dataset.kind = kind || '';
 }
 
+/* The list is polled every few seconds, so rows are patched in place, never rebuilt: a row
+ * replaced between an operator's press and release of "End" loses the click. */
+function sessionRow(key) {
+  const tr = AG.el('tr');
+  tr.dataset.key = key;
+  for (const cls of ['', 'id', '', '', '', 'num', 'num', 'num']) tr.append(AG.el('td', null, cls));
+  const b = AG.el('button', null, 'quiet end');
+  b.type = 'button';
+  b.addEventListener('click', () => { state.confirming = key; renderSessions(); });
+  const act = AG.el('td', null, 'act');
+  act.append(b);
+  tr.append(act);
+  return tr;
+}
+
+/* The question on a row of its own, under the session's. */
+function confirmRow(s, key) {
+  const row = AG.el('tr', null, 'confirm-row');
+  row.dataset.confirmFor = key;
+  const td = AG.el('td');
+  td.colSpan = 9;
+  const yes = AG.el('button', null, 'danger confirm-yes');
+  const no = AG.el('button', null, 'confirm-no');
+  yes.type = no.type = 'button';
+  yes.addEventListener('click', () => endSession(s.carrier, s.id));
+  no.addEventListener('click', () => { state.confirming = null; renderSessions(); });
+  td.append(AG.el('span', null, 'confirm-text'), yes, ' ', no);
+  row.append(td);
+  return row;
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function fillRow(tr, s) {
+  const screen = s.screen ? (s.file ? `${s.file} · ${s.screen}` : s.screen) : '–';
+  const texts = [s.carrier, s.id, s.phone, s.lang || '–', screen, String(s.hops),
+                 fmtDur(s.age_s), fmtDur(s.idle_s)];
+  texts.forEach((t, i) => setText(tr.cells[i], t));
+  tr.cells[1].title = s.id;
+  const key = tr.dataset.key;
+  const b = tr.querySelector('button.end');
+  setText(b, AG.t('end'));
+  b.disabled = state.confirming === key;
+  tr.className = state.confirming === key ? 'confirming' : '';
+}
+
 function renderSessions() {
   const r = state.sessions;
   const tbody = document.querySelector('#sessions tbody');
   if (!r) return;
-  tbody.replaceChildren();
+  const old = new Map();
+  for (const tr of tbody.rows) {
+    if (tr.dataset.key) old.set('s ' + tr.dataset.key, tr);
+    else if (tr.dataset.confirmFor) old.set('c ' + tr.dataset.confirmFor, tr);
+    else if (tr.classList.contains('empty')) old.set('empty', tr);
+  }
+  const want = [];
   if (!r.sessions.length) {
-    const td = AG.el('td', AG.t('no_sessions'), 'sub');
-    td.colSpan = 9;
-    const tr = AG.el('tr');
-    tr.append(td);
-    tbody.append(tr);
+    let tr = old.get('empty');
+    if (!tr) {
+      tr = AG.el('tr', null, 'empty');
+      const td = AG.el('td', null, 'sub');
+      td.colSpan = 9;
+      tr.append(td);
+    }
+    setText(tr.cells[0], AG.t('no_sessions'));
+    want.push(tr);
   }
   for (const s of r.sessions) {
     const key = `${s.carrier}/${s.id}`;
-    const tr = AG.el('tr');
-    tr.dataset.key = key;
-    const screen = s.screen ? (s.file ? `${s.file} · ${s.screen}` : s.screen) : '–';
-    tr.append(AG.el('td', s.carrier), AG.el('td', s.id, 'id'), AG.el('td', s.phone),
-              AG.el('td', s.lang || '–'), AG.el('td', screen), AG.el('td', s.hops, 'num'),
-              AG.el('td', fmtDur(s.age_s), 'num'), AG.el('td', fmtDur(s.idle_s), 'num'));
-    tr.querySelector('.id').title = s.id;
-    const act = AG.el('td', null, 'act');
-    const b = AG.el('button', AG.t('end'), 'quiet end');
-    b.type = 'button';
-    b.addEventListener('click', () => { state.confirming = key; renderSessions(); });
-    act.append(b);
-    tr.append(act);
-    tbody.append(tr);
-    if (state.confirming === key) { /* the question on a row of its own, under the session */
-      tr.className = 'confirming';
-      b.disabled = true;
-      const row = AG.el('tr', null, 'confirm-row');
-      row.dataset.confirmFor = key;
-      const td = AG.el('td');
-      td.colSpan = 9;
-      const yes = AG.el('button', AG.t('confirm_yes'), 'danger confirm-yes');
-      const no = AG.el('button', AG.t('cancel'), 'confirm-no');
-      yes.type = no.type = 'button';
-      yes.addEventListener('click', () => endSession(s.carrier, s.id));
-      no.addEventListener('click', () => { state.confirming = null; renderSessions(); });
-      td.append(AG.el('span', AG.t('confirm'), 'confirm-text'), yes, ' ', no);
-      row.append(td);
-      tbody.append(row);
+    const tr = old.get('s ' + key) || sessionRow(key);
+    fillRow(tr, s);
+    want.push(tr);
+    if (state.confirming === key) {
+      const row = old.get('c ' + key) || confirmRow(s, key);
+      const [text, yes, no] = row.querySelectorAll('span, button');
+      setText(text, AG.t('confirm'));
+      setText(yes, AG.t('confirm_yes'));
+      setText(no, AG.t('cancel'));
+      want.push(row);
     }
+  }
+  /* Only rows out of place move. */
+  let at = tbody.firstChild;
+  for (const tr of want) {
+    if (tr === at) at = at.nextSibling;
+    else tbody.insertBefore(tr, at);
+  }
+  while (at) {
+    const next = at.nextSibling;
+    at.remove();
+    at = next;
   }
   $('sessions-count').textContent = AG.t('shown', {count: fmtNum(r.count), live: fmtNum(r.live)});
 }

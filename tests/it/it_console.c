@@ -211,7 +211,7 @@ START_TEST(console_live)
   struct it_resp r;
   struct load load = {0};
   pthread_t th;
-  char conf[512], tok[64], sid[64], phone[16], url[128], expr[512], err[1024], dir[600], q[300];
+  char conf[512], tok[64], sid[64], phone[16], url[128], expr[1024], err[1024], dir[600], q[300];
   /* Kazakh, the survey, "Start" on its opening screen: on its first question. */
   static const char *const head[] = {"1", "1", "1"};
   struct cdp *c;
@@ -289,6 +289,13 @@ START_TEST(console_live)
 
   /* Ending the session from the page: "End", the confirmation, "Yes". */
   snprintf(q, sizeof(q), "tr[data-key=\"at/%s\"]", sid);
+  /* A poll redraws the list: the session's row must be the same element after it, or a poll
+   * falling between the press and the release of "End" loses the click. */
+  snprintf(expr, sizeof(expr),
+           "(() => { const a = document.querySelector('%s'); renderSessions();"
+           " return a !== null && a === document.querySelector('%s'); })()",
+           q, q);
+  ck_assert_int_eq(cdp_eval_bool(c, expr), 1);
   snprintf(expr, sizeof(expr), "%s button.end", q);
   CDP_OK(c, cdp_click(c, expr));
   snprintf(expr, sizeof(expr),
