@@ -39,13 +39,12 @@ static char *render(struct gw_api_read *rd, const struct store_rows *res, size_t
   if (rows && hidden) {
     for (size_t i = 0; i < n; i++) {
       int r = (int)i;
-      for (int l = 0; l < 3; l++) {
+      for (int l = 0; l < GW_RESULTS_LEVELS; l++) {
         rows[i].key[l] = store_rows_value(res, r, 2 * l);
         rows[i].name[l] = store_rows_value(res, r, 2 * l + 1);
       }
-      rows[i].key[3] = rows[i].name[3] = ""; /* the results' chains have two levels */
-      rows[i].option = store_rows_value(res, r, 6);
-      rows[i].n = atoll(store_rows_value(res, r, 7));
+      rows[i].option = store_rows_value(res, r, 2 * GW_RESULTS_LEVELS);
+      rows[i].n = atoll(store_rows_value(res, r, 2 * GW_RESULTS_LEVELS + 1));
     }
     if (gw_results_suppress(rows, n, p->q.depth, rd->api->results_k, hidden) == AG_OK)
       body = gw_results_format(&p->q, rows, hidden, n, rd->api->results_k, len);

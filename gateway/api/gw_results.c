@@ -7,20 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define LEVELS (GW_RESULTS_LEVELS - 1) /* below the region */
+
 /* The names a caller gives each chain's levels; the chain's number is its index in
- * rollup_release (sql/migrations/0014_rollups.sql). */
+ * rollup_release (sql/migrations/0026_release_one_chain.sql). implied: a level alone names
+ * the levels above it too, since a node has one parent there (a school is in one district, a
+ * district's part in one settlement kind, a week's part in one month); the parent's
+ * settlement is not in one school settlement, so it needs settlement named. */
 static const struct {
-  const char *level[2];
+  const char *level[LEVELS];
+  int implied;
 } chains[GW_RC_N] = {
-    [GW_RC_DISTRICT] = {{"district", "school"}},
-    [GW_RC_SETTLEMENT] = {{"settlement", "parent_settlement"}},
-    [GW_RC_GRADE] = {{"grade_band", NULL}},
-    [GW_RC_RELATION] = {{"relation", NULL}},
-    [GW_RC_LANGUAGE] = {{"language", NULL}},
+    [GW_RC_SCHOOL] = {{"settlement", "district", "school"}, 1},
+    [GW_RC_SETTLEMENT] = {{"settlement", "parent_settlement", NULL}, 0},
+    [GW_RC_GRADE] = {{"grade_band", NULL, NULL}, 0},
+    [GW_RC_RELATION] = {{"relation", NULL, NULL}, 0},
+    [GW_RC_LANGUAGE] = {{"language", NULL, NULL}, 0},
     /* A period is keyed by its first day (a week's Monday): from and to compare as text. */
-    [GW_RC_MONTH] = {{"month", NULL}},
-    [GW_RC_WEEK] = {{"week", NULL}},
+    [GW_RC_MONTH] = {{"month", "week", NULL}, 1},
 };
+
+/* The order group_by's names are matched in: "settlement" alone is the first level of two
+ * chains, the same nodes; the shorter chain is read. */
+static const int match_order[GW_RC_N] = {GW_RC_SETTLEMENT, GW_RC_SCHOOL,   GW_RC_GRADE,
+                                         GW_RC_RELATION,   GW_RC_LANGUAGE, GW_RC_MONTH};
 
 /* Codes: slugs and question ids, [a-z0-9_-] (and upper case for question ids like L1). */
 static int code_ok(const char *s)
@@ -37,10 +47,23 @@ static int date_ok(const char *s)
          m >= 1 && m <= 12 && d >= 1 && d <= 31 && s[4] == '-' && s[7] == '-';
 }
 
-/* Which chain and level the group_by list names (region may be among them). */
+/* The level of chain c that name is, or -1. */
+static int level_of(int c, const char *name)
+{
+  for (int l = 0; l < LEVELS; l++)
+    if (chains[c].level[l] && strcmp(chains[c].level[l], name) == 0)
+      return l;
+  return -1;
+}
+
+/* Which chain and level the group_by list names (region may be among them): the first chain
+ * of match_order that has every name as a level, at the deepest level named; a chain without
+ * implied levels needs every level above it named too. Names of two chains are a
+ * cross-tabulation, not a node of the release. */
 static int parse_group_by(const char *s, struct gw_results_query *q)
 {
-  int want[GW_RC_N][2] = {{0}}, n = 0;
+  const char *name[LEVELS + 1];
+  int n = 0;
   char buf[200];
 
   q->chain = GW_RC_NONE;
@@ -51,28 +74,33 @@ static int parse_group_by(const char *s, struct gw_results_query *q)
     return AG_EINVAL;
   strcpy(buf, s);
   for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-    int found = strcmp(t, "region") == 0;
-    for (int c = 0; c < GW_RC_N && !found; c++)
-      for (int l = 0; l < 2 && !found; l++)
-        if (chains[c].level[l] && strcmp(chains[c].level[l], t) == 0) {
-          want[c][l] = found = 1;
-          n++;
-        }
-    if (!found)
-      return AG_EINVAL;
-  }
-  for (int c = 0; c < GW_RC_N; c++) {
-    if (!want[c][0] && !want[c][1])
+    if (strcmp(t, "region") == 0)
       continue;
-    if (q->chain != GW_RC_NONE)
-      return AG_EINVAL; /* two chains: a cross-tabulation, not a node of the release */
-    q->chain = c;
-    /* A school is in one district: "school" alone is the chain's second level. */
-    if (want[c][1] && !want[c][0] && c != GW_RC_DISTRICT)
+    if (n == LEVELS)
       return AG_EINVAL;
-    q->depth = want[c][1] ? 2 : 1;
+    name[n++] = t;
   }
-  return n > 2 ? AG_EINVAL : AG_OK;
+  if (n == 0)
+    return AG_OK;
+  for (int m = 0; m < GW_RC_N; m++) {
+    int c = match_order[m], seen[LEVELS] = {0}, depth = 0, ok = 1;
+    for (int i = 0; i < n && ok; i++) {
+      int l = level_of(c, name[i]);
+      ok = l >= 0;
+      if (ok) {
+        seen[l] = 1;
+        depth = l + 1 > depth ? l + 1 : depth;
+      }
+    }
+    for (int l = 0; l < depth && ok && !chains[c].implied; l++)
+      ok = seen[l];
+    if (ok) {
+      q->chain = c;
+      q->depth = depth;
+      return AG_OK;
+    }
+  }
+  return AG_EINVAL;
 }
 
 static int fail(char *err, size_t errlen, const char *msg)
@@ -105,7 +133,7 @@ int gw_results_parse(const char *(*get)(void *arg, const char *name), void *arg,
   strcpy(q->question, v);
   if (parse_group_by(get(arg, "group_by"), q) != AG_OK)
     return fail(err, errlen,
-                "group_by must be region plus at most one of: district, school, settlement, "
+                "group_by must be region plus at most one of: settlement, district, school, "
                 "settlement,parent_settlement, grade_band, relation, language, month, week "
                 "(docs/privacy.md)");
   for (int i = 0; i < 2; i++) {
@@ -114,7 +142,7 @@ int gw_results_parse(const char *(*get)(void *arg, const char *name), void *arg,
       continue;
     if (!date_ok(v))
       return fail(err, errlen, "from and to must be dates YYYY-MM-DD");
-    if (q->chain != GW_RC_MONTH && q->chain != GW_RC_WEEK)
+    if (q->chain != GW_RC_MONTH)
       return fail(err, errlen,
                   "from and to select rows of group_by=month or week; every other grouping covers "
                   "the whole survey version (docs/privacy.md)");
@@ -134,7 +162,7 @@ int gw_results_parse(const char *(*get)(void *arg, const char *name), void *arg,
   }
   v = get(arg, "district");
   if (v && *v) {
-    if (!code_ok(v) || q->chain != GW_RC_DISTRICT)
+    if (!code_ok(v) || q->chain != GW_RC_SCHOOL || q->depth < 2)
       return fail(err, errlen,
                   "district must be a district code, with group_by=district or school");
     strcpy(q->district, v);
@@ -202,10 +230,10 @@ int gw_results_sql(const struct gw_results_query *q, const char *allowed,
                    struct gw_results_sql *out, char *err, size_t errlen)
 {
   static const char *const name_col[3] = {"name_kk", "name_ru", "name_en"};
-  const char *c1 = q->depth >= 1 ? "k1" : "''";
-  const char *c2 = q->depth >= 2 ? "k2" : "''";
-  const char *nc = name_col[q->lang];
-  int restrict_regions, rc;
+  static const char *const key[LEVELS] = {"k1", "k2", "k3"};
+  const char *k[LEVELS], *nc = name_col[q->lang];
+  int places = q->chain == GW_RC_SCHOOL, restrict_regions, rc;
+  char name2[64];
 
   memset(out, 0, sizeof(*out));
   /* The caller's regions, enforced here: the SQL reads no other. */
@@ -219,22 +247,22 @@ int gw_results_sql(const struct gw_results_query *q, const char *allowed,
   out->params[2] = q->question;
   out->params[3] = out->regions;
   out->nparams = 4;
-  int district = q->chain == GW_RC_DISTRICT;
-  char name1[64];
-  snprintf(name1, sizeof(name1), district ? "coalesce(d.%s, c.k1)" : "''", nc);
+  for (int l = 0; l < LEVELS; l++)
+    k[l] = q->depth > l ? key[l] : "''";
+  snprintf(name2, sizeof(name2), places && q->depth >= 2 ? "coalesce(d.%s, c.k2)" : "''", nc);
   snprintf(out->sql, sizeof(out->sql),
-           "WITH c AS (SELECT region, %s AS k1, %s AS k2, option, sum(n)::bigint AS n"
+           "WITH c AS (SELECT region, %s AS k1, %s AS k2, %s AS k3, option, sum(n)::bigint AS n"
            " FROM (SELECT * FROM rollup_release UNION ALL SELECT * FROM rollup_release_log) r"
            " WHERE survey_id = $1 AND survey_version = $2::integer"
-           " AND question_id = $3 AND chain = %d %s GROUP BY 1, 2, 3, 4 HAVING sum(n) > 0)"
-           " SELECT c.region, coalesce(r.%s, c.region), c.k1, %s, c.k2, %s, c.option, c.n"
-           " FROM c LEFT JOIN regions r ON r.code = c.region%s%s"
-           " ORDER BY c.region, c.k1, c.k2, c.option",
-           c1, c2, q->chain < 0 ? GW_RC_DISTRICT : q->chain,
+           " AND question_id = $3 AND chain = %d %s GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) > 0)"
+           " SELECT c.region, coalesce(r.%s, c.region), c.k1, '', c.k2, %s, c.k3, %s,"
+           " c.option, c.n FROM c LEFT JOIN regions r ON r.code = c.region%s%s"
+           " ORDER BY c.region, c.k1, c.k2, c.k3, c.option",
+           k[0], k[1], k[2], q->chain < 0 ? GW_RC_LANGUAGE : q->chain,
            restrict_regions ? "AND region = ANY($4::text[])" : "AND $4::text[] IS NOT NULL", nc,
-           name1, district && q->depth == 2 ? "coalesce(s.name, '')" : "''",
-           district ? " LEFT JOIN districts d ON d.code = c.k1" : "",
-           district && q->depth == 2 ? " LEFT JOIN schools s ON s.id::text = c.k2" : "");
+           name2, places && q->depth >= 3 ? "coalesce(s.name, '')" : "''",
+           places && q->depth >= 2 ? " LEFT JOIN districts d ON d.code = c.k2" : "",
+           places && q->depth >= 3 ? " LEFT JOIN schools s ON s.id::text = c.k3" : "");
   return AG_OK;
 }
 
@@ -347,11 +375,14 @@ int gw_results_suppress(const struct gw_results_row *rows, size_t n, int depth, 
 /* Whether the node of rows[i] is one q selects (district filter, period bounds). */
 static int selected(const struct gw_results_query *q, const struct gw_results_row *r)
 {
-  if (q->district[0] && strcmp(r->key[1], q->district) != 0)
+  /* A period is the deepest level: a month, or a week (both parts of one across two months). */
+  const char *period = r->key[q->depth];
+
+  if (q->district[0] && strcmp(r->key[2], q->district) != 0)
     return 0;
-  if (q->from[0] && strcmp(r->key[1], q->from) < 0)
+  if (q->from[0] && strcmp(period, q->from) < 0)
     return 0;
-  if (q->to[0] && strcmp(r->key[1], q->to) > 0)
+  if (q->to[0] && strcmp(period, q->to) > 0)
     return 0;
   return 1;
 }

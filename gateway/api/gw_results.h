@@ -5,12 +5,16 @@
  *
  * The release. For a survey version and a question, the published figures are the nodes of a
  * fixed tree: a region, and under it, independent of each other, the chains
- *   district > school,  settlement (the school's) > parent_settlement,  grade_band,  relation,
- *   language,  month,  week.
- * A query asks for one level of one chain (region alone is level 0), for some regions; it never
- * re-aggregates: filters (region, district) and periods (from, to on group_by=month or week)
- * only select nodes. Suppression is decided on the whole release of the caller's regions, node
- * by node, the same for every query and every caller, so no two queries can disagree. */
+ *   settlement (the school's) > district > school,  settlement > parent_settlement,
+ *   grade_band,  relation,  language,  month > week.
+ * The two chains under settlement share that level. A district with schools of both kinds is
+ * two nodes, and a week across two months is two, its days in each: otherwise a settlement is
+ * the sum of schools and a month of weeks outside the tree, which gives hidden nodes back
+ * (decision 106). A query asks for one level of one chain (region alone is level 0), for some
+ * regions; it never re-aggregates: filters (region, district) and periods (from, to on
+ * group_by=month or week) only select nodes. Suppression is decided on the whole release of
+ * the caller's regions, node by node, the same for every query and every caller, so no two
+ * queries can disagree. */
 #ifndef GW_RESULTS_H
 #define GW_RESULTS_H
 
@@ -18,13 +22,12 @@
 
 enum gw_results_chain {
   GW_RC_NONE = -1,  /* region alone */
-  GW_RC_DISTRICT,   /* district > school */
+  GW_RC_SCHOOL,     /* school's settlement > district > school */
   GW_RC_SETTLEMENT, /* school's settlement > parent's own settlement */
   GW_RC_GRADE,
   GW_RC_RELATION,
   GW_RC_LANGUAGE,
-  GW_RC_MONTH,
-  GW_RC_WEEK,
+  GW_RC_MONTH, /* month > week */
   GW_RC_N
 };
 
@@ -36,7 +39,7 @@ struct gw_results_query {
   int version;
   char question[GW_RESULTS_CODE_MAX];
   int chain;             /* enum gw_results_chain */
-  int depth;             /* 0: region; 1 or 2: levels of the chain */
+  int depth;             /* 0: region; 1 to 3: levels of the chain */
   char from[11], to[11]; /* YYYY-MM-DD or ""; only with month and week */
   char regions[GW_RESULTS_REGIONS_MAX][GW_RESULTS_CODE_MAX];
   size_t n_regions;                   /* 0: every region the caller may see */
@@ -53,20 +56,19 @@ int gw_results_parse(const char *(*get)(void *arg, const char *name), void *arg,
 /* The SQL and its parameters for q, for a caller whose regions are allowed (comma-separated;
  * "": every region). The regions the SQL reads are q's, each of which must be allowed, or
  * (none asked) the allowed ones: AG_EDENIED with err when q asks for another. params point into
- * q and bufs; *sql is static. Columns: region, region name, level-1 key, its name, level-2 key,
- * its name, option, count. */
+ * q and bufs. Columns: region, region name, then each level's key and name (three levels),
+ * option, count. */
 struct gw_results_sql {
   const char *params[6];
   int nparams;
   char version[16];
   char regions[GW_RESULTS_REGIONS_MAX * (GW_RESULTS_CODE_MAX + 3) + 4];
-  char sql[2048];
+  char sql[2560];
 };
 int gw_results_sql(const struct gw_results_query *q, const char *allowed,
                    struct gw_results_sql *out /* OUT */, char *err, size_t errlen);
 
-/* Levels a release tree may have: the region and up to three below it (the results' chains
- * have two; the schools' requests, gw_rschools.h, three). */
+/* Levels a release tree may have: the region and up to three below it. */
 #define GW_RESULTS_LEVELS 4
 
 /* One row of the rollups read: a leaf of the release at q's depth, with one option's count. */

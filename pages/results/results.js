@@ -180,6 +180,10 @@ function groupOf(g, by, i) {
     cls = s === 'urban' ? 'urban' : s === 'rural' ? 'rural' : 'unknown';
     if (by.endsWith('parent_settlement'))
       parts.push(g.parent_settlement ? AG.t(`p_${g.parent_settlement}`) : '–');
+  } else if (by === 'week') {
+    /* A week across two months is a group in each (its days there): say which. */
+    const end = new Date(Date.parse(g.week) + 6 * 864e5).toISOString().slice(0, 7);
+    parts.push(end === g.week.slice(0, 7) ? g.week : `${g.week} (${g.month.slice(0, 7)})`);
   } else {
     const key = by;
     const v = g[key];
@@ -190,6 +194,10 @@ function groupOf(g, by, i) {
     else if (key === 'grade_band') parts.push(tOr(`gr_${v}`, v || '–'));
     else parts.push(v || '–');
   }
+  /* A district with urban and rural schools is a group under each. */
+  if (by === 'district')
+    parts.push(AG.t(g.settlement === 'urban' ? 's_urban' : g.settlement === 'rural' ? 's_rural'
+                                                                               : 's_unknown'));
   if (state.regions.length !== 1) parts.unshift(g.region_name || g.region);
   return {label: parts.join(' · '), cls};
 }
@@ -363,7 +371,8 @@ function renderCard(card, q, reply) {
     const {label, cls} = groupOf(g, by, i);
     const values = {};
     for (const o of g.options) values[o.option] = o;
-    const levels = by.split(',').map((l) => g[l] || '');
+    /* Every level the reply has: a district's part per settlement, a week's per month. */
+    const levels = reply.group_by.filter((l) => l !== 'region').map((l) => g[l] || '');
     if (state.regions.length !== 1) levels.unshift(g.region);
     return {key: levels.join('/'), label, cls, suppressed: g.suppressed,
             respondents: g.respondents, values};

@@ -33,7 +33,8 @@ static long get(const char *query, const char *tok, struct it_resp *r)
   return r->status;
 }
 
-/* Cells: aktobe city (urban) 40 respondents, Alga 30, Kobda 3 (hidden), Temir 20; Abai: 25. */
+/* Cells: aktobe city (urban) 40 respondents, Alga 30 at its rural schools and 12 at an urban
+ * one, Kobda 3 (hidden), Temir 20; Abai: 25. */
 static void seed(void)
 {
   char sql[2000];
@@ -44,7 +45,8 @@ static void seed(void)
            " ss, '', 0, '1-4', 'mother', 'ru', opt, n FROM (VALUES"
            " ('aktobe', 'aktobe-aktobe-city', 'urban', 'yes', 30), ('aktobe',"
            " 'aktobe-aktobe-city', 'urban', 'no', 10), ('aktobe', 'aktobe-alga', 'rural', 'yes',"
-           " 29), ('aktobe', 'aktobe-alga', 'rural', 'no', 1), ('aktobe', 'aktobe-kobda', 'rural',"
+           " 29), ('aktobe', 'aktobe-alga', 'rural', 'no', 1), ('aktobe', 'aktobe-alga', 'urban',"
+           " 'yes', 12), ('aktobe', 'aktobe-kobda', 'rural',"
            " 'yes', 3), ('aktobe', 'aktobe-temir', 'rural', 'no', 20), ('abai', 'abai-abai',"
            " 'rural', 'yes', 25)) v(region, district, ss, opt, n)",
            survey);
@@ -149,9 +151,11 @@ START_TEST(test_results_matrix_and_csv)
   /* An admin: every region. */
   ck_assert_int_eq(routed("", admin, r), 200);
   ck_assert_msg(strstr(r->body, "\"abai\"") && strstr(r->body, "\"aktobe\""), "%s", r->body);
-  ck_assert_msg(strstr(r->body, "\"respondents\":93"), "%s", r->body);
-  /* Kobda (3) hidden, and with it the next smallest, Temir (20): the region's 93 minus the
-   * others must not give Kobda. Percentages of the visible ones. */
+  ck_assert_msg(strstr(r->body, "\"respondents\":105"), "%s", r->body);
+  /* Kobda (3) hidden, and with it the next smallest of the rural schools' districts, Temir
+   * (20): the rural 53 minus the others must not give Kobda. Percentages of the visible
+   * ones. Alga, with schools of both kinds, is a group under each (decision 106): the
+   * settlements' totals are then sums of the district groups under them, inside the tree. */
   ck_assert_int_eq(routed("&group_by=district&lang=en", admin, r), 200);
   ck_assert_msg(strstr(r->body, "\"district\":\"aktobe-kobda\",\"district_name\":\"Kobda\","
                                 "\"suppressed\":true,\"respondents\":null,\"options\":[]"),
@@ -159,9 +163,21 @@ START_TEST(test_results_matrix_and_csv)
   ck_assert_msg(strstr(r->body, "\"district\":\"aktobe-temir\",\"district_name\":\"Temir\","
                                 "\"suppressed\":true"),
                 "%s", r->body);
-  ck_assert_msg(strstr(r->body, "\"respondents\":30,\"options\":[{\"option\":\"no\",\"count\":1,"
-                                "\"percent\":3.3},{\"option\":\"yes\",\"count\":29,"
+  ck_assert_msg(strstr(r->body, "\"settlement\":\"rural\",\"settlement_name\":\"\","
+                                "\"district\":\"aktobe-alga\",\"district_name\":\"Alga\","
+                                "\"suppressed\":false,\"respondents\":30,\"options\":[{\"option\":"
+                                "\"no\",\"count\":1,\"percent\":3.3},{\"option\":\"yes\",\"count\":29,"
                                 "\"percent\":96.7}]"),
+                "%s", r->body);
+  ck_assert_msg(strstr(r->body, "\"settlement\":\"urban\",\"settlement_name\":\"\","
+                                "\"district\":\"aktobe-alga\",\"district_name\":\"Alga\","
+                                "\"suppressed\":false,\"respondents\":12,"),
+                "%s", r->body);
+  ck_assert_int_eq(routed("&group_by=settlement&region=aktobe", admin, r), 200);
+  ck_assert_msg(strstr(r->body, "\"settlement\":\"rural\",\"settlement_name\":\"\","
+                                "\"suppressed\":false,\"respondents\":53,") &&
+                    strstr(r->body, "\"settlement\":\"urban\",\"settlement_name\":\"\","
+                                    "\"suppressed\":false,\"respondents\":52,"),
                 "%s", r->body);
   /* Bad parameters: 400, audited too. */
   ck_assert_int_eq(routed("&group_by=district,grade_band", admin, r), 400);
@@ -174,15 +190,16 @@ START_TEST(test_results_matrix_and_csv)
   ck_assert_msg(memcmp(r->body, "\xEF\xBB\xBF", 3) == 0, "no BOM");
   n = csv_parse(r->body + 3, f, &cols, err);
   ck_assert_msg(n > 1, "%s\n%s", err, r->body);
-  ck_assert_int_eq(cols, 9);
+  ck_assert_int_eq(cols, 11);
   ck_assert_str_eq(f[0][0], "region");
-  ck_assert_str_eq(f[0][2], "district");
-  ck_assert_str_eq(f[0][8], "suppressed");
+  ck_assert_str_eq(f[0][2], "settlement");
+  ck_assert_str_eq(f[0][4], "district");
+  ck_assert_str_eq(f[0][10], "suppressed");
   /* Survey version 4 named the regions in their shortest clear form (decision 70). */
   ck_assert_str_eq(f[1][1], "Актобе");
   for (int i = 1; i < n; i++)
-    if (strcmp(f[i][2], "aktobe-alga") == 0)
-      ck_assert_str_eq(f[i][3], "Алгинский");
+    if (strcmp(f[i][4], "aktobe-alga") == 0)
+      ck_assert_str_eq(f[i][5], "Алгинский");
 
   /* Every call that reached the route left its row (refusals' rows are not waited for). */
   for (int i = 0;
