@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   if (gw_results_parse(get, NULL, &q, err, sizeof(err)) != AG_OK)
     return 0;
-  FUZZ_CHECK(q.depth >= 0 && q.depth <= 2 && (q.chain >= 0 || q.depth == 0));
+  FUZZ_CHECK(q.depth >= 0 && q.depth < GW_RESULTS_LEVELS && (q.chain >= 0 || q.depth == 0));
   int rc = gw_results_sql(&q, "r0,aktobe", &sql, err, sizeof(err));
   FUZZ_CHECK(rc == AG_OK || rc == AG_EDENIED || rc == AG_EINVAL);
   if (rc == AG_OK) {
@@ -103,7 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rows[n].key[0] = keys[data[i] % 2];
     rows[n].key[1] = q.depth >= 1 ? keys[2 + data[i + 1] % 4] : "";
     rows[n].key[2] = q.depth >= 2 ? keys[data[i + 2] % 2] : "";
-    rows[n].name[0] = rows[n].name[1] = rows[n].name[2] = "Ақтөбе, \"x\"";
+    rows[n].key[3] = q.depth >= 3 ? keys[2 + data[i + 2] / 2 % 4] : "";
+    for (int l = 0; l < GW_RESULTS_LEVELS; l++)
+      rows[n].name[l] = "Ақтөбе, \"x\"";
     rows[n].option = options[data[i + 3] % 2];
     rows[n].n = data[i + 3] % 23;
     n++;
@@ -111,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   for (size_t i = 1; i < n; i++) /* insertion sort by key, then option */
     for (size_t j = i; j > 0; j--) {
       int c = 0;
-      for (int l = 0; l < 3 && !c; l++)
+      for (int l = 0; l < GW_RESULTS_LEVELS && !c; l++)
         c = strcmp(rows[j - 1].key[l], rows[j].key[l]);
       if (!c)
         c = strcmp(rows[j - 1].option, rows[j].option);
@@ -126,7 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t j = i;
     long long t = 0;
     while (j < n && !strcmp(rows[j].key[0], rows[i].key[0]) &&
-           !strcmp(rows[j].key[1], rows[i].key[1]) && !strcmp(rows[j].key[2], rows[i].key[2]))
+           !strcmp(rows[j].key[1], rows[i].key[1]) && !strcmp(rows[j].key[2], rows[i].key[2]) &&
+           !strcmp(rows[j].key[3], rows[i].key[3]))
       t += rows[j++].n;
     FUZZ_CHECK(hidden[i] || t >= 5);
     i = j;
