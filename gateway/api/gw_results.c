@@ -32,10 +32,12 @@ static const struct {
 static const int match_order[GW_RC_N] = {GW_RC_SETTLEMENT, GW_RC_SCHOOL,   GW_RC_GRADE,
                                          GW_RC_RELATION,   GW_RC_LANGUAGE, GW_RC_MONTH};
 
-/* Codes: slugs and question ids, [a-z0-9_-] (and upper case for question ids like L1). */
-static int code_ok(const char *s)
+#define SLUG "abcdefghijklmnopqrstuvwxyz0123456789_-"
+
+/* Codes: slugs (regions, districts), and survey and question ids (upper case too, as L1). */
+static int code_ok(const char *s, int upper)
 {
-  size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+  size_t n = strspn(s, upper ? SLUG "ABCDEFGHIJKLMNOPQRSTUVWXYZ" : SLUG);
   return n > 0 && n < GW_RESULTS_CODE_MAX && s[n] == '\0';
 }
 
@@ -117,9 +119,8 @@ int gw_results_parse(const char *(*get)(void *arg, const char *name), void *arg,
   long ver;
 
   memset(q, 0, sizeof(*q));
-  q->lang = 2;
   v = get(arg, "survey");
-  if (!v || !code_ok(v))
+  if (!v || !code_ok(v, 1))
     return fail(err, errlen, "survey must be a survey id (letters, digits, _ and -)");
   strcpy(q->survey, v);
   v = get(arg, "version");
@@ -128,7 +129,7 @@ int gw_results_parse(const char *(*get)(void *arg, const char *name), void *arg,
     return fail(err, errlen, "version must be a survey version (1, 2, ...)");
   q->version = (int)ver;
   v = get(arg, "question");
-  if (!v || !code_ok(v))
+  if (!v || !code_ok(v, 1))
     return fail(err, errlen, "question must be a question id (L1, T1, initiative...)");
   strcpy(q->question, v);
   if (parse_group_by(get(arg, "group_by"), q) != AG_OK)
@@ -148,34 +149,48 @@ int gw_results_parse(const char *(*get)(void *arg, const char *name), void *arg,
                   "the whole survey version (docs/privacy.md)");
     strcpy(i ? q->to : q->from, v);
   }
-  v = get(arg, "region");
+  struct gw_results_scope sc = {q->regions, &q->n_regions, q->district, &q->csv, &q->lang};
+  return gw_results_parse_scope(get, arg, q->chain == GW_RC_SCHOOL && q->depth >= 2, &sc, err,
+                                errlen);
+}
+
+int gw_results_parse_scope(const char *(*get)(void *arg, const char *name), void *arg,
+                           int district_ok, const struct gw_results_scope *sc, char *err,
+                           size_t errlen)
+{
+  const char *v = get(arg, "region");
+
+  *sc->n_regions = 0;
+  sc->district[0] = '\0';
+  *sc->csv = 0;
+  *sc->lang = 2;
   if (v && *v) {
     char buf[GW_RESULTS_REGIONS_MAX * GW_RESULTS_CODE_MAX];
     if (strlen(v) >= sizeof(buf))
       return fail(err, errlen, "too many regions");
     strcpy(buf, v);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-      if (!code_ok(t) || q->n_regions == GW_RESULTS_REGIONS_MAX)
+      if (!code_ok(t, 0) || *sc->n_regions == GW_RESULTS_REGIONS_MAX)
         return fail(err, errlen, "region must be region codes, comma-separated");
-      strcpy(q->regions[q->n_regions++], t);
+      strcpy(sc->regions[(*sc->n_regions)++], t);
     }
   }
   v = get(arg, "district");
   if (v && *v) {
-    if (!code_ok(v) || q->chain != GW_RC_SCHOOL || q->depth < 2)
+    if (!code_ok(v, 0) || !district_ok)
       return fail(err, errlen,
                   "district must be a district code, with group_by=district or school");
-    strcpy(q->district, v);
+    strcpy(sc->district, v);
   }
   v = get(arg, "format");
   if (v && strcmp(v, "csv") != 0 && strcmp(v, "json") != 0)
     return fail(err, errlen, "format must be json or csv");
-  q->csv = v && strcmp(v, "csv") == 0;
+  *sc->csv = v && strcmp(v, "csv") == 0;
   v = get(arg, "lang");
   if (v && *v) {
     if (strcmp(v, "kk") != 0 && strcmp(v, "ru") != 0 && strcmp(v, "en") != 0)
       return fail(err, errlen, "lang must be kk, ru or en");
-    q->lang = v[0] == 'k' ? 0 : v[0] == 'r' ? 1 : 2;
+    *sc->lang = v[0] == 'k' ? 0 : v[0] == 'r' ? 1 : 2;
   }
   return AG_OK;
 }

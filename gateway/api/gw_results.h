@@ -53,6 +53,20 @@ struct gw_results_query {
 int gw_results_parse(const char *(*get)(void *arg, const char *name), void *arg,
                      struct gw_results_query *q /* OUT */, char *err, size_t errlen);
 
+/* The parameters both results APIs (this one and gw_rschools.h) take alike, parsed into the
+ * caller's fields: region (lower-case codes, comma-separated), district (a code; refused
+ * unless district_ok), format (json, csv) and lang (kk 0, ru 1, en 2; default en). AG_OK, or
+ * AG_EINVAL with a message for the caller in err. */
+struct gw_results_scope {
+  char (*regions)[GW_RESULTS_CODE_MAX]; /* GW_RESULTS_REGIONS_MAX of them */
+  size_t *n_regions;
+  char *district; /* GW_RESULTS_CODE_MAX bytes */
+  int *csv, *lang;
+};
+int gw_results_parse_scope(const char *(*get)(void *arg, const char *name), void *arg,
+                           int district_ok, const struct gw_results_scope *sc, char *err,
+                           size_t errlen);
+
 /* The SQL and its parameters for q, for a caller whose regions are allowed (comma-separated;
  * "": every region). The regions the SQL reads are q's, each of which must be allowed, or
  * (none asked) the allowed ones: AG_EDENIED with err when q asks for another. params point into

@@ -19,12 +19,6 @@ static int fail(char *err, size_t errlen, const char *msg)
   return AG_EINVAL;
 }
 
-static int code_ok(const char *s)
-{
-  size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-");
-  return n > 0 && n < GW_RESULTS_CODE_MAX && s[n] == '\0';
-}
-
 /* A month's first day, YYYY-MM-01: *y and *m. */
 static int month_start(const char *s, int *y, int *m)
 {
@@ -65,7 +59,6 @@ int gw_rschools_parse(const char *(*get)(void *arg, const char *name), void *arg
   int y, m;
 
   memset(q, 0, sizeof(*q));
-  q->lang = 2;
   if (parse_depth(get(arg, "group_by"), &q->depth) != AG_OK)
     return fail(err, errlen,
                 "group_by must be one of region, settlement, district, school (docs/privacy.md)");
@@ -91,36 +84,8 @@ int gw_rschools_parse(const char *(*get)(void *arg, const char *name), void *arg
     return fail(err, errlen,
                 "to must be the first day of the month after from: one calendar month a query, "
                 "so that two periods never overlap (docs/privacy.md)");
-  v = get(arg, "region");
-  if (v && *v) {
-    char buf[GW_RESULTS_REGIONS_MAX * GW_RESULTS_CODE_MAX];
-    if (strlen(v) >= sizeof(buf))
-      return fail(err, errlen, "too many regions");
-    strcpy(buf, v);
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-      if (!code_ok(t) || q->n_regions == GW_RESULTS_REGIONS_MAX)
-        return fail(err, errlen, "region must be region codes, comma-separated");
-      strcpy(q->regions[q->n_regions++], t);
-    }
-  }
-  v = get(arg, "district");
-  if (v && *v) {
-    if (!code_ok(v) || q->depth < GW_RS_DISTRICT)
-      return fail(err, errlen,
-                  "district must be a district code, with group_by=district or school");
-    strcpy(q->district, v);
-  }
-  v = get(arg, "format");
-  if (v && strcmp(v, "csv") != 0 && strcmp(v, "json") != 0)
-    return fail(err, errlen, "format must be json or csv");
-  q->csv = v && strcmp(v, "csv") == 0;
-  v = get(arg, "lang");
-  if (v && *v) {
-    if (strcmp(v, "kk") != 0 && strcmp(v, "ru") != 0 && strcmp(v, "en") != 0)
-      return fail(err, errlen, "lang must be kk, ru or en");
-    q->lang = v[0] == 'k' ? 0 : v[0] == 'r' ? 1 : 2;
-  }
-  return AG_OK;
+  struct gw_results_scope sc = {q->regions, &q->n_regions, q->district, &q->csv, &q->lang};
+  return gw_results_parse_scope(get, arg, q->depth >= GW_RS_DISTRICT, &sc, err, errlen);
 }
 
 /* Per school: the month's counters (school_month_counts, kept by triggers on the schools'

@@ -538,6 +538,16 @@ START_TEST(test_only_the_release_tree_is_allowed)
   const char *p2[] = {"survey", "s",    "version",    "1",  "question",   "L1", "group_by",
                       "month",  "from", "2026-01-01", "to", "2026-03-01", NULL};
   ck_assert_int_eq(parse(p2, &q), AG_OK);
+  /* Regions and districts are lower-case codes (as in the schools' results): a region that
+   * cannot exist is a 400, not an empty reply. */
+  const char *p3[] = {"survey", "s", "version", "1", "question", "L1", "region", "Aktobe", NULL};
+  ck_assert_int_eq(parse(p3, &q), AG_EINVAL);
+  const char *p4[] = {"survey", "s",           "version",  "1",           "question", "L1",
+                      "region", "aktobe,abai", "district", "aktobe-alga", "group_by", "school",
+                      "format", "csv",         "lang",     "ru",          NULL};
+  ck_assert_int_eq(parse(p4, &q), AG_OK);
+  ck_assert(q.n_regions == 2 && !strcmp(q.regions[1], "abai") &&
+            !strcmp(q.district, "aktobe-alga") && q.csv == 1 && q.lang == 1);
 }
 END_TEST
 
