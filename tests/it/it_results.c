@@ -163,11 +163,12 @@ START_TEST(test_results_matrix_and_csv)
   ck_assert_msg(strstr(r->body, "\"district\":\"aktobe-temir\",\"district_name\":\"Temir\","
                                 "\"suppressed\":true"),
                 "%s", r->body);
-  ck_assert_msg(strstr(r->body, "\"settlement\":\"rural\",\"settlement_name\":\"\","
-                                "\"district\":\"aktobe-alga\",\"district_name\":\"Alga\","
-                                "\"suppressed\":false,\"respondents\":30,\"options\":[{\"option\":"
-                                "\"no\",\"count\":1,\"percent\":3.3},{\"option\":\"yes\",\"count\":29,"
-                                "\"percent\":96.7}]"),
+  ck_assert_msg(strstr(r->body,
+                       "\"settlement\":\"rural\",\"settlement_name\":\"\","
+                       "\"district\":\"aktobe-alga\",\"district_name\":\"Alga\","
+                       "\"suppressed\":false,\"respondents\":30,\"options\":[{\"option\":"
+                       "\"no\",\"count\":1,\"percent\":3.3},{\"option\":\"yes\",\"count\":29,"
+                       "\"percent\":96.7}]"),
                 "%s", r->body);
   ck_assert_msg(strstr(r->body, "\"settlement\":\"urban\",\"settlement_name\":\"\","
                                 "\"district\":\"aktobe-alga\",\"district_name\":\"Alga\","
