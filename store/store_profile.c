@@ -44,7 +44,10 @@
   " ORDER BY updated_at DESC LIMIT 1) UNION ALL " REQUESTS(R)
 
 /* The open requests (not closed, closes_at ahead) of the schools the phone is linked to (live
- * links, whoever on the phone linked it), newest first, at most SESS_MAX_REQUESTS (3): rows of
+ * links, whoever on the phone linked it) that the school would send it by SMS too
+ * (sms/sms_school_send.c): for a grade band, only if the linked relation gave one of them in
+ * the survey; for an offer category, only if it offered that. Newest first, at most
+ * SESS_MAX_REQUESTS (3): rows of
  * their own ('req'), sorted after every other row (-infinity) in their order (hop), so that the
  * first row still tells the language. Dates in Kazakhstan time (UTC+5). Read with the profile and
  * frozen with it (decision 46): no other read per hop; a request opened during the call shows
@@ -61,6 +64,14 @@
                      " WHERE q.closed_at IS NULL AND q.closes_at > now() AND q.school_id IN "      \
                      "(SELECT l.school_id"                                                         \
                      " FROM school_links l WHERE l.respondent = " R " AND l.unlinked_at IS NULL)"  \
+                     " AND EXISTS (SELECT 1 FROM school_links t WHERE t.respondent = " R           \
+                     " AND t.school_id = q.school_id AND t.unlinked_at IS NULL"                    \
+                     " AND (q.offer_category IS NULL OR EXISTS (SELECT 1 FROM school_offers o"     \
+                     " WHERE o.respondent = t.respondent AND o.relation = t.relation"              \
+                     " AND o.category = q.offer_category))"                                        \
+                     " AND (q.grade_bands = '{}' OR EXISTS (SELECT 1 FROM responses x"             \
+                     " WHERE x.respondent = t.respondent AND x.relation = t.relation"              \
+                     " AND x.question_id = 'grade' AND x.option = ANY (q.grade_bands))))"          \
                      " ORDER BY q.created_at DESC, q.id DESC LIMIT 3)"
 
 /* Every profile read of a batch in one statement (issue 9), as the answers

@@ -156,7 +156,8 @@ START_TEST(test_requests_by_ussd)
 {
   static const char *const list[] = {"6", "1", "4"};
   static const char *const not_now[] = {"2"}, *const more[] = {"3"}, *const help_no[] = {"1", "2"};
-  char na[8], nb[8], ta[64], tb[64], p[16], q[16], hp[65], path[256], where[128];
+  char na[8], nb[8], ta[64], tb[64], p[16], q[16], hp[65], hq[65], path[256], where[128];
+  char sql[700];
   const char *link[8] = {"3", "6", "1", "1", "3", "2", NULL, "2"};
   long sa, sb, r1, r2, r3, rb;
 
@@ -210,6 +211,36 @@ START_TEST(test_requests_by_ussd)
   dial(q, list, 3, &r);
   ck_assert_msg(strstr(r.body, "\n1 Поездка") && !strstr(r.body, "Беседа") &&
                     !strstr(r.body, "Ремонт"),
+                "%s", r.body);
+  /* B's requests for grades 10-11 and for parents who offered sport reach Q as the SMS would:
+   * only once Q's mother gave that grade band and that offer. */
+  request_new(tb, "kind=trip&grade_bands=10-11&text_ru=%D0%A1%D1%82%D0%B0%D1%80%D1%88%D0%B8%D0%B5");
+  request_new(tb, "kind=talk&offer_category=sport&text_ru=%D0%A1%D0%BF%D0%BE%D1%80%D1%82");
+  dial(q, list, 3, &r); /* Старшие, Спорт */
+  ck_assert_msg(strstr(r.body, "\n1 Поездка") && !strstr(r.body, "Старшие") &&
+                    !strstr(r.body, "Спорт"),
+                "%s", r.body);
+  it_respondent_hex(&gw, q, hq);
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO responses (respondent, relation, survey_id, survey_version, question_id,"
+           " option, language, carrier, carrier_session_id, hop, received_at) VALUES"
+           " (decode('%s', 'hex'), 'mother', 'involvement', 4, 'grade', '10-11', 'en', 'it',"
+           " 'school-ussd-%d', 1, now()); INSERT INTO school_offers (respondent, relation,"
+           " category) VALUES (decode('%s', 'hex'), 'father', 'sport')",
+           hq, (int)getpid(), hq);
+  it_exec(db, sql);
+  dial(q, list, 3, &r); /* the offer is the father's, who has no link */
+  ck_assert_msg(strstr(r.body, "\n1 Старшие") && strstr(r.body, "\n2 Поездка") &&
+                    !strstr(r.body, "Спорт"),
+                "%s", r.body);
+  snprintf(sql, sizeof(sql),
+           "INSERT INTO school_offers (respondent, relation, category) VALUES"
+           " (decode('%s', 'hex'), 'mother', 'sport')",
+           hq);
+  it_exec(db, sql);
+  dial(q, list, 3, &r);
+  ck_assert_msg(strstr(r.body, "\n1 Спорт") && strstr(r.body, "\n2 Старшие") &&
+                    strstr(r.body, "\n3 Поездка"),
                 "%s", r.body);
 
   /* The three answers to r1 (the 2nd on the list), each replacing the one before: one row. */
