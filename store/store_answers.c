@@ -128,13 +128,10 @@ int store_submit(struct store *st, const struct store_answer *a, store_cb cb, vo
                                            FMT_INT(hop, a->hop),
                                            FMT_INT(when, a->received_at_us),
                                            FMT_INT(attempt, a->attempt > 0 ? a->attempt : 1),
-                                           a->final ? "true" : "false",
-                                           a->context[0],
-                                           a->context[1],
-                                           a->context[2],
-                                           a->context[3],
-                                           a->context[4]};
+                                           a->final ? "true" : "false"};
 
+  for (int i = 0; i < STORE_CONTEXT_N; i++)
+    src[14 + i] = a->context[i];
   if (store_state(st) != STORE_UP)
     return AG_EDB;
   return submit(st, store__item_create(&store__stmt_answer, src, 0, a->respondent), a->deadline_us,

@@ -25,7 +25,7 @@ static const char *query_get(void *arg, const char *name)
 static void describe(const struct gw_results_query *q, char *out, size_t len)
 {
   snprintf(out, len, "%s/%d/%s depth=%d chain=%d regions=%zu%s", q->survey, q->version, q->question,
-           q->depth, q->chain, q->n_regions, q->csv ? " csv" : "");
+           q->depth, q->chain, q->scope.n_regions, q->scope.csv ? " csv" : "");
 }
 
 static char *render(struct gw_api_read *rd, const struct store_rows *res, size_t *len)
@@ -76,7 +76,7 @@ int gw_api_results(void *ctx, struct gw_req *req)
   rc = gw_results_parse(query_get, req, &p->q, err, sizeof(err));
   if (rc == AG_OK) {
     describe(&p->q, p->rd.target, sizeof(p->rd.target));
-    p->rd.csv = p->q.csv;
+    p->rd.csv = p->q.scope.csv;
     rc = gw_results_sql(&p->q, who->regions, sql, err, sizeof(err));
   }
   if (rc == AG_OK)

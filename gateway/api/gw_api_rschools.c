@@ -75,8 +75,8 @@ int gw_api_results_schools(void *ctx, struct gw_req *req)
   rc = gw_rschools_parse(query_get, req, (long long)time(NULL), &p->q, err, sizeof(err));
   if (rc == AG_OK) {
     snprintf(p->rd.target, sizeof(p->rd.target), "%s depth=%d regions=%zu%s", p->q.from, p->q.depth,
-             p->q.n_regions, p->q.csv ? " csv" : "");
-    p->rd.csv = p->q.csv;
+             p->q.scope.n_regions, p->q.scope.csv ? " csv" : "");
+    p->rd.csv = p->q.scope.csv;
     rc = gw_rschools_sql(&p->q, who->regions, sql, err, sizeof(err));
   }
   if (rc == AG_OK)

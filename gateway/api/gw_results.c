@@ -149,30 +149,26 @@ int gw_results_parse(const char *(*get)(void *arg, const char *name), void *arg,
                   "the whole survey version (docs/privacy.md)");
     strcpy(i ? q->to : q->from, v);
   }
-  struct gw_results_scope sc = {q->regions, &q->n_regions, q->district, &q->csv, &q->lang};
-  return gw_results_parse_scope(get, arg, q->chain == GW_RC_SCHOOL && q->depth >= 2, &sc, err,
+  return gw_results_parse_scope(get, arg, q->chain == GW_RC_SCHOOL && q->depth >= 2, &q->scope, err,
                                 errlen);
 }
 
 int gw_results_parse_scope(const char *(*get)(void *arg, const char *name), void *arg,
-                           int district_ok, const struct gw_results_scope *sc, char *err,
-                           size_t errlen)
+                           int district_ok, struct gw_results_scope *sc, char *err, size_t errlen)
 {
   const char *v = get(arg, "region");
 
-  *sc->n_regions = 0;
-  sc->district[0] = '\0';
-  *sc->csv = 0;
-  *sc->lang = 2;
+  memset(sc, 0, sizeof(*sc));
+  sc->lang = 2;
   if (v && *v) {
     char buf[GW_RESULTS_REGIONS_MAX * GW_RESULTS_CODE_MAX];
     if (strlen(v) >= sizeof(buf))
       return fail(err, errlen, "too many regions");
     strcpy(buf, v);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-      if (!code_ok(t, 0) || *sc->n_regions == GW_RESULTS_REGIONS_MAX)
+      if (!code_ok(t, 0) || sc->n_regions == GW_RESULTS_REGIONS_MAX)
         return fail(err, errlen, "region must be region codes, comma-separated");
-      strcpy(sc->regions[(*sc->n_regions)++], t);
+      strcpy(sc->regions[sc->n_regions++], t);
     }
   }
   v = get(arg, "district");
@@ -185,12 +181,12 @@ int gw_results_parse_scope(const char *(*get)(void *arg, const char *name), void
   v = get(arg, "format");
   if (v && strcmp(v, "csv") != 0 && strcmp(v, "json") != 0)
     return fail(err, errlen, "format must be json or csv");
-  *sc->csv = v && strcmp(v, "csv") == 0;
+  sc->csv = v && strcmp(v, "csv") == 0;
   v = get(arg, "lang");
   if (v && *v) {
     if (strcmp(v, "kk") != 0 && strcmp(v, "ru") != 0 && strcmp(v, "en") != 0)
       return fail(err, errlen, "lang must be kk, ru or en");
-    *sc->lang = v[0] == 'k' ? 0 : v[0] == 'r' ? 1 : 2;
+    sc->lang = v[0] == 'k' ? 0 : v[0] == 'r' ? 1 : 2;
   }
   return AG_OK;
 }
@@ -246,14 +242,14 @@ int gw_results_sql(const struct gw_results_query *q, const char *allowed,
 {
   static const char *const name_col[3] = {"name_kk", "name_ru", "name_en"};
   static const char *const key[LEVELS] = {"k1", "k2", "k3"};
-  const char *k[LEVELS], *nc = name_col[q->lang];
+  const char *k[LEVELS], *nc = name_col[q->scope.lang];
   int places = q->chain == GW_RC_SCHOOL, restrict_regions, rc;
   char name2[64];
 
   memset(out, 0, sizeof(*out));
   /* The caller's regions, enforced here: the SQL reads no other. */
-  rc = gw_results_regions(q->regions, q->n_regions, allowed, out->regions, sizeof(out->regions),
-                          &restrict_regions, err, errlen);
+  rc = gw_results_regions(q->scope.regions, q->scope.n_regions, allowed, out->regions,
+                          sizeof(out->regions), &restrict_regions, err, errlen);
   if (rc != AG_OK)
     return rc;
   snprintf(out->version, sizeof(out->version), "%d", q->version);
@@ -393,7 +389,7 @@ static int selected(const struct gw_results_query *q, const struct gw_results_ro
   /* A period is the deepest level: a month, or a week (both parts of one across two months). */
   const char *period = r->key[q->depth];
 
-  if (q->district[0] && strcmp(r->key[2], q->district) != 0)
+  if (q->scope.district[0] && strcmp(r->key[2], q->scope.district) != 0)
     return 0;
   if (q->from[0] && strcmp(period, q->from) < 0)
     return 0;
@@ -414,7 +410,7 @@ char *gw_results_format(const struct gw_results_query *q, const struct gw_result
   int rc, groups = 0;
 
   ag_buf_init(&b, (size_t)256 << 20);
-  if (q->csv) {
+  if (q->scope.csv) {
     rc = ag_buf_adds(&b, "\xEF\xBB\xBF");
     for (int l = 0; l <= q->depth && rc == AG_OK; l++)
       rc = ag_buf_printf(&b, "%s,%s_name,", level_name(q, l), level_name(q, l));
@@ -442,7 +438,7 @@ char *gw_results_format(const struct gw_results_query *q, const struct gw_result
       i = j;
       continue;
     }
-    if (q->csv) {
+    if (q->scope.csv) {
       /* A hidden group is one line: even which options it has is not shown. */
       for (size_t r = i; r < (hidden[i] ? i + 1 : j) && rc == AG_OK; r++) {
         for (int l = 0; l <= q->depth && rc == AG_OK; l++) {
@@ -486,7 +482,7 @@ char *gw_results_format(const struct gw_results_query *q, const struct gw_result
     groups++;
     i = j;
   }
-  if (rc == AG_OK && !q->csv)
+  if (rc == AG_OK && !q->scope.csv)
     rc = ag_buf_adds(&b, "]}\n");
   if (rc != AG_OK) {
     ag_buf_cleanup(&b);

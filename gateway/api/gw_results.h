@@ -34,13 +34,9 @@ enum gw_results_chain {
 #define GW_RESULTS_REGIONS_MAX 32
 #define GW_RESULTS_CODE_MAX    72
 
-struct gw_results_query {
-  char survey[GW_RESULTS_CODE_MAX];
-  int version;
-  char question[GW_RESULTS_CODE_MAX];
-  int chain;             /* enum gw_results_chain */
-  int depth;             /* 0: region; 1 to 3: levels of the chain */
-  char from[11], to[11]; /* YYYY-MM-DD or ""; only with month and week */
+/* What both results APIs (this one and gw_rschools.h) take alike: region (lower-case codes,
+ * comma-separated), district (a code), format (json, csv) and lang. */
+struct gw_results_scope {
   char regions[GW_RESULTS_REGIONS_MAX][GW_RESULTS_CODE_MAX];
   size_t n_regions;                   /* 0: every region the caller may see */
   char district[GW_RESULTS_CODE_MAX]; /* "" or a district code (a node filter) */
@@ -48,23 +44,25 @@ struct gw_results_query {
   int lang; /* 0 kk, 1 ru, 2 en: names of regions, districts */
 };
 
+struct gw_results_query {
+  char survey[GW_RESULTS_CODE_MAX];
+  int version;
+  char question[GW_RESULTS_CODE_MAX];
+  int chain;             /* enum gw_results_chain */
+  int depth;             /* 0: region; 1 to 3: levels of the chain */
+  char from[11], to[11]; /* YYYY-MM-DD or ""; only with month and week */
+  struct gw_results_scope scope;
+};
+
 /* Parses the query parameters (get(arg, name) returns NULL when absent). AG_OK, or AG_EINVAL
  * with a message for the caller in err. */
 int gw_results_parse(const char *(*get)(void *arg, const char *name), void *arg,
                      struct gw_results_query *q /* OUT */, char *err, size_t errlen);
 
-/* The parameters both results APIs (this one and gw_rschools.h) take alike, parsed into the
- * caller's fields: region (lower-case codes, comma-separated), district (a code; refused
- * unless district_ok), format (json, csv) and lang (kk 0, ru 1, en 2; default en). AG_OK, or
- * AG_EINVAL with a message for the caller in err. */
-struct gw_results_scope {
-  char (*regions)[GW_RESULTS_CODE_MAX]; /* GW_RESULTS_REGIONS_MAX of them */
-  size_t *n_regions;
-  char *district; /* GW_RESULTS_CODE_MAX bytes */
-  int *csv, *lang;
-};
+/* Parses the scope's parameters (a district refused unless district_ok; lang en by default).
+ * AG_OK, or AG_EINVAL with a message for the caller in err. */
 int gw_results_parse_scope(const char *(*get)(void *arg, const char *name), void *arg,
-                           int district_ok, const struct gw_results_scope *sc, char *err,
+                           int district_ok, struct gw_results_scope *sc /* OUT */, char *err,
                            size_t errlen);
 
 /* The SQL and its parameters for q, for a caller whose regions are allowed (comma-separated;

@@ -84,8 +84,7 @@ int gw_rschools_parse(const char *(*get)(void *arg, const char *name), void *arg
     return fail(err, errlen,
                 "to must be the first day of the month after from: one calendar month a query, "
                 "so that two periods never overlap (docs/privacy.md)");
-  struct gw_results_scope sc = {q->regions, &q->n_regions, q->district, &q->csv, &q->lang};
-  return gw_results_parse_scope(get, arg, q->depth >= GW_RS_DISTRICT, &sc, err, errlen);
+  return gw_results_parse_scope(get, arg, q->depth >= GW_RS_DISTRICT, &q->scope, err, errlen);
 }
 
 /* Per school: the month's counters (school_month_counts, kept by triggers on the schools'
@@ -121,13 +120,13 @@ int gw_rschools_sql(const struct gw_rschools_query *q, const char *allowed,
   int restricted, rc;
 
   memset(out, 0, sizeof(*out));
-  rc = gw_results_regions(q->regions, q->n_regions, allowed, out->regions, sizeof(out->regions),
-                          &restricted, err, errlen);
+  rc = gw_results_regions(q->scope.regions, q->scope.n_regions, allowed, out->regions,
+                          sizeof(out->regions), &restricted, err, errlen);
   if (rc != AG_OK)
     return rc;
   out->params[0] = q->from; /* the month: its first day */
   out->params[1] = out->regions;
-  out->params[2] = langs[q->lang];
+  out->params[2] = langs[q->scope.lang];
   out->nparams = 3;
   out->sql = restricted ? sql_some : sql_all;
   return AG_OK;
@@ -232,7 +231,7 @@ static int header(struct ag_buf *b, const struct gw_rschools_query *q, long k)
 {
   int rc;
 
-  if (q->csv) {
+  if (q->scope.csv) {
     rc = ag_buf_adds(b, "\xEF\xBB\xBF");
     for (int l = 0; l <= q->depth && rc == AG_OK; l++)
       rc = level_named[l] ? ag_buf_printf(b, "%s,%s_name,", level_names[l], level_names[l])
@@ -252,11 +251,11 @@ static int node_out(struct ag_buf *b, const struct gw_rschools_query *q,
                     const struct gw_rschools_row *r, const struct rs_node *x, long k, int first)
 {
   char v[40];
-  int rc = q->csv || first ? AG_OK : ag_buf_adds(b, ",");
+  int rc = q->scope.csv || first ? AG_OK : ag_buf_adds(b, ",");
 
-  rc = rc || q->csv ? rc : ag_buf_adds(b, "{");
+  rc = rc || q->scope.csv ? rc : ag_buf_adds(b, "{");
   for (int l = 0; l <= q->depth && rc == AG_OK; l++) {
-    if (q->csv) {
+    if (q->scope.csv) {
       rc = ag_buf_csv_field(b, r->key[l]);
       rc = rc ? rc : ag_buf_adds(b, ",");
       if (level_named[l]) {
@@ -274,7 +273,7 @@ static int node_out(struct ag_buf *b, const struct gw_rschools_query *q,
   }
   for (size_t f = 0; f < N_FIELDS && rc == AG_OK; f++) {
     field(x, f, v, sizeof(v));
-    if (q->csv) {
+    if (q->scope.csv) {
       if (f == 1)
         rc = ag_buf_adds(b, x->hidden ? "true," : "false,");
       if (f == 8 && rc == AG_OK)
@@ -292,7 +291,7 @@ static int node_out(struct ag_buf *b, const struct gw_rschools_query *q,
       rc = ag_buf_printf(b, ",\"linked_suppressed\":%s", x->linked_hidden ? "true" : "false");
     rc = rc ? rc : ag_buf_printf(b, ",\"%s\":%s", fields[f], *v ? v : "null");
   }
-  return rc || q->csv ? rc : ag_buf_adds(b, "}");
+  return rc || q->scope.csv ? rc : ag_buf_adds(b, "}");
 }
 
 char *gw_rschools_reply(const struct gw_rschools_query *q, const struct gw_rschools_row *rows,
@@ -316,11 +315,11 @@ char *gw_rschools_reply(const struct gw_rschools_query *q, const struct gw_rscho
   rc = rc ? rc : header(&b, q, k);
   for (size_t i = 0; i < m && rc == AG_OK; i++) {
     const struct gw_rschools_row *r = &rows[nodes[i].first];
-    if (q->district[0] && strcmp(r->key[GW_RS_DISTRICT], q->district) != 0)
+    if (q->scope.district[0] && strcmp(r->key[GW_RS_DISTRICT], q->scope.district) != 0)
       continue; /* a filter selects nodes; the suppression was decided on them all */
     rc = node_out(&b, q, r, &nodes[i], k, !shown++);
   }
-  if (rc == AG_OK && !q->csv)
+  if (rc == AG_OK && !q->scope.csv)
     rc = ag_buf_adds(&b, "]}\n");
   free(nodes);
   if (rc != AG_OK) {

@@ -29,11 +29,7 @@ enum gw_rschools_level { GW_RS_REGION, GW_RS_SETTLEMENT, GW_RS_DISTRICT, GW_RS_S
 struct gw_rschools_query {
   int depth;             /* enum gw_rschools_level */
   char from[11], to[11]; /* YYYY-MM-01: one calendar month */
-  char regions[GW_RESULTS_REGIONS_MAX][GW_RESULTS_CODE_MAX];
-  size_t n_regions;                   /* 0: every region the caller may see */
-  char district[GW_RESULTS_CODE_MAX]; /* "" or a district code (selects nodes) */
-  int csv;
-  int lang; /* 0 kk, 1 ru, 2 en: names of regions and districts */
+  struct gw_results_scope scope;
 };
 
 /* Parses the query parameters (get(arg, name) returns NULL when absent); now_s (Unix time)

@@ -95,8 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     strcpy(q2.question, "zz");
     FUZZ_CHECK(gw_results_sql(&q2, "r0,aktobe", &other, err, sizeof(err)) == AG_OK);
     FUZZ_CHECK(strcmp(sql.sql, other.sql) == 0);
-    for (size_t i = 0; i < q.n_regions; i++)
-      FUZZ_CHECK(!strcmp(q.regions[i], "r0") || !strcmp(q.regions[i], "aktobe"));
+    for (size_t i = 0; i < q.scope.n_regions; i++)
+      FUZZ_CHECK(!strcmp(q.scope.regions[i], "r0") || !strcmp(q.scope.regions[i], "aktobe"));
   }
   /* Rows from the rest: keys and counts, sorted as the SQL sorts them. */
   for (size_t i = head + 1; i + 3 < size && n < 64; i += 4) {
@@ -136,9 +136,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   char *body = gw_results_format(&q, rows, hidden, n, 5, &len);
   FUZZ_CHECK(body != NULL);
-  FUZZ_CHECK(q.csv ? memcmp(body, "\xEF\xBB\xBF", 3) == 0 && len >= 2 &&
-                         !memcmp(body + len - 2, "\r\n", 2)
-                   : len >= 3 && !memcmp(body + len - 3, "]}\n", 3));
+  FUZZ_CHECK(q.scope.csv ? memcmp(body, "\xEF\xBB\xBF", 3) == 0 && len >= 2 &&
+                               !memcmp(body + len - 2, "\r\n", 2)
+                         : len >= 3 && !memcmp(body + len - 3, "]}\n", 3));
   free(body);
   return 0;
 }

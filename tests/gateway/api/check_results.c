@@ -546,8 +546,8 @@ START_TEST(test_only_the_release_tree_is_allowed)
                       "region", "aktobe,abai", "district", "aktobe-alga", "group_by", "school",
                       "format", "csv",         "lang",     "ru",          NULL};
   ck_assert_int_eq(parse(p4, &q), AG_OK);
-  ck_assert(q.n_regions == 2 && !strcmp(q.regions[1], "abai") &&
-            !strcmp(q.district, "aktobe-alga") && q.csv == 1 && q.lang == 1);
+  ck_assert(q.scope.n_regions == 2 && !strcmp(q.scope.regions[1], "abai") &&
+            !strcmp(q.scope.district, "aktobe-alga") && q.scope.csv == 1 && q.scope.lang == 1);
 }
 END_TEST
 
@@ -574,7 +574,7 @@ START_TEST(test_filters_only_select_rows)
     ck_assert_int_eq(parse(pf, &full), AG_OK);
     part = full; /* the filters as gw_results_parse() sets them */
     if (!strcmp(cases[c][1], "district")) {
-      strcpy(part.district, cases[c][2]);
+      strcpy(part.scope.district, cases[c][2]);
     } else {
       strcpy(part.from, cases[c][2]);
       strcpy(part.to, cases[c][4]);

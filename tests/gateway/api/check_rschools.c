@@ -51,9 +51,9 @@ START_TEST(test_parse)
       AG_OK);
   ck_assert_str_eq(q.to, "2027-01-01");
   ck_assert_int_eq(q.depth, GW_RS_SCHOOL);
-  ck_assert_str_eq(q.district, "aktobe-alga");
-  ck_assert_int_eq(q.csv, 1);
-  ck_assert_int_eq(q.lang, 1);
+  ck_assert_str_eq(q.scope.district, "aktobe-alga");
+  ck_assert_int_eq(q.scope.csv, 1);
+  ck_assert_int_eq(q.scope.lang, 1);
   ck_assert_int_eq(parse(&q, err, (const char *const[]){"group_by", "region,settlement", NULL}),
                    AG_OK);
   ck_assert_int_eq(q.depth, GW_RS_SETTLEMENT);
