@@ -294,11 +294,18 @@ static void on_claimed(void *arg, int rc, const struct store_outbox_row *rows, s
   if (ob->dead)
     return; /* the leases run out: claimed again later */
   for (size_t i = 0; i < n; i++) {
+    if (ob->in_flight + ob->n_pending >= ob->cfg.max_in_flight) {
+      /* More rows than asked (the claim's LIMIT was the room): the verdicts would not fit. The
+       * rest are left to their lease and claimed again when it runs out. */
+      AG_LOGW("sms.claim_overrun", "link=%s asked=%ld got=%zu left=%zu", ob->cfg.link, asked, n,
+              n - i);
+      break;
+    }
     ob->tokens -= rows[i].parts;
     start_job(ob, &rows[i]);
   }
   flush(ob);
-  if (rc == AG_OK && (long)n == asked)
+  if (rc == AG_OK && (long)n >= asked)
     ag_timer_start(ob->timer, 0); /* more may be due */
   else
     ag_timer_start(ob->timer, ob->cfg.poll_ms);

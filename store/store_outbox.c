@@ -17,14 +17,17 @@ const struct store__stmt store__stmt_ob_enqueue = {
     " THEN now() ELSE to_timestamp($7::bigint / 1e6) END AS d) t RETURNING id"};
 
 /* The lease: next_attempt_at moves past the time a submission may take, so that no other
- * process claims the row while this one sends it, and one does if this one dies. */
+ * process claims the row while this one sends it, and one does if this one dies. The rows are
+ * chosen in an InitPlan (ARRAY(...)), run once: joined as a subquery in FROM, the claim once
+ * returned more rows than its LIMIT while another process claimed too (it overran the worker's
+ * verdicts in it_outbox, and one gateway took all forty messages in it_kannel). */
 const struct store__stmt store__stmt_ob_claim = {
     "ob_claim", 4,
     "UPDATE outbox o SET attempts = o.attempts + 1, claimed_at = now(),"
     " next_attempt_at = now() + $3::bigint * interval '1 millisecond'"
-    " FROM (SELECT id FROM outbox WHERE link = $1 AND state = 'queued' AND next_attempt_at <= now()"
-    " AND due_at > now() - $4::bigint * interval '1 second'"
-    " ORDER BY next_attempt_at, id LIMIT $2::bigint FOR UPDATE SKIP LOCKED) c WHERE o.id = c.id"
+    " WHERE o.id = ANY (ARRAY(SELECT id FROM outbox WHERE link = $1 AND state = 'queued'"
+    " AND next_attempt_at <= now() AND due_at > now() - $4::bigint * interval '1 second'"
+    " ORDER BY next_attempt_at, id LIMIT $2::bigint FOR UPDATE SKIP LOCKED))"
     " RETURNING o.id, o.attempts, o.parts, o.msisdn, o.body,"
     " (extract(epoch FROM o.created_at) * 1000000)::bigint"};
 
@@ -47,14 +50,15 @@ const struct store__stmt store__stmt_ob_report = {
 
 const struct store__stmt store__stmt_ob_expire = {
     "ob_expire", 3,
-    "WITH q AS (UPDATE outbox o SET state = 'expired', msisdn = NULL, finished_at = now(),"
-    " error = 'expired' FROM (SELECT id FROM outbox WHERE link = $1 AND state = 'queued'"
-    " AND next_attempt_at <= now() AND due_at <= now() - $2::bigint * interval '1 second'"
-    " ORDER BY due_at LIMIT $3::bigint FOR UPDATE SKIP LOCKED) c WHERE o.id = c.id RETURNING 1),"
-    " s AS (UPDATE outbox o SET msisdn = NULL, finished_at = now()"
-    " FROM (SELECT id FROM outbox WHERE link = $1 AND state = 'submitted' AND finished_at IS NULL"
+    "WITH q AS (UPDATE outbox SET state = 'expired', msisdn = NULL, finished_at = now(),"
+    " error = 'expired' WHERE id = ANY (ARRAY(SELECT id FROM outbox WHERE link = $1"
+    " AND state = 'queued' AND next_attempt_at <= now()"
     " AND due_at <= now() - $2::bigint * interval '1 second'"
-    " ORDER BY due_at LIMIT $3::bigint FOR UPDATE SKIP LOCKED) c WHERE o.id = c.id RETURNING 1)"
+    " ORDER BY due_at LIMIT $3::bigint FOR UPDATE SKIP LOCKED)) RETURNING 1),"
+    " s AS (UPDATE outbox SET msisdn = NULL, finished_at = now()"
+    " WHERE id = ANY (ARRAY(SELECT id FROM outbox WHERE link = $1 AND state = 'submitted'"
+    " AND finished_at IS NULL AND due_at <= now() - $2::bigint * interval '1 second'"
+    " ORDER BY due_at LIMIT $3::bigint FOR UPDATE SKIP LOCKED)) RETURNING 1)"
     " SELECT (SELECT count(*) FROM q), (SELECT count(*) FROM s)"};
 
 /* The row is locked first, so that two reports of one message apply one after the other and

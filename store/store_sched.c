@@ -13,10 +13,9 @@
 const struct store__stmt store__stmt_sms_due = {
     "sms_due", 2,
     "UPDATE subscriptions s SET next_tip_at = now() + $2::bigint * interval '1 second'"
-    " FROM (SELECT respondent FROM subscriptions WHERE active"
+    " WHERE s.respondent = ANY (ARRAY(SELECT respondent FROM subscriptions WHERE active"
     " AND (next_tip_at IS NULL OR next_tip_at <= now())"
-    " ORDER BY next_tip_at NULLS FIRST LIMIT $1::bigint FOR UPDATE SKIP LOCKED) d"
-    " WHERE s.respondent = d.respondent"
+    " ORDER BY next_tip_at NULLS FIRST LIMIT $1::bigint FOR UPDATE SKIP LOCKED))"
     " RETURNING encode(s.respondent, 'hex'), s.msisdn, s.language,"
     /* no band (an SMS START): the child's grade band the survey was told, if it was */
     " COALESCE(NULLIF(s.band, ''), (SELECT r.option FROM responses r"
