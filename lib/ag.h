@@ -35,7 +35,8 @@
   XX(ESTATE, -14, "inconsistent state")                                                            \
   XX(EDENIED, -15, "not allowed")                                                                  \
   XX(ETIMEDOUT, -16, "deadline passed before it was sent")                                         \
-  XX(EUNCONFIRMED, -17, "sent, but its outcome was not known by the deadline")
+  XX(EUNCONFIRMED, -17, "sent, but its outcome was not known by the deadline")                     \
+  XX(ESTALE, -18, "made with another version of the content")
 
 enum ag_rc {
 #define XX(name, value, text) AG_##name = value,

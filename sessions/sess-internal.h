@@ -206,6 +206,7 @@ struct sess_content {
   size_t n_docs, cap_docs;
   struct sess_budget budget;
   struct sess_cost_memo *costs; /* owned: the cost of every text, by address (sess_costs.c) */
+  char fingerprint[17];         /* sess_content_fingerprint() */
 };
 
 /* The cost of a line of text in both encodings. A screen is GSM-7 only when every line is, so

@@ -72,6 +72,10 @@ struct sess_content *sess_content_ref(struct sess_content *c);
 void sess_content_unref(struct sess_content *c);
 /* A number that changes with every load, for logs and /healthz. */
 unsigned sess_content_generation(const struct sess_content *c);
+/* What the snapshot holds, as 16 hex digits (SHA-256 of every file and the places, in load
+ * order): equal in two processes exactly when they replay a session's inputs alike. Borrowed
+ * from c. */
+const char *sess_content_fingerprint(const struct sess_content *c);
 
 /* `aulgate lint`: loads dir like sess_content_load() but reports every problem, one line each
  * on out (file, node, language, length), instead of stopping at the first. Returns the number of

@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,7 @@ static int strings_load(struct sess_diag *d, struct sess_content *c, json_t *doc
   static const char *const required[] = {
       "yes", "no", "more", "back", "invalid", "unavailable", "not_kazakh", "bad_number",
       "resume_prompt", "resume", "start_over", "skip", "timeout", "sms_prompt", "sms_on", "sms_off",
-      "sms_on_done", "sms_off_done", "tips_prompt", "no_tips", "unconfirmed",
+      "sms_on_done", "sms_off_done", "tips_prompt", "no_tips", "unconfirmed", "updated",
       /* the SMS switch saying whether the caller's tips are on or off */
       "sms_prompt_on", "sms_prompt_off"};
   char where[256];
@@ -193,6 +194,35 @@ static int load_docs(struct sess_diag *d, struct sess_content *c, const char *di
   return rc;
 }
 
+/* The fingerprint of every parsed document, the places list last, in load order. Parsed, not
+ * the files' bytes: the places come from the database, and a file's spacing changes nothing a
+ * caller sees. AG_OK or AG_ENOMEM. */
+static int fingerprint(struct sess_content *c)
+{
+  static const char hex[] = "0123456789abcdef";
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+
+  for (size_t i = 0; ok && i < c->n_docs; i++) {
+    char *text = json_dumps(c->docs[i], JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    /* the NUL too: two documents never run into each other */
+    ok = text && EVP_DigestUpdate(ctx, text, strlen(text) + 1);
+    free(text);
+  }
+  ok = ok && EVP_DigestFinal_ex(ctx, md, &len) && len >= 8;
+  EVP_MD_CTX_free(ctx);
+  if (!ok)
+    return AG_ENOMEM;
+  for (int i = 0; i < 8; i++) {
+    c->fingerprint[2 * i] = hex[md[i] >> 4];
+    c->fingerprint[2 * i + 1] = hex[md[i] & 15];
+  }
+  c->fingerprint[16] = '\0';
+  return AG_OK;
+}
+
 static json_t *doc_of(const struct sess_content *c, const char *file)
 {
   for (size_t i = 0; i < c->n_docs; i++)
@@ -253,6 +283,8 @@ int sess__content_build(const char *dir, const struct sess_budget *budget,
     rc = AG_ECONTENT;
   if (rc != AG_ENOMEM && c->strings && sess__costs_build(c) != AG_OK)
     rc = AG_ENOMEM;
+  if (rc != AG_ENOMEM && fingerprint(c) != AG_OK)
+    rc = AG_ENOMEM;
   *out = c;
   return rc;
 }
@@ -286,6 +318,11 @@ void sess_content_unref(struct sess_content *c)
   free(c->docs);
   sess__costs_free(c->costs);
   free(c);
+}
+
+const char *sess_content_fingerprint(const struct sess_content *c)
+{
+  return c->fingerprint;
 }
 
 unsigned sess_content_generation(const struct sess_content *c)

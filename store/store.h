@@ -199,13 +199,15 @@ int store_submit_school_answer(struct store *st, const struct store_school_answe
  * when the attempt moved within window_s seconds. The first read of a session (carrier,
  * session_id) freezes these rows, bound to respondent; every later read of the session, by any
  * gateway process, returns them as they were, whatever the session wrote since (for 2 hours,
- * store_profile.c). Same contract as store_submit(); cb gets the rows, or AG_ESTATE when the
- * session is another respondent's, AG_EINVAL when it froze another survey. The freeze commits
- * with the batch, before cb runs. */
+ * store_profile.c). The first read also writes content (the caller's content fingerprint; NULL
+ * or "": none, never checked), and a later read with another gets AG_ESTALE. Same contract as
+ * store_submit(); cb gets the rows, or AG_ESTATE when the session is another respondent's,
+ * AG_EINVAL when it froze another survey, AG_ESTALE when other content froze it. The freeze
+ * commits with the batch, before cb runs. */
 int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
                         const char *survey_id, long window_s, const char *carrier,
-                        const char *session_id, long long deadline_us, store_profile_cb cb,
-                        void *arg);
+                        const char *session_id, const char *content, long long deadline_us,
+                        store_profile_cb cb, void *arg);
 
 /* Before-Sync hook: runs as each batch is sent, after its statements and before its Sync, so
  * that what it adds commits or fails with the batch, in the same transaction (e.g. rollup

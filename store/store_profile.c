@@ -19,7 +19,8 @@
 /* On a conflict: a live row stays as it is, an expired one (a reused id) takes the new values. */
 #define KEEP(col) col " = CASE WHEN s." LIVE " THEN s." col " ELSE excluded." col " END"
 #define KEEP_ALL                                                                                   \
-  KEEP("respondent") ", " KEEP("survey_id") ", " KEEP("profile") ", " KEEP("started_at")
+  KEEP("respondent")                                                                               \
+  ", " KEEP("survey_id") ", " KEEP("profile") ", " KEEP("started_at") ", " KEEP("content")
 
 /* Everything known of respondent R in survey S now (with each attempt's survey version), but
  * what this session (carrier C, id I) wrote itself: the first read freezes the profile before the
@@ -89,18 +90,21 @@
  * row (n 0) saying whether the session is this read's respondent's and froze this survey, then
  * the frozen rows in order, only if both hold. Columns: ord, n, mine, survey, relation, attempt,
  * status, language, fresh, question_id, option, version (NULL in a profile frozen before the
- * version was part of it). */
+ * version was part of it), req, same (the head row: the session was frozen with this read's
+ * content, or one of the two is not known). */
 const struct store__stmt store__stmt_profile = {
-    "prof_many", 5,
+    "prof_many", 6,
     "WITH inp AS (SELECT u.ord, decode(u.resp, 'hex') AS respondent, u.survey_id, u.win,"
-    " u.carrier, u.sid FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])"
-    " WITH ORDINALITY AS u(resp, survey_id, win, carrier, sid, ord)),"
-    " snap AS (SELECT s.carrier, s.carrier_session_id, s.respondent, s.survey_id, s.profile"
+    " u.carrier, u.sid, nullif(u.content, '') AS content FROM unnest($1::text[], $2::text[],"
+    " $3::bigint[], $4::text[], $5::text[], $6::text[])"
+    " WITH ORDINALITY AS u(resp, survey_id, win, carrier, sid, content, ord)),"
+    " snap AS (SELECT s.carrier, s.carrier_session_id, s.respondent, s.survey_id, s.profile,"
+    " s.content"
     " FROM session_profile s WHERE (s.carrier, s.carrier_session_id) IN (SELECT carrier, sid"
     " FROM inp) AND s." LIVE "),"
     " made AS (INSERT INTO session_profile AS s"
-    " (carrier, carrier_session_id, respondent, survey_id, profile, started_at)"
-    " SELECT f.carrier, f.sid, f.respondent, f.survey_id, a.profile, now()"
+    " (carrier, carrier_session_id, respondent, survey_id, profile, started_at, content)"
+    " SELECT f.carrier, f.sid, f.respondent, f.survey_id, a.profile, now(), f.content"
     " FROM (SELECT DISTINCT ON (carrier, sid) * FROM inp ORDER BY carrier, sid, ord) f"
     " CROSS JOIN LATERAL (SELECT COALESCE(jsonb_agg(jsonb_build_object("
     "'relation', k.relation, 'attempt', k.attempt, 'status', k.status, 'language', k.language,"
@@ -114,16 +118,17 @@ const struct store__stmt store__stmt_profile = {
     " WHERE NOT EXISTS (SELECT 1 FROM snap WHERE snap.carrier = f.carrier"
     " AND snap.carrier_session_id = f.sid)"
     " ON CONFLICT (carrier, carrier_session_id) DO UPDATE SET " KEEP_ALL
-    " RETURNING carrier, carrier_session_id, respondent, survey_id, profile),"
+    " RETURNING carrier, carrier_session_id, respondent, survey_id, profile, content),"
     " got AS (SELECT * FROM snap UNION ALL SELECT * FROM made)"
     " SELECT i.ord, 0::bigint AS n, g.respondent = i.respondent AS mine,"
     " g.survey_id = i.survey_id AS survey, NULL::text, NULL::text, NULL::text, NULL::text,"
-    " NULL::bool, NULL::text, NULL::text, NULL::text, NULL::text"
+    " NULL::bool, NULL::text, NULL::text, NULL::text, NULL::text,"
+    " g.content IS NULL OR i.content IS NULL OR g.content = i.content AS same"
     " FROM inp i JOIN got g ON g.carrier = i.carrier AND g.carrier_session_id = i.sid"
     " UNION ALL SELECT i.ord, e.n, true, true,"
     " e.r->>'relation', e.r->>'attempt', e.r->>'status', e.r->>'language',"
     " (e.r->>'fresh')::bool, e.r->>'question_id', e.r->>'option', e.r->>'version',"
-    " e.r->>'req'"
+    " e.r->>'req', true"
     " FROM inp i JOIN got g"
     " ON g.carrier = i.carrier AND g.carrier_session_id = i.sid,"
     " jsonb_array_elements(g.profile) WITH ORDINALITY AS e(r, n)"
@@ -150,7 +155,7 @@ int store__expire_send(PGconn *conn, long reads)
 }
 
 /* The item's params (store_query_profile), in the order of the statement's arrays. */
-enum { P_RESP, P_SURVEY, P_WINDOW, P_CARRIER, P_SID, P_NCOLS };
+enum { P_RESP, P_SURVEY, P_WINDOW, P_CARRIER, P_SID, P_CONTENT, P_NCOLS };
 
 /* Appends one element of column col of it to p (room reserved by the caller); returns the end. */
 static char *put_elem(char *p, const struct store__item *it, int col)
@@ -228,7 +233,8 @@ void store__profiles_split(struct store__item *first, size_t n, PGresult *res)
 
 /* Decodes the item's rows of its batch's result (column order of store__stmt_profile) and hands
  * them to the caller: AG_ESTATE when the session belongs to another respondent, AG_EINVAL when
- * it froze another survey (nothing of it is handed over). */
+ * it froze another survey, AG_ESTALE when another content froze it (nothing of it is handed
+ * over). */
 /* A request row's object (column 12) into q, its strings borrowed from *doc (kept by the
  * caller until the rows are handed over). AG_OK, or AG_EINVAL for what the statement never
  * writes. */
@@ -270,6 +276,8 @@ static void profile_done(struct store__item *it, int rc, const PGresult *res)
     rc = AG_ESTATE;
   else if (rc == AG_OK && strcmp(PQgetvalue(res, h, 3), "t") != 0)
     rc = AG_EINVAL; /* one profile per session: the gateway reads one survey's */
+  else if (rc == AG_OK && strcmp(PQgetvalue(res, h, 13), "t") != 0)
+    rc = AG_ESTALE; /* its inputs mean other answers here (0027) */
   else if (rc == AG_OK && n > 0 && !(rows = calloc((size_t)n, sizeof(*rows))))
     rc = AG_ENOMEM;
   if (rc != AG_OK) {
@@ -305,12 +313,12 @@ static void profile_done(struct store__item *it, int rc, const PGresult *res)
 
 int store_query_profile(struct store *st, const uint8_t respondent[STORE_RESPONDENT_LEN],
                         const char *survey_id, long window_s, const char *carrier,
-                        const char *session_id, long long deadline_us, store_profile_cb cb,
-                        void *arg)
+                        const char *session_id, const char *content, long long deadline_us,
+                        store_profile_cb cb, void *arg)
 {
   char window[24];
-  const char *src[5] = {NULL, survey_id, store__fmt_int(window, sizeof(window), window_s), carrier,
-                        session_id};
+  const char *src[P_NCOLS] = {NULL,    survey_id,  store__fmt_int(window, sizeof(window), window_s),
+                              carrier, session_id, content ? content : ""};
   struct store__item *it = store__item_create(&store__stmt_profile, src, 0, respondent);
 
   if (!it)

@@ -17,7 +17,8 @@ static const struct ag_metric_def def_hops = {
     AG_METRIC_COUNTER,
     "aulgate_ussd_hops_total",
     "USSD hops answered, by carrier and outcome (ok, unavailable, deadline: the database did not "
-    "answer in hop_deadline_ms, bad_request, bad_number, or why the session had ended).",
+    "answer in hop_deadline_ms, other_content: a session another content version started, "
+    "bad_request, bad_number, or why the session had ended).",
     {"carrier", "outcome"},
     NULL,
     0};

@@ -52,12 +52,20 @@ void gw_ussd__hop_unavailable(struct gw_ussd_hop *h, int rc)
 {
   const struct sess_content *c = h->s ? sess_session_content(h->s) : h->u->content;
   /* Honest either way: never sent (or failed) is "not saved"; sent but unanswered by the
-   * deadline may have been saved, and a new session reads what was (nobody is asked twice). */
-  const char *key = rc == AG_EUNCONFIRMED ? "unconfirmed" : "unavailable";
+   * deadline may have been saved, and a new session reads what was (nobody is asked twice).
+   * A session frozen by a process of other content is not replayed here, where its inputs
+   * would mean other answers (decision 109): what it stored stays, and a new call resumes. */
+  const char *key = rc == AG_EUNCONFIRMED ? "unconfirmed"
+                    : rc == AG_ESTALE     ? "updated"
+                                          : "unavailable";
 
   gw_ussd__reply_screen(h->req, h->c, 1, sess_string(c, key, h->reply.lang));
   h->reply.end = 1;
-  gw_ussd__hop_log(h, rc == AG_ETIMEDOUT || rc == AG_EUNCONFIRMED ? "deadline" : "unavailable", rc);
+  gw_ussd__hop_log(h,
+                   rc == AG_ETIMEDOUT || rc == AG_EUNCONFIRMED ? "deadline"
+                   : rc == AG_ESTALE                           ? "other_content"
+                                                               : "unavailable",
+                   rc);
   if (h->s)
     sess_table_end(h->s, SESS_END_SCREEN);
   gw_ussd__hop_free(h);
@@ -183,7 +191,8 @@ int gw_ussd__hop_go(struct gw_ussd_hop *h)
   if (load) {
     rc = store_query_profile(h->u->store, sess_session_respondent(s), "involvement",
                              h->u->cfg->resume_window_ms / 1000, sess_session_carrier(s),
-                             sess_session_id(s), h->deadline_us, on_profile, s);
+                             sess_session_id(s), sess_content_fingerprint(sess_session_content(s)),
+                             h->deadline_us, on_profile, s);
     if (rc) {
       struct sess_profile none;
       memset(&none, 0, sizeof(none));

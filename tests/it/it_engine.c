@@ -601,6 +601,52 @@ START_TEST(test_it_district_added_by_sql)
 }
 END_TEST
 
+/* Decision 109: a session started by a process of other content (here a text of the main menu,
+ * as in a rolling upgrade) is not replayed by this one, where its inputs could mean other
+ * answers. Its hop here ends with the notice that the service changed and stores nothing; the
+ * process that started it goes on with it, and a new call here resumes what it stored. */
+START_TEST(test_it_other_content_not_replayed)
+{
+  static const char *const head[] = {"3", "1", "1", "1", "1"}; /* English, survey, start,
+                                                                  mother, region 1 */
+  struct it_server other;
+  char phone[16], session[96], again[96], path[256], cmd[512], sql[512];
+  struct it_resp r;
+
+  snprintf(path, sizeof(path), "%s/main_menu.json", content_copy);
+  snprintf(cmd, sizeof(cmd), "sed -i 's/\"Parent survey\"/\"Family survey\"/' '%s'", path);
+  ck_assert_int_eq(system(cmd), 0);
+  reload_and_wait("content_generation");
+  ck_assert_int_eq(it_server_start(&other, NULL), 0); /* content/ as shipped */
+  ck_assert_int_eq(it_wait_health(&other, 200, 10000), 0);
+  it_fresh_phone(phone);
+  it_session_id(session, sizeof(session), "oc");
+  ck_assert_int_eq(it_play(&other, session, phone, head, LEN(head), &r), 0);
+  snprintf(sql, sizeof(sql), "SELECT count(*) FROM responses WHERE carrier_session_id = '%s'",
+           session);
+  ck_assert_int_eq(it_count(db, sql), 1); /* the region */
+  ck_assert_int_eq(it_hop(&srv, session, phone, "3*1*1*1*1*1", &r), 0);
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_msg(strncmp(r.body, "END ", 4) == 0 && strstr(r.body, "Қызмет жаңартылды") != NULL,
+                "%s", r.body);
+  ck_assert_int_eq(it_count(db, sql), 1); /* its district not stored */
+  ck_assert_int_eq(it_hop(&other, session, phone, "3*1*1*1*1*1", &r), 0);
+  ck_assert_msg(strncmp(r.body, "CON ", 4) == 0, "%s", r.body);
+  ck_assert_int_eq(it_count(db, sql), 2);
+  /* A new call here offers to go on with what the other process stored. */
+  it_session_id(again, sizeof(again), "oc2");
+  ck_assert_int_eq(it_hop(&srv, again, phone, "", &r), 0);
+  ck_assert_msg(strstr(r.body, "Family survey") != NULL, "%s", r.body);
+  ck_assert_int_eq(it_hop(&srv, again, phone, "1*1*1", &r), 0); /* survey, start, mother */
+  ck_assert_msg(strstr(r.body, "Continue") != NULL, "%s", r.body);
+  ck_assert_int_eq(it_server_stop(&other), 0);
+  snprintf(cmd, sizeof(cmd), "cp '%s/content/main_menu.json' '%s'",
+           getenv("AULGATE_ROOT") ? getenv("AULGATE_ROOT") : ".", path);
+  ck_assert_int_eq(system(cmd), 0); /* the next test reloads this folder */
+  reload_and_wait("content_generation");
+}
+END_TEST
+
 /* Architecture decision 8: one session's hops sent alternately to two gateway processes behind
  * a load balancer. Each rebuilds what it needs from the input path and PostgreSQL, so the
  * parent sees one consistent survey: resume offered once, nothing asked twice. */
@@ -698,6 +744,7 @@ static Suite *it_engine_suite(void)
   tcase_add_test(reload, test_it_reload_keeps_live_sessions);
   tcase_add_test(reload, test_it_reload_keeps_session_survey_version);
   tcase_add_test(reload, test_it_district_added_by_sql);
+  tcase_add_test(reload, test_it_other_content_not_replayed);
   suite_add_tcase(s, reload);
   return s;
 }

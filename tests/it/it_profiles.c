@@ -2,9 +2,10 @@
  * first reads in one batch each get their own rows and their own verdict, as one statement per
  * read gave them: the same session read twice gets one freeze, another respondent on a session
  * frozen (before the batch, or by an earlier read of the batch) gets AG_ESTATE, another survey
- * AG_EINVAL; expired freezes of other sessions go 2 per read, every 32 reads. With two
- * connections (db_connections, store_lanes.c), a read on the second lane completes while a
- * write holds the first, and a read of the first lane's callers waits with it. */
+ * AG_EINVAL, a process of other content AG_ESTALE; expired freezes of other sessions go 2 per
+ * read, every 32 reads. With two connections (db_connections, store_lanes.c), a read on the
+ * second lane completes while a write holds the first, and a read of the first lane's callers
+ * waits with it. */
 #include "tests/it/it_harness.h"
 #include "tests/support/ag_check.h"
 #include "lib/ag.h"
@@ -62,11 +63,22 @@ static void on_saved(void *arg, int rc)
   (*(int *)arg)++;
 }
 
+/* A read by a process of content fingerprint content (NULL: a gateway of before). */
+static void read_as(struct got *g, int *done, const uint8_t *who, const char *session,
+                    const char *content)
+{
+  *g = (struct got){.done = done, .rc = -1};
+  ck_assert_int_eq(
+      store_query_profile(st, who, survey, 600, carrier, session, content, 0, on_rows, g), AG_OK);
+}
+
 static void read_profile(struct got *g, int *done, const uint8_t *who, const char *surv,
                          const char *session)
 {
   *g = (struct got){.done = done, .rc = -1};
-  ck_assert_int_eq(store_query_profile(st, who, surv, 600, carrier, session, 0, on_rows, g), AG_OK);
+  ck_assert_int_eq(
+      store_query_profile(st, who, surv, 600, carrier, session, "0123456789abcdef", 0, on_rows, g),
+      AG_OK);
 }
 
 /* Runs the loop for ms milliseconds, or until *done reaches want. */
@@ -222,6 +234,46 @@ START_TEST(test_batch_of_first_reads_each_its_own)
 }
 END_TEST
 
+/* A session is bound to the content of the process that froze it (0027): a later read by a
+ * process of other content gets AG_ESTALE and nothing of the profile, in the same batch as the
+ * freeze or after it; a read or a freeze without a fingerprint (a gateway of before) is not
+ * checked. */
+START_TEST(test_content_binds_the_session)
+{
+  static const char *const A = "aaaaaaaaaaaaaaaa", *const B = "bbbbbbbbbbbbbbbb";
+  uint8_t who[STORE_RESPONDENT_LEN];
+  struct got g[4];
+  char sql[256];
+  int done = 0;
+
+  for (size_t i = 0; i < sizeof(who); i++)
+    who[i] = (uint8_t)(0x5a ^ i ^ (unsigned)getpid());
+  read_as(&g[0], &done, who, "c1", A); /* freezes c1 with A */
+  read_as(&g[1], &done, who, "c1", B); /* the same batch, other content */
+  read_as(&g[2], &done, who, "c2", NULL);
+  run_until(&done, 3);
+  ck_assert_int_eq(g[0].rc, AG_OK);
+  ck_assert_int_eq(g[1].rc, AG_ESTALE);
+  ck_assert_uint_eq(g[1].n, 0);
+  ck_assert_int_eq(g[2].rc, AG_OK);
+  snprintf(sql, sizeof(sql),
+           "SELECT count(*) FROM session_profile WHERE carrier = '%s' AND ((carrier_session_id ="
+           " 'c1' AND content = '%s') OR (carrier_session_id = 'c2' AND content IS NULL))",
+           carrier, A);
+  ck_assert_int_eq(it_count(db, sql), 2);
+  done = 0;
+  read_as(&g[0], &done, who, "c1", A);
+  read_as(&g[1], &done, who, "c1", B);
+  read_as(&g[2], &done, who, "c1", NULL);
+  read_as(&g[3], &done, who, "c2", B); /* frozen without one */
+  run_until(&done, 4);
+  ck_assert_int_eq(g[0].rc, AG_OK);
+  ck_assert_int_eq(g[1].rc, AG_ESTALE);
+  ck_assert_int_eq(g[2].rc, AG_OK);
+  ck_assert_int_eq(g[3].rc, AG_OK);
+}
+END_TEST
+
 START_TEST(test_reads_beside_a_held_write)
 {
   struct store_config cfg = {.conninfo = getenv("AULGATE_DB"),
@@ -259,10 +311,10 @@ START_TEST(test_reads_beside_a_held_write)
   run_for(&written, 1, 200);
   g1 = (struct got){.done = &done1, .rc = -1};
   g0 = (struct got){.done = &done0, .rc = -1};
-  ck_assert_int_eq(store_query_profile(two, one, survey, 600, carrier, "lane1", 0, on_rows, &g1),
-                   AG_OK);
-  ck_assert_int_eq(store_query_profile(two, zero, survey, 600, carrier, "lane0", 0, on_rows, &g0),
-                   AG_OK);
+  ck_assert_int_eq(
+      store_query_profile(two, one, survey, 600, carrier, "lane1", NULL, 0, on_rows, &g1), AG_OK);
+  ck_assert_int_eq(
+      store_query_profile(two, zero, survey, 600, carrier, "lane0", NULL, 0, on_rows, &g0), AG_OK);
   run_for(&done1, 1, 3000);
   ck_assert_msg(done1 == 1, "a read on the second lane waited for the first lane's write");
   ck_assert_int_eq(g1.rc, AG_OK);
@@ -288,6 +340,7 @@ static Suite *profiles_suite(void)
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_batch_of_first_reads_each_its_own);
+  tcase_add_test(tc, test_content_binds_the_session);
   tcase_add_test(tc, test_reads_beside_a_held_write);
   suite_add_tcase(s, tc);
   return s;

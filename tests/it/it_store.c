@@ -197,7 +197,8 @@ START_TEST(test_hook_runs_once_per_batch_in_its_transaction)
   for (int i = 0; i < 3; i++)
     submit(&res);
   ck_assert_int_eq(
-      store_query_profile(st, nobody, survey, 60, "it-store", survey, 0, on_profile, &res), AG_OK);
+      store_query_profile(st, nobody, survey, 60, "it-store", survey, NULL, 0, on_profile, &res),
+      AG_OK);
   run_until(&res.done, 14);
   ck_assert_int_eq(res.ok, 14);
   store_stats(st, &stats);

@@ -58,6 +58,7 @@ static json_t *strings_doc(void)
             "'bad_number': {'kk': 'Тек сан.', 'ru': 'Только цифры.', 'en': 'Digits only.'},"
             "'unavailable': {'kk': 'Кешіріңіз.', 'ru': 'Извините.', 'en': 'Sorry.'},"
             "'unconfirmed': {'kk': 'Расталмады.', 'ru': 'Не подтверждено.', 'en': 'Unconfirmed.'},"
+            "'updated': {'kk': 'Жаңартылды.', 'ru': 'Обновлено.', 'en': 'Updated.'},"
             "'not_kazakh': {'kk': 'Тек ҚР.', 'ru': 'Только РК.', 'en': 'KZ only.'},"
             "'timeout': {'kk': 'Уақыт бітті.', 'ru': 'Время вышло.', 'en': 'Timed out.'},"
             "'resume_prompt': {'kk': 'Жалғастыру?', 'ru': 'Продолжить?', 'en': 'Continue?'},"
@@ -324,6 +325,42 @@ START_TEST(test_sess_ref_unref_counts)
   sess_content_unref(c2);
   sess_content_unref(c); /* the last reference frees; LeakSanitizer checks that it did */
   sess_content_unref(NULL);
+}
+END_TEST
+
+static void fix_one_text(json_t *poll, json_t *strings)
+{
+  (void)strings;
+  json_object_set_new(json_object_get(node(poll, "q1"), "text"), "en", json_string("Changed?"));
+}
+
+/* The fingerprint (decision 109): the same files (in another folder) give the same 16 hex digits
+ * in every load; one changed text, or other places from the database, give another. */
+START_TEST(test_sess_content_fingerprint)
+{
+  struct sess_content *a = NULL, *b = NULL, *c = NULL;
+  struct sess_place places[] = {
+      {"it-region", NULL, "region", {"Облыс", "Область", "Region"}},
+      {"it-district", "it-region", "district", {"Аудан", "Район", "District"}}};
+  char err[512];
+
+  ck_assert_int_eq(load_poll(NULL, &a, err, sizeof(err)), AG_OK);
+  ck_assert_int_eq(load_poll(NULL, &b, err, sizeof(err)), AG_OK);
+  ck_assert_int_eq(load_poll(fix_one_text, &c, err, sizeof(err)), AG_OK);
+  ck_assert_uint_eq(strlen(sess_content_fingerprint(a)), 16);
+  ck_assert_uint_eq(strspn(sess_content_fingerprint(a), "0123456789abcdef"), 16);
+  ck_assert_str_eq(sess_content_fingerprint(a), sess_content_fingerprint(b));
+  ck_assert_str_ne(sess_content_fingerprint(a), sess_content_fingerprint(c));
+  sess_content_unref(b);
+  sess_content_unref(c);
+  ck_assert_int_eq(sess_content_load(CONTENT_DIR, &budget, NULL, 0, &b, err, sizeof(err)), AG_OK);
+  ck_assert_msg(sess_content_load(CONTENT_DIR, &budget, places, 2, &c, err, sizeof(err)) == AG_OK,
+                "%s", err);
+  ck_assert_str_ne(sess_content_fingerprint(b), sess_content_fingerprint(c));
+  ck_assert_str_ne(sess_content_fingerprint(a), sess_content_fingerprint(b));
+  sess_content_unref(a);
+  sess_content_unref(b);
+  sess_content_unref(c);
 }
 END_TEST
 
@@ -1192,8 +1229,8 @@ static void assert_screen_fits(const char *screen)
 
 START_TEST(test_sess_shipped_content_loads)
 {
-  static const char *const keys[] = {"invalid",     "bad_number", "unavailable",
-                                     "unconfirmed", "not_kazakh", "timeout"};
+  static const char *const keys[] = {"invalid",    "bad_number", "unavailable", "unconfirmed",
+                                     "not_kazakh", "timeout",    "updated"};
   struct sess_content *c = NULL;
   struct sess_reply r;
   char err[512] = "";
@@ -1526,6 +1563,7 @@ static Suite *sess_suite(void)
 
   tc = tcase_create("shipped");
   tcase_add_test(tc, test_sess_shipped_content_loads);
+  tcase_add_test(tc, test_sess_content_fingerprint);
   tcase_add_test(tc, test_sess_shipped_content_walk);
   suite_add_tcase(s, tc);
 
