@@ -220,6 +220,17 @@ size_t ag_text_utf16_units(const char *utf8, size_t len)
   return units;
 }
 
+char *ag_hex_put(char *out, const unsigned char *in, size_t n)
+{
+  static const char hex[] = "0123456789abcdef";
+
+  for (size_t i = 0; i < n; i++) {
+    *out++ = hex[in[i] >> 4];
+    *out++ = hex[in[i] & 15];
+  }
+  return out;
+}
+
 int ag_hex_value(int c)
 {
   if (c >= '0' && c <= '9')

@@ -55,4 +55,7 @@ size_t ag_text_utf16_units(const char *utf8, size_t len);
 /* The value of one hex digit (either case), or -1. */
 int ag_hex_value(int c);
 
+/* Writes the n bytes of in as 2n lower-case hex digits at out (no NUL); returns the end. */
+char *ag_hex_put(char *out, const unsigned char *in, size_t n);
+
 #endif

@@ -199,7 +199,6 @@ static int load_docs(struct sess_diag *d, struct sess_content *c, const char *di
  * caller sees. AG_OK or AG_ENOMEM. */
 static int fingerprint(struct sess_content *c)
 {
-  static const char hex[] = "0123456789abcdef";
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -215,11 +214,7 @@ static int fingerprint(struct sess_content *c)
   EVP_MD_CTX_free(ctx);
   if (!ok)
     return AG_ENOMEM;
-  for (int i = 0; i < 8; i++) {
-    c->fingerprint[2 * i] = hex[md[i] >> 4];
-    c->fingerprint[2 * i + 1] = hex[md[i] & 15];
-  }
-  c->fingerprint[16] = '\0';
+  *ag_hex_put(c->fingerprint, md, 8) = '\0';
   return AG_OK;
 }
 
@@ -283,7 +278,7 @@ int sess__content_build(const char *dir, const struct sess_budget *budget,
     rc = AG_ECONTENT;
   if (rc != AG_ENOMEM && c->strings && sess__costs_build(c) != AG_OK)
     rc = AG_ENOMEM;
-  if (rc != AG_ENOMEM && fingerprint(c) != AG_OK)
+  if (rc == AG_OK && fingerprint(c) != AG_OK) /* a snapshot that serves */
     rc = AG_ENOMEM;
   *out = c;
   return rc;

@@ -15,6 +15,7 @@
 #include "store/store.h"
 #include "store/store-internal.h"
 #include "lib/ag.h"
+#include "lib/ag_text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -98,15 +99,8 @@ static int bare(int col)
 /* Appends one element of column col of it to p (room reserved by the caller); returns the end. */
 static char *put_elem(char *p, const struct store__item *it, int col)
 {
-  static const char hex[] = "0123456789abcdef";
-
-  if (col == A_RESP) {
-    for (size_t i = 0; i < STORE_RESPONDENT_LEN; i++) {
-      *p++ = hex[it->respondent[i] >> 4];
-      *p++ = hex[it->respondent[i] & 15];
-    }
-    return p;
-  }
+  if (col == A_RESP)
+    return ag_hex_put(p, it->respondent, STORE_RESPONDENT_LEN);
   if (bare(col)) {
     memcpy(p, it->vals[col], (size_t)it->lens[col]);
     return p + it->lens[col];

@@ -7,6 +7,7 @@
 #include "store/store.h"
 #include "store/store-internal.h"
 #include "lib/ag.h"
+#include "lib/ag_text.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -160,15 +161,8 @@ enum { P_RESP, P_SURVEY, P_WINDOW, P_CARRIER, P_SID, P_CONTENT, P_NCOLS };
 /* Appends one element of column col of it to p (room reserved by the caller); returns the end. */
 static char *put_elem(char *p, const struct store__item *it, int col)
 {
-  static const char hex[] = "0123456789abcdef";
-
-  if (col == P_RESP) {
-    for (size_t i = 0; i < STORE_RESPONDENT_LEN; i++) {
-      *p++ = hex[it->respondent[i] >> 4];
-      *p++ = hex[it->respondent[i] & 15];
-    }
-    return p;
-  }
+  if (col == P_RESP)
+    return ag_hex_put(p, it->respondent, STORE_RESPONDENT_LEN);
   if (col == P_WINDOW) {
     memcpy(p, it->vals[col], (size_t)it->lens[col]);
     return p + it->lens[col];
@@ -231,10 +225,6 @@ void store__profiles_split(struct store__item *first, size_t n, PGresult *res)
   }
 }
 
-/* Decodes the item's rows of its batch's result (column order of store__stmt_profile) and hands
- * them to the caller: AG_ESTATE when the session belongs to another respondent, AG_EINVAL when
- * it froze another survey, AG_ESTALE when another content froze it (nothing of it is handed
- * over). */
 /* A request row's object (column 12) into q, its strings borrowed from *doc (kept by the
  * caller until the rows are handed over). AG_OK, or AG_EINVAL for what the statement never
  * writes. */
@@ -262,6 +252,10 @@ static int request_of(const char *text, struct store_profile_request *q, json_t 
   return AG_OK;
 }
 
+/* Decodes the item's rows of its batch's result (column order of store__stmt_profile) and hands
+ * them to the caller: AG_ESTATE when the session belongs to another respondent, AG_EINVAL when
+ * it froze another survey, AG_ESTALE when another content froze it (nothing of it is handed
+ * over). */
 static void profile_done(struct store__item *it, int rc, const PGresult *res)
 {
   struct store_profile_request reqs[3];
